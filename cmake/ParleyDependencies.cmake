@@ -1,0 +1,13 @@
+# Every dependency comes from Debian bookworm packages (see scripts/install-deps).
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(OpenSSL REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+
+# Boost 1.74 lists Boost::headers without the SYSTEM flag on some CMake versions; keep its
+# warnings out of our -Werror builds explicitly.
+set_target_properties(Boost::headers PROPERTIES SYSTEM TRUE)

@@ -1,0 +1,30 @@
+#pragma once
+// Store interfaces: what the domain needs from persistence, nothing about SQL. The PostgreSQL
+// implementation lives in postgres/. A Store is one worker's view on one connection and is only
+// valid inside the job it was handed to (see database.hpp).
+
+#include <functional>
+
+#include "core/common/result.hpp"
+
+namespace parley::core::store {
+
+class UserStore;
+class SystemStore;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // A round trip to the database ("SELECT 1"); kUnavailable when it is down.
+  virtual Status ping() = 0;
+
+  // Runs `body` in one transaction: committed when it returns ok, rolled back otherwise.
+  // Nested calls join the outer transaction.
+  virtual Status transaction(const std::function<Status(Store&)>& body) = 0;
+
+  virtual UserStore& users() = 0;
+  virtual SystemStore& system() = 0;
+};
+
+}  // namespace parley::core::store
