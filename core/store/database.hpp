@@ -54,11 +54,11 @@ auto Database::run(Work work) -> asio::awaitable<std::invoke_result_t<Work&, Sto
   using R = std::invoke_result_t<Work&, Store&>;
   auto executor = co_await asio::this_coro::executor;
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
-      [this, executor](auto handler, Work work) {
+      [this, executor](auto handler, Work job) {
         // std::function needs copyable callables; the coroutine's handler is move-only.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        submit([executor, shared, work = std::move(work)](Store& s) mutable {
-          auto result = std::make_shared<R>(work(s));
+        submit([executor, shared, job = std::move(job)](Store& s) mutable {
+          auto result = std::make_shared<R>(job(s));
           asio::post(executor, [shared, result]() mutable { (*shared)(std::move(*result)); });
         });
       },

@@ -1,0 +1,87 @@
+#pragma once
+// Maps (method, path) to a handler. Patterns are literal segments and `{name}` captures, e.g.
+// "/api/v4/users/{user_id}/teams". Routes are registered at start-up; matching is read-only and
+// safe from any thread. Each route owns its metrics, so recording a request is a few atomics.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/common/asio.hpp"
+#include "core/metrics/registry.hpp"
+#include "gateway/http/exchange.hpp"
+
+namespace parley::gateway::http {
+
+using Handler = std::function<asio::awaitable<Response>(Request&)>;
+
+// Per-route request counters by status class and a latency histogram.
+class RouteMetrics {
+ public:
+  RouteMetrics(core::metrics::Registry& registry, const std::string& method,
+               const std::string& route);
+  void record(unsigned status, double seconds);
+
+ private:
+  core::metrics::Counter* byClass_[5];  // 1xx..5xx
+  core::metrics::Histogram* latency_;
+};
+
+struct Route {
+  http_proto::verb method;
+  std::string pattern;
+  Handler handler;
+  std::unique_ptr<RouteMetrics> metrics;
+};
+
+class Router {
+ public:
+  explicit Router(core::metrics::Registry& registry);
+
+  // Registers a route. Registering the same method and pattern twice is a programming error.
+  void add(http_proto::verb method, std::string pattern, Handler handler);
+
+  struct Match {
+    const Route* route = nullptr;
+    std::vector<std::pair<std::string_view, std::string>> params;
+    // No route for this method, but the path exists with other methods (→ 405 + Allow).
+    std::vector<http_proto::verb> allowed;
+  };
+  // HEAD falls back to the GET route; the server drops the body.
+  Match match(http_proto::verb method, std::string_view path) const;
+
+  // Metrics for requests that matched no route (unknown paths, malformed requests).
+  RouteMetrics& unmatchedMetrics() const { return *unmatched_; }
+
+ private:
+  struct Segment {
+    std::string text;
+    bool capture;
+  };
+  struct PatternRoute {
+    std::vector<Segment> segments;
+    Route route;
+  };
+  bool matchPattern(const PatternRoute& candidate, const std::vector<std::string_view>& parts,
+                    Match& match) const;
+
+  core::metrics::Registry& registry_;
+  // Heterogeneous lookup: find() by string_view without building a std::string per request.
+  struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view path) const {
+      return std::hash<std::string_view>{}(path);
+    }
+  };
+  // Routes without captures, keyed by path: the common case, one hash lookup.
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Route>>, PathHash, std::equal_to<>>
+      literal_;
+  std::vector<std::unique_ptr<PatternRoute>> patterns_;
+  std::unique_ptr<RouteMetrics> unmatched_;
+};
+
+}  // namespace parley::gateway::http
