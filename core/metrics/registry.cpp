@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <array>
+#include <charconv>
 #include <stdexcept>
 
 namespace parley::core::metrics {
@@ -50,10 +51,10 @@ std::string formatLabels(const Labels& labels, const std::string& extraName = {}
 std::string formatNumber(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   if (std::isnan(value)) return "NaN";
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  // Shortest text that reads back as the same double: "0.1", not "0.10000000000000001".
+  std::array<char, 32> text{};
+  const auto end = std::to_chars(text.data(), text.data() + text.size(), value).ptr;
+  return std::string(text.data(), end);
 }
 
 }  // namespace
