@@ -5,12 +5,12 @@
 
 #include <functional>
 
+#include "core/common/clock.hpp"
 #include "core/common/result.hpp"
+#include "core/store/system_store.hpp"
+#include "core/store/user_store.hpp"
 
 namespace parley::core::store {
-
-class UserStore;
-class SystemStore;
 
 class Store {
  public:
@@ -25,6 +25,9 @@ class Store {
 
   virtual UserStore& users() = 0;
   virtual SystemStore& system() = 0;
+
+  // The clock the database was opened with: services stamp create_at/update_at from it.
+  virtual const Clock& clock() const = 0;
 };
 
 }  // namespace parley::core::store

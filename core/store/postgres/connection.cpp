@@ -1,0 +1,143 @@
+#include "core/store/postgres/connection.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "core/common/log.hpp"
+
+namespace parley::core::store::postgres {
+namespace {
+
+constexpr std::string_view kComponent = "store";
+
+// libpq's default notice processor prints to stderr, which would break our one-JSON-object-per-
+// line log format. Notices (e.g. "relation already exists, skipping") go to the debug log.
+void logNotice(void* /*arg*/, const char* message) noexcept {
+  try {
+    std::string_view text(message);
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    log::debug(kComponent, "server notice", {{"notice", std::string(text)}});
+  } catch (...) {
+    // Nothing may escape into libpq.
+  }
+}
+
+std::string trimmed(const char* message) {
+  std::string text = message ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+bool startsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+std::int64_t Rows::affected() const {
+  const char* tuples = PQcmdTuples(result_.get());
+  std::int64_t value = 0;
+  std::from_chars(tuples, tuples + std::strlen(tuples), value);
+  return value;
+}
+
+std::int64_t Rows::int64(int row, int col) const {
+  const auto value = text(row, col);
+  std::int64_t number = 0;
+  std::from_chars(value.data(), value.data() + value.size(), number);
+  return number;
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& dsn,
+                                                     const ConnectOptions& options) {
+  // Our defaults come first; the DSN (expanded from "dbname") may override them.
+  const std::string timeoutSeconds =
+      std::to_string(std::max<long long>(1, (options.connectTimeout.count() + 999) / 1000));
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {timeoutSeconds.c_str(), options.applicationName.c_str(), dsn.c_str(),
+                          nullptr};
+  PgConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  if (!conn) return unavailableError("out of memory");
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    // libpq's message names the host and the problem, never the password.
+    return unavailableError(trimmed(PQerrorMessage(conn.get())));
+  }
+  PQsetNoticeProcessor(conn.get(), logNotice, nullptr);
+  std::unique_ptr<Connection> connection(new Connection(std::move(conn)));
+
+  // Session settings: UTC so timestamps never depend on the server's zone; a statement
+  // timeout so a stuck query cannot hold a worker forever.
+  std::string setup = "SET TIME ZONE 'UTC'";
+  if (options.statementTimeout.count() > 0) {
+    setup += "; SET statement_timeout = " + std::to_string(options.statementTimeout.count());
+  }
+  if (auto done = connection->execScript(setup.c_str()); !done) return std::move(done).error();
+  return connection;
+}
+
+bool Connection::healthy() {
+  if (PQstatus(conn_.get()) != CONNECTION_OK) return false;
+  // Reads anything pending without blocking; fails when the socket is closed. A server
+  // restart leaves a FATAL "terminating connection" message that this consumes.
+  if (PQconsumeInput(conn_.get()) == 0) return false;
+  while (PGnotify* notify = PQnotifies(conn_.get())) PQfreemem(notify);
+  return PQstatus(conn_.get()) == CONNECTION_OK;
+}
+
+Result<Rows> Connection::exec(const Statement& statement, const Params& params) {
+  if (!prepared_.contains(statement.name)) {
+    PgResultPtr prepared(PQprepare(conn_.get(), statement.name, statement.sql, 0, nullptr));
+    if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+      return errorFrom(conn_.get(), prepared.get());
+    }
+    prepared_.insert(statement.name);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.values().size());
+  for (const auto& value : params.values()) values.push_back(value ? value->c_str() : nullptr);
+  PgResultPtr result(PQexecPrepared(conn_.get(), statement.name, static_cast<int>(values.size()),
+                                    values.data(), nullptr, nullptr, 0));
+  const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return errorFrom(conn_.get(), result.get());
+  }
+  return Rows(std::move(result));
+}
+
+Result<Rows> Connection::execScript(const char* sql) {
+  PgResultPtr result(PQexec(conn_.get(), sql));
+  const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return errorFrom(conn_.get(), result.get());
+  }
+  return Rows(std::move(result));
+}
+
+bool Connection::inTransaction() const {
+  return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE;
+}
+
+Error errorFrom(PGconn* conn, const PGresult* result) {
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    return unavailableError(trimmed(conn ? PQerrorMessage(conn) : "not connected"));
+  }
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string message =
+      trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+  const std::string_view sqlstate = state ? state : "";
+  // Class 08: connection exception. 57P01-57P03: admin/crash shutdown, cannot connect now.
+  // 57014: statement timeout or cancel: the database is too busy to answer in time.
+  if (startsWith(sqlstate, "08") || startsWith(sqlstate, "57P") || sqlstate == "57014") {
+    return unavailableError(message);
+  }
+  if (sqlstate == "23505") {
+    const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
+    return makeError(ErrorCode::kConflict, "store.conflict",
+                     "The value already exists.",
+                     constraint ? std::string(constraint) + ": " + message : message);
+  }
+  return makeError(ErrorCode::kInternal, "store.internal", "A database operation failed.",
+                   sqlstate.empty() ? message : std::string(sqlstate) + ": " + message);
+}
+
+}  // namespace parley::core::store::postgres

@@ -1,0 +1,141 @@
+#pragma once
+// One libpq connection with named, lazily prepared statements (house style §7). Not
+// thread-safe: a Connection belongs to one thread at a time (a pool worker, or the migration
+// runner). Nothing here throws; libpq's C callbacks never see an exception.
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "core/common/result.hpp"
+
+namespace parley::core::store::postgres {
+
+struct PgConnDeleter {
+  void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
+};
+struct PgResultDeleter {
+  void operator()(PGresult* result) const noexcept { PQclear(result); }
+};
+using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
+using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// A named SQL statement. Define them as constexpr constants next to the code that uses them;
+// the name must be unique per connection (prepared statements share one namespace).
+struct Statement {
+  const char* name;
+  const char* sql;
+};
+
+// Positional parameters ($1, $2, ...) in text format; nullopt is SQL NULL.
+class Params {
+ public:
+  Params& add(std::string_view text) {
+    values_.emplace_back(std::string(text));
+    return *this;
+  }
+  Params& add(const char* text) { return add(std::string_view(text)); }
+  Params& add(const std::string& text) { return add(std::string_view(text)); }
+  Params& add(std::int64_t number) {
+    values_.emplace_back(std::to_string(number));
+    return *this;
+  }
+  Params& add(int number) { return add(static_cast<std::int64_t>(number)); }
+  Params& add(bool flag) {
+    values_.emplace_back(flag ? "true" : "false");
+    return *this;
+  }
+  Params& addNull() {
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
+  // An empty string becomes NULL: for optional references stored as NULL, sent as "" by
+  // Mattermost (root_id, remote_id, ...).
+  Params& addOrNull(std::string_view text) { return text.empty() ? addNull() : add(text); }
+
+  const std::vector<std::optional<std::string>>& values() const { return values_; }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+// The rows of a successful statement. Column access by index; `column()` finds an index by name.
+class Rows {
+ public:
+  explicit Rows(PgResultPtr result) : result_(std::move(result)) {}
+
+  int size() const { return PQntuples(result_.get()); }
+  bool empty() const { return size() == 0; }
+  // Rows changed by INSERT/UPDATE/DELETE.
+  std::int64_t affected() const;
+  int column(const char* name) const { return PQfnumber(result_.get(), name); }
+  // "INSERT 0 1", "COMMIT", "ROLLBACK", ...
+  std::string_view commandTag() const { return PQcmdStatus(result_.get()); }
+
+  bool isNull(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+  std::string_view text(int row, int col) const {
+    return {PQgetvalue(result_.get(), row, col),
+            static_cast<std::size_t>(PQgetlength(result_.get(), row, col))};
+  }
+  std::string string(int row, int col) const { return std::string(text(row, col)); }
+  // Integer and boolean columns as PostgreSQL prints them; 0/false for NULL or garbage (the
+  // schema makes these NOT NULL).
+  std::int64_t int64(int row, int col) const;
+  bool boolean(int row, int col) const { return text(row, col) == "t"; }
+
+ private:
+  PgResultPtr result_;
+};
+
+struct ConnectOptions {
+  std::chrono::milliseconds connectTimeout{5000};
+  std::chrono::milliseconds statementTimeout{0};  // 0: the server's default
+  std::string applicationName = "parleyd";
+};
+
+class Connection {
+ public:
+  // Opens a connection. kUnavailable when the server cannot be reached; the error never
+  // contains the DSN (it may hold a password).
+  static Result<std::unique_ptr<Connection>> open(const std::string& dsn,
+                                                  const ConnectOptions& options);
+
+  // True when the connection is still usable: reads whatever the server sent (a termination
+  // notice after a restart, for instance) without blocking.
+  bool healthy();
+
+  // Prepares `statement` on first use, then executes it with `params`.
+  Result<Rows> exec(const Statement& statement, const Params& params = {});
+
+  // Runs SQL text with the simple query protocol (several statements allowed, no
+  // parameters): for migrations and transaction control, never for values from outside.
+  Result<Rows> execScript(const char* sql);
+
+  bool inTransaction() const;
+  PGconn* raw() { return conn_.get(); }
+
+ private:
+  explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
+
+  PgConnPtr conn_;
+  std::unordered_set<std::string> prepared_;
+};
+
+// Turns a failed result (or a failed connection when `result` is null) into an Error:
+// connection loss, shutdown and "cannot connect now" → kUnavailable; SQLSTATE 23505 →
+// kConflict; anything else → kInternal. The server's message goes into Error.detail.
+Error errorFrom(PGconn* conn, const PGresult* result);
+
+inline Error unavailableError(std::string detail = {}) {
+  return makeError(ErrorCode::kUnavailable, "store.unavailable", "The database is unavailable.",
+                   std::move(detail));
+}
+
+}  // namespace parley::core::store::postgres

@@ -1,0 +1,23 @@
+#pragma once
+// The PostgreSQL connection pool behind core::store::Database (design brief §4): a fixed number
+// of worker threads, each owning one libpq connection.
+//
+// - Never fails at start because the database is down: a worker connects when it gets its
+//   first job, and reconnects (with backoff from 50 ms up to 5 s) whenever its connection died,
+//   for instance after the server restarted. A job that meets a dead or unreachable database
+//   sees kUnavailable from every Store call; a later job gets a fresh connection.
+// - Each connection runs with the configured statement_timeout and in UTC; prepared
+//   statements are per connection and prepared again after a reconnect.
+// - The DSN is never logged (it may hold a password).
+
+#include "core/common/clock.hpp"
+#include "core/config/config.hpp"
+#include "core/store/database.hpp"
+
+namespace parley::core::store::postgres {
+
+// Starts the workers and returns at once. Thread-safe to use from any thread; call stop() (or
+// drop the last reference) from outside a job.
+DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock);
+
+}  // namespace parley::core::store::postgres
