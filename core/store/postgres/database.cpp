@@ -111,7 +111,7 @@ class PgDatabase final : public Database {
       ++busy_;
       PgStore store(ensureConnected(worker, index), *clock_);
       runJob(job, store);
-      afterJob(worker);
+      afterJob(worker, index);
       --busy_;
       ++completed_;
     }
@@ -119,10 +119,7 @@ class PgDatabase final : public Database {
   }
 
   Connection* ensureConnected(Worker& worker, unsigned index) {
-    if (worker.connection && !worker.connection->healthy()) {
-      log::warn(kComponent, "database connection lost", {{"worker", index}});
-      disconnect(worker);
-    }
+    dropIfDead(worker, index);
     if (worker.connection) return worker.connection.get();
 
     const auto now = clock_->steadyNow();
@@ -155,12 +152,19 @@ class PgDatabase final : public Database {
     return worker.connection.get();
   }
 
-  void afterJob(Worker& worker) {
+  void afterJob(Worker& worker, unsigned index) {
     if (!worker.connection) return;
     // Store::transaction() always ends what it begins; this only guards against a connection
     // that died between BEGIN and COMMIT leaving libpq's state behind.
     if (worker.connection->inTransaction()) (void)worker.connection->execScript("ROLLBACK");
-    if (!worker.connection->healthy()) disconnect(worker);
+    dropIfDead(worker, index);
+  }
+
+  // A dead connection is dropped, so that the next job connects afresh.
+  void dropIfDead(Worker& worker, unsigned index) {
+    if (!worker.connection || worker.connection->healthy()) return;
+    log::warn(kComponent, "database connection lost", {{"worker", index}});
+    disconnect(worker);
   }
 
   void disconnect(Worker& worker) {

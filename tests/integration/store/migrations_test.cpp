@@ -1,0 +1,174 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/embedded_migrations.hpp"
+#include "tests/integration/store/store_fixture.hpp"
+
+namespace parley::core::store::postgres {
+namespace {
+
+using testing::StoreTest;
+
+class MigrationsTest : public StoreTest {
+ protected:
+  // A direct connection for looking at what the migrations left behind.
+  std::unique_ptr<Connection> connect() {
+    auto connection = Connection::open(dsn_, {});
+    EXPECT_TRUE(connection.ok()) << connection.error().detail;
+    return connection.ok() ? std::move(*connection) : nullptr;
+  }
+
+  std::string query(const char* sql) {
+    auto connection = connect();
+    auto rows = connection->execScript(sql);
+    EXPECT_TRUE(rows.ok()) << rows.error().detail;
+    return rows.ok() && !rows->empty() ? rows->string(0, 0) : std::string();
+  }
+
+  static int latest() { return embeddedMigrations().back().version; }
+  static std::vector<int> allVersions() {
+    std::vector<int> versions;
+    for (const auto& m : embeddedMigrations()) versions.push_back(m.version);
+    return versions;
+  }
+};
+
+TEST_F(MigrationsTest, StatusOfAnEmptyDatabaseListsEveryMigrationAsPending) {
+  auto status = migrationStatus(dsn_);
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_EQ(status->current, 0);
+  EXPECT_EQ(status->latest, latest());
+  ASSERT_EQ(status->pending.size(), embeddedMigrations().size());
+  EXPECT_EQ(status->pending.front().version, 1);
+  EXPECT_EQ(status->pending.front().name, "accounts");
+}
+
+TEST_F(MigrationsTest, AppliesEveryMigrationInOrderOnAnEmptyDatabase) {
+  auto report = migrate(dsn_);
+  ASSERT_TRUE(report.ok()) << report.error().message << " " << report.error().detail;
+  EXPECT_EQ(report->applied, allVersions());
+  EXPECT_EQ(report->current, latest());
+
+  // Every table the next issues build on exists, and the history is recorded with checksums.
+  for (const char* table :
+       {"users", "sessions", "user_access_tokens", "bots", "teams", "team_members", "channels",
+        "channel_members", "posts", "reactions", "file_infos", "incoming_webhooks", "preferences",
+        "system", "links", "remote_users", "outbox", "inbox", "id_map", "audit_log"}) {
+    EXPECT_EQ(query(("SELECT to_regclass('" + std::string(table) + "') IS NOT NULL").c_str()),
+              "t")
+        << table;
+  }
+  EXPECT_EQ(query("SELECT count(*) FROM schema_migrations"),
+            std::to_string(embeddedMigrations().size()));
+  EXPECT_EQ(query("SELECT checksum FROM schema_migrations WHERE version = 1"),
+            migrationChecksum(embeddedMigrations().front().sql));
+
+  auto status = migrationStatus(dsn_);
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(status->pending.empty());
+  EXPECT_EQ(status->current, latest());
+}
+
+TEST_F(MigrationsTest, RunningAgainAppliesNothing) {
+  ASSERT_TRUE(migrate(dsn_).ok());
+  const auto appliedAt = query("SELECT string_agg(applied_at::text, ',') FROM schema_migrations");
+  auto again = migrate(dsn_);
+  ASSERT_TRUE(again.ok()) << again.error().detail;
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(again->current, latest());
+  EXPECT_EQ(query("SELECT string_agg(applied_at::text, ',') FROM schema_migrations"), appliedAt);
+}
+
+TEST_F(MigrationsTest, TwoConcurrentRunsBothSucceedAndApplyEachMigrationOnce) {
+  Result<MigrationReport> first = makeError(ErrorCode::kInternal, "", "not run");
+  Result<MigrationReport> second = makeError(ErrorCode::kInternal, "", "not run");
+  std::thread a([&] { first = migrate(dsn_); });
+  std::thread b([&] { second = migrate(dsn_); });
+  a.join();
+  b.join();
+  ASSERT_TRUE(first.ok()) << first.error().message << " " << first.error().detail;
+  ASSERT_TRUE(second.ok()) << second.error().message << " " << second.error().detail;
+  std::vector<int> applied = first->applied;
+  applied.insert(applied.end(), second->applied.begin(), second->applied.end());
+  std::sort(applied.begin(), applied.end());
+  EXPECT_EQ(applied, allVersions()) << "each migration applied by exactly one of the two";
+  EXPECT_EQ(first->current, latest());
+  EXPECT_EQ(second->current, latest());
+  EXPECT_EQ(query("SELECT count(*) FROM schema_migrations"),
+            std::to_string(embeddedMigrations().size()));
+}
+
+TEST_F(MigrationsTest, AnEditedMigrationIsReportedByMigrateAndStatus) {
+  ASSERT_TRUE(migrate(dsn_).ok());
+  query("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 2 RETURNING version");
+
+  auto report = migrate(dsn_);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(report.error().id, "store.migrations.checksum_mismatch");
+  EXPECT_NE(report.error().message.find("0002_messaging"), std::string::npos)
+      << report.error().message;
+  EXPECT_NE(report.error().detail.find("tampered"), std::string::npos);
+
+  auto status = migrationStatus(dsn_);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().id, "store.migrations.checksum_mismatch");
+}
+
+TEST_F(MigrationsTest, ADatabaseFromANewerParleydIsRefused) {
+  ASSERT_TRUE(migrate(dsn_).ok());
+  query("INSERT INTO schema_migrations VALUES (9999, 'from_the_future', 'x', 0) RETURNING version");
+  auto report = migrate(dsn_);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(report.error().id, "store.migrations.newer_schema");
+  EXPECT_NE(report.error().message.find("9999_from_the_future"), std::string::npos)
+      << report.error().message;
+  auto status = migrationStatus(dsn_);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().id, "store.migrations.newer_schema");
+}
+
+TEST_F(MigrationsTest, AnUnreachableDatabaseIsUnavailable) {
+  auto report = migrate("postgresql:///parley?host=/nonexistent-parley-socket&port=1");
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, ErrorCode::kUnavailable);
+  auto status = migrationStatus("postgresql:///parley?host=/nonexistent-parley-socket&port=1");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(MigrationsTest, SchemaKeepsThreadCountersAndTheAuditLogAppendOnly) {
+  ASSERT_TRUE(migrate(dsn_).ok());
+  auto connection = connect();
+  ASSERT_TRUE(connection->execScript(
+      "INSERT INTO users (id, username, email) VALUES ('u1', 'alice', 'alice@example.org');"
+      "INSERT INTO teams (id, display_name, name) VALUES ('t1', 'Team', 'team');"
+      "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', 'town-square');"
+      "INSERT INTO posts (id, user_id, channel_id, create_at, message) "
+      "  VALUES ('root', 'u1', 'c1', 100, 'deployment finished');"
+      "INSERT INTO posts (id, user_id, channel_id, root_id, create_at) VALUES "
+      "  ('r1', 'u1', 'c1', 'root', 200), ('r2', 'u1', 'c1', 'root', 300);"
+      "UPDATE posts SET delete_at = 400 WHERE id = 'r2';")
+                  .ok());
+  EXPECT_EQ(query("SELECT reply_count || ',' || last_reply_at FROM posts WHERE id = 'root'"),
+            "1,200");
+  EXPECT_EQ(query("SELECT id FROM posts WHERE message_tsv @@ to_tsquery('english', 'deploy')"),
+            "root");
+
+  ASSERT_TRUE(connection
+                  ->execScript("INSERT INTO audit_log (time, subject, resource, action, decision) "
+                               "VALUES (1, 'u1', 'post:root', 'message.egress', 'deny')")
+                  .ok());
+  auto update = connection->execScript("UPDATE audit_log SET decision = 'permit'");
+  ASSERT_FALSE(update.ok());
+  EXPECT_NE(update.error().detail.find("append-only"), std::string::npos) << update.error().detail;
+  EXPECT_FALSE(connection->execScript("DELETE FROM audit_log").ok());
+  EXPECT_EQ(query("SELECT decision FROM audit_log"), "deny");
+}
+
+}  // namespace
+}  // namespace parley::core::store::postgres

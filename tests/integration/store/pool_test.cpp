@@ -1,0 +1,285 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/common/asio.hpp"
+#include "core/model/id.hpp"
+#include "core/store/postgres/pg_store.hpp"
+#include "tests/integration/store/store_fixture.hpp"
+
+namespace parley::core::store::postgres {
+namespace {
+
+using testing::runSync;
+using testing::StoreTest;
+
+model::User makeUser(std::string username, std::string email) {
+  model::User user;
+  user.id = model::newId();
+  user.username = std::move(username);
+  user.email = std::move(email);
+  user.createAt = user.updateAt = 1'700'000'000'000;
+  return user;
+}
+
+class PoolTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    migrateOrFail();
+    openPool();
+  }
+
+  Result<std::optional<std::string>> systemValue(std::string key) {
+    return runSync(*database_, [&](Store& store) { return store.system().get(key); });
+  }
+};
+
+TEST_F(PoolTest, PingAnswersAndStatsCountTheWork) {
+  auto pinged = runSync(*database_, [](Store& store) { return store.ping(); });
+  ASSERT_TRUE(pinged.ok()) << pinged.error().detail;
+  const auto stats = database_->stats();
+  EXPECT_EQ(stats.size, 2u);
+  EXPECT_GE(stats.connected, 1u);
+  EXPECT_EQ(stats.busy, 0u);
+  EXPECT_EQ(stats.queued, 0u);
+  EXPECT_GE(stats.completed, 1u);
+  EXPECT_EQ(stats.reconnects, 0u);
+}
+
+TEST_F(PoolTest, SessionsRunInUtcWithTheConfiguredStatementTimeout) {
+  constexpr Statement kShow{"test_show_settings",
+                            "SELECT current_setting('TimeZone'), "
+                            "current_setting('statement_timeout')"};
+  auto rows = runSync(*database_, [&](Store& store) {
+    return dynamic_cast<PgStore&>(store).exec(kShow);
+  });
+  ASSERT_TRUE(rows.ok()) << rows.error().detail;
+  EXPECT_EQ(rows->string(0, 0), "UTC");
+  EXPECT_EQ(rows->string(0, 1), "30s");  // DatabaseConfig's default
+}
+
+TEST_F(PoolTest, AStatementOverTheTimeoutIsCancelledAsUnavailable) {
+  database_->stop();
+  core::config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 1;
+  config.statementTimeout = std::chrono::milliseconds(200);
+  database_ = openDatabase(config, clock_);
+  constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep(5)"};
+  const auto started = std::chrono::steady_clock::now();
+  auto slept = runSync(*database_, [&](Store& store) {
+    return dynamic_cast<PgStore&>(store).exec(kSleep);
+  });
+  ASSERT_FALSE(slept.ok());
+  EXPECT_EQ(slept.error().code, ErrorCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  // The connection survives a cancelled statement.
+  EXPECT_TRUE(runSync(*database_, [](Store& store) { return store.ping(); }).ok());
+}
+
+TEST_F(PoolTest, TransactionCommitsWhenTheBodySucceeds) {
+  auto done = runSync(*database_, [](Store& store) {
+    return store.transaction([](Store& tx) { return tx.system().set("color", "blue"); });
+  });
+  ASSERT_TRUE(done.ok()) << done.error().detail;
+  auto value = systemValue("color");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->value_or("<none>"), "blue");
+}
+
+TEST_F(PoolTest, TransactionRollsBackWhenTheBodyFails) {
+  auto done = runSync(*database_, [](Store& store) {
+    return store.transaction([](Store& tx) -> Status {
+      if (auto set = tx.system().set("color", "red"); !set) return set;
+      return makeError(ErrorCode::kInvalidArgument, "test.abort", "changed my mind");
+    });
+  });
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().id, "test.abort");
+  auto value = systemValue("color");
+  ASSERT_TRUE(value.ok());
+  EXPECT_FALSE(value->has_value());
+}
+
+TEST_F(PoolTest, NestedTransactionsJoinTheOuterOne) {
+  auto done = runSync(*database_, [](Store& store) {
+    return store.transaction([](Store& outer) -> Status {
+      if (auto set = outer.system().set("outer", "1"); !set) return set;
+      auto inner = outer.transaction([](Store& tx) { return tx.system().set("inner", "1"); });
+      if (!inner) return inner;
+      return makeError(ErrorCode::kConflict, "test.abort", "roll back everything");
+    });
+  });
+  ASSERT_FALSE(done.ok());
+  ASSERT_TRUE(systemValue("outer").ok());
+  EXPECT_FALSE(systemValue("outer")->has_value());
+  EXPECT_FALSE(systemValue("inner")->has_value()) << "the inner part was not committed alone";
+}
+
+TEST_F(PoolTest, ATransactionWhoseStatementFailedIsNotReportedAsCommitted) {
+  const auto existing = makeUser("taken", "taken@example.org");
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(existing); }).ok());
+  auto done = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      (void)tx.system().set("written", "yes");
+      (void)tx.users().create(makeUser("taken", "other@example.org"));  // fails; ignored
+      return {};
+    });
+  });
+  ASSERT_FALSE(done.ok());
+  EXPECT_EQ(done.error().id, "store.transaction.rolled_back");
+  EXPECT_FALSE(systemValue("written")->has_value());
+}
+
+TEST_F(PoolTest, UniqueViolationsAreConflictsNamingTheField) {
+  const auto alice = makeUser("alice", "alice@example.org");
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(alice); }).ok());
+
+  auto sameName = runSync(*database_, [&](Store& store) {
+    return store.users().create(makeUser("ALICE", "other@example.org"));
+  });
+  ASSERT_FALSE(sameName.ok());
+  EXPECT_EQ(sameName.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(sameName.error().id, "app.user.save.username_exists.app_error");
+
+  auto sameEmail = runSync(*database_, [&](Store& store) {
+    return store.users().create(makeUser("alice2", "Alice@Example.org"));
+  });
+  ASSERT_FALSE(sameEmail.ok());
+  EXPECT_EQ(sameEmail.error().id, "app.user.save.email_exists.app_error");
+
+  auto sameId = runSync(*database_, [&](Store& store) {
+    auto copy = makeUser("alice3", "alice3@example.org");
+    copy.id = alice.id;
+    return store.users().create(copy);
+  });
+  ASSERT_FALSE(sameId.ok());
+  EXPECT_EQ(sameId.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(sameId.error().id, "store.conflict");
+}
+
+TEST_F(PoolTest, UsersRoundTripThroughTheStore) {
+  auto user = makeUser("bob", "bob@example.org");
+  user.roles = "system_admin system_user";
+  user.props = {{"RemoteUsername", "bob"}};
+  user.remoteBridge = "matrix";
+  user.remoteUserId = "@bob:partner.example";
+  user.remoteDomain = "partner.example";
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(user); }).ok());
+
+  auto byId = runSync(*database_, [&](Store& store) { return store.users().getById(user.id); });
+  ASSERT_TRUE(byId.ok()) << byId.error().detail;
+  EXPECT_EQ(byId->username, "bob");
+  EXPECT_EQ(byId->props, user.props);
+  EXPECT_EQ(byId->timezone, user.timezone);
+  EXPECT_EQ(byId->remoteUserId, "@bob:partner.example");
+  EXPECT_EQ(byId->remoteId, "");
+  EXPECT_EQ(byId->createAt, user.createAt);
+  EXPECT_TRUE(byId->isSystemAdmin());
+
+  auto byName = runSync(*database_, [](Store& store) { return store.users().getByUsername("BOB"); });
+  ASSERT_TRUE(byName.ok());
+  EXPECT_EQ(byName->id, user.id);
+  auto byEmail =
+      runSync(*database_, [](Store& store) { return store.users().getByEmail("Bob@Example.org"); });
+  ASSERT_TRUE(byEmail.ok());
+  EXPECT_EQ(byEmail->id, user.id);
+  auto admins = runSync(*database_, [](Store& store) { return store.users().countSystemAdmins(); });
+  ASSERT_TRUE(admins.ok());
+  EXPECT_EQ(*admins, 1);
+
+  auto missing = runSync(*database_, [](Store& store) { return store.users().getById("nobody"); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(PoolTest, ParametersAreNeverInterpretedAsSql) {
+  const auto user = makeUser("carol", "carol@example.org");
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(user); }).ok());
+  const std::string injection = "carol' OR '1'='1'; DROP TABLE users; --";
+
+  auto found = runSync(*database_, [&](Store& store) { return store.users().getByUsername(injection); });
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) {
+                return store.system().set(injection, injection);
+              }).ok());
+  auto value = systemValue(injection);
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->value_or(""), injection);
+  auto still = runSync(*database_, [](Store& store) { return store.users().getByUsername("carol"); });
+  EXPECT_TRUE(still.ok()) << "the users table is intact";
+}
+
+TEST_F(PoolTest, RunResumesTheCoroutineOnItsOwnExecutorWithTheResult) {
+  asio::io_context io;
+  const auto ioThread = std::this_thread::get_id();
+  std::optional<Result<std::optional<std::string>>> result;
+  std::thread::id resumedOn;
+  std::thread::id jobRanOn;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await database_->run([](Store& store) { return store.system().set("k", "v"); });
+        result = co_await database_->run([&](Store& store) {
+          jobRanOn = std::this_thread::get_id();
+          return store.system().get("k");
+        });
+        resumedOn = std::this_thread::get_id();
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok());
+  EXPECT_EQ(result->value().value_or(""), "v");
+  EXPECT_NE(jobRanOn, ioThread) << "the job ran on a database worker";
+  EXPECT_EQ(resumedOn, ioThread) << "the coroutine resumed on the io_context's thread";
+}
+
+TEST_F(PoolTest, JobsSubmittedAfterStopStillRunAndSeeUnavailable) {
+  database_->stop();
+  database_->stop();  // idempotent
+  auto pinged = runSync(*database_, [](Store& store) { return store.ping(); });
+  ASSERT_FALSE(pinged.ok());
+  EXPECT_EQ(pinged.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(PoolTest, ManyConcurrentJobsAllComplete) {
+  openPool(4);
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 4; ++t) {
+    submitters.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (runSync(*database_, [](Store& store) { return store.ping(); }).ok()) ++succeeded;
+      }
+    });
+  }
+  for (auto& submitter : submitters) submitter.join();
+  EXPECT_EQ(succeeded.load(), 200);
+  EXPECT_EQ(database_->stats().completed, 200u);
+}
+
+TEST(PoolWithoutServerTest, OpeningNeverFailsAndJobsSeeUnavailable) {
+  core::config::DatabaseConfig config;
+  config.dsn = "postgresql:///parley?host=/nonexistent-parley-socket&port=1&password=hunter2";
+  config.poolSize = 2;
+  std::string logged;
+  log::setSink([&](std::string_view line) { logged += line; });
+  auto database = openDatabase(config, std::make_shared<SystemClock>());
+  auto pinged = testing::runSync(*database, [](Store& store) { return store.ping(); });
+  database->stop();
+  log::resetSink();
+  ASSERT_FALSE(pinged.ok());
+  EXPECT_EQ(pinged.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(database->stats().connected, 0u);
+  EXPECT_NE(logged.find("cannot connect to the database"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find("hunter2"), std::string::npos) << "the DSN's password never reaches a log";
+  EXPECT_EQ(pinged.error().detail.find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley::core::store::postgres

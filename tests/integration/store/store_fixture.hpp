@@ -1,0 +1,61 @@
+#pragma once
+// Shared by the store integration tests: a fresh, migrated database per test case on the
+// executable's PostgreSQL cluster, a pool on it, and a way to run one job and wait for it.
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <string>
+
+#include "core/common/clock.hpp"
+#include "core/store/postgres/database.hpp"
+#include "core/store/postgres/migrations.hpp"
+#include "tests/support/postgres_cluster.hpp"
+
+namespace parley::testing {
+
+// Runs `work(Store&)` on the pool and waits for its result (tests have no event loop).
+template <typename Work>
+auto runSync(core::store::Database& database, Work work) {
+  using R = std::invoke_result_t<Work&, core::store::Store&>;
+  std::promise<R> promise;
+  auto future = promise.get_future();
+  database.submit([&](core::store::Store& store) { promise.set_value(work(store)); });
+  return future.get();
+}
+
+// A database named after the test case, created empty; migrate() and openPool() on demand.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string("t_") + info->test_suite_name() + "_" + info->name();
+    for (auto& c : name) c = (std::isalnum(static_cast<unsigned char>(c)) != 0)
+                                 ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                                 : '_';
+    dsn_ = PostgresCluster::shared().createDatabase(name.substr(0, 63));
+  }
+
+  void TearDown() override {
+    if (database_) database_->stop();
+  }
+
+  void migrateOrFail() {
+    auto report = core::store::postgres::migrate(dsn_);
+    ASSERT_TRUE(report.ok()) << report.error().message << " " << report.error().detail;
+  }
+
+  core::store::Database& openPool(unsigned size = 2) {
+    core::config::DatabaseConfig config;
+    config.dsn = dsn_;
+    config.poolSize = size;
+    database_ = core::store::postgres::openDatabase(config, clock_);
+    return *database_;
+  }
+
+  std::string dsn_;
+  std::shared_ptr<core::ManualClock> clock_ = std::make_shared<core::ManualClock>();
+  core::store::DatabasePtr database_;
+};
+
+}  // namespace parley::testing
