@@ -17,28 +17,38 @@ struct TlsConfig {
   std::filesystem::path certFile;
   std::filesystem::path keyFile;
   std::string minVersion = "1.2";  // "1.2" or "1.3"
+
+  bool operator==(const TlsConfig&) const = default;
 };
 
 struct ServerConfig {
-  std::string listenHost = "127.0.0.1";
+  std::string listenHost = "127.0.0.1";  // IPv4, IPv6 without brackets, or a host name
   std::uint16_t listenPort = 8065;
   std::string siteUrl = "http://127.0.0.1:8065";
   unsigned threads = 0;  // 0: one I/O thread per core
   std::optional<TlsConfig> tls;
   std::chrono::milliseconds shutdownGrace{5000};  // in-flight requests get this long on SIGTERM
   bool enableDeveloper = false;  // show detailed_error to clients, as Mattermost's EnableDeveloper
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct DatabaseConfig {
   std::string dsn;  // a libpq connection string or URI; a secret (may hold a password)
   unsigned poolSize = 8;
   std::chrono::milliseconds connectTimeout{5000};
-  std::chrono::milliseconds statementTimeout{30000};
+  std::chrono::milliseconds statementTimeout{30000};  // 0: no limit
+
+  bool operator==(const DatabaseConfig&) const = default;
 };
 
 struct FilesConfig {
-  std::filesystem::path directory = "data/files";
+  // Absolute after loading (relative paths in the file are resolved against its directory).
+  // The default is systemd's StateDirectory= of parleyd.service.
+  std::filesystem::path directory = "/var/lib/parley/files";
   std::uint64_t maxFileSize = 100ull * 1024 * 1024;  // bytes; Mattermost's MaxFileSize default
+
+  bool operator==(const FilesConfig&) const = default;
 };
 
 struct SecurityConfig {
@@ -47,7 +57,9 @@ struct SecurityConfig {
   bool enableGuestAccounts = false;  // GuestAccountsSettings.Enable
   bool enableUserAccessTokens = true;
   bool enableBotAccountCreation = true;
-  std::chrono::hours sessionLength{24 * 30};
+  std::chrono::milliseconds sessionLength{std::chrono::hours(24 * 30)};
+
+  bool operator==(const SecurityConfig&) const = default;
 };
 
 struct LimitsConfig {
@@ -55,14 +67,18 @@ struct LimitsConfig {
   std::uint32_t maxHeaderBytes = 16 * 1024;
   double requestsPerSecond = 0;  // per client address; 0 = unlimited
   std::uint32_t requestBurst = 100;
-  std::chrono::milliseconds idleTimeout{60000};  // keep-alive connection idle limit
+  std::chrono::milliseconds idleTimeout{60000};     // keep-alive connection idle limit
   std::chrono::milliseconds requestTimeout{30000};  // reading one request's headers and body
   std::uint32_t maxConnections = 20000;
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 struct LoggingConfig {
   log::Level level = log::Level::kInfo;
   bool accessLog = false;  // one line per request (costly at high request rates)
+
+  bool operator==(const LoggingConfig&) const = default;
 };
 
 // Bridge sections are parsed as opaque YAML-free descriptions until their issues define them;
@@ -70,6 +86,8 @@ struct LoggingConfig {
 struct BridgeConfig {
   std::string name;  // "matrix", "xmpp", "workspaces"
   bool enabled = false;
+
+  bool operator==(const BridgeConfig&) const = default;
 };
 
 struct LinkConfig {
@@ -78,10 +96,14 @@ struct LinkConfig {
   std::string remote;   // the room on that bridge (room id/alias, MUC JID, remote channel id)
   enum class Direction { kBoth, kInbound, kOutbound } direction = Direction::kBoth;
   bool readOnly = false;
+
+  bool operator==(const LinkConfig&) const = default;
 };
 
 struct PolicyConfig {
-  std::vector<std::filesystem::path> files;
+  std::vector<std::filesystem::path> files;  // absolute; each existed and was readable at load
+
+  bool operator==(const PolicyConfig&) const = default;
 };
 
 struct Config {
@@ -95,6 +117,8 @@ struct Config {
   std::vector<BridgeConfig> bridges;
   std::vector<LinkConfig> links;
   PolicyConfig policy;
+
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace parley::core::config
