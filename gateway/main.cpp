@@ -1,6 +1,115 @@
-#include <iostream>
+// parleyd: command-line parsing and dispatch only; the commands live in gateway/cli/.
 
-int main() {
-  std::cout << "parleyd " PARLEY_VERSION "\n";
-  return 0;
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "gateway/cli/commands.hpp"
+
+namespace po = boost::program_options;
+namespace cli = parley::gateway::cli;
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: parleyd <command> [options]
+
+Commands:
+  serve          run the gateway until SIGTERM (SIGHUP reloads the configuration)
+  migrate        apply pending database migrations (safe to run on several nodes at once)
+  check-config   validate the configuration file and exit
+  init-admin     create the first system administrator and lock open sign-up
+  verify         check a running gateway: health, database, lockdown
+
+Common options:
+  -c, --config FILE   configuration file (default: $PARLEY_CONFIG, else /etc/parley/gateway.yaml)
+  -h, --help          show help for a command
+  --version           print the version
+
+Exit codes: 0 success, 1 failure, 2 bad usage or invalid configuration,
+            3 init-admin found an administrator already (nothing changed).
+)";
+
+std::string defaultConfigPath() {
+  const char* fromEnv = std::getenv("PARLEY_CONFIG");
+  return fromEnv && *fromEnv ? fromEnv : "/etc/parley/gateway.yaml";
+}
+
+po::options_description commonOptions() {
+  po::options_description options("Options");
+  options.add_options()
+      ("config,c", po::value<std::string>()->default_value(defaultConfigPath()), "configuration file")
+      ("help,h", "show this help");
+  return options;
+}
+
+int run(const std::string& command, const std::vector<std::string>& args) {
+  po::options_description options = commonOptions();
+  if (command == "init-admin") {
+    options.add_options()
+        ("username", po::value<std::string>()->default_value("admin"), "administrator user name")
+        ("email", po::value<std::string>()->default_value("admin@localhost"), "administrator email")
+        ("password-file", po::value<std::string>(), "read the password from this file instead of generating one");
+  } else if (command == "verify") {
+    options.add_options()
+        ("url", po::value<std::string>(), "gateway base URL (default: the configured listen address)")
+        ("insecure", "do not verify the gateway's TLS certificate");
+  } else if (command != "serve" && command != "migrate" && command != "check-config") {
+    std::cerr << "parleyd: unknown command \"" << command << "\"\n\n" << kUsage;
+    return cli::kExitUsage;
+  }
+
+  po::variables_map vars;
+  po::store(po::command_line_parser(args).options(options).run(), vars);
+  po::notify(vars);
+  if (vars.count("help")) {
+    std::cout << "Usage: parleyd " << command << " [options]\n" << options;
+    return cli::kExitOk;
+  }
+
+  const std::string configFile = vars["config"].as<std::string>();
+  if (command == "check-config") return cli::checkConfig(configFile);
+
+  const auto config = cli::loadConfigOrReport(configFile);
+  if (!config) return cli::kExitUsage;
+
+  if (command == "serve") return cli::serve(*config);
+  if (command == "migrate") return cli::migrate(*config);
+  if (command == "init-admin") {
+    cli::InitAdminOptions init;
+    init.username = vars["username"].as<std::string>();
+    init.email = vars["email"].as<std::string>();
+    if (vars.count("password-file")) init.passwordFile = vars["password-file"].as<std::string>();
+    return cli::initAdmin(*config, init);
+  }
+  cli::VerifyOptions verify;
+  if (vars.count("url")) verify.url = vars["url"].as<std::string>();
+  verify.verifyTls = vars.count("insecure") == 0;
+  return cli::verify(*config, verify);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? cli::kExitUsage : cli::kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "parleyd " PARLEY_VERSION "\n";
+    return cli::kExitOk;
+  }
+  try {
+    return run(args[0], {args.begin() + 1, args.end()});
+  } catch (const po::error& e) {
+    std::cerr << "parleyd " << args[0] << ": " << e.what() << "\n";
+    return cli::kExitUsage;
+  } catch (const std::exception& e) {
+    // Start-up failures that are not expected values (house style §4) end here, with a message.
+    std::cerr << "parleyd " << args[0] << ": " << e.what() << "\n";
+    return cli::kExitFailure;
+  }
 }

@@ -1,0 +1,42 @@
+#pragma once
+// The `parleyd` subcommands. Each returns the process exit code; main.cpp only parses the
+// command line and dispatches here.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/config/config.hpp"
+
+namespace parley::gateway::cli {
+
+// Exit codes shared by every subcommand, documented in `parleyd --help`.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,             // the command ran and something failed
+  kExitUsage = 2,               // bad command line or invalid configuration
+  kExitAlreadyInitialised = 3,  // init-admin: an administrator exists; nothing changed
+};
+
+// Loads and validates the configuration; on problems prints each as "file:line: message" on
+// stderr and returns nullopt. Applies the configured log level.
+std::optional<core::config::Config> loadConfigOrReport(const std::filesystem::path& file);
+
+int checkConfig(const std::filesystem::path& file);
+int serve(const core::config::Config& config);
+int migrate(const core::config::Config& config);
+
+struct InitAdminOptions {
+  std::string username = "admin";
+  std::string email = "admin@localhost";
+  std::optional<std::filesystem::path> passwordFile;  // otherwise a password is generated
+};
+int initAdmin(const core::config::Config& config, const InitAdminOptions& options);
+
+struct VerifyOptions {
+  std::optional<std::string> url;  // default: the configured listen address
+  bool verifyTls = true;
+};
+int verify(const core::config::Config& config, const VerifyOptions& options);
+
+}  // namespace parley::gateway::cli

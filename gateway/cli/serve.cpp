@@ -1,0 +1,177 @@
+// `parleyd serve`: wires core, gateway and bridges together and runs until SIGTERM.
+//
+// Signals are blocked in every thread and taken synchronously by the main thread (sigwait), so
+// no handler runs in signal context and shutdown is ordinary code: stop accepting, drain the
+// HTTP server, stop the bridges, close the database last (design brief §4).
+
+#include <csignal>
+#include <iostream>
+
+#include "bridges/common/bridge.hpp"
+#include "core/common/log.hpp"
+#include "core/config/config_loader.hpp"
+#include "core/store/postgres/database.hpp"
+#include "core/store/postgres/migrations.hpp"
+#include "gateway/api/system.hpp"
+#include "gateway/api/version.hpp"
+#include "gateway/cli/commands.hpp"
+#include "gateway/cli/systemd_notify.hpp"
+#include "gateway/http/server.hpp"
+
+namespace parley::gateway::cli {
+namespace {
+
+constexpr auto kComponent = "main";
+
+sigset_t handledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// The schema must match this binary. An unreachable database is not fatal at start-up (the
+// pool reconnects and ping reports it), but a database behind or ahead of the binary is.
+bool schemaIsCurrent(const core::config::Config& config) {
+  auto status = core::store::postgres::migrationStatus(config.database.dsn);
+  if (!status) {
+    core::log::warn(kComponent, "cannot check the database schema; starting anyway",
+                    {{"error", status.error().message}});
+    return true;
+  }
+  if (!status->pending.empty()) {
+    core::log::error(kComponent, "the database schema is not current: run `parleyd migrate`",
+                     {{"current", status->current}, {"latest", status->latest}});
+    return false;
+  }
+  return true;
+}
+
+void registerPoolGauges(core::metrics::Registry& metrics, core::store::DatabasePtr database) {
+  const auto gauge = [&](const char* name, const char* help, auto read) {
+    metrics.gauge(name, help, {}, [weak = std::weak_ptr(database), read] {
+      const auto db = weak.lock();
+      return db ? static_cast<double>(read(db->stats())) : 0.0;
+    });
+  };
+  using core::store::PoolStats;
+  gauge("parley_db_pool_size", "Database connections configured.",
+        [](const PoolStats& s) { return s.size; });
+  gauge("parley_db_pool_connected", "Database connections currently up.",
+        [](const PoolStats& s) { return s.connected; });
+  gauge("parley_db_pool_busy", "Database workers running a job.",
+        [](const PoolStats& s) { return s.busy; });
+  gauge("parley_db_pool_queued", "Database jobs waiting for a worker.",
+        [](const PoolStats& s) { return s.queued; });
+  gauge("parley_db_jobs_completed", "Database jobs completed since start.",
+        [](const PoolStats& s) { return s.completed; });
+  gauge("parley_db_reconnects", "Database reconnections since start.",
+        [](const PoolStats& s) { return s.reconnects; });
+}
+
+// SIGHUP: re-read the configuration and apply what can change at run time (the log level
+// today; policy bundles later). A bad file changes nothing.
+void reload(const core::config::Config& running) {
+  auto loaded = core::config::loadConfigFile(running.sourceFile);
+  if (!loaded.ok()) {
+    for (const auto& problem : loaded.problems) {
+      core::log::error(kComponent, "reload refused: invalid configuration",
+                       {{"problem", problem.toString()}});
+    }
+    return;
+  }
+  core::log::setLevel(loaded.config->logging.level);
+  core::log::info(kComponent, "configuration reloaded",
+                  {{"log_level", core::log::levelName(loaded.config->logging.level)}});
+}
+
+}  // namespace
+
+int serve(const core::config::Config& loaded) {
+  const sigset_t signals = handledSignals();
+  // Before any thread starts, so every thread inherits the mask.
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto config = std::make_shared<const core::config::Config>(loaded);
+  core::log::info(kComponent, "starting parleyd",
+                  {{"version", PARLEY_VERSION},
+                   {"mattermost_api", std::string(api::kMattermostApiVersion)},
+                   {"config", config->sourceFile.string()}});
+
+  if (!schemaIsCurrent(*config)) return kExitFailure;
+
+  auto files = core::files::openLocalFileStore(config->files.directory);
+  if (!files) {
+    core::log::error(kComponent, files.error().message);
+    return kExitFailure;
+  }
+  auto bridges = bridges::createBridges(*config);
+  if (!bridges) {
+    core::log::error(kComponent, bridges.error().message);
+    return kExitFailure;
+  }
+
+  const core::ClockPtr clock = std::make_shared<core::SystemClock>();
+  auto metrics = std::make_shared<core::metrics::Registry>();
+  auto database = core::store::postgres::openDatabase(config->database, clock);
+  registerPoolGauges(*metrics, database);
+
+  auto context = std::make_shared<api::ApiContext>(api::ApiContext{
+      config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});
+  auto router = std::make_shared<http::Router>(*metrics);
+  api::registerSystemRoutes(*router, context);
+
+  http::ServerOptions options;
+  options.host = config->server.listenHost;
+  options.port = config->server.listenPort;
+  options.threads = config->server.threads;
+  options.tls = config->server.tls;
+  options.limits = config->limits;
+  options.shutdownGrace = config->server.shutdownGrace;
+  options.versionId = api::versionId(*config);
+  options.showErrorDetail = config->server.enableDeveloper;
+  options.accessLog = config->logging.accessLog;
+  auto server = http::Server::create(options, router, *metrics, clock);
+  if (!server) {
+    core::log::error(kComponent, server.error().message);
+    database->stop();
+    return kExitFailure;
+  }
+
+  for (auto& bridge : bridges.value()) {
+    if (auto started = bridge->start(); !started) {
+      core::log::error(kComponent, started.error().message, {{"bridge", bridge->name()}});
+      return kExitFailure;
+    }
+  }
+  server.value()->start();
+  notifySystemd("READY=1");
+
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      notifySystemd("RELOADING=1");
+      reload(*config);
+      notifySystemd("READY=1");
+      continue;
+    }
+    core::log::info(kComponent, "signal received; shutting down", {{"signal", strsignal(signal)}});
+    break;
+  }
+
+  notifySystemd("STOPPING=1");
+  server.value()->shutdown();
+  for (auto& bridge : bridges.value()) bridge->stop();
+  context->blocking->join();
+  // Last: queued database jobs still complete (their coroutines are gone, their results are
+  // posted to stopped I/O contexts that the server object still owns).
+  database->stop();
+  server.value().reset();
+  core::log::info(kComponent, "stopped");
+  return kExitOk;
+}
+
+}  // namespace parley::gateway::cli
