@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <type_traits>
 
@@ -45,6 +46,11 @@ class Database {
   // the result. `work` must return a Result<T> (or Status).
   template <typename Work>
   auto run(Work work) -> asio::awaitable<std::invoke_result_t<Work&, Store&>>;
+
+  // Runs `work(Store&)` on a worker and blocks the calling thread until it returns. For the
+  // command line and tests, which have no event loop; never on an I/O thread or inside a job.
+  template <typename Work>
+  auto runAndWait(Work work) -> std::invoke_result_t<Work&, Store&>;
 };
 
 using DatabasePtr = std::shared_ptr<Database>;
@@ -63,6 +69,14 @@ auto Database::run(Work work) -> asio::awaitable<std::invoke_result_t<Work&, Sto
         });
       },
       asio::use_awaitable, std::move(work));
+}
+
+template <typename Work>
+auto Database::runAndWait(Work work) -> std::invoke_result_t<Work&, Store&> {
+  std::promise<std::invoke_result_t<Work&, Store&>> promise;
+  auto future = promise.get_future();
+  submit([&promise, &work](Store& store) { promise.set_value(work(store)); });
+  return future.get();
 }
 
 }  // namespace parley::core::store

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <future>
 #include <string>
 
 #include "core/common/clock.hpp"
@@ -17,11 +16,7 @@ namespace parley::testing {
 // Runs `work(Store&)` on the pool and waits for its result (tests have no event loop).
 template <typename Work>
 auto runSync(core::store::Database& database, Work work) {
-  using R = std::invoke_result_t<Work&, core::store::Store&>;
-  std::promise<R> promise;
-  auto future = promise.get_future();
-  database.submit([&](core::store::Store& store) { promise.set_value(work(store)); });
-  return future.get();
+  return database.runAndWait(std::move(work));
 }
 
 // A database named after the test case, created empty; migrate() and openPool() on demand.
