@@ -50,10 +50,7 @@ std::string label(int version, std::string_view name) {
   return number + "_" + std::string(name);
 }
 
-int latestVersion() {
-  const auto all = embeddedMigrations();
-  return all.empty() ? 0 : all.back().version;
-}
+int latestVersion(Migrations known) { return known.empty() ? 0 : known.back().version; }
 
 Result<std::unique_ptr<Connection>> connect(const std::string& dsn) {
   ConnectOptions options;
@@ -75,9 +72,8 @@ Result<AppliedMap> readApplied(Connection& connection) {
 }
 
 // The recorded history must be a prefix of what this binary knows, byte for byte.
-Status checkHistory(const AppliedMap& applied) {
-  const auto known = embeddedMigrations();
-  const int latest = latestVersion();
+Status checkHistory(const AppliedMap& applied, Migrations known) {
+  const int latest = latestVersion(known);
   for (const auto& [version, record] : applied) {
     const auto match = std::find_if(known.begin(), known.end(),
                                     [&](const auto& m) { return m.version == version; });
@@ -144,6 +140,14 @@ std::string migrationChecksum(std::string_view sql) {
 }
 
 Result<MigrationReport> migrate(const std::string& dsn) {
+  return migrate(dsn, embeddedMigrations());
+}
+
+Result<MigrationStatus> migrationStatus(const std::string& dsn) {
+  return migrationStatus(dsn, embeddedMigrations());
+}
+
+Result<MigrationReport> migrate(const std::string& dsn, Migrations known) {
   auto connection = connect(dsn);
   if (!connection) return std::move(connection).error();
   Connection& conn = **connection;
@@ -155,10 +159,10 @@ Result<MigrationReport> migrate(const std::string& dsn) {
   }
   auto applied = readApplied(conn);
   if (!applied) return std::move(applied).error();
-  if (auto history = checkHistory(*applied); !history) return std::move(history).error();
+  if (auto history = checkHistory(*applied, known); !history) return std::move(history).error();
 
   MigrationReport report;
-  for (const auto& migration : embeddedMigrations()) {
+  for (const auto& migration : known) {
     if (applied->contains(migration.version)) continue;
     if (auto done = applyOne(conn, migration); !done) return std::move(done).error();
     (*applied)[migration.version] = {std::string(migration.name), {}};
@@ -171,17 +175,17 @@ Result<MigrationReport> migrate(const std::string& dsn) {
   return report;
 }
 
-Result<MigrationStatus> migrationStatus(const std::string& dsn) {
+Result<MigrationStatus> migrationStatus(const std::string& dsn, Migrations known) {
   auto connection = connect(dsn);
   if (!connection) return std::move(connection).error();
   auto applied = readApplied(**connection);
   if (!applied) return std::move(applied).error();
-  if (auto history = checkHistory(*applied); !history) return std::move(history).error();
+  if (auto history = checkHistory(*applied, known); !history) return std::move(history).error();
 
   MigrationStatus status;
   status.current = currentVersion(*applied);
-  status.latest = latestVersion();
-  for (const auto& migration : embeddedMigrations()) {
+  status.latest = latestVersion(known);
+  for (const auto& migration : known) {
     if (!applied->contains(migration.version)) {
       status.pending.push_back({migration.version, std::string(migration.name)});
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/common/result.hpp"
+#include "core/store/postgres/embedded_migrations.hpp"
 
 namespace parley::core::store::postgres {
 
@@ -43,6 +44,12 @@ Result<MigrationReport> migrate(const std::string& dsn);
 // Reads the state without changing anything (for `parleyd verify` and start-up checks). Reports
 // the same kConflict errors as migrate() when the recorded history does not match this binary.
 Result<MigrationStatus> migrationStatus(const std::string& dsn);
+
+// The same against another list of migrations (increasing versions), for tests of the runner
+// itself: failures, edits, upgrades from an older list.
+using Migrations = std::span<const EmbeddedMigration>;
+Result<MigrationReport> migrate(const std::string& dsn, Migrations known);
+Result<MigrationStatus> migrationStatus(const std::string& dsn, Migrations known);
 
 // Hex SHA-256 of a migration's SQL, as stored in schema_migrations.checksum.
 std::string migrationChecksum(std::string_view sql);

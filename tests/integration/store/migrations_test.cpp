@@ -132,6 +132,43 @@ TEST_F(MigrationsTest, ADatabaseFromANewerParleydIsRefused) {
   EXPECT_EQ(status.error().id, "store.migrations.newer_schema");
 }
 
+TEST_F(MigrationsTest, AnUpgradeAppliesOnlyTheNewMigrations) {
+  const auto all = embeddedMigrations();
+  auto older = migrate(dsn_, all.first(all.size() - 1));
+  ASSERT_TRUE(older.ok()) << older.error().detail;
+  auto status = migrationStatus(dsn_);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->pending.size(), 1u);
+  EXPECT_EQ(status->pending.front().version, latest());
+
+  auto upgraded = migrate(dsn_);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().detail;
+  EXPECT_EQ(upgraded->applied, std::vector<int>{latest()});
+}
+
+TEST_F(MigrationsTest, AFailingMigrationIsRolledBackAndNamed) {
+  using namespace std::string_view_literals;
+  const EmbeddedMigration broken[] = {
+      {1, "first", "CREATE TABLE first_table (x integer);"sv},
+      {2, "second", "CREATE TABLE second_table (x integer); SELECT * FROM no_such_table;"sv},
+  };
+  auto report = migrate(dsn_, broken);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(report.error().id, "store.migrations.failed");
+  EXPECT_NE(report.error().message.find("0002_second"), std::string::npos) << report.error().message;
+  EXPECT_NE(report.error().detail.find("no_such_table"), std::string::npos) << report.error().detail;
+  EXPECT_EQ(query("SELECT to_regclass('first_table') IS NOT NULL"), "t");
+  EXPECT_EQ(query("SELECT to_regclass('second_table') IS NOT NULL"), "f") << "rolled back";
+  EXPECT_EQ(query("SELECT string_agg(version::text, ',') FROM schema_migrations"), "1");
+
+  const EmbeddedMigration fixed[] = {
+      broken[0], {2, "second", "CREATE TABLE second_table (x integer);"sv}};
+  auto retried = migrate(dsn_, fixed);
+  ASSERT_TRUE(retried.ok()) << retried.error().detail;
+  EXPECT_EQ(retried->applied, std::vector<int>{2});
+}
+
 TEST_F(MigrationsTest, AnUnreachableDatabaseIsUnavailable) {
   auto report = migrate("postgresql:///parley?host=/nonexistent-parley-socket&port=1");
   ASSERT_FALSE(report.ok());
