@@ -9,7 +9,7 @@ namespace {
 // Names that would collide with mentions or system senders (Mattermost's restrictedUsernames,
 // plus "here", which is an @-mention like "all" and "channel").
 constexpr std::array<std::string_view, 5> kReservedUsernames = {"all", "channel", "here",
-                                                                 "matterbot", "system"};
+                                                                "matterbot", "system"};
 
 bool isLowerLetter(char c) { return c >= 'a' && c <= 'z'; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
@@ -59,9 +59,9 @@ bool isValidEmail(std::string_view email) {
 }
 
 nlohmann::json defaultNotifyProps() {
-  return {{"email", "true"},         {"push", "mention"},        {"desktop", "mention"},
-          {"desktop_sound", "true"}, {"mention_keys", ""},       {"channel", "true"},
-          {"first_name", "false"},   {"push_status", "online"},  {"comments", "never"},
+  return {{"email", "true"},          {"push", "mention"},       {"desktop", "mention"},
+          {"desktop_sound", "true"},  {"mention_keys", ""},      {"channel", "true"},
+          {"first_name", "false"},    {"push_status", "online"}, {"comments", "never"},
           {"desktop_threads", "all"}, {"email_threads", "all"},  {"push_threads", "all"}};
 }
 

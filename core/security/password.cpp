@@ -57,12 +57,11 @@ bool parseParams(std::string_view encoded, Argon2Params& out) {
 Result<std::string> hashPassword(std::string_view password, const Argon2Params& params) {
   std::array<unsigned char, kSaltBytes> salt{};
   if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) {
-    return makeError(ErrorCode::kInternal, "security.password.random",
-                     "Cannot hash the password.", "the random generator failed");
+    return makeError(ErrorCode::kInternal, "security.password.random", "Cannot hash the password.",
+                     "the random generator failed");
   }
-  const std::size_t encodedLength =
-      argon2_encodedlen(params.iterations, params.memoryKiB, params.parallelism, kSaltBytes,
-                        kHashBytes, Argon2_id);
+  const std::size_t encodedLength = argon2_encodedlen(
+      params.iterations, params.memoryKiB, params.parallelism, kSaltBytes, kHashBytes, Argon2_id);
   std::vector<char> encoded(encodedLength);
   const int rc = argon2id_hash_encoded(params.iterations, params.memoryKiB, params.parallelism,
                                        password.data(), password.size(), salt.data(), salt.size(),
@@ -105,7 +104,8 @@ std::string generatePassword(std::size_t length) {
   for (;;) {
     std::string password;
     password.reserve(length);
-    for (std::size_t i = 0; i < length; ++i) password.push_back(alphabet[randomBelow(alphabet.size())]);
+    for (std::size_t i = 0; i < length; ++i)
+      password.push_back(alphabet[randomBelow(alphabet.size())]);
     // Redraw the whole password rather than patch it, so every accepted one stays uniform over
     // the passwords that have all three kinds.
     if (hasAny(password, kLetters) && hasAny(password, kDigits) && hasAny(password, kSymbols)) {

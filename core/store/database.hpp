@@ -16,10 +16,10 @@
 namespace parley::core::store {
 
 struct PoolStats {
-  unsigned size = 0;          // workers (= connections) configured
-  unsigned connected = 0;     // connections currently up
-  unsigned busy = 0;          // workers running a job now
-  std::uint64_t queued = 0;   // jobs waiting for a worker
+  unsigned size = 0;         // workers (= connections) configured
+  unsigned connected = 0;    // connections currently up
+  unsigned busy = 0;         // workers running a job now
+  std::uint64_t queued = 0;  // jobs waiting for a worker
   std::uint64_t completed = 0;
   std::uint64_t reconnects = 0;
 };

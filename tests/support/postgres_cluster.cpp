@@ -89,17 +89,17 @@ void PostgresCluster::start() {
 void PostgresCluster::stop() { runScript("stop"); }
 
 std::string PostgresCluster::createDatabase(const std::string& name) {
-  if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") !=
-                          std::string::npos) {
+  if (name.empty() ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
     throw std::runtime_error("createDatabase: bad database name " + name);
   }
   std::unique_ptr<PGconn, PgConnCloser> conn(PQconnectdb(dsn_.c_str()));
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     throw std::runtime_error(std::string("createDatabase: ") + PQerrorMessage(conn.get()));
   }
-  for (const std::string& sql : {std::string("SET client_min_messages = warning"),
-                                 "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)",
-                                "CREATE DATABASE " + name}) {
+  for (const std::string& sql :
+       {std::string("SET client_min_messages = warning"),
+        "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name}) {
     std::unique_ptr<PGresult, PgResultCloser> result(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
       throw std::runtime_error("createDatabase: " + sql + ": " +

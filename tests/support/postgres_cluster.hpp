@@ -20,7 +20,7 @@ namespace parley::testing {
 
 class PostgresCluster {
  public:
-  PostgresCluster();  // creates the directory; does not start the server
+  PostgresCluster();   // creates the directory; does not start the server
   ~PostgresCluster();  // stops the server and removes everything
   PostgresCluster(const PostgresCluster&) = delete;
   PostgresCluster& operator=(const PostgresCluster&) = delete;

@@ -113,17 +113,14 @@ Result<Rows> Connection::execScript(const char* sql) {
   return Rows(std::move(result));
 }
 
-bool Connection::inTransaction() const {
-  return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE;
-}
+bool Connection::inTransaction() const { return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE; }
 
 Error errorFrom(PGconn* conn, const PGresult* result) {
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     return unavailableError(trimmed(conn ? PQerrorMessage(conn) : "not connected"));
   }
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  const std::string message =
-      trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+  const std::string message = trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
   const std::string_view sqlstate = state ? state : "";
   // Class 08: connection exception. 57P01-57P03: admin/crash shutdown, cannot connect now.
   // 57014: statement timeout or cancel: the database is too busy to answer in time.
@@ -132,8 +129,7 @@ Error errorFrom(PGconn* conn, const PGresult* result) {
   }
   if (sqlstate == "23505") {
     const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
-    return makeError(ErrorCode::kConflict, "store.conflict",
-                     "The value already exists.",
+    return makeError(ErrorCode::kConflict, "store.conflict", "The value already exists.",
                      constraint ? std::string(constraint) + ": " + message : message);
   }
   return makeError(ErrorCode::kInternal, "store.internal", "A database operation failed.",

@@ -40,6 +40,10 @@ class PgDatabase final : public Database {
   }
 
   ~PgDatabase() override { stop(); }
+  PgDatabase(const PgDatabase&) = delete;
+  PgDatabase& operator=(const PgDatabase&) = delete;
+  PgDatabase(PgDatabase&&) = delete;
+  PgDatabase& operator=(PgDatabase&&) = delete;
 
   void submit(Job job) override {
     {

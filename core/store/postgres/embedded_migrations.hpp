@@ -7,9 +7,9 @@
 namespace parley::core::store::postgres {
 
 struct EmbeddedMigration {
-  int version;             // NNNN of NNNN_name.sql
-  std::string_view name;   // name of NNNN_name.sql
-  std::string_view sql;    // the file's bytes
+  int version;            // NNNN of NNNN_name.sql
+  std::string_view name;  // name of NNNN_name.sql
+  std::string_view sql;   // the file's bytes
 };
 
 // Every migration, in increasing version order (the build checks the numbering).

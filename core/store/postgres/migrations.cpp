@@ -28,8 +28,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at bigint  NOT NULL
 ))sql";
 
-constexpr Statement kTableExists{
-    "migrations_table_exists", "SELECT to_regclass('schema_migrations') IS NOT NULL"};
+constexpr Statement kTableExists{"migrations_table_exists",
+                                 "SELECT to_regclass('schema_migrations') IS NOT NULL"};
 constexpr Statement kSelectApplied{
     "migrations_select_applied",
     "SELECT version, name, checksum FROM schema_migrations ORDER BY version"};
@@ -74,15 +74,17 @@ Result<AppliedMap> readApplied(Connection& connection) {
 // The recorded history must be a prefix of what this binary knows, byte for byte.
 Status checkHistory(const AppliedMap& applied, Migrations known) {
   const int latest = latestVersion(known);
-  for (const auto& [version, record] : applied) {
+  for (const auto& entry : applied) {
+    const int version = entry.first;
+    const AppliedMigration& record = entry.second;
     const auto match = std::find_if(known.begin(), known.end(),
                                     [&](const auto& m) { return m.version == version; });
     if (match == known.end()) {
-      return makeError(
-          ErrorCode::kConflict, "store.migrations.newer_schema",
-          "The database has schema migration " + label(version, record.name) +
-              ", which this parleyd does not know (it knows up to version " +
-              std::to_string(latest) + "): run the parleyd version that migrated it, or newer.");
+      return makeError(ErrorCode::kConflict, "store.migrations.newer_schema",
+                       "The database has schema migration " + label(version, record.name) +
+                           ", which this parleyd does not know (it knows up to version " +
+                           std::to_string(latest) +
+                           "): run the parleyd version that migrated it, or newer.");
     }
     if (migrationChecksum(match->sql) != record.checksum) {
       return makeError(ErrorCode::kConflict, "store.migrations.checksum_mismatch",
@@ -131,7 +133,7 @@ std::string migrationChecksum(std::string_view sql) {
   EVP_Digest(sql.data(), sql.size(), digest.data(), &length, EVP_sha256(), nullptr);
   constexpr std::string_view kHex = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(static_cast<std::size_t>(length) * 2);
   for (unsigned int i = 0; i < length; ++i) {
     hex.push_back(kHex[digest[i] >> 4]);
     hex.push_back(kHex[digest[i] & 0x0f]);

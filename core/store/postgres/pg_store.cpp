@@ -9,7 +9,7 @@ constexpr Statement kPing{"ping", "SELECT 1"};
 
 // The column list shared by every user query; kUser* below are the indexes into it.
 #define PARLEY_USER_COLUMNS                                                                    \
-  "id, create_at, update_at, delete_at, username, password, auth_service, email, "           \
+  "id, create_at, update_at, delete_at, username, password, auth_service, email, "             \
   "email_verified, nickname, first_name, last_name, position, roles, allow_marketing, props, " \
   "notify_props, last_password_update, last_picture_update, failed_attempts, locale, "         \
   "timezone, mfa_active, last_activity_at, last_login, is_bot, disable_welcome_email, "        \
@@ -17,14 +17,15 @@ constexpr Statement kPing{"ping", "SELECT 1"};
 
 constexpr Statement kUserInsert{
     "user_insert",
-    "INSERT INTO users (" PARLEY_USER_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "INSERT INTO users (" PARLEY_USER_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
     "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, "
     "$28, $29, $30, $31)"};
 constexpr Statement kUserById{"user_by_id",
                               "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE id = $1"};
-constexpr Statement kUserByUsername{
-    "user_by_username",
-    "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE lower(username) = lower($1)"};
+constexpr Statement kUserByUsername{"user_by_username",
+                                    "SELECT " PARLEY_USER_COLUMNS
+                                    " FROM users WHERE lower(username) = lower($1)"};
 constexpr Statement kUserByEmail{
     "user_by_email", "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE lower(email) = lower($1)"};
 #undef PARLEY_USER_COLUMNS
@@ -34,26 +35,51 @@ constexpr Statement kUserCountSystemAdmins{
     "WHERE delete_at = 0 AND 'system_admin' = ANY (string_to_array(roles, ' '))"};
 
 constexpr Statement kSystemGet{"system_get", "SELECT value FROM system WHERE name = $1"};
-constexpr Statement kSystemSet{
-    "system_set",
-    "INSERT INTO system (name, value) VALUES ($1, $2) "
-    "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"};
+constexpr Statement kSystemSet{"system_set",
+                               "INSERT INTO system (name, value) VALUES ($1, $2) "
+                               "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"};
 constexpr Statement kSystemLock{"system_lock",
                                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"};
 
 // ---- rows --------------------------------------------------------------------------------------
 
 enum UserColumn : int {
-  kId, kCreateAt, kUpdateAt, kDeleteAt, kUsername, kPassword, kAuthService, kEmail,
-  kEmailVerified, kNickname, kFirstName, kLastName, kPosition, kRoles, kAllowMarketing, kProps,
-  kNotifyProps, kLastPasswordUpdate, kLastPictureUpdate, kFailedAttempts, kLocale, kTimezone,
-  kMfaActive, kLastActivityAt, kLastLogin, kIsBot, kDisableWelcomeEmail, kRemoteId,
-  kRemoteBridge, kRemoteUserId, kRemoteDomain,
+  kId,
+  kCreateAt,
+  kUpdateAt,
+  kDeleteAt,
+  kUsername,
+  kPassword,
+  kAuthService,
+  kEmail,
+  kEmailVerified,
+  kNickname,
+  kFirstName,
+  kLastName,
+  kPosition,
+  kRoles,
+  kAllowMarketing,
+  kProps,
+  kNotifyProps,
+  kLastPasswordUpdate,
+  kLastPictureUpdate,
+  kFailedAttempts,
+  kLocale,
+  kTimezone,
+  kMfaActive,
+  kLastActivityAt,
+  kLastLogin,
+  kIsBot,
+  kDisableWelcomeEmail,
+  kRemoteId,
+  kRemoteBridge,
+  kRemoteUserId,
+  kRemoteDomain,
 };
 
 // JSON columns are constrained by the schema; a value that still fails to parse (edited by
 // hand) degrades to the default rather than failing the whole read.
-nlohmann::json parseJson(std::string_view text, nlohmann::json fallback) {
+nlohmann::json parseJson(std::string_view text, const nlohmann::json& fallback) {
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? fallback : parsed;
 }

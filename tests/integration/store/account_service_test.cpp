@@ -22,11 +22,9 @@ class AccountServiceTest : public testing::StoreTest {
     openPool();
   }
 
-  Result<model::User> initAdminSync(std::string username, std::string email,
-                                    std::string password) {
-    return runSync(*database_, [&](Store& store) {
-      return initAdmin(store, username, email, password);
-    });
+  Result<model::User> initAdminSync(std::string username, std::string email, std::string password) {
+    return runSync(*database_,
+                   [&](Store& store) { return initAdmin(store, username, email, password); });
   }
 
   LockdownStatus lockdown() {
@@ -48,7 +46,8 @@ TEST_F(AccountServiceTest, CreatesTheFirstAdminAndLocksSignup) {
   EXPECT_EQ(admin->createAt, clock_->nowMillis());
   EXPECT_TRUE(model::isValidId(admin->id));
 
-  auto stored = runSync(*database_, [](Store& store) { return store.users().getByUsername("admin"); });
+  auto stored =
+      runSync(*database_, [](Store& store) { return store.users().getByUsername("admin"); });
   ASSERT_TRUE(stored.ok());
   EXPECT_TRUE(stored->isSystemAdmin());
   EXPECT_TRUE(security::verifyPassword("correct horse battery", stored->passwordHash));
@@ -57,7 +56,8 @@ TEST_F(AccountServiceTest, CreatesTheFirstAdminAndLocksSignup) {
 
   EXPECT_TRUE(lockdown().adminExists);
   EXPECT_TRUE(lockdown().signupLocked);
-  auto locked = runSync(*database_, [](Store& store) { return store.system().get(kSignupLockedKey); });
+  auto locked =
+      runSync(*database_, [](Store& store) { return store.system().get(kSignupLockedKey); });
   ASSERT_TRUE(locked.ok());
   EXPECT_EQ(locked->value_or(""), "true");
 }
@@ -68,7 +68,8 @@ TEST_F(AccountServiceTest, ASecondCallConflictsAndChangesNothing) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
   EXPECT_EQ(again.error().id, "app.admin.already_exists");
-  auto second = runSync(*database_, [](Store& store) { return store.users().getByUsername("admin2"); });
+  auto second =
+      runSync(*database_, [](Store& store) { return store.users().getByUsername("admin2"); });
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code, ErrorCode::kNotFound);
   auto admins = runSync(*database_, [](Store& store) { return store.users().countSystemAdmins(); });
@@ -96,7 +97,8 @@ TEST_F(AccountServiceTest, ATakenUsernameIsAConflictAndLeavesSignupOpen) {
   existing.id = model::newId();
   existing.username = "admin";
   existing.email = "someone@example.org";
-  ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(existing); }).ok());
+  ASSERT_TRUE(
+      runSync(*database_, [&](Store& store) { return store.users().create(existing); }).ok());
   auto admin = initAdminSync("Admin", "admin@example.org", "correct horse battery");
   ASSERT_FALSE(admin.ok());
   EXPECT_EQ(admin.error().id, "app.user.save.username_exists.app_error");
@@ -123,7 +125,8 @@ TEST_F(AccountServiceTest, InvalidInputIsRejectedWithAClearErrorAndNothingWritte
       {"channel", "a@example.org", "good password", "model.user.is_valid.username.app_error"},
       {"here", "a@example.org", "good password", "model.user.is_valid.username.app_error"},
       {"b\xc3\xa9la", "a@example.org", "good password", "model.user.is_valid.username.app_error"},
-      {longName.c_str(), "a@example.org", "good password", "model.user.is_valid.username.app_error"},
+      {longName.c_str(), "a@example.org", "good password",
+       "model.user.is_valid.username.app_error"},
       {"admin", "", "good password", "model.user.is_valid.email.app_error"},
       {"admin", "admin", "good password", "model.user.is_valid.email.app_error"},
       {"admin", "a@@example.org", "good password", "model.user.is_valid.email.app_error"},

@@ -53,12 +53,14 @@ TEST_F(MigrationsTest, AppliesEveryMigrationInOrderOnAnEmptyDatabase) {
   EXPECT_EQ(report->current, latest());
 
   // Every table the next issues build on exists, and the history is recorded with checksums.
-  for (const char* table :
-       {"users", "sessions", "user_access_tokens", "bots", "teams", "team_members", "channels",
-        "channel_members", "posts", "reactions", "file_infos", "incoming_webhooks", "preferences",
-        "system", "links", "remote_users", "outbox", "inbox", "id_map", "audit_log"}) {
-    EXPECT_EQ(query(("SELECT to_regclass('" + std::string(table) + "') IS NOT NULL").c_str()),
-              "t")
+  for (const char* table : {"users",        "sessions",        "user_access_tokens",
+                            "bots",         "teams",           "team_members",
+                            "channels",     "channel_members", "posts",
+                            "reactions",    "file_infos",      "incoming_webhooks",
+                            "preferences",  "system",          "links",
+                            "remote_users", "outbox",          "inbox",
+                            "id_map",       "audit_log"}) {
+    EXPECT_EQ(query(("SELECT to_regclass('" + std::string(table) + "') IS NOT NULL").c_str()), "t")
         << table;
   }
   EXPECT_EQ(query("SELECT count(*) FROM schema_migrations"),
@@ -156,14 +158,16 @@ TEST_F(MigrationsTest, AFailingMigrationIsRolledBackAndNamed) {
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code, ErrorCode::kInternal);
   EXPECT_EQ(report.error().id, "store.migrations.failed");
-  EXPECT_NE(report.error().message.find("0002_second"), std::string::npos) << report.error().message;
-  EXPECT_NE(report.error().detail.find("no_such_table"), std::string::npos) << report.error().detail;
+  EXPECT_NE(report.error().message.find("0002_second"), std::string::npos)
+      << report.error().message;
+  EXPECT_NE(report.error().detail.find("no_such_table"), std::string::npos)
+      << report.error().detail;
   EXPECT_EQ(query("SELECT to_regclass('first_table') IS NOT NULL"), "t");
   EXPECT_EQ(query("SELECT to_regclass('second_table') IS NOT NULL"), "f") << "rolled back";
   EXPECT_EQ(query("SELECT string_agg(version::text, ',') FROM schema_migrations"), "1");
 
-  const EmbeddedMigration fixed[] = {
-      broken[0], {2, "second", "CREATE TABLE second_table (x integer);"sv}};
+  const EmbeddedMigration fixed[] = {broken[0],
+                                     {2, "second", "CREATE TABLE second_table (x integer);"sv}};
   auto retried = migrate(dsn_, fixed);
   ASSERT_TRUE(retried.ok()) << retried.error().detail;
   EXPECT_EQ(retried->applied, std::vector<int>{2});
@@ -181,16 +185,19 @@ TEST_F(MigrationsTest, AnUnreachableDatabaseIsUnavailable) {
 TEST_F(MigrationsTest, SchemaKeepsThreadCountersAndTheAuditLogAppendOnly) {
   ASSERT_TRUE(migrate(dsn_).ok());
   auto connection = connect();
-  ASSERT_TRUE(connection->execScript(
-      "INSERT INTO users (id, username, email) VALUES ('u1', 'alice', 'alice@example.org');"
-      "INSERT INTO teams (id, display_name, name) VALUES ('t1', 'Team', 'team');"
-      "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', 'town-square');"
-      "INSERT INTO posts (id, user_id, channel_id, create_at, message) "
-      "  VALUES ('root', 'u1', 'c1', 100, 'deployment finished');"
-      "INSERT INTO posts (id, user_id, channel_id, root_id, create_at) VALUES "
-      "  ('r1', 'u1', 'c1', 'root', 200), ('r2', 'u1', 'c1', 'root', 300);"
-      "UPDATE posts SET delete_at = 400 WHERE id = 'r2';")
-                  .ok());
+  ASSERT_TRUE(
+      connection
+          ->execScript(
+              "INSERT INTO users (id, username, email) VALUES ('u1', 'alice', 'alice@example.org');"
+              "INSERT INTO teams (id, display_name, name) VALUES ('t1', 'Team', 'team');"
+              "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', "
+              "'town-square');"
+              "INSERT INTO posts (id, user_id, channel_id, create_at, message) "
+              "  VALUES ('root', 'u1', 'c1', 100, 'deployment finished');"
+              "INSERT INTO posts (id, user_id, channel_id, root_id, create_at) VALUES "
+              "  ('r1', 'u1', 'c1', 'root', 200), ('r2', 'u1', 'c1', 'root', 300);"
+              "UPDATE posts SET delete_at = 400 WHERE id = 'r2';")
+          .ok());
   EXPECT_EQ(query("SELECT reply_count || ',' || last_reply_at FROM posts WHERE id = 'root'"),
             "1,200");
   EXPECT_EQ(query("SELECT id FROM posts WHERE message_tsv @@ to_tsquery('english', 'deploy')"),

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "core/common/clock.hpp"
 #include "core/store/postgres/database.hpp"
@@ -19,15 +21,27 @@ auto runSync(core::store::Database& database, Work work) {
   return database.runAndWait(std::move(work));
 }
 
+// Polls `condition` until it holds or `timeout` passes; returns its last value.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
 // A database named after the test case, created empty; migrate() and openPool() on demand.
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = std::string("t_") + info->test_suite_name() + "_" + info->name();
-    for (auto& c : name) c = (std::isalnum(static_cast<unsigned char>(c)) != 0)
-                                 ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
-                                 : '_';
+    for (auto& c : name)
+      c = (std::isalnum(static_cast<unsigned char>(c)) != 0)
+              ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+              : '_';
     dsn_ = PostgresCluster::shared().createDatabase(name.substr(0, 63));
   }
 

@@ -51,12 +51,12 @@ TEST(PasswordTest, TamperedOrForeignHashesNeverVerify) {
 TEST(PasswordTest, HashesWithAbsurdCostFromTheDatabaseAreRefusedQuickly) {
   // 4 GiB of memory would take the appliance down; such a stored hash is refused outright.
   const auto started = std::chrono::steady_clock::now();
-  EXPECT_FALSE(verifyPassword(
-      "x", "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$"
-           "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"));
-  EXPECT_FALSE(verifyPassword(
-      "x", "$argon2id$v=19$m=19456,t=100000,p=1$c29tZXNhbHRzb21lc2FsdA$"
-           "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"));
+  EXPECT_FALSE(verifyPassword("x",
+                              "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                              "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"));
+  EXPECT_FALSE(verifyPassword("x",
+                              "$argon2id$v=19$m=19456,t=100000,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                              "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 }
 

@@ -15,8 +15,8 @@ namespace {
 
 std::vector<std::filesystem::path> sqlFiles() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(PARLEY_SOURCE_DIR) / "schemas/sql")) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(PARLEY_SOURCE_DIR) / "schemas/sql")) {
     if (entry.path().extension() == ".sql") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -57,10 +57,11 @@ TEST(EmbeddedMigrationsTest, EmbedsTheFilesByteForByte) {
 TEST(EmbeddedMigrationsTest, InitialSchemaHasTheTablesLaterIssuesNeed) {
   std::string all;
   for (const auto& migration : embeddedMigrations()) all += migration.sql;
-  for (const char* table :
-       {"users", "bots", "sessions", "user_access_tokens", "teams", "team_members", "channels",
-        "channel_members", "posts", "reactions", "file_infos", "incoming_webhooks", "preferences",
-        "system", "links", "remote_users", "outbox", "inbox", "id_map", "audit_log"}) {
+  for (const char* table : {"users",       "bots",         "sessions",   "user_access_tokens",
+                            "teams",       "team_members", "channels",   "channel_members",
+                            "posts",       "reactions",    "file_infos", "incoming_webhooks",
+                            "preferences", "system",       "links",      "remote_users",
+                            "outbox",      "inbox",        "id_map",     "audit_log"}) {
     EXPECT_NE(all.find(std::string("CREATE TABLE ") + table + " ("), std::string::npos) << table;
   }
   // Migrations run inside the runner's transaction: they must not manage their own. (A bare
