@@ -2,7 +2,7 @@
 
 #include "core/common/blocking.hpp"
 #include "core/common/log.hpp"
-#include "core/store/store.hpp"
+#include "core/services/health_service.hpp"
 
 namespace parley::gateway::api {
 namespace {
@@ -24,8 +24,8 @@ asio::awaitable<http::Response> ping(const ApiContext& api, http::Request& reque
   std::vector<std::pair<std::string, std::string>> headers;
 
   if (request.query().isTrue("get_server_status")) {
-    const core::Status database =
-        co_await api.database->run([](core::store::Store& store) { return store.ping(); });
+    const core::Status database = co_await api.database->run(
+        [](core::store::Store& store) { return core::services::checkDatabaseWritable(store); });
     const core::Status files =
         co_await core::runBlocking(*api.blocking, [&files = api.files] { return files->check(); });
     for (const auto& [key, status] : {std::pair{"database_status", &database},

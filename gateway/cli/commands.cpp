@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <sstream>
 
@@ -18,16 +17,6 @@
 
 namespace parley::gateway::cli {
 namespace {
-
-// Runs one job on the pool and waits for it: command-line tools have no event loop.
-template <typename Work>
-auto runAndWait(core::store::Database& database, Work work) {
-  using R = std::invoke_result_t<Work&, core::store::Store&>;
-  std::promise<R> promise;
-  auto future = promise.get_future();
-  database.submit([&](core::store::Store& store) { promise.set_value(work(store)); });
-  return future.get();
-}
 
 std::string listenUrl(const core::config::Config& config) {
   const auto& server = config.server;
@@ -109,7 +98,7 @@ int initAdmin(const core::config::Config& config, const InitAdminOptions& option
 
   auto database = core::store::postgres::openDatabase(config.database,
                                                       std::make_shared<core::SystemClock>());
-  auto created = runAndWait(*database, [&](core::store::Store& store) {
+  auto created = database->runAndWait([&](core::store::Store& store) {
     return core::services::initAdmin(store, options.username, options.email, password);
   });
   database->stop();
@@ -170,7 +159,7 @@ int verify(const core::config::Config& config, const VerifyOptions& options) {
   if (status) {
     auto database = core::store::postgres::openDatabase(config.database,
                                                         std::make_shared<core::SystemClock>());
-    auto lockdown = runAndWait(*database, [](core::store::Store& store) {
+    auto lockdown = database->runAndWait([](core::store::Store& store) {
       return core::services::lockdownStatus(store);
     });
     database->stop();

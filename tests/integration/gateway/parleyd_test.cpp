@@ -77,7 +77,8 @@ nlohmann::json errorBody(const ClientResponse& response) {
 class ParleydTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dsn_ = cluster->createDatabase("parley_" + core::model::newId());
+    databaseName_ = "parley_" + core::model::newId();
+    dsn_ = cluster->createDatabase(databaseName_);
     env_ = {{"PARLEY_DATABASE_DSN", dsn_}};
   }
 
@@ -117,6 +118,7 @@ class ParleydTest : public ::testing::Test {
   }
 
   TempDir dir_{"parleyd-test"};
+  std::string databaseName_;
   std::string dsn_;
   Environment env_;
 };
@@ -151,6 +153,21 @@ TEST_F(ParleydTest, PingWithServerStatusChecksDatabaseAndFileStore) {
   EXPECT_EQ(body["filestore_status"], "OK");
   EXPECT_EQ(response.header("database_status"), "OK");
   EXPECT_EQ(response.header("filestore_status"), "OK");
+}
+
+TEST_F(ParleydTest, PingReportsADatabaseThatRefusesWrites) {
+  const auto config = writeConfig();
+  migrate(config);
+  // As after a failover onto a read-only standby: reads work, writes do not.
+  const auto readOnly = run("/usr/bin/psql", {dsn_, "-v", "ON_ERROR_STOP=1", "-c",
+                                              "ALTER DATABASE " + databaseName_ +
+                                                  " SET default_transaction_read_only = on"});
+  ASSERT_EQ(readOnly.exitCode, 0) << readOnly.err;
+  ParleydServer server(config, env_);
+  const auto response = get(server.url() + "/api/v4/system/ping?get_server_status=true");
+  EXPECT_EQ(response.status, 500u) << response.body;
+  EXPECT_EQ(nlohmann::json::parse(response.body)["database_status"], "UNHEALTHY");
+  EXPECT_EQ(response.header("status"), "UNHEALTHY");
 }
 
 TEST_F(ParleydTest, MetricsCountRequestsAndShowThePool) {
