@@ -39,23 +39,23 @@ std::string defaultConfigPath() {
 
 po::options_description commonOptions() {
   po::options_description options("Options");
-  options.add_options()
-      ("config,c", po::value<std::string>()->default_value(defaultConfigPath()), "configuration file")
-      ("help,h", "show this help");
+  options.add_options()("config,c", po::value<std::string>()->default_value(defaultConfigPath()),
+                        "configuration file")("help,h", "show this help");
   return options;
 }
 
 int run(const std::string& command, const std::vector<std::string>& args) {
   po::options_description options = commonOptions();
   if (command == "init-admin") {
-    options.add_options()
-        ("username", po::value<std::string>()->default_value("admin"), "administrator user name")
-        ("email", po::value<std::string>()->default_value("admin@localhost"), "administrator email")
-        ("password-file", po::value<std::string>(), "read the password from this file instead of generating one");
+    options.add_options()("username", po::value<std::string>()->default_value("admin"),
+                          "administrator user name")(
+        "email", po::value<std::string>()->default_value("admin@localhost"), "administrator email")(
+        "password-file", po::value<std::string>(),
+        "read the password from this file instead of generating one");
   } else if (command == "verify") {
-    options.add_options()
-        ("url", po::value<std::string>(), "gateway base URL (default: the configured listen address)")
-        ("insecure", "do not verify the gateway's TLS certificate");
+    options.add_options()("url", po::value<std::string>(),
+                          "gateway base URL (default: the configured listen address)")(
+        "insecure", "do not verify the gateway's TLS certificate");
   } else if (command != "serve" && command != "migrate" && command != "check-config") {
     std::cerr << "parleyd: unknown command \"" << command << "\"\n\n" << kUsage;
     return cli::kExitUsage;

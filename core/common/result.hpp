@@ -16,12 +16,12 @@ enum class ErrorCode {
   kUnauthenticated,   // no or bad credentials
   kPermissionDenied,  // authenticated, but not allowed
   kNotFound,
-  kConflict,          // a uniqueness or state constraint would be violated
-  kTooLarge,          // over a configured size limit
+  kConflict,  // a uniqueness or state constraint would be violated
+  kTooLarge,  // over a configured size limit
   kRateLimited,
-  kUnavailable,       // a dependency (database, peer) is down; retrying may help
-  kNotImplemented,    // deliberately disabled (e.g. sign-up turned off)
-  kInternal,          // a bug or an unexpected state
+  kUnavailable,     // a dependency (database, peer) is down; retrying may help
+  kNotImplemented,  // deliberately disabled (e.g. sign-up turned off)
+  kInternal,        // a bug or an unexpected state
 };
 
 struct Error {
@@ -39,7 +39,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -100,7 +101,8 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Error makeError(ErrorCode code, std::string id, std::string message, std::string detail = {}) {
+inline Error makeError(ErrorCode code, std::string id, std::string message,
+                       std::string detail = {}) {
   return Error{code, std::move(id), std::move(message), std::move(detail)};
 }
 

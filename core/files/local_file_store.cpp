@@ -48,13 +48,14 @@ Result<FileStorePtr> openLocalFileStore(const std::filesystem::path& directory) 
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   if (ec) {
-    return makeError(ErrorCode::kUnavailable, "files.create_directory",
-                     "cannot create the file store directory " + directory.string() + ": " +
-                         ec.message());
+    return makeError(
+        ErrorCode::kUnavailable, "files.create_directory",
+        "cannot create the file store directory " + directory.string() + ": " + ec.message());
   }
-  std::filesystem::permissions(directory, std::filesystem::perms::owner_all |
-                                              std::filesystem::perms::group_read |
-                                              std::filesystem::perms::group_exec,
+  std::filesystem::permissions(directory,
+                               std::filesystem::perms::owner_all |
+                                   std::filesystem::perms::group_read |
+                                   std::filesystem::perms::group_exec,
                                ec);
   return FileStorePtr(std::make_shared<LocalFileStore>(directory));
 }

@@ -1,9 +1,9 @@
 #include "core/metrics/registry.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace parley::core::metrics {
@@ -142,8 +142,8 @@ std::string Registry::render() const {
   std::string out;
   for (const auto& family : families_) {
     out += "# HELP " + family->name + ' ' + family->help + '\n';
-    out += "# TYPE " + family->name + ' ' +
-           std::string(kindName(static_cast<int>(family->kind))) + '\n';
+    out += "# TYPE " + family->name + ' ' + std::string(kindName(static_cast<int>(family->kind))) +
+           '\n';
     for (const auto& s : family->series) {
       switch (family->kind) {
         case Kind::kCounter:
@@ -161,8 +161,8 @@ std::string Registry::render() const {
             out += family->name + "_bucket" + formatLabels(s->labels, "le", le) + ' ' +
                    std::to_string(snap.cumulativeCounts[i]) + '\n';
           }
-          out += family->name + "_sum" + formatLabels(s->labels) + ' ' + formatNumber(snap.sum) +
-                 '\n';
+          out +=
+              family->name + "_sum" + formatLabels(s->labels) + ' ' + formatNumber(snap.sum) + '\n';
           out += family->name + "_count" + formatLabels(s->labels) + ' ' +
                  std::to_string(snap.count) + '\n';
           break;

@@ -65,7 +65,8 @@ int migrate(const core::config::Config& config) {
   if (report->applied.empty()) {
     std::cout << "database schema is current (version " << report->current << ")\n";
   } else {
-    for (const auto& applied : report->applied) std::cout << "applied migration " << applied << '\n';
+    for (const auto& applied : report->applied)
+      std::cout << "applied migration " << applied << '\n';
     std::cout << "database schema is now at version " << report->current << '\n';
   }
   return kExitOk;
@@ -96,8 +97,8 @@ int initAdmin(const core::config::Config& config, const InitAdminOptions& option
     return kExitFailure;
   }
 
-  auto database = core::store::postgres::openDatabase(config.database,
-                                                      std::make_shared<core::SystemClock>());
+  auto database =
+      core::store::postgres::openDatabase(config.database, std::make_shared<core::SystemClock>());
   auto created = database->runAndWait([&](core::store::Store& store) {
     return core::services::initAdmin(store, options.username, options.email, password);
   });
@@ -139,8 +140,9 @@ int verify(const core::config::Config& config, const VerifyOptions& options) {
     report(false, "ping",
            url + " answered " + std::to_string(response->status) + ": " + response->body);
   } else {
-    report(true, "ping", url + " is up (database " + response->header("database_status") +
-                             ", file store " + response->header("filestore_status") + ")");
+    report(true, "ping",
+           url + " is up (database " + response->header("database_status") + ", file store " +
+               response->header("filestore_status") + ")");
   }
 
   // 2. The database is reachable from here and its schema matches this binary.
@@ -157,11 +159,10 @@ int verify(const core::config::Config& config, const VerifyOptions& options) {
 
   // 3. Lockdown: an administrator exists and strangers cannot sign up.
   if (status) {
-    auto database = core::store::postgres::openDatabase(config.database,
-                                                        std::make_shared<core::SystemClock>());
-    auto lockdown = database->runAndWait([](core::store::Store& store) {
-      return core::services::lockdownStatus(store);
-    });
+    auto database =
+        core::store::postgres::openDatabase(config.database, std::make_shared<core::SystemClock>());
+    auto lockdown = database->runAndWait(
+        [](core::store::Store& store) { return core::services::lockdownStatus(store); });
     database->stop();
     if (!lockdown) {
       report(false, "lockdown", lockdown.error().message);

@@ -25,9 +25,8 @@ void notifySystemd(std::string_view state) {
   if (fd < 0) return;
   const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
   // Best effort, as sd_notify itself: systemd's start timeout reports a missing READY=1.
-  [[maybe_unused]] const auto sent =
-      ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-               reinterpret_cast<const sockaddr*>(&address), size);
+  [[maybe_unused]] const auto sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+                                              reinterpret_cast<const sockaddr*>(&address), size);
   ::close(fd);
 }
 

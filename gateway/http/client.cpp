@@ -56,8 +56,8 @@ core::Result<ParsedUrl> parseUrl(const std::string& url) {
 template <typename Stream>
 core::Result<ClientResponse> exchange(Stream& stream, const ParsedUrl& url,
                                       const ClientRequest& request) {
-  http_proto::request<http_proto::string_body> out{
-      http_proto::string_to_verb(request.method), url.target, 11};
+  http_proto::request<http_proto::string_body> out{http_proto::string_to_verb(request.method),
+                                                   url.target, 11};
   out.set(http_proto::field::host, url.host);
   out.set(http_proto::field::user_agent, "parleyd");
   for (const auto& [name, value] : request.headers) out.set(name, value);
@@ -119,8 +119,9 @@ core::Result<ClientResponse> fetch(const ClientRequest& request) {
   tcpStream.async_connect(endpoints, [&ec](beast::error_code e, const auto&) { ec = e; });
   io.run();
   if (ec) {
-    return core::makeError(core::ErrorCode::kUnavailable, "http.client.connect",
-                           "cannot connect to " + url->host + ":" + url->port + ": " + ec.message());
+    return core::makeError(
+        core::ErrorCode::kUnavailable, "http.client.connect",
+        "cannot connect to " + url->host + ":" + url->port + ": " + ec.message());
   }
   // Once connected, plain blocking I/O with socket-level timeouts.
   const auto millis = static_cast<int>(request.timeout.count());

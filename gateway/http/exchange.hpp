@@ -69,7 +69,8 @@ class Response {
  public:
   static Response json(unsigned status, std::string body);
   static Response json(unsigned status, const nlohmann::json& body);
-  static Response text(unsigned status, std::string body, std::string contentType = "text/plain; charset=utf-8");
+  static Response text(unsigned status, std::string body,
+                       std::string contentType = "text/plain; charset=utf-8");
   // Mattermost's StatusOK body: {"status":"OK"}.
   static Response statusOk();
   // An error in Mattermost's shape; the status defaults to the one the error code maps to.
@@ -82,6 +83,7 @@ class Response {
 
   unsigned status() const { return status_; }
   const std::string& body() const { return body_; }
+  std::string takeBody() { return std::move(body_); }
   const std::string& contentType() const { return contentType_; }
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
   // Set for error responses: the server serialises it with the request id.

@@ -18,7 +18,7 @@ class RateLimiter {
  public:
   struct Decision {
     bool allowed;
-    unsigned remaining;             // whole tokens left after this request
+    unsigned remaining;               // whole tokens left after this request
     std::chrono::milliseconds reset;  // until the bucket is full again
   };
 

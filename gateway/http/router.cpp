@@ -34,10 +34,10 @@ RouteMetrics::RouteMetrics(core::metrics::Registry& registry, const std::string&
                                     "HTTP requests served, by route and status class.",
                                     {{"method", method}, {"route", route}, {"code", kClasses[i]}});
   }
-  latency_ = &registry.histogram("parley_http_request_duration_seconds",
-                                 "Time from a request's last byte read to its response queued.",
-                                 {{"method", method}, {"route", route}},
-                                 core::metrics::latencyBuckets());
+  latency_ =
+      &registry.histogram("parley_http_request_duration_seconds",
+                          "Time from a request's last byte read to its response queued.",
+                          {{"method", method}, {"route", route}}, core::metrics::latencyBuckets());
 }
 
 void RouteMetrics::record(unsigned status, double seconds) {
@@ -47,7 +47,8 @@ void RouteMetrics::record(unsigned status, double seconds) {
 }
 
 Router::Router(core::metrics::Registry& registry)
-    : registry_(registry), unmatched_(std::make_unique<RouteMetrics>(registry, "any", "unmatched")) {}
+    : registry_(registry),
+      unmatched_(std::make_unique<RouteMetrics>(registry, "any", "unmatched")) {}
 
 void Router::add(http_proto::verb method, std::string pattern, Handler handler) {
   auto metrics = std::make_unique<RouteMetrics>(registry_, methodName(method), pattern);
@@ -73,8 +74,8 @@ void Router::add(http_proto::verb method, std::string pattern, Handler handler) 
   patterns_.push_back(std::move(candidate));
 }
 
-bool Router::matchPattern(const PatternRoute& candidate,
-                          const std::vector<std::string_view>& parts, Match& match) const {
+bool Router::matchPattern(const PatternRoute& candidate, const std::vector<std::string_view>& parts,
+                          Match& match) const {
   if (candidate.segments.size() != parts.size()) return false;
   std::vector<std::pair<std::string_view, std::string>> params;
   for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -37,7 +37,8 @@ core::Result<tcp::endpoint> resolveListen(const std::string& host, std::uint16_t
   return results.begin()->endpoint();
 }
 
-core::Result<std::unique_ptr<asio::ssl::context>> makeTlsContext(const core::config::TlsConfig& tls) {
+core::Result<std::unique_ptr<asio::ssl::context>> makeTlsContext(
+    const core::config::TlsConfig& tls) {
   auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_compression |
@@ -47,15 +48,15 @@ core::Result<std::unique_ptr<asio::ssl::context>> makeTlsContext(const core::con
   beast::error_code ec;
   context->use_certificate_chain_file(tls.certFile.string(), ec);
   if (ec) {
-    return core::makeError(core::ErrorCode::kInvalidArgument, "http.tls.certificate",
-                           "cannot load TLS certificate " + tls.certFile.string() + ": " +
-                               ec.message());
+    return core::makeError(
+        core::ErrorCode::kInvalidArgument, "http.tls.certificate",
+        "cannot load TLS certificate " + tls.certFile.string() + ": " + ec.message());
   }
   context->use_private_key_file(tls.keyFile.string(), asio::ssl::context::pem, ec);
   if (ec) {
-    return core::makeError(core::ErrorCode::kInvalidArgument, "http.tls.key",
-                           "cannot load TLS private key " + tls.keyFile.string() + ": " +
-                               ec.message());
+    return core::makeError(
+        core::ErrorCode::kInvalidArgument, "http.tls.key",
+        "cannot load TLS private key " + tls.keyFile.string() + ": " + ec.message());
   }
   return context;
 }
@@ -81,16 +82,14 @@ Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
   if (options_.limits.requestsPerSecond > 0) {
     rateLimiter_.emplace(options_.limits.requestsPerSecond, options_.limits.requestBurst, clock_);
   }
-  rejectedConnections_ = &metrics.counter(
-      "parley_http_connections_rejected_total",
-      "Connections closed at once because limits.max_connections were open.");
+  rejectedConnections_ =
+      &metrics.counter("parley_http_connections_rejected_total",
+                       "Connections closed at once because limits.max_connections were open.");
   metrics.gauge("parley_http_connections_open", "Open HTTP and WebSocket connections.", {},
                 [this] { return static_cast<double>(open_.load()); });
 }
 
-Server::~Server() {
-  shutdown();
-}
+Server::~Server() { shutdown(); }
 
 core::Result<std::unique_ptr<Server>> Server::create(ServerOptions options,
                                                      std::shared_ptr<const Router> router,
@@ -108,8 +107,8 @@ core::Result<std::unique_ptr<Server>> Server::create(ServerOptions options,
 
   const unsigned threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::unique_ptr<Server> server(new Server(std::move(options), std::move(router), metrics,
-                                            std::move(clock)));
+  std::unique_ptr<Server> server(
+      new Server(std::move(options), std::move(router), metrics, std::move(clock)));
   if (tls) server->tls_.emplace(std::move(*tls));
   for (unsigned i = 0; i < threads; ++i) server->contexts_.push_back(std::make_unique<Context>());
 
@@ -252,7 +251,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
       // uploads) gets it only once the headers passed every limit above.
       if (beast::iequals(header[http_proto::field::expect], "100-continue")) {
         http_proto::response<http_proto::empty_body> proceed{http_proto::status::continue_,
-                                                              header.version()};
+                                                             header.version()};
         transport.expires_after(options_.limits.requestTimeout);
         co_await http_proto::async_write(stream, proceed,
                                          asio::redirect_error(asio::use_awaitable, ec));
@@ -330,10 +329,10 @@ asio::awaitable<BeastResponse> Server::handle(BeastRequest& raw, const std::stri
         allow += std::string(http_proto::to_string(method));
       }
       response = Response::error(
-          core::makeError(core::ErrorCode::kInvalidArgument, "api.context.method_not_allowed.app_error",
-                          "This method is not allowed on this URL.",
-                          std::string(http_proto::to_string(raw.method())) + " " +
-                              std::string(request.path())),
+          core::makeError(
+              core::ErrorCode::kInvalidArgument, "api.context.method_not_allowed.app_error",
+              "This method is not allowed on this URL.",
+              std::string(http_proto::to_string(raw.method())) + " " + std::string(request.path())),
           405);
       response->header("Allow", allow);
     } else {
@@ -344,9 +343,9 @@ asio::awaitable<BeastResponse> Server::handle(BeastRequest& raw, const std::stri
   }
 
   const unsigned status = response->status();
-  BeastResponse out = finish(std::move(*response), raw.version(),
-                             raw.method() == http_proto::verb::head,
-                             raw.method() == http_proto::verb::get, request.requestId());
+  BeastResponse out =
+      finish(std::move(*response), raw.version(), raw.method() == http_proto::verb::head,
+             raw.method() == http_proto::verb::get, request.requestId());
   const double seconds = std::chrono::duration<double>(clock_->steadyNow() - started).count();
   metrics->record(status, seconds);
   if (options_.accessLog) {
@@ -373,10 +372,10 @@ BeastResponse Server::finish(Response response, unsigned version, bool isHead, b
   for (const auto& [name, value] : response.headers()) out.insert(name, value);
 
   if (response.error()) {
-    out.body() = errorJson(*response.error(), response.status(), requestId,
-                           options_.showErrorDetail);
+    out.body() =
+        errorJson(*response.error(), response.status(), requestId, options_.showErrorDetail);
   } else {
-    out.body() = response.body();
+    out.body() = response.takeBody();
   }
   out.prepare_payload();
   if (isHead) out.body().clear();  // Content-Length stays that of the GET reply
@@ -388,9 +387,10 @@ BeastResponse Server::rejectBeforeRouting(const beast::error_code& ec, unsigned 
   unsigned status = 400;
   if (ec == http_proto::error::body_limit) {
     status = 413;
-    error = core::makeError(core::ErrorCode::kTooLarge, "api.context.request_body_too_large.app_error",
-                            "The request body is too large.",
-                            "limit " + std::to_string(options_.limits.maxBodyBytes) + " bytes");
+    error =
+        core::makeError(core::ErrorCode::kTooLarge, "api.context.request_body_too_large.app_error",
+                        "The request body is too large.",
+                        "limit " + std::to_string(options_.limits.maxBodyBytes) + " bytes");
   } else if (ec == http_proto::error::header_limit) {
     status = 431;
     error = core::makeError(core::ErrorCode::kTooLarge,
@@ -428,8 +428,8 @@ void Server::shutdown() {
     }
     {
       std::unique_lock lock(drainMutex_);
-      const bool drained = drained_.wait_for(lock, options_.shutdownGrace,
-                                             [this] { return open_.load() == 0; });
+      const bool drained =
+          drained_.wait_for(lock, options_.shutdownGrace, [this] { return open_.load() == 0; });
       if (!drained) {
         core::log::warn(kComponent, "grace period over; closing remaining connections",
                         {{"open_connections", open_.load()}});

@@ -77,12 +77,12 @@ class Server {
   asio::awaitable<void> runPlain(asio::ip::tcp::socket socket, Context& context);
   asio::awaitable<void> runTls(asio::ip::tcp::socket socket, Context& context);
   asio::awaitable<http_proto::response<http_proto::string_body>> handle(BeastRequest& request,
-                                                                         const std::string& remote);
+                                                                        const std::string& remote);
   http_proto::response<http_proto::string_body> finish(Response response, unsigned version,
                                                        bool isHead, bool isGet,
                                                        const std::string& requestId) const;
   http_proto::response<http_proto::string_body> rejectBeforeRouting(const beast::error_code& ec,
-                                                                     unsigned version);
+                                                                    unsigned version);
   void connectionOpened();
   void connectionClosed();
 

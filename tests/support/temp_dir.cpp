@@ -13,7 +13,8 @@ TempDir::TempDir(std::string_view prefix) {
   std::string pattern = std::string(base ? base : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
-  if (::mkdtemp(buffer.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+  if (::mkdtemp(buffer.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed for " + pattern);
   path_ = buffer.data();
 }
 

@@ -86,18 +86,19 @@ class ParleydTest : public ::testing::Test {
   // `serverExtra` goes inside the server section, `extra` after the last section.
   std::filesystem::path writeConfig(const std::string& extra = "",
                                     const std::string& serverExtra = "") {
-    const std::string yaml = "server:\n"
-                             "  listen: 127.0.0.1:0\n"
-                             "  threads: 2\n"
-                             "  shutdown_grace: 3s\n" +
-                             serverExtra +
-                             "database:\n"
-                             "  dsn_env: PARLEY_DATABASE_DSN\n"
-                             "  pool_size: 2\n"
-                             "  connect_timeout: 2s\n"
-                             "files:\n"
-                             "  directory: files\n" +
-                             extra;
+    const std::string yaml =
+        "server:\n"
+        "  listen: 127.0.0.1:0\n"
+        "  threads: 2\n"
+        "  shutdown_grace: 3s\n" +
+        serverExtra +
+        "database:\n"
+        "  dsn_env: PARLEY_DATABASE_DSN\n"
+        "  pool_size: 2\n"
+        "  connect_timeout: 2s\n"
+        "files:\n"
+        "  directory: files\n" +
+        extra;
     return dir_.write("gateway.yaml", yaml);
   }
 
@@ -177,11 +178,13 @@ TEST_F(ParleydTest, MetricsCountRequestsAndShowThePool) {
   const auto response = get(server->url() + "/metrics");
   ASSERT_EQ(response.status, 200u);
   EXPECT_TRUE(response.header("Content-Type").starts_with("text/plain; version=0.0.4"));
-  EXPECT_NE(response.body.find(
-                R"(parley_http_requests_total{method="GET",route="/api/v4/system/ping",code="2xx"} 3)"),
-            std::string::npos)
+  EXPECT_NE(
+      response.body.find(
+          R"(parley_http_requests_total{method="GET",route="/api/v4/system/ping",code="2xx"} 3)"),
+      std::string::npos)
       << response.body;
-  EXPECT_NE(response.body.find(R"(parley_http_requests_total{method="any",route="unmatched",code="4xx"} 1)"),
+  EXPECT_NE(response.body.find(
+                R"(parley_http_requests_total{method="any",route="unmatched",code="4xx"} 1)"),
             std::string::npos);
   EXPECT_NE(response.body.find("parley_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(response.body.find("parley_db_pool_size 2"), std::string::npos);
@@ -243,7 +246,8 @@ TEST_F(ParleydTest, OversizeHeadersAre431AndGarbageIs400) {
 TEST_F(ParleydTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto server = startServer();
   const std::string request = "GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\n\r\n";
-  const std::string last = "GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string last =
+      "GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   const std::string raw = rawExchange(server->port(), request + request + last);
   std::size_t responses = 0;
   for (std::size_t at = raw.find("HTTP/1.1 200"); at != std::string::npos;

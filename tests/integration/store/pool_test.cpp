@@ -237,6 +237,9 @@ TEST_F(PoolTest, RunResumesTheCoroutineOnItsOwnExecutorWithTheResult) {
       },
       asio::detached);
   io.run();
+  // A worker may still be returning from its post() to `io` after the coroutine finished:
+  // join the workers before `io` is destroyed (the order parleyd's shutdown keeps too).
+  database_->stop();
   ASSERT_TRUE(result.has_value());
   ASSERT_TRUE(result->ok());
   EXPECT_EQ(result->value().value_or(""), "v");

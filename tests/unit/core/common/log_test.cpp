@@ -41,7 +41,9 @@ TEST_F(LogTest, WritesOneJsonObjectPerLine) {
 
 TEST_F(LogTest, RedactsFieldsThatLookLikeSecrets) {
   warn("auth", "login failed",
-       {{"password", "hunter2"}, {"access_token", "tok"}, {"database_dsn", "postgres://u:p@h/db"},
+       {{"password", "hunter2"},
+        {"access_token", "tok"},
+        {"database_dsn", "postgres://u:p@h/db"},
         {"user", "alice"}});
   const auto line = only();
   EXPECT_EQ(line["password"], "[redacted]");

@@ -8,7 +8,8 @@ namespace parley::gateway::http {
 namespace {
 
 TEST(QueryParams, DecodesEscapesAndPlus) {
-  const auto query = QueryParams::parse("a=1&name=J%C3%BCrgen+M&empty=&flag&get_server_status=true");
+  const auto query =
+      QueryParams::parse("a=1&name=J%C3%BCrgen+M&empty=&flag&get_server_status=true");
   EXPECT_EQ(query.get("a"), "1");
   EXPECT_EQ(query.get("name"), "J\xc3\xbcrgen M");
   EXPECT_EQ(query.get("empty"), "");
@@ -47,10 +48,9 @@ TEST(Request, SplitsPathAndQuery) {
 }
 
 TEST(ErrorJson, HasMattermostShapeAndHidesDetailUnlessDeveloperMode) {
-  const core::Error error = core::makeError(core::ErrorCode::kPermissionDenied,
-                                            "api.context.permissions.app_error",
-                                            "You do not have the appropriate permissions.",
-                                            "internal detail");
+  const core::Error error =
+      core::makeError(core::ErrorCode::kPermissionDenied, "api.context.permissions.app_error",
+                      "You do not have the appropriate permissions.", "internal detail");
   const auto hidden = nlohmann::json::parse(errorJson(error, 403, "req123", false));
   EXPECT_EQ(hidden["id"], "api.context.permissions.app_error");
   EXPECT_EQ(hidden["message"], "You do not have the appropriate permissions.");

@@ -85,13 +85,19 @@ TEST_F(RouterTest, EachRouteCountsItsRequestsByStatusClass) {
   match.route->metrics->record(404, 0.002);
   match.route->metrics->record(200, 0.003);
   const std::string text = metrics_.render();
-  EXPECT_NE(text.find(R"(parley_http_requests_total{method="GET",route="/api/v4/system/ping",code="2xx"} 2)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"(parley_http_requests_total{method="GET",route="/api/v4/system/ping",code="2xx"} 2)"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(parley_http_requests_total{method="GET",route="/api/v4/system/ping",code="4xx"} 1)"),
-            std::string::npos);
-  EXPECT_NE(text.find(R"(parley_http_request_duration_seconds_count{method="GET",route="/api/v4/system/ping"} 3)"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          R"(parley_http_requests_total{method="GET",route="/api/v4/system/ping",code="4xx"} 1)"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find(
+          R"(parley_http_request_duration_seconds_count{method="GET",route="/api/v4/system/ping"} 3)"),
+      std::string::npos);
 }
 
 }  // namespace
