@@ -3,6 +3,9 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <stdexcept>
 
 namespace parley::core::model {
@@ -38,6 +41,21 @@ std::string newId() {
     // any machine that can run us, so this is not an expected, recoverable failure.
     throw std::runtime_error("the system random number generator failed");
   }
+  return encodeBase32(bytes.data(), bytes.size());
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 generator = [] {
+    std::array<unsigned char, sizeof(std::uint64_t) * 2> seed{};
+    if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1) {
+      throw std::runtime_error("the system random number generator failed");
+    }
+    std::seed_seq sequence(seed.begin(), seed.end());
+    return std::mt19937_64(sequence);
+  }();
+  const std::uint64_t parts[2] = {generator(), generator()};
+  std::array<unsigned char, 16> bytes{};
+  std::memcpy(bytes.data(), parts, bytes.size());
   return encodeBase32(bytes.data(), bytes.size());
 }
 

@@ -14,6 +14,12 @@ inline constexpr std::size_t kIdLength = 26;
 // A fresh random id. Thread-safe.
 std::string newId();
 
+// A fresh id that is unique but not secret, for request ids and other correlation ids; never
+// for tokens. Drawn from a per-thread generator seeded once from the secure one, because the
+// secure generator costs a system call per draw (OpenSSL checks getpid() to detect forks) and
+// every HTTP request needs one of these. Thread-safe.
+std::string newRequestId();
+
 // True when `id` could have come from newId(): 26 characters, letters and digits only. This is
 // Mattermost's IsValidId, which clients rely on; it accepts ids from other alphabets too.
 bool isValidId(std::string_view id);

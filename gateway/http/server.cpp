@@ -287,7 +287,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
 
 asio::awaitable<BeastResponse> Server::handle(BeastRequest& raw, const std::string& remote) {
   const auto started = clock_->steadyNow();
-  Request request(raw, core::model::newId(), remote);
+  Request request(raw, core::model::newRequestId(), remote);
   RouteMetrics* metrics = &router_->unmatchedMetrics();
   std::optional<Response> response;
 
@@ -401,7 +401,7 @@ BeastResponse Server::rejectBeforeRouting(const beast::error_code& ec, unsigned 
     error = core::makeError(core::ErrorCode::kInvalidArgument, "api.context.bad_request.app_error",
                             "The request could not be parsed.", ec.message());
   }
-  const std::string requestId = core::model::newId();
+  const std::string requestId = core::model::newRequestId();
   router_->unmatchedMetrics().record(status, 0);
   BeastResponse out = finish(Response::error(std::move(error), status), version ? version : 11,
                              false, false, requestId);

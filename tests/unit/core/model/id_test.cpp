@@ -4,6 +4,8 @@
 
 #include <array>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace parley::core::model {
 namespace {
@@ -23,6 +25,24 @@ TEST(Id, AreUniqueAcrossManyDraws) {
   for (int i = 0; i < 100'000; ++i) {
     ASSERT_TRUE(seen.insert(newId()).second) << "duplicate id after " << i << " draws";
   }
+}
+
+TEST(Id, RequestIdsHaveTheSameShapeAndAreUniqueAcrossThreads) {
+  std::vector<std::set<std::string>> perThread(4);
+  std::vector<std::thread> threads;
+  for (auto& seen : perThread) {
+    threads.emplace_back([&seen] {
+      for (int i = 0; i < 20'000; ++i) seen.insert(newRequestId());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> all;
+  for (const auto& seen : perThread) {
+    EXPECT_EQ(seen.size(), 20'000u);
+    all.insert(seen.begin(), seen.end());
+  }
+  EXPECT_EQ(all.size(), 80'000u) << "threads must not share a generator state";
+  EXPECT_TRUE(isValidId(*all.begin()));
 }
 
 TEST(Id, Base32MatchesMattermostEncodingOfKnownBytes) {
