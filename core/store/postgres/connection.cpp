@@ -1,5 +1,6 @@
 #include "core/store/postgres/connection.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 

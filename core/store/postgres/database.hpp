@@ -5,7 +5,8 @@
 // - Never fails at start because the database is down: a worker connects when it gets its
 //   first job, and reconnects (with backoff from 50 ms up to 5 s) whenever its connection died,
 //   for instance after the server restarted. A job that meets a dead or unreachable database
-//   sees kUnavailable from every Store call; a later job gets a fresh connection.
+//   sees kUnavailable from every Store call; a later job gets a fresh connection. The backoff
+//   is measured on the injected clock's steadyNow().
 // - Each connection runs with the configured statement_timeout and in UTC; prepared
 //   statements are per connection and prepared again after a reconnect.
 // - The DSN is never logged (it may hold a password).
@@ -17,7 +18,8 @@
 namespace parley::core::store::postgres {
 
 // Starts the workers and returns at once. Thread-safe to use from any thread; call stop() (or
-// drop the last reference) from outside a job.
+// drop the last reference) from outside a job. Executors that run() resumes on must outlive
+// stop(): a worker may still be inside its post() to them when the awaiting coroutine ends.
 DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock);
 
 }  // namespace parley::core::store::postgres
