@@ -106,15 +106,15 @@ int initAdmin(const core::config::Config& config, const InitAdminOptions& option
 
   if (!created) {
     if (created.error().code == core::ErrorCode::kConflict) {
-      std::cerr << "init-admin: " << created.error().message << "; nothing changed\n";
+      std::cerr << "init-admin: " << created.error().message << " Nothing changed.\n";
       return kExitAlreadyInitialised;
     }
     std::cerr << "init-admin: " << created.error().message << '\n';
     return created.error().code == core::ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   std::cout << "Created the first system administrator; open sign-up is now locked.\n"
-            << "  username: " << options.username << '\n'
-            << "  email:    " << options.email << '\n';
+            << "  username: " << created->username << '\n'
+            << "  email:    " << created->email << '\n';
   if (generated) {
     std::cout << "  password: " << password << '\n'
               << "This password is shown once. Store it safely or change it after logging in.\n";

@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "core/common/log.hpp"
@@ -70,10 +71,21 @@ struct Server::Context {
   std::unordered_set<Connection*> connections;
 };
 
-// What shutdown needs to know about a live connection, valid while its coroutine runs.
+// What the sweeper and shutdown need to know about a live connection, valid while its
+// coroutine runs.
+//
+// Timeouts are deadlines checked by one sweeper per I/O thread rather than a timer per socket
+// operation: arming a deadline is a store, where Beast's per-operation timers cost a timer-queue
+// insert and a cancellation on every read and write. Deadlines are honoured to within one sweep
+// interval, which is plenty for timeouts measured in seconds.
 struct Server::Connection {
-  beast::tcp_stream* transport = nullptr;
+  tcp::socket* socket = nullptr;
+  std::chrono::steady_clock::time_point deadline{};
   bool idle = true;  // waiting for the next request (or for the TLS handshake)
+
+  void expiresAfter(std::chrono::steady_clock::time_point now, std::chrono::milliseconds limit) {
+    deadline = now + limit;
+  }
 };
 
 Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
@@ -82,6 +94,8 @@ Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
   if (options_.limits.requestsPerSecond > 0) {
     rateLimiter_.emplace(options_.limits.requestsPerSecond, options_.limits.requestBurst, clock_);
   }
+  timeouts_ = &metrics.counter("parley_http_timeouts_total",
+                               "Connections closed because a read, write or idle timeout passed.");
   rejectedConnections_ =
       &metrics.counter("parley_http_connections_rejected_total",
                        "Connections closed at once because limits.max_connections were open.");
@@ -131,6 +145,9 @@ core::Result<std::unique_ptr<Server>> Server::create(ServerOptions options,
 void Server::start() {
   if (started_.exchange(true)) return;
   asio::co_spawn(contexts_.front()->io, acceptLoop(), asio::detached);
+  for (auto& context : contexts_) {
+    asio::co_spawn(context->io, sweep(*context), asio::detached);
+  }
   for (auto& context : contexts_) {
     threads_.emplace_back([&io = context->io] {
       for (;;) {
@@ -187,9 +204,29 @@ asio::awaitable<void> Server::acceptLoop() {
   }
 }
 
+asio::awaitable<void> Server::sweep(Context& context) {
+  // Often enough that a deadline is honoured to within a quarter of the shortest timeout.
+  const auto shortest = std::min(options_.limits.idleTimeout, options_.limits.requestTimeout);
+  const auto interval = std::clamp<std::chrono::milliseconds>(
+      shortest / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+  asio::steady_timer timer(context.io);
+  beast::error_code ec;
+  while (!stopped_.load()) {
+    timer.expires_after(interval);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    const auto now = clock_->steadyNow();
+    for (Connection* connection : context.connections) {
+      if (connection->deadline > now || !connection->socket->is_open()) continue;
+      // Closing fails the pending operation at once; the connection's coroutine then ends.
+      timeouts_->increment();
+      connection->socket->close(ec);
+    }
+  }
+}
+
 asio::awaitable<void> Server::runPlain(tcp::socket socket, Context& context) {
-  beast::tcp_stream stream(std::move(socket));
-  Connection connection{&stream, true};
+  tcp::socket& stream = socket;
+  Connection connection{&socket};
   context.connections.insert(&connection);
   try {
     co_await serve(stream, connection);
@@ -198,23 +235,24 @@ asio::awaitable<void> Server::runPlain(tcp::socket socket, Context& context) {
   }
   context.connections.erase(&connection);
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  stream.shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close(ignored);
   connectionClosed();
 }
 
 asio::awaitable<void> Server::runTls(tcp::socket socket, Context& context) {
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_);
-  Connection connection{&beast::get_lowest_layer(stream), true};
+  asio::ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
+  Connection connection{&stream.next_layer()};
   context.connections.insert(&connection);
   try {
     beast::error_code ec;
-    beast::get_lowest_layer(stream).expires_after(options_.limits.requestTimeout);
+    connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
     co_await stream.async_handshake(asio::ssl::stream_base::server,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       co_await serve(stream, connection);
-      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      connection.idle = true;  // a peer that never answers close_notify is cut at shutdown
+      connection.expiresAfter(clock_->steadyNow(), std::chrono::seconds(2));
       co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
     } else if (!isQuietDisconnect(ec)) {
       core::log::debug(kComponent, "TLS handshake failed", {{"error", ec.message()}});
@@ -223,15 +261,15 @@ asio::awaitable<void> Server::runTls(tcp::socket socket, Context& context) {
     core::log::error(kComponent, "connection failed", {{"error", e.what()}});
   }
   context.connections.erase(&connection);
-  beast::get_lowest_layer(stream).close();
+  beast::error_code ignored;
+  stream.next_layer().close(ignored);
   connectionClosed();
 }
 
 template <typename Stream>
 asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
-  auto& transport = beast::get_lowest_layer(stream);
   beast::error_code ec;
-  const std::string remote = transport.socket().remote_endpoint(ec).address().to_string();
+  const std::string remote = connection.socket->remote_endpoint(ec).address().to_string();
   beast::flat_buffer buffer;
 
   while (!draining_.load()) {
@@ -240,10 +278,12 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
     parser.body_limit(options_.limits.maxBodyBytes);
 
     connection.idle = true;
-    transport.expires_after(options_.limits.idleTimeout);
+    connection.expiresAfter(clock_->steadyNow(), options_.limits.idleTimeout);
     co_await http_proto::async_read_header(stream, buffer, parser,
                                            asio::redirect_error(asio::use_awaitable, ec));
     connection.idle = false;
+    // From here the whole request (body, handler, response) must finish within the limit.
+    connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
 
     if (!ec && !parser.is_done()) {
       auto& header = parser.get();
@@ -252,12 +292,10 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
       if (beast::iequals(header[http_proto::field::expect], "100-continue")) {
         http_proto::response<http_proto::empty_body> proceed{http_proto::status::continue_,
                                                              header.version()};
-        transport.expires_after(options_.limits.requestTimeout);
         co_await http_proto::async_write(stream, proceed,
                                          asio::redirect_error(asio::use_awaitable, ec));
       }
       if (!ec) {
-        transport.expires_after(options_.limits.requestTimeout);
         co_await http_proto::async_read(stream, buffer, parser,
                                         asio::redirect_error(asio::use_awaitable, ec));
       }
@@ -267,7 +305,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
       if (isQuietDisconnect(ec)) co_return;
       // Malformed or over a limit: answer once, then close; the stream position is unknown.
       BeastResponse rejection = rejectBeforeRouting(ec, parser.get().version());
-      transport.expires_after(options_.limits.requestTimeout);
+      connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
       co_await http_proto::async_write(stream, rejection,
                                        asio::redirect_error(asio::use_awaitable, ec));
       co_return;
@@ -278,7 +316,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
     const bool keepAlive = request.keep_alive() && !draining_.load();
     response.keep_alive(keepAlive);
 
-    transport.expires_after(options_.limits.requestTimeout);
+    connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
     co_await http_proto::async_write(stream, response,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keepAlive) co_return;
@@ -422,7 +460,8 @@ void Server::shutdown() {
     for (auto& context : contexts_) {
       asio::post(context->io, [&context = *context] {
         for (Connection* connection : context.connections) {
-          if (connection->idle) connection->transport->cancel();
+          beast::error_code ignored;
+          if (connection->idle) connection->socket->cancel(ignored);
         }
       });
     }

@@ -72,6 +72,8 @@ class Server {
          core::metrics::Registry& metrics, core::ClockPtr clock);
 
   asio::awaitable<void> acceptLoop();
+  // Closes the connections of one I/O thread whose deadline passed.
+  asio::awaitable<void> sweep(Context& context);
   template <typename Stream>
   asio::awaitable<void> serve(Stream& stream, Connection& connection);
   asio::awaitable<void> runPlain(asio::ip::tcp::socket socket, Context& context);
@@ -106,6 +108,7 @@ class Server {
   std::condition_variable drained_;
 
   core::metrics::Counter* rejectedConnections_;
+  core::metrics::Counter* timeouts_;
 };
 
 }  // namespace parley::gateway::http

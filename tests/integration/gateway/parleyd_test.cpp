@@ -257,6 +257,37 @@ TEST_F(ParleydTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_EQ(responses, 3u) << raw;
 }
 
+TEST_F(ParleydTest, IdleAndSlowConnectionsAreClosedAtTheirTimeouts) {
+  auto server = startServer("limits:\n  idle_timeout: 1s\n  request_timeout: 1s\n");
+  asio::io_context io;
+  const auto closedWithin = [&](asio::ip::tcp::socket& socket, std::chrono::milliseconds limit) {
+    const timeval tv{static_cast<long>(limit.count() / 1000),
+                     static_cast<long>(limit.count() % 1000) * 1000};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::array<char, 4096> chunk{};
+    boost::system::error_code ec;
+    while (!ec) socket.read_some(asio::buffer(chunk), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  };
+
+  // Connects and says nothing.
+  asio::ip::tcp::socket silent(io);
+  silent.connect({asio::ip::make_address("127.0.0.1"), server->port()});
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closedWithin(silent, 4s)) << "an idle connection must be closed";
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms) << "not before its time";
+
+  // Sends headers, then never the body it announced (slowloris).
+  asio::ip::tcp::socket slow(io);
+  slow.connect({asio::ip::make_address("127.0.0.1"), server->port()});
+  asio::write(slow, asio::buffer(std::string(
+                        "POST /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")));
+  EXPECT_TRUE(closedWithin(slow, 4s)) << "a request that stalls must be cut off";
+
+  const auto metrics = get(server->url() + "/metrics");
+  EXPECT_NE(metrics.body.find("parley_http_timeouts_total 2"), std::string::npos) << metrics.body;
+}
+
 TEST_F(ParleydTest, SigtermWithAnIdleKeepAliveConnectionExitsZeroPromptly) {
   auto server = startServer();
   asio::io_context io;
