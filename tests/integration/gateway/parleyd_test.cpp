@@ -44,25 +44,33 @@ ClientResponse get(const std::string& url) {
   return send(request);
 }
 
-// Sends raw bytes on a fresh connection and returns everything the server sends back until it
-// closes (or `wait` passes).
+struct Received {
+  std::string bytes;
+  boost::system::error_code end;  // why reading stopped: eof when the server closed
+};
+
+// Reads until the server closes the connection or nothing arrives for `wait`.
+Received readUntilClosed(asio::ip::tcp::socket& socket, std::chrono::milliseconds wait = 5s) {
+  const timeval tv{static_cast<long>(wait.count() / 1000),
+                   static_cast<long>(wait.count() % 1000) * 1000};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  Received received;
+  std::array<char, 4096> chunk{};
+  for (;;) {
+    const std::size_t n = socket.read_some(asio::buffer(chunk), received.end);
+    if (received.end) return received;
+    received.bytes.append(chunk.data(), n);
+  }
+}
+
+// Sends raw bytes on a fresh connection and returns what the server sends back.
 std::string rawExchange(std::uint16_t port, const std::string& bytes,
                         std::chrono::milliseconds wait = 5s) {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect({asio::ip::make_address("127.0.0.1"), port});
   asio::write(socket, asio::buffer(bytes));
-  const timeval tv{static_cast<long>(wait.count() / 1000), 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string received;
-  std::array<char, 4096> chunk{};
-  boost::system::error_code ec;
-  for (;;) {
-    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
-    if (ec) break;
-    received.append(chunk.data(), n);
-  }
-  return received;
+  return readUntilClosed(socket, wait).bytes;
 }
 
 nlohmann::json errorBody(const ClientResponse& response) {
@@ -260,14 +268,9 @@ TEST_F(ParleydTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 TEST_F(ParleydTest, IdleAndSlowConnectionsAreClosedAtTheirTimeouts) {
   auto server = startServer("limits:\n  idle_timeout: 1s\n  request_timeout: 1s\n");
   asio::io_context io;
-  const auto closedWithin = [&](asio::ip::tcp::socket& socket, std::chrono::milliseconds limit) {
-    const timeval tv{static_cast<long>(limit.count() / 1000),
-                     static_cast<long>(limit.count() % 1000) * 1000};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::array<char, 4096> chunk{};
-    boost::system::error_code ec;
-    while (!ec) socket.read_some(asio::buffer(chunk), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  const auto closedWithin = [](asio::ip::tcp::socket& socket, std::chrono::milliseconds limit) {
+    const auto end = readUntilClosed(socket, limit).end;
+    return end == asio::error::eof || end == asio::error::connection_reset;
   };
 
   // Connects and says nothing.
@@ -322,14 +325,7 @@ TEST_F(ParleydTest, SigtermLetsAnInFlightRequestFinish) {
   std::thread stopper([&] { code = server->stop(SIGTERM, 10s); });
   std::this_thread::sleep_for(300ms);
   asio::write(socket, asio::buffer(std::string("hello")));
-  std::string received;
-  std::array<char, 4096> chunk{};
-  boost::system::error_code ec;
-  for (;;) {
-    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
-    if (ec) break;
-    received.append(chunk.data(), n);
-  }
+  const std::string received = readUntilClosed(socket).bytes;
   stopper.join();
   EXPECT_TRUE(received.starts_with("HTTP/1.1 404")) << received;
   EXPECT_NE(received.find("Connection: close"), std::string::npos) << received;
