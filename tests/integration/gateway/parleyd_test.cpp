@@ -283,8 +283,9 @@ TEST_F(ParleydTest, IdleAndSlowConnectionsAreClosedAtTheirTimeouts) {
   // Sends headers, then never the body it announced (slowloris).
   asio::ip::tcp::socket slow(io);
   slow.connect({asio::ip::make_address("127.0.0.1"), server->port()});
-  asio::write(slow, asio::buffer(std::string(
-                        "POST /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")));
+  asio::write(slow,
+              asio::buffer(std::string(
+                  "POST /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")));
   EXPECT_TRUE(closedWithin(slow, 4s)) << "a request that stalls must be cut off";
 
   const auto metrics = get(server->url() + "/metrics");
