@@ -8,7 +8,7 @@ constexpr std::string_view kRollbackId = "health.rollback";
 }  // namespace
 
 Status checkDatabaseWritable(store::Store& store) {
-  const Status outcome = store.transaction([](store::Store& tx) -> Status {
+  Status outcome = store.transaction([](store::Store& tx) -> Status {
     if (Status wrote = tx.system().set("health_check", "write probe"); !wrote) return wrote;
     // Returning an error is how Store::transaction() is told to roll back.
     return makeError(ErrorCode::kInternal, std::string(kRollbackId), "probe rolled back");

@@ -12,7 +12,9 @@
 #include "core/config/config_loader.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
+#include "gateway/api/client_config.hpp"
 #include "gateway/api/system.hpp"
+#include "gateway/api/users.hpp"
 #include "gateway/api/version.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/cli/systemd_notify.hpp"
@@ -36,10 +38,15 @@ sigset_t handledSignals() {
 // pool reconnects and ping reports it), but a database behind or ahead of the binary is.
 bool schemaIsCurrent(const core::config::Config& config) {
   auto status = core::store::postgres::migrationStatus(config.database.dsn);
-  if (!status) {
-    core::log::warn(kComponent, "cannot check the database schema; starting anyway",
+  if (!status && status.error().code == core::ErrorCode::kUnavailable) {
+    core::log::warn(kComponent, "cannot reach the database to check its schema; starting anyway",
                     {{"error", status.error().message}});
     return true;
+  }
+  if (!status) {
+    // A schema ahead of this binary or an edited migration: serving it could corrupt data.
+    core::log::error(kComponent, status.error().message, {{"detail", status.error().detail}});
+    return false;
   }
   if (!status->pending.empty()) {
     core::log::error(kComponent, "the database schema is not current: run `parleyd migrate`",
@@ -122,6 +129,8 @@ int serve(const core::config::Config& loaded) {
       config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});
   auto router = std::make_shared<http::Router>(*metrics);
   api::registerSystemRoutes(*router, context);
+  api::registerClientConfigRoutes(*router, context);
+  api::registerUserRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

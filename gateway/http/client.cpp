@@ -74,7 +74,7 @@ core::Result<ClientResponse> exchange(Stream& stream, const ParsedUrl& url,
   }
   beast::flat_buffer buffer;
   http_proto::response_parser<http_proto::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
+  parser.body_limit(std::uint64_t{64} * 1024 * 1024);
   if (request.method == "HEAD") parser.skip(true);
   http_proto::read(stream, buffer, parser, ec);
   if (ec) {
@@ -124,8 +124,9 @@ core::Result<ClientResponse> fetch(const ClientRequest& request) {
         "cannot connect to " + url->host + ":" + url->port + ": " + ec.message());
   }
   // Once connected, plain blocking I/O with socket-level timeouts.
-  const auto millis = static_cast<int>(request.timeout.count());
-  const timeval tv{millis / 1000, (millis % 1000) * 1000};
+  const auto millis = request.timeout.count();
+  const timeval tv{static_cast<time_t>(millis / 1000),
+                   static_cast<suseconds_t>((millis % 1000) * 1000)};
   const int fd = tcpStream.socket().native_handle();
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

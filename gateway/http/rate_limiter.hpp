@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/common/clock.hpp"
+#include "gateway/http/exchange.hpp"
 
 namespace parley::gateway::http {
 
@@ -32,8 +33,8 @@ class RateLimiter {
 
  private:
   struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point refilledAt;
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilledAt{};
   };
   struct Shard {
     std::mutex mutex;
@@ -50,5 +51,9 @@ class RateLimiter {
   core::ClockPtr clock_;
   std::array<Shard, kShards> shards_;
 };
+
+// The answer to a request `limiter` refused: 429 with Mattermost's error JSON and the
+// X-RateLimit-* and Retry-After headers.
+Response tooManyRequests(const RateLimiter& limiter, const RateLimiter::Decision& decision);
 
 }  // namespace parley::gateway::http

@@ -2,7 +2,7 @@
 // TLS, rate limiting, graceful shutdown, and the operator commands (migrate, init-admin,
 // verify, check-config).
 
-#include <signal.h>
+#include <csignal>
 
 #include <gtest/gtest.h>
 
@@ -24,11 +24,11 @@ using gateway::http::ClientRequest;
 using gateway::http::ClientResponse;
 using namespace std::chrono_literals;
 
-PostgresCluster* cluster = nullptr;
+PostgresCluster* gCluster = nullptr;
 
 class ClusterEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override { cluster = &PostgresCluster::shared(); }
+  void SetUp() override { gCluster = &PostgresCluster::shared(); }
 };
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
 
@@ -86,7 +86,7 @@ class ParleydTest : public ::testing::Test {
  protected:
   void SetUp() override {
     databaseName_ = "parley_" + core::model::newId();
-    dsn_ = cluster->createDatabase(databaseName_);
+    dsn_ = gCluster->createDatabase(databaseName_);
     env_ = {{"PARLEY_DATABASE_DSN", dsn_}};
   }
 
@@ -402,6 +402,20 @@ TEST_F(ParleydTest, ServeRefusesADatabaseWithoutTheSchema) {
   EXPECT_NE(result.err.find("parleyd migrate"), std::string::npos) << result.err;
 }
 
+TEST_F(ParleydTest, ServeRefusesADatabaseAheadOfTheBinary) {
+  const auto config = writeConfig();
+  migrate(config);
+  // As if a newer parleyd had migrated this database: serving it could corrupt its data.
+  const auto newer =
+      run("/usr/bin/psql", {dsn_, "-v", "ON_ERROR_STOP=1", "-c",
+                            "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                            "VALUES (9999, 'from_the_future', 'x', 0)"});
+  ASSERT_EQ(newer.exitCode, 0) << newer.err;
+  const auto result = run(parleydPath(), {"serve", "--config", config.string()}, env_, 20s);
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_NE(result.err.find("9999"), std::string::npos) << result.err;
+}
+
 TEST_F(ParleydTest, CheckConfigPointsAtTheBadLine) {
   const auto good = writeConfig();
   const auto ok = parleyd({"check-config", "--config", good.string()});
@@ -424,7 +438,7 @@ TEST_F(ParleydTest, DatabaseOutageIsReportedAndRecoveredFrom) {
   const std::string statusUrl = server->url() + "/api/v4/system/ping?get_server_status=true";
   ASSERT_EQ(get(statusUrl).status, 200u);
 
-  cluster->stop();
+  gCluster->stop();
   const auto down = get(statusUrl);
   EXPECT_EQ(down.status, 500u) << down.body;
   const auto body = nlohmann::json::parse(down.body);
@@ -438,7 +452,7 @@ TEST_F(ParleydTest, DatabaseOutageIsReportedAndRecoveredFrom) {
   EXPECT_NE(verify.out.find("FAIL  database"), std::string::npos) << verify.out;
   EXPECT_NE(verify.out.find("FAIL  ping"), std::string::npos) << verify.out;
 
-  cluster->start();
+  gCluster->start();
   // The pool reconnects on its own; no restart of parleyd.
   bool recovered = false;
   for (int attempt = 0; attempt < 50 && !recovered; ++attempt) {
