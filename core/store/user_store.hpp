@@ -26,6 +26,10 @@ class UserStore {
   virtual Result<model::User> getByUsername(std::string_view username) = 0;  // case-insensitive
   virtual Result<model::User> getByEmail(std::string_view email) = 0;        // case-insensitive
 
+  // Records the outcome of a password login: `failedAttempts` (0 after a success) and, when
+  // `lastLogin` is not 0, the time of a successful login.
+  virtual Status recordLogin(std::string_view id, int failedAttempts, std::int64_t lastLogin) = 0;
+
   // Active (not deleted) users holding the system_admin role.
   virtual Result<std::int64_t> countSystemAdmins() = 0;
 };

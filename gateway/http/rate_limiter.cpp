@@ -45,4 +45,16 @@ RateLimiter::Decision RateLimiter::take(std::string_view client) {
   return {allowed, static_cast<unsigned>(bucket.tokens), reset};
 }
 
+Response tooManyRequests(const RateLimiter& limiter, const RateLimiter::Decision& decision) {
+  const auto resetSeconds = std::max<long>(1, (decision.reset.count() + 999) / 1000);
+  Response response = Response::error(
+      core::makeError(core::ErrorCode::kRateLimited, "api.context.rate_limit_exceeded.app_error",
+                      "Too many requests. Please try again later."));
+  response.header("X-RateLimit-Limit", std::to_string(limiter.burst()))
+      .header("X-RateLimit-Remaining", "0")
+      .header("X-RateLimit-Reset", std::to_string(resetSeconds))
+      .header("Retry-After", std::to_string(resetSeconds));
+  return response;
+}
+
 }  // namespace parley::gateway::http

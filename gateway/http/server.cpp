@@ -331,16 +331,7 @@ asio::awaitable<BeastResponse> Server::handle(BeastRequest& raw, const std::stri
 
   if (rateLimiter_) {
     const auto decision = rateLimiter_->take(remote);
-    if (!decision.allowed) {
-      const auto resetSeconds = std::max<long>(1, (decision.reset.count() + 999) / 1000);
-      response = Response::error(core::makeError(core::ErrorCode::kRateLimited,
-                                                 "api.context.rate_limit_exceeded.app_error",
-                                                 "Too many requests. Please try again later."));
-      response->header("X-RateLimit-Limit", std::to_string(rateLimiter_->burst()))
-          .header("X-RateLimit-Remaining", "0")
-          .header("X-RateLimit-Reset", std::to_string(resetSeconds))
-          .header("Retry-After", std::to_string(resetSeconds));
-    }
+    if (!decision.allowed) response = tooManyRequests(*rateLimiter_, decision);
   }
 
   if (!response) {

@@ -28,7 +28,37 @@ constexpr Statement kUserByUsername{"user_by_username",
                                     " FROM users WHERE lower(username) = lower($1)"};
 constexpr Statement kUserByEmail{
     "user_by_email", "SELECT " PARLEY_USER_COLUMNS " FROM users WHERE lower(email) = lower($1)"};
+constexpr Statement kUserRecordLogin{
+    "user_record_login",
+    "UPDATE users SET failed_attempts = $2, "
+    "last_login = CASE WHEN $3::bigint = 0 THEN last_login ELSE $3::bigint END WHERE id = $1"};
+
+// Sessions come with their user in one round trip: the user's columns first, so userFromRow()
+// reads them unchanged, then the session's from kSessionFirstColumn on (renamed, as both tables
+// have id, create_at, props, ...).
+#define PARLEY_SESSION_COLUMNS                                                                 \
+  "id AS s_id, encode(token_hash, 'hex') AS s_token_hash, create_at AS s_create_at, "          \
+  "expires_at AS s_expires_at, last_activity_at AS s_last_activity_at, user_id AS s_user_id, " \
+  "device_id AS s_device_id, roles AS s_roles, is_oauth AS s_is_oauth, "                       \
+  "csrf_token AS s_csrf_token, props AS s_props, local AS s_local"
+constexpr Statement kSessionInsert{
+    "session_insert",
+    "INSERT INTO sessions (id, token_hash, create_at, expires_at, last_activity_at, user_id, "
+    "device_id, roles, is_oauth, csrf_token, props, local) "
+    "VALUES ($1, decode($2, 'hex'), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"};
+constexpr Statement kSessionByTokenHash{
+    "session_by_token_hash",
+    "SELECT " PARLEY_USER_COLUMNS ", s.* FROM (SELECT " PARLEY_SESSION_COLUMNS
+    " FROM sessions WHERE token_hash = decode($1, 'hex')) s JOIN users ON users.id = s.s_user_id"};
+#undef PARLEY_SESSION_COLUMNS
 #undef PARLEY_USER_COLUMNS
+constexpr Statement kSessionTouch{"session_touch",
+                                  "UPDATE sessions SET last_activity_at = $2 WHERE id = $1"};
+constexpr Statement kSessionRevoke{"session_revoke", "DELETE FROM sessions WHERE id = $1"};
+constexpr Statement kSessionRevokeUser{"session_revoke_user",
+                                       "DELETE FROM sessions WHERE user_id = $1"};
+constexpr Statement kSessionRevokeDevice{
+    "session_revoke_device", "DELETE FROM sessions WHERE user_id = $1 AND device_id = $2"};
 constexpr Statement kUserCountSystemAdmins{
     "user_count_system_admins",
     "SELECT count(*) FROM users "
@@ -75,6 +105,22 @@ enum UserColumn : int {
   kRemoteBridge,
   kRemoteUserId,
   kRemoteDomain,
+  kSessionFirstColumn,
+};
+
+enum SessionColumn : int {
+  kSessionId,
+  kSessionTokenHash,
+  kSessionCreateAt,
+  kSessionExpiresAt,
+  kSessionLastActivityAt,
+  kSessionUserId,
+  kSessionDeviceId,
+  kSessionRoles,
+  kSessionIsOAuth,
+  kSessionCsrfToken,
+  kSessionProps,
+  kSessionLocal,
 };
 
 // JSON columns are constrained by the schema; a value that still fails to parse (edited by
@@ -118,6 +164,29 @@ model::User userFromRow(const Rows& rows, int row) {
   user.remoteUserId = rows.string(row, kRemoteUserId);
   user.remoteDomain = rows.string(row, kRemoteDomain);
   return user;
+}
+
+// The session columns of a row that starts at `first`.
+model::Session sessionFromRow(const Rows& rows, int row, int first) {
+  model::Session session;
+  session.id = rows.string(row, first + kSessionId);
+  session.tokenHash = rows.string(row, first + kSessionTokenHash);
+  session.createAt = rows.int64(row, first + kSessionCreateAt);
+  session.expiresAt = rows.int64(row, first + kSessionExpiresAt);
+  session.lastActivityAt = rows.int64(row, first + kSessionLastActivityAt);
+  session.userId = rows.string(row, first + kSessionUserId);
+  session.deviceId = rows.string(row, first + kSessionDeviceId);
+  session.roles = rows.string(row, first + kSessionRoles);
+  session.isOAuth = rows.boolean(row, first + kSessionIsOAuth);
+  session.csrfToken = rows.string(row, first + kSessionCsrfToken);
+  session.props = parseJson(rows.text(row, first + kSessionProps), nlohmann::json::object());
+  session.local = rows.boolean(row, first + kSessionLocal);
+  return session;
+}
+
+Status done(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  return {};
 }
 
 Params userParams(const model::User& user) {
@@ -254,6 +323,58 @@ Result<std::int64_t> PgUserStore::countSystemAdmins() {
   auto rows = store_.exec(kUserCountSystemAdmins);
   if (!rows) return std::move(rows).error();
   return rows->int64(0, 0);
+}
+
+Status PgUserStore::recordLogin(std::string_view id, int failedAttempts, std::int64_t lastLogin) {
+  return done(store_.exec(kUserRecordLogin, Params().add(id).add(failedAttempts).add(lastLogin)));
+}
+
+// ---- PgSessionStore ----------------------------------------------------------------------------
+
+Status PgSessionStore::create(const model::Session& session) {
+  Params params;
+  params.add(session.id)
+      .add(session.tokenHash)
+      .add(session.createAt)
+      .add(session.expiresAt)
+      .add(session.lastActivityAt)
+      .add(session.userId)
+      .add(session.deviceId)
+      .add(session.roles)
+      .add(session.isOAuth)
+      .add(session.csrfToken)
+      .add(session.props.dump())
+      .add(session.local);
+  return done(store_.exec(kSessionInsert, params));
+}
+
+Result<model::SessionWithUser> PgSessionStore::getByTokenHash(std::string_view tokenHash) {
+  auto rows = store_.exec(kSessionByTokenHash, Params().add(tokenHash));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) {
+    return makeError(ErrorCode::kNotFound, "app.session.get.app_error",
+                     "Unable to find the session.");
+  }
+  return model::SessionWithUser{sessionFromRow(*rows, 0, kSessionFirstColumn),
+                                userFromRow(*rows, 0)};
+}
+
+Status PgSessionStore::touch(std::string_view sessionId, std::int64_t lastActivityAt) {
+  return done(store_.exec(kSessionTouch, Params().add(sessionId).add(lastActivityAt)));
+}
+
+Status PgSessionStore::revoke(std::string_view sessionId) {
+  return done(store_.exec(kSessionRevoke, Params().add(sessionId)));
+}
+
+Result<std::int64_t> PgSessionStore::revokeAllOfUser(std::string_view userId) {
+  auto rows = store_.exec(kSessionRevokeUser, Params().add(userId));
+  if (!rows) return std::move(rows).error();
+  return rows->affected();
+}
+
+Status PgSessionStore::revokeDevice(std::string_view userId, std::string_view deviceId) {
+  return done(store_.exec(kSessionRevokeDevice, Params().add(userId).add(deviceId)));
 }
 
 // ---- PgSystemStore -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ class PgUserStore final : public UserStore {
   Result<model::User> getById(std::string_view id) override;
   Result<model::User> getByUsername(std::string_view username) override;
   Result<model::User> getByEmail(std::string_view email) override;
+  Status recordLogin(std::string_view id, int failedAttempts, std::int64_t lastLogin) override;
   Result<std::int64_t> countSystemAdmins() override;
 
  private:
@@ -36,16 +37,31 @@ class PgSystemStore final : public SystemStore {
   PgStore& store_;
 };
 
+class PgSessionStore final : public SessionStore {
+ public:
+  explicit PgSessionStore(PgStore& store) : store_(store) {}
+  Status create(const model::Session& session) override;
+  Result<model::SessionWithUser> getByTokenHash(std::string_view tokenHash) override;
+  Status touch(std::string_view sessionId, std::int64_t lastActivityAt) override;
+  Status revoke(std::string_view sessionId) override;
+  Result<std::int64_t> revokeAllOfUser(std::string_view userId) override;
+  Status revokeDevice(std::string_view userId, std::string_view deviceId) override;
+
+ private:
+  PgStore& store_;
+};
+
 class PgStore final : public Store {
  public:
   // `connection` may be null (database down, or the pool stopped).
   PgStore(Connection* connection, const Clock& clock)
-      : connection_(connection), clock_(clock), users_(*this), system_(*this) {}
+      : connection_(connection), clock_(clock), users_(*this), system_(*this), sessions_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
   UserStore& users() override { return users_; }
   SystemStore& system() override { return system_; }
+  SessionStore& sessions() override { return sessions_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -57,6 +73,7 @@ class PgStore final : public Store {
   int transactionDepth_ = 0;
   PgUserStore users_;
   PgSystemStore system_;
+  PgSessionStore sessions_;
 };
 
 }  // namespace parley::core::store::postgres

@@ -14,8 +14,7 @@
 #include "core/common/asio.hpp"
 #include "core/model/id.hpp"
 #include "gateway/http/client.hpp"
-#include "tests/support/postgres_cluster.hpp"
-#include "tests/support/process.hpp"
+#include "tests/integration/gateway/parleyd_fixture.hpp"
 
 namespace parley::testing {
 namespace {
@@ -23,26 +22,6 @@ namespace {
 using gateway::http::ClientRequest;
 using gateway::http::ClientResponse;
 using namespace std::chrono_literals;
-
-PostgresCluster* gCluster = nullptr;
-
-class ClusterEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override { gCluster = &PostgresCluster::shared(); }
-};
-const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
-
-ClientResponse send(const ClientRequest& request) {
-  auto response = gateway::http::fetch(request);
-  if (!response) throw std::runtime_error(response.error().message);
-  return std::move(response.value());
-}
-
-ClientResponse get(const std::string& url) {
-  ClientRequest request;
-  request.url = url;
-  return send(request);
-}
 
 struct Received {
   std::string bytes;
@@ -72,65 +51,6 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes,
   asio::write(socket, asio::buffer(bytes));
   return readUntilClosed(socket, wait).bytes;
 }
-
-nlohmann::json errorBody(const ClientResponse& response) {
-  auto body = nlohmann::json::parse(response.body);
-  EXPECT_EQ(body["request_id"], response.header("X-Request-Id"));
-  EXPECT_EQ(body["status_code"], response.status);
-  EXPECT_TRUE(body.contains("message"));
-  EXPECT_TRUE(body.contains("detailed_error"));
-  return body;
-}
-
-class ParleydTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    databaseName_ = "parley_" + core::model::newId();
-    dsn_ = gCluster->createDatabase(databaseName_);
-    env_ = {{"PARLEY_DATABASE_DSN", dsn_}};
-  }
-
-  // A configuration on a free port with its own database and file directory.
-  // `serverExtra` goes inside the server section, `extra` after the last section.
-  std::filesystem::path writeConfig(const std::string& extra = "",
-                                    const std::string& serverExtra = "") {
-    const std::string yaml =
-        "server:\n"
-        "  listen: 127.0.0.1:0\n"
-        "  threads: 2\n"
-        "  shutdown_grace: 3s\n" +
-        serverExtra +
-        "database:\n"
-        "  dsn_env: PARLEY_DATABASE_DSN\n"
-        "  pool_size: 2\n"
-        "  connect_timeout: 2s\n"
-        "files:\n"
-        "  directory: files\n" +
-        extra;
-    return dir_.write("gateway.yaml", yaml);
-  }
-
-  CommandResult parleyd(const std::vector<std::string>& args) {
-    return run(parleydPath(), args, env_);
-  }
-
-  void migrate(const std::filesystem::path& config) {
-    const auto result = parleyd({"migrate", "--config", config.string()});
-    ASSERT_EQ(result.exitCode, 0) << result.err;
-  }
-
-  std::unique_ptr<ParleydServer> startServer(const std::string& extraConfig = "",
-                                             const std::string& serverExtra = "") {
-    const auto config = writeConfig(extraConfig, serverExtra);
-    migrate(config);
-    return std::make_unique<ParleydServer>(config, env_);
-  }
-
-  TempDir dir_{"parleyd-test"};
-  std::string databaseName_;
-  std::string dsn_;
-  Environment env_;
-};
 
 TEST_F(ParleydTest, PingAnswersAsMattermostDoes) {
   auto server = startServer();
@@ -168,9 +88,8 @@ TEST_F(ParleydTest, PingReportsADatabaseThatRefusesWrites) {
   const auto config = writeConfig();
   migrate(config);
   // As after a failover onto a read-only standby: reads work, writes do not.
-  const auto readOnly = run("/usr/bin/psql", {dsn_, "-v", "ON_ERROR_STOP=1", "-c",
-                                              "ALTER DATABASE " + databaseName_ +
-                                                  " SET default_transaction_read_only = on"});
+  const auto readOnly =
+      psql("ALTER DATABASE " + databaseName_ + " SET default_transaction_read_only = on");
   ASSERT_EQ(readOnly.exitCode, 0) << readOnly.err;
   ParleydServer server(config, env_);
   const auto response = get(server.url() + "/api/v4/system/ping?get_server_status=true");
@@ -406,10 +325,9 @@ TEST_F(ParleydTest, ServeRefusesADatabaseAheadOfTheBinary) {
   const auto config = writeConfig();
   migrate(config);
   // As if a newer parleyd had migrated this database: serving it could corrupt its data.
-  const auto newer =
-      run("/usr/bin/psql", {dsn_, "-v", "ON_ERROR_STOP=1", "-c",
-                            "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
-                            "VALUES (9999, 'from_the_future', 'x', 0)"});
+  const auto newer = psql(
+      "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+      "VALUES (9999, 'from_the_future', 'x', 0)");
   ASSERT_EQ(newer.exitCode, 0) << newer.err;
   const auto result = run(parleydPath(), {"serve", "--config", config.string()}, env_, 20s);
   EXPECT_EQ(result.exitCode, 1) << result.err;
@@ -438,7 +356,7 @@ TEST_F(ParleydTest, DatabaseOutageIsReportedAndRecoveredFrom) {
   const std::string statusUrl = server->url() + "/api/v4/system/ping?get_server_status=true";
   ASSERT_EQ(get(statusUrl).status, 200u);
 
-  gCluster->stop();
+  cluster().stop();
   const auto down = get(statusUrl);
   EXPECT_EQ(down.status, 500u) << down.body;
   const auto body = nlohmann::json::parse(down.body);
@@ -452,7 +370,7 @@ TEST_F(ParleydTest, DatabaseOutageIsReportedAndRecoveredFrom) {
   EXPECT_NE(verify.out.find("FAIL  database"), std::string::npos) << verify.out;
   EXPECT_NE(verify.out.find("FAIL  ping"), std::string::npos) << verify.out;
 
-  gCluster->start();
+  cluster().start();
   // The pool reconnects on its own; no restart of parleyd.
   bool recovered = false;
   for (int attempt = 0; attempt < 50 && !recovered; ++attempt) {

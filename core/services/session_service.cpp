@@ -1,0 +1,149 @@
+#include "core/services/session_service.hpp"
+
+#include "core/model/id.hpp"
+#include "core/security/password.hpp"
+#include "core/security/token.hpp"
+
+namespace parley::core::services {
+namespace {
+
+Error unauthenticated(std::string_view id, std::string message) {
+  return makeError(ErrorCode::kUnauthenticated, std::string(id), std::move(message));
+}
+
+Error invalidCredentials() {
+  return unauthenticated(kInvalidCredentialsId, "Enter a valid email or username and/or password.");
+}
+
+Error sessionExpired() {
+  return unauthenticated(kSessionExpiredId, "Invalid or expired session, please login again.");
+}
+
+// Verified when the account does not exist, so that an unknown name costs as much as a wrong
+// password. Made once, from a random password nobody knows.
+const std::string& decoyHash() {
+  static const std::string hash = [] {
+    auto made = security::hashPassword(security::generatePassword());
+    return made ? std::move(made).value() : std::string();
+  }();
+  return hash;
+}
+
+}  // namespace
+
+Result<LoginAccount> findLoginAccount(store::Store& store, std::string_view loginId,
+                                      std::string_view password) {
+  if (password.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "api.user.login.blank_pwd.app_error",
+                     "Password field must not be blank");
+  }
+  const std::string key = model::normalizeUsernameOrEmail(loginId);
+  LoginAccount account;
+  if (key.empty()) return account;
+  auto user = store.users().getByUsername(key);
+  if (!user && user.error().code == ErrorCode::kNotFound) user = store.users().getByEmail(key);
+  if (!user) {
+    if (user.error().code == ErrorCode::kNotFound) return account;
+    return std::move(user).error();
+  }
+  if (user->isBot) {
+    return unauthenticated("api.user.login.bot_login_forbidden.app_error",
+                           "Bot login is forbidden.");
+  }
+  if (user->isRemote()) {
+    return unauthenticated("api.user.login.remote_users.login.error",
+                           "Login failed because remote users are not allowed to log in.");
+  }
+  if (user->failedAttempts >= kMaximumLoginAttempts) {
+    return unauthenticated("api.user.check_user_login_attempts.too_many.app_error",
+                           "Your account is locked because of too many failed password "
+                           "attempts. Please reset your password.");
+  }
+  account.user = std::move(user).value();
+  return account;
+}
+
+bool checkPassword(const LoginAccount& account, std::string_view password) {
+  if (!account.user) {
+    (void)security::verifyPassword(password, decoyHash());
+    return false;
+  }
+  return security::verifyPassword(password, account.user->passwordHash);
+}
+
+Result<LoginResult> completeLogin(store::Store& store, const LoginAccount& account,
+                                  bool passwordMatches, const LoginOptions& options) {
+  if (!account.user) return invalidCredentials();
+  const model::User& user = *account.user;
+  if (!passwordMatches) {
+    if (auto counted = store.users().recordLogin(user.id, user.failedAttempts + 1, 0); !counted) {
+      return std::move(counted).error();
+    }
+    return invalidCredentials();
+  }
+  if (user.deleteAt != 0) {
+    return unauthenticated("api.user.login.inactive.app_error",
+                           "Login failed because your account has been deactivated. Please "
+                           "contact an administrator.");
+  }
+
+  const auto now = store.clock().nowMillis();
+  LoginResult result;
+  result.token = model::newId();
+  result.user = user;
+  result.user.failedAttempts = 0;
+  result.user.lastLogin = now;
+  model::Session& session = result.session;
+  session.id = model::newId();
+  session.tokenHash = security::tokenHash(result.token);
+  session.createAt = now;
+  session.lastActivityAt = now;
+  session.expiresAt = now + options.sessionLength.count();
+  session.userId = user.id;
+  session.deviceId = options.deviceId;
+  session.roles = user.roles;
+  session.csrfToken = model::newId();
+
+  auto done = store.transaction([&](store::Store& tx) -> Status {
+    if (auto recorded = tx.users().recordLogin(user.id, 0, now); !recorded) return recorded;
+    if (!session.deviceId.empty()) {
+      if (auto revoked = tx.sessions().revokeDevice(user.id, session.deviceId); !revoked) {
+        return revoked;
+      }
+    }
+    return tx.sessions().create(session);
+  });
+  if (!done) return std::move(done).error();
+  return result;
+}
+
+Result<model::SessionWithUser> authenticate(store::Store& store, std::string_view token) {
+  if (token.empty()) return sessionExpired();
+  auto found = store.sessions().getByTokenHash(security::tokenHash(token));
+  if (!found) {
+    if (found.error().code == ErrorCode::kNotFound) return sessionExpired();
+    return std::move(found).error();
+  }
+  model::Session& session = found->session;
+  const auto now = store.clock().nowMillis();
+  if (session.isExpired(now) || found->user.deleteAt != 0) {
+    // Nobody can use it again: drop it now rather than leave it for a sweep.
+    if (auto revoked = store.sessions().revoke(session.id); !revoked) {
+      return std::move(revoked).error();
+    }
+    return sessionExpired();
+  }
+  if (now - session.lastActivityAt > kActivityUpdateMillis) {
+    if (auto touched = store.sessions().touch(session.id, now); !touched) {
+      return std::move(touched).error();
+    }
+    session.lastActivityAt = now;
+  }
+  return std::move(found).value();
+}
+
+Status logout(store::Store& store, std::string_view sessionId) {
+  return store.sessions().revoke(sessionId);
+}
+
+}  // namespace parley::core::services

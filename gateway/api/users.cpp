@@ -1,0 +1,143 @@
+#include "gateway/api/users.hpp"
+
+#include <memory>
+
+#include "core/common/blocking.hpp"
+#include "core/common/log.hpp"
+#include "core/model/user.hpp"
+#include "core/services/session_service.hpp"
+#include "gateway/api/json/user_json.hpp"
+#include "gateway/api/session_context.hpp"
+#include "gateway/http/rate_limiter.hpp"
+
+namespace parley::gateway::api {
+namespace {
+
+using core::services::LoginAccount;
+using core::services::LoginResult;
+
+struct LoginLimits {
+  explicit LoginLimits(const core::ClockPtr& clock)
+      : perAddress(kLoginPerAddressPerSecond, kLoginPerAddressBurst, clock),
+        perAccount(kLoginPerAccountPerSecond, kLoginPerAccountBurst, clock) {}
+  http::RateLimiter perAddress;
+  http::RateLimiter perAccount;
+};
+
+struct LoginRequest {
+  std::string loginId;
+  std::string password;
+  std::string deviceId;
+};
+
+core::Error invalidBody(std::string_view name) {
+  return core::makeError(core::ErrorCode::kInvalidArgument,
+                         "api.context.invalid_body_param.app_error",
+                         "Invalid or missing " + std::string(name) + " in request body.");
+}
+
+// {login_id, password, token, device_id}: every field present must be a string. The MFA
+// `token` is accepted and ignored until multi-factor authentication exists.
+core::Result<LoginRequest> parseLogin(const std::string& body) {
+  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return invalidBody("login");
+  LoginRequest login;
+  for (auto [key, field] :
+       {std::pair{"login_id", &login.loginId}, std::pair{"password", &login.password},
+        std::pair{"device_id", &login.deviceId}}) {
+    const auto it = json.find(key);
+    if (it == json.end() || it->is_null()) continue;
+    if (!it->is_string()) return invalidBody(key);
+    *field = it->get<std::string>();
+  }
+  if (const auto it = json.find("token"); it != json.end() && !it->is_null() && !it->is_string()) {
+    return invalidBody("token");
+  }
+  return login;
+}
+
+// POST /api/v4/users/login. The account is read in one database job, the password checked on
+// the blocking pool, and the session written in a second job (session_service.hpp).
+asio::awaitable<http::Response> login(const ApiContext& api, LoginLimits& limits,
+                                      http::Request& request) {
+  if (auto decision = limits.perAddress.take(request.remoteAddress()); !decision.allowed) {
+    co_return http::tooManyRequests(limits.perAddress, decision);
+  }
+  auto parsed = parseLogin(request.body());
+  if (!parsed) co_return http::Response::error(std::move(parsed).error());
+  const LoginRequest& input = *parsed;
+  const std::string accountKey = core::model::normalizeUsernameOrEmail(input.loginId);
+  if (auto decision = limits.perAccount.take(accountKey); !decision.allowed) {
+    co_return http::tooManyRequests(limits.perAccount, decision);
+  }
+
+  auto account = co_await api.database->run([&input](core::store::Store& store) {
+    return core::services::findLoginAccount(store, input.loginId, input.password);
+  });
+  if (!account) co_return http::Response::error(std::move(account).error());
+  const bool matches = co_await core::runBlocking(
+      *api.blocking, [&account, &input] { return checkPassword(*account, input.password); });
+
+  core::services::LoginOptions options;
+  options.deviceId = input.deviceId;
+  options.sessionLength = api.config->security.sessionLength;
+  auto result = co_await api.database->run([&account, matches, &options](core::store::Store& s) {
+    return core::services::completeLogin(s, *account, matches, options);
+  });
+  if (!result) {
+    core::log::info("auth", "login failed",
+                    {{"request_id", request.requestId()},
+                     {"remote", request.remoteAddress()},
+                     {"error_id", result.error().id}});
+    co_return http::Response::error(std::move(result).error());
+  }
+  core::log::info("auth", "login",
+                  {{"request_id", request.requestId()},
+                   {"user_id", result->user.id},
+                   {"session_id", result->session.id}});
+
+  http::Response response = http::Response::json(200, json::userToJson(result->user));
+  response.header("Token", result->token);
+  if (request.header(http::kRequestedWithHeader) == http::kRequestedWithXml) {
+    attachSessionCookies(response, api, *result);
+  }
+  co_return response;
+}
+
+// POST /api/v4/users/logout: revokes the caller's session if there is one; always clears the
+// cookies and answers StatusOK, as Mattermost does.
+asio::awaitable<http::Response> logout(const ApiContext& api, http::Request& request) {
+  auto caller = co_await findSession(api, request);
+  if (!caller) co_return authFailure(api, std::move(caller).error());
+  if (caller->has_value()) {
+    const std::string& id = (*caller)->session.id;
+    auto revoked = co_await api.database->run(
+        [&id](core::store::Store& s) { return core::services::logout(s, id); });
+    if (!revoked) co_return http::Response::error(std::move(revoked).error());
+  }
+  http::Response response = http::Response::statusOk();
+  clearSessionCookies(response, api);
+  co_return response;
+}
+
+}  // namespace
+
+void registerUserRoutes(http::Router& router, ApiContextPtr api) {
+  using http_proto::verb;
+  auto limits = std::make_shared<LoginLimits>(api->clock);
+
+  router.add(verb::post, "/api/v4/users/login",
+             [api, limits](http::Request& request) { return login(*api, *limits, request); });
+
+  router.add(verb::post, "/api/v4/users/logout",
+             [api](http::Request& request) { return logout(*api, request); });
+
+  router.add(verb::get, "/api/v4/users/me",
+             withSession(api,
+                         [](http::Request&,
+                            const AuthenticatedUser& caller) -> asio::awaitable<http::Response> {
+                           co_return http::Response::json(200, json::userToJson(caller.user));
+                         }));
+}
+
+}  // namespace parley::gateway::api

@@ -1,0 +1,20 @@
+#pragma once
+// User routes (reference/mattermost-api.md §3.1, §5.2): POST /api/v4/users/login,
+// POST /api/v4/users/logout, GET /api/v4/users/me.
+
+#include "gateway/api/api_context.hpp"
+#include "gateway/http/router.hpp"
+
+namespace parley::gateway::api {
+
+// Login is rate-limited per client address at Mattermost's 5/s with a burst of 10, and per
+// account name at kLoginPerAccountPerSecond with a burst of kLoginPerAccountBurst, so that many
+// addresses cannot guess one account's password quickly.
+inline constexpr double kLoginPerAddressPerSecond = 5;
+inline constexpr unsigned kLoginPerAddressBurst = 10;
+inline constexpr double kLoginPerAccountPerSecond = 0.5;
+inline constexpr unsigned kLoginPerAccountBurst = 10;
+
+void registerUserRoutes(http::Router& router, ApiContextPtr api);
+
+}  // namespace parley::gateway::api
