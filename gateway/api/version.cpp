@@ -32,7 +32,8 @@ std::string versionId(const core::config::Config& config) {
       std::to_string(s.enableUserCreation) + std::to_string(s.enableGuestAccounts) +
       std::to_string(s.enableUserAccessTokens) + std::to_string(s.enableBotAccountCreation) + '|' +
       std::to_string(config.files.maxFileSize);
-  return std::string(kMattermostApiVersion) + ".0." + md5Hex(clientVisible) + ".false";
+  return std::string(kMattermostApiVersion) + '.' + std::string(kBuildNumber) + '.' +
+         md5Hex(clientVisible) + ".false";
 }
 
 }  // namespace parley::gateway::api

@@ -17,6 +17,9 @@ namespace parley::gateway::api {
 // The Mattermost server version whose API Parley implements.
 inline constexpr std::string_view kMattermostApiVersion = "10.11.0";
 
+// The build number reported with it (X-Version-Id, the client config's BuildNumber).
+inline constexpr std::string_view kBuildNumber = "0";
+
 // "<version>.<build>.<client config hash>.<licensed>", e.g. 10.11.0.0.3f2a….false. The hash
 // changes when a client-visible setting changes, which tells clients to refetch the config.
 std::string versionId(const core::config::Config& config);
