@@ -44,6 +44,10 @@ class Database {
 
   // Runs `work(Store&)` on a worker and resumes the calling coroutine on its own executor with
   // the result. `work` must return a Result<T> (or Status).
+  // With g++ 12, a lambda written inside the co_await expression should capture by reference
+  // only: a temporary lambda capturing a std::string by value corrupted the heap there (a g++
+  // coroutine bug with non-trivial temporaries in co_await expressions). Keep values in locals
+  // of the coroutine and capture those by `&`.
   template <typename Work>
   auto run(Work work) -> asio::awaitable<std::invoke_result_t<Work&, Store&>>;
 
