@@ -5,6 +5,7 @@
 #include "core/model/user.hpp"
 #include "core/services/account_service.hpp"
 #include "core/services/installation_service.hpp"
+#include "gateway/api/session_context.hpp"
 #include "gateway/api/version.hpp"
 
 namespace parley::gateway::api {
@@ -153,11 +154,13 @@ asio::awaitable<http::Response> getClientConfig(const ApiContext& api, http::Req
                                       "client configuration")) {
     co_return std::move(*refused);
   }
+  // No session needed: an absent or invalid token gets the limited config, as on Mattermost.
+  auto caller = co_await findSession(api, request);
+  if (!caller) co_return authFailure(api, std::move(caller).error());
+  const auto scope = caller->has_value() ? ClientConfigScope::kFull : ClientConfigScope::kLimited;
   auto facts = co_await api.database->run(installationFacts);
   if (!facts) co_return http::Response::error(std::move(facts).error());
-  // Limited until sessions exist: then a request with a valid session gets kFull.
-  co_return http::Response::json(
-      200, nlohmann::json(clientConfig(*api.config, *facts, ClientConfigScope::kLimited)));
+  co_return http::Response::json(200, nlohmann::json(clientConfig(*api.config, *facts, scope)));
 }
 
 }  // namespace

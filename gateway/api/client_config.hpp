@@ -2,8 +2,9 @@
 // The client bootstrap routes (reference/mattermost-api.md §5.1, §6):
 //   GET /api/v4/config/client?format=old   the client configuration, a flat map of strings
 //   GET /api/v4/license/client?format=old  the license as clients read it (unlicensed)
-// Clients fetch both before login, and mobile refuses a server whose config has an empty
-// DiagnosticId. Without format=old both answer 501 as Mattermost does; any other format is 400.
+// Clients fetch both before login (and again after it: a valid session gets the full config),
+// and mobile refuses a server whose config has an empty DiagnosticId. Without format=old both
+// answer 501 as Mattermost does; any other format is 400.
 
 #include <map>
 #include <string>
