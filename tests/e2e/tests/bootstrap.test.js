@@ -19,6 +19,12 @@ describe('client bootstrap, unauthenticated', () => {
   });
   after(() => gateway?.stop());
 
+  test('HEAD / answers 2xx, as mobile checks before anything else', async () => {
+    // Mobile's first request, made by its native HTTP client rather than Client4.
+    const response = await fetch(`${gateway.url}/`, {method: 'HEAD', redirect: 'manual'});
+    assert.ok(response.status >= 200 && response.status < 300, `status ${response.status}`);
+  });
+
   test('ping answers OK, with the database and file store checked on request', async () => {
     assert.equal((await client.ping()).status, 'OK');
     const status = await client.ping(true);
