@@ -107,7 +107,7 @@ Result<LoginResult> completeLogin(store::Store& store, const LoginAccount& accou
   auto done = store.transaction([&](store::Store& tx) -> Status {
     if (auto recorded = tx.users().recordLogin(user.id, 0, now); !recorded) return recorded;
     if (!session.deviceId.empty()) {
-      if (auto revoked = tx.sessions().revokeDevice(user.id, session.deviceId); !revoked) {
+      if (auto revoked = tx.sessions().revokeDevice(user.id, session.deviceId, ""); !revoked) {
         return revoked;
       }
     }
@@ -144,6 +144,19 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
 
 Status logout(store::Store& store, std::string_view sessionId) {
   return store.sessions().revoke(sessionId);
+}
+
+Status attachDevice(store::Store& store, const model::Session& session, std::string_view deviceId) {
+  if (deviceId.empty() || deviceId.size() > kDeviceIdMaxLength) {
+    return makeError(ErrorCode::kInvalidArgument, "api.context.invalid_body_param.app_error",
+                     "Invalid or missing device_id in request body.");
+  }
+  return store.transaction([&](store::Store& tx) -> Status {
+    if (auto revoked = tx.sessions().revokeDevice(session.userId, deviceId, session.id); !revoked) {
+      return revoked;
+    }
+    return tx.sessions().setDevice(session.id, deviceId);
+  });
 }
 
 }  // namespace parley::core::services

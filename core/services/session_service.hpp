@@ -76,4 +76,12 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
 // Revokes one session (logout).
 Status logout(store::Store& store, std::string_view sessionId);
 
+// The sessions table's limit on device ids.
+inline constexpr std::size_t kDeviceIdMaxLength = 512;
+
+// Registers `deviceId` (a mobile push token, "<platform>-v2:<token>") on `session` and revokes
+// the user's other sessions on that device. kInvalidArgument
+// "api.context.invalid_body_param.app_error" for an empty or over-long id.
+Status attachDevice(store::Store& store, const model::Session& session, std::string_view deviceId);
+
 }  // namespace parley::core::services

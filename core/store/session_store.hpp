@@ -31,9 +31,13 @@ class SessionStore {
   // Deletes every session of `userId` (password change, deactivation); returns how many.
   virtual Result<std::int64_t> revokeAllOfUser(std::string_view userId) = 0;
 
-  // Deletes the sessions of `userId` registered for `deviceId`: a device logging in again
-  // replaces its old session, as Mattermost does.
-  virtual Status revokeDevice(std::string_view userId, std::string_view deviceId) = 0;
+  // Deletes the sessions of `userId` registered for `deviceId` except `keepSessionId` (may be
+  // ""): a device logging in again replaces its old session, as Mattermost does.
+  virtual Status revokeDevice(std::string_view userId, std::string_view deviceId,
+                              std::string_view keepSessionId) = 0;
+
+  // Registers the push-notification device of a session (PUT /users/sessions/device).
+  virtual Status setDevice(std::string_view sessionId, std::string_view deviceId) = 0;
 };
 
 }  // namespace parley::core::store

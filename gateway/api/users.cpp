@@ -120,6 +120,22 @@ asio::awaitable<http::Response> logout(const ApiContext& api, http::Request& req
   co_return response;
 }
 
+// PUT /api/v4/users/sessions/device {device_id}: the mobile app registers its push token.
+asio::awaitable<http::Response> attachDevice(const ApiContext& api, http::Request& request,
+                                             const AuthenticatedUser& caller) {
+  const auto json = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+  const auto field = json.is_object() ? json.find("device_id") : json.end();
+  if (field == json.end() || !field->is_string()) {
+    co_return http::Response::error(invalidBody("device_id"));
+  }
+  const std::string deviceId = field->get<std::string>();
+  auto attached = co_await api.database->run([&caller, &deviceId](core::store::Store& s) {
+    return core::services::attachDevice(s, caller.session, deviceId);
+  });
+  if (!attached) co_return http::Response::error(std::move(attached).error());
+  co_return http::Response::statusOk();
+}
+
 }  // namespace
 
 void registerUserRoutes(http::Router& router, ApiContextPtr api) {
@@ -131,6 +147,11 @@ void registerUserRoutes(http::Router& router, ApiContextPtr api) {
 
   router.add(verb::post, "/api/v4/users/logout",
              [api](http::Request& request) { return logout(*api, request); });
+
+  router.add(verb::put, "/api/v4/users/sessions/device",
+             withSession(api, [api](http::Request& request, const AuthenticatedUser& caller) {
+               return attachDevice(*api, request, caller);
+             }));
 
   router.add(verb::get, "/api/v4/users/me",
              withSession(api,

@@ -1,6 +1,6 @@
 #pragma once
 // User routes (reference/mattermost-api.md §3.1, §5.2): POST /api/v4/users/login,
-// POST /api/v4/users/logout, GET /api/v4/users/me.
+// POST /api/v4/users/logout, GET /api/v4/users/me, PUT /api/v4/users/sessions/device.
 
 #include "gateway/api/api_context.hpp"
 #include "gateway/http/router.hpp"

@@ -58,7 +58,10 @@ constexpr Statement kSessionRevoke{"session_revoke", "DELETE FROM sessions WHERE
 constexpr Statement kSessionRevokeUser{"session_revoke_user",
                                        "DELETE FROM sessions WHERE user_id = $1"};
 constexpr Statement kSessionRevokeDevice{
-    "session_revoke_device", "DELETE FROM sessions WHERE user_id = $1 AND device_id = $2"};
+    "session_revoke_device",
+    "DELETE FROM sessions WHERE user_id = $1 AND device_id = $2 AND id <> $3"};
+constexpr Statement kSessionSetDevice{"session_set_device",
+                                      "UPDATE sessions SET device_id = $2 WHERE id = $1"};
 constexpr Statement kUserCountSystemAdmins{
     "user_count_system_admins",
     "SELECT count(*) FROM users "
@@ -373,8 +376,14 @@ Result<std::int64_t> PgSessionStore::revokeAllOfUser(std::string_view userId) {
   return rows->affected();
 }
 
-Status PgSessionStore::revokeDevice(std::string_view userId, std::string_view deviceId) {
-  return done(store_.exec(kSessionRevokeDevice, Params().add(userId).add(deviceId)));
+Status PgSessionStore::revokeDevice(std::string_view userId, std::string_view deviceId,
+                                    std::string_view keepSessionId) {
+  return done(
+      store_.exec(kSessionRevokeDevice, Params().add(userId).add(deviceId).add(keepSessionId)));
+}
+
+Status PgSessionStore::setDevice(std::string_view sessionId, std::string_view deviceId) {
+  return done(store_.exec(kSessionSetDevice, Params().add(sessionId).add(deviceId)));
 }
 
 // ---- PgSystemStore -----------------------------------------------------------------------------

@@ -45,7 +45,9 @@ class PgSessionStore final : public SessionStore {
   Status touch(std::string_view sessionId, std::int64_t lastActivityAt) override;
   Status revoke(std::string_view sessionId) override;
   Result<std::int64_t> revokeAllOfUser(std::string_view userId) override;
-  Status revokeDevice(std::string_view userId, std::string_view deviceId) override;
+  Status revokeDevice(std::string_view userId, std::string_view deviceId,
+                      std::string_view keepSessionId) override;
+  Status setDevice(std::string_view sessionId, std::string_view deviceId) override;
 
  private:
   PgStore& store_;

@@ -258,6 +258,35 @@ TEST_F(UsersAuthTest, LogoutRevokesOnlyThatSession) {
   EXPECT_EQ(call("POST", "/api/v4/users/logout").status, 200u) << "without a session: StatusOK";
 }
 
+TEST_F(UsersAuthTest, ADeviceKeepsOneSession) {
+  startWithAdmin();
+  const nlohmann::json mobile = {
+      {"login_id", "admin"}, {"password", kPassword}, {"device_id", "android_rn-v2:push1"}};
+  const auto phone = call("POST", "/api/v4/users/login", mobile.dump());
+  ASSERT_EQ(phone.status, 200u) << phone.body;
+  const auto again = call("POST", "/api/v4/users/login", mobile.dump());
+  ASSERT_EQ(again.status, 200u) << again.body;
+  EXPECT_EQ(me(bearer(phone.header("Token"))).status, 401u) << "replaced by the new login";
+  EXPECT_EQ(me(bearer(again.header("Token"))).status, 200u);
+
+  // The mobile app registers its push token after logging in.
+  const std::string other = loginToken();
+  const auto attached = call("PUT", "/api/v4/users/sessions/device",
+                             R"({"device_id":"android_rn-v2:push1"})", bearer(other));
+  ASSERT_EQ(attached.status, 200u) << attached.body;
+  EXPECT_EQ(nlohmann::json::parse(attached.body), nlohmann::json({{"status", "OK"}}));
+  EXPECT_EQ(me(bearer(again.header("Token"))).status, 401u) << "the device moved to `other`";
+  EXPECT_EQ(me(bearer(other)).status, 200u);
+  EXPECT_EQ(psql("SELECT device_id FROM sessions").out, "android_rn-v2:push1\n");
+
+  for (const char* body : {"", "{}", R"({"device_id":""})", R"({"device_id":5})"}) {
+    const auto bad = call("PUT", "/api/v4/users/sessions/device", body, bearer(other));
+    EXPECT_EQ(bad.status, 400u) << body;
+    EXPECT_EQ(errorBody(bad)["id"], "api.context.invalid_body_param.app_error") << body;
+  }
+  EXPECT_EQ(call("PUT", "/api/v4/users/sessions/device", R"({"device_id":"x"})").status, 401u);
+}
+
 TEST_F(UsersAuthTest, ExpiredSessionsAndDeactivatedUsersAreRefused) {
   startWithAdmin();
   const std::string token = loginToken();
