@@ -146,6 +146,44 @@ Status logout(store::Store& store, std::string_view sessionId) {
   return store.sessions().revoke(sessionId);
 }
 
+namespace {
+
+Status mayManageSessionsOf(const model::User& caller, std::string_view userId) {
+  if (caller.id == userId || caller.isSystemAdmin()) return {};
+  return makeError(ErrorCode::kPermissionDenied, "api.context.permissions.app_error",
+                   "You do not have the appropriate permissions.");
+}
+
+}  // namespace
+
+Result<std::vector<model::Session>> sessionsOfUser(store::Store& store, const model::User& caller,
+                                                   std::string_view userId) {
+  if (auto allowed = mayManageSessionsOf(caller, userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  return store.sessions().listOfUser(userId);
+}
+
+Status revokeSessionOfUser(store::Store& store, const model::User& caller, std::string_view userId,
+                           std::string_view sessionId) {
+  if (auto allowed = mayManageSessionsOf(caller, userId); !allowed) return allowed;
+  auto session = store.sessions().getById(sessionId);
+  if (!session) return std::move(session).error();
+  if (session->userId != userId) {
+    return makeError(ErrorCode::kInvalidArgument, "api.context.invalid_url_param.app_error",
+                     "Invalid or missing user_id in request URL.");
+  }
+  return store.sessions().revoke(sessionId);
+}
+
+Status revokeAllSessionsOfUser(store::Store& store, const model::User& caller,
+                               std::string_view userId) {
+  if (auto allowed = mayManageSessionsOf(caller, userId); !allowed) return allowed;
+  auto revoked = store.sessions().revokeAllOfUser(userId);
+  if (!revoked) return std::move(revoked).error();
+  return {};
+}
+
 Status attachDevice(store::Store& store, const model::Session& session, std::string_view deviceId) {
   if (deviceId.empty() || deviceId.size() > kDeviceIdMaxLength) {
     return makeError(ErrorCode::kInvalidArgument, "api.context.invalid_body_param.app_error",

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/result.hpp"
 #include "core/model/session.hpp"
@@ -75,6 +76,22 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
 
 // Revokes one session (logout).
 Status logout(store::Store& store, std::string_view sessionId);
+
+// The sessions of `userId` (nothing secret: the token is not stored). Only the user and
+// system administrators may see or revoke them: kPermissionDenied
+// "api.context.permissions.app_error" otherwise.
+Result<std::vector<model::Session>> sessionsOfUser(store::Store& store, const model::User& caller,
+                                                   std::string_view userId);
+
+// Revokes one session of `userId`; kInvalidArgument "api.context.invalid_url_param.app_error"
+// when the session belongs to someone else, kNotFound "app.session.get.app_error" when it does
+// not exist.
+Status revokeSessionOfUser(store::Store& store, const model::User& caller, std::string_view userId,
+                           std::string_view sessionId);
+
+// Revokes every session of `userId` (including the caller's own when it is theirs).
+Status revokeAllSessionsOfUser(store::Store& store, const model::User& caller,
+                               std::string_view userId);
 
 // The sessions table's limit on device ids.
 inline constexpr std::size_t kDeviceIdMaxLength = 512;

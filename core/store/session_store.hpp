@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "core/common/result.hpp"
 #include "core/model/session.hpp"
@@ -21,6 +22,12 @@ class SessionStore {
   // The session whose token hashes to `tokenHash`, with its user, expired or not (callers
   // decide). kNotFound ("app.session.get.app_error") when there is none.
   virtual Result<model::SessionWithUser> getByTokenHash(std::string_view tokenHash) = 0;
+
+  // One session by id; kNotFound ("app.session.get.app_error") when there is none.
+  virtual Result<model::Session> getById(std::string_view sessionId) = 0;
+
+  // The sessions of `userId`, most recently active first.
+  virtual Result<std::vector<model::Session>> listOfUser(std::string_view userId) = 0;
 
   // Records activity on a session (Mattermost's last_activity_at).
   virtual Status touch(std::string_view sessionId, std::int64_t lastActivityAt) = 0;

@@ -4,8 +4,10 @@
 
 #include "core/common/blocking.hpp"
 #include "core/common/log.hpp"
+#include "core/model/id.hpp"
 #include "core/model/user.hpp"
 #include "core/services/session_service.hpp"
+#include "gateway/api/json/session_json.hpp"
 #include "gateway/api/json/user_json.hpp"
 #include "gateway/api/session_context.hpp"
 #include "gateway/http/rate_limiter.hpp"
@@ -136,6 +138,69 @@ asio::awaitable<http::Response> attachDevice(const ApiContext& api, http::Reques
   co_return http::Response::statusOk();
 }
 
+// The {user_id} of the path, with Mattermost's "me" for the caller.
+core::Result<std::string> userIdParam(const http::Request& request,
+                                      const AuthenticatedUser& caller) {
+  const std::string_view id = request.param("user_id");
+  if (id == "me") return caller.user.id;
+  if (!core::model::isValidId(id)) {
+    return core::makeError(core::ErrorCode::kInvalidArgument,
+                           "api.context.invalid_url_param.app_error",
+                           "Invalid or missing user_id in request URL.");
+  }
+  return std::string(id);
+}
+
+// GET /api/v4/users/{user_id}/sessions
+asio::awaitable<http::Response> listSessions(const ApiContext& api, http::Request& request,
+                                             const AuthenticatedUser& caller) {
+  const auto userId = userIdParam(request, caller);
+  if (!userId) co_return http::Response::error(userId.error());
+  auto sessions = co_await api.database->run([&caller, &userId](core::store::Store& s) {
+    return core::services::sessionsOfUser(s, caller.user, *userId);
+  });
+  if (!sessions) co_return http::Response::error(std::move(sessions).error());
+  nlohmann::json body = nlohmann::json::array();
+  for (const auto& session : *sessions) body.push_back(json::sessionToJson(session));
+  co_return http::Response::json(200, body);
+}
+
+// POST /api/v4/users/{user_id}/sessions/revoke {session_id}
+asio::awaitable<http::Response> revokeSession(const ApiContext& api, http::Request& request,
+                                              const AuthenticatedUser& caller) {
+  const auto userId = userIdParam(request, caller);
+  if (!userId) co_return http::Response::error(userId.error());
+  const auto json = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+  const auto field = json.is_object() ? json.find("session_id") : json.end();
+  if (field == json.end() || !field->is_string() || field->get_ref<const std::string&>().empty()) {
+    co_return http::Response::error(invalidBody("session_id"));
+  }
+  const std::string sessionId = field->get<std::string>();
+  auto revoked = co_await api.database->run([&caller, &userId, &sessionId](core::store::Store& s) {
+    return core::services::revokeSessionOfUser(s, caller.user, *userId, sessionId);
+  });
+  if (!revoked) {
+    core::Error error = std::move(revoked).error();
+    // Mattermost answers an unknown session id with 400, not 404.
+    const auto status =
+        error.code == core::ErrorCode::kNotFound ? std::optional<unsigned>(400) : std::nullopt;
+    co_return http::Response::error(std::move(error), status);
+  }
+  co_return http::Response::statusOk();
+}
+
+// POST /api/v4/users/{user_id}/sessions/revoke/all
+asio::awaitable<http::Response> revokeAllSessions(const ApiContext& api, http::Request& request,
+                                                  const AuthenticatedUser& caller) {
+  const auto userId = userIdParam(request, caller);
+  if (!userId) co_return http::Response::error(userId.error());
+  auto revoked = co_await api.database->run([&caller, &userId](core::store::Store& s) {
+    return core::services::revokeAllSessionsOfUser(s, caller.user, *userId);
+  });
+  if (!revoked) co_return http::Response::error(std::move(revoked).error());
+  co_return http::Response::statusOk();
+}
+
 }  // namespace
 
 void registerUserRoutes(http::Router& router, ApiContextPtr api) {
@@ -148,10 +213,18 @@ void registerUserRoutes(http::Router& router, ApiContextPtr api) {
   router.add(verb::post, "/api/v4/users/logout",
              [api](http::Request& request) { return logout(*api, request); });
 
-  router.add(verb::put, "/api/v4/users/sessions/device",
-             withSession(api, [api](http::Request& request, const AuthenticatedUser& caller) {
-               return attachDevice(*api, request, caller);
-             }));
+  // Routes whose handler is f(api, request, caller).
+  const auto withCaller = [&router, &api](verb method, std::string pattern, auto handler) {
+    router.add(
+        method, std::move(pattern),
+        withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
+          return handler(*api, request, caller);
+        }));
+  };
+  withCaller(verb::put, "/api/v4/users/sessions/device", attachDevice);
+  withCaller(verb::get, "/api/v4/users/{user_id}/sessions", listSessions);
+  withCaller(verb::post, "/api/v4/users/{user_id}/sessions/revoke", revokeSession);
+  withCaller(verb::post, "/api/v4/users/{user_id}/sessions/revoke/all", revokeAllSessions);
 
   router.add(verb::get, "/api/v4/users/me",
              withSession(api,

@@ -1,6 +1,7 @@
 #pragma once
 // User routes (reference/mattermost-api.md §3.1, §5.2): POST /api/v4/users/login,
-// POST /api/v4/users/logout, GET /api/v4/users/me, PUT /api/v4/users/sessions/device.
+// POST /api/v4/users/logout, GET /api/v4/users/me, PUT /api/v4/users/sessions/device, and the
+// session list and revocation under /api/v4/users/{user_id}/sessions.
 
 #include "gateway/api/api_context.hpp"
 #include "gateway/http/router.hpp"

@@ -50,6 +50,11 @@ constexpr Statement kSessionByTokenHash{
     "session_by_token_hash",
     "SELECT " PARLEY_USER_COLUMNS ", s.* FROM (SELECT " PARLEY_SESSION_COLUMNS
     " FROM sessions WHERE token_hash = decode($1, 'hex')) s JOIN users ON users.id = s.s_user_id"};
+constexpr Statement kSessionById{"session_by_id",
+                                 "SELECT " PARLEY_SESSION_COLUMNS " FROM sessions WHERE id = $1"};
+constexpr Statement kSessionsOfUser{
+    "sessions_of_user", "SELECT " PARLEY_SESSION_COLUMNS
+                        " FROM sessions WHERE user_id = $1 ORDER BY last_activity_at DESC, id"};
 #undef PARLEY_SESSION_COLUMNS
 #undef PARLEY_USER_COLUMNS
 constexpr Statement kSessionTouch{"session_touch",
@@ -351,15 +356,35 @@ Status PgSessionStore::create(const model::Session& session) {
   return done(store_.exec(kSessionInsert, params));
 }
 
-Result<model::SessionWithUser> PgSessionStore::getByTokenHash(std::string_view tokenHash) {
-  auto rows = store_.exec(kSessionByTokenHash, Params().add(tokenHash));
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) {
+Result<Rows> PgSessionStore::getOne(const Statement& statement, std::string_view key) {
+  auto rows = store_.exec(statement, Params().add(key));
+  if (rows && rows->empty()) {
     return makeError(ErrorCode::kNotFound, "app.session.get.app_error",
                      "Unable to find the session.");
   }
+  return rows;
+}
+
+Result<model::SessionWithUser> PgSessionStore::getByTokenHash(std::string_view tokenHash) {
+  auto rows = getOne(kSessionByTokenHash, tokenHash);
+  if (!rows) return std::move(rows).error();
   return model::SessionWithUser{sessionFromRow(*rows, 0, kSessionFirstColumn),
                                 userFromRow(*rows, 0)};
+}
+
+Result<model::Session> PgSessionStore::getById(std::string_view sessionId) {
+  auto rows = getOne(kSessionById, sessionId);
+  if (!rows) return std::move(rows).error();
+  return sessionFromRow(*rows, 0, 0);
+}
+
+Result<std::vector<model::Session>> PgSessionStore::listOfUser(std::string_view userId) {
+  auto rows = store_.exec(kSessionsOfUser, Params().add(userId));
+  if (!rows) return std::move(rows).error();
+  std::vector<model::Session> sessions;
+  sessions.reserve(static_cast<std::size_t>(rows->size()));
+  for (int row = 0; row < rows->size(); ++row) sessions.push_back(sessionFromRow(*rows, row, 0));
+  return sessions;
 }
 
 Status PgSessionStore::touch(std::string_view sessionId, std::int64_t lastActivityAt) {

@@ -42,6 +42,8 @@ class PgSessionStore final : public SessionStore {
   explicit PgSessionStore(PgStore& store) : store_(store) {}
   Status create(const model::Session& session) override;
   Result<model::SessionWithUser> getByTokenHash(std::string_view tokenHash) override;
+  Result<model::Session> getById(std::string_view sessionId) override;
+  Result<std::vector<model::Session>> listOfUser(std::string_view userId) override;
   Status touch(std::string_view sessionId, std::int64_t lastActivityAt) override;
   Status revoke(std::string_view sessionId) override;
   Result<std::int64_t> revokeAllOfUser(std::string_view userId) override;
@@ -50,6 +52,8 @@ class PgSessionStore final : public SessionStore {
   Status setDevice(std::string_view sessionId, std::string_view deviceId) override;
 
  private:
+  // The rows of `statement` for `key`; kNotFound when there are none.
+  Result<Rows> getOne(const Statement& statement, std::string_view key);
   PgStore& store_;
 };
 

@@ -287,6 +287,67 @@ TEST_F(UsersAuthTest, ADeviceKeepsOneSession) {
   EXPECT_EQ(call("PUT", "/api/v4/users/sessions/device", R"({"device_id":"x"})").status, 401u);
 }
 
+TEST_F(UsersAuthTest, UsersListAndRevokeTheirSessionsAndAdminsAnyones) {
+  startWithAdmin();
+  // A second, ordinary account with the admin's password (no sign-up route yet).
+  const std::string bobId = core::model::newId();
+  ASSERT_EQ(psql("INSERT INTO users (id, username, email, password, roles) SELECT '" + bobId +
+                 "', 'bob', 'bob@example.org', password, 'system_user' FROM users")
+                .exitCode,
+            0);
+  const std::string admin1 = loginToken();
+  const std::string admin2 = loginToken();
+  const auto bobLogin = login("bob", kPassword);
+  ASSERT_EQ(bobLogin.status, 200u) << bobLogin.body;
+  const std::string bob = bobLogin.header("Token");
+
+  const auto mine = call("GET", "/api/v4/users/me/sessions", "", bearer(admin1));
+  ASSERT_EQ(mine.status, 200u) << mine.body;
+  const auto sessions = nlohmann::json::parse(mine.body);
+  ASSERT_EQ(sessions.size(), 2u);
+  for (const auto& session : sessions) {
+    EXPECT_EQ(session["token"], "");
+    EXPECT_TRUE(core::model::isValidId(session["id"].get<std::string>()));
+    EXPECT_NE(session["roles"].get<std::string>().find("system_admin"), std::string::npos);
+  }
+  EXPECT_EQ(mine.body.find(admin1), std::string::npos);
+  EXPECT_EQ(mine.body.find(admin2), std::string::npos);
+  const std::string adminId = sessions[0]["user_id"];
+
+  const auto spying = call("GET", "/api/v4/users/" + adminId + "/sessions", "", bearer(bob));
+  EXPECT_EQ(spying.status, 403u);
+  EXPECT_EQ(errorBody(spying)["id"], "api.context.permissions.app_error");
+  const auto badId = call("GET", "/api/v4/users/nope/sessions", "", bearer(bob));
+  EXPECT_EQ(badId.status, 400u);
+  EXPECT_EQ(errorBody(badId)["id"], "api.context.invalid_url_param.app_error");
+  const auto bobs = call("GET", "/api/v4/users/" + bobId + "/sessions", "", bearer(admin1));
+  ASSERT_EQ(bobs.status, 200u) << bobs.body;
+  const std::string bobSession = nlohmann::json::parse(bobs.body).at(0)["id"];
+
+  const auto revokePath = "/api/v4/users/" + adminId + "/sessions/revoke";
+  const nlohmann::json first = {{"session_id", sessions[0]["id"]}};
+  EXPECT_EQ(call("POST", revokePath, first.dump(), bearer(bob)).status, 403u);
+  const nlohmann::json notTheirs = {{"session_id", bobSession}};
+  const auto mismatch = call("POST", revokePath, notTheirs.dump(), bearer(admin1));
+  EXPECT_EQ(mismatch.status, 400u);
+  EXPECT_EQ(errorBody(mismatch)["id"], "api.context.invalid_url_param.app_error");
+  const nlohmann::json unknown = {{"session_id", core::model::newId()}};
+  EXPECT_EQ(call("POST", revokePath, unknown.dump(), bearer(admin1)).status, 400u);
+  EXPECT_EQ(call("POST", revokePath, "{}", bearer(admin1)).status, 400u);
+
+  // sessions[0] is admin1's or admin2's (same activity time): exactly that one must stop working.
+  const auto revoked = call("POST", revokePath, first.dump(), bearer(admin1));
+  ASSERT_EQ(revoked.status, 200u) << revoked.body;
+  const int alive = (me(bearer(admin1)).status == 200u) + (me(bearer(admin2)).status == 200u);
+  EXPECT_EQ(alive, 1) << "exactly the named session is gone";
+  EXPECT_EQ(me(bearer(bob)).status, 200u);
+
+  const auto all = call("POST", "/api/v4/users/" + bobId + "/sessions/revoke/all", "",
+                        bearer(me(bearer(admin1)).status == 200u ? admin1 : admin2));
+  ASSERT_EQ(all.status, 200u) << all.body;
+  EXPECT_EQ(me(bearer(bob)).status, 401u);
+}
+
 TEST_F(UsersAuthTest, ExpiredSessionsAndDeactivatedUsersAreRefused) {
   startWithAdmin();
   const std::string token = loginToken();
