@@ -22,11 +22,11 @@ Error sessionExpired() {
 // Verified when the account does not exist, so that an unknown name costs as much as a wrong
 // password. Made once, from a random password nobody knows.
 const std::string& decoyHash() {
-  static const std::string hash = [] {
+  static const std::string kHash = [] {
     auto made = security::hashPassword(security::generatePassword());
     return made ? std::move(made).value() : std::string();
   }();
-  return hash;
+  return kHash;
 }
 
 }  // namespace

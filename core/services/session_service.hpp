@@ -29,7 +29,7 @@ inline constexpr int kMaximumLoginAttempts = 10;
 
 // last_activity_at is written at most this often per session (Mattermost's
 // SessionActivityTimeout), so that an active client does not cost a write per request.
-inline constexpr std::int64_t kActivityUpdateMillis = 5 * 60 * 1000;
+inline constexpr std::int64_t kActivityUpdateMillis = std::int64_t{5} * 60 * 1000;
 
 // Error ids clients switch on.
 inline constexpr std::string_view kInvalidCredentialsId =

@@ -15,9 +15,6 @@
 namespace parley::gateway::api {
 namespace {
 
-using core::services::LoginAccount;
-using core::services::LoginResult;
-
 struct LoginLimits {
   explicit LoginLimits(const core::ClockPtr& clock)
       : perAddress(kLoginPerAddressPerSecond, kLoginPerAddressBurst, clock),
@@ -214,9 +211,9 @@ void registerUserRoutes(http::Router& router, ApiContextPtr api) {
              [api](http::Request& request) { return logout(*api, request); });
 
   // Routes whose handler is f(api, request, caller).
-  const auto withCaller = [&router, &api](verb method, std::string pattern, auto handler) {
+  const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
     router.add(
-        method, std::move(pattern),
+        method, pattern,
         withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
           return handler(*api, request, caller);
         }));

@@ -5,17 +5,17 @@
 namespace parley::testing {
 namespace {
 
-PostgresCluster* sharedCluster = nullptr;
+PostgresCluster* gSharedCluster = nullptr;
 
 class ClusterEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override { sharedCluster = &PostgresCluster::shared(); }
+  void SetUp() override { gSharedCluster = &PostgresCluster::shared(); }
 };
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
 
 }  // namespace
 
-PostgresCluster& cluster() { return *sharedCluster; }
+PostgresCluster& cluster() { return *gSharedCluster; }
 
 gateway::http::ClientResponse send(const gateway::http::ClientRequest& request) {
   auto response = gateway::http::fetch(request);

@@ -9,7 +9,7 @@ namespace {
 
 // A request as the server hands it to handlers; the raw request must outlive the view.
 struct TestRequest {
-  TestRequest(http_proto::verb method, std::string target,
+  TestRequest(http_proto::verb method, const std::string& target,
               std::initializer_list<std::pair<std::string, std::string>> headers) {
     raw.method(method);
     raw.target(target);
@@ -21,8 +21,8 @@ struct TestRequest {
 };
 
 AuthToken tokenOf(std::initializer_list<std::pair<std::string, std::string>> headers,
-                  std::string target = "/api/v4/users/me") {
-  TestRequest test(http_proto::verb::get, std::move(target), headers);
+                  const std::string& target = "/api/v4/users/me") {
+  TestRequest test(http_proto::verb::get, target, headers);
   return extractToken(*test.request);
 }
 
