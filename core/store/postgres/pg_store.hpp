@@ -5,57 +5,12 @@
 
 #include "core/common/clock.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/pg_session_store.hpp"
+#include "core/store/postgres/pg_system_store.hpp"
+#include "core/store/postgres/pg_user_store.hpp"
 #include "core/store/store.hpp"
 
 namespace parley::core::store::postgres {
-
-class PgStore;
-
-class PgUserStore final : public UserStore {
- public:
-  explicit PgUserStore(PgStore& store) : store_(store) {}
-  Status create(const model::User& user) override;
-  Result<model::User> getById(std::string_view id) override;
-  Result<model::User> getByUsername(std::string_view username) override;
-  Result<model::User> getByEmail(std::string_view email) override;
-  Status recordLogin(std::string_view id, int failedAttempts, std::int64_t lastLogin) override;
-  Result<std::int64_t> countSystemAdmins() override;
-
- private:
-  Result<model::User> getOne(const Statement& statement, std::string_view key);
-  PgStore& store_;
-};
-
-class PgSystemStore final : public SystemStore {
- public:
-  explicit PgSystemStore(PgStore& store) : store_(store) {}
-  Result<std::optional<std::string>> get(std::string_view key) override;
-  Status set(std::string_view key, std::string_view value) override;
-  Status lock(std::string_view name) override;
-
- private:
-  PgStore& store_;
-};
-
-class PgSessionStore final : public SessionStore {
- public:
-  explicit PgSessionStore(PgStore& store) : store_(store) {}
-  Status create(const model::Session& session) override;
-  Result<model::SessionWithUser> getByTokenHash(std::string_view tokenHash) override;
-  Result<model::Session> getById(std::string_view sessionId) override;
-  Result<std::vector<model::Session>> listOfUser(std::string_view userId) override;
-  Status touch(std::string_view sessionId, std::int64_t lastActivityAt) override;
-  Status revoke(std::string_view sessionId) override;
-  Result<std::int64_t> revokeAllOfUser(std::string_view userId) override;
-  Status revokeDevice(std::string_view userId, std::string_view deviceId,
-                      std::string_view keepSessionId) override;
-  Status setDevice(std::string_view sessionId, std::string_view deviceId) override;
-
- private:
-  // The rows of `statement` for `key`; kNotFound when there are none.
-  Result<Rows> getOne(const Statement& statement, std::string_view key);
-  PgStore& store_;
-};
 
 class PgStore final : public Store {
  public:

@@ -1,0 +1,83 @@
+#pragma once
+// Helpers shared by the PostgreSQL stores of this directory: reading JSON columns, turning a
+// statement's outcome into a Status, and the user row that several queries join in.
+
+#include <nlohmann/json.hpp>
+
+#include <string_view>
+
+#include "core/common/result.hpp"
+#include "core/model/user.hpp"
+#include "core/store/postgres/connection.hpp"
+
+namespace parley::core::store::postgres {
+
+// JSON columns are constrained by the schema; a value that still fails to parse (edited by
+// hand) degrades to `fallback` rather than failing the whole read.
+nlohmann::json parseJson(std::string_view text, const nlohmann::json& fallback);
+
+// The outcome of a statement whose rows do not matter.
+inline Status done(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  return {};
+}
+
+inline bool startsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// The column list of every query that reads whole users, in the order of UserColumn; a macro so
+// that statements can splice it into their SQL literals. Queries that join other tables select
+// these first and their own columns from UserColumn::kCount on.
+#define PARLEY_PG_USER_COLUMNS                                                                 \
+  "id, create_at, update_at, delete_at, username, password, auth_service, email, "             \
+  "email_verified, nickname, first_name, last_name, position, roles, allow_marketing, props, " \
+  "notify_props, last_password_update, last_picture_update, failed_attempts, locale, "         \
+  "timezone, mfa_active, last_activity_at, last_login, is_bot, disable_welcome_email, "        \
+  "remote_id, remote_bridge, remote_user_id, remote_domain"
+
+// Indexes into PARLEY_PG_USER_COLUMNS.
+struct UserColumn {
+  enum : int {
+    kId,
+    kCreateAt,
+    kUpdateAt,
+    kDeleteAt,
+    kUsername,
+    kPassword,
+    kAuthService,
+    kEmail,
+    kEmailVerified,
+    kNickname,
+    kFirstName,
+    kLastName,
+    kPosition,
+    kRoles,
+    kAllowMarketing,
+    kProps,
+    kNotifyProps,
+    kLastPasswordUpdate,
+    kLastPictureUpdate,
+    kFailedAttempts,
+    kLocale,
+    kTimezone,
+    kMfaActive,
+    kLastActivityAt,
+    kLastLogin,
+    kIsBot,
+    kDisableWelcomeEmail,
+    kRemoteId,
+    kRemoteBridge,
+    kRemoteUserId,
+    kRemoteDomain,
+    kCount,
+  };
+};
+
+// The user in `row`, from the PARLEY_PG_USER_COLUMNS that start at column 0.
+model::User userFromRow(const Rows& rows, int row);
+
+// The values of PARLEY_PG_USER_COLUMNS for an INSERT, in order.
+Params userParams(const model::User& user);
+
+}  // namespace parley::core::store::postgres
