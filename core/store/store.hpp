@@ -7,6 +7,7 @@
 
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
+#include "core/store/channel_store.hpp"
 #include "core/store/session_store.hpp"
 #include "core/store/system_store.hpp"
 #include "core/store/user_store.hpp"
@@ -27,6 +28,7 @@ class Store {
   virtual UserStore& users() = 0;
   virtual SystemStore& system() = 0;
   virtual SessionStore& sessions() = 0;
+  virtual ChannelStore& channels() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -5,6 +5,7 @@
 
 #include "core/common/clock.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/pg_channel_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"
 #include "core/store/postgres/pg_user_store.hpp"
@@ -16,13 +17,19 @@ class PgStore final : public Store {
  public:
   // `connection` may be null (database down, or the pool stopped).
   PgStore(Connection* connection, const Clock& clock)
-      : connection_(connection), clock_(clock), users_(*this), system_(*this), sessions_(*this) {}
+      : connection_(connection),
+        clock_(clock),
+        users_(*this),
+        system_(*this),
+        sessions_(*this),
+        channels_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
   UserStore& users() override { return users_; }
   SystemStore& system() override { return system_; }
   SessionStore& sessions() override { return sessions_; }
+  ChannelStore& channels() override { return channels_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -35,6 +42,7 @@ class PgStore final : public Store {
   PgUserStore users_;
   PgSystemStore system_;
   PgSessionStore sessions_;
+  PgChannelStore channels_;
 };
 
 }  // namespace parley::core::store::postgres
