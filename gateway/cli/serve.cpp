@@ -13,6 +13,7 @@
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/client_config.hpp"
+#include "gateway/api/client_support.hpp"
 #include "gateway/api/system.hpp"
 #include "gateway/api/users.hpp"
 #include "gateway/api/version.hpp"
@@ -130,6 +131,7 @@ int serve(const core::config::Config& loaded) {
   auto router = std::make_shared<http::Router>(*metrics);
   api::registerSystemRoutes(*router, context);
   api::registerClientConfigRoutes(*router, context);
+  api::registerClientSupportRoutes(*router, context);
   api::registerUserRoutes(*router, context);
 
   http::ServerOptions options;
