@@ -8,6 +8,7 @@
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
 #include "core/store/channel_store.hpp"
+#include "core/store/file_info_store.hpp"
 #include "core/store/session_store.hpp"
 #include "core/store/system_store.hpp"
 #include "core/store/user_store.hpp"
@@ -29,6 +30,8 @@ class Store {
   virtual SystemStore& system() = 0;
   virtual SessionStore& sessions() = 0;
   virtual ChannelStore& channels() = 0;
+  // File metadata (file_infos); the bytes are core/files'.
+  virtual FileInfoStore& files() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -6,6 +6,7 @@
 #include "core/common/clock.hpp"
 #include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/pg_channel_store.hpp"
+#include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"
 #include "core/store/postgres/pg_user_store.hpp"
@@ -22,7 +23,8 @@ class PgStore final : public Store {
         users_(*this),
         system_(*this),
         sessions_(*this),
-        channels_(*this) {}
+        channels_(*this),
+        files_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -30,6 +32,7 @@ class PgStore final : public Store {
   SystemStore& system() override { return system_; }
   SessionStore& sessions() override { return sessions_; }
   ChannelStore& channels() override { return channels_; }
+  FileInfoStore& files() override { return files_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -43,6 +46,7 @@ class PgStore final : public Store {
   PgSystemStore system_;
   PgSessionStore sessions_;
   PgChannelStore channels_;
+  PgFileInfoStore files_;
 };
 
 }  // namespace parley::core::store::postgres
