@@ -7,6 +7,10 @@ find_package(yaml-cpp REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+# Uploaded files: libmagic names the content type from the bytes; libvips renders image
+# thumbnails and previews (header-first, so oversized images are refused before decoding).
+pkg_check_modules(LIBMAGIC REQUIRED IMPORTED_TARGET libmagic)
+pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)
 
 # Boost 1.74 lists Boost::headers without the SYSTEM flag on some CMake versions; keep its
 # warnings out of our -Werror builds explicitly.

@@ -14,6 +14,7 @@
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/client_config.hpp"
 #include "gateway/api/client_support.hpp"
+#include "gateway/api/files.hpp"
 #include "gateway/api/system.hpp"
 #include "gateway/api/users.hpp"
 #include "gateway/api/version.hpp"
@@ -133,6 +134,7 @@ int serve(const core::config::Config& loaded) {
   api::registerClientConfigRoutes(*router, context);
   api::registerClientSupportRoutes(*router, context);
   api::registerUserRoutes(*router, context);
+  api::registerFileRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -52,7 +52,7 @@ Router::Router(core::metrics::Registry& registry)
 
 void Router::add(http_proto::verb method, std::string pattern, Handler handler) {
   auto metrics = std::make_unique<RouteMetrics>(registry_, methodName(method), pattern);
-  Route route{method, pattern, std::move(handler), std::move(metrics)};
+  Route route{method, pattern, std::move(handler), std::move(metrics), std::nullopt};
   const auto parts = splitPath(pattern);
   const bool hasCapture = std::any_of(parts.begin(), parts.end(),
                                       [](std::string_view p) { return p.starts_with('{'); });
@@ -72,6 +72,29 @@ void Router::add(http_proto::verb method, std::string pattern, Handler handler) 
   }
   candidate->route = std::move(route);
   patterns_.push_back(std::move(candidate));
+}
+
+void Router::add(http_proto::verb method, std::string pattern, Handler handler,
+                 BodyLimit bodyLimit) {
+  if (pattern.find('{') != std::string::npos) {
+    throw std::logic_error("a body limit needs a literal route: " + pattern);
+  }
+  largestBodyLimit_ = std::max(largestBodyLimit_, bodyLimit.bytes);
+  const std::string key = pattern;
+  add(method, std::move(pattern), std::move(handler));
+  for (auto& route : literal_[key]) {
+    if (route->method == method) route->bodyLimit = std::move(bodyLimit);
+  }
+}
+
+const BodyLimit* Router::bodyLimit(http_proto::verb method, std::string_view path) const {
+  if (largestBodyLimit_ == 0) return nullptr;
+  const auto it = literal_.find(path);
+  if (it == literal_.end()) return nullptr;
+  for (const auto& route : it->second) {
+    if (route->method == method && route->bodyLimit) return &*route->bodyLimit;
+  }
+  return nullptr;
 }
 
 bool Router::matchPattern(const PatternRoute& candidate, const std::vector<std::string_view>& parts,

@@ -3,6 +3,7 @@
 // "/api/v4/users/{user_id}/teams". Routes are registered at start-up; matching is read-only and
 // safe from any thread. Each route owns its metrics, so recording a request is a few atomics.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +19,13 @@
 namespace parley::gateway::http {
 
 using Handler = std::function<asio::awaitable<Response>(Request&)>;
+
+// A route's own request body limit, for the few routes that take more than the server-wide
+// limits.max_body_bytes (file uploads), with the error a larger body gets (413).
+struct BodyLimit {
+  std::uint64_t bytes = 0;
+  core::Error tooLarge;
+};
 
 // Per-route request counters by status class and a latency histogram.
 class RouteMetrics {
@@ -36,6 +44,7 @@ struct Route {
   std::string pattern;
   Handler handler;
   std::unique_ptr<RouteMetrics> metrics;
+  std::optional<BodyLimit> bodyLimit;
 };
 
 class Router {
@@ -44,6 +53,14 @@ class Router {
 
   // Registers a route. Registering the same method and pattern twice is a programming error.
   void add(http_proto::verb method, std::string pattern, Handler handler);
+  // Registers a route with its own body limit. Only literal patterns (no captures): the server
+  // looks the limit up before the body is read, with one hash lookup.
+  void add(http_proto::verb method, std::string pattern, Handler handler, BodyLimit bodyLimit);
+
+  // The body limit of the route (method, path) reaches, if it has its own; null otherwise.
+  const BodyLimit* bodyLimit(http_proto::verb method, std::string_view path) const;
+  // The largest body any route accepts beyond the server-wide limit (0 when none does).
+  std::uint64_t largestBodyLimit() const { return largestBodyLimit_; }
 
   struct Match {
     const Route* route = nullptr;
@@ -82,6 +99,7 @@ class Router {
       literal_;
   std::vector<std::unique_ptr<PatternRoute>> patterns_;
   std::unique_ptr<RouteMetrics> unmatched_;
+  std::uint64_t largestBodyLimit_ = 0;
 };
 
 }  // namespace parley::gateway::http

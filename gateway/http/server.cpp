@@ -275,7 +275,10 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
   while (!draining_.load()) {
     http_proto::request_parser<http_proto::string_body> parser;
     parser.header_limit(options_.limits.maxHeaderBytes);
-    parser.body_limit(options_.limits.maxBodyBytes);
+    // Routes with their own body limit (uploads) may take more than the server-wide limit;
+    // the limit that applies is set once the headers say where the request goes.
+    parser.body_limit(std::max(options_.limits.maxBodyBytes, router_->largestBodyLimit()));
+    const BodyLimit* routeLimit = nullptr;
 
     connection.idle = true;
     connection.expiresAfter(clock_->steadyNow(), options_.limits.idleTimeout);
@@ -285,6 +288,17 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
     // From here the whole request (body, handler, response) must finish within the limit.
     connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
 
+    if (!ec && !parser.is_done()) {
+      auto& header = parser.get();
+      const std::string_view target(header.target().data(), header.target().size());
+      routeLimit = router_->bodyLimit(header.method(), target.substr(0, target.find('?')));
+      const std::uint64_t limit = routeLimit ? routeLimit->bytes : options_.limits.maxBodyBytes;
+      if (parser.content_length() && *parser.content_length() > limit) {
+        ec = http_proto::error::body_limit;
+      } else {
+        parser.body_limit(limit);
+      }
+    }
     if (!ec && !parser.is_done()) {
       auto& header = parser.get();
       // A client that waits for "100 Continue" before sending its body (curl does for large
@@ -304,7 +318,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
     if (ec) {
       if (isQuietDisconnect(ec)) co_return;
       // Malformed or over a limit: answer once, then close; the stream position is unknown.
-      BeastResponse rejection = rejectBeforeRouting(ec, parser.get().version());
+      BeastResponse rejection = rejectBeforeRouting(ec, parser.get().version(), routeLimit);
       connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
       co_await http_proto::async_write(stream, rejection,
                                        asio::redirect_error(asio::use_awaitable, ec));
@@ -411,10 +425,14 @@ BeastResponse Server::finish(Response response, unsigned version, bool isHead, b
   return out;
 }
 
-BeastResponse Server::rejectBeforeRouting(const beast::error_code& ec, unsigned version) {
+BeastResponse Server::rejectBeforeRouting(const beast::error_code& ec, unsigned version,
+                                          const BodyLimit* routeLimit) {
   core::Error error;
   unsigned status = 400;
-  if (ec == http_proto::error::body_limit) {
+  if (ec == http_proto::error::body_limit && routeLimit) {
+    status = 413;
+    error = routeLimit->tooLarge;
+  } else if (ec == http_proto::error::body_limit) {
     status = 413;
     error =
         core::makeError(core::ErrorCode::kTooLarge, "api.context.request_body_too_large.app_error",

@@ -84,7 +84,8 @@ class Server {
                                                        bool isHead, bool isGet,
                                                        const std::string& requestId) const;
   http_proto::response<http_proto::string_body> rejectBeforeRouting(const beast::error_code& ec,
-                                                                    unsigned version);
+                                                                    unsigned version,
+                                                                    const BodyLimit* routeLimit);
   void connectionOpened();
   void connectionClosed();
 

@@ -43,7 +43,7 @@ async function newDatabase() {
   return {root: cluster.root, dsn: await cluster.createDatabase()};
 }
 
-function gatewayYaml({server = '', extra = ''}) {
+function gatewayYaml({server = '', files = '', extra = ''}) {
   const indent = (text) => text.split('\n').filter(Boolean).map((line) => `  ${line}\n`).join('');
   return 'server:\n' +
     '  listen: 127.0.0.1:0\n' +
@@ -55,11 +55,13 @@ function gatewayYaml({server = '', extra = ''}) {
     '  pool_size: 2\n' +
     'files:\n' +
     '  directory: files\n' +
+    indent(files) +
     extra;
 }
 
 class Gateway {
   // Options: `server`, lines added to the server section (e.g. 'site_url: https://x.test');
+  // `files`, lines added to the files section (e.g. 'max_file_size: 64KiB');
   // `extra`, whole sections appended (e.g. 'security:\n  enable_open_server: true\n').
   // Throws with parleyd's output when migrate or serve fails.
   static async start(options = {}) {
