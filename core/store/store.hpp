@@ -11,6 +11,7 @@
 #include "core/store/file_info_store.hpp"
 #include "core/store/session_store.hpp"
 #include "core/store/system_store.hpp"
+#include "core/store/team_store.hpp"
 #include "core/store/user_store.hpp"
 
 namespace parley::core::store {
@@ -32,6 +33,7 @@ class Store {
   virtual ChannelStore& channels() = 0;
   // File metadata (file_infos); the bytes are core/files'.
   virtual FileInfoStore& files() = 0;
+  virtual TeamStore& teams() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -12,10 +12,12 @@
 #include "core/config/config_loader.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
+#include "gateway/api/channels.hpp"
 #include "gateway/api/client_config.hpp"
 #include "gateway/api/client_support.hpp"
 #include "gateway/api/files.hpp"
 #include "gateway/api/system.hpp"
+#include "gateway/api/teams.hpp"
 #include "gateway/api/users.hpp"
 #include "gateway/api/version.hpp"
 #include "gateway/cli/commands.hpp"
@@ -135,6 +137,8 @@ int serve(const core::config::Config& loaded) {
   api::registerClientSupportRoutes(*router, context);
   api::registerUserRoutes(*router, context);
   api::registerFileRoutes(*router, context);
+  api::registerTeamRoutes(*router, context);
+  api::registerChannelRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -9,6 +9,7 @@
 #include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"
+#include "core/store/postgres/pg_team_store.hpp"
 #include "core/store/postgres/pg_user_store.hpp"
 #include "core/store/store.hpp"
 
@@ -24,7 +25,8 @@ class PgStore final : public Store {
         system_(*this),
         sessions_(*this),
         channels_(*this),
-        files_(*this) {}
+        files_(*this),
+        teams_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -33,6 +35,7 @@ class PgStore final : public Store {
   SessionStore& sessions() override { return sessions_; }
   ChannelStore& channels() override { return channels_; }
   FileInfoStore& files() override { return files_; }
+  TeamStore& teams() override { return teams_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -47,6 +50,7 @@ class PgStore final : public Store {
   PgSessionStore sessions_;
   PgChannelStore channels_;
   PgFileInfoStore files_;
+  PgTeamStore teams_;
 };
 
 }  // namespace parley::core::store::postgres

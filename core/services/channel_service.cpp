@@ -1,0 +1,784 @@
+#include "core/services/channel_service.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "core/model/id.hpp"
+#include "core/model/permissions.hpp"
+#include "core/services/permissions.hpp"
+
+namespace parley::core::services {
+namespace {
+
+namespace p = model::permission;
+
+Error channelInvalid(std::string_view field) {
+  return makeError(ErrorCode::kInvalidArgument,
+                   "model.channel.is_valid." + std::string(field) + ".app_error",
+                   "Invalid channel " + std::string(field) + ".");
+}
+
+Error badRequest(std::string id, std::string message) {
+  return makeError(ErrorCode::kInvalidArgument, std::move(id), std::move(message));
+}
+
+Error channelNotFoundByName() {
+  return makeError(ErrorCode::kNotFound, "app.channel.get_by_name.missing.app_error",
+                   "Unable to find the existing channel.");
+}
+
+Error channelMemberNotFound() {
+  return makeError(ErrorCode::kNotFound, "app.channel.get_member.missing.app_error",
+                   "No channel member found for that user ID and channel ID.");
+}
+
+Error userNotFound() {
+  return makeError(ErrorCode::kNotFound, "app.user.missing_account.const",
+                   "Unable to find the user.");
+}
+
+bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// The permission a change of members or properties needs, by channel type.
+std::string_view manageMembersPermission(const model::Channel& channel) {
+  return channel.type == model::kChannelPrivate ? p::kManagePrivateChannelMembers
+                                                : p::kManagePublicChannelMembers;
+}
+
+std::string_view managePropertiesPermission(const model::Channel& channel) {
+  return channel.type == model::kChannelPrivate ? p::kManagePrivateChannelProperties
+                                                : p::kManagePublicChannelProperties;
+}
+
+model::ChannelMember newMember(const model::Channel& channel, const model::User& user,
+                               std::int64_t now, bool admin) {
+  model::ChannelMember member;
+  member.channelId = channel.id;
+  member.userId = user.id;
+  member.schemeGuest = user.isGuest();
+  member.schemeUser = !user.isGuest();
+  member.schemeAdmin = admin && !user.isGuest();
+  member.lastUpdateAt = now;
+  member.notifyProps = {{"desktop", "default"},
+                        {"email", "default"},
+                        {"push", "default"},
+                        {"mark_unread", "all"},
+                        {"ignore_channel_mentions", "default"},
+                        {"channel_auto_follow_threads", "off"}};
+  return member;
+}
+
+model::Channel newChannel(store::Store& store, std::string_view creatorId) {
+  model::Channel channel;
+  channel.id = model::newId();
+  channel.createAt = store.clock().nowMillis();
+  channel.updateAt = channel.createAt;
+  channel.creatorId = std::string(creatorId);
+  return channel;
+}
+
+// An active user by id: 404 for unknown or deactivated accounts.
+Result<model::User> activeUser(store::Store& store, std::string_view userId) {
+  auto user = store.users().getById(userId);
+  if (!user) return user;
+  if (user->deleteAt != 0) return userNotFound();
+  return user;
+}
+
+// Mattermost's UserCanSeeOtherUser for direct and group channels: without view_members (guests)
+// only users who share a channel with the caller.
+Status requireCanSee(store::Store& store, const model::User& caller, std::string_view otherId) {
+  if (caller.id == otherId || hasSystemPermission(caller, p::kViewMembers)) return {};
+  auto shared = store.channels().shareAChannel(caller.id, otherId);
+  if (!shared) return std::move(shared).error();
+  if (!*shared) return permissionDenied(p::kViewMembers);
+  return {};
+}
+
+// Creates `channel` with `members`, or returns the channel of that name when another request
+// created it first (direct and group channels are get-or-create).
+Result<model::Channel> createWithMembers(store::Store& store, const model::Channel& channel,
+                                         const std::vector<model::ChannelMember>& members) {
+  Status written = store.transaction([&](store::Store& tx) -> Status {
+    if (auto created = tx.channels().create(channel); !created) return created;
+    for (const auto& member : members) {
+      if (auto added = tx.channels().addMember(member); !added) return added;
+    }
+    return {};
+  });
+  if (written) return channel;
+  if (written.error().code == ErrorCode::kConflict) {
+    return store.channels().getByName(channel.teamId, channel.name);
+  }
+  return std::move(written).error();
+}
+
+Result<ChannelAccess> requireReadable(store::Store& store, const model::User& caller,
+                                      std::string_view channelId) {
+  return requireChannelPermission(store, caller, channelId, p::kReadChannel);
+}
+
+Result<model::ChannelMember> requireMember(store::Store& store, std::string_view channelId,
+                                           std::string_view userId) {
+  auto member = store.channels().member(channelId, userId);
+  if (!member) return std::move(member).error();
+  if (!member->has_value()) return channelMemberNotFound();
+  return std::move(**member);
+}
+
+// The channel found by name, as the caller may see it.
+Result<model::Channel> readableByName(store::Store& store, const model::User& caller,
+                                      Result<model::Channel> channel, bool includeDeleted) {
+  if (!channel) return channel;
+  if (channel->isArchived() && !includeDeleted) return channelNotFoundByName();
+  auto access = store.channels().access(caller.id, channel->id);
+  if (!access) return std::move(access).error();
+  if (!canReadChannel(caller, *access)) return channelNotFoundByName();
+  return std::move(access->channel);
+}
+
+}  // namespace
+
+std::size_t runeCount(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string directChannelName(std::string_view userA, std::string_view userB) {
+  if (userA > userB) std::swap(userA, userB);
+  return std::string(userA) + "__" + std::string(userB);
+}
+
+std::string groupChannelName(std::vector<std::string> userIds) {
+  std::sort(userIds.begin(), userIds.end());
+  std::string joined;
+  for (const auto& id : userIds) joined += id;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(joined.data(), joined.size(), digest.data(), &length, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0x0F];
+  }
+  return hex;
+}
+
+bool isValidChannelName(std::string_view name) {
+  if (name.empty() || name.size() > kChannelNameMaxLength || !isLowerAlnum(name.front())) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return isLowerAlnum(c) || c == '-' || c == '_'; });
+}
+
+namespace {
+
+// Names reserved for direct and group channels: "<id>__<id>" and 40 hex digits.
+bool looksLikeDirectOrGroupName(std::string_view name) {
+  if (name.size() == 40 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
+    return true;
+  }
+  const auto separator = name.find("__");
+  return separator != std::string_view::npos && model::isValidId(name.substr(0, separator)) &&
+         model::isValidId(name.substr(separator + 2));
+}
+
+}  // namespace
+
+Status validateChannel(const model::Channel& channel) {
+  if (runeCount(channel.displayName) > kChannelDisplayNameMaxRunes) {
+    return channelInvalid("display_name");
+  }
+  if (!isValidChannelName(channel.name)) return channelInvalid("1_or_more");
+  if (channel.type != model::kChannelOpen && channel.type != model::kChannelPrivate &&
+      channel.type != model::kChannelDirect && channel.type != model::kChannelGroup) {
+    return channelInvalid("type");
+  }
+  if (runeCount(channel.header) > kChannelHeaderMaxRunes) return channelInvalid("header");
+  if (runeCount(channel.purpose) > kChannelPurposeMaxRunes) return channelInvalid("purpose");
+  if (!channel.isDirectOrGroup() && looksLikeDirectOrGroupName(channel.name)) {
+    return channelInvalid("name");
+  }
+  return {};
+}
+
+Status createDefaultChannels(store::Store& store, const model::Team& team,
+                             std::string_view creatorId) {
+  for (const auto& [name, displayName] :
+       {std::pair{kTownSquare, "Town Square"}, std::pair{kOffTopic, "Off-Topic"}}) {
+    model::Channel channel = newChannel(store, creatorId);
+    channel.teamId = team.id;
+    channel.type = model::kChannelOpen;
+    channel.name = std::string(name);
+    channel.displayName = displayName;
+    if (auto created = store.channels().create(channel); !created) return created;
+  }
+  return {};
+}
+
+Status joinDefaultChannels(store::Store& store, std::string_view teamId, const model::User& user) {
+  if (user.isGuest()) return {};
+  const std::int64_t now = store.clock().nowMillis();
+  for (const auto name : {kTownSquare, kOffTopic}) {
+    auto channel = store.channels().getByName(teamId, name);
+    if (!channel) {
+      if (channel.error().code == ErrorCode::kNotFound) continue;  // renamed or removed
+      return std::move(channel).error();
+    }
+    if (channel->isArchived()) continue;
+    if (auto added = store.channels().addMember(newMember(*channel, user, now, false)); !added) {
+      return added;
+    }
+  }
+  return {};
+}
+
+Result<model::Channel> createChannel(store::Store& store, const model::User& caller,
+                                     const NewChannel& input) {
+  if (input.type != model::kChannelOpen && input.type != model::kChannelPrivate) {
+    if (input.type == model::kChannelDirect || input.type == model::kChannelGroup) {
+      return badRequest("api.channel.create_channel.direct_channel.app_error",
+                        "Must use createDirectChannel API for direct message channel creation.");
+    }
+    return channelInvalid("type");
+  }
+  if (!model::isValidId(input.teamId)) return invalidBodyParam("team_id");
+  auto team = store.teams().get(input.teamId);
+  if (!team) return std::move(team).error();
+  auto member = activeTeamMember(store, input.teamId, caller.id);
+  if (!member) return std::move(member).error();
+  const auto permission =
+      input.type == model::kChannelOpen ? p::kCreatePublicChannel : p::kCreatePrivateChannel;
+  if (!hasTeamPermission(caller, *member ? &**member : nullptr, permission)) {
+    return permissionDenied(permission);
+  }
+  if (team->deleteAt != 0) {
+    return badRequest("api.channel.create_channel.archived_team.app_error",
+                      "The team is archived.");
+  }
+
+  model::Channel channel = newChannel(store, caller.id);
+  channel.teamId = input.teamId;
+  channel.type = input.type;
+  channel.name = input.name;
+  channel.displayName = input.displayName;
+  channel.header = input.header;
+  channel.purpose = input.purpose;
+  if (auto valid = validateChannel(channel); !valid) return std::move(valid).error();
+  if (channel.displayName.empty()) return channelInvalid("display_name");
+
+  Status written = store.transaction([&](store::Store& tx) -> Status {
+    if (auto created = tx.channels().create(channel); !created) return created;
+    return tx.channels().addMember(newMember(channel, caller, channel.createAt, true));
+  });
+  if (!written) return conflictAsBadRequest(std::move(written)).error();
+  return channel;
+}
+
+namespace {
+
+Result<model::Channel> directChannelBetween(store::Store& store, const model::User& caller,
+                                            std::string_view otherUserId) {
+  if (!hasSystemPermission(caller, p::kCreateDirectChannel)) {
+    return permissionDenied(p::kCreateDirectChannel);
+  }
+  auto other = activeUser(store, otherUserId);
+  if (!other) return std::move(other).error();
+  if (auto visible = requireCanSee(store, caller, other->id); !visible) {
+    return std::move(visible).error();
+  }
+  const std::string name = directChannelName(caller.id, other->id);
+  auto existing = store.channels().getByName("", name);
+  if (existing || existing.error().code != ErrorCode::kNotFound) return existing;
+
+  model::Channel channel = newChannel(store, caller.id);
+  channel.type = model::kChannelDirect;
+  channel.name = name;
+  std::vector<model::ChannelMember> members{newMember(channel, caller, channel.createAt, false)};
+  if (other->id != caller.id)
+    members.push_back(newMember(channel, *other, channel.createAt, false));
+  return createWithMembers(store, channel, members);
+}
+
+}  // namespace
+
+Result<model::Channel> getOrCreateDirectChannel(store::Store& store, const model::User& caller,
+                                                std::string_view otherUserId) {
+  return directChannelBetween(store, caller, otherUserId);
+}
+
+Result<model::Channel> getOrCreateGroupChannel(store::Store& store, const model::User& caller,
+                                               std::vector<std::string> userIds) {
+  if (!hasSystemPermission(caller, p::kCreateGroupChannel)) {
+    return permissionDenied(p::kCreateGroupChannel);
+  }
+  userIds.push_back(caller.id);
+  std::sort(userIds.begin(), userIds.end());
+  userIds.erase(std::unique(userIds.begin(), userIds.end()), userIds.end());
+  if (userIds.size() < kGroupChannelMinUsers || userIds.size() > kGroupChannelMaxUsers) {
+    return badRequest("api.channel.create_group.bad_size.app_error",
+                      "Group message channels must contain at least 3 and no more than 8 users.");
+  }
+  std::vector<model::User> users;
+  for (const auto& id : userIds) {
+    if (id == caller.id) {
+      users.push_back(caller);
+      continue;
+    }
+    auto user = activeUser(store, id);
+    if (!user) return std::move(user).error();
+    if (auto visible = requireCanSee(store, caller, id); !visible) {
+      return std::move(visible).error();
+    }
+    users.push_back(std::move(*user));
+  }
+  const std::string name = groupChannelName(userIds);
+  auto existing = store.channels().getByName("", name);
+  if (existing || existing.error().code != ErrorCode::kNotFound) return existing;
+
+  std::vector<std::string> usernames;
+  for (const auto& user : users) usernames.push_back(user.username);
+  std::sort(usernames.begin(), usernames.end());
+  std::string displayName;
+  for (const auto& username : usernames) {
+    if (!displayName.empty()) displayName += ", ";
+    displayName += username;
+  }
+  if (displayName.size() > kChannelNameMaxLength) displayName.resize(kChannelNameMaxLength);
+
+  model::Channel channel = newChannel(store, caller.id);
+  channel.type = model::kChannelGroup;
+  channel.name = name;
+  channel.displayName = displayName;
+  std::vector<model::ChannelMember> members;
+  for (const auto& user : users)
+    members.push_back(newMember(channel, user, channel.createAt, false));
+  return createWithMembers(store, channel, members);
+}
+
+Result<model::Channel> getChannel(store::Store& store, const model::User& caller,
+                                  std::string_view channelId) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  return std::move(access->channel);
+}
+
+Result<model::Channel> getChannelByName(store::Store& store, const model::User& caller,
+                                        std::string_view teamId, std::string_view name,
+                                        bool includeDeleted) {
+  return readableByName(store, caller, store.channels().getByName(teamId, name), includeDeleted);
+}
+
+Result<model::Channel> getChannelByTeamName(store::Store& store, const model::User& caller,
+                                            std::string_view teamName, std::string_view name,
+                                            bool includeDeleted) {
+  auto team = store.teams().getByName(teamName);
+  if (!team) return std::move(team).error();
+  return getChannelByName(store, caller, team->id, name, includeDeleted);
+}
+
+Result<std::vector<model::Channel>> listTeamChannels(store::Store& store, const model::User& caller,
+                                                     std::string_view teamId, char type, int page,
+                                                     int perPage) {
+  auto team = store.teams().get(teamId);
+  if (!team) return std::move(team).error();
+  if (type == model::kChannelPrivate) {
+    if (!hasSystemPermission(caller, p::kManageSystem)) return permissionDenied(p::kManageSystem);
+  } else {
+    auto member = activeTeamMember(store, teamId, caller.id);
+    if (!member) return std::move(member).error();
+    if (!hasTeamPermission(caller, *member ? &**member : nullptr, p::kListTeamChannels)) {
+      return permissionDenied(p::kListTeamChannels);
+    }
+  }
+  return store.channels().listOfTeam(teamId, type, page * perPage, perPage);
+}
+
+Result<std::vector<model::Channel>> channelsOfUser(store::Store& store, const model::User& caller,
+                                                   std::string_view userId, std::string_view teamId,
+                                                   const store::ChannelListOptions& options) {
+  if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  if (!teamId.empty()) {
+    if (auto visible = requireViewTeam(store, caller, teamId); !visible) {
+      return std::move(visible).error();
+    }
+  }
+  return store.channels().channelsOfUser(userId, teamId, options);
+}
+
+Result<std::vector<model::ChannelMember>> channelMembershipsOfUser(store::Store& store,
+                                                                   const model::User& caller,
+                                                                   std::string_view userId,
+                                                                   std::string_view teamId,
+                                                                   int page, int perPage) {
+  if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  if (!teamId.empty()) {
+    if (auto visible = requireViewTeam(store, caller, teamId); !visible) {
+      return std::move(visible).error();
+    }
+  }
+  const int offset = perPage < 0 ? 0 : page * perPage;
+  return store.channels().membershipsOfUser(userId, teamId, offset, perPage);
+}
+
+Result<model::Channel> patchChannel(store::Store& store, const model::User& caller,
+                                    std::string_view channelId, const ChannelPatch& patch) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  model::Channel channel = access->channel;
+  if (channel.isArchived()) {
+    return badRequest("api.channel.update_channel.deleted.app_error",
+                      "The channel has been archived or deleted.");
+  }
+  if (channel.isDirectOrGroup()) {
+    if (!access->isMember()) return permissionDenied(p::kReadChannel);
+    if (patch.name || patch.displayName) {
+      return badRequest("api.channel.patch_update_channel.forbidden.app_error",
+                        "Failed to patch the channel.");
+    }
+  } else if (!hasChannelPermission(caller, *access, managePropertiesPermission(channel))) {
+    return permissionDenied(managePropertiesPermission(channel));
+  }
+  if (patch.name && *patch.name != channel.name && channel.name == kTownSquare) {
+    return badRequest("api.channel.update_channel.tried.app_error",
+                      "Tried to perform an invalid update of the default channel.");
+  }
+  if (patch.name) channel.name = *patch.name;
+  if (patch.displayName) channel.displayName = *patch.displayName;
+  if (patch.header) channel.header = *patch.header;
+  if (patch.purpose) channel.purpose = *patch.purpose;
+  if (auto valid = validateChannel(channel); !valid) return std::move(valid).error();
+  if (!channel.isDirectOrGroup() && channel.displayName.empty()) {
+    return channelInvalid("display_name");
+  }
+  channel.updateAt = std::max(store.clock().nowMillis(), channel.updateAt + 1);
+  if (auto updated = conflictAsBadRequest(store.channels().update(channel)); !updated) {
+    return std::move(updated).error();
+  }
+  return channel;
+}
+
+Status archiveChannel(store::Store& store, const model::User& caller, std::string_view channelId) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  model::Channel channel = access->channel;
+  if (channel.isDirectOrGroup()) {
+    return badRequest("api.channel.delete_channel.type.invalid",
+                      "Cannot delete direct or group message channels.");
+  }
+  const auto permission =
+      channel.type == model::kChannelPrivate ? p::kDeletePrivateChannel : p::kDeletePublicChannel;
+  if (!hasChannelPermission(caller, *access, permission)) return permissionDenied(permission);
+  if (channel.isArchived()) {
+    return badRequest("api.channel.delete_channel.deleted.app_error",
+                      "The channel has been archived or deleted.");
+  }
+  if (channel.name == kTownSquare) {
+    return badRequest("api.channel.delete_channel.cannot.app_error",
+                      "Unable to delete the default channel town-square.");
+  }
+  const std::int64_t now = store.clock().nowMillis();
+  channel.deleteAt = now;
+  channel.updateAt = now;
+  return store.channels().update(channel);
+}
+
+Result<model::Channel> restoreChannel(store::Store& store, const model::User& caller,
+                                      std::string_view channelId) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  model::Channel channel = access->channel;
+  const model::TeamMember* team = access->teamMember ? &*access->teamMember : nullptr;
+  if (channel.isDirectOrGroup() || !hasTeamPermission(caller, team, p::kManageTeam)) {
+    return permissionDenied(p::kManageTeam);
+  }
+  if (!channel.isArchived()) {
+    return badRequest("api.channel.restore_channel.restored.app_error",
+                      "Unable to unarchive channel. The channel is not archived.");
+  }
+  channel.deleteAt = 0;
+  channel.updateAt = std::max(store.clock().nowMillis(), channel.updateAt + 1);
+  if (auto updated = store.channels().update(channel); !updated) {
+    return std::move(updated).error();
+  }
+  return channel;
+}
+
+Result<std::vector<model::ChannelMember>> addChannelMembers(
+    store::Store& store, const model::User& caller, std::string_view channelId,
+    const std::vector<std::string>& userIds) {
+  if (userIds.empty() || userIds.size() > kMaxMembersPerAdd) return invalidBodyParam("user_ids");
+  auto access = store.channels().access(caller.id, channelId);
+  if (!access) return std::move(access).error();
+  const model::Channel& channel = access->channel;
+  const bool self = userIds.size() == 1 && userIds.front() == caller.id;
+  if (self && channel.type == model::kChannelOpen && !access->isMember()) {
+    const model::TeamMember* team = access->teamMember ? &*access->teamMember : nullptr;
+    if (!hasTeamPermission(caller, team, p::kJoinPublicChannels)) {
+      return permissionDenied(p::kJoinPublicChannels);
+    }
+  } else {
+    if (!canReadChannel(caller, *access)) return permissionDenied(p::kReadChannel);
+    if (!channel.isDirectOrGroup() &&
+        !hasChannelPermission(caller, *access, manageMembersPermission(channel))) {
+      return permissionDenied(manageMembersPermission(channel));
+    }
+  }
+  if (channel.isDirectOrGroup()) {
+    return badRequest("api.channel.add_members.error",
+                      "Members cannot be added to direct or group message channels.");
+  }
+  if (channel.isArchived()) {
+    return badRequest("api.channel.add_user_to_channel.deleted.app_error",
+                      "The channel has been archived or deleted.");
+  }
+
+  const std::int64_t now = store.clock().nowMillis();
+  std::vector<model::ChannelMember> result;
+  Status written = store.transaction([&](store::Store& tx) -> Status {
+    for (const auto& userId : userIds) {
+      auto user = activeUser(tx, userId);
+      if (!user) return std::move(user).error();
+      auto teamMember = activeTeamMember(tx, channel.teamId, userId);
+      if (!teamMember) return std::move(teamMember).error();
+      if (!teamMember->has_value()) {
+        return makeError(ErrorCode::kPermissionDenied,
+                         "api.channel.add_user.to.channel.failed.app_error",
+                         "Failed to add user to channel: the user is not a member of the team.");
+      }
+      if (auto added = tx.channels().addMember(newMember(channel, *user, now, false)); !added) {
+        return added;
+      }
+      auto member = requireMember(tx, channel.id, userId);
+      if (!member) return std::move(member).error();
+      result.push_back(std::move(*member));
+    }
+    return {};
+  });
+  if (!written) return std::move(written).error();
+  return result;
+}
+
+Result<std::vector<model::ChannelMember>> listChannelMembers(store::Store& store,
+                                                             const model::User& caller,
+                                                             std::string_view channelId, int page,
+                                                             int perPage) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  return store.channels().members(channelId, page * perPage, perPage);
+}
+
+Result<model::ChannelMember> getChannelMember(store::Store& store, const model::User& caller,
+                                              std::string_view channelId, std::string_view userId) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  return requireMember(store, channelId, userId);
+}
+
+Result<std::vector<model::ChannelMember>> channelMembersByIds(
+    store::Store& store, const model::User& caller, std::string_view channelId,
+    const std::vector<std::string>& userIds) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  return store.channels().membersByIds(channelId, userIds);
+}
+
+Status removeChannelMember(store::Store& store, const model::User& caller,
+                           std::string_view channelId, std::string_view userId) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  const model::Channel& channel = access->channel;
+  if (channel.type == model::kChannelDirect) {
+    return badRequest("api.channel.leave.direct.app_error",
+                      "Unable to leave a direct message channel.");
+  }
+  if (channel.name == kTownSquare) {
+    return badRequest("api.channel.remove.default.app_error",
+                      "Unable to remove user from the default channel town-square.");
+  }
+  if (caller.id != userId) {
+    if (channel.type == model::kChannelGroup) {
+      return badRequest("api.channel.remove_user_from_channel.group.app_error",
+                        "Unable to remove a user from a group message channel.");
+    }
+    if (!hasChannelPermission(caller, *access, manageMembersPermission(channel))) {
+      return permissionDenied(manageMembersPermission(channel));
+    }
+  }
+  auto member = requireMember(store, channelId, userId);
+  if (!member) return std::move(member).error();
+  return store.channels().removeMember(channelId, userId);
+}
+
+namespace {
+
+Result<model::ChannelMember> memberForRoleChange(store::Store& store, const model::User& caller,
+                                                 std::string_view channelId,
+                                                 std::string_view userId) {
+  auto access = requireChannelPermission(store, caller, channelId, p::kManageChannelRoles);
+  if (!access) return std::move(access).error();
+  if (access->channel.isDirectOrGroup()) return permissionDenied(p::kManageChannelRoles);
+  return requireMember(store, channelId, userId);
+}
+
+}  // namespace
+
+Status updateChannelMemberRoles(store::Store& store, const model::User& caller,
+                                std::string_view channelId, std::string_view userId,
+                                std::string_view roles) {
+  auto member = memberForRoleChange(store, caller, channelId, userId);
+  if (!member) return std::move(member).error();
+  if (!model::areValidRoles(roles, model::RoleScope::kChannel)) return invalidBodyParam("roles");
+  const auto [flags, explicitRoles] = splitSchemeRoles(
+      roles, model::kRoleChannelAdmin, model::kRoleChannelUser, model::kRoleChannelGuest);
+  if (flags.guest != member->schemeGuest) return invalidBodyParam("roles");
+  member->schemeAdmin = flags.admin;
+  member->schemeUser = flags.user;
+  member->explicitRoles = explicitRoles;
+  member->lastUpdateAt = store.clock().nowMillis();
+  return store.channels().updateMember(*member);
+}
+
+Status updateChannelMemberSchemeRoles(store::Store& store, const model::User& caller,
+                                      std::string_view channelId, std::string_view userId,
+                                      const SchemeRoles& roles) {
+  auto member = memberForRoleChange(store, caller, channelId, userId);
+  if (!member) return std::move(member).error();
+  if (roles.guest != member->schemeGuest || (roles.guest && (roles.user || roles.admin))) {
+    return invalidBodyParam("scheme_roles");
+  }
+  member->schemeAdmin = roles.admin;
+  member->schemeUser = roles.user;
+  member->lastUpdateAt = store.clock().nowMillis();
+  return store.channels().updateMember(*member);
+}
+
+Result<model::ChannelMember> updateChannelMemberNotifyProps(store::Store& store,
+                                                            const model::User& caller,
+                                                            std::string_view channelId,
+                                                            std::string_view userId,
+                                                            const nlohmann::json& props) {
+  if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  if (!props.is_object()) return invalidBodyParam("notify_props");
+  for (const auto& [key, value] : props.items()) {
+    if (!value.is_string() || key.size() > 64 || value.get_ref<const std::string&>().size() > 256) {
+      return invalidBodyParam("notify_props");
+    }
+  }
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  auto member = requireMember(store, channelId, userId);
+  if (!member) return std::move(member).error();
+  if (!member->notifyProps.is_object()) member->notifyProps = nlohmann::json::object();
+  for (const auto& [key, value] : props.items()) {
+    // Client4 sends the member's ids along with the properties.
+    if (key != "channel_id" && key != "user_id") member->notifyProps[key] = value;
+  }
+  member->lastUpdateAt = store.clock().nowMillis();
+  if (auto updated = store.channels().updateMember(*member); !updated) {
+    return std::move(updated).error();
+  }
+  return member;
+}
+
+Result<std::map<std::string, std::int64_t>> viewChannels(
+    store::Store& store, const model::User& caller, std::string_view userId,
+    const std::vector<std::string>& channelIds) {
+  if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  std::map<std::string, std::int64_t> times;
+  const std::int64_t now = store.clock().nowMillis();
+  Status written = store.transaction([&](store::Store& tx) -> Status {
+    for (const auto& channelId : channelIds) {
+      if (times.contains(channelId)) continue;
+      auto viewed = tx.channels().markViewed(channelId, userId, now);
+      if (!viewed) return std::move(viewed).error();
+      if (*viewed) times.emplace(channelId, now);
+    }
+    return {};
+  });
+  if (!written) return std::move(written).error();
+  return times;
+}
+
+Result<ChannelStats> channelStats(store::Store& store, const model::User& caller,
+                                  std::string_view channelId) {
+  auto access = requireReadable(store, caller, channelId);
+  if (!access) return std::move(access).error();
+  auto counts = store.channels().counts(channelId);
+  if (!counts) return std::move(counts).error();
+  return ChannelStats{std::string(channelId), counts->members, counts->guests, counts->pinnedPosts,
+                      counts->files};
+}
+
+Result<std::vector<SidebarCategory>> sidebarCategories(store::Store& store,
+                                                       const model::User& caller,
+                                                       std::string_view userId,
+                                                       std::string_view teamId) {
+  if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  auto team = store.teams().get(teamId);
+  if (!team) return std::move(team).error();
+  auto member = activeTeamMember(store, teamId, userId);
+  if (!member) return std::move(member).error();
+  if (!member->has_value() && !hasSystemPermission(caller, p::kManageSystem)) {
+    return permissionDenied(p::kViewTeam);
+  }
+  auto channels = store.channels().channelsOfUser(userId, teamId, {});
+  if (!channels) return std::move(channels).error();
+  auto favoriteIds = store.channels().favoriteChannelIds(userId);
+  if (!favoriteIds) return std::move(favoriteIds).error();
+  const std::set<std::string> favorites(favoriteIds->begin(), favoriteIds->end());
+
+  const auto category = [&](std::string_view type, std::string_view displayName,
+                            std::int64_t sortOrder, std::string_view sorting) {
+    SidebarCategory result;
+    result.id = std::string(type) + "_" + std::string(userId) + "_" + std::string(teamId);
+    result.userId = std::string(userId);
+    result.teamId = std::string(teamId);
+    result.sortOrder = sortOrder;
+    result.sorting = std::string(sorting);
+    result.type = std::string(type);
+    result.displayName = std::string(displayName);
+    return result;
+  };
+  // Mattermost's defaults: sort orders 0/10/20, channels sorted alphabetically, direct
+  // messages by recency.
+  SidebarCategory favoritesCategory = category("favorites", "Favorites", 0, "");
+  SidebarCategory channelsCategory = category("channels", "Channels", 10, "alpha");
+  SidebarCategory directCategory = category("direct_messages", "Direct Messages", 20, "recent");
+  std::vector<const model::Channel*> direct;
+  for (const auto& channel : *channels) {
+    if (favorites.contains(channel.id)) {
+      favoritesCategory.channelIds.push_back(channel.id);
+    } else if (channel.isDirectOrGroup()) {
+      direct.push_back(&channel);
+    } else {
+      channelsCategory.channelIds.push_back(channel.id);
+    }
+  }
+  std::stable_sort(direct.begin(), direct.end(), [](const auto* a, const auto* b) {
+    return std::max(a->lastPostAt, a->createAt) > std::max(b->lastPostAt, b->createAt);
+  });
+  for (const auto* channel : direct) directCategory.channelIds.push_back(channel->id);
+  return std::vector<SidebarCategory>{std::move(favoritesCategory), std::move(channelsCategory),
+                                      std::move(directCategory)};
+}
+
+}  // namespace parley::core::services
