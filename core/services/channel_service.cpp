@@ -402,6 +402,20 @@ Result<std::vector<model::Channel>> listTeamChannels(store::Store& store, const 
   return store.channels().listOfTeam(teamId, type, page * perPage, perPage);
 }
 
+Result<std::vector<model::Channel>> listArchivedChannels(store::Store& store,
+                                                         const model::User& caller,
+                                                         std::string_view teamId, int page,
+                                                         int perPage) {
+  auto team = store.teams().get(teamId);
+  if (!team) return std::move(team).error();
+  auto member = activeTeamMember(store, teamId, caller.id);
+  if (!member) return std::move(member).error();
+  if (!hasTeamPermission(caller, *member ? &**member : nullptr, p::kListTeamChannels)) {
+    return permissionDenied(p::kListTeamChannels);
+  }
+  return store.channels().listArchivedOfTeam(teamId, caller.id, page * perPage, perPage);
+}
+
 Result<std::vector<model::Channel>> channelsOfUser(store::Store& store, const model::User& caller,
                                                    std::string_view userId, std::string_view teamId,
                                                    const store::ChannelListOptions& options) {

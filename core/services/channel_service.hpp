@@ -98,6 +98,12 @@ Result<model::Channel> getChannelByTeamName(store::Store& store, const model::Us
 Result<std::vector<model::Channel>> listTeamChannels(store::Store& store, const model::User& caller,
                                                      std::string_view teamId, char type, int page,
                                                      int perPage);
+// Archived channels of a team (list_team_channels): the open ones, and the private ones the
+// caller is a member of.
+Result<std::vector<model::Channel>> listArchivedChannels(store::Store& store,
+                                                         const model::User& caller,
+                                                         std::string_view teamId, int page,
+                                                         int perPage);
 // Channels `userId` is a member of in a team plus direct and group channels, or in every team
 // when `teamId` is empty. The caller themself or edit_other_users.
 Result<std::vector<model::Channel>> channelsOfUser(store::Store& store, const model::User& caller,

@@ -268,6 +268,17 @@ Status deleteTeam(store::Store& store, const model::User& caller, std::string_vi
   return store.teams().update(team);
 }
 
+Result<model::Team> restoreTeam(store::Store& store, const model::User& caller,
+                                std::string_view teamId) {
+  auto loaded = requireTeamPermission(store, caller, teamId, p::kManageTeam);
+  if (!loaded) return std::move(loaded).error();
+  model::Team team = loaded->team;
+  team.deleteAt = 0;
+  team.updateAt = std::max(store.clock().nowMillis(), team.updateAt + 1);
+  if (auto updated = store.teams().update(team); !updated) return std::move(updated).error();
+  return sanitizeTeam(caller, loaded->memberPtr(), std::move(team));
+}
+
 Result<std::vector<model::Team>> teamsOfUser(store::Store& store, const model::User& caller,
                                              std::string_view userId) {
   if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {

@@ -81,6 +81,10 @@ Result<model::Team> patchTeam(store::Store& store, const model::User& caller,
 Status deleteTeam(store::Store& store, const model::User& caller, std::string_view teamId,
                   bool permanently);
 
+// manage_team: un-archives the team.
+Result<model::Team> restoreTeam(store::Store& store, const model::User& caller,
+                                std::string_view teamId);
+
 // Teams and memberships of `userId`: the caller themself, or with edit_other_users.
 Result<std::vector<model::Team>> teamsOfUser(store::Store& store, const model::User& caller,
                                              std::string_view userId);

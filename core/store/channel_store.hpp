@@ -52,6 +52,11 @@ class ChannelStore {
   // Channels of a team of one type (O or P), not archived, by display name.
   virtual Result<std::vector<model::Channel>> listOfTeam(std::string_view teamId, char type,
                                                          int offset, int limit) = 0;
+  // Archived channels of a team: the open ones and the private ones `userId` is a member of,
+  // by display name.
+  virtual Result<std::vector<model::Channel>> listArchivedOfTeam(std::string_view teamId,
+                                                                 std::string_view userId,
+                                                                 int offset, int limit) = 0;
   // The channels `userId` is a member of: in team `teamId` plus every direct and group
   // channel, or in every team when `teamId` is empty.
   virtual Result<std::vector<model::Channel>> channelsOfUser(std::string_view userId,

@@ -335,6 +335,18 @@ asio::awaitable<http::Response> teamChannels(const ApiContext& api, http::Reques
   co_return co_await respond(api, job, channelsJson);
 }
 
+// GET /api/v4/teams/{team_id}/channels/deleted
+asio::awaitable<http::Response> archivedChannels(const ApiContext& api, http::Request& request,
+                                                 const AuthenticatedUser& caller) {
+  auto teamId = idParam(request, "team_id");
+  if (!teamId) co_return http::Response::error(std::move(teamId).error());
+  const Paging paging = pagingOf(request);
+  auto job = [&](Store& s) {
+    return services::listArchivedChannels(s, caller.user, *teamId, paging.page, paging.perPage);
+  };
+  co_return co_await respond(api, job, channelsJson);
+}
+
 core::Result<std::string> channelNameParam(const http::Request& request) {
   const std::string name(request.param("channel_name"));
   if (name.empty() || name.size() > services::kChannelNameMaxLength) {
@@ -463,18 +475,7 @@ asio::awaitable<http::Response> categories(const ApiContext& api, http::Request&
 void registerChannelRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    router.add(
-        method, pattern,
-        withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
-          return handler(*api, request, caller);
-        }));
-  };
-  // Handlers with one more fixed argument.
-  const auto bind = [](auto handler, auto extra) {
-    return [handler, extra](const ApiContext& context, http::Request& request,
-                            const AuthenticatedUser& caller) {
-      return handler(context, request, caller, extra);
-    };
+    addCallerRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::post, "/api/v4/channels", createChannel);
   withCaller(verb::post, "/api/v4/channels/direct", createDirect);
@@ -483,9 +484,9 @@ void registerChannelRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::post, "/api/v4/channels/members/{user_id}/view", viewChannel);
   withCaller(verb::post, "/api/v4/channels/members/{user_id}/mark_read", markRead);
   withCaller(verb::get, "/api/v4/channels/{channel_id}", getChannel);
-  withCaller(verb::put, "/api/v4/channels/{channel_id}", bind(patchChannel, true));
+  withCaller(verb::put, "/api/v4/channels/{channel_id}", withExtra(patchChannel, true));
   withCaller(verb::delete_, "/api/v4/channels/{channel_id}", archiveChannel);
-  withCaller(verb::put, "/api/v4/channels/{channel_id}/patch", bind(patchChannel, false));
+  withCaller(verb::put, "/api/v4/channels/{channel_id}/patch", withExtra(patchChannel, false));
   withCaller(verb::post, "/api/v4/channels/{channel_id}/restore", restoreChannel);
   withCaller(verb::get, "/api/v4/channels/{channel_id}/stats", channelStats);
   withCaller(verb::get, "/api/v4/channels/{channel_id}/timezones", emptyChannelList);
@@ -502,24 +503,26 @@ void registerChannelRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::put, "/api/v4/channels/{channel_id}/members/{user_id}/notify_props",
              updateNotifyProps);
   withCaller(verb::get, "/api/v4/teams/{team_id}/channels",
-             bind(teamChannels, core::model::kChannelOpen));
+             withExtra(teamChannels, core::model::kChannelOpen));
   withCaller(verb::get, "/api/v4/teams/{team_id}/channels/private",
-             bind(teamChannels, core::model::kChannelPrivate));
+             withExtra(teamChannels, core::model::kChannelPrivate));
+  withCaller(verb::get, "/api/v4/teams/{team_id}/channels/deleted", archivedChannels);
   withCaller(verb::get, "/api/v4/teams/{team_id}/channels/name/{channel_name}", channelByName);
   withCaller(verb::get, "/api/v4/teams/name/{team_name}/channels/name/{channel_name}",
              channelByTeamName);
-  withCaller(verb::get, "/api/v4/users/{user_id}/channels", bind(channelsOfUser, false));
+  withCaller(verb::get, "/api/v4/users/{user_id}/channels", withExtra(channelsOfUser, false));
   withCaller(verb::get, "/api/v4/users/{user_id}/teams/{team_id}/channels",
-             bind(channelsOfUser, true));
-  withCaller(verb::get, "/api/v4/users/{user_id}/channel_members", bind(membershipsOfUser, false));
+             withExtra(channelsOfUser, true));
+  withCaller(verb::get, "/api/v4/users/{user_id}/channel_members",
+             withExtra(membershipsOfUser, false));
   withCaller(verb::get, "/api/v4/users/{user_id}/teams/{team_id}/channels/members",
-             bind(membershipsOfUser, true));
+             withExtra(membershipsOfUser, true));
   withCaller(verb::get, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories",
-             bind(categories, CategoryView::kAll));
+             withExtra(categories, CategoryView::kAll));
   withCaller(verb::get, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories/order",
-             bind(categories, CategoryView::kOrder));
+             withExtra(categories, CategoryView::kOrder));
   withCaller(verb::get, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories/{category_id}",
-             bind(categories, CategoryView::kOne));
+             withExtra(categories, CategoryView::kOne));
 }
 
 }  // namespace parley::gateway::api

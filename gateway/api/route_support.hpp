@@ -16,6 +16,7 @@
 #include "gateway/api/api_context.hpp"
 #include "gateway/api/session_context.hpp"
 #include "gateway/http/exchange.hpp"
+#include "gateway/http/router.hpp"
 
 namespace parley::gateway::api {
 
@@ -73,6 +74,26 @@ using UpdateSchemeRoles = core::Status (*)(core::store::Store&, const core::mode
                                            const core::services::SchemeRoles&);
 RouteHandler memberRolesRoute(std::string parentParam, UpdateRoles update);
 RouteHandler memberSchemeRolesRoute(std::string parentParam, UpdateSchemeRoles update);
+
+// Registers a route whose handler is handler(api, request, caller), for callers with a session.
+template <typename Handler>
+void addCallerRoute(http::Router& router, const ApiContextPtr& api, http_proto::verb method,
+                    const char* pattern, Handler handler) {
+  router.add(
+      method, pattern,
+      withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
+        return handler(*api, request, caller);
+      }));
+}
+
+// handler(api, request, caller, extra) as a handler(api, request, caller).
+template <typename Handler, typename Extra>
+auto withExtra(Handler handler, Extra extra) {
+  return [handler, extra](const ApiContext& api, http::Request& request,
+                          const AuthenticatedUser& caller) {
+    return handler(api, request, caller, extra);
+  };
+}
 
 // Runs `job(Store&)` (a callable that lives in the caller's coroutine frame) in a database job
 // and renders its value with `render`, or answers its error.

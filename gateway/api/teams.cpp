@@ -90,18 +90,20 @@ asio::awaitable<http::Response> getTeamByName(const ApiContext& api, http::Reque
   co_return co_await respond(api, job, json::teamToJson);
 }
 
-// PUT /api/v4/teams/{team_id}/patch
+// PUT /api/v4/teams/{team_id}/patch, and PUT /api/v4/teams/{team_id} with a whole team
+// (whose id must be the path's).
 asio::awaitable<http::Response> patchTeam(const ApiContext& api, http::Request& request,
-                                          const AuthenticatedUser& caller) {
+                                          const AuthenticatedUser& caller, bool whole) {
   auto teamId = idParam(request, "team_id");
   if (!teamId) co_return http::Response::error(std::move(teamId).error());
   auto body = jsonObjectBody(request, "team");
   if (!body) co_return http::Response::error(std::move(body).error());
   services::TeamPatch patch;
+  std::optional<std::string> bodyId;
   for (auto [key, out] :
        {std::pair{"display_name", &patch.displayName}, std::pair{"description", &patch.description},
         std::pair{"company_name", &patch.companyName},
-        std::pair{"allowed_domains", &patch.allowedDomains}}) {
+        std::pair{"allowed_domains", &patch.allowedDomains}, std::pair{"id", &bodyId}}) {
     if (auto read = readString(*body, key, *out); !read) {
       co_return http::Response::error(std::move(read).error());
     }
@@ -109,7 +111,19 @@ asio::awaitable<http::Response> patchTeam(const ApiContext& api, http::Request& 
   if (auto read = readBool(*body, "allow_open_invite", patch.allowOpenInvite); !read) {
     co_return http::Response::error(std::move(read).error());
   }
+  if (whole && bodyId != *teamId) {
+    co_return http::Response::error(services::invalidBodyParam("team"));
+  }
   auto job = [&](Store& s) { return services::patchTeam(s, caller.user, *teamId, patch); };
+  co_return co_await respond(api, job, json::teamToJson);
+}
+
+// POST /api/v4/teams/{team_id}/restore
+asio::awaitable<http::Response> restoreTeam(const ApiContext& api, http::Request& request,
+                                            const AuthenticatedUser& caller) {
+  auto teamId = idParam(request, "team_id");
+  if (!teamId) co_return http::Response::error(std::move(teamId).error());
+  auto job = [&](Store& s) { return services::restoreTeam(s, caller.user, *teamId); };
   co_return co_await respond(api, job, json::teamToJson);
 }
 
@@ -258,19 +272,18 @@ asio::awaitable<http::Response> teamStats(const ApiContext& api, http::Request& 
 void registerTeamRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    router.add(
-        method, pattern,
-        withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
-          return handler(*api, request, caller);
-        }));
+    addCallerRoute(router, api, method, pattern, handler);
   };
+
   withCaller(verb::post, "/api/v4/teams", createTeam);
   withCaller(verb::get, "/api/v4/teams", listTeams);
   // Before /teams/{team_id}/...: patterns match in registration order.
   withCaller(verb::get, "/api/v4/teams/name/{team_name}", getTeamByName);
   withCaller(verb::get, "/api/v4/teams/{team_id}", getTeam);
   withCaller(verb::delete_, "/api/v4/teams/{team_id}", deleteTeam);
-  withCaller(verb::put, "/api/v4/teams/{team_id}/patch", patchTeam);
+  withCaller(verb::put, "/api/v4/teams/{team_id}", withExtra(patchTeam, true));
+  withCaller(verb::put, "/api/v4/teams/{team_id}/patch", withExtra(patchTeam, false));
+  withCaller(verb::post, "/api/v4/teams/{team_id}/restore", restoreTeam);
   withCaller(verb::get, "/api/v4/teams/{team_id}/stats", teamStats);
   withCaller(verb::post, "/api/v4/teams/{team_id}/members", addMember);
   withCaller(verb::get, "/api/v4/teams/{team_id}/members", listMembers);

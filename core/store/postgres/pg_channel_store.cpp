@@ -35,6 +35,12 @@ constexpr Statement kChannelsOfTeam{
     "channels_of_team", "SELECT " PARLEY_PG_CHANNEL_COLUMNS
                         " FROM channels c WHERE c.team_id = $1 AND c.type = $2 AND c.delete_at = 0"
                         " ORDER BY c.display_name, c.id OFFSET $3 LIMIT $4"};
+constexpr Statement kArchivedChannelsOfTeam{
+    "archived_channels_of_team",
+    "SELECT " PARLEY_PG_CHANNEL_COLUMNS
+    " FROM channels c WHERE c.team_id = $1 AND c.delete_at <> 0 AND (c.type = 'O' OR EXISTS"
+    " (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.user_id = $2))"
+    " ORDER BY c.display_name, c.id OFFSET $3 LIMIT $4"};
 // $2: the team, or NULL for every team; $3: include archived; $4: archived after.
 constexpr Statement kChannelsOfUser{
     "channels_of_user",
@@ -210,6 +216,15 @@ Result<std::vector<model::Channel>> PgChannelStore::listOfTeam(std::string_view 
                                                                int offset, int limit) {
   auto rows = store_.exec(
       kChannelsOfTeam, Params().add(teamId).add(std::string_view(&type, 1)).add(offset).add(limit));
+  if (!rows) return std::move(rows).error();
+  return channelsFrom(*rows);
+}
+
+Result<std::vector<model::Channel>> PgChannelStore::listArchivedOfTeam(std::string_view teamId,
+                                                                       std::string_view userId,
+                                                                       int offset, int limit) {
+  auto rows =
+      store_.exec(kArchivedChannelsOfTeam, Params().add(teamId).add(userId).add(offset).add(limit));
   if (!rows) return std::move(rows).error();
   return channelsFrom(*rows);
 }

@@ -18,6 +18,9 @@ class PgChannelStore final : public ChannelStore {
   Result<model::Channel> getByName(std::string_view teamId, std::string_view name) override;
   Result<std::vector<model::Channel>> listOfTeam(std::string_view teamId, char type, int offset,
                                                  int limit) override;
+  Result<std::vector<model::Channel>> listArchivedOfTeam(std::string_view teamId,
+                                                         std::string_view userId, int offset,
+                                                         int limit) override;
   Result<std::vector<model::Channel>> channelsOfUser(std::string_view userId,
                                                      std::string_view teamId,
                                                      const ChannelListOptions& options) override;

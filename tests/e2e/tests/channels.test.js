@@ -186,6 +186,8 @@ describe('channels', () => {
     assert.notEqual(archived.delete_at, 0);
     assert.ok(!(await bob.client.getMyChannels(team.id)).some((c) => c.id === channel.id));
     assert.ok((await bob.client.getMyChannels(team.id, true)).some((c) => c.id === channel.id));
+    assert.deepEqual((await alice.client.getArchivedChannels(team.id)).map((c) => c.id),
+        [channel.id]);
     await assertClientError(bob.client.getChannelByName(team.id, 'plans'),
         {status: 404, id: 'app.channel.get_by_name.missing.app_error'});
     assert.equal((await bob.client.getChannelByName(team.id, 'plans', true)).id, channel.id);

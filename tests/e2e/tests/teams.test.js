@@ -132,6 +132,21 @@ describe('teams', () => {
     assert.equal((await bob.client.getTeamMember(team.id, bob.id)).roles, 'team_user');
   });
 
+  test('update: the whole team, whose id must match the path', async () => {
+    const current = await alice.client.getTeam(team.id);
+    const updated = await alice.client.updateTeam({...current, display_name: 'Ops Center'});
+    assert.equal(updated.display_name, 'Ops Center');
+    assert.ok(updated.update_at > current.update_at);
+    await assertUnchanged(gateway, () => assertClientError(
+        alice.client.doFetch(alice.client.getTeamRoute(team.id),
+            {method: 'put', body: JSON.stringify({...current, id: newId()})}), kBadBody));
+    await assertUnchanged(gateway, () => assertClientError(
+        bob.client.updateTeam({...current, display_name: 'Mine'}), kPermissions));
+    await assertUnchanged(gateway, () => assertClientError(
+        alice.client.patchTeam({id: team.id, display_name: 'x'.repeat(65)}),
+        {status: 400, id: 'model.team.is_valid.name.app_error'}));
+  });
+
   test('unreads list each team of the user', async () => {
     const unreads = await bob.client.getMyTeamUnreads();
     assert.deepEqual(unreads.map((u) => [u.team_id, u.msg_count, u.mention_count]),
@@ -169,6 +184,11 @@ describe('teams', () => {
     await alice.client.deleteTeam(temp.id);
     assert.ok(!(await alice.client.getMyTeams()).some((t) => t.id === temp.id));
     assert.notEqual((await alice.client.getTeam(temp.id)).delete_at, 0);
+    await assertUnchanged(gateway,
+        () => assertClientError(bob.client.unarchiveTeam(temp.id), kPermissions));
+    assert.equal((await alice.client.unarchiveTeam(temp.id)).delete_at, 0);
+    assert.ok((await alice.client.getMyTeams()).some((t) => t.id === temp.id));
+    await alice.client.deleteTeam(temp.id);
     // Permanent deletion: system admins only.
     await assertClientError(alice.client.doFetch(
         `${alice.client.getTeamRoute(temp.id)}?permanent=true`, {method: 'delete'}), kPermissions);
