@@ -543,12 +543,12 @@ Result<std::vector<model::ChannelMember>> addChannelMembers(
     if (!hasTeamPermission(caller, team, p::kJoinPublicChannels)) {
       return permissionDenied(p::kJoinPublicChannels);
     }
-  } else {
+  } else if (channel.isDirectOrGroup()) {
     if (!canReadChannel(caller, *access)) return permissionDenied(p::kReadChannel);
-    if (!channel.isDirectOrGroup() &&
-        !hasChannelPermission(caller, *access, manageMembersPermission(channel))) {
-      return permissionDenied(manageMembersPermission(channel));
-    }
+  } else if (!hasChannelPermission(caller, *access, manageMembersPermission(channel))) {
+    // Team admins manage the members of private channels they are not in, as in Mattermost.
+    return permissionDenied(canReadChannel(caller, *access) ? manageMembersPermission(channel)
+                                                            : p::kReadChannel);
   }
   if (channel.isDirectOrGroup()) {
     return badRequest("api.channel.add_members.error",
@@ -611,9 +611,12 @@ Result<std::vector<model::ChannelMember>> channelMembersByIds(
 
 Status removeChannelMember(store::Store& store, const model::User& caller,
                            std::string_view channelId, std::string_view userId) {
-  auto access = requireReadable(store, caller, channelId);
+  auto access = store.channels().access(caller.id, channelId);
   if (!access) return std::move(access).error();
   const model::Channel& channel = access->channel;
+  const bool manages = !channel.isDirectOrGroup() &&
+                       hasChannelPermission(caller, *access, manageMembersPermission(channel));
+  if (!manages && !canReadChannel(caller, *access)) return permissionDenied(p::kReadChannel);
   if (channel.type == model::kChannelDirect) {
     return badRequest("api.channel.leave.direct.app_error",
                       "Unable to leave a direct message channel.");
@@ -627,9 +630,7 @@ Status removeChannelMember(store::Store& store, const model::User& caller,
       return badRequest("api.channel.remove_user_from_channel.group.app_error",
                         "Unable to remove a user from a group message channel.");
     }
-    if (!hasChannelPermission(caller, *access, manageMembersPermission(channel))) {
-      return permissionDenied(manageMembersPermission(channel));
-    }
+    if (!manages) return permissionDenied(manageMembersPermission(channel));
   }
   auto member = requireMember(store, channelId, userId);
   if (!member) return std::move(member).error();

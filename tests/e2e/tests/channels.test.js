@@ -101,6 +101,15 @@ describe('channels', () => {
     assert.equal(added.roles, 'channel_user');
     assert.equal((await bob.client.getChannel(secret.id)).type, 'P');
     assert.equal((await bob.client.getChannelByNameAndTeamName('ops', 'secret')).id, secret.id);
+    // A team admin manages the members of a private channel without being in it.
+    const lead = await createUser(gateway, {username: 'lead'});
+    await alice.client.addToTeam(team.id, lead.id);
+    await alice.client.updateTeamMemberSchemeRoles(team.id, lead.id, true, true);
+    await assertClientError(lead.client.getChannel(secret.id), kPermissions);
+    assert.equal((await lead.client.addToChannel(carol.id, secret.id).catch((e) => e)).status_code,
+        403, 'Carol is not in the team');
+    await lead.client.removeFromChannel(bob.id, secret.id);
+    await lead.client.addToChannel(bob.id, secret.id);
     // Members of a private channel manage its members (Mattermost's channel_user grants
     // manage_private_channel_members); Bob leaves again.
     await bob.client.removeFromChannel(bob.id, secret.id);
@@ -218,8 +227,11 @@ describe('channels', () => {
   });
 
   test('member lists, roles and notify props', async () => {
-    const members = await alice.client.getChannelMembers(townSquare.id);
-    assert.deepEqual(members.map((m) => m.user_id).sort(), [alice.id, bob.id].sort());
+    const members = (await alice.client.getChannelMembers(townSquare.id)).map((m) => m.user_id);
+    assert.ok(members.includes(alice.id) && members.includes(bob.id));
+    assert.ok(!members.includes(carol.id), 'Carol is not in the team');
+    assert.deepEqual(await alice.client.getChannelMembers(townSquare.id, 1, 1),
+        [(await alice.client.getChannelMembers(townSquare.id, 0, 2))[1]], 'paging');
     const byIds = await alice.client.getChannelMembersByIds(townSquare.id, [bob.id, carol.id]);
     assert.deepEqual(byIds.map((m) => m.user_id), [bob.id]);
     const all = await bob.client.getAllChannelsMembers('me', -1);

@@ -175,6 +175,12 @@ describe('teams', () => {
         {status: 404, id: 'app.user.missing_account.const'}));
     const added = await alice.client.addUsersToTeam(other.id, [dave.id, bob.id]);
     assert.deepEqual(added.map((m) => m.user_id).sort(), [dave.id, bob.id].sort());
+    // Invite-only teams are listed to system admins only.
+    assert.ok((await admin.client.getTeams()).some((t) => t.id === other.id));
+    assert.ok(!(await dave.client.getTeams()).some((t) => t.id === other.id));
+    assert.equal((await dave.client.getTeam(other.id)).id, other.id, 'members see it');
+    const outsider = await createUser(gateway);
+    await assertClientError(outsider.client.getTeam(other.id), kPermissions);
   });
 
   test('archiving needs manage_team; an archived team is gone from the lists', async () => {
