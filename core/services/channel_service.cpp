@@ -741,10 +741,59 @@ Result<ChannelStats> channelStats(store::Store& store, const model::User& caller
                       counts->files};
 }
 
-Result<std::vector<SidebarCategory>> sidebarCategories(store::Store& store,
-                                                       const model::User& caller,
-                                                       std::string_view userId,
-                                                       std::string_view teamId) {
+namespace {
+
+constexpr std::size_t kMaxSidebarCategories = 50;
+
+Error categoryNotFound() {
+  return makeError(ErrorCode::kNotFound, "app.channel.sidebar_categories.app_error",
+                   "Unable to find the sidebar category.");
+}
+
+SidebarCategory defaultCategory(std::string_view type, std::string_view displayName,
+                                std::string_view sorting, std::string_view userId,
+                                std::string_view teamId) {
+  SidebarCategory category;
+  category.id = std::string(type) + "_" + std::string(userId) + "_" + std::string(teamId);
+  category.userId = std::string(userId);
+  category.teamId = std::string(teamId);
+  category.sorting = std::string(sorting);
+  category.type = std::string(type);
+  category.displayName = std::string(displayName);
+  return category;
+}
+
+void renumber(std::vector<SidebarCategory>& categories) {
+  std::int64_t order = 0;
+  for (auto& category : categories) {
+    category.sortOrder = order;
+    order += 10;
+  }
+}
+
+// What a sidebar edit works on: the categories as the user sees them now, and the channels
+// they may put in them.
+struct Sidebar {
+  std::vector<SidebarCategory> categories;
+  std::set<std::string> channelIds;
+
+  SidebarCategory* find(std::string_view id) {
+    const auto it = std::find_if(categories.begin(), categories.end(),
+                                 [id](const SidebarCategory& c) { return c.id == id; });
+    return it == categories.end() ? nullptr : &*it;
+  }
+  // Moves `ids` out of every category but `keep`.
+  void takeChannels(const std::vector<std::string>& ids, const SidebarCategory* keep) {
+    const std::set<std::string> moving(ids.begin(), ids.end());
+    for (auto& category : categories) {
+      if (&category == keep) continue;
+      std::erase_if(category.channelIds, [&moving](const auto& id) { return moving.contains(id); });
+    }
+  }
+};
+
+Result<Sidebar> loadSidebar(store::Store& store, const model::User& caller, std::string_view userId,
+                            std::string_view teamId) {
   if (auto allowed = requireSelfOrEditOthers(caller, userId); !allowed) {
     return std::move(allowed).error();
   }
@@ -752,48 +801,183 @@ Result<std::vector<SidebarCategory>> sidebarCategories(store::Store& store,
   if (!team) return std::move(team).error();
   auto member = activeTeamMember(store, teamId, userId);
   if (!member) return std::move(member).error();
-  if (!member->has_value() && !hasSystemPermission(caller, p::kManageSystem)) {
-    return permissionDenied(p::kViewTeam);
-  }
+  if (!member->has_value()) return permissionDenied(p::kViewTeam);
   auto channels = store.channels().channelsOfUser(userId, teamId, {});
   if (!channels) return std::move(channels).error();
+  auto stored = store.channels().sidebarCategories(userId, teamId);
+  if (!stored) return std::move(stored).error();
+
+  Sidebar sidebar;
+  for (const auto& channel : *channels) sidebar.channelIds.insert(channel.id);
+  if (stored->empty()) {
+    // Mattermost's defaults: channels sorted alphabetically, direct messages by recency.
+    sidebar.categories = {
+        defaultCategory("favorites", "Favorites", "", userId, teamId),
+        defaultCategory("channels", "Channels", "alpha", userId, teamId),
+        defaultCategory("direct_messages", "Direct Messages", "recent", userId, teamId)};
+    renumber(sidebar.categories);
+  } else {
+    sidebar.categories = std::move(*stored);
+  }
+  // Channels left since are dropped; each channel stays in its first category.
+  std::set<std::string> placed;
+  for (auto& category : sidebar.categories) {
+    std::erase_if(category.channelIds, [&](const std::string& id) {
+      return !sidebar.channelIds.contains(id) || !placed.insert(id).second;
+    });
+  }
+  // Channels in no category yet go where Mattermost puts new ones.
   auto favoriteIds = store.channels().favoriteChannelIds(userId);
   if (!favoriteIds) return std::move(favoriteIds).error();
   const std::set<std::string> favorites(favoriteIds->begin(), favoriteIds->end());
-
-  const auto category = [&](std::string_view type, std::string_view displayName,
-                            std::int64_t sortOrder, std::string_view sorting) {
-    SidebarCategory result;
-    result.id = std::string(type) + "_" + std::string(userId) + "_" + std::string(teamId);
-    result.userId = std::string(userId);
-    result.teamId = std::string(teamId);
-    result.sortOrder = sortOrder;
-    result.sorting = std::string(sorting);
-    result.type = std::string(type);
-    result.displayName = std::string(displayName);
-    return result;
-  };
-  // Mattermost's defaults: sort orders 0/10/20, channels sorted alphabetically, direct
-  // messages by recency.
-  SidebarCategory favoritesCategory = category("favorites", "Favorites", 0, "");
-  SidebarCategory channelsCategory = category("channels", "Channels", 10, "alpha");
-  SidebarCategory directCategory = category("direct_messages", "Direct Messages", 20, "recent");
-  std::vector<const model::Channel*> direct;
+  std::vector<const model::Channel*> unplaced;
   for (const auto& channel : *channels) {
-    if (favorites.contains(channel.id)) {
-      favoritesCategory.channelIds.push_back(channel.id);
-    } else if (channel.isDirectOrGroup()) {
-      direct.push_back(&channel);
-    } else {
-      channelsCategory.channelIds.push_back(channel.id);
-    }
+    if (!placed.contains(channel.id)) unplaced.push_back(&channel);
   }
-  std::stable_sort(direct.begin(), direct.end(), [](const auto* a, const auto* b) {
-    return std::max(a->lastPostAt, a->createAt) > std::max(b->lastPostAt, b->createAt);
+  // Team channels keep their alphabetical order, direct messages go most recent first.
+  std::stable_sort(unplaced.begin(), unplaced.end(), [](const auto* a, const auto* b) {
+    if (a->isDirectOrGroup() != b->isDirectOrGroup()) return !a->isDirectOrGroup();
+    return a->isDirectOrGroup() &&
+           std::max(a->lastPostAt, a->createAt) > std::max(b->lastPostAt, b->createAt);
   });
-  for (const auto* channel : direct) directCategory.channelIds.push_back(channel->id);
-  return std::vector<SidebarCategory>{std::move(favoritesCategory), std::move(channelsCategory),
-                                      std::move(directCategory)};
+  const auto byType = [&sidebar](std::string_view type) -> SidebarCategory* {
+    for (auto& category : sidebar.categories) {
+      if (category.type == type) return &category;
+    }
+    return nullptr;
+  };
+  for (const auto* channel : unplaced) {
+    SidebarCategory* target = favorites.contains(channel->id) ? byType("favorites") : nullptr;
+    if (!target) target = byType(channel->isDirectOrGroup() ? "direct_messages" : "channels");
+    if (target) target->channelIds.push_back(channel->id);
+  }
+  return sidebar;
+}
+
+Status validateCategoryChanges(const Sidebar& sidebar, const SidebarCategory& change, bool custom) {
+  if (custom) {
+    const std::size_t runes = runeCount(change.displayName);
+    if (runes == 0 || runes > kChannelDisplayNameMaxRunes) return invalidBodyParam("display_name");
+  }
+  if (change.sorting != "" && change.sorting != "alpha" && change.sorting != "recent" &&
+      change.sorting != "manual") {
+    return invalidBodyParam("sorting");
+  }
+  const std::set<std::string> unique(change.channelIds.begin(), change.channelIds.end());
+  if (unique.size() != change.channelIds.size()) return invalidBodyParam("channel_ids");
+  for (const auto& id : change.channelIds) {
+    if (!sidebar.channelIds.contains(id)) return invalidBodyParam("channel_ids");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<SidebarCategory>> sidebarCategories(store::Store& store,
+                                                       const model::User& caller,
+                                                       std::string_view userId,
+                                                       std::string_view teamId) {
+  auto sidebar = loadSidebar(store, caller, userId, teamId);
+  if (!sidebar) return std::move(sidebar).error();
+  return std::move(sidebar->categories);
+}
+
+Result<SidebarCategory> createSidebarCategory(store::Store& store, const model::User& caller,
+                                              std::string_view userId, std::string_view teamId,
+                                              const SidebarCategory& input) {
+  auto sidebar = loadSidebar(store, caller, userId, teamId);
+  if (!sidebar) return std::move(sidebar).error();
+  if (auto valid = validateCategoryChanges(*sidebar, input, true); !valid) {
+    return std::move(valid).error();
+  }
+  if (sidebar->categories.size() >= kMaxSidebarCategories) return invalidBodyParam("category");
+  SidebarCategory category = input;
+  category.id = model::newId();
+  category.userId = std::string(userId);
+  category.teamId = std::string(teamId);
+  category.type = "custom";
+  sidebar->takeChannels(category.channelIds, nullptr);
+  sidebar->categories.insert(sidebar->categories.begin(), category);
+  renumber(sidebar->categories);
+  Status saved = store.transaction([&](store::Store& tx) {
+    return tx.channels().saveSidebarCategories(userId, teamId, sidebar->categories);
+  });
+  if (!saved) return std::move(saved).error();
+  return sidebar->categories.front();
+}
+
+Result<std::vector<SidebarCategory>> updateSidebarCategories(
+    store::Store& store, const model::User& caller, std::string_view userId,
+    std::string_view teamId, const std::vector<SidebarCategory>& changes) {
+  auto sidebar = loadSidebar(store, caller, userId, teamId);
+  if (!sidebar) return std::move(sidebar).error();
+  std::vector<std::string> changedIds;
+  for (const auto& change : changes) {
+    SidebarCategory* category = sidebar->find(change.id);
+    if (!category) return categoryNotFound();
+    const bool custom = category->type == "custom";
+    if (auto valid = validateCategoryChanges(*sidebar, change, custom); !valid) {
+      return std::move(valid).error();
+    }
+    if (custom) category->displayName = change.displayName;
+    category->sorting = change.sorting;
+    category->muted = change.muted;
+    category->collapsed = change.collapsed;
+    sidebar->takeChannels(change.channelIds, category);
+    category->channelIds = change.channelIds;
+    changedIds.push_back(category->id);
+  }
+  Status saved = store.transaction([&](store::Store& tx) {
+    return tx.channels().saveSidebarCategories(userId, teamId, sidebar->categories);
+  });
+  if (!saved) return std::move(saved).error();
+  std::vector<SidebarCategory> changed;
+  for (const auto& id : changedIds) changed.push_back(*sidebar->find(id));
+  return changed;
+}
+
+Result<std::vector<std::string>> updateSidebarCategoryOrder(store::Store& store,
+                                                            const model::User& caller,
+                                                            std::string_view userId,
+                                                            std::string_view teamId,
+                                                            const std::vector<std::string>& order) {
+  auto sidebar = loadSidebar(store, caller, userId, teamId);
+  if (!sidebar) return std::move(sidebar).error();
+  std::vector<std::string> current;
+  for (const auto& category : sidebar->categories) current.push_back(category.id);
+  auto wanted = order;
+  std::sort(current.begin(), current.end());
+  std::sort(wanted.begin(), wanted.end());
+  if (current != wanted) return invalidBodyParam("order");
+  std::vector<SidebarCategory> reordered;
+  for (const auto& id : order) reordered.push_back(std::move(*sidebar->find(id)));
+  renumber(reordered);
+  Status saved = store.transaction([&](store::Store& tx) {
+    return tx.channels().saveSidebarCategories(userId, teamId, reordered);
+  });
+  if (!saved) return std::move(saved).error();
+  return order;
+}
+
+Status deleteSidebarCategory(store::Store& store, const model::User& caller,
+                             std::string_view userId, std::string_view teamId,
+                             std::string_view categoryId) {
+  auto sidebar = loadSidebar(store, caller, userId, teamId);
+  if (!sidebar) return std::move(sidebar).error();
+  const SidebarCategory* category = sidebar->find(categoryId);
+  if (!category) return categoryNotFound();
+  if (category->type != "custom") {
+    return badRequest("api.channel.delete_category.not_custom.app_error",
+                      "Only custom categories can be deleted.");
+  }
+  std::erase_if(sidebar->categories,
+                [categoryId](const SidebarCategory& c) { return c.id == categoryId; });
+  renumber(sidebar->categories);
+  // The deleted category's channels are in no category now: they return to the defaults the
+  // next time the sidebar is read.
+  return store.transaction([&](store::Store& tx) {
+    return tx.channels().saveSidebarCategories(userId, teamId, sidebar->categories);
+  });
 }
 
 }  // namespace parley::core::services

@@ -175,25 +175,35 @@ struct ChannelStats {
 Result<ChannelStats> channelStats(store::Store& store, const model::User& caller,
                                   std::string_view channelId);
 
-// One sidebar category (Mattermost's SidebarCategoryWithChannels).
-struct SidebarCategory {
-  std::string id;
-  std::string userId;
-  std::string teamId;
-  std::int64_t sortOrder = 0;
-  std::string sorting;
-  std::string type;
-  std::string displayName;
-  bool muted = false;
-  bool collapsed = false;
-  std::vector<std::string> channelIds;
-};
-// The default categories of `userId` in a team: favorites (from the favorite_channel
-// preferences), channels (the team's O and P channels) and direct_messages (D and G), in that
-// order. The caller themself (or edit_other_users), a member of the team.
+using store::SidebarCategory;
+// The sidebar of `userId` in a team. Until they change it: favorites (from the
+// favorite_channel preferences), channels (the team's O and P channels) and direct_messages (D
+// and G), in that order. Once changed, the stored categories, with channels joined since placed
+// by those rules and channels left since dropped. The caller themself (or edit_other_users), a
+// member of the team.
 Result<std::vector<SidebarCategory>> sidebarCategories(store::Store& store,
                                                        const model::User& caller,
                                                        std::string_view userId,
                                                        std::string_view teamId);
+// A custom category (display_name, channel_ids), placed first; its channels leave their
+// categories.
+Result<SidebarCategory> createSidebarCategory(store::Store& store, const model::User& caller,
+                                              std::string_view userId, std::string_view teamId,
+                                              const SidebarCategory& input);
+// Applies each change (by id: display name of custom categories, sorting, muted, collapsed,
+// channel_ids); channels listed leave their other categories. Returns the changed categories.
+Result<std::vector<SidebarCategory>> updateSidebarCategories(
+    store::Store& store, const model::User& caller, std::string_view userId,
+    std::string_view teamId, const std::vector<SidebarCategory>& changes);
+// `order` must name every category once.
+Result<std::vector<std::string>> updateSidebarCategoryOrder(store::Store& store,
+                                                            const model::User& caller,
+                                                            std::string_view userId,
+                                                            std::string_view teamId,
+                                                            const std::vector<std::string>& order);
+// Custom categories only; their channels go back to the default categories.
+Status deleteSidebarCategory(store::Store& store, const model::User& caller,
+                             std::string_view userId, std::string_view teamId,
+                             std::string_view categoryId);
 
 }  // namespace parley::core::services

@@ -20,6 +20,20 @@ struct ChannelCounts {
   std::int64_t files = 0;
 };
 
+// One category of a user's sidebar in a team (Mattermost's SidebarCategoryWithChannels).
+struct SidebarCategory {
+  std::string id;
+  std::string userId;
+  std::string teamId;
+  std::int64_t sortOrder = 0;
+  std::string sorting;
+  std::string type;  // favorites, channels, direct_messages or custom
+  std::string displayName;
+  bool muted = false;
+  bool collapsed = false;
+  std::vector<std::string> channelIds;  // in sidebar order
+};
+
 struct ChannelListOptions {
   bool includeDeleted = false;
   // With includeDeleted: only archived channels deleted after this time (mobile's resync).
@@ -86,6 +100,13 @@ class ChannelStore {
   virtual Result<ChannelCounts> counts(std::string_view channelId) = 0;
   // Whether two users are both members of at least one channel.
   virtual Result<bool> shareAChannel(std::string_view userA, std::string_view userB) = 0;
+  // The stored sidebar of `userId` in `teamId`, by sort order; empty when they never changed it.
+  virtual Result<std::vector<SidebarCategory>> sidebarCategories(std::string_view userId,
+                                                                 std::string_view teamId) = 0;
+  // Replaces the stored sidebar of `userId` in `teamId` with `categories` (call inside a
+  // transaction).
+  virtual Status saveSidebarCategories(std::string_view userId, std::string_view teamId,
+                                       const std::vector<SidebarCategory>& categories) = 0;
   // Ids of the channels `userId` marked as favorite (preferences category favorite_channel).
   virtual Result<std::vector<std::string>> favoriteChannelIds(std::string_view userId) = 0;
 

@@ -438,18 +438,54 @@ asio::awaitable<http::Response> membershipsOfUser(const ApiContext& api, http::R
   co_return co_await respond(api, job, membersJson);
 }
 
+// The path of the sidebar routes, /users/{user_id}/teams/{team_id}/channels/categories/...:
+// parentId is the team.
+core::Result<MemberPath> sidebarPath(const http::Request& request,
+                                     const AuthenticatedUser& caller) {
+  return memberPath(request, caller, "team_id");
+}
+
+// A SidebarCategory JSON object: id, display_name, sorting, muted, collapsed, channel_ids.
+core::Result<services::SidebarCategory> parseCategory(const nlohmann::json& json) {
+  if (!json.is_object()) return services::invalidBodyParam("category");
+  services::SidebarCategory category;
+  std::optional<std::string> id, displayName, sorting;
+  std::optional<bool> muted, collapsed;
+  if (auto read =
+          readStrings(json, {{"id", &id}, {"display_name", &displayName}, {"sorting", &sorting}});
+      !read) {
+    return std::move(read).error();
+  }
+  for (auto [key, out] : {std::pair{"muted", &muted}, std::pair{"collapsed", &collapsed}}) {
+    if (auto read = readBool(json, key, *out); !read) return std::move(read).error();
+  }
+  if (const auto it = json.find("channel_ids"); it != json.end() && !it->is_null()) {
+    auto ids = idList(*it, "channel_ids");
+    if (!ids) return std::move(ids).error();
+    category.channelIds = std::move(*ids);
+  }
+  category.id = id.value_or("");
+  category.displayName = displayName.value_or("");
+  category.sorting = sorting.value_or("");
+  category.muted = muted.value_or(false);
+  category.collapsed = collapsed.value_or(false);
+  return category;
+}
+
+nlohmann::json categoriesJson(const std::vector<services::SidebarCategory>& categories) {
+  return jsonArray(categories, json::sidebarCategoryToJson);
+}
+
 // GET /api/v4/users/{user_id}/teams/{team_id}/channels/categories[/order|/{category_id}]
 enum class CategoryView { kAll, kOrder, kOne };
 
 asio::awaitable<http::Response> categories(const ApiContext& api, http::Request& request,
                                            const AuthenticatedUser& caller, CategoryView view) {
-  auto userId = userIdParam(request, caller);
-  if (!userId) co_return http::Response::error(std::move(userId).error());
-  auto teamId = idParam(request, "team_id");
-  if (!teamId) co_return http::Response::error(std::move(teamId).error());
+  auto path = sidebarPath(request, caller);
+  if (!path) co_return http::Response::error(std::move(path).error());
   const std::string categoryId(request.param("category_id"));
   auto job = [&](Store& s) -> core::Result<nlohmann::json> {
-    auto categories = services::sidebarCategories(s, caller.user, *userId, *teamId);
+    auto categories = services::sidebarCategories(s, caller.user, path->userId, path->parentId);
     if (!categories) return std::move(categories).error();
     nlohmann::json order = nlohmann::json::array();
     for (const auto& category : *categories) order.push_back(category.id);
@@ -464,10 +500,89 @@ asio::awaitable<http::Response> categories(const ApiContext& api, http::Request&
       }
       return json::sidebarCategoryToJson(*it);
     }
-    return nlohmann::json{{"categories", jsonArray(*categories, json::sidebarCategoryToJson)},
-                          {"order", order}};
+    return nlohmann::json{{"categories", categoriesJson(*categories)}, {"order", order}};
   };
   co_return co_await respond(api, job, [](const nlohmann::json& body) { return body; });
+}
+
+// POST /api/v4/users/{user_id}/teams/{team_id}/channels/categories → 201 SidebarCategory
+asio::awaitable<http::Response> createCategory(const ApiContext& api, http::Request& request,
+                                               const AuthenticatedUser& caller) {
+  auto path = sidebarPath(request, caller);
+  if (!path) co_return http::Response::error(std::move(path).error());
+  auto body = jsonObjectBody(request, "category");
+  if (!body) co_return http::Response::error(std::move(body).error());
+  auto category = parseCategory(*body);
+  if (!category) co_return http::Response::error(std::move(category).error());
+  auto job = [&](Store& s) {
+    return services::createSidebarCategory(s, caller.user, path->userId, path->parentId, *category);
+  };
+  co_return co_await respond(api, job, json::sidebarCategoryToJson, 201);
+}
+
+// PUT /api/v4/users/{user_id}/teams/{team_id}/channels/categories [SidebarCategory...], and
+// PUT .../categories/{category_id} with one category (whose id must be the path's).
+asio::awaitable<http::Response> updateCategories(const ApiContext& api, http::Request& request,
+                                                 const AuthenticatedUser& caller, bool one) {
+  auto path = sidebarPath(request, caller);
+  if (!path) co_return http::Response::error(std::move(path).error());
+  auto body = one ? jsonObjectBody(request, "category") : jsonArrayBody(request, "categories");
+  if (!body) co_return http::Response::error(std::move(body).error());
+  std::vector<services::SidebarCategory> changes;
+  const nlohmann::json items = one ? nlohmann::json::array({*body}) : *body;
+  if (items.empty() || items.size() > kMaxIdsPerRequest) {
+    co_return http::Response::error(services::invalidBodyParam("categories"));
+  }
+  for (const auto& item : items) {
+    auto category = parseCategory(item);
+    if (!category) co_return http::Response::error(std::move(category).error());
+    changes.push_back(std::move(*category));
+  }
+  if (one && changes.front().id != request.param("category_id")) {
+    co_return http::Response::error(services::invalidBodyParam("category"));
+  }
+  auto job = [&](Store& s) {
+    return services::updateSidebarCategories(s, caller.user, path->userId, path->parentId, changes);
+  };
+  co_return co_await respond(
+      api, job, [one](const std::vector<services::SidebarCategory>& changed) {
+        return one ? json::sidebarCategoryToJson(changed.front()) : categoriesJson(changed);
+      });
+}
+
+// PUT /api/v4/users/{user_id}/teams/{team_id}/channels/categories/order ["id", ...]
+asio::awaitable<http::Response> updateCategoryOrder(const ApiContext& api, http::Request& request,
+                                                    const AuthenticatedUser& caller) {
+  auto path = sidebarPath(request, caller);
+  if (!path) co_return http::Response::error(std::move(path).error());
+  auto body = jsonArrayBody(request, "order");
+  if (!body) co_return http::Response::error(std::move(body).error());
+  std::vector<std::string> order;
+  for (const auto& item : *body) {
+    if (!item.is_string() || item.get_ref<const std::string&>().size() > 128) {
+      co_return http::Response::error(services::invalidBodyParam("order"));
+    }
+    order.push_back(item.get<std::string>());
+  }
+  auto job = [&](Store& s) {
+    return services::updateSidebarCategoryOrder(s, caller.user, path->userId, path->parentId,
+                                                order);
+  };
+  co_return co_await respond(
+      api, job, [](const std::vector<std::string>& ids) { return nlohmann::json(ids); });
+}
+
+// DELETE /api/v4/users/{user_id}/teams/{team_id}/channels/categories/{category_id}
+asio::awaitable<http::Response> deleteCategory(const ApiContext& api, http::Request& request,
+                                               const AuthenticatedUser& caller) {
+  auto path = sidebarPath(request, caller);
+  if (!path) co_return http::Response::error(std::move(path).error());
+  const std::string categoryId(request.param("category_id"));
+  auto job = [&](Store& s) {
+    return services::deleteSidebarCategory(s, caller.user, path->userId, path->parentId,
+                                           categoryId);
+  };
+  co_return co_await respondOk(api, job);
 }
 
 }  // namespace
@@ -523,6 +638,18 @@ void registerChannelRoutes(http::Router& router, ApiContextPtr api) {
              withExtra(categories, CategoryView::kOrder));
   withCaller(verb::get, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories/{category_id}",
              withExtra(categories, CategoryView::kOne));
+  withCaller(verb::post, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories",
+             createCategory);
+  withCaller(verb::put, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories",
+             withExtra(updateCategories, false));
+  // Before .../categories/{category_id}: patterns match in registration order.
+  withCaller(verb::put, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories/order",
+             updateCategoryOrder);
+  withCaller(verb::put, "/api/v4/users/{user_id}/teams/{team_id}/channels/categories/{category_id}",
+             withExtra(updateCategories, true));
+  withCaller(verb::delete_,
+             "/api/v4/users/{user_id}/teams/{team_id}/channels/categories/{category_id}",
+             deleteCategory);
 }
 
 }  // namespace parley::gateway::api

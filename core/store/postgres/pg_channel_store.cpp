@@ -109,6 +109,26 @@ constexpr Statement kChannelMarkViewed{
     " urgent_mention_count = 0, last_update_at = $3"
     " FROM channels c WHERE c.id = cm.channel_id AND cm.channel_id = $1 AND cm.user_id = $2"};
 
+constexpr Statement kSidebarCategories{
+    "sidebar_categories",
+    "SELECT sc.id, sc.sort_order, sc.sorting, sc.type, sc.display_name, sc.muted, sc.collapsed,"
+    " COALESCE((SELECT string_agg(s.channel_id, ',' ORDER BY s.sort_order, s.channel_id)"
+    "           FROM sidebar_channels s WHERE s.category_id = sc.id), '')"
+    " FROM sidebar_categories sc WHERE sc.user_id = $1 AND sc.team_id = $2"
+    " ORDER BY sc.sort_order, sc.id"};
+constexpr Statement kSidebarDelete{
+    "sidebar_delete", "DELETE FROM sidebar_categories WHERE user_id = $1 AND team_id = $2"};
+constexpr Statement kSidebarCategoryInsert{
+    "sidebar_category_insert",
+    "INSERT INTO sidebar_categories (id, user_id, team_id, type, display_name, sort_order,"
+    " sorting, muted, collapsed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+// $4: the channel ids, comma-separated, in order.
+constexpr Statement kSidebarChannelsInsert{
+    "sidebar_channels_insert",
+    "INSERT INTO sidebar_channels (category_id, channel_id, user_id, team_id, sort_order)"
+    " SELECT $1, id, $2, $3, ordinality * 10 FROM unnest(string_to_array($4, ','))"
+    " WITH ORDINALITY AS ids (id, ordinality)"};
+
 Error channelNotFound() {
   return makeError(ErrorCode::kNotFound, "app.channel.get.existing.app_error",
                    "Unable to find the existing channel.");
@@ -339,6 +359,67 @@ Result<bool> PgChannelStore::markViewed(std::string_view channelId, std::string_
   auto rows = store_.exec(kChannelMarkViewed, Params().add(channelId).add(userId).add(now));
   if (!rows) return std::move(rows).error();
   return rows->affected() > 0;
+}
+
+Result<std::vector<SidebarCategory>> PgChannelStore::sidebarCategories(std::string_view userId,
+                                                                       std::string_view teamId) {
+  auto rows = store_.exec(kSidebarCategories, Params().add(userId).add(teamId));
+  if (!rows) return std::move(rows).error();
+  std::vector<SidebarCategory> categories;
+  for (int row = 0; row < rows->size(); ++row) {
+    SidebarCategory category;
+    category.id = rows->string(row, 0);
+    category.userId = std::string(userId);
+    category.teamId = std::string(teamId);
+    category.sortOrder = rows->int64(row, 1);
+    category.sorting = rows->string(row, 2);
+    category.type = rows->string(row, 3);
+    category.displayName = rows->string(row, 4);
+    category.muted = rows->boolean(row, 5);
+    category.collapsed = rows->boolean(row, 6);
+    std::string_view ids = rows->text(row, 7);
+    while (!ids.empty()) {
+      const auto comma = ids.find(',');
+      category.channelIds.emplace_back(ids.substr(0, comma));
+      ids = comma == std::string_view::npos ? std::string_view() : ids.substr(comma + 1);
+    }
+    categories.push_back(std::move(category));
+  }
+  return categories;
+}
+
+Status PgChannelStore::saveSidebarCategories(std::string_view userId, std::string_view teamId,
+                                             const std::vector<SidebarCategory>& categories) {
+  if (auto deleted = done(store_.exec(kSidebarDelete, Params().add(userId).add(teamId)));
+      !deleted) {
+    return deleted;
+  }
+  for (const auto& category : categories) {
+    if (auto inserted = done(store_.exec(kSidebarCategoryInsert, Params()
+                                                                     .add(category.id)
+                                                                     .add(userId)
+                                                                     .add(teamId)
+                                                                     .add(category.type)
+                                                                     .add(category.displayName)
+                                                                     .add(category.sortOrder)
+                                                                     .add(category.sorting)
+                                                                     .add(category.muted)
+                                                                     .add(category.collapsed)));
+        !inserted) {
+      return inserted;
+    }
+    std::string ids;
+    for (const auto& id : category.channelIds) {
+      if (!ids.empty()) ids += ',';
+      ids += id;
+    }
+    if (auto inserted = done(store_.exec(
+            kSidebarChannelsInsert, Params().add(category.id).add(userId).add(teamId).add(ids)));
+        !inserted) {
+      return inserted;
+    }
+  }
+  return {};
 }
 
 }  // namespace parley::core::store::postgres

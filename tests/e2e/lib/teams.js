@@ -58,6 +58,10 @@ async function snapshot(gateway) {
     UNION ALL SELECT 'channel_member', channel_id, user_id, roles, last_viewed_at::text,
       scheme_admin::text || scheme_user::text || scheme_guest::text, notify_props::text
       FROM channel_members
+    UNION ALL SELECT 'sidebar_category', id, user_id || '/' || team_id, type || '|' || display_name,
+      sort_order::text, muted::text || collapsed::text, sorting FROM sidebar_categories
+    UNION ALL SELECT 'sidebar_channel', category_id, channel_id, user_id, sort_order::text, '', ''
+      FROM sidebar_channels
     ORDER BY 1, 2, 3`);
 }
 

@@ -280,4 +280,52 @@ describe('channels', () => {
     await assertClientError(carol.client.getChannelCategories(carol.id, team.id), kPermissions);
     await assertClientError(carol.client.getChannelCategories(bob.id, team.id), kPermissions);
   });
+
+  test('custom categories, changes and order persist', async () => {
+    const offTopic = await bob.client.getChannelByName(team.id, 'off-topic');
+    const created = await bob.client.createChannelCategory(bob.id, team.id,
+        {display_name: 'Work', channel_ids: [offTopic.id]});
+    assert.equal(created.type, 'custom');
+    assert.equal(created.display_name, 'Work');
+    assert.deepEqual(created.channel_ids, [offTopic.id]);
+
+    let {categories, order} = await bob.client.getChannelCategories(bob.id, team.id);
+    assert.deepEqual(categories.map((c) => c.type),
+        ['custom', 'favorites', 'channels', 'direct_messages'], 'a new category comes first');
+    assert.ok(!categories[2].channel_ids.includes(offTopic.id), 'moved out of channels');
+
+    const channelsCategory = {...categories[2], collapsed: true, sorting: 'manual'};
+    const updated = await bob.client.updateChannelCategory(bob.id, team.id, channelsCategory);
+    assert.equal(updated.collapsed, true);
+    const reversed = [...order].reverse();
+    assert.deepEqual(await bob.client.updateChannelCategoryOrder(bob.id, team.id, reversed),
+        reversed);
+    assert.deepEqual(await bob.client.getChannelCategoryOrder(bob.id, team.id), reversed);
+    ({categories} = await bob.client.getChannelCategories(bob.id, team.id));
+    assert.equal(categories.find((c) => c.type === 'channels').collapsed, true);
+    assert.equal(categories.find((c) => c.type === 'channels').sorting, 'manual');
+
+    // A channel Bob is not in, an incomplete order, unknown ids and default categories.
+    const secret = await alice.client.createChannel({team_id: team.id, name: 'secret-2',
+      display_name: 'Secret 2', type: 'P'});
+    await assertUnchanged(gateway, () => assertClientError(bob.client.updateChannelCategories(
+        bob.id, team.id, [{...created, channel_ids: [secret.id]}]), kBadBody));
+    await assertUnchanged(gateway, () => assertClientError(
+        bob.client.updateChannelCategoryOrder(bob.id, team.id, reversed.slice(1)), kBadBody));
+    await assertUnchanged(gateway, () => assertClientError(bob.client.updateChannelCategories(
+        bob.id, team.id, [{...created, id: 'nope'}]),
+    {status: 404, id: 'app.channel.sidebar_categories.app_error'}));
+    await assertUnchanged(gateway, () => assertClientError(
+        bob.client.deleteChannelCategory(bob.id, team.id, categories[0].id),
+        {status: 400, id: 'api.channel.delete_category.not_custom.app_error'}));
+    await assertUnchanged(gateway, () => assertClientError(
+        alice.client.createChannelCategory(bob.id, team.id, {display_name: 'Hers'}),
+        kPermissions));
+
+    await bob.client.deleteChannelCategory(bob.id, team.id, created.id);
+    ({categories} = await bob.client.getChannelCategories(bob.id, team.id));
+    assert.ok(!categories.some((c) => c.id === created.id));
+    assert.ok(categories.find((c) => c.type === 'channels').channel_ids.includes(offTopic.id),
+        'its channels return to their default category');
+  });
 });
