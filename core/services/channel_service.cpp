@@ -402,6 +402,26 @@ Result<std::vector<model::Channel>> listTeamChannels(store::Store& store, const 
   return store.channels().listOfTeam(teamId, type, page * perPage, perPage);
 }
 
+Result<std::vector<model::Channel>> searchTeamChannels(store::Store& store,
+                                                       const model::User& caller,
+                                                       std::string_view teamId,
+                                                       std::string_view term, ChannelSearch kind) {
+  if (runeCount(term) > kChannelSearchTermMaxLength) return invalidUrlParam("name");
+  auto team = store.teams().get(teamId);
+  if (!team) return std::move(team).error();
+  auto member = activeTeamMember(store, teamId, caller.id);
+  if (!member) return std::move(member).error();
+  const auto needed = kind == ChannelSearch::kMemberOnly ? p::kViewTeam : p::kListTeamChannels;
+  if (!hasTeamPermission(caller, *member ? &**member : nullptr, needed)) {
+    return permissionDenied(needed);
+  }
+  using Scope = store::ChannelStore::SearchScope;
+  const Scope scope = kind == ChannelSearch::kBrowse         ? Scope::kOpenOnly
+                      : kind == ChannelSearch::kAutocomplete ? Scope::kVisible
+                                                             : Scope::kMemberOnly;
+  return store.channels().searchOfTeam(teamId, caller.id, term, scope, kChannelSearchLimit);
+}
+
 Result<std::vector<model::Channel>> listArchivedChannels(store::Store& store,
                                                          const model::User& caller,
                                                          std::string_view teamId, int page,

@@ -104,6 +104,23 @@ Result<std::vector<model::Channel>> listArchivedChannels(store::Store& store,
                                                          const model::User& caller,
                                                          std::string_view teamId, int page,
                                                          int perPage);
+// Channel search within a team, as the clients' channel pickers use it:
+// - kAutocomplete (GET .../channels/autocomplete, the ~channel picker): open channels and the
+//   private ones the caller is in; needs list_team_channels;
+// - kBrowse (POST .../channels/search, "Browse channels"): open channels only; needs
+//   list_team_channels;
+// - kMemberOnly (GET .../channels/search_autocomplete, the search box's in:): the channels the
+//   caller is in; needs view_team, so guests can use it.
+// `term` is matched case-insensitively against the start of the name and of the display name's
+// words; at most kChannelSearchLimit results by display name. 404 for an unknown team, 400
+// invalid_url_param "name" for a term over kChannelSearchTermMaxLength characters.
+enum class ChannelSearch { kAutocomplete, kBrowse, kMemberOnly };
+inline constexpr int kChannelSearchLimit = 50;
+inline constexpr std::size_t kChannelSearchTermMaxLength = 64;
+Result<std::vector<model::Channel>> searchTeamChannels(store::Store& store,
+                                                       const model::User& caller,
+                                                       std::string_view teamId,
+                                                       std::string_view term, ChannelSearch kind);
 // Channels `userId` is a member of in a team plus direct and group channels, or in every team
 // when `teamId` is empty. The caller themself or edit_other_users.
 Result<std::vector<model::Channel>> channelsOfUser(store::Store& store, const model::User& caller,

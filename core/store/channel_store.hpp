@@ -71,6 +71,15 @@ class ChannelStore {
   virtual Result<std::vector<model::Channel>> listArchivedOfTeam(std::string_view teamId,
                                                                  std::string_view userId,
                                                                  int offset, int limit) = 0;
+  // Live channels of a team whose name or display name has a word starting with `term` (case
+  // insensitive; `term` is matched literally, LIKE wildcards included), by display name, at
+  // most `limit`. Which ones: kOpenOnly the open ones; kVisible the open ones and the private
+  // ones `userId` is a member of; kMemberOnly the open and private ones `userId` is a member of.
+  enum class SearchScope { kOpenOnly, kVisible, kMemberOnly };
+  virtual Result<std::vector<model::Channel>> searchOfTeam(std::string_view teamId,
+                                                           std::string_view userId,
+                                                           std::string_view term, SearchScope scope,
+                                                           int limit) = 0;
   // The channels `userId` is a member of: in team `teamId` plus every direct and group
   // channel, or in every team when `teamId` is empty.
   virtual Result<std::vector<model::Channel>> channelsOfUser(std::string_view userId,

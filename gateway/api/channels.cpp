@@ -335,6 +335,38 @@ asio::awaitable<http::Response> teamChannels(const ApiContext& api, http::Reques
   co_return co_await respond(api, job, channelsJson);
 }
 
+// GET /api/v4/teams/{team_id}/channels/autocomplete?name= and .../search_autocomplete?name=
+asio::awaitable<http::Response> autocompleteChannels(const ApiContext& api, http::Request& request,
+                                                     const AuthenticatedUser& caller,
+                                                     services::ChannelSearch kind) {
+  auto teamId = idParam(request, "team_id");
+  if (!teamId) co_return http::Response::error(std::move(teamId).error());
+  const std::string term(request.query().get("name").value_or(""));
+  auto job = [&](Store& s) {
+    return services::searchTeamChannels(s, caller.user, *teamId, term, kind);
+  };
+  co_return co_await respond(api, job, channelsJson);
+}
+
+// POST /api/v4/teams/{team_id}/channels/search {term}
+asio::awaitable<http::Response> searchChannels(const ApiContext& api, http::Request& request,
+                                               const AuthenticatedUser& caller) {
+  auto teamId = idParam(request, "team_id");
+  if (!teamId) co_return http::Response::error(std::move(teamId).error());
+  auto body = jsonObjectBody(request, "channel_search");
+  if (!body) co_return http::Response::error(std::move(body).error());
+  std::optional<std::string> term;
+  if (auto read = readString(*body, "term", term); !read) {
+    co_return http::Response::error(std::move(read).error());
+  }
+  if (!term) co_return http::Response::error(services::invalidBodyParam("channel_search"));
+  auto job = [&](Store& s) {
+    return services::searchTeamChannels(s, caller.user, *teamId, *term,
+                                        services::ChannelSearch::kBrowse);
+  };
+  co_return co_await respond(api, job, channelsJson);
+}
+
 // GET /api/v4/teams/{team_id}/channels/deleted
 asio::awaitable<http::Response> archivedChannels(const ApiContext& api, http::Request& request,
                                                  const AuthenticatedUser& caller) {
@@ -622,6 +654,11 @@ void registerChannelRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::get, "/api/v4/teams/{team_id}/channels/private",
              withExtra(teamChannels, core::model::kChannelPrivate));
   withCaller(verb::get, "/api/v4/teams/{team_id}/channels/deleted", archivedChannels);
+  withCaller(verb::get, "/api/v4/teams/{team_id}/channels/autocomplete",
+             withExtra(autocompleteChannels, services::ChannelSearch::kAutocomplete));
+  withCaller(verb::get, "/api/v4/teams/{team_id}/channels/search_autocomplete",
+             withExtra(autocompleteChannels, services::ChannelSearch::kMemberOnly));
+  withCaller(verb::post, "/api/v4/teams/{team_id}/channels/search", searchChannels);
   withCaller(verb::get, "/api/v4/teams/{team_id}/channels/name/{channel_name}", channelByName);
   withCaller(verb::get, "/api/v4/teams/name/{team_name}/channels/name/{channel_name}",
              channelByTeamName);

@@ -1,5 +1,7 @@
 #include "core/store/postgres/pg_channel_store.hpp"
 
+#include <cctype>
+
 #include "core/store/postgres/pg_channel_rows.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
@@ -41,6 +43,21 @@ constexpr Statement kArchivedChannelsOfTeam{
     " FROM channels c WHERE c.team_id = $1 AND c.delete_at <> 0 AND (c.type = 'O' OR EXISTS"
     " (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.user_id = $2))"
     " ORDER BY c.display_name, c.id OFFSET $3 LIMIT $4"};
+// $3: the search term with LIKE's wildcards escaped; $4: 'open', 'visible' or 'member'.
+// A match is a prefix of the name, of the display name, or of a word in the display name.
+constexpr Statement kSearchChannelsOfTeam{
+    "search_channels_of_team",
+    "SELECT " PARLEY_PG_CHANNEL_COLUMNS
+    " FROM channels c WHERE c.team_id = $1 AND c.delete_at = 0 AND c.type IN ('O', 'P')"
+    " AND (lower(c.name) LIKE $3 || '%' OR lower(c.display_name) LIKE $3 || '%'"
+    "      OR lower(c.display_name) LIKE '% ' || $3 || '%')"
+    " AND CASE $4"
+    "   WHEN 'open' THEN c.type = 'O'"
+    "   WHEN 'visible' THEN c.type = 'O' OR EXISTS (SELECT 1 FROM channel_members cm"
+    "     WHERE cm.channel_id = c.id AND cm.user_id = $2)"
+    "   ELSE EXISTS (SELECT 1 FROM channel_members cm"
+    "     WHERE cm.channel_id = c.id AND cm.user_id = $2) END"
+    " ORDER BY c.display_name, c.id LIMIT $5"};
 // $2: the team, or NULL for every team; $3: include archived; $4: archived after.
 constexpr Statement kChannelsOfUser{
     "channels_of_user",
@@ -245,6 +262,24 @@ Result<std::vector<model::Channel>> PgChannelStore::listArchivedOfTeam(std::stri
                                                                        int offset, int limit) {
   auto rows =
       store_.exec(kArchivedChannelsOfTeam, Params().add(teamId).add(userId).add(offset).add(limit));
+  if (!rows) return std::move(rows).error();
+  return channelsFrom(*rows);
+}
+
+Result<std::vector<model::Channel>> PgChannelStore::searchOfTeam(std::string_view teamId,
+                                                                 std::string_view userId,
+                                                                 std::string_view term,
+                                                                 SearchScope scope, int limit) {
+  std::string pattern;
+  for (const char c : term) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const char* scopeName = scope == SearchScope::kOpenOnly  ? "open"
+                          : scope == SearchScope::kVisible ? "visible"
+                                                           : "member";
+  auto rows = store_.exec(kSearchChannelsOfTeam,
+                          Params().add(teamId).add(userId).add(pattern).add(scopeName).add(limit));
   if (!rows) return std::move(rows).error();
   return channelsFrom(*rows);
 }

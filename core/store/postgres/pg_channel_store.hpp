@@ -21,6 +21,9 @@ class PgChannelStore final : public ChannelStore {
   Result<std::vector<model::Channel>> listArchivedOfTeam(std::string_view teamId,
                                                          std::string_view userId, int offset,
                                                          int limit) override;
+  Result<std::vector<model::Channel>> searchOfTeam(std::string_view teamId, std::string_view userId,
+                                                   std::string_view term, SearchScope scope,
+                                                   int limit) override;
   Result<std::vector<model::Channel>> channelsOfUser(std::string_view userId,
                                                      std::string_view teamId,
                                                      const ChannelListOptions& options) override;
