@@ -1,5 +1,6 @@
 #include "core/services/session_service.hpp"
 
+#include "core/model/access_token.hpp"
 #include "core/model/id.hpp"
 #include "core/security/password.hpp"
 #include "core/security/token.hpp"
@@ -117,11 +118,63 @@ Result<LoginResult> completeLogin(store::Store& store, const LoginAccount& accou
   return result;
 }
 
-Result<model::SessionWithUser> authenticate(store::Store& store, std::string_view token) {
-  if (token.empty()) return sessionExpired();
-  auto found = store.sessions().getByTokenHash(security::tokenHash(token));
+namespace {
+
+bool isAccessTokenSession(const model::Session& session) {
+  const auto type = session.props.find(model::kSessionPropType);
+  return type != session.props.end() && type->is_string() &&
+         type->get_ref<const std::string&>() == model::kSessionTypeUserAccessToken;
+}
+
+// The first use of a personal access token: a never-expiring session stands for it from now
+// on. Two first uses at once race on the token_hash unique index; the loser reads the winner's.
+Result<model::SessionWithUser> sessionForAccessToken(store::Store& store,
+                                                     const std::string& tokenHash,
+                                                     const AuthenticateOptions& options) {
+  auto found = store.accessTokens().getByTokenHash(tokenHash);
   if (!found) {
     if (found.error().code == ErrorCode::kNotFound) return sessionExpired();
+    return std::move(found).error();
+  }
+  const model::User& user = found->user;
+  if (!found->token.isActive || user.deleteAt != 0 ||
+      (!options.allowUserAccessTokens && !user.isBot)) {
+    return sessionExpired();
+  }
+  const auto now = store.clock().nowMillis();
+  model::SessionWithUser result{model::Session{}, user};
+  model::Session& session = result.session;
+  session.id = model::newId();
+  session.tokenHash = tokenHash;
+  session.createAt = now;
+  session.lastActivityAt = now;
+  session.userId = user.id;
+  session.roles = user.roles;
+  session.csrfToken = model::newId();
+  session.props = {{model::kSessionPropType, model::kSessionTypeUserAccessToken},
+                   {model::kSessionPropAccessTokenId, found->token.id},
+                   {"is_bot", user.isBot ? "true" : "false"}};
+  auto created = store.sessions().create(session);
+  if (!created) {
+    if (created.error().code != ErrorCode::kConflict) return std::move(created).error();
+    auto winner = store.sessions().getByTokenHash(tokenHash);
+    if (!winner) return std::move(winner).error();
+    return std::move(winner).value();
+  }
+  return result;
+}
+
+}  // namespace
+
+Result<model::SessionWithUser> authenticate(store::Store& store, std::string_view token,
+                                            const AuthenticateOptions& options) {
+  if (token.empty()) return sessionExpired();
+  const std::string hash = security::tokenHash(token);
+  auto found = store.sessions().getByTokenHash(hash);
+  if (!found) {
+    if (found.error().code == ErrorCode::kNotFound) {
+      return sessionForAccessToken(store, hash, options);
+    }
     return std::move(found).error();
   }
   model::Session& session = found->session;
@@ -131,6 +184,9 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
     if (auto revoked = store.sessions().revoke(session.id); !revoked) {
       return std::move(revoked).error();
     }
+    return sessionExpired();
+  }
+  if (!options.allowUserAccessTokens && !found->user.isBot && isAccessTokenSession(session)) {
     return sessionExpired();
   }
   if (now - session.lastActivityAt > kActivityUpdateMillis) {

@@ -69,10 +69,18 @@ struct LoginResult {
 Result<LoginResult> completeLogin(store::Store& store, const LoginAccount& account,
                                   bool passwordMatches, const LoginOptions& options);
 
+struct AuthenticateOptions {
+  // gateway.yaml enable_user_access_tokens: when off, personal access tokens of people stop
+  // working (bots' tokens still do), as Mattermost's EnableUserAccessTokens.
+  bool allowUserAccessTokens = true;
+};
+
 // The live session for `token` with its user, recording activity now and then; expired
-// sessions and sessions of deactivated users are deleted. Fails with kUnauthenticated
-// kSessionExpiredId, or kUnavailable.
-Result<model::SessionWithUser> authenticate(store::Store& store, std::string_view token);
+// sessions and sessions of deactivated users are deleted. A personal access token without a
+// session yet gets one (see access_token_service.hpp), so that each later request is one
+// lookup. Fails with kUnauthenticated kSessionExpiredId, or kUnavailable.
+Result<model::SessionWithUser> authenticate(store::Store& store, std::string_view token,
+                                            const AuthenticateOptions& options = {});
 
 // Revokes one session (logout).
 Status logout(store::Store& store, std::string_view sessionId);

@@ -43,6 +43,10 @@ class SessionStore {
   virtual Status revokeDevice(std::string_view userId, std::string_view deviceId,
                               std::string_view keepSessionId) = 0;
 
+  // Deletes the sessions standing for personal access token `tokenId` (props
+  // user_access_token_id): revoking or disabling a token ends its use at once.
+  virtual Status revokeByAccessToken(std::string_view tokenId) = 0;
+
   // Registers the push-notification device of a session (PUT /users/sessions/device).
   virtual Status setDevice(std::string_view sessionId, std::string_view deviceId) = 0;
 };

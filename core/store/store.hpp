@@ -9,6 +9,9 @@
 #include "core/common/result.hpp"
 #include "core/store/channel_store.hpp"
 #include "core/store/file_info_store.hpp"
+#include "core/store/access_token_store.hpp"
+#include "core/store/bot_store.hpp"
+#include "core/store/preference_store.hpp"
 #include "core/store/session_store.hpp"
 #include "core/store/system_store.hpp"
 #include "core/store/team_store.hpp"
@@ -34,6 +37,9 @@ class Store {
   // File metadata (file_infos); the bytes are core/files'.
   virtual FileInfoStore& files() = 0;
   virtual TeamStore& teams() = 0;
+  virtual PreferenceStore& preferences() = 0;
+  virtual AccessTokenStore& accessTokens() = 0;
+  virtual BotStore& bots() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -27,8 +27,11 @@ asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(
 
   // Jobs given to co_await capture by reference only: g++ 12 destroys a lambda temporary with
   // non-trivial captures twice when it is an argument inside a co_await expression.
-  auto found = co_await api.database->run(
-      [&token](core::store::Store& s) { return core::services::authenticate(s, token.token); });
+  core::services::AuthenticateOptions options;
+  options.allowUserAccessTokens = api.config->security.enableUserAccessTokens;
+  auto found = co_await api.database->run([&token, &options](core::store::Store& s) {
+    return core::services::authenticate(s, token.token, options);
+  });
   if (!found) {
     if (found.error().code == ErrorCode::kUnauthenticated) {
       co_return std::optional<AuthenticatedUser>();

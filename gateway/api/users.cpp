@@ -10,6 +10,7 @@
 #include "gateway/api/json/session_json.hpp"
 #include "gateway/api/json/user_json.hpp"
 #include "gateway/api/session_context.hpp"
+#include "gateway/api/users_common.hpp"
 #include "gateway/http/rate_limiter.hpp"
 
 namespace parley::gateway::api {
@@ -29,28 +30,22 @@ struct LoginRequest {
   std::string deviceId;
 };
 
-core::Error invalidBody(std::string_view name) {
-  return core::makeError(core::ErrorCode::kInvalidArgument,
-                         "api.context.invalid_body_param.app_error",
-                         "Invalid or missing " + std::string(name) + " in request body.");
-}
-
 // {login_id, password, token, device_id}: every field present must be a string. The MFA
 // `token` is accepted and ignored until multi-factor authentication exists.
 core::Result<LoginRequest> parseLogin(const std::string& body) {
   const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return invalidBody("login");
+  if (!json.is_object()) return invalidBodyParam("login");
   LoginRequest login;
   for (auto [key, field] :
        {std::pair{"login_id", &login.loginId}, std::pair{"password", &login.password},
         std::pair{"device_id", &login.deviceId}}) {
     const auto it = json.find(key);
     if (it == json.end() || it->is_null()) continue;
-    if (!it->is_string()) return invalidBody(key);
+    if (!it->is_string()) return invalidBodyParam(key);
     *field = it->get<std::string>();
   }
   if (const auto it = json.find("token"); it != json.end() && !it->is_null() && !it->is_string()) {
-    return invalidBody("token");
+    return invalidBodyParam("token");
   }
   return login;
 }
@@ -125,7 +120,7 @@ asio::awaitable<http::Response> attachDevice(const ApiContext& api, http::Reques
   const auto json = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
   const auto field = json.is_object() ? json.find("device_id") : json.end();
   if (field == json.end() || !field->is_string()) {
-    co_return http::Response::error(invalidBody("device_id"));
+    co_return http::Response::error(invalidBodyParam("device_id"));
   }
   const std::string deviceId = field->get<std::string>();
   auto attached = co_await api.database->run([&caller, &deviceId](core::store::Store& s) {
@@ -133,19 +128,6 @@ asio::awaitable<http::Response> attachDevice(const ApiContext& api, http::Reques
   });
   if (!attached) co_return http::Response::error(std::move(attached).error());
   co_return http::Response::statusOk();
-}
-
-// The {user_id} of the path, with Mattermost's "me" for the caller.
-core::Result<std::string> userIdParam(const http::Request& request,
-                                      const AuthenticatedUser& caller) {
-  const std::string_view id = request.param("user_id");
-  if (id == "me") return caller.user.id;
-  if (!core::model::isValidId(id)) {
-    return core::makeError(core::ErrorCode::kInvalidArgument,
-                           "api.context.invalid_url_param.app_error",
-                           "Invalid or missing user_id in request URL.");
-  }
-  return std::string(id);
 }
 
 // GET /api/v4/users/{user_id}/sessions
@@ -170,7 +152,7 @@ asio::awaitable<http::Response> revokeSession(const ApiContext& api, http::Reque
   const auto json = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
   const auto field = json.is_object() ? json.find("session_id") : json.end();
   if (field == json.end() || !field->is_string() || field->get_ref<const std::string&>().empty()) {
-    co_return http::Response::error(invalidBody("session_id"));
+    co_return http::Response::error(invalidBodyParam("session_id"));
   }
   const std::string sessionId = field->get<std::string>();
   auto revoked = co_await api.database->run([&caller, &userId, &sessionId](core::store::Store& s) {
@@ -202,6 +184,9 @@ asio::awaitable<http::Response> revokeAllSessions(const ApiContext& api, http::R
 
 void registerUserRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
+  // First: their /users/<word>/{x} patterns must come before /users/{user_id}/<word> ones.
+  registerAccessTokenRoutes(router, api);
+  registerUserProfileRoutes(router, api);
   auto limits = std::make_shared<LoginLimits>(api->clock);
 
   router.add(verb::post, "/api/v4/users/login",
@@ -212,11 +197,7 @@ void registerUserRoutes(http::Router& router, ApiContextPtr api) {
 
   // Routes whose handler is f(api, request, caller).
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    router.add(
-        method, pattern,
-        withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
-          return handler(*api, request, caller);
-        }));
+    addSessionRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::put, "/api/v4/users/sessions/device", attachDevice);
   withCaller(verb::get, "/api/v4/users/{user_id}/sessions", listSessions);

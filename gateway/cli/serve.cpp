@@ -13,6 +13,7 @@
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/channels.hpp"
+#include "gateway/api/bots.hpp"
 #include "gateway/api/client_config.hpp"
 #include "gateway/api/client_support.hpp"
 #include "gateway/api/files.hpp"
@@ -139,6 +140,7 @@ int serve(const core::config::Config& loaded) {
   api::registerFileRoutes(*router, context);
   api::registerTeamRoutes(*router, context);
   api::registerChannelRoutes(*router, context);
+  api::registerBotRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -37,6 +37,9 @@ constexpr Statement kSessionRevokeUser{"session_revoke_user",
 constexpr Statement kSessionRevokeDevice{
     "session_revoke_device",
     "DELETE FROM sessions WHERE user_id = $1 AND device_id = $2 AND id <> $3"};
+constexpr Statement kSessionRevokeAccessToken{
+    "session_revoke_access_token",
+    "DELETE FROM sessions WHERE props ->> 'user_access_token_id' = $1"};
 constexpr Statement kSessionSetDevice{"session_set_device",
                                       "UPDATE sessions SET device_id = $2 WHERE id = $1"};
 
@@ -145,6 +148,10 @@ Status PgSessionStore::revokeDevice(std::string_view userId, std::string_view de
 
 Status PgSessionStore::setDevice(std::string_view sessionId, std::string_view deviceId) {
   return done(store_.exec(kSessionSetDevice, Params().add(sessionId).add(deviceId)));
+}
+
+Status PgSessionStore::revokeByAccessToken(std::string_view tokenId) {
+  return done(store_.exec(kSessionRevokeAccessToken, Params().add(tokenId)));
 }
 
 }  // namespace parley::core::store::postgres

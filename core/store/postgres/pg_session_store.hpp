@@ -22,6 +22,7 @@ class PgSessionStore final : public SessionStore {
   Status revokeDevice(std::string_view userId, std::string_view deviceId,
                       std::string_view keepSessionId) override;
   Status setDevice(std::string_view sessionId, std::string_view deviceId) override;
+  Status revokeByAccessToken(std::string_view tokenId) override;
 
  private:
   // The rows of `statement` for `key`; kNotFound when there are none.

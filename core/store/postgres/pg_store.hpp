@@ -7,6 +7,9 @@
 #include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/pg_channel_store.hpp"
 #include "core/store/postgres/pg_file_info_store.hpp"
+#include "core/store/postgres/pg_access_token_store.hpp"
+#include "core/store/postgres/pg_bot_store.hpp"
+#include "core/store/postgres/pg_preference_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"
 #include "core/store/postgres/pg_team_store.hpp"
@@ -26,7 +29,10 @@ class PgStore final : public Store {
         sessions_(*this),
         channels_(*this),
         files_(*this),
-        teams_(*this) {}
+        teams_(*this),
+        preferences_(*this),
+        accessTokens_(*this),
+        bots_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -36,6 +42,9 @@ class PgStore final : public Store {
   ChannelStore& channels() override { return channels_; }
   FileInfoStore& files() override { return files_; }
   TeamStore& teams() override { return teams_; }
+  PreferenceStore& preferences() override { return preferences_; }
+  AccessTokenStore& accessTokens() override { return accessTokens_; }
+  BotStore& bots() override { return bots_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -51,6 +60,9 @@ class PgStore final : public Store {
   PgChannelStore channels_;
   PgFileInfoStore files_;
   PgTeamStore teams_;
+  PgPreferenceStore preferences_;
+  PgAccessTokenStore accessTokens_;
+  PgBotStore bots_;
 };
 
 }  // namespace parley::core::store::postgres

@@ -7,6 +7,21 @@ nlohmann::json parseJson(std::string_view text, const nlohmann::json& fallback) 
   return parsed.is_discarded() ? fallback : parsed;
 }
 
+std::string jsonArray(const std::vector<std::string>& values) {
+  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string likePrefix(std::string_view prefix) {
+  std::string pattern;
+  pattern.reserve(prefix.size() + 1);
+  for (const char c : prefix) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  pattern.push_back('%');
+  return pattern;
+}
+
 model::User userFromRow(const Rows& rows, int row) {
   model::User user;
   user.id = rows.string(row, UserColumn::kId);

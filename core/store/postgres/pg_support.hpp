@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/result.hpp"
 #include "core/model/user.hpp"
@@ -73,6 +75,14 @@ struct UserColumn {
     kCount,
   };
 };
+
+// `values` as a JSON array, for statements that take a list as one parameter
+// (`... IN (SELECT jsonb_array_elements_text($1::jsonb))`).
+std::string jsonArray(const std::vector<std::string>& values);
+
+// A LIKE pattern matching strings that start with `prefix` (lower-cased), with LIKE's
+// wildcards and the escape character (backslash) in `prefix` taken literally.
+std::string likePrefix(std::string_view prefix);
 
 // The user in `row`, from the PARLEY_PG_USER_COLUMNS that start at column 0.
 model::User userFromRow(const Rows& rows, int row);

@@ -49,4 +49,22 @@ nlohmann::json userToJson(const core::model::User& user) {
   return out;
 }
 
+nlohmann::json userToJson(const core::model::User& user, const UserViewer& viewer) {
+  nlohmann::json out = userToJson(user);
+  if (viewer.id == user.id) return out;
+  for (const char* key : {"notify_props", "email_verified", "allow_marketing",
+                          "last_password_update", "failed_attempts"}) {
+    out.erase(key);
+  }
+  if (!viewer.isSystemAdmin) {
+    out["auth_service"] = "";
+    if (!viewer.showEmailAddress) out["email"] = "";
+    if (!viewer.showFullName) {
+      out["first_name"] = "";
+      out["last_name"] = "";
+    }
+  }
+  return out;
+}
+
 }  // namespace parley::gateway::api::json

@@ -12,4 +12,19 @@ namespace parley::gateway::api::json {
 // hash is never written, auth_data is always "" (Mattermost's User.Sanitize).
 nlohmann::json userToJson(const core::model::User& user);
 
+// Who looks at a profile, for Mattermost's sanitising of other users (User.SanitizeProfile).
+struct UserViewer {
+  std::string_view id;  // the viewer's user id
+  bool isSystemAdmin = false;
+  // PrivacySettings.ShowEmailAddress and ShowFullName, both true by default in Mattermost:
+  // when false, only admins see other users' email and first/last names.
+  bool showEmailAddress = true;
+  bool showFullName = true;
+};
+
+// The account as `viewer` sees it: the owner gets userToJson(); others get the profile only,
+// without notify_props, email_verified, allow_marketing, last_password_update and
+// failed_attempts, auth_service for admins only, email and names as the privacy settings say.
+nlohmann::json userToJson(const core::model::User& user, const UserViewer& viewer);
+
 }  // namespace parley::gateway::api::json

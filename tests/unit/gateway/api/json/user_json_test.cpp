@@ -52,3 +52,59 @@ TEST(UserJson, WritesSetFieldsWithMattermostNames) {
 
 }  // namespace
 }  // namespace parley::gateway::api::json
+
+namespace parley::gateway::api::json {
+namespace {
+
+core::model::User fullUser() {
+  core::model::User user;
+  user.id = "dri87zigoc4rywfs66z98fudqo";
+  user.username = "alice";
+  user.email = "alice@example.org";
+  user.firstName = "Alice";
+  user.lastName = "Liddell";
+  user.authService = "saml";
+  user.emailVerified = true;
+  user.allowMarketing = true;
+  user.notifyProps = core::model::defaultNotifyProps();
+  user.lastPasswordUpdate = 5;
+  user.failedAttempts = 3;
+  return user;
+}
+
+TEST(UserJsonViewer, TheOwnerSeesEverythingButSecrets) {
+  const auto user = fullUser();
+  EXPECT_EQ(userToJson(user, UserViewer{user.id}), userToJson(user));
+}
+
+TEST(UserJsonViewer, OthersSeeTheProfileOnly) {
+  const auto user = fullUser();
+  const auto json = userToJson(user, UserViewer{"x6ttm5h4bbdhfb7o8jkd7gsgiy"});
+  for (const char* hidden : {"notify_props", "email_verified", "allow_marketing",
+                             "last_password_update", "failed_attempts"}) {
+    EXPECT_FALSE(json.contains(hidden)) << hidden;
+  }
+  EXPECT_EQ(json["auth_service"], "");
+  // Mattermost's ShowEmailAddress and ShowFullName default to true.
+  EXPECT_EQ(json["email"], "alice@example.org");
+  EXPECT_EQ(json["first_name"], "Alice");
+}
+
+TEST(UserJsonViewer, PrivacySettingsHideEmailAndNamesFromNonAdmins) {
+  const auto user = fullUser();
+  UserViewer viewer{"x6ttm5h4bbdhfb7o8jkd7gsgiy"};
+  viewer.showEmailAddress = false;
+  viewer.showFullName = false;
+  auto json = userToJson(user, viewer);
+  EXPECT_EQ(json["email"], "");
+  EXPECT_EQ(json["first_name"], "");
+  EXPECT_EQ(json["last_name"], "");
+  viewer.isSystemAdmin = true;
+  json = userToJson(user, viewer);
+  EXPECT_EQ(json["email"], "alice@example.org");
+  EXPECT_EQ(json["auth_service"], "saml");
+  EXPECT_FALSE(json.contains("notify_props"));
+}
+
+}  // namespace
+}  // namespace parley::gateway::api::json
