@@ -1,31 +1,52 @@
 #include "core/services/access_token_service.hpp"
 
 #include "core/model/id.hpp"
+#include "core/model/permissions.hpp"
 #include "core/security/token.hpp"
-#include "core/services/user_service.hpp"
+#include "core/services/permissions.hpp"
 
 namespace parley::core::services {
 namespace {
 
-// create/read/revoke_user_access_token: system admins, and holders of the
-// system_user_access_token role.
-bool mayUseAccessTokens(const model::User& caller) {
-  return caller.isSystemAdmin() || caller.hasRole(kRoleSystemUserAccessToken);
-}
+namespace permission = model::permission;
 
-// Mattermost's SessionHasPermissionToUserOrBot: the user themself, a system admin, or the
-// owner of a bot.
+// Mattermost's SessionHasPermissionToUserOrBot: the user themself, edit_other_users, or a bot
+// the caller manages (their own with manage_bots, anyone's with manage_others_bots).
 Status mayActFor(store::Store& store, const model::User& caller, std::string_view userId) {
-  if (caller.id == userId || caller.isSystemAdmin()) return {};
+  if (caller.id == userId || hasSystemPermission(caller, permission::kEditOtherUsers)) return {};
   auto bot = store.bots().get(userId);
-  if (bot && bot->ownerId == caller.id) return {};
-  if (!bot && bot.error().code != ErrorCode::kNotFound) return std::move(bot).error();
-  return permissionDenied();
+  if (bot) {
+    if (hasSystemPermission(caller, permission::kManageOthersBots)) return {};
+    if (bot->ownerId == caller.id && hasSystemPermission(caller, permission::kManageBots)) {
+      return {};
+    }
+  } else if (bot.error().code != ErrorCode::kNotFound) {
+    return std::move(bot).error();
+  }
+  return permissionDenied(permission::kEditOtherUsers);
 }
 
-Status checkAccess(store::Store& store, const model::User& caller, std::string_view userId) {
-  if (!mayUseAccessTokens(caller)) return permissionDenied();
+Status checkAccess(store::Store& store, const model::User& caller, std::string_view userId,
+                   std::string_view needed) {
+  if (!hasSystemPermission(caller, needed)) return permissionDenied(needed);
   return mayActFor(store, caller, userId);
+}
+
+std::string_view permissionFor(AccessTokenChange change) {
+  return change == AccessTokenChange::kEnable ? permission::kCreateUserAccessToken
+                                              : permission::kRevokeUserAccessToken;
+}
+
+// The token `tokenId` if `caller` holds `needed` and may act for its user.
+Result<model::AccessToken> accessibleToken(store::Store& store, const model::User& caller,
+                                           std::string_view tokenId, std::string_view needed) {
+  if (!hasSystemPermission(caller, needed)) return permissionDenied(needed);
+  auto token = store.accessTokens().getById(tokenId);
+  if (!token) return token;
+  if (auto allowed = mayActFor(store, caller, token->userId); !allowed) {
+    return std::move(allowed).error();
+  }
+  return token;
 }
 
 }  // namespace
@@ -37,7 +58,8 @@ Result<NewAccessToken> createAccessToken(store::Store& store, const model::User&
     return makeError(ErrorCode::kNotImplemented, "app.user_access_token.disabled",
                      "Personal access tokens are disabled on this server.");
   }
-  if (auto allowed = checkAccess(store, caller, userId); !allowed) {
+  if (auto allowed = checkAccess(store, caller, userId, permission::kCreateUserAccessToken);
+      !allowed) {
     return std::move(allowed).error();
   }
   if (description.empty()) {
@@ -72,7 +94,8 @@ Result<std::vector<model::AccessToken>> accessTokensOf(store::Store& store,
                                                        const model::User& caller,
                                                        std::string_view userId, std::int64_t offset,
                                                        std::int64_t limit) {
-  if (auto allowed = checkAccess(store, caller, userId); !allowed) {
+  if (auto allowed = checkAccess(store, caller, userId, permission::kReadUserAccessToken);
+      !allowed) {
     return std::move(allowed).error();
   }
   return store.accessTokens().listOfUser(userId, offset, limit);
@@ -80,18 +103,12 @@ Result<std::vector<model::AccessToken>> accessTokensOf(store::Store& store,
 
 Result<model::AccessToken> getAccessToken(store::Store& store, const model::User& caller,
                                           std::string_view tokenId) {
-  if (!mayUseAccessTokens(caller)) return permissionDenied();
-  auto token = store.accessTokens().getById(tokenId);
-  if (!token) return token;
-  if (auto allowed = mayActFor(store, caller, token->userId); !allowed) {
-    return std::move(allowed).error();
-  }
-  return token;
+  return accessibleToken(store, caller, tokenId, permission::kReadUserAccessToken);
 }
 
 Status changeAccessToken(store::Store& store, const model::User& caller, std::string_view tokenId,
                          AccessTokenChange change) {
-  auto token = getAccessToken(store, caller, tokenId);
+  auto token = accessibleToken(store, caller, tokenId, permissionFor(change));
   if (!token) return std::move(token).error();
   return store.transaction([&](store::Store& tx) -> Status {
     if (change == AccessTokenChange::kEnable) return tx.accessTokens().setActive(tokenId, true);

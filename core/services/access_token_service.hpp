@@ -21,10 +21,6 @@
 
 namespace parley::core::services {
 
-// The role that lets a non-admin manage their own tokens (Mattermost's built-in
-// system_user_access_token, granted through PUT /users/{id}/roles).
-inline constexpr std::string_view kRoleSystemUserAccessToken = "system_user_access_token";
-
 struct NewAccessToken {
   model::AccessToken record;
   std::string token;  // shown once, never stored
@@ -32,8 +28,11 @@ struct NewAccessToken {
 
 // POST /users/{user_id}/tokens. `enabled` is gateway.yaml's enable_user_access_tokens
 // (kNotImplemented "app.user_access_token.disabled" when off). The caller needs
-// create_user_access_token, and the user must be the caller, a bot the caller manages, or
-// anyone for a system admin (kPermissionDenied). The description is required
+// create_user_access_token (system admins, and users granted system_user_access_token through
+// PUT /users/{id}/roles), and the user must be the caller, a bot the caller manages, or anyone
+// with edit_other_users (kPermissionDenied). Reading needs read_user_access_token, revoking and
+// disabling revoke_user_access_token, enabling create_user_access_token. The description is
+// required
 // ("api.context.invalid_body_param.app_error") and at most 255 characters
 // ("model.user_access_token.is_valid.description.app_error").
 Result<NewAccessToken> createAccessToken(store::Store& store, const model::User& caller,

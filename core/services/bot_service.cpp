@@ -1,10 +1,13 @@
 #include "core/services/bot_service.hpp"
 
 #include "core/model/id.hpp"
-#include "core/services/user_service.hpp"
+#include "core/model/permissions.hpp"
+#include "core/services/permissions.hpp"
 
 namespace parley::core::services {
 namespace {
+
+namespace permission = model::permission;
 
 Error invalidBot(std::string_view field, std::string message) {
   return makeError(ErrorCode::kInvalidArgument,
@@ -42,7 +45,10 @@ Result<model::Bot> managedBot(store::Store& store, const model::User& caller,
                               std::string_view botId) {
   auto bot = store.bots().get(botId);
   if (!bot) return bot;
-  if (bot->ownerId != caller.id && !caller.isSystemAdmin()) {
+  const bool mayManage =
+      hasSystemPermission(caller, permission::kManageOthersBots) ||
+      (bot->ownerId == caller.id && hasSystemPermission(caller, permission::kManageBots));
+  if (!mayManage) {
     return makeError(ErrorCode::kNotFound, "store.sql_bot.get.missing.app_error",
                      "Unable to find the bot.");
   }
@@ -57,7 +63,9 @@ Result<model::Bot> createBot(store::Store& store, const model::User& caller,
     return makeError(ErrorCode::kPermissionDenied, "api.bot.create_disabled",
                      "Bot creation has been disabled.");
   }
-  if (!caller.isSystemAdmin()) return permissionDenied();
+  if (!hasSystemPermission(caller, permission::kCreateBot)) {
+    return permissionDenied(permission::kCreateBot);
+  }
   if (!fields.username) return invalidBot("username", "A username is required.");
   const auto now = store.clock().nowMillis();
   model::User user;
@@ -93,7 +101,7 @@ Result<model::Bot> getBot(store::Store& store, const model::User& caller, std::s
 
 Result<std::vector<model::Bot>> listBots(store::Store& store, const model::User& caller,
                                          store::BotQuery query) {
-  if (!caller.isSystemAdmin()) query.ownerId = caller.id;
+  if (!hasSystemPermission(caller, permission::kReadOthersBots)) query.ownerId = caller.id;
   return store.bots().list(query);
 }
 

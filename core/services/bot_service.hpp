@@ -22,19 +22,19 @@ struct BotFields {
 };
 
 // POST /bots. `enabled` is gateway.yaml's enable_bot_account_creation (kPermissionDenied
-// "api.bot.create_disabled" when off). Only system admins create bots (create_bot); the caller
-// becomes the owner. Errors: kInvalidArgument "model.bot.is_valid.<field>.app_error";
-// kConflict "app.user.save.username_exists.app_error".
+// "api.bot.create_disabled" when off). The caller needs create_bot and becomes the owner. Errors:
+// kInvalidArgument "model.bot.is_valid.<field>.app_error"; kConflict
+// "app.user.save.username_exists.app_error".
 Result<model::Bot> createBot(store::Store& store, const model::User& caller,
                              const BotFields& fields, bool enabled);
 
-// GET /bots/{id}: the owner and system admins; kNotFound "store.sql_bot.get.missing.app_error"
-// otherwise (Mattermost hides bots one may not manage). Deleted bots only with
-// `includeDeleted`.
+// GET /bots/{id}: the owner (with manage_bots) and holders of manage_others_bots; kNotFound
+// "store.sql_bot.get.missing.app_error" otherwise (Mattermost hides bots one may not manage).
+// Deleted bots only with `includeDeleted`.
 Result<model::Bot> getBot(store::Store& store, const model::User& caller, std::string_view botId,
                           bool includeDeleted);
 
-// GET /bots: system admins see every bot, others the bots they own.
+// GET /bots: holders of read_others_bots see every bot, others the bots they own.
 Result<std::vector<model::Bot>> listBots(store::Store& store, const model::User& caller,
                                          store::BotQuery query);
 

@@ -3,11 +3,15 @@
 #include <algorithm>
 
 #include "core/model/id.hpp"
+#include "core/model/permissions.hpp"
 #include "core/security/password.hpp"
 #include "core/services/account_service.hpp"
+#include "core/services/permissions.hpp"
 
 namespace parley::core::services {
 namespace {
+
+namespace permission = model::permission;
 
 // Serialises "is this the first account?" with the creation that depends on the answer.
 constexpr std::string_view kCreateUserLock = "parley.accounts.create_user";
@@ -42,7 +46,9 @@ Status checkLength(std::string_view field, std::string_view value, std::size_t m
   return {};
 }
 
-bool isAdmin(const model::User* caller) { return caller != nullptr && caller->isSystemAdmin(); }
+bool isAdmin(const model::User* caller) {
+  return caller != nullptr && hasSystemPermission(*caller, permission::kManageSystem);
+}
 
 // Mattermost's sign-up decision: admins always; others only while user creation is on, and
 // then for the first account or with open sign-up (unless `parleyd init-admin` locked it).
@@ -68,11 +74,6 @@ Result<bool> decideSignup(store::Store& store, const model::User* caller,
 }
 
 }  // namespace
-
-Error permissionDenied() {
-  return makeError(ErrorCode::kPermissionDenied, std::string(kPermissionDeniedId),
-                   "You do not have the appropriate permissions.");
-}
 
 Status validatePassword(std::string_view password) {
   if (password.size() < model::kPasswordMinLength) {
@@ -175,7 +176,7 @@ Result<model::User> createUser(store::Store& store, const model::User* caller, m
 }
 
 std::string visibilityRestriction(const model::User& viewer) {
-  return viewer.isGuest() && !viewer.isSystemAdmin() ? viewer.id : std::string();
+  return hasSystemPermission(viewer, permission::kViewMembers) ? std::string() : viewer.id;
 }
 
 namespace {
@@ -187,14 +188,14 @@ Result<model::User> visibleOrDenied(store::Store& store, const model::User& view
     // A restricted viewer learns nothing about accounts it cannot see, not even that they
     // do not exist (Mattermost answers view_members there too).
     if (found.error().code == ErrorCode::kNotFound && !restriction.empty()) {
-      return permissionDenied();
+      return permissionDenied(permission::kViewMembers);
     }
     return found;
   }
   if (restriction.empty() || found->id == viewer.id) return found;
   auto shares = store.users().shareChannel(viewer.id, found->id);
   if (!shares) return std::move(shares).error();
-  if (!*shares) return permissionDenied();
+  if (!*shares) return permissionDenied(permission::kViewMembers);
   return found;
 }
 
@@ -218,26 +219,26 @@ Result<model::User> getVisibleUserByEmail(store::Store& store, const model::User
 Result<std::vector<model::User>> searchUsers(store::Store& store, const model::User& viewer,
                                              store::UserQuery query) {
   query.visibleTo = visibilityRestriction(viewer);
-  if (!viewer.isSystemAdmin()) {
+  if (!hasSystemPermission(viewer, permission::kManageSystem)) {
     for (const std::string* team : {&query.inTeam, &query.notInTeam}) {
       if (team->empty()) continue;
       auto member = store.users().isTeamMember(viewer.id, *team);
       if (!member) return std::move(member).error();
-      if (!*member) return permissionDenied();
+      if (!*member) return permissionDenied(permission::kViewTeam);
     }
     for (const std::string* channel : {&query.inChannel, &query.notInChannel}) {
       if (channel->empty()) continue;
       auto allowed = store.users().canSeeChannelMembers(viewer.id, *channel);
       if (!allowed) return std::move(allowed).error();
-      if (!*allowed) return permissionDenied();
+      if (!*allowed) return permissionDenied(permission::kReadChannel);
     }
   }
   return store.users().search(query);
 }
 
 Status mayEditUser(const model::User& caller, const model::User& target) {
-  if (caller.id == target.id || caller.isSystemAdmin()) return {};
-  return permissionDenied();
+  if (caller.id == target.id || hasSystemPermission(caller, permission::kEditOtherUsers)) return {};
+  return permissionDenied(permission::kEditOtherUsers);
 }
 
 namespace {
@@ -246,7 +247,9 @@ namespace {
 // account exists, admins 404 for unknown ids.
 Result<model::User> editableUser(store::Store& store, const model::User& caller,
                                  std::string_view userId) {
-  if (caller.id != userId && !caller.isSystemAdmin()) return permissionDenied();
+  if (caller.id != userId && !hasSystemPermission(caller, permission::kEditOtherUsers)) {
+    return permissionDenied(permission::kEditOtherUsers);
+  }
   auto target = store.users().getById(userId);
   if (!target) return target;
   if (auto allowed = mayEditUser(caller, *target); !allowed) return std::move(allowed).error();
@@ -270,12 +273,13 @@ Result<model::User> patchUser(store::Store& store, const model::User& caller,
 
 Result<model::User> setUserActive(store::Store& store, const model::User& caller,
                                   std::string_view userId, bool active) {
-  if (caller.id == userId && !caller.isSystemAdmin()) {
+  const bool mayManage = hasSystemPermission(caller, permission::kManageSystem);
+  if (caller.id == userId && !mayManage) {
     return makeError(ErrorCode::kUnauthenticated, "api.user.update_active.not_enable.app_error",
                      "You cannot deactivate yourself because this feature is not enabled. "
                      "Please contact your System Administrator.");
   }
-  if (!caller.isSystemAdmin()) return permissionDenied();
+  if (!mayManage) return permissionDenied(permission::kManageSystem);
   auto target = store.users().getById(userId);
   if (!target) return target;
   model::User user = std::move(target).value();
@@ -338,8 +342,8 @@ Status completePasswordChange(store::Store& store, const PasswordChange& change,
 namespace {
 
 Status mayManagePreferencesOf(const model::User& caller, std::string_view userId) {
-  if (caller.id == userId || caller.isSystemAdmin()) return {};
-  return permissionDenied();
+  if (caller.id == userId || hasSystemPermission(caller, permission::kEditOtherUsers)) return {};
+  return permissionDenied(permission::kEditOtherUsers);
 }
 
 Status checkPreferences(std::string_view userId,
@@ -389,6 +393,23 @@ Status deletePreferences(store::Store& store, const model::User& caller, std::st
   if (auto allowed = mayManagePreferencesOf(caller, userId); !allowed) return allowed;
   if (auto valid = checkPreferences(userId, preferences); !valid) return valid;
   return store.preferences().remove(preferences);
+}
+
+Result<model::User> updateUserRoles(store::Store& store, const model::User& caller,
+                                    std::string_view userId, std::string_view roles) {
+  if (!hasSystemPermission(caller, permission::kManageRoles)) {
+    return permissionDenied(permission::kManageRoles);
+  }
+  if (!model::areValidRoles(roles, model::RoleScope::kSystem)) return invalidBody("roles");
+  auto target = store.users().getById(userId);
+  if (!target) return target;
+  model::User user = std::move(target).value();
+  user.roles = std::string(roles);
+  user.updateAt = store.clock().nowMillis();
+  if (auto set = store.users().setRoles(user.id, user.roles, user.updateAt); !set) {
+    return std::move(set).error();
+  }
+  return user;
 }
 
 Result<std::vector<UserStatus>> statusesOf(store::Store& store, const model::User& viewer,

@@ -29,9 +29,6 @@ inline constexpr std::size_t kLocaleMaxLength = 5;
 // Lists of ids or usernames in one request (POST /users/ids, /users/usernames, /status/ids).
 inline constexpr std::size_t kMaxIdsPerRequest = 1000;
 
-inline constexpr std::string_view kPermissionDeniedId = "api.context.permissions.app_error";
-Error permissionDenied();
-
 // The configuration that decides who may create accounts (gateway.yaml `security`).
 struct SignupSettings {
   bool enableUserCreation = true;  // TeamSettings.EnableUserCreation
@@ -78,8 +75,8 @@ Status checkSignupAllowed(store::Store& store, const model::User* caller,
 Result<model::User> createUser(store::Store& store, const model::User* caller, model::User user,
                                const SignupSettings& settings);
 
-// "" when `viewer` may see every user; otherwise the viewer's id, to restrict lists to the
-// users sharing a channel with them (UserQuery::visibleTo). Guests are restricted.
+// "" when `viewer` may see every user (view_members); otherwise the viewer's id, to restrict
+// lists to the users sharing a channel with them (UserQuery::visibleTo). Guests are restricted.
 std::string visibilityRestriction(const model::User& viewer);
 
 // The user `id` if `viewer` may see them: kPermissionDenied when not (also for unknown ids
@@ -98,7 +95,7 @@ Result<model::User> getVisibleUserByEmail(store::Store& store, const model::User
 Result<std::vector<model::User>> searchUsers(store::Store& store, const model::User& viewer,
                                              store::UserQuery query);
 
-// May `caller` change `target`'s profile, activity, password? Themselves, or a system admin.
+// May `caller` change `target`'s profile or password? Themselves, or edit_other_users.
 Status mayEditUser(const model::User& caller, const model::User& target);
 
 // PUT /users/{id}/patch: applies `fields` (password ignored) after mayEditUser(); roles never
@@ -144,6 +141,12 @@ Status savePreferences(store::Store& store, const model::User& caller, std::stri
                        const std::vector<model::Preference>& preferences);
 Status deletePreferences(store::Store& store, const model::User& caller, std::string_view userId,
                          const std::vector<model::Preference>& preferences);
+
+// PUT /users/{id}/roles: manage_roles only (kPermissionDenied); `roles` must be a space-separated
+// list of built-in system roles (kInvalidArgument "api.context.invalid_body_param.app_error").
+// Returns the stored user.
+Result<model::User> updateUserRoles(store::Store& store, const model::User& caller,
+                                    std::string_view userId, std::string_view roles);
 
 // A user's presence as Mattermost's Status: "online" when active within kOnlineWindowMillis,
 // "offline" otherwise.

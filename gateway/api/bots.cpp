@@ -21,7 +21,7 @@ nlohmann::json botToJson(const core::model::Bot& bot) {
 }
 
 core::Result<services::BotFields> parseBotFields(const http::Request& request) {
-  auto body = objectBody(request, "bot");
+  auto body = jsonObjectBody(request, "bot");
   if (!body) return std::move(body).error();
   services::BotFields fields;
   for (const auto& [key, slot] :
@@ -61,11 +61,10 @@ asio::awaitable<http::Response> createBot(const ApiContext& api, http::Request& 
 // GET /bots?page&per_page&include_deleted&only_orphaned
 asio::awaitable<http::Response> listBots(const ApiContext& api, http::Request& request,
                                          const AuthenticatedUser& caller) {
-  const auto page = pageParams(request);
-  if (!page) co_return http::Response::error(page.error());
+  const Paging paging = pagingOf(request);
   core::store::BotQuery query;
-  query.offset = page->offset;
-  query.limit = page->limit;
+  query.offset = offsetOf(paging);
+  query.limit = paging.perPage;
   query.includeDeleted = request.query().isTrue("include_deleted");
   query.onlyOrphaned = request.query().isTrue("only_orphaned");
   auto bots = co_await api.database->run(
@@ -117,7 +116,7 @@ asio::awaitable<http::Response> setBotActive(const ApiContext& api, http::Reques
 void registerBotRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    addSessionRoute(router, api, method, pattern, handler);
+    addCallerRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::post, "/api/v4/bots", createBot);
   withCaller(verb::get, "/api/v4/bots", listBots);

@@ -197,7 +197,7 @@ void registerUserRoutes(http::Router& router, ApiContextPtr api) {
 
   // Routes whose handler is f(api, request, caller).
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    addSessionRoute(router, api, method, pattern, handler);
+    addCallerRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::put, "/api/v4/users/sessions/device", attachDevice);
   withCaller(verb::get, "/api/v4/users/{user_id}/sessions", listSessions);

@@ -2,34 +2,9 @@
 
 #include <charconv>
 
-#include "core/model/id.hpp"
 #include "gateway/api/json/user_json.hpp"
 
 namespace parley::gateway::api {
-
-core::Error invalidBodyParam(std::string_view name) {
-  return core::makeError(core::ErrorCode::kInvalidArgument,
-                         "api.context.invalid_body_param.app_error",
-                         "Invalid or missing " + std::string(name) + " in request body.");
-}
-
-core::Error invalidUrlParam(std::string_view name) {
-  return core::makeError(core::ErrorCode::kInvalidArgument,
-                         "api.context.invalid_url_param.app_error",
-                         "Invalid or missing " + std::string(name) + " in request URL.");
-}
-
-core::Result<std::string> userIdParam(const http::Request& request,
-                                      const AuthenticatedUser& caller) {
-  if (request.param("user_id") == "me") return caller.user.id;
-  return idParam(request, "user_id");
-}
-
-core::Result<std::string> idParam(const http::Request& request, std::string_view name) {
-  const std::string_view id = request.param(name);
-  if (!core::model::isValidId(id)) return invalidUrlParam(name);
-  return std::string(id);
-}
 
 core::Result<std::int64_t> intParam(const http::Request& request, std::string_view name,
                                     std::int64_t fallback) {
@@ -41,18 +16,6 @@ core::Result<std::int64_t> intParam(const http::Request& request, std::string_vi
     return invalidUrlParam(name);
   }
   return value;
-}
-
-core::Result<Page> pageParams(const http::Request& request) {
-  auto page = intParam(request, "page", 0);
-  if (!page) return std::move(page).error();
-  auto perPage = intParam(request, "per_page", kPerPageDefault);
-  if (!perPage) return std::move(perPage).error();
-  Page result;
-  result.limit = std::min(*perPage, kPerPageMaximum);
-  // Far pages are empty rather than an overflow.
-  result.offset = *page > (std::int64_t{1} << 40) ? (std::int64_t{1} << 50) : *page * result.limit;
-  return result;
 }
 
 core::Result<std::vector<std::string>> stringArrayBody(const http::Request& request,
@@ -71,21 +34,14 @@ core::Result<std::vector<std::string>> stringArrayBody(const http::Request& requ
   return values;
 }
 
-core::Result<nlohmann::json> objectBody(const http::Request& request, std::string_view name) {
-  auto json = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return invalidBodyParam(name);
-  return json;
-}
-
 nlohmann::json userFor(const core::model::User& user, const AuthenticatedUser& caller) {
   return json::userToJson(user, json::UserViewer{caller.user.id, caller.user.isSystemAdmin()});
 }
 
 nlohmann::json usersFor(const std::vector<core::model::User>& users,
                         const AuthenticatedUser& caller) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& user : users) out.push_back(userFor(user, caller));
-  return out;
+  return jsonArray(users,
+                   [&caller](const core::model::User& user) { return userFor(user, caller); });
 }
 
 http::Response userError(core::Error error) {

@@ -69,7 +69,7 @@ asio::awaitable<http::Response> createUser(const ApiContext& api, http::Request&
   if (!session) co_return authFailure(api, std::move(session).error());
   const core::model::User* caller = session->has_value() ? &(*session)->user : nullptr;
 
-  auto body = objectBody(request, "user");
+  auto body = jsonObjectBody(request, "user");
   if (!body) co_return http::Response::error(std::move(body).error());
   auto fields = parseUserFields(*body);
   if (!fields) co_return http::Response::error(std::move(fields).error());
@@ -202,10 +202,9 @@ asio::awaitable<http::Response> listUsers(const ApiContext& api, http::Request& 
   } else if (!sort.empty() && sort != "status" && sort != "admin") {
     co_return http::Response::error(invalidUrlParam("sort"));
   }
-  auto page = pageParams(request);
-  if (!page) co_return http::Response::error(page.error());
-  query.offset = page->offset;
-  query.limit = page->limit;
+  const Paging paging = pagingOf(request);
+  query.offset = offsetOf(paging);
+  query.limit = paging.perPage;
   co_return co_await runSearch(api, caller, query);
 }
 
@@ -263,7 +262,7 @@ asio::awaitable<http::Response> autocompleteUsers(const ApiContext& api, http::R
 // allow_inactive, without_team, limit}
 asio::awaitable<http::Response> searchUsers(const ApiContext& api, http::Request& request,
                                             const AuthenticatedUser& caller) {
-  auto body = objectBody(request, "search");
+  auto body = jsonObjectBody(request, "search");
   if (!body) co_return http::Response::error(std::move(body).error());
   core::store::UserQuery query;
   const std::pair<const char*, std::string*> ids[] = {{"team_id", &query.inTeam},
@@ -316,7 +315,7 @@ asio::awaitable<http::Response> patchUser(const ApiContext& api, http::Request& 
                                           const AuthenticatedUser& caller, bool fullUpdate) {
   const auto userId = userIdParam(request, caller);
   if (!userId) co_return http::Response::error(userId.error());
-  auto body = objectBody(request, "user");
+  auto body = jsonObjectBody(request, "user");
   if (!body) co_return http::Response::error(std::move(body).error());
   if (fullUpdate) {
     const auto id = body->find("id");
@@ -358,7 +357,7 @@ asio::awaitable<http::Response> updateActive(const ApiContext& api, http::Reques
                                              const AuthenticatedUser& caller) {
   const auto userId = userIdParam(request, caller);
   if (!userId) co_return http::Response::error(userId.error());
-  auto body = objectBody(request, "active");
+  auto body = jsonObjectBody(request, "active");
   if (!body) co_return http::Response::error(std::move(body).error());
   const auto active = body->find("active");
   if (active == body->end() || !active->is_boolean()) {
@@ -367,12 +366,36 @@ asio::awaitable<http::Response> updateActive(const ApiContext& api, http::Reques
   co_return co_await setActive(api, caller, *userId, active->get<bool>(), request);
 }
 
+// PUT /users/{user_id}/roles {roles}
+asio::awaitable<http::Response> updateRoles(const ApiContext& api, http::Request& request,
+                                            const AuthenticatedUser& caller) {
+  const auto userId = userIdParam(request, caller);
+  if (!userId) co_return http::Response::error(userId.error());
+  auto body = jsonObjectBody(request, "roles");
+  if (!body) co_return http::Response::error(std::move(body).error());
+  const auto roles = body->find("roles");
+  if (roles == body->end() || !roles->is_string()) {
+    co_return http::Response::error(invalidBodyParam("roles"));
+  }
+  const std::string& names = roles->get_ref<const std::string&>();
+  auto user = co_await api.database->run([&caller, &userId, &names](Store& s) {
+    return services::updateUserRoles(s, caller.user, *userId, names);
+  });
+  if (!user) co_return http::Response::error(std::move(user).error());
+  core::log::info("users", "roles changed",
+                  {{"request_id", request.requestId()},
+                   {"user_id", user->id},
+                   {"roles", user->roles},
+                   {"by", caller.user.id}});
+  co_return http::Response::statusOk();
+}
+
 // PUT /users/{user_id}/password {current_password, new_password}
 asio::awaitable<http::Response> updatePassword(const ApiContext& api, http::Request& request,
                                                const AuthenticatedUser& caller) {
   const auto userId = userIdParam(request, caller);
   if (!userId) co_return http::Response::error(userId.error());
-  auto body = objectBody(request, "password");
+  auto body = jsonObjectBody(request, "password");
   if (!body) co_return http::Response::error(std::move(body).error());
   std::string current;
   std::string next;
@@ -526,7 +549,7 @@ void registerUserProfileRoutes(http::Router& router, ApiContextPtr api) {
              [api](http::Request& request) { return createUser(*api, request); });
 
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    addSessionRoute(router, api, method, pattern, handler);
+    addCallerRoute(router, api, method, pattern, handler);
   };
   // Literal routes and /users/<word>/{x} before /users/{user_id}/<word>: the router takes the
   // first pattern that matches.
@@ -557,6 +580,7 @@ void registerUserProfileRoutes(http::Router& router, ApiContextPtr api) {
              });
   withCaller(verb::put, "/api/v4/users/{user_id}/active", updateActive);
   withCaller(verb::put, "/api/v4/users/{user_id}/password", updatePassword);
+  withCaller(verb::put, "/api/v4/users/{user_id}/roles", updateRoles);
   withCaller(verb::get, "/api/v4/users/{user_id}/status", statusOfUser);
   withCaller(verb::get, "/api/v4/users/{user_id}/image", profileImage);
   withCaller(verb::get, "/api/v4/users/{user_id}/image/default", profileImage);

@@ -29,7 +29,7 @@ asio::awaitable<http::Response> createToken(const ApiContext& api, http::Request
                                             const AuthenticatedUser& caller) {
   const auto userId = userIdParam(request, caller);
   if (!userId) co_return http::Response::error(userId.error());
-  auto body = objectBody(request, "token");
+  auto body = jsonObjectBody(request, "token");
   if (!body) co_return http::Response::error(std::move(body).error());
   const auto field = body->find("description");
   if (field != body->end() && !field->is_null() && !field->is_string()) {
@@ -57,10 +57,9 @@ asio::awaitable<http::Response> listTokens(const ApiContext& api, http::Request&
                                            const AuthenticatedUser& caller) {
   const auto userId = userIdParam(request, caller);
   if (!userId) co_return http::Response::error(userId.error());
-  const auto page = pageParams(request);
-  if (!page) co_return http::Response::error(page.error());
-  auto tokens = co_await api.database->run([&caller, &userId, &page](Store& s) {
-    return services::accessTokensOf(s, caller.user, *userId, page->offset, page->limit);
+  const Paging paging = pagingOf(request);
+  auto tokens = co_await api.database->run([&caller, &userId, &paging](Store& s) {
+    return services::accessTokensOf(s, caller.user, *userId, offsetOf(paging), paging.perPage);
   });
   if (!tokens) co_return http::Response::error(std::move(tokens).error());
   nlohmann::json out = nlohmann::json::array();
@@ -83,7 +82,7 @@ asio::awaitable<http::Response> getToken(const ApiContext& api, http::Request& r
 asio::awaitable<http::Response> changeToken(const ApiContext& api, http::Request& request,
                                             const AuthenticatedUser& caller,
                                             services::AccessTokenChange change) {
-  auto body = objectBody(request, "token_id");
+  auto body = jsonObjectBody(request, "token_id");
   if (!body) co_return http::Response::error(std::move(body).error());
   const auto field = body->find("token_id");
   if (field == body->end() || !field->is_string() ||
@@ -110,7 +109,7 @@ asio::awaitable<http::Response> changeToken(const ApiContext& api, http::Request
 void registerAccessTokenRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    addSessionRoute(router, api, method, pattern, handler);
+    addCallerRoute(router, api, method, pattern, handler);
   };
   using Change = services::AccessTokenChange;
   for (const auto& [path, change] : {std::pair{"/api/v4/users/tokens/revoke", Change::kRevoke},

@@ -12,11 +12,12 @@
 #include "core/config/config_loader.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
-#include "gateway/api/channels.hpp"
 #include "gateway/api/bots.hpp"
+#include "gateway/api/channels.hpp"
 #include "gateway/api/client_config.hpp"
 #include "gateway/api/client_support.hpp"
 #include "gateway/api/files.hpp"
+#include "gateway/api/roles.hpp"
 #include "gateway/api/system.hpp"
 #include "gateway/api/teams.hpp"
 #include "gateway/api/users.hpp"
@@ -141,6 +142,7 @@ int serve(const core::config::Config& loaded) {
   api::registerTeamRoutes(*router, context);
   api::registerChannelRoutes(*router, context);
   api::registerBotRoutes(*router, context);
+  api::registerRoleRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

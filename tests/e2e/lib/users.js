@@ -2,6 +2,7 @@
 // Helpers of the user, token and bot tests: an administrator and users made through the API,
 // and a look at the gateway's database to check that a refused request changed nothing.
 
+const {Gateway} = require('./gateway');
 const {run} = require('./process');
 
 const kPassword = 'correct horse battery staple';
@@ -43,4 +44,14 @@ async function newUser(gateway, admin, username) {
   return {client, user};
 }
 
-module.exports = {kPassword, sql, accountsSnapshot, firstAdmin, newUser};
+// A fresh gateway whose first account is the admin, plus one logged-in user per name:
+// resolves with {gateway, admin, users: {name: {client, user}}}.
+async function gatewayWithUsers(...names) {
+  const gateway = await Gateway.start();
+  const admin = await firstAdmin(gateway);
+  const users = {};
+  for (const name of names) users[name] = await newUser(gateway, admin.client, name);
+  return {gateway, admin, users};
+}
+
+module.exports = {kPassword, sql, accountsSnapshot, firstAdmin, newUser, gatewayWithUsers};

@@ -9,7 +9,8 @@ const {after, before, describe, test} = require('node:test');
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
 const {run} = require('../lib/process');
-const {kPassword, accountsSnapshot, firstAdmin, newUser, sql} = require('../lib/users');
+const {kPassword, accountsSnapshot, firstAdmin, gatewayWithUsers, newUser, sql} =
+    require('../lib/users');
 
 const kForbidden = {status: 403, id: 'api.context.permissions.app_error'};
 
@@ -75,10 +76,9 @@ describe('users', () => {
   let alice;
   let bob;
   before(async () => {
-    gateway = await Gateway.start();
-    admin = await firstAdmin(gateway);
-    alice = await newUser(gateway, admin.client, 'alice');
-    bob = await newUser(gateway, admin.client, 'bob');
+    let users;
+    ({gateway, admin, users} = await gatewayWithUsers('alice', 'bob'));
+    ({alice, bob} = users);
   });
   after(() => gateway?.stop());
 
