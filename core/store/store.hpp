@@ -7,10 +7,10 @@
 
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
-#include "core/store/channel_store.hpp"
-#include "core/store/file_info_store.hpp"
 #include "core/store/access_token_store.hpp"
 #include "core/store/bot_store.hpp"
+#include "core/store/channel_store.hpp"
+#include "core/store/file_info_store.hpp"
 #include "core/store/preference_store.hpp"
 #include "core/store/session_store.hpp"
 #include "core/store/system_store.hpp"

@@ -5,10 +5,10 @@
 
 #include "core/common/clock.hpp"
 #include "core/store/postgres/connection.hpp"
-#include "core/store/postgres/pg_channel_store.hpp"
-#include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_access_token_store.hpp"
 #include "core/store/postgres/pg_bot_store.hpp"
+#include "core/store/postgres/pg_channel_store.hpp"
+#include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_preference_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"

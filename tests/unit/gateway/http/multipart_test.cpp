@@ -131,8 +131,6 @@ core::Result<std::vector<MultipartPart>> parseInChunks(const Case& c, std::size_
   return parts;
 }
 
-
-
 TEST(Multipart, ParsesRealWorldBodiesWholeAndByteByByte) {
   for (const auto& c : validCases()) {
     for (const std::size_t chunk : {c.body.size(), std::size_t{1}, std::size_t{7}}) {
