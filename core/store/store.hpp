@@ -12,6 +12,8 @@
 #include "core/store/channel_store.hpp"
 #include "core/store/file_info_store.hpp"
 #include "core/store/preference_store.hpp"
+#include "core/store/post_store.hpp"
+#include "core/store/reaction_store.hpp"
 #include "core/store/session_store.hpp"
 #include "core/store/system_store.hpp"
 #include "core/store/team_store.hpp"
@@ -40,6 +42,8 @@ class Store {
   virtual PreferenceStore& preferences() = 0;
   virtual AccessTokenStore& accessTokens() = 0;
   virtual BotStore& bots() = 0;
+  virtual PostStore& posts() = 0;
+  virtual ReactionStore& reactions() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

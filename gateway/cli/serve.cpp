@@ -18,6 +18,7 @@
 #include "gateway/api/client_support.hpp"
 #include "gateway/api/files.hpp"
 #include "gateway/api/roles.hpp"
+#include "gateway/api/posts.hpp"
 #include "gateway/api/system.hpp"
 #include "gateway/api/teams.hpp"
 #include "gateway/api/users.hpp"
@@ -143,6 +144,7 @@ int serve(const core::config::Config& loaded) {
   api::registerChannelRoutes(*router, context);
   api::registerBotRoutes(*router, context);
   api::registerRoleRoutes(*router, context);
+  api::registerPostRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -10,6 +10,8 @@
 #include "core/store/postgres/pg_channel_store.hpp"
 #include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_preference_store.hpp"
+#include "core/store/postgres/pg_post_store.hpp"
+#include "core/store/postgres/pg_reaction_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"
 #include "core/store/postgres/pg_team_store.hpp"
@@ -32,7 +34,9 @@ class PgStore final : public Store {
         teams_(*this),
         preferences_(*this),
         accessTokens_(*this),
-        bots_(*this) {}
+        bots_(*this),
+        posts_(*this),
+        reactions_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -45,6 +49,8 @@ class PgStore final : public Store {
   PreferenceStore& preferences() override { return preferences_; }
   AccessTokenStore& accessTokens() override { return accessTokens_; }
   BotStore& bots() override { return bots_; }
+  PostStore& posts() override { return posts_; }
+  ReactionStore& reactions() override { return reactions_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -63,6 +69,8 @@ class PgStore final : public Store {
   PgPreferenceStore preferences_;
   PgAccessTokenStore accessTokens_;
   PgBotStore bots_;
+  PgPostStore posts_;
+  PgReactionStore reactions_;
 };
 
 }  // namespace parley::core::store::postgres

@@ -1,0 +1,42 @@
+#include "gateway/api/paging.hpp"
+
+#include <charconv>
+#include <limits>
+
+namespace parley::gateway::api {
+
+namespace {
+
+template <typename Int>
+std::optional<Int> parseNonNegative(std::string_view text) {
+  if (text.empty() || text.front() == '-' || text.front() == '+') return std::nullopt;
+  Int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<int> parseNonNegativeInt(std::string_view text) {
+  return parseNonNegative<int>(text);
+}
+
+std::optional<std::int64_t> parseMillis(std::string_view text) {
+  return parseNonNegative<std::int64_t>(text);
+}
+
+int queryInt(const http::QueryParams& query, std::string_view name, int fallback, int maximum) {
+  const auto text = query.get(name);
+  if (!text) return fallback;
+  const auto value = parseNonNegativeInt(*text);
+  if (!value) return fallback;
+  return *value > maximum ? maximum : *value;
+}
+
+Paging parsePaging(const http::QueryParams& query) {
+  return {queryInt(query, "page", 0, std::numeric_limits<int>::max() / kPerPageMaximum),
+          queryInt(query, "per_page", kPerPageDefault, kPerPageMaximum)};
+}
+
+}  // namespace parley::gateway::api

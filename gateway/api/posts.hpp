@@ -1,0 +1,13 @@
+#pragma once
+// Post and thread routes (reference/mattermost-api.md §5.5): create, get, get by ids, patch,
+// update, delete, thread, channel posts (page/since/before/after), pinned, pin/unpin, and the
+// posts around the last unread. Permissions and validation are core/services/post_service's.
+
+#include "gateway/api/api_context.hpp"
+#include "gateway/http/router.hpp"
+
+namespace parley::gateway::api {
+
+void registerPostRoutes(http::Router& router, ApiContextPtr api);
+
+}  // namespace parley::gateway::api

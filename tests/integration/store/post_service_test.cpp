@@ -1,0 +1,240 @@
+// The post service against a real PostgreSQL: what one createPost writes (post, channel
+// counters, the author's read state, mentions), the thread rules, edits and deletes with their
+// permissions, and that a refused request leaves the database as it was. Teams, channels and
+// memberships are written with SQL here because their services are not what is tested.
+
+#include <gtest/gtest.h>
+
+#include "core/model/permissions.hpp"
+#include "core/services/post_service.hpp"
+#include "core/store/postgres/connection.hpp"
+#include "tests/integration/store/store_fixture.hpp"
+
+namespace parley::core::services {
+namespace {
+
+using store::Store;
+using testing::runSync;
+
+constexpr const char* kAlice = "aliceuseraaaaaaaaaaaaaaaaa";
+constexpr const char* kBob = "bobuseraaaaaaaaaaaaaaaaaaa";
+constexpr const char* kGuest = "guestuseraaaaaaaaaaaaaaaaa";
+constexpr const char* kTownSquare = "townsquareaaaaaaaaaaaaaaaa";
+constexpr const char* kSecret = "secretaaaaaaaaaaaaaaaaaaaa";
+constexpr const char* kArchived = "archivedaaaaaaaaaaaaaaaaaa";
+
+constexpr const char* kFixture = R"sql(
+INSERT INTO users (id, username, email, roles) VALUES
+  ('aliceuseraaaaaaaaaaaaaaaaa', 'alice', 'alice@example.org', 'system_user'),
+  ('bobuseraaaaaaaaaaaaaaaaaaa', 'bob', 'bob@example.org', 'system_user'),
+  ('guestuseraaaaaaaaaaaaaaaaa', 'guest', 'guest@example.org', 'system_guest');
+INSERT INTO teams (id, display_name, name) VALUES ('teamaaaaaaaaaaaaaaaaaaaaaa', 'Ops', 'ops');
+INSERT INTO team_members (team_id, user_id, scheme_user, scheme_guest) VALUES
+  ('teamaaaaaaaaaaaaaaaaaaaaaa', 'aliceuseraaaaaaaaaaaaaaaaa', true, false),
+  ('teamaaaaaaaaaaaaaaaaaaaaaa', 'bobuseraaaaaaaaaaaaaaaaaaa', true, false),
+  ('teamaaaaaaaaaaaaaaaaaaaaaa', 'guestuseraaaaaaaaaaaaaaaaa', false, true);
+INSERT INTO channels (id, team_id, type, display_name, name, delete_at) VALUES
+  ('townsquareaaaaaaaaaaaaaaaa', 'teamaaaaaaaaaaaaaaaaaaaaaa', 'O', 'Town Square', 'town-square', 0),
+  ('secretaaaaaaaaaaaaaaaaaaaa', 'teamaaaaaaaaaaaaaaaaaaaaaa', 'P', 'Secret', 'secret', 0),
+  ('archivedaaaaaaaaaaaaaaaaaa', 'teamaaaaaaaaaaaaaaaaaaaaaa', 'O', 'Old', 'old', 5);
+INSERT INTO channel_members (channel_id, user_id, scheme_user, scheme_guest) VALUES
+  ('townsquareaaaaaaaaaaaaaaaa', 'aliceuseraaaaaaaaaaaaaaaaa', true, false),
+  ('townsquareaaaaaaaaaaaaaaaa', 'bobuseraaaaaaaaaaaaaaaaaaa', true, false),
+  ('townsquareaaaaaaaaaaaaaaaa', 'guestuseraaaaaaaaaaaaaaaaa', false, true),
+  ('secretaaaaaaaaaaaaaaaaaaaa', 'aliceuseraaaaaaaaaaaaaaaaa', true, false),
+  ('archivedaaaaaaaaaaaaaaaaaa', 'aliceuseraaaaaaaaaaaaaaaaa', true, false);
+)sql";
+
+class PostServiceTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    migrateOrFail();
+    auto connection = store::postgres::Connection::open(dsn_, {});
+    ASSERT_TRUE(connection.ok()) << connection.error().detail;
+    sql_ = std::move(*connection);
+    auto written = sql_->execScript(kFixture);
+    ASSERT_TRUE(written.ok()) << written.error().detail;
+    setTime(1'700'000'000'000);
+    openPool();
+  }
+
+  void setTime(std::int64_t millis) {
+    clock_->advance(std::chrono::milliseconds(millis - clock_->nowMillis()));
+  }
+
+  model::User user(const char* id) {
+    auto found = runSync(*database_, [id](Store& s) { return s.users().getById(id); });
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? *found : model::User{};
+  }
+
+  Result<model::Post> post(const char* author, const char* channel, std::string message,
+                           std::string rootId = {}) {
+    model::Post draft;
+    draft.channelId = channel;
+    draft.message = std::move(message);
+    draft.rootId = std::move(rootId);
+    const model::User who = user(author);
+    return runSync(*database_, [&](Store& s) { return createPost(s, who, draft); });
+  }
+
+  std::string scalar(const char* sql) {
+    auto rows = sql_->execScript(sql);
+    EXPECT_TRUE(rows.ok()) << (rows.ok() ? "" : rows.error().detail);
+    return rows.ok() && !rows->empty() ? rows->string(0, 0) : "";
+  }
+
+  std::unique_ptr<store::postgres::Connection> sql_;
+};
+
+TEST_F(PostServiceTest, CreateWritesThePostTheCountersAndTheAuthorsReadState) {
+  auto root = post(kAlice, kTownSquare, "hello @bob and #team");
+  ASSERT_TRUE(root.ok()) << root.error().id << " " << root.error().detail;
+  EXPECT_EQ(root->userId, kAlice);
+  EXPECT_EQ(root->createAt, 1'700'000'000'000);
+  EXPECT_EQ(root->hashtags, "#team");
+  EXPECT_EQ(scalar("SELECT total_msg_count || '/' || total_msg_count_root || '/' || last_post_at"
+                   " FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "1/1/1700000000000");
+  EXPECT_EQ(scalar("SELECT msg_count || '/' || last_viewed_at FROM channel_members"
+                   " WHERE user_id = 'aliceuseraaaaaaaaaaaaaaaaa'"
+                   " AND channel_id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "1/1700000000000");
+  EXPECT_EQ(scalar("SELECT mention_count || '/' || msg_count FROM channel_members"
+                   " WHERE user_id = 'bobuseraaaaaaaaaaaaaaaaaaa'"
+                   " AND channel_id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "1/0");
+
+  setTime(1'700'000'000'500);
+  auto reply = post(kBob, kTownSquare, "@channel reply", root->id);
+  ASSERT_TRUE(reply.ok()) << reply.error().id;
+  EXPECT_EQ(scalar("SELECT total_msg_count || '/' || total_msg_count_root FROM channels"
+                   " WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "2/1");
+  EXPECT_EQ(scalar("SELECT mention_count || '/' || mention_count_root FROM channel_members"
+                   " WHERE user_id = 'guestuseraaaaaaaaaaaaaaaaa'"),
+            "1/0")
+      << "@channel counts for everyone but the author; a reply is not a root mention";
+  auto fetched = runSync(*database_, [&](Store& s) { return getPost(s, user(kAlice), root->id); });
+  ASSERT_TRUE(fetched.ok());
+  EXPECT_EQ(fetched->replyCount, 1);
+  EXPECT_EQ(fetched->lastReplyAt, 1'700'000'000'500);
+}
+
+TEST_F(PostServiceTest, ThreadRulesFollowMattermost) {
+  auto root = post(kAlice, kTownSquare, "root");
+  ASSERT_TRUE(root.ok());
+  auto reply = post(kAlice, kTownSquare, "reply", root->id);
+  ASSERT_TRUE(reply.ok());
+  auto toReply = post(kAlice, kTownSquare, "reply to a reply", reply->id);
+  ASSERT_FALSE(toReply.ok());
+  EXPECT_EQ(toReply.error().id, "api.post.create_post.root_id.app_error");
+  auto elsewhere = post(kAlice, kSecret, "wrong channel", root->id);
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.error().id, "api.post.create_post.channel_root_id.app_error");
+  auto unknown = post(kAlice, kTownSquare, "x", "nosuchpostaaaaaaaaaaaaaaaa");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().id, "api.post.create_post.root_id.app_error");
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts"), "2");
+  EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "2");
+}
+
+TEST_F(PostServiceTest, RefusedPostsWriteNothing) {
+  auto archived = post(kAlice, kArchived, "too late");
+  ASSERT_FALSE(archived.ok());
+  EXPECT_EQ(archived.error().id, "api.post.create_post.can_not_post_to_deleted.error");
+  auto outsider = post(kBob, kSecret, "let me in");
+  ASSERT_FALSE(outsider.ok());
+  EXPECT_EQ(outsider.error().code, ErrorCode::kPermissionDenied);
+  auto guest = post(kGuest, kSecret, "let me in");
+  ASSERT_FALSE(guest.ok());
+  EXPECT_EQ(guest.error().code, ErrorCode::kPermissionDenied);
+  auto tooLong = post(kAlice, kTownSquare, std::string(model::kPostMessageMaxRunes + 1, 'x'));
+  ASSERT_FALSE(tooLong.ok());
+  EXPECT_EQ(tooLong.error().id, "model.post.is_valid.message_length.app_error");
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts"), "0");
+  EXPECT_EQ(scalar("SELECT sum(total_msg_count) FROM channels"), "0");
+  EXPECT_EQ(scalar("SELECT sum(msg_count + mention_count) FROM channel_members"), "0");
+}
+
+TEST_F(PostServiceTest, EditAndDeleteNeedTheRightPermission) {
+  auto root = post(kAlice, kTownSquare, "original");
+  ASSERT_TRUE(root.ok());
+  auto reply = post(kBob, kTownSquare, "reply", root->id);
+  ASSERT_TRUE(reply.ok());
+  PostPatch patch;
+  patch.message = "hijacked";
+  auto byBob =
+      runSync(*database_, [&](Store& s) { return patchPost(s, user(kBob), root->id, patch); });
+  ASSERT_FALSE(byBob.ok());
+  EXPECT_EQ(byBob.error().code, ErrorCode::kPermissionDenied);
+  auto deleteByBob =
+      runSync(*database_, [&](Store& s) { return deletePost(s, user(kBob), root->id); });
+  EXPECT_EQ(deleteByBob.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(scalar("SELECT message || '/' || edit_at || '/' || delete_at FROM posts"
+                   " WHERE root_id IS NULL"),
+            "original/0/0");
+
+  setTime(1'700'000'001'000);
+  patch.message = "edited";
+  auto edited =
+      runSync(*database_, [&](Store& s) { return patchPost(s, user(kAlice), root->id, patch); });
+  ASSERT_TRUE(edited.ok()) << edited.error().id;
+  EXPECT_EQ(edited->message, "edited");
+  EXPECT_EQ(edited->editAt, 1'700'000'001'000);
+
+  auto deleted =
+      runSync(*database_, [&](Store& s) { return deletePost(s, user(kAlice), root->id); });
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts WHERE delete_at = 0"), "0")
+      << "deleting a root deletes its replies";
+  EXPECT_EQ(scalar("SELECT props->>'deleteBy' FROM posts WHERE root_id IS NULL"), kAlice);
+  auto gone = runSync(*database_, [&](Store& s) { return getPost(s, user(kAlice), root->id); });
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().id, "app.post.get.app_error");
+}
+
+TEST_F(PostServiceTest, ChannelPagesCursorsAndThreads) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    setTime(1'700'000'000'000 + i);
+    auto created = post(kAlice, kTownSquare, "post " + std::to_string(i));
+    ASSERT_TRUE(created.ok());
+    ids.push_back(created->id);
+  }
+  ChannelPostsQuery query;
+  query.perPage = 2;
+  auto newest = runSync(
+      *database_, [&](Store& s) { return getChannelPosts(s, user(kBob), kTownSquare, query); });
+  ASSERT_TRUE(newest.ok()) << newest.error().id;
+  EXPECT_EQ(newest->order, (std::vector<std::string>{ids[4], ids[3]}));
+  EXPECT_EQ(newest->nextPostId, "");
+  EXPECT_EQ(newest->prevPostId, ids[2]);
+
+  query.before = ids[3];
+  auto before = runSync(
+      *database_, [&](Store& s) { return getChannelPosts(s, user(kBob), kTownSquare, query); });
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->order, (std::vector<std::string>{ids[2], ids[1]}));
+  EXPECT_EQ(before->nextPostId, ids[3]);
+  EXPECT_EQ(before->prevPostId, ids[0]);
+
+  query.before.clear();
+  query.after = ids[1];
+  auto after = runSync(
+      *database_, [&](Store& s) { return getChannelPosts(s, user(kBob), kTownSquare, query); });
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->order, (std::vector<std::string>{ids[3], ids[2]}));
+  EXPECT_EQ(after->prevPostId, ids[1]);
+  EXPECT_EQ(after->nextPostId, ids[4]);
+
+  auto secret =
+      runSync(*database_, [&](Store& s) { return getChannelPosts(s, user(kGuest), kSecret, {}); });
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().code, ErrorCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace parley::core::services
