@@ -1,7 +1,10 @@
 #include "gateway/api/posts.hpp"
 
+#include <tuple>
+
 #include "core/model/id.hpp"
 #include "core/services/post_service.hpp"
+#include "core/services/search_service.hpp"
 #include "gateway/api/json/post_json.hpp"
 #include "gateway/api/paging.hpp"
 #include "gateway/api/session_context.hpp"
@@ -218,16 +221,63 @@ asio::awaitable<http::Response> getUnread(const ApiContext& api, http::Request& 
   co_return listResponse(std::move(list));
 }
 
+// {terms, is_or_search, time_zone_offset, include_deleted_channels, page, per_page}
+core::Result<services::SearchParams> searchParamsFromJson(const std::string& body) {
+  const auto in = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!in.is_object()) return json::invalidBodyParam("search");
+  services::SearchParams params;
+  const auto field = [&in](const char* key) {
+    const auto it = in.find(key);
+    return it == in.end() || it->is_null() ? nullptr : &*it;
+  };
+  if (const auto* terms = field("terms")) {
+    if (!terms->is_string()) return json::invalidBodyParam("terms");
+    params.terms = terms->get<std::string>();
+  }
+  for (auto [key, flag] : {std::pair{"is_or_search", &params.isOrSearch},
+                           std::pair{"include_deleted_channels", &params.includeDeletedChannels}}) {
+    if (const auto* value = field(key)) {
+      if (!value->is_boolean()) return json::invalidBodyParam(key);
+      *flag = value->get<bool>();
+    }
+  }
+  // Offsets are at most ±14 hours; pages are bounded by the service.
+  for (auto [key, number, low, high] :
+       {std::tuple{"time_zone_offset", &params.timeZoneOffset, -50'400, 50'400},
+        std::tuple{"page", &params.page, -1'000'000, 1'000'000},
+        std::tuple{"per_page", &params.perPage, -1'000'000, 1'000'000}}) {
+    if (const auto* value = field(key)) {
+      if (!value->is_number_integer()) return json::invalidBodyParam(key);
+      const auto n = value->get<std::int64_t>();
+      if (n < low || n > high) return json::invalidBodyParam(key);
+      *number = static_cast<int>(n);
+    }
+  }
+  return params;
+}
+
+// POST /api/v4/teams/{team_id}/posts/search and POST /api/v4/posts/search →
+// PostListWithSearchMatches.
+asio::awaitable<http::Response> searchPosts(const ApiContext& api, http::Request& request,
+                                            const AuthenticatedUser& caller) {
+  const std::string teamId(request.param("team_id"));
+  auto params = searchParamsFromJson(request.body());
+  if (!params) co_return http::Response::error(std::move(params).error());
+  auto found = co_await api.database->run([&caller, &teamId, &params](Store& s) {
+    return services::searchPosts(s, caller.user, teamId, *params);
+  });
+  if (!found) co_return http::Response::error(std::move(found).error());
+  nlohmann::json body = json::postListToJson(found->list);
+  body["matches"] = found->matches;
+  co_return http::Response::json(200, body);
+}
+
 }  // namespace
 
 void registerPostRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    router.add(
-        method, pattern,
-        withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
-          return handler(*api, request, caller);
-        }));
+    addSessionRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::post, "/api/v4/posts", createPost);
   withCaller(verb::post, "/api/v4/posts/ids", getPostsByIds);
@@ -247,6 +297,8 @@ void registerPostRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::get, "/api/v4/channels/{channel_id}/posts", getChannelPosts);
   withCaller(verb::get, "/api/v4/channels/{channel_id}/pinned", getPinned);
   withCaller(verb::get, "/api/v4/users/{user_id}/channels/{channel_id}/posts/unread", getUnread);
+  withCaller(verb::post, "/api/v4/posts/search", searchPosts);
+  withCaller(verb::post, "/api/v4/teams/{team_id}/posts/search", searchPosts);
 }
 
 }  // namespace parley::gateway::api

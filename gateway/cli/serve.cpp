@@ -19,6 +19,7 @@
 #include "gateway/api/files.hpp"
 #include "gateway/api/roles.hpp"
 #include "gateway/api/posts.hpp"
+#include "gateway/api/reactions.hpp"
 #include "gateway/api/system.hpp"
 #include "gateway/api/teams.hpp"
 #include "gateway/api/users.hpp"
@@ -145,6 +146,7 @@ int serve(const core::config::Config& loaded) {
   api::registerBotRoutes(*router, context);
   api::registerRoleRoutes(*router, context);
   api::registerPostRoutes(*router, context);
+  api::registerReactionRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

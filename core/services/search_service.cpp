@@ -1,0 +1,68 @@
+#include "core/services/search_service.hpp"
+
+#include <algorithm>
+
+#include "core/model/id.hpp"
+#include "core/services/search_query.hpp"
+
+namespace parley::core::services {
+namespace {
+
+Error invalidBody(std::string_view name) {
+  return makeError(ErrorCode::kInvalidArgument, "api.context.invalid_body_param.app_error",
+                   "Invalid or missing " + std::string(name) + " in request body.");
+}
+
+}  // namespace
+
+Result<SearchResult> searchPosts(store::Store& store, const model::User& user,
+                                 std::string_view teamId, const SearchParams& params) {
+  if (!teamId.empty() && !model::isValidId(teamId)) {
+    return makeError(ErrorCode::kInvalidArgument, "api.context.invalid_url_param.app_error",
+                     "Invalid or missing team_id parameter in request URL.");
+  }
+  if (params.terms.empty() || params.terms.size() > kSearchTermsMaxLength) {
+    return invalidBody("terms");
+  }
+  if (params.page < 0) return invalidBody("page");
+  if (params.perPage < 0) return invalidBody("per_page");
+  const SearchQuery query = parseSearchTerms(params.terms, params.timeZoneOffset);
+
+  SearchResult result;
+  if (query.empty() || params.perPage == 0) return result;
+
+  store::PostSearch search;
+  search.userId = user.id;
+  search.teamId = std::string(teamId);
+  search.websearch = query.websearch(params.isOrSearch);
+  search.prefixes = query.prefixQuery(params.isOrSearch);
+  search.isOrSearch = params.isOrSearch;
+  search.fromUsernames = query.fromUsernames;
+  search.inChannelNames = query.inChannels;
+  search.createdAfter = query.createdAfter;
+  search.createdBefore = query.createdBefore;
+  search.includeDeletedChannels = params.includeDeletedChannels;
+  const int perPage = std::min(params.perPage, kSearchPerPageMaximum);
+  search.limit = perPage;
+  search.offset = std::min(params.page, 10'000) * perPage;
+
+  auto posts = store.posts().search(search);
+  if (!posts) return std::move(posts).error();
+  const auto terms = query.matchTerms();
+  std::vector<std::string> ids;
+  for (auto& post : *posts) {
+    result.list.order.push_back(post.id);
+    result.matches[post.id] = terms;
+    ids.push_back(post.id);
+    result.list.add(std::move(post));
+  }
+  // Reactions for the results, as on every other post list.
+  auto reactions = store.reactions().forPosts(ids);
+  if (!reactions) return std::move(reactions).error();
+  for (auto& reaction : *reactions) {
+    result.list.posts.at(reaction.postId).reactions.push_back(std::move(reaction));
+  }
+  return result;
+}
+
+}  // namespace parley::core::services
