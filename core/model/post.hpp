@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/file_info.hpp"
+
 namespace parley::core::model {
 
 // Mattermost's limits (model/post.go): PostMessageMaxRunesV2 = 65535 bytes / 4 (the worst-case
@@ -65,6 +67,7 @@ struct Post {
 
   // Filled by the services before a post leaves the core (post.metadata).
   std::vector<Reaction> reactions;
+  std::vector<FileInfo> files;  // the live files of file_ids
 
   bool isRoot() const { return rootId.empty(); }
   bool isDeleted() const { return deleteAt != 0; }

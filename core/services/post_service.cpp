@@ -72,20 +72,32 @@ Status checkRoot(store::Store& store, const model::Post& draft) {
   return {};
 }
 
-// Loads the reactions of the posts that have any (metadata.reactions).
+// Loads the reactions and the files of the posts that have any (metadata.reactions,
+// metadata.files): at most one query each, whatever the number of posts.
 Status fillMetadata(store::Store& store, const std::vector<model::Post*>& posts) {
-  std::vector<std::string> ids;
+  std::vector<std::string> withReactions;
+  std::vector<std::string> withFiles;
   for (const model::Post* post : posts) {
-    if (post->hasReactions) ids.push_back(post->id);
+    if (post->hasReactions) withReactions.push_back(post->id);
+    if (!post->fileIds.empty()) withFiles.push_back(post->id);
   }
-  if (ids.empty()) return {};
-  auto reactions = store.reactions().forPosts(ids);
-  if (!reactions) return std::move(reactions).error();
-  std::unordered_map<std::string, std::vector<model::Reaction>> byPost;
-  for (auto& reaction : *reactions) byPost[reaction.postId].push_back(std::move(reaction));
-  for (model::Post* post : posts) {
-    if (auto it = byPost.find(post->id); it != byPost.end())
-      post->reactions = std::move(it->second);
+  if (!withReactions.empty()) {
+    auto reactions = store.reactions().forPosts(withReactions);
+    if (!reactions) return std::move(reactions).error();
+    std::unordered_map<std::string, std::vector<model::Reaction>> byPost;
+    for (auto& reaction : *reactions) byPost[reaction.postId].push_back(std::move(reaction));
+    for (model::Post* post : posts) {
+      if (auto it = byPost.find(post->id); it != byPost.end()) {
+        post->reactions = std::move(it->second);
+      }
+    }
+  }
+  if (!withFiles.empty()) {
+    auto files = store.files().listOfPosts(withFiles);
+    if (!files) return std::move(files).error();
+    for (model::Post* post : posts) {
+      if (auto it = files->find(post->id); it != files->end()) post->files = std::move(it->second);
+    }
   }
   return {};
 }
@@ -93,12 +105,6 @@ Status fillMetadata(store::Store& store, const std::vector<model::Post*>& posts)
 Status fillMetadata(store::Store& store, std::vector<model::Post>& posts) {
   std::vector<model::Post*> pointers;
   for (auto& post : posts) pointers.push_back(&post);
-  return fillMetadata(store, pointers);
-}
-
-Status fillMetadata(store::Store& store, model::PostList& list) {
-  std::vector<model::Post*> pointers;
-  for (auto& [id, post] : list.posts) pointers.push_back(&post);
   return fillMetadata(store, pointers);
 }
 
@@ -171,6 +177,12 @@ Result<model::Post> requireEditable(store::Store& store, const model::User& user
 
 }  // namespace
 
+Status loadPostMetadata(store::Store& store, model::PostList& list) {
+  std::vector<model::Post*> pointers;
+  for (auto& [id, post] : list.posts) pointers.push_back(&post);
+  return fillMetadata(store, pointers);
+}
+
 Result<model::Post> createPost(store::Store& store, const model::User& author, model::Post draft,
                                const CreatePostOptions& options) {
   if (!model::isValidId(draft.channelId)) {
@@ -209,9 +221,6 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   draft.replyCount = 0;
   draft.lastReplyAt = 0;
   draft.hashtags = model::parseHashtags(draft.message);
-  // Files become the post's only once attached; no upload can be attached before the files
-  // area stores them, so a new post starts without any.
-  draft.fileIds.clear();
 
   const auto mentions = model::parseMentions(draft.message);
   const bool everyone =
@@ -219,11 +228,23 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
 
   Status written = store.transaction([&](store::Store& tx) -> Status {
     if (auto created = tx.posts().create(draft, now); !created) return created;
+    if (!draft.fileIds.empty()) {
+      // Only the author's unattached uploads to this channel become the post's; the others
+      // are dropped from file_ids, as Mattermost's attachFilesToPost does.
+      auto attached = tx.files().attachToPost(draft.fileIds, draft.id, draft.channelId, author.id);
+      if (!attached) return std::move(attached).error();
+      if (*attached != draft.fileIds) {
+        draft.fileIds = std::move(*attached);
+        if (auto set = tx.posts().setFileIds(draft.id, draft.fileIds); !set) return set;
+      }
+    }
     return tx.posts().addMentions(draft.channelId, author.id, mentions.usernames, everyone,
                                   draft.isRoot());
   });
   if (!written) return std::move(written).error();
-  return draft;
+  std::vector<model::Post> one{std::move(draft)};
+  if (auto filled = fillMetadata(store, one); !filled) return std::move(filled).error();
+  return std::move(one.front());
 }
 
 Result<model::Post> getPost(store::Store& store, const model::User& user, std::string_view postId,
@@ -317,7 +338,25 @@ Status deletePost(store::Store& store, const model::User& user, std::string_view
   auto post = requireEditable(store, user, postId, p::kDeletePost, p::kDeleteOthersPosts);
   if (!post) return std::move(post).error();
   if (post->isDeleted()) return postNotFound();
-  return store.posts().softDelete(post->id, user.id, store.clock().nowMillis());
+  const std::int64_t now = store.clock().nowMillis();
+  return store.transaction([&](store::Store& tx) -> Status {
+    if (auto deleted = tx.posts().softDelete(post->id, user.id, now); !deleted) return deleted;
+    auto files = tx.files().deleteForPost(post->id, now);
+    if (!files) return std::move(files).error();
+    return {};
+  });
+}
+
+Result<std::vector<model::FileInfo>> getPostFiles(store::Store& store, const model::User& user,
+                                                  std::string_view postId, bool includeDeleted) {
+  auto post = loadReadablePost(store, user, postId, includeDeleted);
+  if (!post) return std::move(post).error();
+  std::vector<model::FileInfo> files;
+  if (post->fileIds.empty()) return files;
+  auto byPost = store.files().listOfPosts({post->id});
+  if (!byPost) return std::move(byPost).error();
+  if (auto it = byPost->find(post->id); it != byPost->end()) files = std::move(it->second);
+  return files;
 }
 
 Result<model::PostList> getThread(store::Store& store, const model::User& user,
@@ -363,7 +402,7 @@ Result<model::PostList> getThread(store::Store& store, const model::User& user,
     return std::pair(a.createAt, a.id) > std::pair(b.createAt, b.id);
   });
   appendToList(list, page);
-  if (auto filled = fillMetadata(store, list); !filled) return std::move(filled).error();
+  if (auto filled = loadPostMetadata(store, list); !filled) return std::move(filled).error();
   return list;
 }
 
@@ -417,7 +456,7 @@ Result<model::PostList> getChannelPosts(store::Store& store, const model::User& 
   if (!query.skipFetchThreads) {
     if (auto roots = addThreadRoots(store, list); !roots) return std::move(roots).error();
   }
-  if (auto filled = fillMetadata(store, list); !filled) return std::move(filled).error();
+  if (auto filled = loadPostMetadata(store, list); !filled) return std::move(filled).error();
   return list;
 }
 
@@ -440,7 +479,7 @@ Result<model::PostList> getPinnedPosts(store::Store& store, const model::User& u
   if (!pinned) return std::move(pinned).error();
   model::PostList list;
   appendToList(list, *pinned);
-  if (auto filled = fillMetadata(store, list); !filled) return std::move(filled).error();
+  if (auto filled = loadPostMetadata(store, list); !filled) return std::move(filled).error();
   return list;
 }
 
@@ -473,7 +512,7 @@ Result<model::PostList> getPostsAroundLastUnread(store::Store& store, const mode
     return std::move(cursors).error();
   }
   if (auto roots = addThreadRoots(store, list); !roots) return std::move(roots).error();
-  if (auto filled = fillMetadata(store, list); !filled) return std::move(filled).error();
+  if (auto filled = loadPostMetadata(store, list); !filled) return std::move(filled).error();
   return list;
 }
 

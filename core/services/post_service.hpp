@@ -43,6 +43,9 @@ struct CreatePostOptions {
 Result<model::Post> createPost(store::Store& store, const model::User& author, model::Post draft,
                                const CreatePostOptions& options = {});
 
+// Fills post.reactions and post.files (metadata) of every post in `list`.
+Status loadPostMetadata(store::Store& store, model::PostList& list);
+
 // The post with its metadata (reactions, files). 404 app.post.get.app_error when missing, or
 // deleted unless `includeDeleted` and the caller is a system admin; 403 when the caller cannot
 // read its channel.
@@ -74,9 +77,16 @@ Result<model::Post> patchPost(store::Store& store, const model::User& user, std:
 Status setPinned(store::Store& store, const model::User& user, std::string_view postId,
                  bool pinned);
 
-// Soft-deletes a post (and a root's replies): delete_post for one's own, delete_others_posts
-// for others'. 404 app.post.get.app_error when it is missing or already deleted.
+// Soft-deletes a post (and a root's replies) and the post's files: delete_post for one's own,
+// delete_others_posts for others'. 404 app.post.get.app_error when it is missing or already
+// deleted.
 Status deletePost(store::Store& store, const model::User& user, std::string_view postId);
+
+// GET /posts/{post_id}/files/info: the live files of a post the caller can read (deleted posts
+// for system admins with `includeDeleted`), oldest first.
+Result<std::vector<model::FileInfo>> getPostFiles(store::Store& store, const model::User& user,
+                                                  std::string_view postId,
+                                                  bool includeDeleted = false);
 
 struct ThreadOptions {
   int perPage = 0;  // 0: the whole thread

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/model/id.hpp"
+#include "core/services/post_service.hpp"
 #include "core/services/search_query.hpp"
 
 namespace parley::core::services {
@@ -49,18 +50,13 @@ Result<SearchResult> searchPosts(store::Store& store, const model::User& user,
   auto posts = store.posts().search(search);
   if (!posts) return std::move(posts).error();
   const auto terms = query.matchTerms();
-  std::vector<std::string> ids;
   for (auto& post : *posts) {
     result.list.order.push_back(post.id);
     result.matches[post.id] = terms;
-    ids.push_back(post.id);
     result.list.add(std::move(post));
   }
-  // Reactions for the results, as on every other post list.
-  auto reactions = store.reactions().forPosts(ids);
-  if (!reactions) return std::move(reactions).error();
-  for (auto& reaction : *reactions) {
-    result.list.posts.at(reaction.postId).reactions.push_back(std::move(reaction));
+  if (auto filled = loadPostMetadata(store, result.list); !filled) {
+    return std::move(filled).error();
   }
   return result;
 }

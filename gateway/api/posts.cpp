@@ -5,6 +5,7 @@
 #include "core/model/id.hpp"
 #include "core/services/post_service.hpp"
 #include "core/services/search_service.hpp"
+#include "gateway/api/json/file_json.hpp"
 #include "gateway/api/json/post_json.hpp"
 #include "gateway/api/paging.hpp"
 #include "gateway/api/session_context.hpp"
@@ -123,6 +124,20 @@ asio::awaitable<http::Response> pin(const ApiContext& api, http::Request& reques
     return services::setPinned(s, caller.user, postId, pinned);
   });
   co_return statusResponse(std::move(done));
+}
+
+// GET /api/v4/posts/{post_id}/files/info → [FileInfo]
+asio::awaitable<http::Response> getPostFiles(const ApiContext& api, http::Request& request,
+                                             const AuthenticatedUser& caller) {
+  const std::string postId(request.param("post_id"));
+  const bool includeDeleted = request.query().isTrue("include_deleted");
+  auto files = co_await api.database->run([&caller, &postId, includeDeleted](Store& s) {
+    return services::getPostFiles(s, caller.user, postId, includeDeleted);
+  });
+  if (!files) co_return http::Response::error(std::move(files).error());
+  nlohmann::json body = nlohmann::json::array();
+  for (const auto& file : *files) body.push_back(json::fileInfoToJson(file));
+  co_return http::Response::json(200, body);
 }
 
 // GET /api/v4/posts/{post_id}/thread?perPage=&fromPost=&fromCreateAt=&direction=
@@ -286,6 +301,7 @@ void registerPostRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::delete_, "/api/v4/posts/{post_id}", deletePost);
   withCaller(verb::put, "/api/v4/posts/{post_id}/patch", patchPost);
   withCaller(verb::get, "/api/v4/posts/{post_id}/thread", getThread);
+  withCaller(verb::get, "/api/v4/posts/{post_id}/files/info", getPostFiles);
   withCaller(verb::post, "/api/v4/posts/{post_id}/pin",
              [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
                return pin(a, r, c, true);

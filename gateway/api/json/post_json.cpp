@@ -1,5 +1,7 @@
 #include "gateway/api/json/post_json.hpp"
 
+#include "gateway/api/json/file_json.hpp"
+
 namespace parley::gateway::api::json {
 namespace {
 
@@ -50,6 +52,8 @@ json reactionToJson(const core::model::Reaction& reaction) {
 json postToJson(const core::model::Post& post) {
   json reactions = json::array();
   for (const auto& reaction : post.reactions) reactions.push_back(reactionToJson(reaction));
+  json files = json::array();
+  for (const auto& file : post.files) files.push_back(fileInfoToJson(file));
   json out = {{"id", post.id},
               {"create_at", post.createAt},
               {"update_at", post.updateAt},
@@ -72,7 +76,7 @@ json postToJson(const core::model::Post& post) {
               {"metadata",
                {{"embeds", json::array()},
                 {"emojis", json::array()},
-                {"files", json::array()},
+                {"files", std::move(files)},
                 {"images", json::object()},
                 {"reactions", std::move(reactions)}}}};
   if (post.hasReactions) out["has_reactions"] = true;

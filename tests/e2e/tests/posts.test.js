@@ -162,6 +162,37 @@ describe('posts', () => {
     assert.ok(asAdmin.delete_at > 0);
   });
 
+  test('file_ids attach the author\'s uploads; metadata.files and files/info show them',
+      async () => {
+        const upload = async (user, name) => {
+          const form = new FormData();
+          form.append('channel_id', world.channels.town);
+          form.append('files', new Blob([`contents of ${name}`], {type: 'text/plain'}), name);
+          return (await world.client(user).uploadFile(form)).file_infos[0];
+        };
+        const mine = await upload('alice', 'notes.txt');
+        const bobs = await upload('bob', 'bob.txt');
+        const alice = world.client('alice');
+        const post = await alice.createPost({channel_id: world.channels.town, message: 'files',
+          file_ids: [mine.id, bobs.id, mine.id]});
+        assert.deepEqual(post.file_ids, [mine.id], 'someone else\'s upload is dropped');
+        assert.equal(post.metadata.files.length, 1);
+        assert.equal(post.metadata.files[0].id, mine.id);
+        assert.equal(post.metadata.files[0].post_id, post.id);
+        const infos = await world.client('bob').getFileInfosForPost(post.id);
+        assert.deepEqual(infos.map((f) => f.name), ['notes.txt']);
+        assert.equal((await alice.getPosts(world.channels.town, 0, 5)).posts[post.id]
+            .metadata.files[0].name, 'notes.txt');
+        const again = await alice.createPost({channel_id: world.channels.town, message: 'reuse',
+          file_ids: [mine.id]});
+        assert.deepEqual(again.file_ids, [], 'a file belongs to one post');
+        const secret = await alice.createPost({channel_id: world.channels.secret, message: 's'});
+        await assertClientError(world.client('bob').getFileInfosForPost(secret.id), kForbidden);
+        await alice.deletePost(post.id);
+        assert.equal(await scalar(gateway, `SELECT delete_at > 0 FROM file_infos
+          WHERE id = '${mine.id}'`), 't', 'deleting a post deletes its files');
+      });
+
   test('pin and unpin, and the pinned list', async () => {
     const alice = world.client('alice');
     const post = await alice.createPost({channel_id: world.channels.town, message: 'pin me'});
