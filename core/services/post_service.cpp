@@ -412,7 +412,8 @@ Result<model::PostList> getChannelPosts(store::Store& store, const model::User& 
   if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
   auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
   if (!access) return std::move(access).error();
-  const int offset = query.page * query.perPage;
+  // Deep pages stop at a bound instead of overflowing the offset.
+  const int offset = std::min(query.page, kMaxPage) * query.perPage;
   model::PostList list;
   auto& posts = store.posts();
 

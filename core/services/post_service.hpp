@@ -109,6 +109,7 @@ struct ChannelPostsQuery {
   bool includeDeleted = false;  // honoured for system admins only
 };
 inline constexpr int kSincePostsLimit = 1000;
+inline constexpr int kMaxPage = 1'000'000;  // page * per_page (<= 200) stays within an int
 Result<model::PostList> getChannelPosts(store::Store& store, const model::User& user,
                                         std::string_view channelId, const ChannelPostsQuery& query);
 

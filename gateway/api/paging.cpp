@@ -1,7 +1,6 @@
 #include "gateway/api/paging.hpp"
 
 #include <charconv>
-#include <limits>
 
 namespace parley::gateway::api {
 
@@ -32,11 +31,6 @@ int queryInt(const http::QueryParams& query, std::string_view name, int fallback
   const auto value = parseNonNegativeInt(*text);
   if (!value) return fallback;
   return *value > maximum ? maximum : *value;
-}
-
-Paging parsePaging(const http::QueryParams& query) {
-  return {queryInt(query, "page", 0, std::numeric_limits<int>::max() / kPerPageMaximum),
-          queryInt(query, "per_page", kPerPageDefault, kPerPageMaximum)};
 }
 
 }  // namespace parley::gateway::api

@@ -1,7 +1,7 @@
 #pragma once
-// Mattermost's paging query parameters (server/channels/web/params.go): a missing, malformed
+// Numeric query parameters read as Mattermost's web/params.go reads them: a missing, malformed
 // or negative value falls back to the default, and a value over the maximum is clamped
-// silently, so paging parameters never cause a 400.
+// silently, so these parameters never cause a 400 (page/per_page: route_support.hpp pagingOf).
 
 #include <cstdint>
 #include <optional>
@@ -11,8 +11,6 @@
 
 namespace parley::gateway::api {
 
-inline constexpr int kPerPageDefault = 60;
-inline constexpr int kPerPageMaximum = 200;
 // limit_before / limit_after (LimitDefault, LimitMaximum).
 inline constexpr int kLimitDefault = 60;
 inline constexpr int kLimitMaximum = 200;
@@ -25,11 +23,5 @@ std::optional<std::int64_t> parseMillis(std::string_view text);
 
 // The value of `name`: the default when it is absent or invalid, at most `maximum`.
 int queryInt(const http::QueryParams& query, std::string_view name, int fallback, int maximum);
-
-struct Paging {
-  int page = 0;
-  int perPage = kPerPageDefault;
-};
-Paging parsePaging(const http::QueryParams& query);
 
 }  // namespace parley::gateway::api

@@ -8,6 +8,7 @@
 #include "gateway/api/json/file_json.hpp"
 #include "gateway/api/json/post_json.hpp"
 #include "gateway/api/paging.hpp"
+#include "gateway/api/route_support.hpp"
 #include "gateway/api/session_context.hpp"
 
 namespace parley::gateway::api {
@@ -175,7 +176,7 @@ asio::awaitable<http::Response> getChannelPosts(const ApiContext& api, http::Req
   const std::string channelId(request.param("channel_id"));
   const auto& query = request.query();
   services::ChannelPostsQuery posts;
-  const Paging paging = parsePaging(query);
+  const Paging paging = pagingOf(request);
   posts.page = paging.page;
   posts.perPage = paging.perPage;
   if (const auto since = query.get("since"); since && !since->empty()) {
