@@ -293,7 +293,7 @@ asio::awaitable<http::Response> searchPosts(const ApiContext& api, http::Request
 void registerPostRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    addSessionRoute(router, api, method, pattern, handler);
+    addCallerRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::post, "/api/v4/posts", createPost);
   withCaller(verb::post, "/api/v4/posts/ids", getPostsByIds);
@@ -303,14 +303,8 @@ void registerPostRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::put, "/api/v4/posts/{post_id}/patch", patchPost);
   withCaller(verb::get, "/api/v4/posts/{post_id}/thread", getThread);
   withCaller(verb::get, "/api/v4/posts/{post_id}/files/info", getPostFiles);
-  withCaller(verb::post, "/api/v4/posts/{post_id}/pin",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return pin(a, r, c, true);
-             });
-  withCaller(verb::post, "/api/v4/posts/{post_id}/unpin",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return pin(a, r, c, false);
-             });
+  withCaller(verb::post, "/api/v4/posts/{post_id}/pin", withExtra(pin, true));
+  withCaller(verb::post, "/api/v4/posts/{post_id}/unpin", withExtra(pin, false));
   withCaller(verb::get, "/api/v4/channels/{channel_id}/posts", getChannelPosts);
   withCaller(verb::get, "/api/v4/channels/{channel_id}/pinned", getPinned);
   withCaller(verb::get, "/api/v4/users/{user_id}/channels/{channel_id}/posts/unread", getUnread);

@@ -2,6 +2,7 @@
 
 #include "core/services/reaction_service.hpp"
 #include "gateway/api/json/post_json.hpp"
+#include "gateway/api/route_support.hpp"
 #include "gateway/api/session_context.hpp"
 
 namespace parley::gateway::api {
@@ -91,7 +92,7 @@ asio::awaitable<http::Response> reactionsOfPosts(const ApiContext& api, http::Re
 void registerReactionRoutes(http::Router& router, ApiContextPtr api) {
   using http_proto::verb;
   const auto withCaller = [&router, &api](verb method, const char* pattern, auto handler) {
-    addSessionRoute(router, api, method, pattern, handler);
+    addCallerRoute(router, api, method, pattern, handler);
   };
   withCaller(verb::post, "/api/v4/reactions", addReaction);
   withCaller(verb::delete_, "/api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}",

@@ -43,18 +43,6 @@ using SessionHandler =
 // A route handler that runs `handler` only for requests with a valid session.
 http::Handler withSession(ApiContextPtr api, SessionHandler handler);
 
-// Registers `handler(api, request, caller)` (an awaitable returning http::Response) for
-// requests with a valid session.
-template <typename Handler>
-void addSessionRoute(http::Router& router, const ApiContextPtr& api, http_proto::verb method,
-                     const char* pattern, Handler handler) {
-  router.add(
-      method, pattern,
-      withSession(api, [api, handler](http::Request& request, const AuthenticatedUser& caller) {
-        return handler(*api, request, caller);
-      }));
-}
-
 // MMAUTHTOKEN (HttpOnly), MMUSERID and MMCSRF for a new session: Path=/, Max-Age = the session
 // length, Secure when the site URL is https.
 void attachSessionCookies(http::Response& response, const ApiContext& api,
