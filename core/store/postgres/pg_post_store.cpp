@@ -158,10 +158,6 @@ constexpr Statement kSearch{
     "   AND (q.query IS NULL OR p.message_tsv @@ q.query)"
     " ORDER BY p.create_at DESC, p.id DESC OFFSET $11 LIMIT $12"};
 
-std::string jsonArray(const std::vector<std::string>& values) {
-  return nlohmann::json(values).dump();
-}
-
 }  // namespace
 
 model::Post postFromRow(const Rows& rows, int row) {

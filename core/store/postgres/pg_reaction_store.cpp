@@ -1,7 +1,5 @@
 #include "core/store/postgres/pg_reaction_store.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
 
@@ -87,7 +85,7 @@ Result<std::vector<model::Reaction>> PgReactionStore::forPosts(
     const std::vector<std::string>& postIds) {
   std::vector<model::Reaction> reactions;
   if (postIds.empty()) return reactions;
-  auto rows = store_.exec(kForPosts, Params().add(nlohmann::json(postIds).dump()));
+  auto rows = store_.exec(kForPosts, Params().add(jsonArray(postIds)));
   if (!rows) return std::move(rows).error();
   for (int i = 0; i < rows->size(); ++i) reactions.push_back(reactionFromRow(*rows, i));
   return reactions;
