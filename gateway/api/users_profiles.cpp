@@ -560,24 +560,14 @@ void registerUserProfileRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::post, "/api/v4/users/search", searchUsers);
   withCaller(verb::post, "/api/v4/users/status/ids", statusesByIds);
   withCaller(verb::get, "/api/v4/users/username/{username}",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return getUserByName(a, r, c, /*byEmail=*/false);
-             });
-  withCaller(verb::get, "/api/v4/users/email/{email}",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return getUserByName(a, r, c, /*byEmail=*/true);
-             });
+             withExtra(getUserByName, /*byEmail=*/false));
+  withCaller(verb::get, "/api/v4/users/email/{email}", withExtra(getUserByName, /*byEmail=*/true));
 
   withCaller(verb::get, "/api/v4/users/{user_id}", getUser);
-  withCaller(verb::put, "/api/v4/users/{user_id}",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return patchUser(a, r, c, /*fullUpdate=*/true);
-             });
+  withCaller(verb::put, "/api/v4/users/{user_id}", withExtra(patchUser, /*fullUpdate=*/true));
   withCaller(verb::delete_, "/api/v4/users/{user_id}", deactivateUser);
   withCaller(verb::put, "/api/v4/users/{user_id}/patch",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return patchUser(a, r, c, /*fullUpdate=*/false);
-             });
+             withExtra(patchUser, /*fullUpdate=*/false));
   withCaller(verb::put, "/api/v4/users/{user_id}/active", updateActive);
   withCaller(verb::put, "/api/v4/users/{user_id}/password", updatePassword);
   withCaller(verb::put, "/api/v4/users/{user_id}/roles", updateRoles);
@@ -586,13 +576,9 @@ void registerUserProfileRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::get, "/api/v4/users/{user_id}/image/default", profileImage);
   withCaller(verb::get, "/api/v4/users/{user_id}/preferences", getPreferences);
   withCaller(verb::put, "/api/v4/users/{user_id}/preferences",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return changePreferences(a, r, c, /*remove=*/false);
-             });
+             withExtra(changePreferences, /*remove=*/false));
   withCaller(verb::post, "/api/v4/users/{user_id}/preferences/delete",
-             [](const ApiContext& a, http::Request& r, const AuthenticatedUser& c) {
-               return changePreferences(a, r, c, /*remove=*/true);
-             });
+             withExtra(changePreferences, /*remove=*/true));
 }
 
 }  // namespace parley::gateway::api

@@ -61,13 +61,16 @@ TEST(EventBus, AMovedSubscriptionStaysSubscribedOnce) {
 }
 
 TEST(EventBus, ASubscriptionMayOutliveItsBus) {
+  auto captured = std::make_shared<int>(0);
   Subscription subscription;
   {
     EventBus bus;
-    subscription = bus.subscribe([](const EventPtr&) {});
+    subscription = bus.subscribe([captured](const EventPtr&) {});
+    EXPECT_EQ(captured.use_count(), 2);
   }
-  subscription = Subscription();  // must not touch the destroyed bus
-  SUCCEED();
+  EXPECT_EQ(captured.use_count(), 1) << "the bus's listeners went with the bus";
+  subscription = Subscription();  // unsubscribing from a destroyed bus is a no-op
+  EXPECT_EQ(captured.use_count(), 1);
 }
 
 TEST(EventBus, ConcurrentPublishersAndSubscribersLoseNothing) {
