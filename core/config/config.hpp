@@ -62,6 +62,17 @@ struct SecurityConfig {
   bool operator==(const SecurityConfig&) const = default;
 };
 
+// Incoming webhooks (Mattermost's ServiceSettings of the same names).
+struct WebhooksConfig {
+  bool enableIncoming = true;               // EnableIncomingWebhooks
+  bool enablePostUsernameOverride = false;  // EnablePostUsernameOverride
+  bool enablePostIconOverride = false;      // EnablePostIconOverride
+  double requestsPerSecond = 10;            // per hook; 0 = unlimited
+  std::uint32_t requestBurst = 30;
+
+  bool operator==(const WebhooksConfig&) const = default;
+};
+
 struct LimitsConfig {
   std::uint64_t maxBodyBytes = 300'000;  // Mattermost's MaximumPayloadSizeBytes
   std::uint32_t maxHeaderBytes = 16 * 1024;
@@ -112,6 +123,7 @@ struct Config {
   DatabaseConfig database;
   FilesConfig files;
   SecurityConfig security;
+  WebhooksConfig webhooks;
   LimitsConfig limits;
   LoggingConfig logging;
   std::vector<BridgeConfig> bridges;

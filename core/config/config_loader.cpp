@@ -71,14 +71,15 @@ class Loader {
 
   void load(const Field& root, Config& config) {
     const auto top = r_.map(root,
-                            {"server", "database", "files", "security", "limits", "logging",
-                             "bridges", "links", "policy"},
+                            {"server", "database", "files", "security", "webhooks", "limits",
+                             "logging", "bridges", "links", "policy"},
                             "a map of sections such as server and database");
     if (!top) return;
     if (const auto field = top->get("server")) server(*field, config.server);
     database(*top, config.database);
     if (const auto field = top->get("files")) files(*field, config.files);
     if (const auto field = top->get("security")) security(*field, config.security);
+    if (const auto field = top->get("webhooks")) webhooks(*field, config.webhooks);
     if (const auto field = top->get("limits")) limits(*field, config.limits);
     if (const auto field = top->get("logging")) logging(*field, config.logging);
     if (const auto field = top->get("bridges")) bridges(*field, config.bridges);
@@ -265,6 +266,18 @@ class Loader {
     assign(out.enableUserAccessTokens, r_.boolean(m->get("enable_user_access_tokens")));
     assign(out.enableBotAccountCreation, r_.boolean(m->get("enable_bot_account_creation")));
     assign(out.sessionLength, r_.duration(m->get("session_length"), 1min, 3650 * kDay));
+  }
+
+  void webhooks(const Field& field, WebhooksConfig& out) {
+    const auto m =
+        r_.map(field, {"enable_incoming", "enable_post_username_override",
+                       "enable_post_icon_override", "requests_per_second", "request_burst"});
+    if (!m) return;
+    assign(out.enableIncoming, r_.boolean(m->get("enable_incoming")));
+    assign(out.enablePostUsernameOverride, r_.boolean(m->get("enable_post_username_override")));
+    assign(out.enablePostIconOverride, r_.boolean(m->get("enable_post_icon_override")));
+    assign(out.requestsPerSecond, r_.number(m->get("requests_per_second"), 0));
+    assign(out.requestBurst, r_.integer(m->get("request_burst"), 1, 1'000'000));
   }
 
   void limits(const Field& field, LimitsConfig& out) {

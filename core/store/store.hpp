@@ -11,6 +11,7 @@
 #include "core/store/bot_store.hpp"
 #include "core/store/channel_store.hpp"
 #include "core/store/file_info_store.hpp"
+#include "core/store/incoming_webhook_store.hpp"
 #include "core/store/post_store.hpp"
 #include "core/store/preference_store.hpp"
 #include "core/store/reaction_store.hpp"
@@ -44,6 +45,7 @@ class Store {
   virtual BotStore& bots() = 0;
   virtual PostStore& posts() = 0;
   virtual ReactionStore& reactions() = 0;
+  virtual IncomingWebhookStore& incomingWebhooks() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -7,6 +7,7 @@
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
 #include "core/services/file_service.hpp"
+#include "core/services/team_service.hpp"
 #include "gateway/api/json/file_json.hpp"
 #include "gateway/api/session_context.hpp"
 #include "gateway/http/multipart.hpp"
@@ -24,18 +25,6 @@ constexpr std::array<std::string_view, 6> kUnsafeTypes = {
 constexpr std::array<std::string_view, 11> kMediaTypes = {
     "image/jpeg", "image/png",  "image/bmp", "image/gif",  "image/tiff", "image/webp",
     "video/avi",  "video/mpeg", "video/mp4", "audio/mpeg", "audio/wav"};
-
-core::Error invalidUrlParam(std::string_view name) {
-  return core::makeError(core::ErrorCode::kInvalidArgument,
-                         "api.context.invalid_url_param.app_error",
-                         "Invalid or missing " + std::string(name) + " parameter in request URL.");
-}
-
-core::Error invalidBodyParam(std::string_view name) {
-  return core::makeError(core::ErrorCode::kInvalidArgument,
-                         "api.context.invalid_body_param.app_error",
-                         "Invalid or missing " + std::string(name) + " in request body.");
-}
 
 core::Error readRequestError(std::string detail) {
   return core::makeError(
@@ -102,10 +91,11 @@ core::Result<UploadRequest> parseMultipartUpload(const http::Request& request,
            upload.channelId = field;
          } else if (fieldName == "client_ids") {
            // Client ids come before the files they name (Mattermost's streaming order).
-           if (upload.clientIds.size() < upload.files.size()) return invalidBodyParam("client_ids");
+           if (upload.clientIds.size() < upload.files.size())
+             return services::invalidBodyParam("client_ids");
            upload.clientIds.push_back(field);
          } else {
-           return invalidBodyParam(fieldName);
+           return services::invalidBodyParam(fieldName);
          }
          return {};
        }});
@@ -148,7 +138,7 @@ asio::awaitable<http::Response> upload(const ApiContext& api, http::Request& req
     input.channelId = std::string(request.query().get("channel_id").value_or(""));
     const auto filename = request.query().get("filename");
     if (core::model::isValidId(input.channelId) && (!filename || filename->empty())) {
-      co_return http::Response::error(invalidUrlParam("filename"));
+      co_return http::Response::error(services::invalidUrlParam("filename"));
     }
     if (request.body().size() > maxFileSize) {
       co_return http::Response::error(services::fileTooLarge(request.body().size(), maxFileSize));
@@ -159,7 +149,7 @@ asio::awaitable<http::Response> upload(const ApiContext& api, http::Request& req
     input.files.push_back({std::string(filename.value_or("")), request.body()});
   }
   if (!core::model::isValidId(input.channelId)) {
-    co_return http::Response::error(invalidUrlParam("channel_id"));
+    co_return http::Response::error(services::invalidUrlParam("channel_id"));
   }
 
   const core::model::User& user = caller.user;
@@ -198,7 +188,7 @@ asio::awaitable<core::Result<FileInfo>> loadReadableFile(const ApiContext& api,
                                                          const http::Request& request,
                                                          const AuthenticatedUser& caller) {
   const std::string fileId(request.param("file_id"));
-  if (!core::model::isValidId(fileId)) co_return invalidUrlParam("file_id");
+  if (!core::model::isValidId(fileId)) co_return services::invalidUrlParam("file_id");
   const core::model::User& user = caller.user;
   co_return co_await api.database->run(
       [&user, &fileId](core::store::Store& s) { return services::readFile(s, user, fileId); });

@@ -24,6 +24,7 @@
 #include "gateway/api/teams.hpp"
 #include "gateway/api/users.hpp"
 #include "gateway/api/version.hpp"
+#include "gateway/api/webhooks.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/cli/systemd_notify.hpp"
 #include "gateway/http/server.hpp"
@@ -147,6 +148,7 @@ int serve(const core::config::Config& loaded) {
   api::registerRoleRoutes(*router, context);
   api::registerPostRoutes(*router, context);
   api::registerReactionRoutes(*router, context);
+  api::registerWebhookRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

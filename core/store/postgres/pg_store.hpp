@@ -9,6 +9,7 @@
 #include "core/store/postgres/pg_bot_store.hpp"
 #include "core/store/postgres/pg_channel_store.hpp"
 #include "core/store/postgres/pg_file_info_store.hpp"
+#include "core/store/postgres/pg_incoming_webhook_store.hpp"
 #include "core/store/postgres/pg_post_store.hpp"
 #include "core/store/postgres/pg_preference_store.hpp"
 #include "core/store/postgres/pg_reaction_store.hpp"
@@ -36,7 +37,8 @@ class PgStore final : public Store {
         accessTokens_(*this),
         bots_(*this),
         posts_(*this),
-        reactions_(*this) {}
+        reactions_(*this),
+        incomingWebhooks_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -51,6 +53,7 @@ class PgStore final : public Store {
   BotStore& bots() override { return bots_; }
   PostStore& posts() override { return posts_; }
   ReactionStore& reactions() override { return reactions_; }
+  IncomingWebhookStore& incomingWebhooks() override { return incomingWebhooks_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -71,6 +74,7 @@ class PgStore final : public Store {
   PgBotStore bots_;
   PgPostStore posts_;
   PgReactionStore reactions_;
+  PgIncomingWebhookStore incomingWebhooks_;
 };
 
 }  // namespace parley::core::store::postgres
