@@ -97,6 +97,10 @@ describe('posts', () => {
         {status: 400, id: 'api.post.create_post.can_not_post_to_deleted.error'});
     await refused(() => alice.createPost({channel_id: 'nosuchchannelaaaaaaaaaaaaa', message: 'x'}),
         {status: 404, id: 'app.channel.get.existing.app_error'});
+    // A body over MaximumPayloadSizeBytes (300,000) is refused before it is parsed.
+    await refused(() => alice.createPost({channel_id: town, message: 'x',
+      props: {blob: 'x'.repeat(400_000)}}),
+    {status: 413, id: 'api.context.request_body_too_large.app_error'});
     const raw = await fetch(`${gateway.url}/api/v4/posts`, {method: 'POST',
       headers: {Authorization: `Bearer ${world.users.alice.token}`}, body: '{"channel_id":'});
     assert.equal(raw.status, 400);

@@ -5,7 +5,9 @@
 // behind when it is refused.
 
 const assert = require('node:assert/strict');
+const {execFile} = require('node:child_process');
 const {after, before, describe, test} = require('node:test');
+const {promisify} = require('node:util');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {seedWorld, sql} = require('../lib/files');
@@ -124,6 +126,43 @@ describe('incoming webhooks', () => {
     assert.equal(post.props.attachments[0].color, '#36a64f');
     assert.deepEqual(post.props.attachments[0].fields.map((f) => f.value),
         ['production', '3m 12s']);
+  });
+
+  test('an administrator\'s curl command posts to the channel it names', async () => {
+    const hook = await alice.createIncomingWebhook({channel_id: ids.townSquare,
+      display_name: 'Nightly'});
+    const payload = {
+      channel: 'announcements',
+      username: 'nightly-build',
+      icon_emoji: ':construction_worker:',
+      text: 'Nightly build #1234 failed',
+      attachments: [{
+        fallback: 'Build failed', color: '#d00000', title: 'Build #1234',
+        fields: [{title: 'Branch', value: 'main', short: true},
+          {title: 'Failed step', value: 'unit tests', short: false}],
+      }],
+    };
+    // Literally what an administrator types (no Client4, no fetch): curl with a JSON body.
+    const {stdout, stderr} = await promisify(execFile)('curl', ['-sS', '-X', 'POST',
+      '-H', 'Content-Type: application/json', '-d', JSON.stringify(payload),
+      '-w', '\n%{http_code}', `${gateway.url}/hooks/${hook.id}`]);
+    assert.equal(stderr, '');
+    assert.deepEqual(stdout.split('\n'), ['ok', '200']);
+
+    const post = await latestPost(alice, ids.announcements);
+    assert.equal(post.channel_id, ids.announcements, 'the channel override wins');
+    assert.equal(post.message, 'Nightly build #1234 failed');
+    assert.equal(post.type, 'slack_attachment');
+    assert.equal(post.props.from_webhook, 'true');
+    assert.equal(post.props.override_username, 'nightly-build');
+    assert.equal(post.props.override_icon_emoji, ':construction_worker:');
+    const [attachment] = post.props.attachments;
+    assert.equal(attachment.color, '#d00000');
+    assert.equal(attachment.title, 'Build #1234');
+    assert.deepEqual(attachment.fields.map((f) => [f.title, f.value, f.short]),
+        [['Branch', 'main', true], ['Failed step', 'unit tests', false]]);
+    assert.notEqual((await latestPost(alice, ids.townSquare))?.message,
+        'Nightly build #1234 failed', 'nothing in the hook\'s own channel');
   });
 
   test('form payload=, multipart fields, a DM by @username, and long text split', async () => {
