@@ -1,14 +1,14 @@
 'use strict';
 // Helpers of the file and webhook tests: a real PNG encoder (node's zlib), files on the
-// gateway's disk, and a small world of users, a team and channels written with SQL while the
-// team and channel routes are not what is tested.
+// gateway's disk, and their small world of users, a team and channels (made through the API,
+// lib/world.js).
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 
-const {run} = require('./process');
+const {buildWorld} = require('./world');
 
 function crc32(buffer) {
   let crc = 0xFFFFFFFF;
@@ -77,62 +77,27 @@ function storedFiles(gateway) {
       .filter((name) => fs.statSync(path.join(root, name)).isFile());
 }
 
-// Runs SQL on the gateway's database; rejects with psql's output when it fails.
-async function sql(gateway, text) {
-  const result = await run('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1',
-    gateway.env.PARLEY_DATABASE_DSN, '-c', text]);
-  if (result.code !== 0) throw new Error(`psql failed: ${result.stderr}`);
-  return result.stdout.trim();
-}
-
-function newId() {
-  const alphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
-  let id = '';
-  for (const byte of crypto.randomBytes(26)) id += alphabet[byte % 32];
-  return id;
-}
-
-// After gateway.initAdmin(): users alice and bob (system_user) and gus (system_guest), all with
-// the admin's password; team "ops" with alice and gus (as guest); open channel "town-square"
-// with alice and gus, open channel "announcements" nobody joined, private channel "secret"
-// with alice only. Returns the ids.
+// The first admin, users alice and bob (system_user) and gus (system_guest); team "ops"
+// made by alice (its team admin) with gus as guest; open channel "town-square" with alice and
+// gus, open channel "announcements" nobody is in, private channel "secret" with alice only.
+// Resolves with the ids and a logged-in Client4 per user:
+// {ids: {alice, bob, gus, team, townSquare, announcements, secret}, clients: {alice, bob, gus}}.
 async function seedWorld(gateway) {
-  const ids = {
-    alice: newId(), bob: newId(), gus: newId(), team: newId(),
-    townSquare: newId(), announcements: newId(), secret: newId(),
+  const world = await buildWorld(gateway, {
+    users: {alice: 'system_user', bob: 'system_user', gus: 'system_guest'},
+    teams: {ops: ['alice', 'gus']},
+    channels: {
+      townSquare: {team: 'ops', name: 'town-square', members: ['alice', 'gus']},
+      announcements: {team: 'ops', name: 'announcements', members: []},
+      secret: {team: 'ops', name: 'secret', type: 'P', members: ['alice']},
+    },
+  });
+  const {users, teams, channels} = world;
+  return {
+    ids: {alice: users.alice.id, bob: users.bob.id, gus: users.gus.id, team: teams.ops,
+      ...channels},
+    clients: {alice: users.alice.client, bob: users.bob.client, gus: users.gus.client},
   };
-  await sql(gateway, `
-    INSERT INTO users (id, username, email, roles, password, create_at, update_at)
-    SELECT v.id, v.username, v.username || '@parley.test', v.roles, a.password, 1, 1
-    FROM users a, (VALUES ('${ids.alice}', 'alice', 'system_user'),
-                          ('${ids.bob}', 'bob', 'system_user'),
-                          ('${ids.gus}', 'gus', 'system_guest')) AS v(id, username, roles)
-    WHERE a.username = 'admin';
-    INSERT INTO teams (id, display_name, name) VALUES ('${ids.team}', 'Ops', 'ops');
-    INSERT INTO team_members (team_id, user_id, scheme_user, scheme_guest) VALUES
-      ('${ids.team}', '${ids.alice}', true, false), ('${ids.team}', '${ids.gus}', false, true);
-    INSERT INTO channels (id, team_id, type, display_name, name) VALUES
-      ('${ids.townSquare}', '${ids.team}', 'O', 'Town Square', 'town-square'),
-      ('${ids.announcements}', '${ids.team}', 'O', 'Announcements', 'announcements'),
-      ('${ids.secret}', '${ids.team}', 'P', 'Secret', 'secret');
-    INSERT INTO channel_members (channel_id, user_id, scheme_user, scheme_guest) VALUES
-      ('${ids.townSquare}', '${ids.alice}', true, false),
-      ('${ids.townSquare}', '${ids.gus}', false, true),
-      ('${ids.secret}', '${ids.alice}', true, false);
-  `);
-  return ids;
 }
 
-// Attaches a file to a new post in its channel, as the posts service will do once
-// POST /api/v4/posts exists.
-async function attachToNewPost(gateway, fileId) {
-  const postId = newId();
-  await sql(gateway, `
-    INSERT INTO posts (id, user_id, channel_id, message)
-      SELECT '${postId}', creator_id, channel_id, 'with a file' FROM file_infos
-      WHERE id = '${fileId}';
-    UPDATE file_infos SET post_id = '${postId}' WHERE id = '${fileId}';`);
-  return postId;
-}
-
-module.exports = {attachToNewPost, jpegSize, makePng, newId, seedWorld, sha256, sql, storedFiles};
+module.exports = {jpegSize, makePng, seedWorld, sha256, storedFiles};

@@ -1,49 +1,10 @@
 'use strict';
-// Users, sessions and database snapshots for the team, channel and guest tests.
-//
-// There is no user-creation route yet, so users are written straight into the gateway's
-// database with psql, each with a session whose token a Client4 then sends as a Bearer token
-// (the sessions table keeps only the token's SHA-256, as parleyd does). snapshot() reads the
-// rows a failed request must leave alone, for "nothing changed" assertions.
+// The "nothing changed" check of the team, channel and guest tests: a snapshot of every table
+// a team or channel call writes.
 
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 
-const {run} = require('./process');
-
-// Runs SQL on the gateway's database; resolves with the unaligned, tab-separated output.
-async function sql(gateway, text) {
-  const result = await run('psql', ['-X', '-q', '-t', '-A', '-F', '\t', '-v', 'ON_ERROR_STOP=1',
-    gateway.env.PARLEY_DATABASE_DSN, '-c', text]);
-  if (result.code !== 0) throw new Error(`psql failed:\n${result.stderr}`);
-  return result.stdout.trim();
-}
-
-const kAlphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
-function newId() {
-  return Array.from(crypto.randomBytes(26), (byte) => kAlphabet[byte % 32]).join('');
-}
-
-// Creates an active user (roles: 'system_user', 'system_guest' or 'system_admin system_user')
-// and a session; resolves with {id, username, roles, client} where client is a logged-in
-// Client4.
-async function createUser(gateway, {username, roles = 'system_user'} = {}) {
-  const id = newId();
-  const name = username ?? `user${id.slice(0, 8)}`;
-  const token = newId();
-  const hash = crypto.createHash('sha256').update(token).digest('hex');
-  const now = Date.now();
-  await sql(gateway, `
-    INSERT INTO users (id, create_at, update_at, username, email, roles)
-      VALUES ('${id}', ${now}, ${now}, '${name}', '${name}@parley.test', '${roles}');
-    INSERT INTO sessions (id, token_hash, create_at, expires_at, last_activity_at, user_id,
-                          roles, csrf_token)
-      VALUES ('${newId()}', decode('${hash}', 'hex'), ${now}, ${now + 86_400_000}, ${now},
-              '${id}', '${roles}', '${newId()}');`);
-  const client = gateway.client();
-  client.setToken(token);
-  return {id, username: name, roles, client};
-}
+const {sql} = require('./database');
 
 // The rows of every table a team or channel call writes, in a stable order.
 async function snapshot(gateway) {
@@ -69,7 +30,7 @@ async function snapshot(gateway) {
 async function assertUnchanged(gateway, action) {
   const before = await snapshot(gateway);
   await action();
-  assert.equal(await snapshot(gateway), before, 'the failed call changed the database');
+  assert.deepEqual(await snapshot(gateway), before, 'the failed call changed the database');
 }
 
-module.exports = {assertUnchanged, createUser, newId, snapshot, sql};
+module.exports = {assertUnchanged, snapshot};

@@ -1,23 +1,74 @@
 'use strict';
-// Helpers of the user, token and bot tests: an administrator and users made through the API,
-// and a look at the gateway's database to check that a refused request changed nothing.
+// The one way the e2e tests make accounts: through the API, as an administrator would. The
+// first account of a gateway is created anonymously with POST /api/v4/users (it becomes the
+// system admin); every other one by that admin's Client4, with its roles set by
+// PUT /users/{id}/roles, and then logged in with POST /users/login.
+//
+// A user is {id, username, roles, user, client, token}: `user` as the server returned it,
+// `client` a Client4 logged in as them, `token` its session token (for raw fetch calls).
 
 const {Gateway} = require('./gateway');
-const {run} = require('./process');
+const {sql} = require('./database');
 
 const kPassword = 'correct horse battery staple';
 
-// Runs one SQL query on the gateway's database and resolves with its rows (unaligned text,
-// columns separated by '|'). Throws when psql fails.
-async function sql(gateway, query) {
-  const result = await run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1',
-    gateway.env.PARLEY_DATABASE_DSN, '-c', query]);
-  if (result.code !== 0) throw new Error(`psql failed: ${result.stderr}`);
-  return result.stdout.trim().split('\n').filter(Boolean);
+// gateway → the promise of its first admin, whom createUser() makes accounts with.
+const admins = new WeakMap();
+
+async function loggedIn(gateway, user) {
+  const client = gateway.client();
+  await client.login(user.username, kPassword);
+  return {id: user.id, username: user.username, roles: user.roles, user, client,
+    token: client.getToken()};
+}
+
+// Creates the gateway's first account through the API (it becomes the system admin) and
+// logs in. Call it at most once per gateway, before createUser(); createUser() calls it itself
+// when no admin was made yet.
+function firstAdmin(gateway, {username = 'admin'} = {}) {
+  const admin = (async () => {
+    const client = gateway.client();
+    const user = await client.createUser({username, email: `${username}@parley.test`,
+      password: kPassword});
+    return loggedIn(gateway, user);
+  })();
+  admins.set(gateway, admin);
+  return admin;
+}
+
+let unnamed = 0;
+
+// An account made by the gateway's first admin, with `roles` ('system_user', 'system_guest' or
+// 'system_admin system_user'), logged in. Without a username one is made up.
+async function createUser(gateway, {username, roles = 'system_user'} = {}) {
+  const admin = await (admins.get(gateway) ?? firstAdmin(gateway));
+  const name = username ?? `someone${++unnamed}`;
+  const user = await admin.client.createUser({username: name, email: `${name}@parley.test`,
+    password: kPassword});
+  if (roles !== user.roles) {
+    await admin.client.updateUserRoles(user.id, roles);
+    user.roles = roles;
+  }
+  return loggedIn(gateway, user);
+}
+
+// A fresh gateway whose first account is the admin, plus one logged-in user per name:
+// resolves with {gateway, admin, users: {name: user}}.
+async function gatewayWithUsers(...names) {
+  const gateway = await Gateway.start();
+  try {
+    const admin = await firstAdmin(gateway);
+    const users = {};
+    for (const name of names) users[name] = await createUser(gateway, {username: name});
+    return {gateway, admin, users};
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
 }
 
 // A snapshot of the accounts tables, to compare before and after a refused request.
-async function accountsSnapshot(gateway) {
+function accountsSnapshot(gateway) {
   return sql(gateway,
       "SELECT 'users', md5(string_agg(u::text, ',' ORDER BY id)) FROM users u " +
       "UNION ALL SELECT 'tokens', md5(string_agg(t::text, ',' ORDER BY id)) " +
@@ -27,31 +78,4 @@ async function accountsSnapshot(gateway) {
       'name)) FROM preferences p');
 }
 
-// Creates the first account through the API (it becomes the system admin) and logs in.
-async function firstAdmin(gateway, {username = 'admin', email = 'admin@parley.test'} = {}) {
-  const client = gateway.client();
-  const user = await client.createUser({username, email, password: kPassword});
-  await client.login(username, kPassword);
-  return {client, user};
-}
-
-// An account made by `admin` (a logged-in Client4), and a client logged in as it.
-async function newUser(gateway, admin, username) {
-  const user = await admin.createUser({username, email: `${username}@parley.test`,
-    password: kPassword});
-  const client = gateway.client();
-  await client.login(username, kPassword);
-  return {client, user};
-}
-
-// A fresh gateway whose first account is the admin, plus one logged-in user per name:
-// resolves with {gateway, admin, users: {name: {client, user}}}.
-async function gatewayWithUsers(...names) {
-  const gateway = await Gateway.start();
-  const admin = await firstAdmin(gateway);
-  const users = {};
-  for (const name of names) users[name] = await newUser(gateway, admin.client, name);
-  return {gateway, admin, users};
-}
-
-module.exports = {kPassword, sql, accountsSnapshot, firstAdmin, newUser, gatewayWithUsers};
+module.exports = {kPassword, accountsSnapshot, createUser, firstAdmin, gatewayWithUsers};

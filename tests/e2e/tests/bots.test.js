@@ -7,7 +7,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
-const {accountsSnapshot, firstAdmin, newUser} = require('../lib/users');
+const {accountsSnapshot, createUser, firstAdmin} = require('../lib/users');
 
 describe('bots', () => {
   let gateway;
@@ -16,7 +16,7 @@ describe('bots', () => {
   before(async () => {
     gateway = await Gateway.start();
     admin = await firstAdmin(gateway);
-    alice = await newUser(gateway, admin.client, 'alice');
+    alice = await createUser(gateway, {username: 'alice'});
   });
   after(() => gateway?.stop());
 

@@ -9,7 +9,8 @@ const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
-const {createUser, newId} = require('../lib/teams');
+const {newId} = require('../lib/database');
+const {createUser, firstAdmin} = require('../lib/users');
 
 const kPermissions = {status: 403, id: 'api.context.permissions.app_error'};
 const names = (channels) => channels.map((channel) => channel.name).sort();
@@ -24,7 +25,7 @@ describe('channel search and autocomplete', () => {
   let team;
   before(async () => {
     gateway = await Gateway.start();
-    admin = await createUser(gateway, {roles: 'system_admin system_user'});
+    admin = await firstAdmin(gateway);
     member = await createUser(gateway);
     bystander = await createUser(gateway);
     outsider = await createUser(gateway);

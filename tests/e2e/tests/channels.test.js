@@ -9,7 +9,9 @@ const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
-const {assertUnchanged, createUser, newId, sql} = require('../lib/teams');
+const {newId} = require('../lib/database');
+const {assertUnchanged} = require('../lib/teams');
+const {createUser} = require('../lib/users');
 
 const kPermissions = {status: 403, id: 'api.context.permissions.app_error'};
 const kBadUrl = {status: 400, id: 'api.context.invalid_url_param.app_error'};
@@ -207,8 +209,9 @@ describe('channels', () => {
   });
 
   test('viewing a channel resets the unread and mention counts', async () => {
-    await sql(gateway, `UPDATE channels SET total_msg_count = 5 WHERE id = '${townSquare.id}';
-        UPDATE channel_members SET mention_count = 2 WHERE channel_id = '${townSquare.id}'`);
+    for (const message of ['one', 'two @bob', 'three', 'four @bob', 'five']) {
+      await alice.client.createPost({channel_id: townSquare.id, message});
+    }
     const before = await bob.client.getMyChannelMember(townSquare.id);
     assert.deepEqual([before.msg_count, before.mention_count], [0, 2]);
     const unread = await bob.client.getMyTeamUnreads();
@@ -259,8 +262,8 @@ describe('channels', () => {
 
   test('sidebar categories: favorites, channels and direct messages', async () => {
     const dm = await bob.client.createDirectChannel([bob.id, alice.id]);
-    await sql(gateway, `INSERT INTO preferences (user_id, category, name, value)
-        VALUES ('${bob.id}', 'favorite_channel', '${townSquare.id}', 'true')`);
+    await bob.client.savePreferences(bob.id, [{user_id: bob.id, category: 'favorite_channel',
+      name: townSquare.id, value: 'true'}]);
     const {categories, order} = await bob.client.getChannelCategories(bob.id, team.id);
     assert.deepEqual(categories.map((c) => c.type), ['favorites', 'channels', 'direct_messages']);
     assert.deepEqual(order, categories.map((c) => c.id));

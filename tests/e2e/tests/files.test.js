@@ -8,11 +8,10 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
-const {attachToNewPost, jpegSize, makePng, seedWorld, sha256, sql, storedFiles} =
-    require('../lib/files');
+const {scalar} = require('../lib/database');
+const {jpegSize, makePng, seedWorld, sha256, storedFiles} = require('../lib/files');
 const {Gateway} = require('../lib/gateway');
 
-const kPassword = 'correct horse battery staple';
 const kMaxFileSize = 256 * 1024;
 
 function form(channelId, files, clientIds = []) {
@@ -42,19 +41,11 @@ describe('files with Client4', () => {
   let alice;
   let bob;
   let gus;
-  const fileRows = () => sql(gateway, 'SELECT count(*) FROM file_infos');
+  const fileRows = () => scalar(gateway, 'SELECT count(*) FROM file_infos');
 
   before(async () => {
     gateway = await Gateway.start({files: `max_file_size: ${kMaxFileSize}B`});
-    const created = await gateway.initAdmin({password: kPassword});
-    assert.equal(created.code, 0, created.stderr);
-    ids = await seedWorld(gateway);
-    alice = gateway.client();
-    await alice.login('alice', kPassword);
-    bob = gateway.client();
-    await bob.login('bob', kPassword);
-    gus = gateway.client();
-    await gus.login('gus', kPassword);
+    ({ids, clients: {alice, bob, gus}} = await seedWorld(gateway));
   });
   after(() => gateway?.stop());
 
@@ -85,7 +76,7 @@ describe('files with Client4', () => {
             Buffer.from([0xFF, 0xD8])), 'the mini preview is a JPEG');
 
         assert.deepEqual(await getFileInfo(alice, info.id), info);
-        assert.equal(await sql(gateway, `SELECT sha256 FROM file_infos WHERE id = '${info.id}'`),
+        assert.equal(await scalar(gateway, `SELECT sha256 FROM file_infos WHERE id = '${info.id}'`),
             sha256(png));
 
         const original = await fetchWith(alice, alice.getFileUrl(info.id, Date.now()));
@@ -229,8 +220,8 @@ describe('files with Client4', () => {
     const [open] = (await alice.uploadFile(form(ids.townSquare, file('open.txt')))).file_infos;
     // Not attached yet: only the creator.
     await assertClientError(getFileInfo(gus, open.id), denied);
-    await attachToNewPost(gateway, open.id);
-    await attachToNewPost(gateway, secret.id);
+    await alice.createPost({channel_id: ids.townSquare, message: 'open', file_ids: [open.id]});
+    await alice.createPost({channel_id: ids.secret, message: 'secret', file_ids: [secret.id]});
     assert.equal((await getFileInfo(gus, open.id)).id, open.id);
     assert.equal((await fetchWith(gus, gus.getFileUrl(open.id))).status, 200);
     await assertClientError(getFileInfo(bob, open.id), denied);

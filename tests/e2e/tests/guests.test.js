@@ -8,7 +8,8 @@ const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
-const {assertUnchanged, createUser} = require('../lib/teams');
+const {assertUnchanged} = require('../lib/teams');
+const {createUser} = require('../lib/users');
 
 const kPermissions = {status: 403, id: 'api.context.permissions.app_error'};
 

@@ -7,7 +7,8 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
-const {assertRefused, scalar, startWorld} = require('../lib/posts');
+const {scalar} = require('../lib/database');
+const {assertRefused, startWorld} = require('../lib/posts');
 
 const kForbidden = {status: 403, id: 'api.context.permissions.app_error'};
 const kBadBody = {status: 400, id: 'api.context.invalid_body_param.app_error'};

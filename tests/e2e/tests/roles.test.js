@@ -6,7 +6,8 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
-const {kPassword, accountsSnapshot, gatewayWithUsers, newUser, sql} = require('../lib/users');
+const {sql} = require('../lib/database');
+const {kPassword, accountsSnapshot, createUser, gatewayWithUsers} = require('../lib/users');
 
 const kForbidden = {status: 403, id: 'api.context.permissions.app_error'};
 
@@ -64,7 +65,7 @@ describe('roles and guests', () => {
   });
 
   test('a guest sees only the users who share a channel with them', async () => {
-    const gus = await newUser(gateway, admin.client, 'gus');
+    const gus = await createUser(gateway, {username: 'gus'});
     await admin.client.updateUserRoles(gus.user.id, 'system_guest');
     const team = await admin.client.createTeam({name: 'coalition', display_name: 'Coalition',
       type: 'O'});
@@ -94,7 +95,7 @@ describe('roles and guests', () => {
   });
 
   test('a puppet of a remote user cannot log in', async () => {
-    const puppet = await newUser(gateway, admin.client, 'puppet');
+    const puppet = await createUser(gateway, {username: 'puppet'});
     await sql(gateway, `UPDATE users SET remote_bridge = 'matrix',
         remote_user_id = '@puppet:partner.example' WHERE id = '${puppet.user.id}'`);
     await assertClientError(gateway.client().login('puppet', kPassword),

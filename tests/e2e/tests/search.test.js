@@ -7,7 +7,8 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
-const {sql, startWorld} = require('../lib/posts');
+const {sql} = require('../lib/database');
+const {startWorld} = require('../lib/posts');
 
 describe('search', () => {
   let gateway;

@@ -7,7 +7,8 @@
 const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
-const {gatewayWithUsers, kPassword, sql} = require('../lib/users');
+const {scalar, sql} = require('../lib/database');
+const {gatewayWithUsers, kPassword} = require('../lib/users');
 
 const kExpired = 'api.context.session_expired.app_error';
 
@@ -28,7 +29,7 @@ describe('sessions', () => {
   let alice;
   const api = (path, {method = 'GET', headers = {}, body} = {}) =>
     fetch(`${gateway.url}/api/v4${path}`, {method, headers, body});
-  const teamCount = async () => Number((await sql(gateway, 'SELECT count(*) FROM teams'))[0]);
+  const teamCount = async () => Number(await scalar(gateway, 'SELECT count(*) FROM teams'));
   // A login as the web app makes it: cookies come back only with X-Requested-With.
   const browserLogin = () => api('/users/login', {method: 'POST',
     headers: {'X-Requested-With': 'XMLHttpRequest', 'Content-Type': 'application/json'},

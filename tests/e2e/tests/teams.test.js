@@ -10,7 +10,9 @@ const {promisify} = require('node:util');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
-const {assertUnchanged, createUser, newId} = require('../lib/teams');
+const {newId} = require('../lib/database');
+const {assertUnchanged} = require('../lib/teams');
+const {createUser, firstAdmin} = require('../lib/users');
 
 const kPermissions = {status: 403, id: 'api.context.permissions.app_error'};
 const kBadUrl = {status: 400, id: 'api.context.invalid_url_param.app_error'};
@@ -32,7 +34,7 @@ describe('teams', () => {
   let team;
   before(async () => {
     gateway = await Gateway.start();
-    admin = await createUser(gateway, {username: 'root', roles: 'system_admin system_user'});
+    admin = await firstAdmin(gateway, {username: 'root'});
     alice = await createUser(gateway, {username: 'alice'});
     bob = await createUser(gateway, {username: 'bob'});
     team = await alice.client.createTeam({name: 'ops', display_name: 'Operations', type: 'O'});

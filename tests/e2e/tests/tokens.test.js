@@ -7,7 +7,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
-const {accountsSnapshot, firstAdmin, newUser} = require('../lib/users');
+const {accountsSnapshot, createUser, firstAdmin} = require('../lib/users');
 
 const kExpired = {status: 401, id: 'api.context.session_expired.app_error'};
 const kForbidden = {status: 403, id: 'api.context.permissions.app_error'};
@@ -19,7 +19,7 @@ describe('personal access tokens', () => {
   before(async () => {
     gateway = await Gateway.start();
     admin = await firstAdmin(gateway);
-    alice = await newUser(gateway, admin.client, 'alice');
+    alice = await createUser(gateway, {username: 'alice'});
   });
   after(() => gateway?.stop());
 
@@ -67,7 +67,7 @@ describe('personal access tokens', () => {
   });
 
   test('an admin makes a token for a user; deactivating the user stops it', async () => {
-    const bob = await newUser(gateway, admin.client, 'bob');
+    const bob = await createUser(gateway, {username: 'bob'});
     const token = await admin.client.createUserAccessToken(bob.user.id, 'for bob');
     const script = gateway.client();
     script.setToken(token.token);

@@ -9,7 +9,8 @@ const {after, before, describe, test} = require('node:test');
 const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
 const {run} = require('../lib/process');
-const {kPassword, accountsSnapshot, firstAdmin, gatewayWithUsers, newUser, sql} =
+const {scalar, sql} = require('../lib/database');
+const {kPassword, accountsSnapshot, createUser, firstAdmin, gatewayWithUsers} =
     require('../lib/users');
 
 const kForbidden = {status: 403, id: 'api.context.permissions.app_error'};
@@ -51,7 +52,7 @@ describe('sign-up rules', () => {
       await assertClientError(gateway.client().createUser(
           {username: 'someone', email: 'someone@parley.test', password: kPassword}),
       {status: 501, id: 'api.user.create_user.signup_email_disabled.app_error'});
-      assert.deepEqual(await sql(gateway, 'SELECT count(*) FROM users'), ['0']);
+      assert.equal(await scalar(gateway, 'SELECT count(*) FROM users'), '0');
     } finally {
       await gateway.stop();
     }
@@ -197,7 +198,7 @@ describe('users', () => {
   });
 
   test('deactivation ends sessions; only admins may do it; reactivation restores', async () => {
-    const carol = await newUser(gateway, admin.client, 'carol');
+    const carol = await createUser(gateway, {username: 'carol'});
     await assertClientError(bob.client.updateUserActive(carol.user.id, false), kForbidden);
     await assertClientError(carol.client.updateUserActive(carol.user.id, false),
         {status: 401, id: 'api.user.update_active.not_enable.app_error'});
@@ -219,7 +220,7 @@ describe('users', () => {
   });
 
   test('passwords: own with the current one; an admin unlocks a locked account', async () => {
-    const dave = await newUser(gateway, admin.client, 'dave');
+    const dave = await createUser(gateway, {username: 'dave'});
     await assertClientError(dave.client.updateUserPassword(dave.user.id, 'wrong password!',
         'a new password'), {status: 400, id: 'api.user.update_password.incorrect.app_error'});
     await assertClientError(bob.client.updateUserPassword(dave.user.id, kPassword,

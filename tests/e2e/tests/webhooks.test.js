@@ -10,10 +10,10 @@ const {after, before, describe, test} = require('node:test');
 const {promisify} = require('node:util');
 
 const {assertClientError} = require('../lib/assert_client_error');
-const {seedWorld, sql} = require('../lib/files');
+const {scalar} = require('../lib/database');
+const {seedWorld} = require('../lib/files');
 const {Gateway} = require('../lib/gateway');
 
-const kPassword = 'correct horse battery staple';
 const kBurst = 12;
 
 describe('incoming webhooks', () => {
@@ -22,7 +22,7 @@ describe('incoming webhooks', () => {
   let alice;
   let bob;
   let gus;
-  const postCount = () => sql(gateway, 'SELECT count(*) FROM posts');
+  const postCount = () => scalar(gateway, 'SELECT count(*) FROM posts');
   // POST /hooks/{id} as curl would send it.
   const postHook = (hookId, body, contentType = 'application/json') =>
     fetch(`${gateway.url}/hooks/${hookId}`, {
@@ -41,18 +41,8 @@ describe('incoming webhooks', () => {
         '  enable_post_icon_override: true\n  requests_per_second: 0.001\n' +
         `  request_burst: ${kBurst}\n`,
     });
-    const created = await gateway.initAdmin({password: kPassword});
-    assert.equal(created.code, 0, created.stderr);
-    ids = await seedWorld(gateway);
-    // alice administers the team: team admins manage incoming webhooks.
-    await sql(gateway, `UPDATE team_members SET scheme_admin = true
-                        WHERE user_id = '${ids.alice}'`);
-    alice = gateway.client();
-    await alice.login('alice', kPassword);
-    bob = gateway.client();
-    await bob.login('bob', kPassword);
-    gus = gateway.client();
-    await gus.login('gus', kPassword);
+    // alice made the team: team admins manage incoming webhooks.
+    ({ids, clients: {alice, bob, gus}} = await seedWorld(gateway));
   });
   after(() => gateway?.stop());
 
@@ -79,7 +69,7 @@ describe('incoming webhooks', () => {
     assert.ok(updated.update_at >= hook.update_at);
 
     const denied = {status: 403, id: 'api.context.permissions.app_error'};
-    const hooks = () => sql(gateway, 'SELECT count(*) FROM incoming_webhooks');
+    const hooks = () => scalar(gateway, 'SELECT count(*) FROM incoming_webhooks');
     const before = await hooks();
     await assertClientError(bob.createIncomingWebhook({channel_id: ids.townSquare}), denied);
     await assertClientError(gus.createIncomingWebhook({channel_id: ids.townSquare}), denied);
@@ -179,13 +169,13 @@ describe('incoming webhooks', () => {
     const multipartResponse = await fetch(`${gateway.url}/hooks/${hook.id}`,
         {method: 'POST', body: multipart});
     assert.equal(multipartResponse.status, 200);
-    const announced = await sql(gateway, `SELECT message FROM posts
+    const announced = await scalar(gateway, `SELECT message FROM posts
         WHERE channel_id = '${ids.announcements}' ORDER BY create_at DESC LIMIT 1`);
     assert.equal(announced, 'from multipart');
 
     const direct = await postHook(hook.id, JSON.stringify({channel: '@bob', text: 'psst'}));
     assert.equal(direct.status, 200);
-    const dm = await sql(gateway, `SELECT c.type FROM posts p JOIN channels c
+    const dm = await scalar(gateway, `SELECT c.type FROM posts p JOIN channels c
         ON c.id = p.channel_id WHERE p.message = 'psst'`);
     assert.equal(dm, 'D');
 
