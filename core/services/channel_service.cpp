@@ -89,10 +89,12 @@ Result<model::User> activeUser(store::Store& store, std::string_view userId) {
 }
 
 // Mattermost's UserCanSeeOtherUser for direct and group channels: without view_members (guests)
-// only users who share a channel with the caller.
-Status requireCanSee(store::Store& store, const model::User& caller, std::string_view otherId) {
-  if (caller.id == otherId || hasSystemPermission(caller, p::kViewMembers)) return {};
-  auto shared = store.channels().shareAChannel(caller.id, otherId);
+// only users who share a channel with the caller. Issue 3 asks the reverse too, which Mattermost
+// does not check: a guest is reached only by people who share a channel with them.
+Status requireCanSee(store::Store& store, const model::User& caller, const model::User& other) {
+  if (caller.id == other.id) return {};
+  if (hasSystemPermission(caller, p::kViewMembers) && !other.isGuest()) return {};
+  auto shared = store.channels().shareAChannel(caller.id, other.id);
   if (!shared) return std::move(shared).error();
   if (!*shared) return permissionDenied(p::kViewMembers);
   return {};
@@ -292,7 +294,7 @@ Result<model::Channel> directChannelBetween(store::Store& store, const model::Us
   }
   auto other = activeUser(store, otherUserId);
   if (!other) return std::move(other).error();
-  if (auto visible = requireCanSee(store, caller, other->id); !visible) {
+  if (auto visible = requireCanSee(store, caller, *other); !visible) {
     return std::move(visible).error();
   }
   const std::string name = directChannelName(caller.id, other->id);
@@ -335,7 +337,7 @@ Result<model::Channel> getOrCreateGroupChannel(store::Store& store, const model:
     }
     auto user = activeUser(store, id);
     if (!user) return std::move(user).error();
-    if (auto visible = requireCanSee(store, caller, id); !visible) {
+    if (auto visible = requireCanSee(store, caller, *user); !visible) {
       return std::move(visible).error();
     }
     users.push_back(std::move(*user));

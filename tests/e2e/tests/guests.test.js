@@ -92,8 +92,15 @@ describe('guests in teams and channels', () => {
         guest.client.createDirectChannel([guest.id, stranger.id]), kPermissions));
     await assertUnchanged(gateway, () => assertClientError(
         guest.client.createGroupChannel([member.id, stranger.id]), kPermissions));
-    // Others may message the guest.
-    assert.equal((await stranger.client.createDirectChannel([stranger.id, guest.id])).type, 'D');
+    // Nor do people outside the guest's channels reach the guest (issue 3; Mattermost lets
+    // anyone with view_members do it); those who share one do.
+    await assertUnchanged(gateway, () => assertClientError(
+        stranger.client.createDirectChannel([stranger.id, guest.id]), kPermissions));
+    await assertUnchanged(gateway, () => assertClientError(
+        stranger.client.createGroupChannel([member.id, guest.id]), kPermissions));
+    assert.equal((await member.client.createDirectChannel([member.id, guest.id])).id, dm.id);
+    const gm = await admin.client.createGroupChannel([member.id, guest.id]);
+    assert.equal(gm.type, 'G');
   });
 
   test('a guest may leave a channel, and then sees it no more', async () => {
