@@ -256,19 +256,43 @@ Result<model::User> editableUser(store::Store& store, const model::User& caller,
   return target;
 }
 
-}  // namespace
-
-Result<model::User> patchUser(store::Store& store, const model::User& caller,
-                              std::string_view userId, const UserFields& fields) {
-  auto target = editableUser(store, caller, userId);
-  if (!target) return target;
-  model::User user = std::move(target).value();
+// Applies `fields` (never the password: it has its own route) to `user` and stores it.
+Result<model::User> storeEdited(store::Store& store, model::User user, const UserFields& fields) {
   UserFields patch = fields;
   patch.password.reset();
   if (auto applied = applyUserFields(user, patch); !applied) return std::move(applied).error();
   user.updateAt = store.clock().nowMillis();
   if (auto updated = store.users().update(user); !updated) return std::move(updated).error();
   return user;
+}
+
+}  // namespace
+
+Result<model::User> patchUser(store::Store& store, const model::User& caller,
+                              std::string_view userId, const UserFields& fields) {
+  auto target = editableUser(store, caller, userId);
+  if (!target) return target;
+  return storeEdited(store, std::move(target).value(), fields);
+}
+
+Result<model::User> updateUser(store::Store& store, const model::User& caller,
+                               std::string_view userId, const UserFields& fields) {
+  auto target = editableUser(store, caller, userId);
+  if (!target) return target;
+  if (!fields.username) return invalidField("username", "A username is required.");
+  if (!fields.email) return invalidField("email", "An email address is required.");
+  model::User user = std::move(target).value();
+  const model::User fresh;
+  user.nickname = fresh.nickname;
+  user.firstName = fresh.firstName;
+  user.lastName = fresh.lastName;
+  user.position = fresh.position;
+  user.locale = fresh.locale;
+  user.allowMarketing = fresh.allowMarketing;
+  user.props = fresh.props;
+  user.timezone = fresh.timezone;
+  user.notifyProps = model::defaultNotifyProps();
+  return storeEdited(store, std::move(user), fields);
 }
 
 Result<model::User> setUserActive(store::Store& store, const model::User& caller,

@@ -103,6 +103,12 @@ Status mayEditUser(const model::User& caller, const model::User& target);
 Result<model::User> patchUser(store::Store& store, const model::User& caller,
                               std::string_view userId, const UserFields& fields);
 
+// PUT /users/{id}: the body is the whole user, as Mattermost's UpdateUser stores it, so every
+// field it omits goes back to what a new account has (notify_props to the defaults); username
+// and email are required. Permissions and validation as patchUser.
+Result<model::User> updateUser(store::Store& store, const model::User& caller,
+                               std::string_view userId, const UserFields& fields);
+
 // DELETE /users/{id} (active=false) and PUT /users/{id}/active. Only system admins: users
 // cannot deactivate themselves (Mattermost's EnableUserDeactivation defaults to false):
 // kUnauthenticated "api.user.update_active.not_enable.app_error" for self, kPermissionDenied

@@ -325,8 +325,9 @@ asio::awaitable<http::Response> patchUser(const ApiContext& api, http::Request& 
   }
   auto fields = parseUserFields(*body);
   if (!fields) co_return http::Response::error(std::move(fields).error());
-  auto user = co_await api.database->run([&caller, &userId, &fields](Store& s) {
-    return services::patchUser(s, caller.user, *userId, *fields);
+  auto user = co_await api.database->run([&caller, &userId, &fields, fullUpdate](Store& s) {
+    return fullUpdate ? services::updateUser(s, caller.user, *userId, *fields)
+                      : services::patchUser(s, caller.user, *userId, *fields);
   });
   if (!user) co_return userError(std::move(user).error());
   co_return http::Response::json(200, userFor(*user, caller));

@@ -197,6 +197,29 @@ describe('users', () => {
     assert.equal(byAdmin.first_name, 'Robert');
   });
 
+  test('update replaces the whole user: what it omits is reset, roles never change', async () => {
+    const erin = await createUser(gateway, {username: 'erin'});
+    await erin.client.patchMe({nickname: 'E', first_name: 'Erin', position: 'Ops',
+      props: {theme: 'dark'}});
+    const whole = {id: erin.id, username: 'erin', email: 'erin@parley.test'};
+    const updated = await erin.client.updateUser({...whole, last_name: 'Smith',
+      roles: 'system_admin system_user'});
+    assert.equal(updated.last_name, 'Smith');
+    assert.deepEqual([updated.nickname, updated.first_name, updated.position], ['', '', '']);
+    assert.deepEqual(updated.props ?? {}, {});
+    assert.equal(updated.roles, 'system_user');
+    assert.equal((await alice.client.getUser(erin.id)).first_name, '', 'stored, not just answered');
+
+    const before = await accountsSnapshot(gateway);
+    await assertClientError(erin.client.updateUser({id: erin.id, email: 'erin@parley.test',
+      nickname: 'no name'}), {status: 400, id: 'model.user.is_valid.username.app_error'});
+    await assertClientError(erin.client.doFetch(erin.client.getUserRoute(erin.id),
+        {method: 'put', body: JSON.stringify({...whole, id: bob.user.id})}),
+    {status: 400, id: 'api.context.invalid_body_param.app_error'});
+    await assertClientError(bob.client.updateUser({...whole, nickname: 'hijacked'}), kForbidden);
+    assert.deepEqual(await accountsSnapshot(gateway), before);
+  });
+
   test('deactivation ends sessions; only admins may do it; reactivation restores', async () => {
     const carol = await createUser(gateway, {username: 'carol'});
     await assertClientError(bob.client.updateUserActive(carol.user.id, false), kForbidden);
