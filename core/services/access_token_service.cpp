@@ -101,6 +101,15 @@ Result<std::vector<model::AccessToken>> accessTokensOf(store::Store& store,
   return store.accessTokens().listOfUser(userId, offset, limit);
 }
 
+Result<std::vector<model::AccessToken>> allAccessTokens(store::Store& store,
+                                                        const model::User& caller,
+                                                        std::int64_t offset, std::int64_t limit) {
+  if (!hasSystemPermission(caller, permission::kManageSystem)) {
+    return permissionDenied(permission::kManageSystem);
+  }
+  return store.accessTokens().listAll(offset, limit);
+}
+
 Result<model::AccessToken> getAccessToken(store::Store& store, const model::User& caller,
                                           std::string_view tokenId) {
   return accessibleToken(store, caller, tokenId, permission::kReadUserAccessToken);

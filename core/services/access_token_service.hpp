@@ -49,6 +49,12 @@ Result<model::AccessToken> getAccessToken(store::Store& store, const model::User
 
 enum class AccessTokenChange { kRevoke, kDisable, kEnable };
 
+// GET /users/tokens (paged): every user's tokens, for callers with manage_system only
+// (kPermissionDenied otherwise).
+Result<std::vector<model::AccessToken>> allAccessTokens(store::Store& store,
+                                                        const model::User& caller,
+                                                        std::int64_t offset, std::int64_t limit);
+
 // POST /users/tokens/revoke|disable|enable {token_id}: revoke and disable end the token's
 // session at once.
 Status changeAccessToken(store::Store& store, const model::User& caller, std::string_view tokenId,

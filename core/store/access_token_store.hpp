@@ -33,6 +33,10 @@ class AccessTokenStore {
                                                              std::int64_t offset,
                                                              std::int64_t limit) = 0;
 
+  // Every user's tokens, oldest first (GET /users/tokens, for system admins).
+  virtual Result<std::vector<model::AccessToken>> listAll(std::int64_t offset,
+                                                          std::int64_t limit) = 0;
+
   virtual Status setActive(std::string_view id, bool active) = 0;
 
   // Deletes the token; deleting one that is gone is not an error.

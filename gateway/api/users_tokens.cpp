@@ -1,7 +1,7 @@
 // Personal access tokens (reference/mattermost-api.md §3.4): POST/GET
-// /api/v4/users/{user_id}/tokens, GET /users/tokens/{token_id}, POST
-// /users/tokens/revoke|disable|enable. How a token authenticates is described in
-// core/services/access_token_service.hpp.
+// /api/v4/users/{user_id}/tokens, GET /users/tokens (everyone's, for admins), GET
+// /users/tokens/{token_id}, POST /users/tokens/revoke|disable|enable. How a token authenticates
+// is described in core/services/access_token_service.hpp.
 
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
@@ -52,19 +52,31 @@ asio::awaitable<http::Response> createToken(const ApiContext& api, http::Request
   co_return http::Response::json(200, out);
 }
 
+http::Response tokenList(core::Result<std::vector<core::model::AccessToken>> tokens) {
+  if (!tokens) return http::Response::error(std::move(tokens).error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& token : *tokens) out.push_back(tokenToJson(token));
+  return http::Response::json(200, out);
+}
+
 // GET /users/{user_id}/tokens?page&per_page
 asio::awaitable<http::Response> listTokens(const ApiContext& api, http::Request& request,
                                            const AuthenticatedUser& caller) {
   const auto userId = userIdParam(request, caller);
   if (!userId) co_return http::Response::error(userId.error());
   const Paging paging = pagingOf(request);
-  auto tokens = co_await api.database->run([&caller, &userId, &paging](Store& s) {
+  co_return tokenList(co_await api.database->run([&caller, &userId, &paging](Store& s) {
     return services::accessTokensOf(s, caller.user, *userId, offsetOf(paging), paging.perPage);
-  });
-  if (!tokens) co_return http::Response::error(std::move(tokens).error());
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& token : *tokens) out.push_back(tokenToJson(token));
-  co_return http::Response::json(200, out);
+  }));
+}
+
+// GET /users/tokens?page&per_page
+asio::awaitable<http::Response> listAllTokens(const ApiContext& api, http::Request& request,
+                                              const AuthenticatedUser& caller) {
+  const Paging paging = pagingOf(request);
+  co_return tokenList(co_await api.database->run([&caller, &paging](Store& s) {
+    return services::allAccessTokens(s, caller.user, offsetOf(paging), paging.perPage);
+  }));
 }
 
 // GET /users/tokens/{token_id}
@@ -121,6 +133,7 @@ void registerAccessTokenRoutes(http::Router& router, ApiContextPtr api) {
           return changeToken(a, r, c, change);
         });
   }
+  withCaller(verb::get, "/api/v4/users/tokens", listAllTokens);
   withCaller(verb::get, "/api/v4/users/tokens/{token_id}", getToken);
   withCaller(verb::post, "/api/v4/users/{user_id}/tokens", createToken);
   withCaller(verb::get, "/api/v4/users/{user_id}/tokens", listTokens);

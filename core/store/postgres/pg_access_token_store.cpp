@@ -29,6 +29,10 @@ constexpr Statement kTokensOfUser{
     "SELECT " PARLEY_TOKEN_COLUMNS
     " FROM user_access_tokens t WHERE t.user_id = $1 ORDER BY t.create_at, t.id "
     "OFFSET $2 LIMIT $3"};
+constexpr Statement kAllTokens{
+    "access_tokens_all",
+    "SELECT " PARLEY_TOKEN_COLUMNS
+    " FROM user_access_tokens t ORDER BY t.create_at, t.id OFFSET $1 LIMIT $2"};
 #undef PARLEY_TOKEN_COLUMNS
 constexpr Statement kTokenSetActive{"access_token_set_active",
                                     "UPDATE user_access_tokens SET is_active = $2 WHERE id = $1"};
@@ -48,6 +52,13 @@ model::AccessToken tokenFromRow(const Rows& rows, int row, int first) {
 
 Error tokenNotFound(const char* id) {
   return makeError(ErrorCode::kNotFound, id, "Unable to find the personal access token.");
+}
+
+Result<std::vector<model::AccessToken>> tokensFrom(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  std::vector<model::AccessToken> tokens;
+  for (int row = 0; row < rows->size(); ++row) tokens.push_back(tokenFromRow(*rows, row, 0));
+  return tokens;
 }
 
 }  // namespace
@@ -80,11 +91,12 @@ Result<model::AccessToken> PgAccessTokenStore::getById(std::string_view id) {
 Result<std::vector<model::AccessToken>> PgAccessTokenStore::listOfUser(std::string_view userId,
                                                                        std::int64_t offset,
                                                                        std::int64_t limit) {
-  auto rows = store_.exec(kTokensOfUser, Params().add(userId).add(offset).add(limit));
-  if (!rows) return std::move(rows).error();
-  std::vector<model::AccessToken> tokens;
-  for (int row = 0; row < rows->size(); ++row) tokens.push_back(tokenFromRow(*rows, row, 0));
-  return tokens;
+  return tokensFrom(store_.exec(kTokensOfUser, Params().add(userId).add(offset).add(limit)));
+}
+
+Result<std::vector<model::AccessToken>> PgAccessTokenStore::listAll(std::int64_t offset,
+                                                                    std::int64_t limit) {
+  return tokensFrom(store_.exec(kAllTokens, Params().add(offset).add(limit)));
 }
 
 Status PgAccessTokenStore::setActive(std::string_view id, bool active) {

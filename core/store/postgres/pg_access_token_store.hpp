@@ -16,6 +16,7 @@ class PgAccessTokenStore final : public AccessTokenStore {
   Result<model::AccessToken> getById(std::string_view id) override;
   Result<std::vector<model::AccessToken>> listOfUser(std::string_view userId, std::int64_t offset,
                                                      std::int64_t limit) override;
+  Result<std::vector<model::AccessToken>> listAll(std::int64_t offset, std::int64_t limit) override;
   Status setActive(std::string_view id, bool active) override;
   Status remove(std::string_view id) override;
 

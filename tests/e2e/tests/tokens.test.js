@@ -75,4 +75,23 @@ describe('personal access tokens', () => {
     await admin.client.updateUserActive(bob.user.id, false);
     await assertClientError(script.getMe(), kExpired);
   });
+
+  test('system admins list everyone\'s tokens; nobody else does', async () => {
+    const carol = await createUser(gateway, {username: 'carol'});
+    const mine = await admin.client.createUserAccessToken(admin.user.id, 'all: mine');
+    const hers = await admin.client.createUserAccessToken(carol.user.id, 'all: hers');
+    const all = await admin.client.getUserAccessTokens(0, 200);
+    assert.ok(all.length >= 2);
+    for (const token of [mine, hers]) {
+      const listed = all.find((t) => t.id === token.id);
+      assert.deepEqual(listed, {id: token.id, user_id: token.user_id,
+        description: token.description, is_active: true}, 'never the token itself');
+    }
+    const pages = [...await admin.client.getUserAccessTokens(0, 1),
+      ...await admin.client.getUserAccessTokens(1, 1)];
+    assert.deepEqual(pages.map((t) => t.id), all.slice(0, 2).map((t) => t.id), 'paged');
+    await assertClientError(alice.client.getUserAccessTokens(), kForbidden);
+    await assertClientError(carol.client.getUserAccessTokens(), kForbidden);
+    await assertClientError(gateway.client().getUserAccessTokens(), kExpired);
+  });
 });
