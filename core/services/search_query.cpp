@@ -105,16 +105,22 @@ SearchQuery parseSearchTerms(std::string_view terms, int timeZoneOffsetSeconds) 
     const std::string_view word = terms.substr(start, i - start);
     const auto colon = word.find(':');
     if (colon != std::string_view::npos) {
-      const std::string key = lower(word.substr(0, colon));
+      std::string key = lower(word.substr(0, colon));
       std::string_view value = word.substr(colon + 1);
+      const bool excluding = key.size() > 1 && key.front() == '-';
+      if (excluding) key.erase(0, 1);
       if (key == "from") {
         if (!value.empty() && value.front() == '@') value.remove_prefix(1);
-        if (!value.empty()) query.fromUsernames.push_back(lower(value));
+        if (!value.empty()) {
+          (excluding ? query.notFromUsernames : query.fromUsernames).push_back(lower(value));
+        }
         continue;
       }
       if (key == "in" || key == "channel") {
         if (!value.empty() && value.front() == '~') value.remove_prefix(1);
-        if (!value.empty()) query.inChannels.push_back(lower(value));
+        if (!value.empty()) {
+          (excluding ? query.notInChannels : query.inChannels).push_back(lower(value));
+        }
         continue;
       }
       if (key == "after" || key == "before" || key == "on") {

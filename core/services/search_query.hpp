@@ -1,9 +1,9 @@
 #pragma once
 // Mattermost's post search syntax (the search box, reference/mattermost-api.md §5.5): words,
 // "quoted phrases", -excluded words, prefix* terms, from:username, in:channel-name (or
-// channel:), and before:/after:/on: dates (YYYY-MM-DD in the searcher's time zone). Parsing is
-// pure; the result is turned into PostgreSQL full-text queries that are passed as parameters,
-// never spliced into SQL.
+// channel:), their exclusions -from: and -in:, and before:/after:/on: dates (YYYY-MM-DD in the
+// searcher's time zone). Parsing is pure; the result is turned into PostgreSQL full-text queries
+// that are passed as parameters, never spliced into SQL.
 
 #include <cstdint>
 #include <optional>
@@ -22,14 +22,17 @@ struct SearchQuery {
   std::vector<std::string> prefixes;  // without the '*', letters and digits only
   std::vector<std::string> fromUsernames;
   std::vector<std::string> inChannels;
-  std::int64_t createdAfter = 0;   // inclusive bound in ms, 0 for none
-  std::int64_t createdBefore = 0;  // inclusive bound in ms, 0 for none
+  std::vector<std::string> notFromUsernames;  // -from:
+  std::vector<std::string> notInChannels;     // -in: and -channel:
+  std::int64_t createdAfter = 0;              // inclusive bound in ms, 0 for none
+  std::int64_t createdBefore = 0;             // inclusive bound in ms, 0 for none
 
   // No text to match: a search by filters alone.
   bool hasText() const { return !words.empty() || !phrases.empty() || !prefixes.empty(); }
   bool empty() const {
     return !hasText() && excluded.empty() && fromUsernames.empty() && inChannels.empty() &&
-           createdAfter == 0 && createdBefore == 0;
+           notFromUsernames.empty() && notInChannels.empty() && createdAfter == 0 &&
+           createdBefore == 0;
   }
   // Input for websearch_to_tsquery: words, "phrases" and -excluded terms, joined by " or " for
   // an OR search; "" when there are none.

@@ -40,6 +40,8 @@ Result<SearchResult> searchPosts(store::Store& store, const model::User& user,
   search.isOrSearch = params.isOrSearch;
   search.fromUsernames = query.fromUsernames;
   search.inChannelNames = query.inChannels;
+  search.notFromUsernames = query.notFromUsernames;
+  search.notInChannelNames = query.notInChannels;
   search.createdAfter = query.createdAfter;
   search.createdBefore = query.createdBefore;
   search.includeDeletedChannels = params.includeDeletedChannels;

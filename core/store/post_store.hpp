@@ -24,6 +24,8 @@ struct PostSearch {
   bool isOrSearch = false;
   std::vector<std::string> fromUsernames;
   std::vector<std::string> inChannelNames;
+  std::vector<std::string> notFromUsernames;
+  std::vector<std::string> notInChannelNames;
   std::int64_t createdAfter = 0;   // inclusive, 0 for none
   std::int64_t createdBefore = 0;  // inclusive, 0 for none
   bool includeDeletedChannels = false;

@@ -153,6 +153,9 @@ constexpr Statement kSearch{
     "         WHERE u.username IN (SELECT jsonb_array_elements_text($6::jsonb))))"
     "   AND (jsonb_array_length($7::jsonb) = 0"
     "        OR c.name IN (SELECT jsonb_array_elements_text($7::jsonb)))"
+    "   AND p.user_id NOT IN (SELECT u.id FROM users u"
+    "        WHERE u.username IN (SELECT jsonb_array_elements_text($13::jsonb)))"
+    "   AND c.name NOT IN (SELECT jsonb_array_elements_text($14::jsonb))"
     "   AND ($8::bigint = 0 OR p.create_at >= $8::bigint)"
     "   AND ($9::bigint = 0 OR p.create_at <= $9::bigint)"
     "   AND (q.query IS NULL OR p.message_tsv @@ q.query)"
@@ -322,7 +325,9 @@ Result<std::vector<model::Post>> PgPostStore::search(const PostSearch& search) {
                             .add(search.createdBefore)
                             .add(search.includeDeletedChannels)
                             .add(search.offset)
-                            .add(search.limit));
+                            .add(search.limit)
+                            .add(jsonArray(search.notFromUsernames))
+                            .add(jsonArray(search.notInChannelNames)));
 }
 
 }  // namespace parley::core::store::postgres

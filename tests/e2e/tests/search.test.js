@@ -83,6 +83,19 @@ describe('search', () => {
         {time_zone_offset: -14 * 3600})), new Set(['deploy']));
   });
 
+  test('-from: and -in: leave out authors and channels', async () => {
+    assert.deepEqual(found(await search('alice', 'release -from:bob')),
+        new Set(['deploy', 'secret']));
+    assert.deepEqual(found(await search('alice', 'deployment -from:@alice -from:guest')),
+        new Set());
+    assert.deepEqual(found(await search('alice', 'deployment -in:town')),
+        new Set(['secret', 'guestroom']));
+    assert.deepEqual(found(await search('alice', 'deployment -in:town -channel:secret')),
+        new Set(['guestroom']));
+    assert.deepEqual(found(await search('alice', 'deployment in:town -from:guest')),
+        new Set(['deploy']));
+  });
+
   test('team search covers that team; /posts/search covers all', async () => {
     assert.deepEqual(found(await search('alice', 'notes')), new Set(['guest']));
     assert.deepEqual(found(await search('alice', 'notes', {}, world.teams.other)),

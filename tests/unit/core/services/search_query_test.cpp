@@ -31,6 +31,18 @@ TEST(SearchQuery, ReadsFromAndInFilters) {
   EXPECT_FALSE(parseSearchTerms("from:alice", 0).empty());
 }
 
+TEST(SearchQuery, ReadsExcludedAuthorsAndChannels) {
+  const auto q = parseSearchTerms("deploy -from:@Bob -in:~Town-Square -channel:ops -from: -", 0);
+  EXPECT_EQ(q.notFromUsernames, (Strings{"bob"}));
+  EXPECT_EQ(q.notInChannels, (Strings{"town-square", "ops"}));
+  EXPECT_TRUE(q.fromUsernames.empty());
+  EXPECT_TRUE(q.inChannels.empty());
+  EXPECT_TRUE(q.excluded.empty()) << "not excluded words";
+  EXPECT_EQ(q.words, (Strings{"deploy"}));
+  EXPECT_FALSE(parseSearchTerms("-in:ops", 0).empty());
+  EXPECT_EQ(parseSearchTerms("-x:y", 0).excluded, (Strings{"-x:y"})) << "other keys stay words";
+}
+
 TEST(SearchQuery, DatesAreWholeDaysInTheSearchersTimeZone) {
   constexpr std::int64_t kMay1Utc = 1'714'521'600'000;  // 2024-05-01T00:00:00Z
   constexpr std::int64_t kDay = 86'400'000;
