@@ -8,6 +8,7 @@
 
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
+#include "core/model/preference.hpp"
 #include "core/services/permissions.hpp"
 
 namespace parley::core::services {
@@ -798,6 +799,7 @@ void renumber(std::vector<SidebarCategory>& categories) {
 struct Sidebar {
   std::vector<SidebarCategory> categories;
   std::set<std::string> channelIds;
+  std::set<std::string> favoriteIds;  // the user's favorite_channel preferences, as read
 
   SidebarCategory* find(std::string_view id) {
     const auto it = std::find_if(categories.begin(), categories.end(),
@@ -841,17 +843,23 @@ Result<Sidebar> loadSidebar(store::Store& store, const model::User& caller, std:
   } else {
     sidebar.categories = std::move(*stored);
   }
-  // Channels left since are dropped; each channel stays in its first category.
+  auto favoriteIds = store.channels().favoriteChannelIds(userId);
+  if (!favoriteIds) return std::move(favoriteIds).error();
+  sidebar.favoriteIds = {favoriteIds->begin(), favoriteIds->end()};
+  const std::set<std::string>& favorites = sidebar.favoriteIds;
+  // Channels left since are dropped; each channel stays in its first category. The
+  // favorite_channel preferences decide what is in Favorites (clients set either them or the
+  // category, and Mattermost keeps both in step): a channel in the wrong place is taken out and
+  // placed again below.
   std::set<std::string> placed;
   for (auto& category : sidebar.categories) {
+    const bool favoritesCategory = category.type == "favorites";
     std::erase_if(category.channelIds, [&](const std::string& id) {
-      return !sidebar.channelIds.contains(id) || !placed.insert(id).second;
+      return !sidebar.channelIds.contains(id) || favorites.contains(id) != favoritesCategory ||
+             !placed.insert(id).second;
     });
   }
   // Channels in no category yet go where Mattermost puts new ones.
-  auto favoriteIds = store.channels().favoriteChannelIds(userId);
-  if (!favoriteIds) return std::move(favoriteIds).error();
-  const std::set<std::string> favorites(favoriteIds->begin(), favoriteIds->end());
   std::vector<const model::Channel*> unplaced;
   for (const auto& channel : *channels) {
     if (!placed.contains(channel.id)) unplaced.push_back(&channel);
@@ -874,6 +882,42 @@ Result<Sidebar> loadSidebar(store::Store& store, const model::User& caller, std:
     if (target) target->channelIds.push_back(channel->id);
   }
   return sidebar;
+}
+
+// Stores the categories and, in the same transaction, the favorite_channel preferences of the
+// channels moved into Favorites (set) or out of it (deleted), so that loadSidebar() and the
+// clients that read the preferences agree.
+Status saveSidebar(store::Store& store, std::string_view userId, std::string_view teamId,
+                   const Sidebar& sidebar) {
+  std::set<std::string> favorites;
+  for (const auto& category : sidebar.categories) {
+    if (category.type == "favorites") {
+      favorites.insert(category.channelIds.begin(), category.channelIds.end());
+    }
+  }
+  const auto preference = [userId](const std::string& channelId) {
+    return model::Preference{std::string(userId), "favorite_channel", channelId, "true"};
+  };
+  std::vector<model::Preference> added;
+  std::vector<model::Preference> removed;
+  for (const auto& id : favorites) {
+    if (!sidebar.favoriteIds.contains(id)) added.push_back(preference(id));
+  }
+  for (const auto& id : sidebar.favoriteIds) {
+    if (sidebar.channelIds.contains(id) && !favorites.contains(id))
+      removed.push_back(preference(id));
+  }
+  return store.transaction([&](store::Store& tx) -> Status {
+    if (auto saved = tx.channels().saveSidebarCategories(userId, teamId, sidebar.categories);
+        !saved) {
+      return saved;
+    }
+    if (!added.empty()) {
+      if (auto saved = tx.preferences().save(added); !saved) return saved;
+    }
+    if (!removed.empty()) return tx.preferences().remove(removed);
+    return {};
+  });
 }
 
 Status validateCategoryChanges(const Sidebar& sidebar, const SidebarCategory& change, bool custom) {
@@ -921,10 +965,9 @@ Result<SidebarCategory> createSidebarCategory(store::Store& store, const model::
   sidebar->takeChannels(category.channelIds, nullptr);
   sidebar->categories.insert(sidebar->categories.begin(), category);
   renumber(sidebar->categories);
-  Status saved = store.transaction([&](store::Store& tx) {
-    return tx.channels().saveSidebarCategories(userId, teamId, sidebar->categories);
-  });
-  if (!saved) return std::move(saved).error();
+  if (Status saved = saveSidebar(store, userId, teamId, *sidebar); !saved) {
+    return std::move(saved).error();
+  }
   return sidebar->categories.front();
 }
 
@@ -949,10 +992,9 @@ Result<std::vector<SidebarCategory>> updateSidebarCategories(
     category->channelIds = change.channelIds;
     changedIds.push_back(category->id);
   }
-  Status saved = store.transaction([&](store::Store& tx) {
-    return tx.channels().saveSidebarCategories(userId, teamId, sidebar->categories);
-  });
-  if (!saved) return std::move(saved).error();
+  if (Status saved = saveSidebar(store, userId, teamId, *sidebar); !saved) {
+    return std::move(saved).error();
+  }
   std::vector<SidebarCategory> changed;
   for (const auto& id : changedIds) changed.push_back(*sidebar->find(id));
   return changed;

@@ -331,4 +331,43 @@ describe('channels', () => {
     assert.ok(categories.find((c) => c.type === 'channels').channel_ids.includes(offTopic.id),
         'its channels return to their default category');
   });
+
+  test('Favorites and the favorite_channel preferences stay in step, both ways', async () => {
+    const offTopic = await bob.client.getChannelByName(team.id, 'off-topic');
+    const favorite = {user_id: bob.id, category: 'favorite_channel', name: offTopic.id,
+      value: 'true'};
+    const sidebar = async () => {
+      const {categories} = await bob.client.getChannelCategories(bob.id, team.id);
+      const of = (type) => categories.find((c) => c.type === type);
+      return {favorites: of('favorites'), channels: of('channels')};
+    };
+    const isFavorite = async () => (await bob.client.getMyPreferences()).some((p) =>
+      p.category === 'favorite_channel' && p.name === offTopic.id && p.value === 'true');
+
+    // Moving the channel into Favorites sets the preference...
+    let {favorites, channels} = await sidebar();
+    assert.ok(channels.channel_ids.includes(offTopic.id));
+    await bob.client.updateChannelCategory(bob.id, team.id,
+        {...favorites, channel_ids: [...favorites.channel_ids, offTopic.id]});
+    assert.equal(await isFavorite(), true);
+    ({favorites, channels} = await sidebar());
+    assert.ok(favorites.channel_ids.includes(offTopic.id));
+    assert.ok(!channels.channel_ids.includes(offTopic.id));
+
+    // ...removing the preference moves it back to Channels...
+    await bob.client.deletePreferences(bob.id, [favorite]);
+    ({favorites, channels} = await sidebar());
+    assert.ok(!favorites.channel_ids.includes(offTopic.id));
+    assert.ok(channels.channel_ids.includes(offTopic.id));
+
+    // ...setting it moves it into Favorites, and moving it out removes it.
+    await bob.client.savePreferences(bob.id, [favorite]);
+    ({favorites, channels} = await sidebar());
+    assert.ok(favorites.channel_ids.includes(offTopic.id));
+    assert.ok(!channels.channel_ids.includes(offTopic.id));
+    await bob.client.updateChannelCategory(bob.id, team.id,
+        {...channels, channel_ids: [...channels.channel_ids, offTopic.id]});
+    assert.equal(await isFavorite(), false);
+    assert.ok(!(await sidebar()).favorites.channel_ids.includes(offTopic.id));
+  });
 });
