@@ -5,7 +5,9 @@
 // checked to leave the database as it was.
 
 const assert = require('node:assert/strict');
+const {execFile} = require('node:child_process');
 const {after, before, describe, test} = require('node:test');
+const {promisify} = require('node:util');
 
 const {scalar, sql} = require('../lib/database');
 const {gatewayWithUsers, kPassword} = require('../lib/users');
@@ -128,6 +130,22 @@ describe('sessions', () => {
     assert.equal(me.status, 401);
     await client.login('alice', kPassword);
     assert.equal((await client.getMe()).id, alice.user.id, 'logging in again works');
+  });
+
+  test('logins are rate limited per account too, whatever the address', async () => {
+    // One attempt from each of 14 loopback addresses (curl --interface 127.0.0.2...): no
+    // address reaches its own limit, the account does (burst 10).
+    const statuses = await Promise.all(Array.from({length: 14}, (_, i) =>
+      promisify(execFile)('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}',
+        '--interface', `127.0.0.${i + 2}`, '-H', 'Content-Type: application/json',
+        '-d', JSON.stringify({login_id: 'target', password: 'wrong password'}),
+        `${gateway.url}/api/v4/users/login`]).then(({stdout}) => Number(stdout))));
+    assert.ok(statuses.filter((status) => status === 429).length >= 2, `statuses: ${statuses}`);
+    assert.ok(statuses.every((status) => status === 401 || status === 429), `${statuses}`);
+    // Another account from the same addresses is not held back.
+    const other = await api('/users/login', {method: 'POST',
+      body: JSON.stringify({login_id: 'alice', password: kPassword})});
+    assert.equal(other.status, 200);
   });
 
   test('logins are rate limited per client address', async () => {

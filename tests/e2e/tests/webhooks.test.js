@@ -157,11 +157,14 @@ describe('incoming webhooks', () => {
 
   test('form payload=, multipart fields, a DM by @username, and long text split', async () => {
     const hook = await alice.createIncomingWebhook({channel_id: ids.townSquare});
-    const form = new URLSearchParams({payload: JSON.stringify({text: 'from a form'})});
+    const form = new URLSearchParams({payload: JSON.stringify({text: 'from a form',
+      icon_url: 'https://ci.example.org/icon.png'})});
     const formResponse = await postHook(hook.id, form.toString(),
         'application/x-www-form-urlencoded');
     assert.equal(formResponse.status, 200);
-    assert.equal((await latestPost(alice, ids.townSquare)).message, 'from a form');
+    const formPost = await latestPost(alice, ids.townSquare);
+    assert.equal(formPost.message, 'from a form');
+    assert.equal(formPost.props.override_icon_url, 'https://ci.example.org/icon.png');
 
     const multipart = new FormData();
     multipart.append('text', 'from multipart');
