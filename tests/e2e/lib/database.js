@@ -22,10 +22,18 @@ async function scalar(gateway, text) {
   return rows.length ? rows[0][0] : undefined;
 }
 
+// One checksum of all rows per table, as rows [table, md5]: equal before and after a request
+// when it changed none of `tables`.
+function checksums(gateway, tables) {
+  return sql(gateway, tables.map((table) =>
+    `SELECT '${table}', md5(COALESCE(string_agg(t::text, ',' ORDER BY t::text), ''))
+       FROM ${table} t`).join(' UNION ALL '));
+}
+
 // A random id in Mattermost's shape (26 characters of its base32 alphabet), for unknown ids.
 function newId() {
   const alphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
   return Array.from(crypto.randomBytes(26), (byte) => alphabet[byte % 32]).join('');
 }
 
-module.exports = {newId, scalar, sql};
+module.exports = {checksums, newId, scalar, sql};

@@ -8,7 +8,7 @@
 // `client` a Client4 logged in as them, `token` its session token (for raw fetch calls).
 
 const {Gateway} = require('./gateway');
-const {sql} = require('./database');
+const {checksums} = require('./database');
 
 const kPassword = 'correct horse battery staple';
 
@@ -69,13 +69,7 @@ async function gatewayWithUsers(...names) {
 
 // A snapshot of the accounts tables, to compare before and after a refused request.
 function accountsSnapshot(gateway) {
-  return sql(gateway,
-      "SELECT 'users', md5(string_agg(u::text, ',' ORDER BY id)) FROM users u " +
-      "UNION ALL SELECT 'tokens', md5(string_agg(t::text, ',' ORDER BY id)) " +
-      'FROM user_access_tokens t ' +
-      "UNION ALL SELECT 'bots', md5(string_agg(b::text, ',' ORDER BY user_id)) FROM bots b " +
-      "UNION ALL SELECT 'preferences', md5(string_agg(p::text, ',' ORDER BY user_id, category, " +
-      'name)) FROM preferences p');
+  return checksums(gateway, ['users', 'user_access_tokens', 'bots', 'preferences']);
 }
 
 module.exports = {kPassword, accountsSnapshot, createUser, firstAdmin, gatewayWithUsers};
