@@ -42,6 +42,16 @@ struct DatabaseConfig {
   bool operator==(const DatabaseConfig&) const = default;
 };
 
+// Several gateway nodes on one database (Mattermost's ClusterSettings): with it enabled, the
+// events of every node reach the WebSocket clients of all nodes through PostgreSQL
+// LISTEN/NOTIFY (core/events/pg_relay).
+struct ClusterConfig {
+  bool enabled = false;
+  std::string nodeId;  // 1-64 of [A-Za-z0-9._-]; "" = a random id at each start
+
+  bool operator==(const ClusterConfig&) const = default;
+};
+
 struct FilesConfig {
   // Absolute after loading (relative paths in the file are resolved against its directory).
   // The default is systemd's StateDirectory= of parleyd.service.
@@ -121,6 +131,7 @@ struct Config {
   std::filesystem::path sourceFile;  // where it was loaded from
   ServerConfig server;
   DatabaseConfig database;
+  ClusterConfig cluster;
   FilesConfig files;
   SecurityConfig security;
   WebhooksConfig webhooks;

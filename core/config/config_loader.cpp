@@ -72,11 +72,12 @@ class Loader {
   void load(const Field& root, Config& config) {
     const auto top = r_.map(root,
                             {"server", "database", "files", "security", "webhooks", "limits",
-                             "logging", "bridges", "links", "policy"},
+                             "logging", "bridges", "links", "policy", "cluster"},
                             "a map of sections such as server and database");
     if (!top) return;
     if (const auto field = top->get("server")) server(*field, config.server);
     database(*top, config.database);
+    if (const auto field = top->get("cluster")) cluster(*field, config.cluster);
     if (const auto field = top->get("files")) files(*field, config.files);
     if (const auto field = top->get("security")) security(*field, config.security);
     if (const auto field = top->get("webhooks")) webhooks(*field, config.webhooks);
@@ -266,6 +267,28 @@ class Loader {
     assign(out.enableUserAccessTokens, r_.boolean(m->get("enable_user_access_tokens")));
     assign(out.enableBotAccountCreation, r_.boolean(m->get("enable_bot_account_creation")));
     assign(out.sessionLength, r_.duration(m->get("session_length"), 1min, 3650 * kDay));
+  }
+
+  void cluster(const Field& field, ClusterConfig& out) {
+    const auto m = r_.map(field, {"enabled", "node_id"});
+    if (!m) return;
+    assign(out.enabled, r_.boolean(m->get("enabled")));
+    if (const auto nodeField = m->get("node_id")) {
+      // "" is allowed here and means a random id (the reader refuses empty strings).
+      if (nodeField->node.IsScalar() && nodeField->node.Scalar().empty()) {
+        out.nodeId.clear();
+      } else if (const auto nodeId = r_.string(nodeField)) {
+        const bool valid = nodeId->size() <= 64 &&
+                           std::all_of(nodeId->begin(), nodeId->end(), [](unsigned char c) {
+                             return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+                           });
+        if (valid) {
+          out.nodeId = *nodeId;
+        } else {
+          r_.report(*nodeField, "must be at most 64 letters, digits, dots, dashes and underscores");
+        }
+      }
+    }
   }
 
   void webhooks(const Field& field, WebhooksConfig& out) {

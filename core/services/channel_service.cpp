@@ -72,6 +72,21 @@ model::ChannelMember newMember(const model::Channel& channel, const model::User&
   return member;
 }
 
+// Adds `user` to `channel` unless they are a member already; a new member is a user_added
+// event (recorded in the caller's unit of work).
+Status addNewMember(store::Store& store, const model::Channel& channel, const model::User& user,
+                    std::int64_t now, std::string_view actorId) {
+  auto existing = store.channels().member(channel.id, user.id);
+  if (!existing) return std::move(existing).error();
+  if (existing->has_value()) return {};
+  if (auto added = store.channels().addMember(newMember(channel, user, now, false)); !added) {
+    return added;
+  }
+  store.afterCommit(
+      events::ChannelMemberAdded{channel.id, channel.teamId, user.id, std::string(actorId)});
+  return {};
+}
+
 model::Channel newChannel(store::Store& store, std::string_view creatorId) {
   model::Channel channel;
   channel.id = model::newId();
@@ -107,9 +122,12 @@ Result<model::Channel> createWithMembers(store::Store& store, const model::Chann
                                          const std::vector<model::ChannelMember>& members) {
   Status written = store.transaction([&](store::Store& tx) -> Status {
     if (auto created = tx.channels().create(channel); !created) return created;
+    events::DirectChannelCreated event{channel, channel.creatorId, {}};
     for (const auto& member : members) {
       if (auto added = tx.channels().addMember(member); !added) return added;
+      event.memberIds.push_back(member.userId);
     }
+    tx.afterCommit(std::move(event));
     return {};
   });
   if (written) return channel;
@@ -237,9 +255,7 @@ Status joinDefaultChannels(store::Store& store, std::string_view teamId, const m
       return std::move(channel).error();
     }
     if (channel->isArchived()) continue;
-    if (auto added = store.channels().addMember(newMember(*channel, user, now, false)); !added) {
-      return added;
-    }
+    if (auto added = addNewMember(store, *channel, user, now, user.id); !added) return added;
   }
   return {};
 }
@@ -280,7 +296,12 @@ Result<model::Channel> createChannel(store::Store& store, const model::User& cal
 
   Status written = store.transaction([&](store::Store& tx) -> Status {
     if (auto created = tx.channels().create(channel); !created) return created;
-    return tx.channels().addMember(newMember(channel, caller, channel.createAt, true));
+    if (auto added = tx.channels().addMember(newMember(channel, caller, channel.createAt, true));
+        !added) {
+      return added;
+    }
+    tx.afterCommit(events::ChannelCreated{channel, caller.id});
+    return {};
   });
   if (!written) return conflictAsBadRequest(std::move(written)).error();
   return channel;
@@ -504,6 +525,7 @@ Result<model::Channel> patchChannel(store::Store& store, const model::User& call
   if (auto updated = conflictAsBadRequest(store.channels().update(channel)); !updated) {
     return std::move(updated).error();
   }
+  store.afterCommit(events::ChannelUpdated{channel});
   return channel;
 }
 
@@ -529,7 +551,9 @@ Status archiveChannel(store::Store& store, const model::User& caller, std::strin
   const std::int64_t now = store.clock().nowMillis();
   channel.deleteAt = now;
   channel.updateAt = now;
-  return store.channels().update(channel);
+  if (auto updated = store.channels().update(channel); !updated) return updated;
+  store.afterCommit(events::ChannelDeleted{std::move(channel)});
+  return {};
 }
 
 Result<model::Channel> restoreChannel(store::Store& store, const model::User& caller,
@@ -550,6 +574,7 @@ Result<model::Channel> restoreChannel(store::Store& store, const model::User& ca
   if (auto updated = store.channels().update(channel); !updated) {
     return std::move(updated).error();
   }
+  store.afterCommit(events::ChannelRestored{channel});
   return channel;
 }
 
@@ -595,9 +620,7 @@ Result<std::vector<model::ChannelMember>> addChannelMembers(
                          "api.channel.add_user.to.channel.failed.app_error",
                          "Failed to add user to channel: the user is not a member of the team.");
       }
-      if (auto added = tx.channels().addMember(newMember(channel, *user, now, false)); !added) {
-        return added;
-      }
+      if (auto added = addNewMember(tx, channel, *user, now, caller.id); !added) return added;
       auto member = requireMember(tx, channel.id, userId);
       if (!member) return std::move(member).error();
       result.push_back(std::move(*member));
@@ -657,10 +680,20 @@ Status removeChannelMember(store::Store& store, const model::User& caller,
   }
   auto member = requireMember(store, channelId, userId);
   if (!member) return std::move(member).error();
-  return store.channels().removeMember(channelId, userId);
+  if (auto removed = store.channels().removeMember(channelId, userId); !removed) return removed;
+  store.afterCommit(
+      events::ChannelMemberRemoved{std::string(channelId), std::string(userId), caller.id});
+  return {};
 }
 
 namespace {
+
+// Writes a changed membership; its owner hears of it (channel_member_updated).
+Status saveMember(store::Store& store, const model::ChannelMember& member) {
+  if (auto updated = store.channels().updateMember(member); !updated) return updated;
+  store.afterCommit(events::ChannelMemberUpdated{member});
+  return {};
+}
 
 Result<model::ChannelMember> memberForRoleChange(store::Store& store, const model::User& caller,
                                                  std::string_view channelId,
@@ -686,7 +719,7 @@ Status updateChannelMemberRoles(store::Store& store, const model::User& caller,
   member->schemeUser = flags.user;
   member->explicitRoles = explicitRoles;
   member->lastUpdateAt = store.clock().nowMillis();
-  return store.channels().updateMember(*member);
+  return saveMember(store, *member);
 }
 
 Status updateChannelMemberSchemeRoles(store::Store& store, const model::User& caller,
@@ -700,7 +733,7 @@ Status updateChannelMemberSchemeRoles(store::Store& store, const model::User& ca
   member->schemeAdmin = roles.admin;
   member->schemeUser = roles.user;
   member->lastUpdateAt = store.clock().nowMillis();
-  return store.channels().updateMember(*member);
+  return saveMember(store, *member);
 }
 
 Result<model::ChannelMember> updateChannelMemberNotifyProps(store::Store& store,
@@ -727,9 +760,7 @@ Result<model::ChannelMember> updateChannelMemberNotifyProps(store::Store& store,
     if (key != "channel_id" && key != "user_id") member->notifyProps[key] = value;
   }
   member->lastUpdateAt = store.clock().nowMillis();
-  if (auto updated = store.channels().updateMember(*member); !updated) {
-    return std::move(updated).error();
-  }
+  if (auto updated = saveMember(store, *member); !updated) return std::move(updated).error();
   return member;
 }
 
@@ -748,6 +779,7 @@ Result<std::map<std::string, std::int64_t>> viewChannels(
       if (!viewed) return std::move(viewed).error();
       if (*viewed) times.emplace(channelId, now);
     }
+    if (!times.empty()) tx.afterCommit(events::ChannelsViewed{std::string(userId), times});
     return {};
   });
   if (!written) return std::move(written).error();

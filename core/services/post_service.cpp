@@ -226,6 +226,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   const bool everyone =
       mentions.channelWide && hasChannelPermission(author, *access, p::kUseChannelMentions);
 
+  std::vector<std::string> mentioned;
   Status written = store.transaction([&](store::Store& tx) -> Status {
     if (auto created = tx.posts().create(draft, now); !created) return created;
     if (!draft.fileIds.empty()) {
@@ -238,12 +239,18 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
         if (auto set = tx.posts().setFileIds(draft.id, draft.fileIds); !set) return set;
       }
     }
-    return tx.posts().addMentions(draft.channelId, author.id, mentions.usernames, everyone,
-                                  draft.isRoot());
+    auto counted = tx.posts().addMentions(draft.channelId, author.id, mentions.usernames, everyone,
+                                          draft.isRoot());
+    if (!counted) return std::move(counted).error();
+    mentioned = std::move(*counted);
+    return {};
   });
   if (!written) return std::move(written).error();
   std::vector<model::Post> one{std::move(draft)};
   if (auto filled = fillMetadata(store, one); !filled) return std::move(filled).error();
+  // Committed already, or part of the caller's transaction (webhooks): then it waits for that.
+  store.afterCommit(events::PostCreated{one.front(), access->channel, author.username,
+                                        options.setOnline, std::move(mentioned)});
   return std::move(one.front());
 }
 
@@ -321,6 +328,7 @@ Result<model::Post> patchPost(store::Store& store, const model::User& user, std:
   if (auto written = store.posts().update(updated); !written) return std::move(written).error();
   std::vector<model::Post> one{std::move(updated)};
   if (auto filled = fillMetadata(store, one); !filled) return std::move(filled).error();
+  store.afterCommit(events::PostEdited{one.front()});
   return std::move(one.front());
 }
 
@@ -331,7 +339,11 @@ Status setPinned(store::Store& store, const model::User& user, std::string_view 
   if (post->isPinned == pinned) return {};
   post->isPinned = pinned;
   post->updateAt = store.clock().nowMillis();
-  return store.posts().update(*post);
+  if (auto written = store.posts().update(*post); !written) return written;
+  std::vector<model::Post> one{std::move(*post)};
+  if (auto filled = fillMetadata(store, one); !filled) return filled;
+  store.afterCommit(events::PostEdited{std::move(one.front())});
+  return {};
 }
 
 Status deletePost(store::Store& store, const model::User& user, std::string_view postId) {
@@ -343,6 +355,10 @@ Status deletePost(store::Store& store, const model::User& user, std::string_view
     if (auto deleted = tx.posts().softDelete(post->id, user.id, now); !deleted) return deleted;
     auto files = tx.files().deleteForPost(post->id, now);
     if (!files) return std::move(files).error();
+    model::Post deleted = *post;
+    deleted.deleteAt = now;
+    deleted.updateAt = now;
+    tx.afterCommit(events::PostDeleted{std::move(deleted), user.id});
     return {};
   });
 }

@@ -26,6 +26,9 @@ struct CreatePostOptions {
   // Whether `draft.type` may be a system_* type (posts the server itself writes). User posts
   // with a system type are rejected, as Mattermost does.
   bool allowSystemType = false;
+  // Whether the post marks its author online (Mattermost's set_online): false for posts made
+  // for someone who is not at their client.
+  bool setOnline = true;
 };
 
 // Creates a post in `draft.channelId` as `author`. From the draft are taken: channel_id,

@@ -64,7 +64,9 @@ Result<model::Reaction> addReaction(store::Store& store, const model::User& user
   reaction.updateAt = reaction.createAt;
   reaction.deleteAt = 0;
   reaction.remoteId.clear();
-  return store.reactions().save(reaction);
+  auto saved = store.reactions().save(reaction);
+  if (saved) store.afterCommit(events::ReactionAdded{*saved});
+  return saved;
 }
 
 Status removeReaction(store::Store& store, const model::User& user, std::string_view userId,
@@ -81,8 +83,19 @@ Status removeReaction(store::Store& store, const model::User& user, std::string_
     return makeError(ErrorCode::kPermissionDenied, "api.reaction.delete.archived_channel.app_error",
                      "You cannot remove a reaction in an archived channel.");
   }
-  auto removed = store.reactions().remove(userId, postId, emojiName, store.clock().nowMillis());
+  const std::int64_t now = store.clock().nowMillis();
+  auto removed = store.reactions().remove(userId, postId, emojiName, now);
   if (!removed) return std::move(removed).error();
+  if (*removed) {
+    model::Reaction reaction;
+    reaction.userId = std::string(userId);
+    reaction.postId = std::string(postId);
+    reaction.emojiName = std::string(emojiName);
+    reaction.channelId = target->post.channelId;
+    reaction.updateAt = now;
+    reaction.deleteAt = now;
+    store.afterCommit(events::ReactionRemoved{std::move(reaction)});
+  }
   return {};
 }
 

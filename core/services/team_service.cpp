@@ -190,6 +190,7 @@ Result<model::Team> createTeam(store::Store& store, const model::User& caller,
     member.schemeAdmin = true;
     member.createAt = now;
     if (auto saved = tx.teams().saveMember(member); !saved) return saved;
+    tx.afterCommit(events::TeamMemberAdded{team.id, caller.id});
     if (auto channels = createDefaultChannels(tx, team, caller.id); !channels) return channels;
     return joinDefaultChannels(tx, team.id, caller);
   });
@@ -356,6 +357,7 @@ Result<model::TeamMember> addTeamMember(store::Store& store, const model::User& 
   member.createAt = existing->has_value() ? (*existing)->createAt : store.clock().nowMillis();
   Status written = store.transaction([&](store::Store& tx) -> Status {
     if (auto saved = tx.teams().saveMember(member); !saved) return saved;
+    tx.afterCommit(events::TeamMemberAdded{member.teamId, member.userId});
     return joinDefaultChannels(tx, member.teamId, *user);
   });
   if (!written) return std::move(written).error();
@@ -391,7 +393,9 @@ Status removeTeamMember(store::Store& store, const model::User& caller, std::str
   member->deleteAt = store.clock().nowMillis();
   return store.transaction([&](store::Store& tx) -> Status {
     if (auto saved = tx.teams().saveMember(*member); !saved) return saved;
-    return tx.channels().removeMemberFromTeamChannels(teamId, userId);
+    if (auto left = tx.channels().removeMemberFromTeamChannels(teamId, userId); !left) return left;
+    tx.afterCommit(events::TeamMemberRemoved{std::string(teamId), std::string(userId), caller.id});
+    return {};
   });
 }
 

@@ -169,7 +169,9 @@ Result<model::User> createUser(store::Store& store, const model::User* caller, m
     user.roles =
         *first ? std::string(model::kRoleSystemAdmin) + " " + std::string(model::kRoleSystemUser)
                : std::string(model::kRoleSystemUser);
-    return tx.users().create(user);
+    if (auto created = tx.users().create(user); !created) return created;
+    tx.afterCommit(events::UserCreated{user});
+    return {};
   });
   if (!done) return std::move(done).error();
   return user;
@@ -263,6 +265,7 @@ Result<model::User> storeEdited(store::Store& store, model::User user, const Use
   if (auto applied = applyUserFields(user, patch); !applied) return std::move(applied).error();
   user.updateAt = store.clock().nowMillis();
   if (auto updated = store.users().update(user); !updated) return std::move(updated).error();
+  store.afterCommit(events::UserUpdated{user});
   return user;
 }
 
@@ -313,6 +316,7 @@ Result<model::User> setUserActive(store::Store& store, const model::User& caller
   if (active) user.failedAttempts = 0;
   auto done = store.transaction([&](store::Store& tx) -> Status {
     if (auto set = tx.users().setDeleteAt(user.id, user.deleteAt, now); !set) return set;
+    tx.afterCommit(events::UserUpdated{user});
     if (active) return {};
     auto revoked = tx.sessions().revokeAllOfUser(user.id);
     if (!revoked) return std::move(revoked).error();
@@ -409,14 +413,22 @@ Status savePreferences(store::Store& store, const model::User& caller, std::stri
                        const std::vector<model::Preference>& preferences) {
   if (auto allowed = mayManagePreferencesOf(caller, userId); !allowed) return allowed;
   if (auto valid = checkPreferences(userId, preferences); !valid) return valid;
-  return store.preferences().save(preferences);
+  if (auto saved = store.preferences().save(preferences); !saved) return saved;
+  if (!preferences.empty()) {
+    store.afterCommit(events::PreferencesChanged{std::string(userId), preferences});
+  }
+  return {};
 }
 
 Status deletePreferences(store::Store& store, const model::User& caller, std::string_view userId,
                          const std::vector<model::Preference>& preferences) {
   if (auto allowed = mayManagePreferencesOf(caller, userId); !allowed) return allowed;
   if (auto valid = checkPreferences(userId, preferences); !valid) return valid;
-  return store.preferences().remove(preferences);
+  if (auto removed = store.preferences().remove(preferences); !removed) return removed;
+  if (!preferences.empty()) {
+    store.afterCommit(events::PreferencesDeleted{std::string(userId), preferences});
+  }
+  return {};
 }
 
 Result<model::User> updateUserRoles(store::Store& store, const model::User& caller,
@@ -433,6 +445,7 @@ Result<model::User> updateUserRoles(store::Store& store, const model::User& call
   if (auto set = store.users().setRoles(user.id, user.roles, user.updateAt); !set) {
     return std::move(set).error();
   }
+  store.afterCommit(events::UserUpdated{user});
   return user;
 }
 

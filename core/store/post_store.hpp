@@ -47,9 +47,11 @@ class PostStore {
 
   // Adds one mention (and one root mention when `isRoot`) to the members of `channelId` other
   // than `authorId` whose username is in `usernames`, or to all of them when `everyone`.
-  virtual Status addMentions(std::string_view channelId, std::string_view authorId,
-                             const std::vector<std::string>& usernames, bool everyone,
-                             bool isRoot) = 0;
+  // Returns the ids of the members it counted a mention for.
+  virtual Result<std::vector<std::string>> addMentions(std::string_view channelId,
+                                                       std::string_view authorId,
+                                                       const std::vector<std::string>& usernames,
+                                                       bool everyone, bool isRoot) = 0;
 
   // The post, deleted or not. kNotFound "app.post.get.app_error".
   virtual Result<model::Post> get(std::string_view id) = 0;

@@ -7,6 +7,7 @@
 
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
+#include "core/events/domain_event.hpp"
 #include "core/store/access_token_store.hpp"
 #include "core/store/bot_store.hpp"
 #include "core/store/channel_store.hpp"
@@ -32,6 +33,12 @@ class Store {
   // Runs `body` in one transaction: committed when it returns ok, rolled back otherwise.
   // Nested calls join the outer transaction.
   virtual Status transaction(const std::function<Status(Store&)>& body) = 0;
+
+  // Records what the current unit of work did. Inside transaction(): kept until the outermost
+  // transaction commits, then handed to the database's event sink in recording order; dropped
+  // when it rolls back. Outside a transaction (the statement already succeeded): handed on at
+  // once. Record an event right after the write it describes succeeded.
+  virtual void afterCommit(events::DomainEvent event) = 0;
 
   virtual UserStore& users() = 0;
   virtual SystemStore& system() = 0;

@@ -507,15 +507,6 @@ core::Result<std::vector<core::model::Preference>> parsePreferences(const http::
   return preferences;
 }
 
-nlohmann::json preferencesToJson(const std::vector<core::model::Preference>& preferences) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& p : preferences) {
-    out.push_back(
-        {{"user_id", p.userId}, {"category", p.category}, {"name", p.name}, {"value", p.value}});
-  }
-  return out;
-}
-
 // GET /users/{user_id}/preferences
 asio::awaitable<http::Response> getPreferences(const ApiContext& api, http::Request& request,
                                                const AuthenticatedUser& caller) {
@@ -524,7 +515,7 @@ asio::awaitable<http::Response> getPreferences(const ApiContext& api, http::Requ
   auto preferences = co_await api.database->run(
       [&caller, &userId](Store& s) { return services::preferencesOf(s, caller.user, *userId); });
   if (!preferences) co_return http::Response::error(std::move(preferences).error());
-  co_return http::Response::json(200, preferencesToJson(*preferences));
+  co_return http::Response::json(200, json::preferencesToJson(*preferences));
 }
 
 // PUT /users/{user_id}/preferences and POST /users/{user_id}/preferences/delete

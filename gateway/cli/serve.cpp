@@ -10,6 +10,9 @@
 #include "bridges/common/bridge.hpp"
 #include "core/common/log.hpp"
 #include "core/config/config_loader.hpp"
+#include "core/events/event_bus.hpp"
+#include "core/events/pg_relay.hpp"
+#include "core/model/id.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/bots.hpp"
@@ -28,6 +31,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/cli/systemd_notify.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/websocket/event_renderer.hpp"
 
 namespace parley::gateway::cli {
 namespace {
@@ -131,7 +135,22 @@ int serve(const core::config::Config& loaded) {
 
   const core::ClockPtr clock = std::make_shared<core::SystemClock>();
   auto metrics = std::make_shared<core::metrics::Registry>();
-  auto database = core::store::postgres::openDatabase(config->database, clock);
+  // Committed domain events become Mattermost WebSocket events on this bus (the WebSocket hub
+  // and the cross-node relay subscribe to it).
+  auto eventBus = std::make_shared<core::events::EventBus>();
+  auto database = core::store::postgres::openDatabase(config->database, clock,
+                                                      websocket::publishingSink(eventBus));
+  // Several nodes on one database: events cross between them through PostgreSQL.
+  core::events::PgRelayPtr relay;
+  if (config->cluster.enabled) {
+    core::events::RelayOptions relayOptions;
+    relayOptions.dsn = config->database.dsn;
+    relayOptions.nodeId =
+        config->cluster.nodeId.empty() ? core::model::newId() : config->cluster.nodeId;
+    core::log::info(kComponent, "relaying events between nodes",
+                    {{"node_id", relayOptions.nodeId}});
+    relay = core::events::PgRelay::start(eventBus, std::move(relayOptions), clock);
+  }
   registerPoolGauges(*metrics, database);
 
   auto context = std::make_shared<api::ApiContext>(api::ApiContext{
@@ -192,6 +211,7 @@ int serve(const core::config::Config& loaded) {
   notifySystemd("STOPPING=1");
   server.value()->shutdown();
   for (auto& bridge : bridges.value()) bridge->stop();
+  if (relay) relay->stop();
   context->blocking->join();
   // Last: queued database jobs still complete (their coroutines are gone, their results are
   // posted to stopped I/O contexts that the server object still owns).

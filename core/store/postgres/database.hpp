@@ -13,6 +13,7 @@
 
 #include "core/common/clock.hpp"
 #include "core/config/config.hpp"
+#include "core/events/domain_event.hpp"
 #include "core/store/database.hpp"
 
 namespace parley::core::store::postgres {
@@ -20,6 +21,9 @@ namespace parley::core::store::postgres {
 // Starts the workers and returns at once. Thread-safe to use from any thread; call stop() (or
 // drop the last reference) from outside a job. Executors that run() resumes on must outlive
 // stop(): a worker may still be inside its post() to them when the awaiting coroutine ends.
-DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock);
+// `sink` receives the domain events of committed transactions (Store::afterCommit), on the
+// worker that committed them; empty: events are discarded (command line tools, tests).
+DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
+                         events::DomainEventSink sink = {});
 
 }  // namespace parley::core::store::postgres

@@ -65,7 +65,8 @@ constexpr Statement kAddMentions{
     "  mention_count_root = cm.mention_count_root + CASE WHEN $4 THEN 1 ELSE 0 END"
     " FROM users u"
     " WHERE cm.channel_id = $1 AND u.id = cm.user_id AND cm.user_id <> $2"
-    "   AND ($3 OR u.username IN (SELECT jsonb_array_elements_text($5::jsonb)))"};
+    "   AND ($3 OR u.username IN (SELECT jsonb_array_elements_text($5::jsonb)))"
+    " RETURNING cm.user_id"};
 
 constexpr Statement kGet{"post_get",
                          "SELECT " PARLEY_PG_POST_COLUMNS " FROM posts p WHERE p.id = $1"};
@@ -231,13 +232,18 @@ Status PgPostStore::setFileIds(std::string_view postId, const std::vector<std::s
   return done(store_.exec(kSetFileIds, Params().add(postId).add(jsonArray(fileIds))));
 }
 
-Status PgPostStore::addMentions(std::string_view channelId, std::string_view authorId,
-                                const std::vector<std::string>& usernames, bool everyone,
-                                bool isRoot) {
-  if (!everyone && usernames.empty()) return {};
-  return done(store_.exec(
+Result<std::vector<std::string>> PgPostStore::addMentions(std::string_view channelId,
+                                                          std::string_view authorId,
+                                                          const std::vector<std::string>& usernames,
+                                                          bool everyone, bool isRoot) {
+  std::vector<std::string> mentioned;
+  if (!everyone && usernames.empty()) return mentioned;
+  auto rows = store_.exec(
       kAddMentions,
-      Params().add(channelId).add(authorId).add(everyone).add(isRoot).add(jsonArray(usernames))));
+      Params().add(channelId).add(authorId).add(everyone).add(isRoot).add(jsonArray(usernames)));
+  if (!rows) return std::move(rows).error();
+  for (int i = 0; i < rows->size(); ++i) mentioned.push_back(rows->string(i, 0));
+  return mentioned;
 }
 
 Result<model::Post> PgPostStore::get(std::string_view id) {

@@ -26,9 +26,10 @@ class PgPostStore final : public PostStore {
 
   Status create(const model::Post& post, std::int64_t now) override;
   Status setFileIds(std::string_view postId, const std::vector<std::string>& fileIds) override;
-  Status addMentions(std::string_view channelId, std::string_view authorId,
-                     const std::vector<std::string>& usernames, bool everyone,
-                     bool isRoot) override;
+  Result<std::vector<std::string>> addMentions(std::string_view channelId,
+                                               std::string_view authorId,
+                                               const std::vector<std::string>& usernames,
+                                               bool everyone, bool isRoot) override;
   Result<model::Post> get(std::string_view id) override;
   Result<std::vector<model::Post>> getMany(const std::vector<std::string>& ids) override;
   Status update(const model::Post& post) override;

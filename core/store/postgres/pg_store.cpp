@@ -1,5 +1,10 @@
 #include "core/store/postgres/pg_store.hpp"
 
+#include <exception>
+#include <utility>
+
+#include "core/common/log.hpp"
+
 namespace parley::core::store::postgres {
 namespace {
 
@@ -29,16 +34,20 @@ Status PgStore::transaction(const std::function<Status(Store&)>& body) {
   }
   if (auto begun = connection_->execScript("BEGIN"); !begun) return std::move(begun).error();
   transactionDepth_ = 1;
+  pending_.clear();
   Status status = [&]() -> Status {
     try {
       return body(*this);
     } catch (...) {
       transactionDepth_ = 0;
+      pending_.clear();
       (void)connection_->execScript("ROLLBACK");
       throw;
     }
   }();
   transactionDepth_ = 0;
+  // Whatever happens next, the events belong to this transaction only.
+  std::vector<events::DomainEvent> recorded = std::exchange(pending_, {});
   if (!status) {
     if (connection_->inTransaction()) (void)connection_->execScript("ROLLBACK");
     return status;
@@ -52,7 +61,28 @@ Status PgStore::transaction(const std::function<Status(Store&)>& body) {
                      "A database transaction was rolled back.",
                      "a statement inside the transaction failed and its error was ignored");
   }
+  for (const auto& event : recorded) deliver(event);
   return {};
+}
+
+void PgStore::afterCommit(events::DomainEvent event) {
+  if (transactionDepth_ > 0) {
+    pending_.push_back(std::move(event));
+    return;
+  }
+  deliver(event);
+}
+
+void PgStore::deliver(const events::DomainEvent& event) const {
+  if (sink_ == nullptr || !*sink_) return;
+  // The data is committed whatever the sink does: a failure there must not fail the request.
+  try {
+    (*sink_)(event);
+  } catch (const std::exception& e) {
+    log::error("store", "the event sink threw", {{"error", e.what()}});
+  } catch (...) {
+    log::error("store", "the event sink threw a non-exception");
+  }
 }
 
 }  // namespace parley::core::store::postgres

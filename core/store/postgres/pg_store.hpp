@@ -3,6 +3,8 @@
 // none while the database is unreachable, in which case every call fails with kUnavailable).
 // Used only on the worker's thread.
 
+#include <vector>
+
 #include "core/common/clock.hpp"
 #include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/pg_access_token_store.hpp"
@@ -24,9 +26,11 @@ namespace parley::core::store::postgres {
 class PgStore final : public Store {
  public:
   // `connection` may be null (database down, or the pool stopped).
-  PgStore(Connection* connection, const Clock& clock)
+  // `sink` (may be null or empty: events are then discarded) receives committed events.
+  PgStore(Connection* connection, const Clock& clock, const events::DomainEventSink* sink = nullptr)
       : connection_(connection),
         clock_(clock),
+        sink_(sink),
         users_(*this),
         system_(*this),
         sessions_(*this),
@@ -42,6 +46,7 @@ class PgStore final : public Store {
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
+  void afterCommit(events::DomainEvent event) override;
   UserStore& users() override { return users_; }
   SystemStore& system() override { return system_; }
   SessionStore& sessions() override { return sessions_; }
@@ -60,9 +65,13 @@ class PgStore final : public Store {
   Result<Rows> exec(const Statement& statement, const Params& params = {});
 
  private:
+  void deliver(const events::DomainEvent& event) const;
+
   Connection* connection_;
   const Clock& clock_;
+  const events::DomainEventSink* sink_;
   int transactionDepth_ = 0;
+  std::vector<events::DomainEvent> pending_;  // recorded in the open transaction
   PgUserStore users_;
   PgSystemStore system_;
   PgSessionStore sessions_;

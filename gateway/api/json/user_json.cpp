@@ -67,4 +67,13 @@ nlohmann::json userToJson(const core::model::User& user, const UserViewer& viewe
   return out;
 }
 
+nlohmann::json preferencesToJson(const std::vector<core::model::Preference>& preferences) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : preferences) {
+    out.push_back(
+        {{"user_id", p.userId}, {"category", p.category}, {"name", p.name}, {"value", p.value}});
+  }
+  return out;
+}
+
 }  // namespace parley::gateway::api::json

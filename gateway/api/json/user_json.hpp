@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <vector>
+
+#include "core/model/preference.hpp"
 #include "core/model/user.hpp"
 
 namespace parley::gateway::api::json {
@@ -26,5 +29,8 @@ struct UserViewer {
 // without notify_props, email_verified, allow_marketing, last_password_update and
 // failed_attempts, auth_service for admins only, email and names as the privacy settings say.
 nlohmann::json userToJson(const core::model::User& user, const UserViewer& viewer);
+
+// A list of Preference objects: [{user_id, category, name, value}].
+nlohmann::json preferencesToJson(const std::vector<core::model::Preference>& preferences);
 
 }  // namespace parley::gateway::api::json

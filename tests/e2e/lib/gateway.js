@@ -79,6 +79,22 @@ class Gateway {
     }
   }
 
+  // Another parleyd on this gateway's (already migrated) database, as a second node behind a
+  // load balancer: its own directory, configuration, files and port. `options` as for start(),
+  // e.g. {extra: 'cluster:\n  enabled: true\n'}. Stop it with stop() like any gateway.
+  async startPeer(options = {}) {
+    const peer = new Gateway(fs.mkdtempSync(path.join(path.dirname(this.dir), 'gw-')),
+        this.env.PARLEY_DATABASE_DSN);
+    try {
+      fs.writeFileSync(peer.config, gatewayYaml(options));
+      await peer.serve();
+      return peer;
+    } catch (error) {
+      await peer.stop();
+      throw error;
+    }
+  }
+
   constructor(dir, dsn) {
     this.dir = dir;
     this.config = path.join(dir, 'gateway.yaml');

@@ -54,11 +54,12 @@ class StoreTest : public ::testing::Test {
     ASSERT_TRUE(report.ok()) << report.error().message << " " << report.error().detail;
   }
 
-  core::store::Database& openPool(unsigned size = 2) {
+  // `sink` receives the domain events of committed transactions.
+  core::store::Database& openPool(unsigned size = 2, core::events::DomainEventSink sink = {}) {
     core::config::DatabaseConfig config;
     config.dsn = dsn_;
     config.poolSize = size;
-    database_ = core::store::postgres::openDatabase(config, clock_);
+    database_ = core::store::postgres::openDatabase(config, clock_, std::move(sink));
     return *database_;
   }
 
