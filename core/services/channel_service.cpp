@@ -946,8 +946,12 @@ Status saveSidebar(store::Store& store, std::string_view userId, std::string_vie
     }
     if (!added.empty()) {
       if (auto saved = tx.preferences().save(added); !saved) return saved;
+      tx.afterCommit(events::PreferencesChanged{std::string(userId), added});
     }
-    if (!removed.empty()) return tx.preferences().remove(removed);
+    if (!removed.empty()) {
+      if (auto deleted = tx.preferences().remove(removed); !deleted) return deleted;
+      tx.afterCommit(events::PreferencesDeleted{std::string(userId), removed});
+    }
     return {};
   });
 }
