@@ -91,6 +91,29 @@ void registerPoolGauges(core::metrics::Registry& metrics, core::store::DatabaseP
         [](const PoolStats& s) { return s.reconnects; });
 }
 
+void registerRelayGauges(core::metrics::Registry& metrics,
+                         const std::shared_ptr<core::events::PgRelay>& relay) {
+  const auto gauge = [&](const char* name, const char* help, auto read) {
+    metrics.gauge(name, help, {}, [weak = std::weak_ptr(relay), read] {
+      const auto held = weak.lock();
+      return held ? static_cast<double>(read(held->stats())) : 0.0;
+    });
+  };
+  using core::events::RelayStats;
+  gauge("parley_events_relay_connected", "1 while the event relay is connected to the database.",
+        [](const RelayStats& s) { return s.connected ? 1 : 0; });
+  gauge("parley_events_relay_sent", "Events sent to the other nodes since start.",
+        [](const RelayStats& s) { return s.sent; });
+  gauge("parley_events_relay_stored", "Of those, events too large for a NOTIFY (ws_events).",
+        [](const RelayStats& s) { return s.stored; });
+  gauge("parley_events_relay_received", "Events of other nodes delivered here since start.",
+        [](const RelayStats& s) { return s.received; });
+  gauge("parley_events_relay_dropped", "Events not relayed because the queue overflowed.",
+        [](const RelayStats& s) { return s.dropped; });
+  gauge("parley_events_relay_reconnects", "Event relay reconnections since start.",
+        [](const RelayStats& s) { return s.reconnects; });
+}
+
 // SIGHUP: re-read the configuration and apply what can change at run time (the log level
 // today; policy bundles later). A bad file changes nothing.
 void reload(const core::config::Config& running) {
@@ -141,7 +164,7 @@ int serve(const core::config::Config& loaded) {
   auto database = core::store::postgres::openDatabase(config->database, clock,
                                                       websocket::publishingSink(eventBus));
   // Several nodes on one database: events cross between them through PostgreSQL.
-  core::events::PgRelayPtr relay;
+  std::shared_ptr<core::events::PgRelay> relay;
   if (config->cluster.enabled) {
     core::events::RelayOptions relayOptions;
     relayOptions.dsn = config->database.dsn;
@@ -150,6 +173,7 @@ int serve(const core::config::Config& loaded) {
     core::log::info(kComponent, "relaying events between nodes",
                     {{"node_id", relayOptions.nodeId}});
     relay = core::events::PgRelay::start(eventBus, std::move(relayOptions), clock);
+    registerRelayGauges(*metrics, relay);
   }
   registerPoolGauges(*metrics, database);
 

@@ -193,6 +193,14 @@ std::vector<BadFile> badFiles() {
       {"PoolSizeZero",
        "database:\n  dsn: dbname=parley\n  pool_size: 0\n",
        {R"(gateway.yaml:3: database.pool_size: expected an integer from 1 to 256, got "0")"}},
+      {"ClusterNodeIdWithASpace",
+       "cluster:\n  node_id: gw 1\n" + dbSection(),
+       {R"(gateway.yaml:2: cluster.node_id: must be at most 64 letters, digits, dots, dashes and )"
+        R"(underscores)"}},
+      {"ClusterNodeIdTooLong",
+       "cluster:\n  node_id: " + std::string(65, 'n') + "\n" + dbSection(),
+       {R"(gateway.yaml:2: cluster.node_id: must be at most 64 letters, digits, dots, dashes and )"
+        R"(underscores)"}},
       {"TlsWithoutKey",
        "server:\n  tls:\n    cert_file: cert.pem\n" + dbSection(),
        {R"(gateway.yaml:2: server.tls: missing required key "key_file")"}},
@@ -513,6 +521,17 @@ policy:
   EXPECT_EQ(c.policy.files,
             (std::vector<std::filesystem::path>{dir.path() / "policies/base.yaml",
                                                 dir.path() / "policies/partners.yaml"}));
+}
+
+TEST(ConfigLoaderTest, ReadsTheClusterSection) {
+  ConfigDir dir;
+  auto result = loadString("cluster:\n  enabled: true\n  node_id: gw-1.dmz_a\n" + dbSection(), dir);
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problemStrings(result));
+  EXPECT_TRUE(result.config->cluster.enabled);
+  EXPECT_EQ(result.config->cluster.nodeId, "gw-1.dmz_a");
+  result = loadString("cluster:\n  enabled: true\n  node_id: \"\"\n" + dbSection(), dir);
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problemStrings(result));
+  EXPECT_EQ(result.config->cluster.nodeId, "") << "empty: a random id at start";
 }
 
 TEST(ConfigLoaderTest, AcceptsHostNamesAndAnyAddress) {
