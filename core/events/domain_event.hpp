@@ -15,6 +15,7 @@
 #include "core/model/channel.hpp"
 #include "core/model/post.hpp"
 #include "core/model/preference.hpp"
+#include "core/model/team.hpp"
 #include "core/model/user.hpp"
 
 namespace parley::core::events {
@@ -97,6 +98,25 @@ struct ChannelMemberUpdated {
   model::ChannelMember member;
 };
 
+// Display name, description, company, allowed domains or open invite of a team changed.
+struct TeamUpdated {
+  model::Team team;
+};
+
+// The team was archived (team.deleteAt set) or deleted for good.
+struct TeamDeleted {
+  model::Team team;
+};
+
+struct TeamRestored {
+  model::Team team;
+};
+
+// Roles or scheme flags of a team membership changed.
+struct TeamMemberRolesUpdated {
+  model::TeamMember member;
+};
+
 struct TeamMemberAdded {
   std::string teamId;
   std::string userId;
@@ -144,8 +164,9 @@ using DomainEvent =
     std::variant<PostCreated, PostEdited, PostDeleted, ReactionAdded, ReactionRemoved,
                  ChannelCreated, DirectChannelCreated, ChannelUpdated, ChannelDeleted,
                  ChannelRestored, ChannelMemberAdded, ChannelMemberRemoved, ChannelMemberUpdated,
-                 TeamMemberAdded, TeamMemberRemoved, UserCreated, UserUpdated, StatusChanged,
-                 PreferencesChanged, PreferencesDeleted, ChannelsViewed>;
+                 TeamUpdated, TeamDeleted, TeamRestored, TeamMemberRolesUpdated, TeamMemberAdded,
+                 TeamMemberRemoved, UserCreated, UserUpdated, StatusChanged, PreferencesChanged,
+                 PreferencesDeleted, ChannelsViewed>;
 
 // Receives committed events. Called on the database worker that committed them, in the order
 // they were recorded; it must not block (render, publish, return) and must not throw.

@@ -251,6 +251,7 @@ Result<model::Team> patchTeam(store::Store& store, const model::User& caller,
   if (auto updated = conflictAsBadRequest(store.teams().update(team)); !updated) {
     return std::move(updated).error();
   }
+  store.afterCommit(events::TeamUpdated{team});
   return sanitizeTeam(caller, loaded->memberPtr(), std::move(team));
 }
 
@@ -260,13 +261,17 @@ Status deleteTeam(store::Store& store, const model::User& caller, std::string_vi
   if (!loaded) return std::move(loaded).error();
   if (permanently) {
     if (!hasSystemPermission(caller, p::kManageSystem)) return permissionDenied(p::kManageSystem);
-    return store.teams().removePermanently(teamId);
+    if (auto removed = store.teams().removePermanently(teamId); !removed) return removed;
+    store.afterCommit(events::TeamDeleted{loaded->team});
+    return {};
   }
   model::Team team = loaded->team;
   const std::int64_t now = store.clock().nowMillis();
   team.deleteAt = now;
   team.updateAt = now;
-  return store.teams().update(team);
+  if (auto updated = store.teams().update(team); !updated) return updated;
+  store.afterCommit(events::TeamDeleted{std::move(team)});
+  return {};
 }
 
 Result<model::Team> restoreTeam(store::Store& store, const model::User& caller,
@@ -277,6 +282,7 @@ Result<model::Team> restoreTeam(store::Store& store, const model::User& caller,
   team.deleteAt = 0;
   team.updateAt = std::max(store.clock().nowMillis(), team.updateAt + 1);
   if (auto updated = store.teams().update(team); !updated) return std::move(updated).error();
+  store.afterCommit(events::TeamRestored{team});
   return sanitizeTeam(caller, loaded->memberPtr(), std::move(team));
 }
 
@@ -399,6 +405,17 @@ Status removeTeamMember(store::Store& store, const model::User& caller, std::str
   });
 }
 
+namespace {
+
+// Writes changed roles of a membership; its owner hears of it (memberrole_updated).
+Status saveMemberRoles(store::Store& store, const model::TeamMember& member) {
+  if (auto saved = store.teams().saveMember(member); !saved) return saved;
+  store.afterCommit(events::TeamMemberRolesUpdated{member});
+  return {};
+}
+
+}  // namespace
+
 Status updateTeamMemberRoles(store::Store& store, const model::User& caller,
                              std::string_view teamId, std::string_view userId,
                              std::string_view roles) {
@@ -413,7 +430,7 @@ Status updateTeamMemberRoles(store::Store& store, const model::User& caller,
   member->schemeAdmin = flags.admin;
   member->schemeUser = flags.user;
   member->explicitRoles = explicitRoles;
-  return store.teams().saveMember(*member);
+  return saveMemberRoles(store, *member);
 }
 
 SplitRoles splitSchemeRoles(std::string_view roles, std::string_view adminRole,
@@ -458,7 +475,7 @@ Status updateTeamMemberSchemeRoles(store::Store& store, const model::User& calle
   }
   member->schemeAdmin = roles.admin;
   member->schemeUser = roles.user;
-  return store.teams().saveMember(*member);
+  return saveMemberRoles(store, *member);
 }
 
 Result<store::TeamStats> teamStats(store::Store& store, const model::User& caller,

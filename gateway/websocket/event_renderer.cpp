@@ -6,6 +6,7 @@
 #include "core/common/log.hpp"
 #include "gateway/api/json/channel_json.hpp"
 #include "gateway/api/json/post_json.hpp"
+#include "gateway/api/json/team_json.hpp"
 #include "gateway/api/json/user_json.hpp"
 
 namespace parley::gateway::websocket {
@@ -167,6 +168,33 @@ std::vector<ev::Event> render(const ev::ChannelMemberRemoved& removed) {
 std::vector<ev::Event> render(const ev::ChannelMemberUpdated& updated) {
   return {makeEvent("channel_member_updated", toUser(updated.member.userId),
                     {{"channelMember", encoded(json::channelMemberToJson(updated.member))}})};
+}
+
+// Mattermost's sendTeamEvent: the team without its email and invite id (Team.Sanitize).
+std::string sanitizedTeam(core::model::Team team) {
+  team.email.clear();
+  team.inviteId.clear();
+  return encoded(json::teamToJson(team));
+}
+
+std::vector<ev::Event> render(const ev::TeamUpdated& updated) {
+  return {
+      makeEvent("update_team", toTeam(updated.team.id), {{"team", sanitizedTeam(updated.team)}})};
+}
+
+// Archiving and restoring reach every user, as in Mattermost (the team leaves or re-enters
+// the lists of teams one can join).
+std::vector<ev::Event> render(const ev::TeamDeleted& deleted) {
+  return {makeEvent("delete_team", ev::Audience{}, {{"team", sanitizedTeam(deleted.team)}})};
+}
+
+std::vector<ev::Event> render(const ev::TeamRestored& restored) {
+  return {makeEvent("restore_team", ev::Audience{}, {{"team", sanitizedTeam(restored.team)}})};
+}
+
+std::vector<ev::Event> render(const ev::TeamMemberRolesUpdated& updated) {
+  return {makeEvent("memberrole_updated", toUser(updated.member.userId),
+                    {{"member", encoded(json::teamMemberToJson(updated.member))}})};
 }
 
 std::vector<ev::Event> render(const ev::TeamMemberAdded& added) {

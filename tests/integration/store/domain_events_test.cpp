@@ -11,6 +11,7 @@
 #include "core/services/channel_service.hpp"
 #include "core/services/post_service.hpp"
 #include "core/services/reaction_service.hpp"
+#include "core/services/team_service.hpp"
 #include "core/services/user_service.hpp"
 #include "core/store/postgres/connection.hpp"
 #include "tests/integration/store/store_fixture.hpp"
@@ -330,6 +331,32 @@ TEST_F(DomainEventsTest, MembershipsReadStateAndPreferences) {
                  return savePreferences(s, carol, kAlice, preferences);
                }).ok());
   EXPECT_EQ(recorder_.size(), 0u);
+}
+
+TEST_F(DomainEventsTest, TeamChanges) {
+  const model::User alice = user(kAlice);
+  const model::User bob = user(kBob);
+  TeamPatch patch;
+  patch.displayName = "Operations";
+  // Bob is no team admin: refused, nothing announced.
+  EXPECT_FALSE(runSync(*database_, [&](Store& s) { return patchTeam(s, bob, kTeam, patch); }).ok());
+  EXPECT_EQ(recorder_.size(), 0u);
+  ASSERT_TRUE(
+      runSync(*database_, [&](Store& s) { return patchTeam(s, alice, kTeam, patch); }).ok());
+  EXPECT_EQ(only<events::TeamUpdated>().team.displayName, "Operations");
+
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return updateTeamMemberRoles(s, alice, kTeam, kBob, "team_user team_admin");
+              }).ok());
+  const auto roles = only<events::TeamMemberRolesUpdated>();
+  EXPECT_EQ(roles.member.userId, kBob);
+  EXPECT_TRUE(roles.member.schemeAdmin);
+
+  ASSERT_TRUE(
+      runSync(*database_, [&](Store& s) { return removeTeamMember(s, bob, kTeam, kCarol); }).ok());
+  const auto removed = only<events::TeamMemberRemoved>();
+  EXPECT_EQ(removed.userId, kCarol);
+  EXPECT_EQ(removed.removerId, kBob);
 }
 
 }  // namespace

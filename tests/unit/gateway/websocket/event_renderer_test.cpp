@@ -265,6 +265,43 @@ TEST(EventRenderer, TeamMembership) {
   }
 }
 
+TEST(EventRenderer, TeamChangesWithoutTheTeamsSecrets) {
+  core::model::Team team;
+  team.id = kTeam;
+  team.name = "ops";
+  team.displayName = "Ops";
+  team.email = "owner@example.org";
+  team.inviteId = "inviteaaaaaaaaaaaaaaaaaaaa";
+  auto e = single(ev::TeamUpdated{team});
+  EXPECT_EQ(e.name, "update_team");
+  EXPECT_EQ(e.audience.teamId, kTeam);
+  EXPECT_TRUE(e.audience.userId.empty());
+  const json t = decoded(e, "team");
+  EXPECT_EQ(t["display_name"], "Ops");
+  EXPECT_EQ(t["email"], "");
+  EXPECT_EQ(t["invite_id"], "");
+
+  team.deleteAt = 7;
+  e = single(ev::TeamDeleted{team});
+  EXPECT_EQ(e.name, "delete_team");
+  EXPECT_TRUE(e.audience.everyone());
+  EXPECT_EQ(decoded(e, "team")["delete_at"], 7);
+  EXPECT_EQ(e.data.dump().find("owner@example.org"), std::string::npos);
+
+  e = single(ev::TeamRestored{team});
+  EXPECT_EQ(e.name, "restore_team");
+  EXPECT_TRUE(e.audience.everyone());
+
+  core::model::TeamMember member;
+  member.teamId = kTeam;
+  member.userId = kBob;
+  member.schemeAdmin = true;
+  e = single(ev::TeamMemberRolesUpdated{member});
+  EXPECT_EQ(e.name, "memberrole_updated");
+  expectUserAudience(e, kBob);
+  EXPECT_EQ(decoded(e, "member")["roles"], "team_user team_admin");
+}
+
 TEST(EventRenderer, UsersAreAnnouncedToEveryoneWithoutSecrets) {
   core::model::User user;
   user.id = kBob;
