@@ -422,12 +422,10 @@ Result<model::PostList> getThread(store::Store& store, const model::User& user,
   return list;
 }
 
-Result<model::PostList> getChannelPosts(store::Store& store, const model::User& user,
-                                        std::string_view channelId,
-                                        const ChannelPostsQuery& query) {
-  if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
-  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
-  if (!access) return std::move(access).error();
+// The page `query` asks for, to a caller whose read access was checked.
+Result<model::PostList> readChannelPosts(store::Store& store, const model::User& user,
+                                         std::string_view channelId,
+                                         const ChannelPostsQuery& query) {
   // Deep pages stop at a bound instead of overflowing the offset.
   const int offset = std::min(query.page, kMaxPage) * query.perPage;
   model::PostList list;
@@ -436,6 +434,7 @@ Result<model::PostList> getChannelPosts(store::Store& store, const model::User& 
   Result<std::vector<model::Post>> page = std::vector<model::Post>{};
   bool setNext = true;
   bool setPrev = true;
+  std::optional<std::string> prevFromPage;
   if (query.since > 0) {
     page = posts.since(channelId, query.since, kSincePostsLimit);
     setNext = setPrev = false;
@@ -462,11 +461,24 @@ Result<model::PostList> getChannelPosts(store::Store& store, const model::User& 
       }
     }
   } else {
-    page = posts.newest(channelId, offset, query.perPage,
-                        query.includeDeleted && user.isSystemAdmin());
+    const bool includeDeleted = query.includeDeleted && user.isSystemAdmin();
+    // Nothing is newer than the first page. Without deleted posts in it, one more row than the
+    // page holds is the previous post: no second query for it.
+    setNext = offset > 0;
+    page =
+        posts.newest(channelId, offset, query.perPage + (includeDeleted ? 0 : 1), includeDeleted);
+    if (page && !includeDeleted) {
+      setPrev = false;
+      prevFromPage.emplace();
+      if (static_cast<int>(page->size()) > query.perPage) {
+        *prevFromPage = page->back().id;
+        page->pop_back();
+      }
+    }
   }
   if (!page) return std::move(page).error();
   appendToList(list, *page);
+  if (prevFromPage) list.prevPostId = std::move(*prevFromPage);
   if (auto cursors = addCursors(store, channelId, list, setNext, setPrev); !cursors) {
     return std::move(cursors).error();
   }
@@ -477,14 +489,29 @@ Result<model::PostList> getChannelPosts(store::Store& store, const model::User& 
   return list;
 }
 
-Result<std::string> channelPostsEtag(store::Store& store, const model::User& user,
-                                     std::string_view channelId) {
+Result<model::PostList> getChannelPosts(store::Store& store, const model::User& user,
+                                        std::string_view channelId,
+                                        const ChannelPostsQuery& query) {
+  if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
+  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
+  if (!access) return std::move(access).error();
+  return readChannelPosts(store, user, channelId, query);
+}
+
+Result<NewestChannelPosts> getNewestChannelPosts(
+    store::Store& store, const model::User& user, std::string_view channelId,
+    const ChannelPostsQuery& query, const std::function<bool(std::int64_t)>& isCurrent) {
   if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
   auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
   if (!access) return std::move(access).error();
   auto last = store.posts().lastUpdateAt(channelId);
   if (!last) return std::move(last).error();
-  return std::to_string(*last);
+  NewestChannelPosts newest{*last, std::nullopt};
+  if (isCurrent(*last)) return newest;
+  auto page = readChannelPosts(store, user, channelId, query);
+  if (!page) return std::move(page).error();
+  newest.posts = std::move(*page);
+  return newest;
 }
 
 Result<model::PostList> getPinnedPosts(store::Store& store, const model::User& user,

@@ -6,6 +6,7 @@
 // counters and read state behave the same whatever the origin.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -116,9 +117,16 @@ inline constexpr int kMaxPage = 1'000'000;  // page * per_page (<= 200) stays wi
 Result<model::PostList> getChannelPosts(store::Store& store, const model::User& user,
                                         std::string_view channelId, const ChannelPostsQuery& query);
 
-// The ETag of a channel's posts: changes whenever a post of the channel is written.
-Result<std::string> channelPostsEtag(store::Store& store, const model::User& user,
-                                     std::string_view channelId);
+// The newest page as GET /channels/{id}/posts serves it with an ETag, in one access check: the
+// channel's last post write time (it changes whenever a post of the channel is written), and the
+// page unless `isCurrent` says the client's cached copy is of that version.
+struct NewestChannelPosts {
+  std::int64_t lastUpdateAt = 0;
+  std::optional<model::PostList> posts;  // empty when the client's copy is current
+};
+Result<NewestChannelPosts> getNewestChannelPosts(
+    store::Store& store, const model::User& user, std::string_view channelId,
+    const ChannelPostsQuery& query, const std::function<bool(std::int64_t)>& isCurrent);
 
 Result<model::PostList> getPinnedPosts(store::Store& store, const model::User& user,
                                        std::string_view channelId);

@@ -192,24 +192,30 @@ asio::awaitable<http::Response> getChannelPosts(const ApiContext& api, http::Req
   // The ETag covers the newest page only: any write to the channel's posts changes it.
   const bool newestPage = posts.since == 0 && posts.before.empty() && posts.after.empty() &&
                           posts.page == 0 && !posts.includeDeleted;
-  std::string etag;
-  if (newestPage) {
-    auto last = co_await api.database->run([&caller, &channelId](Store& s) {
-      return services::channelPostsEtag(s, caller.user, channelId);
+  if (!newestPage) {
+    auto list = co_await api.database->run([&caller, &channelId, &posts](Store& s) {
+      return services::getChannelPosts(s, caller.user, channelId, posts);
     });
-    if (!last) co_return http::Response::error(std::move(last).error());
-    etag = *last + "." + std::to_string(posts.perPage) + (posts.skipFetchThreads ? ".s" : ".t");
-    if (request.header("If-None-Match") == etag) {
-      http::Response notModified = http::Response::text(304, "");
-      notModified.header("ETag", etag);
-      co_return notModified;
-    }
+    co_return listResponse(std::move(list));
   }
-  auto list = co_await api.database->run([&caller, &channelId, &posts](Store& s) {
-    return services::getChannelPosts(s, caller.user, channelId, posts);
+  const std::string etagSuffix =
+      "." + std::to_string(posts.perPage) + (posts.skipFetchThreads ? ".s" : ".t");
+  const std::string_view cached = request.header("If-None-Match");
+  auto newest = co_await api.database->run([&](Store& s) {
+    return services::getNewestChannelPosts(
+        s, caller.user, channelId, posts, [&](std::int64_t lastUpdateAt) {
+          return cached == std::to_string(lastUpdateAt) + etagSuffix;
+        });
   });
-  http::Response response = listResponse(std::move(list));
-  if (!etag.empty() && response.status() == 200) response.header("ETag", etag);
+  if (!newest) co_return http::Response::error(std::move(newest).error());
+  const std::string etag = std::to_string(newest->lastUpdateAt) + etagSuffix;
+  if (!newest->posts) {
+    http::Response notModified = http::Response::text(304, "");
+    notModified.header("ETag", etag);
+    co_return notModified;
+  }
+  http::Response response = listResponse(std::move(*newest->posts));
+  if (response.status() == 200) response.header("ETag", etag);
   co_return response;
 }
 

@@ -69,6 +69,19 @@ class PostServiceTest : public testing::StoreTest {
     return found.ok() ? *found : model::User{};
   }
 
+  // `count` posts by alice in town square, one millisecond apart, oldest first (fewer ids when
+  // one failed).
+  std::vector<std::string> postsInTownSquare(int count) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i) {
+      setTime(1'700'000'000'000 + i);
+      auto created = post(kAlice, kTownSquare, "post " + std::to_string(i));
+      if (!created.ok()) break;
+      ids.push_back(created->id);
+    }
+    return ids;
+  }
+
   Result<model::Post> post(const char* author, const char* channel, std::string message,
                            std::string rootId = {}) {
     model::Post draft;
@@ -197,13 +210,8 @@ TEST_F(PostServiceTest, EditAndDeleteNeedTheRightPermission) {
 }
 
 TEST_F(PostServiceTest, ChannelPagesCursorsAndThreads) {
-  std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i) {
-    setTime(1'700'000'000'000 + i);
-    auto created = post(kAlice, kTownSquare, "post " + std::to_string(i));
-    ASSERT_TRUE(created.ok());
-    ids.push_back(created->id);
-  }
+  const std::vector<std::string> ids = postsInTownSquare(5);
+  ASSERT_EQ(ids.size(), 5U);
   ChannelPostsQuery query;
   query.perPage = 2;
   auto newest = runSync(
@@ -232,6 +240,49 @@ TEST_F(PostServiceTest, ChannelPagesCursorsAndThreads) {
 
   auto secret =
       runSync(*database_, [&](Store& s) { return getChannelPosts(s, user(kGuest), kSecret, {}); });
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().code, ErrorCode::kPermissionDenied);
+}
+
+TEST_F(PostServiceTest, TheNewestPageCarriesItsVersionAndIsNotReadWhenTheClientHasIt) {
+  const std::vector<std::string> ids = postsInTownSquare(3);
+  ASSERT_EQ(ids.size(), 3U);
+  ChannelPostsQuery query;
+  query.perPage = 2;
+  std::int64_t offered = -1;
+  auto fresh = runSync(*database_, [&](Store& s) {
+    return getNewestChannelPosts(s, user(kBob), kTownSquare, query, [&](std::int64_t version) {
+      offered = version;
+      return false;
+    });
+  });
+  ASSERT_TRUE(fresh.ok()) << fresh.error().id;
+  EXPECT_EQ(fresh->lastUpdateAt, 1'700'000'000'002);
+  EXPECT_EQ(offered, fresh->lastUpdateAt);
+  ASSERT_TRUE(fresh->posts.has_value());
+  EXPECT_EQ(fresh->posts->order, (std::vector<std::string>{ids[2], ids[1]}));
+  EXPECT_EQ(fresh->posts->prevPostId, ids[0]);
+  EXPECT_EQ(fresh->posts->nextPostId, "");
+
+  auto cached = runSync(*database_, [&](Store& s) {
+    return getNewestChannelPosts(s, user(kBob), kTownSquare, query,
+                                 [](std::int64_t) { return true; });
+  });
+  ASSERT_TRUE(cached.ok());
+  EXPECT_FALSE(cached->posts.has_value());
+
+  // The second page of the newest posts has a next post and, being the last, no previous one.
+  query.page = 1;
+  auto second = runSync(
+      *database_, [&](Store& s) { return getChannelPosts(s, user(kBob), kTownSquare, query); });
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->order, (std::vector<std::string>{ids[0]}));
+  EXPECT_EQ(second->nextPostId, ids[1]);
+  EXPECT_EQ(second->prevPostId, "");
+
+  auto secret = runSync(*database_, [&](Store& s) {
+    return getNewestChannelPosts(s, user(kGuest), kSecret, {}, [](std::int64_t) { return false; });
+  });
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.error().code, ErrorCode::kPermissionDenied);
 }
