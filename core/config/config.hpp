@@ -95,6 +95,20 @@ struct LimitsConfig {
   bool operator==(const LimitsConfig&) const = default;
 };
 
+// The WebSocket API (reference/mattermost-api.md §8): Mattermost's own constants as defaults.
+struct WebsocketConfig {
+  std::uint64_t maxMessageBytes = 64 * 1024;  // larger inbound messages close with 1009
+  std::uint32_t sendQueueEvents = 256;        // unsent events beyond which a client is dropped
+  std::chrono::milliseconds pingInterval{60000};
+  std::chrono::milliseconds readTimeout{100000};   // nothing received (not even a pong) this long
+  std::chrono::milliseconds writeTimeout{30000};   // one frame still unwritten after this long
+  std::chrono::milliseconds authTimeout{5000};     // to authenticate with authentication_challenge
+  std::uint32_t resumeEvents = 128;                // replayable events per connection
+  std::chrono::milliseconds resumeWindow{300000};  // how long a closed connection can resume
+
+  bool operator==(const WebsocketConfig&) const = default;
+};
+
 struct LoggingConfig {
   log::Level level = log::Level::kInfo;
   bool accessLog = false;  // one line per request (costly at high request rates)
@@ -136,6 +150,7 @@ struct Config {
   SecurityConfig security;
   WebhooksConfig webhooks;
   LimitsConfig limits;
+  WebsocketConfig websocket;
   LoggingConfig logging;
   std::vector<BridgeConfig> bridges;
   std::vector<LinkConfig> links;

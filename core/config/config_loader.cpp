@@ -72,7 +72,7 @@ class Loader {
   void load(const Field& root, Config& config) {
     const auto top = r_.map(root,
                             {"server", "database", "files", "security", "webhooks", "limits",
-                             "logging", "bridges", "links", "policy", "cluster"},
+                             "websocket", "logging", "bridges", "links", "policy", "cluster"},
                             "a map of sections such as server and database");
     if (!top) return;
     if (const auto field = top->get("server")) server(*field, config.server);
@@ -82,6 +82,7 @@ class Loader {
     if (const auto field = top->get("security")) security(*field, config.security);
     if (const auto field = top->get("webhooks")) webhooks(*field, config.webhooks);
     if (const auto field = top->get("limits")) limits(*field, config.limits);
+    if (const auto field = top->get("websocket")) websocket(*field, config.websocket);
     if (const auto field = top->get("logging")) logging(*field, config.logging);
     if (const auto field = top->get("bridges")) bridges(*field, config.bridges);
     if (const auto field = top->get("links")) links(*field, config.bridges, config.links);
@@ -315,6 +316,21 @@ class Loader {
     assign(out.idleTimeout, r_.duration(m->get("idle_timeout"), 1s, 1h));
     assign(out.requestTimeout, r_.duration(m->get("request_timeout"), 1s, 1h));
     assign(out.maxConnections, r_.integer(m->get("max_connections"), 1, 1'000'000));
+  }
+
+  void websocket(const Field& field, WebsocketConfig& out) {
+    const auto m =
+        r_.map(field, {"max_message_size", "send_queue_events", "ping_interval", "read_timeout",
+                       "write_timeout", "auth_timeout", "resume_events", "resume_window"});
+    if (!m) return;
+    assign(out.maxMessageBytes, r_.size(m->get("max_message_size"), kKiB, 64 * kMiB));
+    assign(out.sendQueueEvents, r_.integer(m->get("send_queue_events"), 16, 100'000));
+    assign(out.pingInterval, r_.duration(m->get("ping_interval"), 100ms, 1h));
+    assign(out.readTimeout, r_.duration(m->get("read_timeout"), 100ms, 1h));
+    assign(out.writeTimeout, r_.duration(m->get("write_timeout"), 100ms, 1h));
+    assign(out.authTimeout, r_.duration(m->get("auth_timeout"), 100ms, 10min));
+    assign(out.resumeEvents, r_.integer(m->get("resume_events"), 1, 100'000));
+    assign(out.resumeWindow, r_.duration(m->get("resume_window"), 0ms, kDay));
   }
 
   void logging(const Field& field, LoggingConfig& out) {

@@ -123,6 +123,9 @@ class ChannelStore {
   // channel's totals, mention counts 0. Returns false when the user is not a member.
   virtual Result<bool> markViewed(std::string_view channelId, std::string_view userId,
                                   std::int64_t now) = 0;
+
+  // Ids of the channel's members, for delivering its real-time events.
+  virtual Result<std::vector<std::string>> memberUserIds(std::string_view channelId) = 0;
 };
 
 }  // namespace parley::core::store

@@ -64,6 +64,9 @@ class TeamStore {
 
   virtual Result<TeamStats> stats(std::string_view teamId) = 0;
   virtual Result<std::vector<TeamUnread>> unreadsOfUser(std::string_view userId) = 0;
+
+  // Ids of the team's active members, for delivering its real-time events.
+  virtual Result<std::vector<std::string>> memberUserIds(std::string_view teamId) = 0;
 };
 
 }  // namespace parley::core::store

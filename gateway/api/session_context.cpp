@@ -19,12 +19,9 @@ bool secureCookies(const ApiContext& api) {
 
 }  // namespace
 
-asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(
-    const ApiContext& api, http::Request& request) {
+asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> sessionOfToken(
+    const ApiContext& api, const http::AuthToken& token) {
   using Found = core::Result<std::optional<AuthenticatedUser>>;
-  const http::AuthToken token = http::extractToken(request);
-  if (token.location == http::TokenLocation::kNone) co_return std::optional<AuthenticatedUser>();
-
   // Jobs given to co_await capture by reference only: g++ 12 destroys a lambda temporary with
   // non-trivial captures twice when it is an argument inside a co_await expression.
   core::services::AuthenticateOptions options;
@@ -38,19 +35,30 @@ asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(
     }
     co_return Found(std::move(found).error());
   }
-  if (token.location == http::TokenLocation::kQuery && !found->session.isOAuth) {
+  co_return std::optional<AuthenticatedUser>(
+      AuthenticatedUser{std::move(found->session), std::move(found->user), token.location});
+}
+
+asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(
+    const ApiContext& api, http::Request& request) {
+  using Found = core::Result<std::optional<AuthenticatedUser>>;
+  const http::AuthToken token = http::extractToken(request);
+  if (token.location == http::TokenLocation::kNone) co_return std::optional<AuthenticatedUser>();
+  auto found = co_await sessionOfToken(api, token);
+  if (!found || !found->has_value()) co_return found;
+  const AuthenticatedUser& caller = **found;
+  if (token.location == http::TokenLocation::kQuery && !caller.session.isOAuth) {
     co_return Found(core::makeError(ErrorCode::kUnauthenticated,
                                     "api.context.token_provided.app_error",
                                     "Session token provided in the query string; send it in the "
                                     "Authorization header instead."));
   }
-  if (!http::csrfAllows(request, token.location, found->session.csrfToken)) {
+  if (!http::csrfAllows(request, token.location, caller.session.csrfToken)) {
     core::log::warn("auth", "CSRF check failed for a cookie-authenticated request",
-                    {{"request_id", request.requestId()}, {"user_id", found->user.id}});
+                    {{"request_id", request.requestId()}, {"user_id", caller.user.id}});
     co_return Found(sessionExpired("the request appears to be a CSRF attempt"));
   }
-  co_return std::optional<AuthenticatedUser>(
-      AuthenticatedUser{std::move(found->session), std::move(found->user), token.location});
+  co_return found;
 }
 
 asio::awaitable<core::Result<AuthenticatedUser>> requireSession(const ApiContext& api,

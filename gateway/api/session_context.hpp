@@ -28,6 +28,12 @@ struct AuthenticatedUser {
 asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(const ApiContext& api,
                                                                             http::Request& request);
 
+// The session a token stands for, wherever it came from (findSession's lookup without the
+// rules about where it was found; the WebSocket authentication_challenge uses it): nullopt
+// when the token is unknown or expired, 503 when the database is down.
+asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> sessionOfToken(
+    const ApiContext& api, const http::AuthToken& token);
+
 // The caller's session, for routes that need one: as findSession(), and a missing or invalid
 // token is 401 "api.context.session_expired.app_error".
 asio::awaitable<core::Result<AuthenticatedUser>> requireSession(const ApiContext& api,

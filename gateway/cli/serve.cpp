@@ -31,6 +31,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/cli/systemd_notify.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/websocket/endpoint.hpp"
 #include "gateway/websocket/event_renderer.hpp"
 
 namespace parley::gateway::cli {
@@ -210,6 +211,10 @@ int serve(const core::config::Config& loaded) {
     return kExitFailure;
   }
 
+  auto hub = websocket::Hub::create(websocket::hubOptions(*config),
+                                    websocket::databaseMemberLookup(database), eventBus, clock);
+  server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
+
   for (auto& bridge : bridges.value()) {
     if (auto started = bridge->start(); !started) {
       core::log::error(kComponent, started.error().message, {{"bridge", bridge->name()}});
@@ -233,6 +238,7 @@ int serve(const core::config::Config& loaded) {
   }
 
   notifySystemd("STOPPING=1");
+  hub->stop();
   server.value()->shutdown();
   for (auto& bridge : bridges.value()) bridge->stop();
   if (relay) relay->stop();

@@ -271,6 +271,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
   beast::error_code ec;
   const std::string remote = connection.socket->remote_endpoint(ec).address().to_string();
   beast::flat_buffer buffer;
+  std::optional<UpgradeRequest> upgrade;
 
   while (!draining_.load()) {
     http_proto::request_parser<http_proto::string_body> parser;
@@ -326,6 +327,10 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
     }
 
     auto& request = parser.get();
+    if (upgrade_ && upgrade_->accepts(request)) {
+      upgrade.emplace(UpgradeRequest{parser.release(), remote});
+      break;
+    }
     BeastResponse response = co_await handle(request, remote);
     const bool keepAlive = request.keep_alive() && !draining_.load();
     response.keep_alive(keepAlive);
@@ -335,6 +340,15 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keepAlive) co_return;
   }
+  if (!upgrade) co_return;
+  // The handler keeps its own deadlines; the connection counts as idle so that a shutdown
+  // cancels it like a keep-alive connection.
+  connection.idle = true;
+  connection.deadline = std::chrono::steady_clock::time_point::max();
+  // Clients wait for the 101 before they send a frame, so nothing the handler needs is left in
+  // the buffer; releasing it keeps a long-lived connection small.
+  buffer = beast::flat_buffer();
+  co_await upgrade_->run(stream, std::move(*upgrade));
 }
 
 asio::awaitable<BeastResponse> Server::handle(BeastRequest& raw, const std::string& remote) {

@@ -26,6 +26,7 @@
 #include "gateway/http/beast.hpp"
 #include "gateway/http/rate_limiter.hpp"
 #include "gateway/http/router.hpp"
+#include "gateway/http/upgrade.hpp"
 
 namespace parley::gateway::http {
 
@@ -55,6 +56,10 @@ class Server {
 
   // The bound port (useful when options.port was 0).
   std::uint16_t port() const { return port_; }
+
+  // Requests the handler accepts (the WebSocket endpoint) are handed to it instead of the
+  // router. Call before start().
+  void setUpgradeHandler(UpgradeHandlerPtr handler) { upgrade_ = std::move(handler); }
 
   // Starts the I/O threads and begins accepting. Call once.
   void start();
@@ -91,6 +96,7 @@ class Server {
 
   ServerOptions options_;
   std::shared_ptr<const Router> router_;
+  UpgradeHandlerPtr upgrade_;
   core::ClockPtr clock_;
   std::optional<RateLimiter> rateLimiter_;
   std::optional<asio::ssl::context> tls_;

@@ -119,6 +119,8 @@ constexpr Statement kChannelFavorites{
     "channel_favorites",
     "SELECT name FROM preferences WHERE user_id = $1 AND category = 'favorite_channel'"
     " AND value = 'true' ORDER BY name"};
+constexpr Statement kChannelMemberUserIds{
+    "channel_member_user_ids", "SELECT user_id FROM channel_members WHERE channel_id = $1"};
 constexpr Statement kChannelMarkViewed{
     "channel_mark_viewed",
     "UPDATE channel_members cm SET last_viewed_at = $3, msg_count = c.total_msg_count,"
@@ -387,6 +389,10 @@ Result<std::vector<std::string>> PgChannelStore::favoriteChannelIds(std::string_
   std::vector<std::string> ids;
   for (int row = 0; row < rows->size(); ++row) ids.push_back(rows->string(row, 0));
   return ids;
+}
+
+Result<std::vector<std::string>> PgChannelStore::memberUserIds(std::string_view channelId) {
+  return firstColumn(store_.exec(kChannelMemberUserIds, Params().add(channelId)));
 }
 
 Result<bool> PgChannelStore::markViewed(std::string_view channelId, std::string_view userId,

@@ -43,6 +43,7 @@ class PgChannelStore final : public ChannelStore {
   Result<ChannelCounts> counts(std::string_view channelId) override;
   Result<bool> shareAChannel(std::string_view userA, std::string_view userB) override;
   Result<std::vector<std::string>> favoriteChannelIds(std::string_view userId) override;
+  Result<std::vector<std::string>> memberUserIds(std::string_view channelId) override;
   Result<std::vector<SidebarCategory>> sidebarCategories(std::string_view userId,
                                                          std::string_view teamId) override;
   Status saveSidebarCategories(std::string_view userId, std::string_view teamId,

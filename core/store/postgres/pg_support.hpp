@@ -24,6 +24,15 @@ inline Status done(Result<Rows> rows) {
   return {};
 }
 
+// The first column of every row, as strings (id lists).
+inline Result<std::vector<std::string>> firstColumn(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  std::vector<std::string> values;
+  values.reserve(static_cast<std::size_t>(rows->size()));
+  for (int row = 0; row < rows->size(); ++row) values.push_back(rows->string(row, 0));
+  return values;
+}
+
 inline bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }

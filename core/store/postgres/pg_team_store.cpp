@@ -51,6 +51,9 @@ constexpr Statement kTeamMembers{"team_members",
                                  "SELECT " PARLEY_PG_TEAM_MEMBER_COLUMNS
                                  " FROM team_members tm WHERE tm.team_id = $1 AND tm.delete_at = 0"
                                  " ORDER BY tm.user_id OFFSET $2 LIMIT $3"};
+constexpr Statement kTeamMemberUserIds{
+    "team_member_user_ids",
+    "SELECT user_id FROM team_members WHERE team_id = $1 AND delete_at = 0"};
 constexpr Statement kTeamMembershipsOfUser{
     "team_memberships_of_user",
     "SELECT " PARLEY_PG_TEAM_MEMBER_COLUMNS
@@ -198,6 +201,10 @@ Result<TeamStats> PgTeamStore::stats(std::string_view teamId) {
   auto rows = store_.exec(kTeamStats, Params().add(teamId));
   if (!rows) return std::move(rows).error();
   return TeamStats{rows->int64(0, 0), rows->int64(0, 1)};
+}
+
+Result<std::vector<std::string>> PgTeamStore::memberUserIds(std::string_view teamId) {
+  return firstColumn(store_.exec(kTeamMemberUserIds, Params().add(teamId)));
 }
 
 Result<std::vector<TeamUnread>> PgTeamStore::unreadsOfUser(std::string_view userId) {

@@ -28,6 +28,7 @@ class PgTeamStore final : public TeamStore {
   Result<std::vector<model::TeamMember>> membershipsOfUser(std::string_view userId) override;
   Result<TeamStats> stats(std::string_view teamId) override;
   Result<std::vector<TeamUnread>> unreadsOfUser(std::string_view userId) override;
+  Result<std::vector<std::string>> memberUserIds(std::string_view teamId) override;
 
  private:
   Status write(const Statement& statement, const model::Team& team);

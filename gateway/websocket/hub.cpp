@@ -1,0 +1,307 @@
+#include "gateway/websocket/hub.hpp"
+
+#include <algorithm>
+
+#include "core/common/log.hpp"
+#include "core/model/id.hpp"
+
+namespace parley::gateway::websocket {
+namespace {
+
+constexpr auto kComponent = "websocket";
+
+class DatabaseMemberLookup final : public MemberLookup {
+ public:
+  explicit DatabaseMemberLookup(core::store::DatabasePtr database)
+      : database_(std::move(database)) {}
+
+  void channelMembers(const std::string& channelId, Done done) override {
+    database_->submit([channelId, done = std::move(done)](core::store::Store& store) {
+      done(store.channels().memberUserIds(channelId));
+    });
+  }
+
+  void teamMembers(const std::string& teamId, Done done) override {
+    database_->submit([teamId, done = std::move(done)](core::store::Store& store) {
+      done(store.teams().memberUserIds(teamId));
+    });
+  }
+
+ private:
+  core::store::DatabasePtr database_;
+};
+
+bool omitted(const core::events::Audience& audience, const Connection& connection) {
+  if (!audience.omitConnectionId.empty() && audience.omitConnectionId == connection.id()) {
+    return true;
+  }
+  return std::find(audience.omitUsers.begin(), audience.omitUsers.end(), connection.userId()) !=
+         audience.omitUsers.end();
+}
+
+}  // namespace
+
+MemberLookupPtr databaseMemberLookup(core::store::DatabasePtr database) {
+  return std::make_shared<DatabaseMemberLookup>(std::move(database));
+}
+
+NextStep Connection::next(const Transport* self, EventRing::Entry& out) {
+  std::lock_guard lock(mutex_);
+  wakePending_ = false;
+  if (overflowed_ || transportId_ != self) return NextStep::kClose;
+  const EventRing::Entry* entry = ring_.nextUnsent();
+  if (entry == nullptr) return NextStep::kIdle;
+  out = *entry;
+  return NextStep::kWrite;
+}
+
+void Connection::sent() {
+  std::lock_guard lock(mutex_);
+  ring_.markSent();
+}
+
+Hub::Hub(HubOptions options, MemberLookupPtr members, core::ClockPtr clock)
+    : options_(std::move(options)), members_(std::move(members)), clock_(std::move(clock)) {}
+
+std::shared_ptr<Hub> Hub::create(HubOptions options, MemberLookupPtr members,
+                                 core::events::EventBusPtr bus, core::ClockPtr clock) {
+  std::shared_ptr<Hub> hub(new Hub(std::move(options), std::move(members), std::move(clock)));
+  hub->bus_ = bus;
+  hub->subscription_ = bus->subscribe([weak = std::weak_ptr<Hub>(hub)](const auto& event) {
+    if (auto self = weak.lock()) self->deliver(event);
+  });
+  return hub;
+}
+
+void Hub::stop() {
+  stopped_.store(true);
+  subscription_ = core::events::Subscription();
+}
+
+void Hub::publish(core::events::Event event) { bus_->publish(std::move(event)); }
+
+void Hub::deliver(const core::events::EventPtr& event) {
+  // Nobody to tell (the common case in tests and on a node without clients): no lookup.
+  if (stopped_.load() || count_.load() == 0 || event->name.empty()) return;
+  auto pending = std::make_shared<Pending>();
+  pending->event = event;
+  pending->prefix = std::make_shared<const std::string>(eventPrefix(*event));
+  {
+    std::lock_guard lock(releaseMutex_);
+    pending_.push_back(pending);
+  }
+  const auto& audience = event->audience;
+  auto done = [weak = weak_from_this(), pending](core::Result<std::vector<std::string>> members) {
+    if (auto self = weak.lock()) self->complete(pending, std::move(members));
+  };
+  if (!audience.userId.empty()) {
+    complete(pending, std::vector<std::string>());
+  } else if (!audience.channelId.empty()) {
+    members_->channelMembers(audience.channelId, std::move(done));
+  } else if (!audience.teamId.empty()) {
+    members_->teamMembers(audience.teamId, std::move(done));
+  } else {
+    complete(pending, std::vector<std::string>());
+  }
+}
+
+void Hub::complete(const PendingPtr& pending, core::Result<std::vector<std::string>> members) {
+  std::lock_guard release(releaseMutex_);
+  if (members) {
+    pending->members = std::move(members.value());
+    std::sort(pending->members.begin(), pending->members.end());
+  } else {
+    pending->failed = true;
+    core::log::warn(kComponent, "cannot look up an event's audience; event not delivered",
+                    {{"event", pending->event->name}, {"error", members.error().message}});
+  }
+  pending->ready = true;
+  std::lock_guard lock(mutex_);
+  while (!pending_.empty() && pending_.front()->ready) {
+    if (!pending_.front()->failed) dispatch(*pending_.front());
+    pending_.pop_front();
+  }
+}
+
+void Hub::dispatch(const Pending& pending) {
+  const auto& audience = pending.event->audience;
+  std::vector<ConnectionPtr> overflowed;
+  const auto send = [&](const std::vector<ConnectionPtr>& connections) {
+    for (const auto& connection : connections) {
+      if (omitted(audience, *connection)) continue;
+      if (!enqueue(*connection, pending.prefix)) overflowed.push_back(connection);
+    }
+  };
+  if (!audience.userId.empty()) {
+    if (auto it = byUser_.find(audience.userId); it != byUser_.end()) send(it->second);
+  } else if (!audience.channelId.empty() || !audience.teamId.empty()) {
+    // Walk the smaller side: a big channel on a node with few users, or the reverse.
+    if (pending.members.size() <= byUser_.size()) {
+      for (const auto& userId : pending.members) {
+        if (auto it = byUser_.find(userId); it != byUser_.end()) send(it->second);
+      }
+    } else {
+      for (const auto& [userId, connections] : byUser_) {
+        if (std::binary_search(pending.members.begin(), pending.members.end(), userId)) {
+          send(connections);
+        }
+      }
+    }
+  } else {
+    for (const auto& [userId, connections] : byUser_) send(connections);
+  }
+  // Parked connections that overflowed can no longer be resumed; open ones are closed by
+  // their transport, which then detaches them.
+  for (const auto& connection : overflowed) {
+    bool parked = false;
+    {
+      std::lock_guard lock(connection->mutex_);
+      parked = connection->transportId_ == nullptr;
+    }
+    if (parked) remove(connection);
+  }
+}
+
+bool Hub::enqueue(Connection& connection, const SharedBytes& prefix) {
+  std::shared_ptr<Transport> transport;
+  bool overflowed = false;
+  {
+    std::lock_guard lock(connection.mutex_);
+    if (connection.dropped_ || connection.overflowed_) return true;
+    connection.ring_.push(prefix);
+    overflowed = connection.ring_.unsent() > options_.sendQueueEvents;
+    connection.overflowed_ = overflowed;
+    if (overflowed) slowConsumers_.fetch_add(1);
+    if (!connection.wakePending_) {
+      transport = connection.transport_.lock();
+      connection.wakePending_ = transport != nullptr;
+    }
+  }
+  if (transport) transport->wake();
+  return !overflowed;
+}
+
+Hub::Attached Hub::attach(const std::string& userId, const ResumeQuery& resume,
+                          std::weak_ptr<Transport> transport, const Transport* transportId) {
+  std::lock_guard lock(mutex_);
+  reapExpired(clock_->steadyNow());
+  if (!resume.connectionId.empty()) {
+    auto it = byId_.find(resume.connectionId);
+    if (it != byId_.end() && it->second->userId() == userId) {
+      ConnectionPtr connection = it->second;
+      bool resumed = false;
+      std::shared_ptr<Transport> previous;
+      {
+        std::lock_guard connectionLock(connection->mutex_);
+        if (!connection->overflowed_ && connection->ring_.rewindTo(resume.sequenceNumber)) {
+          // A socket the client gave up on may still be open here: it is told to close.
+          previous = connection->transport_.lock();
+          connection->transport_ = std::move(transport);
+          connection->transportId_ = transportId;
+          connection->wakePending_ = false;
+          connection->parkedUntil_ = {};
+          resumed = true;
+        }
+      }
+      if (resumed) {
+        if (previous) previous->wake();
+        return Attached{connection, true};
+      }
+      // Events were lost: the client must resync over REST, under a new connection id.
+      remove(connection);
+    }
+  }
+  auto connection = std::make_shared<Connection>(core::model::newId(), userId,
+                                                 std::max<std::size_t>(options_.resumeEvents, 1));
+  connection->transport_ = std::move(transport);
+  connection->transportId_ = transportId;
+  const auto hello =
+      helloEvent(options_.serverVersion, connection->id(), options_.serverHostname, userId);
+  connection->ring_.push(std::make_shared<const std::string>(eventPrefix(hello)));
+  byId_.emplace(connection->id(), connection);
+  byUser_[userId].push_back(connection);
+  count_.fetch_add(1);
+  return Attached{connection, false};
+}
+
+void Hub::detach(const ConnectionPtr& connection, const Transport* transportId) {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_->steadyNow();
+  bool drop = false;
+  {
+    std::lock_guard connectionLock(connection->mutex_);
+    if (connection->transportId_ != transportId || connection->dropped_) return;
+    connection->transport_.reset();
+    connection->transportId_ = nullptr;
+    drop = connection->overflowed_ || options_.resumeWindow.count() == 0 || stopped_.load();
+    if (!drop) connection->parkedUntil_ = now + options_.resumeWindow;
+  }
+  if (drop) {
+    remove(connection);
+  } else {
+    parked_.emplace_back(now + options_.resumeWindow, connection);
+  }
+  reapExpired(now);
+}
+
+void Hub::remove(const ConnectionPtr& connection) {
+  {
+    std::lock_guard lock(connection->mutex_);
+    if (connection->dropped_) return;
+    connection->dropped_ = true;
+  }
+  byId_.erase(connection->id());
+  if (auto it = byUser_.find(connection->userId()); it != byUser_.end()) {
+    auto& list = it->second;
+    list.erase(std::remove(list.begin(), list.end(), connection), list.end());
+    if (list.empty()) byUser_.erase(it);
+  }
+  count_.fetch_sub(1);
+}
+
+void Hub::reapExpired(std::chrono::steady_clock::time_point now) {
+  while (!parked_.empty() && parked_.front().first <= now) {
+    auto connection = parked_.front().second.lock();
+    const auto until = parked_.front().first;
+    parked_.pop_front();
+    if (!connection) continue;
+    bool expired = false;
+    {
+      std::lock_guard lock(connection->mutex_);
+      // Still parked since that time (not resumed, or parked again later).
+      expired = connection->transportId_ == nullptr && connection->parkedUntil_ == until;
+    }
+    if (expired) remove(connection);
+  }
+}
+
+bool Hub::isConnected(const std::string& userId) const {
+  std::lock_guard lock(mutex_);
+  const auto it = byUser_.find(userId);
+  if (it == byUser_.end()) return false;
+  for (const auto& connection : it->second) {
+    std::lock_guard connectionLock(connection->mutex_);
+    if (connection->transportId_ != nullptr) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Hub::connectedUsers(std::size_t limit) const {
+  std::vector<std::string> users;
+  std::lock_guard lock(mutex_);
+  for (const auto& [userId, connections] : byUser_) {
+    if (users.size() >= limit) break;
+    for (const auto& connection : connections) {
+      std::lock_guard connectionLock(connection->mutex_);
+      if (connection->transportId_ != nullptr) {
+        users.push_back(userId);
+        break;
+      }
+    }
+  }
+  return users;
+}
+
+std::size_t Hub::connectionCount() const { return count_.load(); }
+
+}  // namespace parley::gateway::websocket

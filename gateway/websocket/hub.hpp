@@ -1,0 +1,186 @@
+#pragma once
+// The hub: every WebSocket connection of this node, and the delivery of events to them.
+//
+// It subscribes to the EventBus. For each event it serialises the bytes once (protocol.hpp's
+// prefix), resolves the audience (one user's connections; a channel's or a team's members
+// through a MemberLookup, one query per event; or everyone), drops the omitted users and
+// connection, and appends the event to each remaining connection's EventRing, which numbers it
+// for that connection. Events reach every connection in the order they were published, even
+// when member lookups finish out of order. The transports (session.hpp) then write from their
+// own I/O threads; the hub never waits for a socket.
+//
+// A connection outlives its socket by the resume window: when the socket closes the connection
+// is parked and keeps receiving (and numbering) events, so that a client reconnecting with its
+// connection_id and sequence_number gets exactly what it missed. A connection with more unsent
+// events than the send queue allows is dropped: its socket is closed (a slow consumer never
+// holds memory or other connections up) and it cannot be resumed.
+//
+// Thread-safety: every public member may be called from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/common/clock.hpp"
+#include "core/common/result.hpp"
+#include "core/events/event_bus.hpp"
+#include "core/store/database.hpp"
+#include "gateway/websocket/event_ring.hpp"
+#include "gateway/websocket/protocol.hpp"
+
+namespace parley::gateway::websocket {
+
+// Where a connection's bytes go: one socket's session. Implemented by session.hpp.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Something is waiting to be written, or the connection must be closed: the transport looks
+  // at its Connection from its own thread. Thread-safe, never blocks.
+  virtual void wake() = 0;
+};
+
+// What the connection's transport should do next.
+enum class NextStep { kWrite, kIdle, kClose };
+
+class Connection {
+ public:
+  Connection(std::string id, std::string userId, std::size_t keepSent)
+      : id_(std::move(id)), userId_(std::move(userId)), ring_(keepSent) {}
+
+  const std::string& id() const { return id_; }
+  const std::string& userId() const { return userId_; }
+
+  // For the transport `self`: the next event to write (kWrite, copied into `out`), nothing
+  // (kIdle), or kClose when the connection overflowed or another socket took it over.
+  NextStep next(const Transport* self, EventRing::Entry& out);
+  // The event last returned by next() has been written.
+  void sent();
+
+ private:
+  friend class Hub;
+
+  const std::string id_;
+  const std::string userId_;
+  std::mutex mutex_;
+  EventRing ring_;
+  std::weak_ptr<Transport> transport_;
+  const Transport* transportId_ = nullptr;  // null while parked
+  bool wakePending_ = false;
+  bool overflowed_ = false;
+  bool dropped_ = false;  // removed from the hub
+  std::chrono::steady_clock::time_point parkedUntil_{};
+};
+
+using ConnectionPtr = std::shared_ptr<Connection>;
+
+// The user ids of a channel's or team's members. `done` may be called on any thread.
+class MemberLookup {
+ public:
+  using Done = std::function<void(core::Result<std::vector<std::string>>)>;
+  virtual ~MemberLookup() = default;
+  virtual void channelMembers(const std::string& channelId, Done done) = 0;
+  virtual void teamMembers(const std::string& teamId, Done done) = 0;
+};
+
+using MemberLookupPtr = std::shared_ptr<MemberLookup>;
+
+// Looks members up with one query on the database pool.
+MemberLookupPtr databaseMemberLookup(core::store::DatabasePtr database);
+
+struct HubOptions {
+  std::size_t sendQueueEvents = 256;
+  std::size_t resumeEvents = 128;
+  std::chrono::milliseconds resumeWindow{300000};
+  std::string serverVersion;   // hello's server_version
+  std::string serverHostname;  // hello's server_hostname
+};
+
+class Hub : public std::enable_shared_from_this<Hub> {
+ public:
+  // Subscribes to `bus`; the subscription ends with the hub (or stop()).
+  static std::shared_ptr<Hub> create(HubOptions options, MemberLookupPtr members,
+                                     core::events::EventBusPtr bus, core::ClockPtr clock);
+
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Stops delivering events (shutdown). Idempotent.
+  void stop();
+
+  // Publishes on the bus, so that other listeners (the cross-node relay) see it too.
+  void publish(core::events::Event event);
+
+  // Delivers one event to the connections of its audience (the bus listener).
+  void deliver(const core::events::EventPtr& event);
+
+  struct Attached {
+    ConnectionPtr connection;
+    bool resumed = false;  // false: a new connection whose hello (seq 0) is queued
+  };
+  // An authenticated socket of `userId` starts: resumes `resume.connectionId` when it is this
+  // user's, still kept, and has every event from `resume.sequenceNumber` on; otherwise a new
+  // connection with a new id. `transport` is woken when there is something to write.
+  Attached attach(const std::string& userId, const ResumeQuery& resume,
+                  std::weak_ptr<Transport> transport, const Transport* transportId);
+
+  // The socket of `connection` ended: park it for the resume window (or drop it when it
+  // overflowed). Does nothing when another socket took the connection over.
+  void detach(const ConnectionPtr& connection, const Transport* transportId);
+
+  // Whether `userId` has a connection with an open socket on this node.
+  bool isConnected(const std::string& userId) const;
+  // Users with an open socket on this node (at most `limit`).
+  std::vector<std::string> connectedUsers(std::size_t limit) const;
+  // Connections kept (open or parked).
+  std::size_t connectionCount() const;
+  // Connections dropped because their send queue overflowed, since start.
+  std::uint64_t slowConsumers() const { return slowConsumers_.load(); }
+
+ private:
+  struct Pending {
+    core::events::EventPtr event;
+    SharedBytes prefix;
+    std::vector<std::string> members;  // sorted; for channel and team audiences
+    bool failed = false;
+    bool ready = false;
+  };
+  using PendingPtr = std::shared_ptr<Pending>;
+
+  Hub(HubOptions options, MemberLookupPtr members, core::ClockPtr clock);
+
+  void complete(const PendingPtr& pending, core::Result<std::vector<std::string>> members);
+  // Under mutex_.
+  void dispatch(const Pending& pending);
+  bool enqueue(Connection& connection, const SharedBytes& prefix);
+  void remove(const ConnectionPtr& connection);
+  void reapExpired(std::chrono::steady_clock::time_point now);
+
+  const HubOptions options_;
+  const MemberLookupPtr members_;
+  const core::ClockPtr clock_;
+  core::events::EventBusPtr bus_;
+  core::events::Subscription subscription_;
+
+  // Events in publication order, delivered from the front as their lookups complete.
+  std::mutex releaseMutex_;
+  std::deque<PendingPtr> pending_;
+
+  mutable std::mutex mutex_;  // after releaseMutex_, before any Connection::mutex_
+  std::unordered_map<std::string, std::vector<ConnectionPtr>> byUser_;
+  std::unordered_map<std::string, ConnectionPtr> byId_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::weak_ptr<Connection>>> parked_;
+  std::atomic<std::size_t> count_{0};
+  std::atomic<std::uint64_t> slowConsumers_{0};
+  std::atomic<bool> stopped_{false};
+};
+
+using HubPtr = std::shared_ptr<Hub>;
+
+}  // namespace parley::gateway::websocket

@@ -1,0 +1,301 @@
+'use strict';
+// The WebSocket API (reference/mattermost-api.md §8) with the official WebSocketClient of
+// @mattermost/client and raw sockets: hello and seq, actions and their replies, typing reaching
+// exactly the channel's other members, bad frames and slow clients handled without harm to
+// others, and resume after a reconnect.
+
+const assert = require('node:assert/strict');
+const {after, before, describe, test} = require('node:test');
+
+const {Gateway} = require('../lib/gateway');
+const {createUser} = require('../lib/teams');
+const {RawSocket, eventually, officialClient} = require('../lib/websocket');
+
+const kResumeWindowMs = 2_000;
+
+// The value of a metric without labels on /metrics.
+async function metric(gateway, name) {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} is on /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('websocket', () => {
+  let gateway;
+  let alice;  // member of `channel`
+  let bob;    // member of `channel`
+  let carol;  // in the team, not in `channel`
+  let guest;  // a guest in the team, in `lounge` only
+  let team;
+  let channel;
+  let lounge;  // alice, carol and the guest
+  const sockets = [];
+  const clients = [];
+
+  async function open(user, options = {}) {
+    const socket = await RawSocket.open(gateway, {token: user.client.getToken(), ...options});
+    sockets.push(socket);
+    return socket;
+  }
+
+  before(async () => {
+    gateway = await Gateway.start({extra: 'websocket:\n' +
+      '  max_message_size: 1KiB\n' +
+      '  send_queue_events: 1000\n' +
+      '  auth_timeout: 1s\n' +
+      '  resume_events: 4\n' +
+      `  resume_window: ${kResumeWindowMs}ms\n`});
+    alice = await createUser(gateway, {username: 'alice'});
+    bob = await createUser(gateway, {username: 'bob'});
+    carol = await createUser(gateway, {username: 'carol'});
+    guest = await createUser(gateway, {username: 'guest', roles: 'system_guest'});
+    team = await alice.client.createTeam({name: 'ops', display_name: 'Ops', type: 'O'});
+    for (const user of [bob, carol, guest]) await alice.client.addToTeam(team.id, user.id);
+    channel = await alice.client.createChannel({team_id: team.id, name: 'plans',
+      display_name: 'Plans', type: 'P'});
+    await alice.client.addToChannel(bob.id, channel.id);
+    lounge = await alice.client.createChannel({team_id: team.id, name: 'lounge',
+      display_name: 'Lounge', type: 'O'});
+    for (const user of [carol, guest]) await alice.client.addToChannel(user.id, lounge.id);
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    for (const socket of sockets) socket.ws.terminate();
+    await gateway?.stop();
+  });
+
+  test('the official client gets hello at seq 0 and pong for its ping', async () => {
+    const {client, events} = await officialClient(gateway, alice.client.getToken());
+    clients.push(client);
+    const hello = events[0];
+    assert.equal(hello.event, 'hello');
+    assert.equal(hello.seq, 0);
+    assert.match(hello.data.connection_id, /^[a-z0-9]{26}$/);
+    assert.match(hello.data.server_version, /^10\.11\.0\.0\.\w+\.false$/);
+    assert.equal(typeof hello.data.server_hostname, 'string');
+    assert.equal(hello.broadcast.user_id, alice.id);
+    assert.equal(client.connectionId, hello.data.connection_id);
+
+    const pong = await new Promise((resolve) => client.ping(resolve));
+    assert.equal(pong.status, 'OK');
+    assert.equal(pong.data.text, 'pong');
+    assert.equal(pong.data.version, '10.11.0');
+    assert.ok(Math.abs(pong.data.server_time - Date.now()) < 60_000);
+    assert.equal(pong.seq, undefined, 'replies carry no event seq');
+  });
+
+  test('a token in the Authorization header or the MMAUTHTOKEN cookie authenticates at once',
+      async () => {
+        const byHeader = await open(bob);
+        const hello = await byHeader.next();
+        assert.equal(hello.event, 'hello');
+        assert.equal(hello.broadcast.user_id, bob.id);
+        const byCookie = await open(bob, {token: undefined, cookie: bob.client.getToken()});
+        assert.equal((await byCookie.next()).broadcast.user_id, bob.id);
+        assert.notEqual((await byCookie.request('ping')).status, 'FAIL');
+      });
+
+  test('an unauthenticated socket may only authenticate, and is closed after the deadline',
+      async () => {
+        const anonymous = await open(alice, {token: undefined});
+        const refused = await anonymous.request('ping');
+        assert.equal(refused.status, 'FAIL');
+        assert.equal(refused.error.id, 'api.web_socket_router.not_authenticated.app_error');
+        assert.equal(refused.error.status_code, 401);
+        await anonymous.closeWithin(3_000);
+        assert.equal(anonymous.events.items.length, 0, 'no hello without authentication');
+
+        const badToken = await open(alice, {token: undefined});
+        badToken.send({seq: 1, action: 'authentication_challenge', data: {token: 'x'.repeat(26)}});
+        await badToken.closeWithin(2_000);
+
+        const late = await open(alice, {token: undefined});
+        const ok = await late.request('authentication_challenge',
+            {token: alice.client.getToken()});
+        assert.equal(ok.status, 'OK');
+        assert.equal((await late.next((m) => m.event === 'hello')).broadcast.user_id, alice.id);
+      });
+
+  test('typing reaches the other members of the channel only', async () => {
+    const {client: typist, events: typistEvents} =
+        await officialClient(gateway, alice.client.getToken());
+    clients.push(typist);
+    const bobSocket = await open(bob);
+    const carolSocket = await open(carol);
+    const guestSocket = await open(guest);
+    for (const socket of [bobSocket, carolSocket, guestSocket]) await socket.next();
+
+    const reply = await new Promise((resolve) => typist.userTyping(channel.id, '', resolve));
+    assert.equal(reply.status, 'OK');
+    const typing = await bobSocket.next();
+    assert.equal(typing.event, 'typing');
+    assert.deepEqual(typing.data, {parent_id: '', user_id: alice.id});
+    assert.deepEqual(typing.broadcast, {omit_users: {[alice.id]: true}, user_id: '',
+      channel_id: channel.id, team_id: '', connection_id: '', omit_connection_id: ''});
+    assert.equal(typing.seq, 1);
+
+    // Events arrive in order, so what the outsiders get next shows what they did not get.
+    await new Promise((resolve) => typist.userTyping(lounge.id, '', resolve));
+    for (const socket of [carolSocket, guestSocket]) {
+      const next = await socket.next();
+      assert.equal(next.data.user_id, alice.id);
+      assert.equal(next.broadcast.channel_id, lounge.id, 'the first typing went to members only');
+      assert.equal(next.seq, 1);
+    }
+    assert.ok(!typistEvents.some((m) => m.event === 'typing'), 'the typist is left out');
+
+    // Typing where one may not post is refused.
+    const denied = await guestSocket.request('user_typing', {channel_id: channel.id});
+    assert.equal(denied.status, 'FAIL');
+    assert.equal(denied.error.id, 'api.context.permissions.app_error');
+    assert.equal(denied.error.status_code, 403);
+    const invalid = await carolSocket.request('user_typing', {channel_id: 'nope'});
+    assert.equal(invalid.error.id, 'api.websocket_handler.invalid_param.app_error');
+    assert.deepEqual(bobSocket.events.pending(), [], 'refused typing is not broadcast');
+  });
+
+  test('statuses of connected users', async () => {
+    const socket = await open(carol);
+    await socket.next();
+    const byIds = await socket.request('get_statuses_by_ids', {user_ids: [carol.id, guest.id]});
+    assert.equal(byIds.status, 'OK');
+    assert.equal(byIds.data[carol.id], 'online');
+    const all = await socket.request('get_statuses');
+    assert.equal(all.data[carol.id], 'online');
+    const bad = await socket.request('get_statuses_by_ids', {user_ids: ['x']});
+    assert.equal(bad.error.id, 'api.websocket_handler.invalid_param.app_error');
+    for (const action of ['presence', 'user_update_active_status']) {
+      assert.equal((await socket.request(action, {})).status, 'OK');
+    }
+  });
+
+  test('bad frames are answered, oversize ones close only their own socket', async () => {
+    const bystander = await open(bob);
+    await bystander.next();
+    const socket = await open(alice);
+    await socket.next();
+
+    socket.send('this is not json');
+    let reply = await socket.reply();
+    assert.equal(reply.status, 'FAIL');
+    assert.equal(reply.error.id, 'api.web_socket_router.bad_json.app_error');
+    socket.send({seq: 0, action: 'ping'});
+    reply = await socket.reply();
+    assert.equal(reply.error.id, 'api.web_socket_router.bad_seq.app_error');
+    socket.send({seq: 5});
+    reply = await socket.reply();
+    assert.equal(reply.error.id, 'api.web_socket_router.no_action.app_error');
+    assert.equal(reply.seq_reply, 5);
+    socket.nextSeq = 9;
+    reply = await socket.request('make_coffee');
+    assert.equal(reply.error.id, 'api.web_socket_router.bad_action.app_error');
+    assert.equal(reply.error.status_code, 501);
+    assert.equal((await socket.request('ping')).data.text, 'pong', 'still serving');
+
+    socket.send({seq: 20, action: 'ping', data: {padding: 'x'.repeat(2048)}});
+    assert.equal(await socket.closeWithin(), 1009, 'message too big');
+
+    assert.equal((await bystander.request('ping')).status, 'OK');
+    const typist = await open(alice);
+    await typist.next();
+    await typist.request('user_typing', {channel_id: channel.id});
+    assert.equal((await bystander.next()).event, 'typing');
+  });
+
+  test('a client that never reads is closed while another keeps receiving', async () => {
+    const reader = await open(bob);
+    await reader.next();
+    const stalled = await open(bob);
+    await stalled.next();
+    stalled.ws.pause();  // reads nothing more from the network
+
+    const typist = await open(alice);
+    await typist.next();
+    // Until the stalled client's send queue overflows: the kernel's socket buffers take about
+    // a megabyte first.
+    let sent = 0;
+    while (await metric(gateway, 'parley_websocket_slow_consumers_total') === 0) {
+      assert.ok(sent < 40_000, `the stalled client is still connected after ${sent} events`);
+      for (let i = 0; i < 250; ++i) {
+        typist.send({seq: typist.nextSeq++, action: 'user_typing', data: {channel_id: channel.id}});
+      }
+      sent += 250;
+      await typist.reply((m) => m.seq_reply === typist.nextSeq - 1, 30_000);
+      await eventually(() => reader.events.pending().length === sent,
+          `the reader receives all ${sent} events`, 30_000);
+    }
+    assert.equal(reader.closeCode, undefined);
+    stalled.ws.resume();
+    await stalled.closeWithin(10_000);
+    assert.ok(stalled.received < sent, 'the stalled client was cut off');
+    assert.equal((await reader.request('ping')).status, 'OK');
+  });
+
+  test('a reconnect with the last seq gets exactly the missed events', async () => {
+    const first = await open(bob);
+    const hello = await first.next();
+    const typist = await open(alice);
+    await typist.next();
+    await typist.request('user_typing', {channel_id: channel.id, parent_id: ''});
+    assert.equal((await first.next()).seq, 1);
+    await first.terminate();
+
+    for (let i = 0; i < 2; ++i) await typist.request('user_typing', {channel_id: channel.id});
+    const resumed = await open(bob,
+        {query: `?connection_id=${hello.data.connection_id}&sequence_number=2`});
+    const replay = [await resumed.next(), await resumed.next()];
+    assert.deepEqual(replay.map((m) => [m.event, m.seq]), [['typing', 2], ['typing', 3]],
+        'the missed events with their original seq, and no hello');
+    await typist.request('user_typing', {channel_id: channel.id});
+    assert.equal((await resumed.next()).seq, 4);
+
+    // The official client resumes the same way after its socket dropped.
+    const {client, events} = await officialClient(gateway, bob.client.getToken(),
+        {minWebSocketRetryTime: 1_000});
+    clients.push(client);
+    let missed = 0;
+    client.addMissedMessageListener(() => ++missed);
+    const reconnected = new Promise((resolve) => client.addReconnectListener(resolve));
+    client.conn.close();
+    await eventually(() => client.conn === null, 'the client notices the close');
+    await typist.request('user_typing', {channel_id: channel.id});
+    await reconnected;
+    await eventually(() => events.some((m) => m.event === 'typing'), 'the missed typing');
+    assert.deepEqual(events.map((m) => [m.event, m.seq]), [['hello', 0], ['typing', 1]]);
+    assert.equal(missed, 0);
+  });
+
+  test('a reconnect that cannot be served gets a new connection and hello', async () => {
+    const first = await open(bob);
+    const hello = await first.next();
+    await first.terminate();
+    const typist = await open(alice);
+    await typist.next();
+    // More missed events than resume_events (4) and the queue keep... still within the queue,
+    // so resuming from seq 1 works; from a seq never reached it does not.
+    const beyond = await open(bob,
+        {query: `?connection_id=${hello.data.connection_id}&sequence_number=7`});
+    const fresh = await beyond.next();
+    assert.equal(fresh.event, 'hello');
+    assert.equal(fresh.seq, 0);
+    assert.notEqual(fresh.data.connection_id, hello.data.connection_id);
+
+    const second = await open(bob);
+    const secondHello = await second.next();
+    await second.terminate();
+    await new Promise((resolve) => setTimeout(resolve, kResumeWindowMs + 500));
+    await typist.request('ping');  // expired connections are reaped as others come and go
+    const late = await open(bob,
+        {query: `?connection_id=${secondHello.data.connection_id}&sequence_number=1`});
+    const lateHello = await late.next();
+    assert.equal(lateHello.event, 'hello');
+    assert.notEqual(lateHello.data.connection_id, secondHello.data.connection_id);
+
+    for (const query of ['?connection_id=nope&sequence_number=1',
+      `?connection_id=${hello.data.connection_id}`]) {
+      await assert.rejects(open(bob, {query}), (error) => error.status === 400, query);
+    }
+  });
+});

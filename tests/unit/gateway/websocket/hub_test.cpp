@@ -1,0 +1,304 @@
+#include "gateway/websocket/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace parley::gateway::websocket {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+using core::events::Audience;
+
+Audience toUser(std::string id) {
+  Audience audience;
+  audience.userId = std::move(id);
+  return audience;
+}
+Audience toChannel(std::string id, std::vector<std::string> omitUsers = {}) {
+  Audience audience;
+  audience.channelId = std::move(id);
+  audience.omitUsers = std::move(omitUsers);
+  return audience;
+}
+Audience toTeam(std::string id) {
+  Audience audience;
+  audience.teamId = std::move(id);
+  return audience;
+}
+Audience toEveryone(std::string omitConnectionId = {}) {
+  Audience audience;
+  audience.omitConnectionId = std::move(omitConnectionId);
+  return audience;
+}
+
+// Members by channel or team id; lookups answer at once, or later (in any order) when held.
+class FakeMembers final : public MemberLookup {
+ public:
+  std::map<std::string, std::vector<std::string>> members;
+  bool hold = false;
+  std::vector<std::pair<std::string, Done>> held;
+  int lookups = 0;
+
+  void channelMembers(const std::string& channelId, Done done) override {
+    answer(channelId, std::move(done));
+  }
+  void teamMembers(const std::string& teamId, Done done) override {
+    answer(teamId, std::move(done));
+  }
+  void release(std::size_t index) {
+    auto [id, done] = std::move(held[index]);
+    done(members[id]);
+  }
+
+ private:
+  void answer(const std::string& id, Done done) {
+    ++lookups;
+    if (hold) {
+      held.emplace_back(id, std::move(done));
+    } else {
+      done(members[id]);
+    }
+  }
+};
+
+class FakeTransport final : public Transport {
+ public:
+  void wake() override { ++wakes; }
+  int wakes = 0;
+};
+
+// One client: its transport and the connection the hub gave it.
+struct Client {
+  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>();
+  ConnectionPtr connection;
+
+  // What the transport would write now, as parsed frames (and marks them written).
+  std::vector<json> frames() {
+    std::vector<json> out;
+    EventRing::Entry entry;
+    while (connection->next(transport.get(), entry) == NextStep::kWrite) {
+      out.push_back(json::parse(*entry.prefix + std::to_string(entry.seq) + "}"));
+      connection->sent();
+    }
+    return out;
+  }
+  std::vector<std::string> names() {
+    std::vector<std::string> out;
+    for (const auto& frame : frames()) out.push_back(frame["event"]);
+    return out;
+  }
+};
+
+class HubTest : public ::testing::Test {
+ protected:
+  HubTest() {
+    members_ = std::make_shared<FakeMembers>();
+    members_->members["channel"] = {"alice", "bob"};
+    members_->members["team"] = {"alice", "carol"};
+    bus_ = std::make_shared<core::events::EventBus>();
+    clock_ = std::make_shared<core::ManualClock>();
+    HubOptions options;
+    options.sendQueueEvents = 8;
+    options.resumeEvents = 4;
+    options.resumeWindow = 5min;
+    options.serverVersion = "10.11.0.0.x.false";
+    options.serverHostname = "node1";
+    hub_ = Hub::create(options, members_, bus_, clock_);
+  }
+
+  Client connect(const std::string& userId, ResumeQuery resume = {}) {
+    Client client;
+    auto attached = hub_->attach(userId, resume, client.transport, client.transport.get());
+    client.connection = attached.connection;
+    lastResumed_ = attached.resumed;
+    return client;
+  }
+
+  static core::events::Event event(std::string name, core::events::Audience audience) {
+    core::events::Event e;
+    e.name = std::move(name);
+    e.audience = std::move(audience);
+    return e;
+  }
+  void publish(std::string name, core::events::Audience audience) {
+    bus_->publish(event(std::move(name), std::move(audience)));
+  }
+
+  std::shared_ptr<FakeMembers> members_;
+  core::events::EventBusPtr bus_;
+  std::shared_ptr<core::ManualClock> clock_;
+  HubPtr hub_;
+  bool lastResumed_ = false;
+};
+
+TEST_F(HubTest, ANewConnectionStartsWithHelloAtSeqZero) {
+  Client alice = connect("alice");
+  EXPECT_FALSE(lastResumed_);
+  const auto frames = alice.frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["event"], "hello");
+  EXPECT_EQ(frames[0]["seq"], 0);
+  EXPECT_EQ(frames[0]["data"]["connection_id"], alice.connection->id());
+  EXPECT_EQ(frames[0]["data"]["server_hostname"], "node1");
+  EXPECT_EQ(frames[0]["broadcast"]["user_id"], "alice");
+  EXPECT_EQ(alice.connection->id().size(), 26u);
+}
+
+TEST_F(HubTest, EachAudienceReachesExactlyItsConnections) {
+  Client alice = connect("alice");
+  Client bob = connect("bob");
+  Client carol = connect("carol");
+  Client alice2 = connect("alice");  // a second tab
+  for (auto* c : {&alice, &bob, &carol, &alice2}) c->frames();
+
+  publish("to_bob", toUser("bob"));
+  publish("in_channel", toChannel("channel"));
+  publish("in_team", toTeam("team"));
+  publish("everyone", toEveryone());
+  publish("channel_but_alice", toChannel("channel", {"alice"}));
+  publish("all_but_one_tab", toEveryone(alice2.connection->id()));
+
+  EXPECT_EQ(alice.names(),
+            (std::vector<std::string>{"in_channel", "in_team", "everyone", "all_but_one_tab"}));
+  EXPECT_EQ(alice2.names(), (std::vector<std::string>{"in_channel", "in_team", "everyone"}));
+  EXPECT_EQ(bob.names(), (std::vector<std::string>{"to_bob", "in_channel", "everyone",
+                                                   "channel_but_alice", "all_but_one_tab"}));
+  EXPECT_EQ(carol.names(), (std::vector<std::string>{"in_team", "everyone", "all_but_one_tab"}));
+}
+
+TEST_F(HubTest, SeqIsPerConnectionAndTheBytesAreShared) {
+  Client alice = connect("alice");
+  Client bob = connect("bob");
+  publish("to_bob", toUser("bob"));
+  publish("in_channel", toChannel("channel"));
+  // The last event of each: alice hello 0, in_channel 1; bob hello 0, to_bob 1, in_channel 2.
+  const auto last = [](Client& client) {
+    EventRing::Entry entry;
+    EventRing::Entry previous;
+    while (client.connection->next(client.transport.get(), entry) == NextStep::kWrite) {
+      previous = entry;
+      client.connection->sent();
+    }
+    return previous;
+  };
+  const auto a = last(alice);
+  const auto b = last(bob);
+  EXPECT_EQ(a.seq, 1u);
+  EXPECT_EQ(b.seq, 2u);
+  EXPECT_EQ(a.prefix.get(), b.prefix.get()) << "serialised once, shared by both";
+  EXPECT_EQ(json::parse(*a.prefix + "1}")["event"], "in_channel");
+}
+
+TEST_F(HubTest, EventsKeepPublicationOrderWhenLookupsFinishOutOfOrder) {
+  Client alice = connect("alice");
+  alice.frames();
+  members_->hold = true;
+  publish("first", toChannel("channel"));
+  publish("second", toTeam("team"));
+  publish("third", toUser("alice"));
+  EXPECT_TRUE(alice.names().empty()) << "nothing before the first lookup is done";
+  members_->release(1);
+  EXPECT_TRUE(alice.names().empty());
+  members_->release(0);
+  EXPECT_EQ(alice.names(), (std::vector<std::string>{"first", "second", "third"}));
+}
+
+TEST_F(HubTest, NoLookupWhenNobodyIsConnected) {
+  publish("in_channel", toChannel("channel"));
+  EXPECT_EQ(members_->lookups, 0);
+}
+
+TEST_F(HubTest, ASlowConsumerIsClosedWithoutHoldingOthersUp) {
+  Client slow = connect("alice");
+  Client fast = connect("bob");
+  for (int i = 0; i < 20; ++i) {
+    publish("in_channel", toChannel("channel"));
+    fast.frames();
+  }
+  EventRing::Entry entry;
+  EXPECT_EQ(slow.connection->next(slow.transport.get(), entry), NextStep::kClose);
+  hub_->detach(slow.connection, slow.transport.get());
+  // Dropped, not parked: its id cannot be resumed.
+  Client again = connect("alice", {slow.connection->id(), 1});
+  EXPECT_FALSE(lastResumed_);
+  EXPECT_NE(again.connection->id(), slow.connection->id());
+  publish("in_channel", toChannel("channel"));
+  EXPECT_EQ(fast.names(), (std::vector<std::string>{"in_channel"}));
+}
+
+TEST_F(HubTest, ResumeReplaysExactlyTheMissedEvents) {
+  Client alice = connect("alice");
+  publish("one", toUser("alice"));
+  const auto seen = alice.frames();  // hello 0, one 1
+  ASSERT_EQ(seen.size(), 2u);
+  hub_->detach(alice.connection, alice.transport.get());
+  publish("two", toUser("alice"));
+  publish("three", toChannel("channel"));
+  clock_->advance(4min);
+
+  Client back = connect("alice", {alice.connection->id(), 2});
+  EXPECT_TRUE(lastResumed_);
+  EXPECT_EQ(back.connection, alice.connection);
+  const auto replay = back.frames();
+  ASSERT_EQ(replay.size(), 2u);
+  EXPECT_EQ(replay[0]["event"], "two");
+  EXPECT_EQ(replay[0]["seq"], 2);
+  EXPECT_EQ(replay[1]["event"], "three");
+  EXPECT_EQ(replay[1]["seq"], 3);
+  publish("four", toUser("alice"));
+  EXPECT_EQ(back.frames().at(0)["seq"], 4);
+}
+
+TEST_F(HubTest, ResumeFailsAfterTheWindowOrBeyondTheBufferOrForAnotherUser) {
+  Client alice = connect("alice");
+  alice.frames();
+  hub_->detach(alice.connection, alice.transport.get());
+  Client mallory = connect("bob", {alice.connection->id(), 1});
+  EXPECT_FALSE(lastResumed_) << "a connection id is only good for its own user";
+
+  clock_->advance(5min + 1s);
+  Client late = connect("alice", {alice.connection->id(), 1});
+  EXPECT_FALSE(lastResumed_);
+  EXPECT_NE(late.connection->id(), alice.connection->id());
+  EXPECT_EQ(late.frames().at(0)["event"], "hello");
+
+  // More missed events than resume_events: a fresh hello too.
+  late.frames();
+  hub_->detach(late.connection, late.transport.get());
+  for (int i = 0; i < 6; ++i) publish("e", toUser("alice"));
+  Client gap = connect("alice", {late.connection->id(), 1});
+  EXPECT_TRUE(lastResumed_) << "unsent events are all kept while parked (6 < the queue of 8)";
+  hub_->detach(gap.connection, gap.transport.get());
+  for (int i = 0; i < 3; ++i) publish("e", toUser("alice"));
+  Client lost = connect("alice", {late.connection->id(), 1});
+  EXPECT_FALSE(lastResumed_) << "9 unsent events overflowed the queue of 8";
+}
+
+TEST_F(HubTest, AnOldSocketIsToldToCloseWhenANewOneTakesItsConnectionOver) {
+  Client alice = connect("alice");
+  alice.frames();
+  Client again = connect("alice", {alice.connection->id(), 1});
+  ASSERT_TRUE(lastResumed_);
+  EventRing::Entry entry;
+  EXPECT_EQ(alice.connection->next(alice.transport.get(), entry), NextStep::kClose);
+  EXPECT_GE(alice.transport->wakes, 1);
+  hub_->detach(alice.connection, alice.transport.get());  // the old socket's late detach
+  publish("still_here", toUser("alice"));
+  EXPECT_EQ(again.names(), (std::vector<std::string>{"still_here"}));
+}
+
+TEST_F(HubTest, PresenceOfUsers) {
+  Client alice = connect("alice");
+  EXPECT_TRUE(hub_->isConnected("alice"));
+  EXPECT_FALSE(hub_->isConnected("bob"));
+  EXPECT_EQ(hub_->connectedUsers(10), (std::vector<std::string>{"alice"}));
+  hub_->detach(alice.connection, alice.transport.get());
+  EXPECT_FALSE(hub_->isConnected("alice")) << "parked is not online";
+  EXPECT_EQ(hub_->connectionCount(), 1u);
+}
+
+}  // namespace
+}  // namespace parley::gateway::websocket
