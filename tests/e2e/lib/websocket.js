@@ -13,8 +13,9 @@ const WebSocket = require('ws');
 
 const kWaitMs = 5_000;
 
-function websocketUrl(gateway, query = '') {
-  return `${gateway.url.replace(/^http/, 'ws')}/api/v4/websocket${query}`;
+function websocketUrl(gateway, query = '', secure = false) {
+  const base = secure ? gateway.url.replace(/^http:/, 'https:') : gateway.url;
+  return `${base.replace(/^http/, 'ws')}/api/v4/websocket${query}`;
 }
 
 // Messages of one kind in arrival order, consumed by take().
@@ -69,13 +70,14 @@ class Inbox {
 
 class RawSocket {
   // Options: `token` (sent as Authorization: Bearer), `cookie` (MMAUTHTOKEN), `query`
-  // ('?connection_id=...'), `headers`. Resolves once open; rejects with the HTTP status when
-  // the server refused the upgrade.
-  static open(gateway, {token, cookie, query = '', headers = {}} = {}) {
+  // ('?connection_id=...'), `headers`, `secure` (wss: with any certificate). Resolves once
+  // open; rejects with the HTTP status when the server refused the upgrade.
+  static open(gateway, {token, cookie, query = '', headers = {}, secure = false} = {}) {
     const all = {...headers};
     if (token) all.Authorization = `Bearer ${token}`;
     if (cookie) all.Cookie = `MMAUTHTOKEN=${cookie}`;
-    const socket = new RawSocket(new WebSocket(websocketUrl(gateway, query), {headers: all}));
+    const socket = new RawSocket(new WebSocket(websocketUrl(gateway, query, secure),
+        {headers: all, rejectUnauthorized: false}));
     return new Promise((resolve, reject) => {
       socket.ws.once('open', () => resolve(socket));
       socket.ws.once('unexpected-response', (request, response) => {

@@ -5,10 +5,14 @@
 // others, and resume after a reconnect.
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const {after, before, describe, test} = require('node:test');
 
 const {Gateway} = require('../lib/gateway');
-const {createUser} = require('../lib/teams');
+const {run} = require('../lib/process');
+const {createUser} = require('../lib/users');
 const {RawSocket, eventually, officialClient} = require('../lib/websocket');
 
 const kResumeWindowMs = 2_000;
@@ -268,19 +272,35 @@ describe('websocket', () => {
   });
 
   test('a reconnect that cannot be served gets a new connection and hello', async () => {
+    const typist = await open(alice);
+    await typist.next();
+    // A seq this connection never reached.
     const first = await open(bob);
     const hello = await first.next();
     await first.terminate();
-    const typist = await open(alice);
-    await typist.next();
-    // More missed events than resume_events (4) and the queue keep... still within the queue,
-    // so resuming from seq 1 works; from a seq never reached it does not.
     const beyond = await open(bob,
         {query: `?connection_id=${hello.data.connection_id}&sequence_number=7`});
     const fresh = await beyond.next();
     assert.equal(fresh.event, 'hello');
     assert.equal(fresh.seq, 0);
     assert.notEqual(fresh.data.connection_id, hello.data.connection_id);
+
+    // Events that fell out of the resume buffer (resume_events: 4 written events are kept).
+    for (let i = 0; i < 6; ++i) await typist.request('user_typing', {channel_id: channel.id});
+    for (let i = 1; i <= 6; ++i) assert.equal((await beyond.next()).seq, i);
+    await beyond.terminate();
+    const lost = await open(bob,
+        {query: `?connection_id=${fresh.data.connection_id}&sequence_number=2`});
+    const lostHello = await lost.next();
+    assert.equal(lostHello.event, 'hello');
+    assert.notEqual(lostHello.data.connection_id, fresh.data.connection_id);
+    // Resuming a connection whose socket is still open takes it over; that socket is closed.
+    const kept = await open(bob, {query: `?connection_id=${lostHello.data.connection_id}` +
+      '&sequence_number=1'});
+    await lost.closeWithin();
+    await typist.request('user_typing', {channel_id: channel.id});
+    const next = await kept.next();
+    assert.deepEqual([next.event, next.seq], ['typing', 1], 'no hello, nothing replayed');
 
     const second = await open(bob);
     const secondHello = await second.next();
@@ -297,5 +317,39 @@ describe('websocket', () => {
       `?connection_id=${hello.data.connection_id}`]) {
       await assert.rejects(open(bob, {query}), (error) => error.status === 400, query);
     }
+  });
+});
+
+describe('websocket over TLS', () => {
+  let gateway;
+  let dir;
+  after(async () => {
+    await gateway?.stop();
+    if (dir) fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  test('the TLS listener carries the WebSocket too', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-tls-'));
+    const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj',
+      '/CN=localhost', '-days', '1', '-keyout', path.join(dir, 'key.pem'),
+      '-out', path.join(dir, 'cert.pem')]);
+    assert.equal(made.code, 0, made.stderr);
+    // The account is made over plain HTTP; then the same gateway restarts with TLS.
+    gateway = await Gateway.start();
+    const user = await createUser(gateway, {username: 'secure'});
+    const config = fs.readFileSync(gateway.config, 'utf8').replace('server:\n',
+        `server:\n  tls:\n    cert_file: ${dir}/cert.pem\n    key_file: ${dir}/key.pem\n`);
+    fs.writeFileSync(gateway.config, config);
+    await gateway.restart();
+
+    const socket = await RawSocket.open(gateway, {token: user.token, secure: true});
+    try {
+      const hello = await socket.next();
+      assert.deepEqual([hello.event, hello.broadcast.user_id], ['hello', user.id]);
+      assert.equal((await socket.request('ping')).data.text, 'pong');
+    } finally {
+      socket.ws.terminate();
+    }
+    await assert.rejects(RawSocket.open(gateway, {token: user.token}), 'no plain WebSocket');
   });
 });
