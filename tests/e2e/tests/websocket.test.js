@@ -320,6 +320,84 @@ describe('websocket', () => {
   });
 });
 
+describe('websocket events of posts and reactions', () => {
+  let gateway;
+  let alice;
+  let bob;
+  let carol;  // in the team, not in `channel`
+  let guest;  // a guest in `lounge` only
+  let channel;
+  let lounge;
+  const sockets = [];
+  const clients = [];
+  before(async () => {
+    gateway = await Gateway.start();
+    alice = await createUser(gateway, {username: 'alice'});
+    bob = await createUser(gateway, {username: 'bob'});
+    carol = await createUser(gateway, {username: 'carol'});
+    guest = await createUser(gateway, {username: 'guest', roles: 'system_guest'});
+    const team = await alice.client.createTeam({name: 'ops', display_name: 'Ops', type: 'O'});
+    for (const user of [bob, carol, guest]) await alice.client.addToTeam(team.id, user.id);
+    channel = await alice.client.createChannel({team_id: team.id, name: 'plans',
+      display_name: 'Plans', type: 'P'});
+    await alice.client.addToChannel(bob.id, channel.id);
+    lounge = await alice.client.createChannel({team_id: team.id, name: 'lounge',
+      display_name: 'Lounge', type: 'O'});
+    for (const user of [carol, guest]) await alice.client.addToChannel(user.id, lounge.id);
+  });
+  after(async () => {
+    for (const client of clients) client.close();
+    for (const socket of sockets) socket.ws.terminate();
+    await gateway?.stop();
+  });
+
+  test('a member receives posted, post_edited, reaction_added and post_deleted; outsiders ' +
+      'nothing', async () => {
+    const {client, events} = await officialClient(gateway, bob.token);
+    clients.push(client);
+    let reconnects = 0;
+    client.addReconnectListener(() => ++reconnects);
+    for (const user of [carol, guest]) {
+      const socket = await RawSocket.open(gateway, {token: user.token});
+      sockets.push(socket);
+      await socket.next();
+    }
+    const received = async (name) => {
+      await eventually(() => events.some((m) => m.event === name), name);
+      return events.find((m) => m.event === name);
+    };
+
+    const post = await alice.client.createPost({channel_id: channel.id, message: 'hello @bob'});
+    const posted = await received('posted');
+    assert.equal(posted.broadcast.channel_id, channel.id);
+    const sent = JSON.parse(posted.data.post);
+    assert.deepEqual([sent.id, sent.message, sent.user_id], [post.id, 'hello @bob', alice.id]);
+    assert.equal(posted.data.channel_type, 'P');
+    assert.equal(posted.data.channel_name, 'plans');
+    assert.equal(posted.data.sender_name, '@alice');
+
+    await alice.client.patchPost({id: post.id, message: 'hello again'});
+    assert.equal(JSON.parse((await received('post_edited')).data.post).message, 'hello again');
+    await alice.client.addReaction(alice.id, post.id, 'smile');
+    const reaction = JSON.parse((await received('reaction_added')).data.reaction);
+    assert.deepEqual([reaction.post_id, reaction.emoji_name], [post.id, 'smile']);
+    await alice.client.deletePost(post.id);
+    assert.equal(JSON.parse((await received('post_deleted')).data.post).id, post.id);
+    assert.equal(reconnects, 0, 'every seq arrived in order');
+
+    // Events arrive in order: once the outsiders have a later post of another channel, they
+    // would have had those of the private channel.
+    await alice.client.createPost({channel_id: lounge.id, message: 'open news'});
+    for (const socket of sockets) {
+      const next = await socket.next((m) => m.event === 'posted');
+      assert.equal(next.broadcast.channel_id, lounge.id);
+      const leaked = socket.events.items.filter((m) => m.broadcast.channel_id === channel.id ||
+          JSON.stringify(m.data).includes(post.id));
+      assert.deepEqual(leaked, []);
+    }
+  });
+});
+
 describe('websocket over TLS', () => {
   let gateway;
   let dir;
