@@ -160,13 +160,22 @@ struct ChannelsViewed {
   std::map<std::string, std::int64_t> lastViewedAt;
 };
 
+// Sessions of `userId` were revoked (logout, revocation, deactivation, a personal access token
+// revoked or disabled, a password change): their WebSocket connections must close at once, on
+// every node. `allOfUser`: every session the user had.
+struct SessionsRevoked {
+  std::string userId;
+  std::vector<std::string> sessionIds;
+  bool allOfUser = false;
+};
+
 using DomainEvent =
     std::variant<PostCreated, PostEdited, PostDeleted, ReactionAdded, ReactionRemoved,
                  ChannelCreated, DirectChannelCreated, ChannelUpdated, ChannelDeleted,
                  ChannelRestored, ChannelMemberAdded, ChannelMemberRemoved, ChannelMemberUpdated,
                  TeamUpdated, TeamDeleted, TeamRestored, TeamMemberRolesUpdated, TeamMemberAdded,
                  TeamMemberRemoved, UserCreated, UserUpdated, StatusChanged, PreferencesChanged,
-                 PreferencesDeleted, ChannelsViewed>;
+                 PreferencesDeleted, ChannelsViewed, SessionsRevoked>;
 
 // Receives committed events. Called on the database worker that committed them, in the order
 // they were recorded; it must not block (render, publish, return) and must not throw.

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley::core::events {
@@ -31,6 +32,12 @@ struct Event {
   nlohmann::json data = nlohmann::json::object();
   Audience audience;
 };
+
+// An event for the gateway nodes, never sent to a client (no Mattermost event has this name): the
+// relay carries it to every node like any other, and each node's hub closes the WebSocket
+// connections of the revoked sessions named in it. Data: {"session_ids": [...], "all": bool};
+// the audience is the sessions' user.
+inline constexpr std::string_view kSessionsRevokedEvent = "parley_sessions_revoked";
 
 // Events are immutable once published and shared by every connection that sends them.
 using EventPtr = std::shared_ptr<const Event>;

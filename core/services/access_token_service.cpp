@@ -4,6 +4,7 @@
 #include "core/model/permissions.hpp"
 #include "core/security/token.hpp"
 #include "core/services/permissions.hpp"
+#include "core/services/session_service.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -121,7 +122,20 @@ Status changeAccessToken(store::Store& store, const model::User& caller, std::st
   if (!token) return std::move(token).error();
   return store.transaction([&](store::Store& tx) -> Status {
     if (change == AccessTokenChange::kEnable) return tx.accessTokens().setActive(tokenId, true);
+    // The sessions standing for the token, so that their WebSocket connections close too.
+    auto sessions = tx.sessions().listOfUser(token->userId);
+    if (!sessions) return std::move(sessions).error();
+    std::vector<std::string> ofToken;
+    for (const auto& session : *sessions) {
+      const auto id = session.props.find(model::kSessionPropAccessTokenId);
+      if (id != session.props.end() && id->is_string() && id->get<std::string>() == tokenId) {
+        ofToken.push_back(session.id);
+      }
+    }
     if (auto revoked = tx.sessions().revokeByAccessToken(tokenId); !revoked) return revoked;
+    if (auto revoked = revokeSessions(tx, token->userId, std::move(ofToken)); !revoked) {
+      return revoked;
+    }
     if (change == AccessTokenChange::kDisable) return tx.accessTokens().setActive(tokenId, false);
     return tx.accessTokens().remove(tokenId);
   });

@@ -3,6 +3,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/services/permissions.hpp"
+#include "core/services/session_service.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -134,8 +135,7 @@ Result<model::Bot> setBotActive(store::Store& store, const model::User& caller,
   auto done = store.transaction([&](store::Store& tx) -> Status {
     if (auto set = tx.users().setDeleteAt(bot->userId, bot->deleteAt, now); !set) return set;
     if (!active) {
-      auto revoked = tx.sessions().revokeAllOfUser(bot->userId);
-      if (!revoked) return std::move(revoked).error();
+      if (auto revoked = revokeAllSessions(tx, bot->userId); !revoked) return revoked;
     }
     return tx.bots().update(*bot);
   });

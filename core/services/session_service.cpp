@@ -198,8 +198,8 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
   return std::move(found).value();
 }
 
-Status logout(store::Store& store, std::string_view sessionId) {
-  return store.sessions().revoke(sessionId);
+Status logout(store::Store& store, const model::Session& session) {
+  return revokeSessions(store, session.userId, {session.id});
 }
 
 namespace {
@@ -229,14 +229,30 @@ Status revokeSessionOfUser(store::Store& store, const model::User& caller, std::
     return makeError(ErrorCode::kInvalidArgument, "api.context.invalid_url_param.app_error",
                      "Invalid or missing user_id in request URL.");
   }
-  return store.sessions().revoke(sessionId);
+  return revokeSessions(store, session->userId, {session->id});
 }
 
 Status revokeAllSessionsOfUser(store::Store& store, const model::User& caller,
                                std::string_view userId) {
   if (auto allowed = mayManageSessionsOf(caller, userId); !allowed) return allowed;
+  return revokeAllSessions(store, userId);
+}
+
+Status revokeSessions(store::Store& store, std::string_view userId,
+                      std::vector<std::string> sessionIds) {
+  for (const auto& id : sessionIds) {
+    if (auto revoked = store.sessions().revoke(id); !revoked) return revoked;
+  }
+  if (!sessionIds.empty()) {
+    store.afterCommit(events::SessionsRevoked{std::string(userId), std::move(sessionIds), false});
+  }
+  return {};
+}
+
+Status revokeAllSessions(store::Store& store, std::string_view userId) {
   auto revoked = store.sessions().revokeAllOfUser(userId);
   if (!revoked) return std::move(revoked).error();
+  store.afterCommit(events::SessionsRevoked{std::string(userId), {}, true});
   return {};
 }
 

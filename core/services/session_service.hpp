@@ -83,7 +83,7 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
                                             const AuthenticateOptions& options = {});
 
 // Revokes one session (logout).
-Status logout(store::Store& store, std::string_view sessionId);
+Status logout(store::Store& store, const model::Session& session);
 
 // The sessions of `userId` (nothing secret: the token is not stored). Only the user and
 // system administrators may see or revoke them: kPermissionDenied
@@ -100,6 +100,12 @@ Status revokeSessionOfUser(store::Store& store, const model::User& caller, std::
 // Revokes every session of `userId` (including the caller's own when it is theirs).
 Status revokeAllSessionsOfUser(store::Store& store, const model::User& caller,
                                std::string_view userId);
+
+// Revokes sessions and records SessionsRevoked so that their WebSocket connections close (on
+// every node) once the caller's transaction commits: `sessionIds` of `userId`, or all of them.
+Status revokeSessions(store::Store& store, std::string_view userId,
+                      std::vector<std::string> sessionIds);
+Status revokeAllSessions(store::Store& store, std::string_view userId);
 
 // The sessions table's limit on device ids.
 inline constexpr std::size_t kDeviceIdMaxLength = 512;

@@ -7,6 +7,7 @@
 #include "core/security/password.hpp"
 #include "core/services/account_service.hpp"
 #include "core/services/permissions.hpp"
+#include "core/services/session_service.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -318,9 +319,7 @@ Result<model::User> setUserActive(store::Store& store, const model::User& caller
     if (auto set = tx.users().setDeleteAt(user.id, user.deleteAt, now); !set) return set;
     tx.afterCommit(events::UserUpdated{user});
     if (active) return {};
-    auto revoked = tx.sessions().revokeAllOfUser(user.id);
-    if (!revoked) return std::move(revoked).error();
-    return {};
+    return revokeAllSessions(tx, user.id);
   });
   if (!done) return std::move(done).error();
   return user;
@@ -359,11 +358,11 @@ Status completePasswordChange(store::Store& store, const PasswordChange& change,
     if (auto set = tx.users().setPassword(change.target.id, hash, now); !set) return set;
     auto sessions = tx.sessions().listOfUser(change.target.id);
     if (!sessions) return std::move(sessions).error();
+    std::vector<std::string> others;
     for (const auto& session : *sessions) {
-      if (session.id == keepSessionId) continue;
-      if (auto revoked = tx.sessions().revoke(session.id); !revoked) return revoked;
+      if (session.id != keepSessionId) others.push_back(session.id);
     }
-    return {};
+    return revokeSessions(tx, change.target.id, std::move(others));
   });
 }
 

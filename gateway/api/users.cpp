@@ -104,9 +104,9 @@ asio::awaitable<http::Response> logout(const ApiContext& api, http::Request& req
   auto caller = co_await findSession(api, request);
   if (!caller) co_return authFailure(api, std::move(caller).error());
   if (caller->has_value()) {
-    const std::string& id = (*caller)->session.id;
+    const core::model::Session& session = (*caller)->session;
     auto revoked = co_await api.database->run(
-        [&id](core::store::Store& s) { return core::services::logout(s, id); });
+        [&session](core::store::Store& s) { return core::services::logout(s, session); });
     if (!revoked) co_return http::Response::error(std::move(revoked).error());
   }
   http::Response response = http::Response::statusOk();

@@ -244,6 +244,12 @@ std::vector<ev::Event> render(const ev::ChannelsViewed& viewed) {
                     {{"channel_times", nlohmann::json(viewed.lastViewedAt)}})};
 }
 
+std::vector<ev::Event> render(const ev::SessionsRevoked& revoked) {
+  return {ev::Event{std::string(ev::kSessionsRevokedEvent),
+                    {{"session_ids", revoked.sessionIds}, {"all", revoked.allOfUser}},
+                    toUser(revoked.userId)}};
+}
+
 }  // namespace
 
 std::vector<core::events::Event> renderEvent(const core::events::DomainEvent& event) {

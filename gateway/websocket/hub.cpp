@@ -48,7 +48,7 @@ MemberLookupPtr databaseMemberLookup(core::store::DatabasePtr database) {
 NextStep Connection::next(const Transport* self, EventRing::Entry& out) {
   std::lock_guard lock(mutex_);
   wakePending_ = false;
-  if (overflowed_ || transportId_ != self) return NextStep::kClose;
+  if (overflowed_ || revoked_ || transportId_ != self) return NextStep::kClose;
   const EventRing::Entry* entry = ring_.nextUnsent();
   if (entry == nullptr) return NextStep::kIdle;
   out = *entry;
@@ -85,7 +85,10 @@ void Hub::deliver(const core::events::EventPtr& event) {
   if (stopped_.load() || count_.load() == 0 || event->name.empty()) return;
   auto pending = std::make_shared<Pending>();
   pending->event = event;
-  pending->prefix = std::make_shared<const std::string>(eventPrefix(*event));
+  // Revocations are acted on in order with the events before them, but never written.
+  if (event->name != core::events::kSessionsRevokedEvent) {
+    pending->prefix = std::make_shared<const std::string>(eventPrefix(*event));
+  }
   {
     std::lock_guard lock(releaseMutex_);
     pending_.push_back(pending);
@@ -124,6 +127,10 @@ void Hub::complete(const PendingPtr& pending, core::Result<std::vector<std::stri
 }
 
 void Hub::dispatch(const Pending& pending) {
+  if (pending.event->name == core::events::kSessionsRevokedEvent) {
+    closeRevoked(*pending.event);
+    return;
+  }
   const auto& audience = pending.event->audience;
   std::vector<ConnectionPtr> overflowed;
   const auto send = [&](const std::vector<ConnectionPtr>& connections) {
@@ -162,6 +169,36 @@ void Hub::dispatch(const Pending& pending) {
   }
 }
 
+void Hub::closeRevoked(const core::events::Event& event) {
+  const auto& data = event.data;
+  const auto all = data.find("all");
+  const bool allOfUser = all != data.end() && all->is_boolean() && all->get<bool>();
+  std::vector<std::string> sessionIds;
+  if (const auto ids = data.find("session_ids"); ids != data.end() && ids->is_array()) {
+    for (const auto& id : *ids) {
+      if (id.is_string()) sessionIds.push_back(id.get<std::string>());
+    }
+  }
+  const auto it = byUser_.find(event.audience.userId);
+  if (it == byUser_.end()) return;
+  const std::vector<ConnectionPtr> connections = it->second;  // remove() edits the list
+  for (const auto& connection : connections) {
+    std::shared_ptr<Transport> transport;
+    {
+      std::lock_guard lock(connection->mutex_);
+      if (!allOfUser && std::find(sessionIds.begin(), sessionIds.end(), connection->sessionId_) ==
+                            sessionIds.end()) {
+        continue;
+      }
+      connection->revoked_ = true;
+      transport = connection->transport_.lock();
+    }
+    // Not resumable either: the client must log in again.
+    remove(connection);
+    if (transport) transport->wake();
+  }
+}
+
 bool Hub::enqueue(Connection& connection, const SharedBytes& prefix) {
   std::shared_ptr<Transport> transport;
   bool overflowed = false;
@@ -181,8 +218,9 @@ bool Hub::enqueue(Connection& connection, const SharedBytes& prefix) {
   return !overflowed;
 }
 
-Hub::Attached Hub::attach(const std::string& userId, const ResumeQuery& resume,
-                          std::weak_ptr<Transport> transport, const Transport* transportId) {
+Hub::Attached Hub::attach(const std::string& userId, const std::string& sessionId,
+                          const ResumeQuery& resume, std::weak_ptr<Transport> transport,
+                          const Transport* transportId) {
   std::lock_guard lock(mutex_);
   reapExpired(clock_->steadyNow());
   if (!resume.connectionId.empty()) {
@@ -198,6 +236,7 @@ Hub::Attached Hub::attach(const std::string& userId, const ResumeQuery& resume,
           previous = connection->transport_.lock();
           connection->transport_ = std::move(transport);
           connection->transportId_ = transportId;
+          connection->sessionId_ = sessionId;
           connection->wakePending_ = false;
           connection->parkedUntil_ = {};
           resumed = true;
@@ -211,7 +250,7 @@ Hub::Attached Hub::attach(const std::string& userId, const ResumeQuery& resume,
       remove(connection);
     }
   }
-  auto connection = std::make_shared<Connection>(core::model::newId(), userId,
+  auto connection = std::make_shared<Connection>(core::model::newId(), userId, sessionId,
                                                  std::max<std::size_t>(options_.resumeEvents, 1));
   connection->transport_ = std::move(transport);
   connection->transportId_ = transportId;

@@ -51,14 +51,18 @@ enum class NextStep { kWrite, kIdle, kClose };
 
 class Connection {
  public:
-  Connection(std::string id, std::string userId, std::size_t keepSent)
-      : id_(std::move(id)), userId_(std::move(userId)), ring_(keepSent) {}
+  Connection(std::string id, std::string userId, std::string sessionId, std::size_t keepSent)
+      : id_(std::move(id)),
+        userId_(std::move(userId)),
+        sessionId_(std::move(sessionId)),
+        ring_(keepSent) {}
 
   const std::string& id() const { return id_; }
   const std::string& userId() const { return userId_; }
 
   // For the transport `self`: the next event to write (kWrite, copied into `out`), nothing
-  // (kIdle), or kClose when the connection overflowed or another socket took it over.
+  // (kIdle), or kClose when the connection overflowed, its session was revoked or another
+  // socket took it over.
   NextStep next(const Transport* self, EventRing::Entry& out);
   // The event last returned by next() has been written.
   void sent();
@@ -69,11 +73,13 @@ class Connection {
   const std::string id_;
   const std::string userId_;
   std::mutex mutex_;
+  std::string sessionId_;  // the login session of its current socket
   EventRing ring_;
   std::weak_ptr<Transport> transport_;
   const Transport* transportId_ = nullptr;  // null while parked
   bool wakePending_ = false;
   bool overflowed_ = false;
+  bool revoked_ = false;
   bool dropped_ = false;  // removed from the hub
   std::chrono::steady_clock::time_point parkedUntil_{};
 };
@@ -124,11 +130,13 @@ class Hub : public std::enable_shared_from_this<Hub> {
     ConnectionPtr connection;
     bool resumed = false;  // false: a new connection whose hello (seq 0) is queued
   };
-  // An authenticated socket of `userId` starts: resumes `resume.connectionId` when it is this
-  // user's, still kept, and has every event from `resume.sequenceNumber` on; otherwise a new
-  // connection with a new id. `transport` is woken when there is something to write.
-  Attached attach(const std::string& userId, const ResumeQuery& resume,
-                  std::weak_ptr<Transport> transport, const Transport* transportId);
+  // An authenticated socket of `userId`, logged in with session `sessionId`, starts: resumes
+  // `resume.connectionId` when it is this user's, still kept, and has every event from
+  // `resume.sequenceNumber` on; otherwise a new connection with a new id. `transport` is woken when
+  // there is something to write.
+  Attached attach(const std::string& userId, const std::string& sessionId,
+                  const ResumeQuery& resume, std::weak_ptr<Transport> transport,
+                  const Transport* transportId);
 
   // The socket of `connection` ended: park it for the resume window (or drop it when it
   // overflowed). Does nothing when another socket took the connection over.
@@ -159,6 +167,8 @@ class Hub : public std::enable_shared_from_this<Hub> {
   // Under mutex_.
   void dispatch(const Pending& pending);
   bool enqueue(Connection& connection, const SharedBytes& prefix);
+  // Closes (for good) the connections of the sessions a kSessionsRevokedEvent names.
+  void closeRevoked(const core::events::Event& event);
   void remove(const ConnectionPtr& connection);
   void reapExpired(std::chrono::steady_clock::time_point now);
 

@@ -171,7 +171,8 @@ template <typename Stream>
 void Session<Stream>::authenticated(api::AuthenticatedUser caller) {
   user_ = std::make_shared<const core::model::User>(std::move(caller.user));
   sessionExpiresAt_ = caller.session.expiresAt;
-  auto attached = context_->hub->attach(user_->id, resume_, this->weak_from_this(), this);
+  auto attached =
+      context_->hub->attach(user_->id, caller.session.id, resume_, this->weak_from_this(), this);
   connection_ = std::move(attached.connection);
   pump();
 }
@@ -332,7 +333,9 @@ void Session<Stream>::pump() {
   if (connection_) {
     EventRing::Entry entry;
     switch (connection_->next(this, entry)) {
-      case NextStep::kClose: closeSocket("send queue full or connection taken over"); return;
+      case NextStep::kClose:
+        closeSocket("send queue full, session revoked or connection taken over");
+        return;
       case NextStep::kWrite: {
         writingPrefix_ = std::move(entry.prefix);
         const std::size_t suffixLength = writeSeqSuffix(entry.seq, suffix_);

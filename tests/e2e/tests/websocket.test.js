@@ -12,7 +12,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {Gateway} = require('../lib/gateway');
 const {run} = require('../lib/process');
-const {createUser} = require('../lib/users');
+const {createUser, firstAdmin, kPassword} = require('../lib/users');
 const {RawSocket, eventually, officialClient} = require('../lib/websocket');
 
 const kResumeWindowMs = 2_000;
@@ -395,6 +395,95 @@ describe('websocket events of posts and reactions', () => {
           JSON.stringify(m.data).includes(post.id));
       assert.deepEqual(leaked, []);
     }
+  });
+});
+
+describe('websocket connections of revoked sessions', () => {
+  const cluster = {extra: 'cluster:\n  enabled: true\n'};
+  let nodeA;
+  let nodeB;  // a second parleyd on the same database
+  let admin;
+  const sockets = [];
+
+  // A second session of `username` (another device): a Client4 logged in again.
+  async function login(gateway, username) {
+    const client = gateway.client();
+    await client.login(username, kPassword);
+    return client;
+  }
+
+  // A raw socket of `token`'s session on `gateway`, past its hello.
+  async function connected(gateway, token) {
+    const socket = await RawSocket.open(gateway, {token});
+    sockets.push(socket);
+    assert.equal((await socket.next()).event, 'hello');
+    return socket;
+  }
+
+  async function stillOpen(socket) {
+    assert.equal((await socket.request('ping')).status, 'OK');
+    assert.equal(socket.closeCode, undefined);
+    assert.deepEqual(socket.events.items.filter((m) => m.event.startsWith('parley')), [],
+        'the revocation is never sent to a client');
+  }
+
+  before(async () => {
+    nodeA = await Gateway.start(cluster);
+    nodeB = await nodeA.startPeer(cluster);
+    admin = await firstAdmin(nodeA);
+    for (const node of [nodeA, nodeB]) {
+      const deadline = Date.now() + 10_000;
+      while (await metric(node, 'parley_events_relay_connected') !== 1) {
+        assert.ok(Date.now() < deadline, 'the relay connects');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  });
+
+  after(async () => {
+    for (const socket of sockets) socket.ws.terminate();
+    await nodeB?.stop();
+    await nodeA?.stop();
+  });
+
+  test('a logout closes the sockets of that session on every node, and no other', async () => {
+    const dave = await createUser(nodeA, {username: 'dave'});
+    const phone = await login(nodeA, 'dave');
+    const phoneOnA = await connected(nodeA, phone.getToken());
+    const phoneOnB = await connected(nodeB, phone.getToken());
+    const laptopOnB = await connected(nodeB, dave.token);
+
+    await phone.logout();
+    await phoneOnA.closeWithin();
+    await phoneOnB.closeWithin();
+    await stillOpen(laptopOnB);
+  });
+
+  test('revoking a session, all sessions, deactivating a user and revoking a personal access ' +
+      'token close their sockets', async () => {
+    const erin = await createUser(nodeA, {username: 'erin'});
+    const tablet = await login(nodeA, 'erin');
+    const sessions = await erin.client.getSessions(erin.id);
+    const tabletSession = sessions.reduce((a, b) => (a.create_at > b.create_at ? a : b));
+    const tabletOnB = await connected(nodeB, tablet.getToken());
+    const mainOnB = await connected(nodeB, erin.token);
+    await erin.client.revokeSession(erin.id, tabletSession.id);
+    await tabletOnB.closeWithin();
+    await stillOpen(mainOnB);
+    await admin.client.revokeAllSessionsForUser(erin.id);
+    await mainOnB.closeWithin();
+
+    const frank = await createUser(nodeA, {username: 'frank'});
+    const frankOnB = await connected(nodeB, frank.token);
+    await admin.client.updateUserActive(frank.id, false);
+    await frankOnB.closeWithin();
+
+    const token = await admin.client.createUserAccessToken(admin.id, 'websocket');
+    const script = await connected(nodeB, token.token);
+    const adminOnB = await connected(nodeB, admin.token);
+    await admin.client.revokeUserAccessToken(token.id);
+    await script.closeWithin();
+    await stillOpen(adminOnB);
   });
 });
 

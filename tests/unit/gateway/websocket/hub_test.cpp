@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "gateway/websocket/event_renderer.hpp"
+
 namespace parley::gateway::websocket {
 namespace {
 
@@ -109,9 +111,11 @@ class HubTest : public ::testing::Test {
     hub_ = Hub::create(options, members_, bus_, clock_);
   }
 
-  Client connect(const std::string& userId, ResumeQuery resume = {}) {
+  Client connect(const std::string& userId, ResumeQuery resume = {},
+                 const std::string& sessionId = "session") {
     Client client;
-    auto attached = hub_->attach(userId, resume, client.transport, client.transport.get());
+    auto attached =
+        hub_->attach(userId, sessionId, resume, client.transport, client.transport.get());
     client.connection = attached.connection;
     lastResumed_ = attached.resumed;
     return client;
@@ -288,6 +292,41 @@ TEST_F(HubTest, AnOldSocketIsToldToCloseWhenANewOneTakesItsConnectionOver) {
   hub_->detach(alice.connection, alice.transport.get());  // the old socket's late detach
   publish("still_here", toUser("alice"));
   EXPECT_EQ(again.names(), (std::vector<std::string>{"still_here"}));
+}
+
+TEST_F(HubTest, ARevokedSessionClosesItsConnectionsAndNoOthers) {
+  Client phone = connect("alice", {}, "phone");
+  Client laptop = connect("alice", {}, "laptop");
+  Client parked = connect("alice", {}, "phone");
+  Client bob = connect("bob", {}, "phone");  // session ids only count for their user
+  for (auto* client : {&phone, &laptop, &parked, &bob}) client->frames();
+  hub_->detach(parked.connection, parked.transport.get());
+  const int wakesBefore = phone.transport->wakes;
+
+  // As the renderer publishes it after the logout committed (and as the relay republishes it).
+  for (auto& event : renderEvent(core::events::SessionsRevoked{"alice", {"phone"}, false})) {
+    bus_->publish(std::move(event));
+  }
+  EventRing::Entry entry;
+  EXPECT_EQ(phone.connection->next(phone.transport.get(), entry), NextStep::kClose);
+  EXPECT_GT(phone.transport->wakes, wakesBefore) << "closed at once, not at the next event";
+  EXPECT_EQ(hub_->connectionCount(), 2u) << "the open and the parked phone connections are gone";
+  Client resumed = connect("alice", {parked.connection->id(), 1}, "laptop");
+  EXPECT_FALSE(lastResumed_) << "a revoked session's connection cannot be resumed";
+  resumed.frames();
+
+  publish("after", toChannel("channel"));
+  EXPECT_EQ(laptop.names(), (std::vector<std::string>{"after"}))
+      << "the revocation itself is never written to a client";
+  EXPECT_EQ(bob.names(), (std::vector<std::string>{"after"}));
+
+  for (auto& event : renderEvent(core::events::SessionsRevoked{"alice", {}, true})) {
+    bus_->publish(std::move(event));
+  }
+  EXPECT_EQ(laptop.connection->next(laptop.transport.get(), entry), NextStep::kClose);
+  EXPECT_EQ(resumed.connection->next(resumed.transport.get(), entry), NextStep::kClose);
+  EXPECT_EQ(bob.connection->next(bob.transport.get(), entry), NextStep::kIdle);
+  EXPECT_FALSE(hub_->isConnected("alice"));
 }
 
 TEST_F(HubTest, PresenceOfUsers) {
