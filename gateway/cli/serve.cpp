@@ -238,7 +238,8 @@ int serve(const core::config::Config& loaded) {
   }
 
   notifySystemd("STOPPING=1");
-  hub->stop();
+  // WebSocket clients get a close frame (1001) before the listener closes their connections.
+  hub->stop(config->server.shutdownGrace / 2);
   server.value()->shutdown();
   for (auto& bridge : bridges.value()) bridge->stop();
   if (relay) relay->stop();

@@ -49,6 +49,7 @@ NextStep Connection::next(const Transport* self, EventRing::Entry& out) {
   std::lock_guard lock(mutex_);
   wakePending_ = false;
   if (overflowed_ || revoked_ || transportId_ != self) return NextStep::kClose;
+  if (goingAway_) return NextStep::kGoAway;
   const EventRing::Entry* entry = ring_.nextUnsent();
   if (entry == nullptr) return NextStep::kIdle;
   out = *entry;
@@ -73,9 +74,28 @@ std::shared_ptr<Hub> Hub::create(HubOptions options, MemberLookupPtr members,
   return hub;
 }
 
-void Hub::stop() {
+void Hub::stop(std::chrono::milliseconds wait) {
   stopped_.store(true);
   subscription_ = core::events::Subscription();
+  std::vector<std::shared_ptr<Transport>> open;
+  std::unique_lock lock(mutex_);
+  for (const auto& [id, connection] : byId_) {
+    std::lock_guard connectionLock(connection->mutex_);
+    connection->goingAway_ = true;
+    if (auto transport = connection->transport_.lock()) open.push_back(std::move(transport));
+  }
+  lock.unlock();
+  for (const auto& transport : open) transport->wake();
+  lock.lock();
+  detached_.wait_for(lock, wait, [this] { return !anySocketOpen(); });
+}
+
+bool Hub::anySocketOpen() const {
+  for (const auto& [id, connection] : byId_) {
+    std::lock_guard connectionLock(connection->mutex_);
+    if (connection->transportId_ != nullptr) return true;
+  }
+  return false;
 }
 
 void Hub::publish(core::events::Event event) { bus_->publish(std::move(event)); }
@@ -281,6 +301,7 @@ void Hub::detach(const ConnectionPtr& connection, const Transport* transportId) 
     parked_.emplace_back(now + options_.resumeWindow, connection);
   }
   reapExpired(now);
+  detached_.notify_all();
 }
 
 void Hub::remove(const ConnectionPtr& connection) {

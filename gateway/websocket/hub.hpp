@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -47,7 +48,8 @@ class Transport {
 };
 
 // What the connection's transport should do next.
-enum class NextStep { kWrite, kIdle, kClose };
+// kGoAway: the server is shutting down; the transport sends a close frame with 1001.
+enum class NextStep { kWrite, kIdle, kClose, kGoAway };
 
 class Connection {
  public:
@@ -62,7 +64,7 @@ class Connection {
 
   // For the transport `self`: the next event to write (kWrite, copied into `out`), nothing
   // (kIdle), or kClose when the connection overflowed, its session was revoked or another
-  // socket took it over.
+  // socket took it over, or kGoAway once the hub stopped.
   NextStep next(const Transport* self, EventRing::Entry& out);
   // The event last returned by next() has been written.
   void sent();
@@ -80,6 +82,7 @@ class Connection {
   bool wakePending_ = false;
   bool overflowed_ = false;
   bool revoked_ = false;
+  bool goingAway_ = false;
   bool dropped_ = false;  // removed from the hub
   std::chrono::steady_clock::time_point parkedUntil_{};
 };
@@ -117,8 +120,10 @@ class Hub : public std::enable_shared_from_this<Hub> {
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  // Stops delivering events (shutdown). Idempotent.
-  void stop();
+  // Shutdown: stops delivering events, tells every open socket to close with 1001 (going away)
+  // and waits up to `wait` for them to end, so that clients see the close frame before the
+  // server closes its connections. Idempotent.
+  void stop(std::chrono::milliseconds wait = {});
 
   // Publishes on the bus, so that other listeners (the cross-node relay) see it too.
   void publish(core::events::Event event);
@@ -171,6 +176,8 @@ class Hub : public std::enable_shared_from_this<Hub> {
   void closeRevoked(const core::events::Event& event);
   void remove(const ConnectionPtr& connection);
   void reapExpired(std::chrono::steady_clock::time_point now);
+  // Under mutex_.
+  bool anySocketOpen() const;
 
   const HubOptions options_;
   const MemberLookupPtr members_;
@@ -186,6 +193,7 @@ class Hub : public std::enable_shared_from_this<Hub> {
   std::unordered_map<std::string, std::vector<ConnectionPtr>> byUser_;
   std::unordered_map<std::string, ConnectionPtr> byId_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::weak_ptr<Connection>>> parked_;
+  std::condition_variable detached_;  // with mutex_: a socket ended (stop() waits for them)
   std::atomic<std::size_t> count_{0};
   std::atomic<std::uint64_t> slowConsumers_{0};
   std::atomic<bool> stopped_{false};

@@ -317,7 +317,7 @@ void Session<Stream>::reply(std::string frame) {
 
 template <typename Stream>
 void Session<Stream>::pump() {
-  if (writing_ || closing_ || !opened_) return;
+  if (writing_ || closing_ || !opened_ || goneAway_) return;
   const auto now = context_->api->clock->steadyNow();
   auto self = this->shared_from_this();
   if (!replies_.empty()) {
@@ -347,6 +347,14 @@ void Session<Stream>::pump() {
             frame, [self](const beast::error_code& ec, std::size_t) { self->onWritten(ec, true); });
         return;
       }
+      case NextStep::kGoAway:
+        // The read loop ends with the client's close frame (or the write timeout).
+        goneAway_ = true;
+        writing_ = true;
+        writeStarted_ = now;
+        ws_.async_close(websocket::close_code::going_away,
+                        [self](const beast::error_code& ec) { self->onWritten(ec, false); });
+        return;
       case NextStep::kIdle: break;
     }
   }

@@ -86,6 +86,7 @@ class Session final : public Transport, public std::enable_shared_from_this<Sess
   bool writing_ = false;
   bool pingDue_ = false;
   bool closing_ = false;
+  bool goneAway_ = false;  // the 1001 close frame was sent
 };
 
 extern template class Session<http::PlainStream>;

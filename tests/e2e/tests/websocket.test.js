@@ -487,6 +487,27 @@ describe('websocket connections of revoked sessions', () => {
   });
 });
 
+describe('websocket at shutdown', () => {
+  let gateway;
+  after(async () => {
+    await gateway?.stop();
+  });
+
+  test('SIGTERM closes every socket with 1001 (going away), not 1006', async () => {
+    gateway = await Gateway.start();
+    const user = await createUser(gateway, {username: 'leaving'});
+    const sockets = [];
+    for (let i = 0; i < 2; ++i) {
+      const socket = await RawSocket.open(gateway, {token: user.token});
+      assert.equal((await socket.next()).event, 'hello');
+      sockets.push(socket);
+    }
+    const exit = await gateway.shutdown();
+    assert.equal(exit.code, 0, gateway.log());
+    for (const socket of sockets) assert.equal(await socket.closeWithin(), 1001);
+  });
+});
+
 describe('websocket over TLS', () => {
   let gateway;
   let dir;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "gateway/websocket/event_renderer.hpp"
 
@@ -327,6 +328,41 @@ TEST_F(HubTest, ARevokedSessionClosesItsConnectionsAndNoOthers) {
   EXPECT_EQ(resumed.connection->next(resumed.transport.get(), entry), NextStep::kClose);
   EXPECT_EQ(bob.connection->next(bob.transport.get(), entry), NextStep::kIdle);
   EXPECT_FALSE(hub_->isConnected("alice"));
+}
+
+TEST_F(HubTest, StopTellsEveryOpenSocketToGoAway) {
+  Client alice = connect("alice");
+  Client bob = connect("bob");
+  alice.frames();
+  bob.frames();
+  hub_->stop();
+  EventRing::Entry entry;
+  EXPECT_EQ(alice.connection->next(alice.transport.get(), entry), NextStep::kGoAway);
+  EXPECT_EQ(bob.connection->next(bob.transport.get(), entry), NextStep::kGoAway);
+  EXPECT_GE(alice.transport->wakes, 1);
+  publish("late", toUser("alice"));
+  EXPECT_EQ(alice.connection->next(alice.transport.get(), entry), NextStep::kGoAway)
+      << "nothing is delivered after stop";
+}
+
+TEST_F(HubTest, StopWaitsForTheSocketsToEndButNotForever) {
+  Client alice = connect("alice");
+  std::thread socket([&] {
+    std::this_thread::sleep_for(50ms);
+    hub_->detach(alice.connection, alice.transport.get());
+  });
+  const auto started = std::chrono::steady_clock::now();
+  hub_->stop(30s);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  socket.join();
+  EXPECT_GE(waited, 40ms) << "waited for the socket";
+  EXPECT_LT(waited, 10s) << "returned when it ended";
+  EXPECT_EQ(hub_->connectionCount(), 0u) << "not parked: there is no resume after a shutdown";
+
+  Client bob = connect("bob");
+  const auto again = std::chrono::steady_clock::now();
+  hub_->stop(100ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - again, 10s) << "bounded by `wait`";
 }
 
 TEST_F(HubTest, PresenceOfUsers) {
