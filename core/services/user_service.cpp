@@ -8,6 +8,7 @@
 #include "core/services/account_service.hpp"
 #include "core/services/permissions.hpp"
 #include "core/services/session_service.hpp"
+#include "core/services/status_service.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -458,17 +459,7 @@ Result<std::vector<UserStatus>> statusesOf(store::Store& store, const model::Use
     visible.clear();
     for (const auto& user : *users) visible.push_back(user.id);
   }
-  auto activity = store.users().activity(visible);
-  if (!activity) return std::move(activity).error();
-  const auto now = store.clock().nowMillis();
-  std::vector<UserStatus> statuses;
-  for (const auto& entry : *activity) {
-    const bool online =
-        entry.lastActivityAt != 0 && now - entry.lastActivityAt < kOnlineWindowMillis;
-    statuses.push_back(
-        UserStatus{entry.userId, online ? "online" : "offline", entry.lastActivityAt});
-  }
-  return statuses;
+  return effectiveStatuses(store, visible);
 }
 
 }  // namespace parley::core::services

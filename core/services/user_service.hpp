@@ -16,6 +16,7 @@
 
 #include "core/common/result.hpp"
 #include "core/model/preference.hpp"
+#include "core/model/status.hpp"
 #include "core/model/user.hpp"
 #include "core/store/store.hpp"
 
@@ -154,14 +155,8 @@ Status deletePreferences(store::Store& store, const model::User& caller, std::st
 Result<model::User> updateUserRoles(store::Store& store, const model::User& caller,
                                     std::string_view userId, std::string_view roles);
 
-// A user's presence as Mattermost's Status: "online" when active within kOnlineWindowMillis,
-// "offline" otherwise.
-inline constexpr std::int64_t kOnlineWindowMillis = std::int64_t{10} * 60 * 1000;
-struct UserStatus {
-  std::string userId;
-  std::string status;
-  std::int64_t lastActivityAt = 0;
-};
+// The statuses of those of `ids` the viewer may see (see effectiveStatuses in status_service).
+using UserStatus = model::UserStatus;
 Result<std::vector<UserStatus>> statusesOf(store::Store& store, const model::User& viewer,
                                            const std::vector<std::string>& ids);
 

@@ -17,6 +17,7 @@
 #include "core/store/preference_store.hpp"
 #include "core/store/reaction_store.hpp"
 #include "core/store/session_store.hpp"
+#include "core/store/status_store.hpp"
 #include "core/store/system_store.hpp"
 #include "core/store/team_store.hpp"
 #include "core/store/user_store.hpp"
@@ -53,6 +54,7 @@ class Store {
   virtual PostStore& posts() = 0;
   virtual ReactionStore& reactions() = 0;
   virtual IncomingWebhookStore& incomingWebhooks() = 0;
+  virtual StatusStore& statuses() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

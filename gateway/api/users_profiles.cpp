@@ -9,6 +9,7 @@
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
 #include "core/security/password.hpp"
+#include "core/services/status_service.hpp"
 #include "core/services/user_service.hpp"
 #include "gateway/api/avatar.hpp"
 #include "gateway/api/json/user_json.hpp"
@@ -432,9 +433,9 @@ asio::awaitable<http::Response> updatePassword(const ApiContext& api, http::Requ
 nlohmann::json statusToJson(const services::UserStatus& status) {
   return {{"user_id", status.userId},
           {"status", status.status},
-          {"manual", false},
+          {"manual", status.manual},
           {"last_activity_at", status.lastActivityAt},
-          {"dnd_end_time", 0}};
+          {"dnd_end_time", status.dndEndTime}};
 }
 
 // POST /users/status/ids
@@ -464,11 +465,42 @@ asio::awaitable<http::Response> statusOfUser(const ApiContext& api, http::Reques
         if (!user) return std::move(user).error();
         auto statuses = services::statusesOf(s, caller.user, {*userId});
         if (!statuses) return std::move(statuses).error();
-        if (statuses->empty()) return services::UserStatus{*userId, "offline", 0};
+        if (statuses->empty()) return services::UserStatus{*userId, "offline", false, 0, 0, ""};
         return statuses->front();
       });
   if (!status) co_return http::Response::error(std::move(status).error());
   co_return http::Response::json(200, statusToJson(*status));
+}
+
+// PUT /users/{user_id}/status {user_id, status, dnd_end_time?}
+asio::awaitable<http::Response> updateStatus(const ApiContext& api, http::Request& request,
+                                             const AuthenticatedUser& caller) {
+  const auto userId = userIdParam(request, caller);
+  if (!userId) co_return http::Response::error(userId.error());
+  auto body = jsonObjectBody(request, "status");
+  if (!body) co_return http::Response::error(std::move(body).error());
+  std::optional<std::string> bodyUserId;
+  std::optional<std::string> status;
+  if (auto read = readString(*body, "user_id", bodyUserId); !read) {
+    co_return http::Response::error(std::move(read).error());
+  }
+  if (bodyUserId.value_or("") != *userId)
+    co_return http::Response::error(invalidBodyParam("user_id"));
+  if (auto read = readString(*body, "status", status); !read) {
+    co_return http::Response::error(std::move(read).error());
+  }
+  std::int64_t dndEndTime = 0;
+  if (const auto end = body->find("dnd_end_time"); end != body->end() && !end->is_null()) {
+    if (!end->is_number_integer())
+      co_return http::Response::error(invalidBodyParam("dnd_end_time"));
+    dndEndTime = end->get<std::int64_t>();
+  }
+  const std::string wanted = status.value_or("");
+  auto saved = co_await api.database->run([&caller, &userId, &wanted, &dndEndTime](Store& s) {
+    return services::setStatus(s, caller.user, *userId, wanted, dndEndTime);
+  });
+  if (!saved) co_return http::Response::error(std::move(saved).error());
+  co_return http::Response::json(200, statusToJson(*saved));
 }
 
 // GET /users/{user_id}/image and /image/default: the generated default avatar.
@@ -564,6 +596,7 @@ void registerUserProfileRoutes(http::Router& router, ApiContextPtr api) {
   withCaller(verb::put, "/api/v4/users/{user_id}/password", updatePassword);
   withCaller(verb::put, "/api/v4/users/{user_id}/roles", updateRoles);
   withCaller(verb::get, "/api/v4/users/{user_id}/status", statusOfUser);
+  withCaller(verb::put, "/api/v4/users/{user_id}/status", updateStatus);
   withCaller(verb::get, "/api/v4/users/{user_id}/image", profileImage);
   withCaller(verb::get, "/api/v4/users/{user_id}/image/default", profileImage);
   withCaller(verb::get, "/api/v4/users/{user_id}/preferences", getPreferences);

@@ -6,6 +6,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/services/permissions.hpp"
+#include "core/services/status_service.hpp"
 #include "core/services/user_service.hpp"
 #include "gateway/api/version.hpp"
 #include "gateway/http/error.hpp"
@@ -163,18 +164,34 @@ asio::awaitable<bool> Session<Stream>::handshake(http::UpgradeRequest& upgrade) 
   });
   co_await ws_.async_accept(raw, asio::redirect_error(asio::use_awaitable, ec));
   if (ec || closing_) co_return false;
-  if (found && found->has_value()) authenticated(std::move(**found));
+  if (found && found->has_value() && authenticated(std::move(**found))) {
+    co_await announceOnline();
+  }
   co_return true;
 }
 
 template <typename Stream>
-void Session<Stream>::authenticated(api::AuthenticatedUser caller) {
+bool Session<Stream>::authenticated(api::AuthenticatedUser caller) {
   user_ = std::make_shared<const core::model::User>(std::move(caller.user));
   sessionExpiresAt_ = caller.session.expiresAt;
+  const bool wasConnected = context_->hub->isConnected(user_->id);
   auto attached =
       context_->hub->attach(user_->id, caller.session.id, resume_, this->weak_from_this(), this);
   connection_ = std::move(attached.connection);
   pump();
+  return !wasConnected && !attached.resumed;
+}
+
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::announceOnline() {
+  const std::string& userId = user_->id;
+  auto marked = co_await context_->api->database->run(
+      [&userId](core::store::Store& s) { return core::services::markConnected(s, userId); });
+  // Presence is best effort: the connection works without it.
+  if (!marked) {
+    core::log::warn(kComponent, "status not updated",
+                    {{"user_id", userId}, {"error", marked.error().message}});
+  }
 }
 
 template <typename Stream>
@@ -215,8 +232,9 @@ asio::awaitable<void> Session<Stream>::challenge(const ClientRequest& request) {
     closeSocket("authentication failed");
     co_return;
   }
-  authenticated(std::move(**found));
+  const bool first = authenticated(std::move(**found));
   reply(okResponse(request.seq));
+  if (first) co_await announceOnline();
 }
 
 template <typename Stream>
@@ -299,7 +317,9 @@ asio::awaitable<void> Session<Stream>::statuses(const ClientRequest& request) {
   }
   json data = json::object();
   for (const auto& status : *found) {
-    data[status.userId] = context_->hub->isConnected(status.userId) ? "online" : status.status;
+    // A status the user set wins over the connection.
+    const bool online = !status.manual && context_->hub->isConnected(status.userId);
+    data[status.userId] = online ? "online" : status.status;
   }
   reply(okResponse(request.seq, data));
 }

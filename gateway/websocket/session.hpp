@@ -55,7 +55,10 @@ class Session final : public Transport, public std::enable_shared_from_this<Sess
   asio::awaitable<void> userTyping(const ClientRequest& request);
   asio::awaitable<void> statuses(const ClientRequest& request);
 
-  void authenticated(api::AuthenticatedUser caller);
+  // Attaches the connection; true when it is the user's first open socket on this node.
+  bool authenticated(api::AuthenticatedUser caller);
+  // After the first socket of the user on this node: the user is online (status_change).
+  asio::awaitable<void> announceOnline();
   void reply(std::string frame);
   void pump();
   void onWritten(const beast::error_code& ec, bool wasEvent);

@@ -16,6 +16,7 @@
 #include "core/store/postgres/pg_preference_store.hpp"
 #include "core/store/postgres/pg_reaction_store.hpp"
 #include "core/store/postgres/pg_session_store.hpp"
+#include "core/store/postgres/pg_status_store.hpp"
 #include "core/store/postgres/pg_system_store.hpp"
 #include "core/store/postgres/pg_team_store.hpp"
 #include "core/store/postgres/pg_user_store.hpp"
@@ -42,7 +43,8 @@ class PgStore final : public Store {
         bots_(*this),
         posts_(*this),
         reactions_(*this),
-        incomingWebhooks_(*this) {}
+        incomingWebhooks_(*this),
+        statuses_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -59,6 +61,7 @@ class PgStore final : public Store {
   PostStore& posts() override { return posts_; }
   ReactionStore& reactions() override { return reactions_; }
   IncomingWebhookStore& incomingWebhooks() override { return incomingWebhooks_; }
+  StatusStore& statuses() override { return statuses_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -84,6 +87,7 @@ class PgStore final : public Store {
   PgPostStore posts_;
   PgReactionStore reactions_;
   PgIncomingWebhookStore incomingWebhooks_;
+  PgStatusStore statuses_;
 };
 
 }  // namespace parley::core::store::postgres
