@@ -22,6 +22,7 @@ Commands:
   check-config   validate the configuration file and exit
   init-admin     create the first system administrator and lock open sign-up
   verify         check a running gateway: health, database, lockdown
+  policy         test, check or explain policy files (parleyd policy --help)
 
 Common options:
   -c, --config FILE   configuration file (default: $PARLEY_CONFIG, else /etc/parley/gateway.yaml)
@@ -45,6 +46,8 @@ po::options_description commonOptions() {
 }
 
 int run(const std::string& command, const std::vector<std::string>& args) {
+  // `policy` works on policy files alone: no gateway configuration.
+  if (command == "policy") return cli::policy(args);
   po::options_description options = commonOptions();
   if (command == "init-admin") {
     options.add_options()("username", po::value<std::string>()->default_value("admin"),

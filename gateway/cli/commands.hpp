@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config/config.hpp"
 
@@ -38,5 +39,10 @@ struct VerifyOptions {
   bool verifyTls = true;
 };
 int verify(const core::config::Config& config, const VerifyOptions& options);
+
+// `parleyd policy test|check|explain ...`: exit 0 when the files load (and every test passes),
+// 1 when a test or property fails, 2 on a load error (its "file:line: message" on stderr) or a
+// bad command line.
+int policy(const std::vector<std::string>& args);
 
 }  // namespace parley::gateway::cli
