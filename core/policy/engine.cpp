@@ -470,6 +470,16 @@ Decision decide(const CompiledBundle& bundle, const PreparedRequest& request,
         firstForbid->reasonCode.empty() ? kReasonForbidden : firstForbid->reasonCode;
     auto reason = render(bundle, firstForbid->reason, request, missing);
     decision.reason = reason && !reason->empty() ? *reason : "denied by " + firstForbid->id;
+    if (firstForbid->effect == RuleEffect::kRequire && firstForbid->reason.empty()) {
+      // Name the requirement that does not hold.
+      for (const auto& clause : firstForbid->all) {
+        const Val v = evalClause(clause, ctx);
+        if (v.isError() || !v.b) {
+          decision.reason += " (" + clause.name + " does not hold)";
+          break;
+        }
+      }
+    }
     errors.addTo(bundle.catalog, decision.errors);
     return decision;
   }

@@ -205,11 +205,15 @@ class Runner {
     return value;
   }
 
-  Fixture readSubject(const std::string& name, const YAML::Node& node) const {
+  // A named fixture's name is its default subject.id and subject.display; an inline subject
+  // (named = false) has only what it says.
+  Fixture readSubject(const std::string& name, const YAML::Node& node, bool named = true) const {
     Fixture fixture;
     if (!node.IsMap()) fail(node, "subject " + name + " must be a map of attributes");
-    fixture.attributes["subject.id"] = name;
-    fixture.attributes["subject.display"] = name;
+    if (named) {
+      fixture.attributes["subject.id"] = name;
+      fixture.attributes["subject.display"] = name;
+    }
     for (const auto& item : node) {
       const auto key = item.first.as<std::string>();
       if (key == "remote") {
@@ -305,7 +309,7 @@ class Runner {
            "unknown action \"" + base.action + "\" (actions: " + joined(knownActions()) + ")");
     std::optional<std::string> channel;
     if (const auto subject = node["subject"]) {
-      if (subject.IsMap()) applyFixture(base, readSubject("subject", subject), channel);
+      if (subject.IsMap()) applyFixture(base, readSubject("subject", subject, false), channel);
       else applyFixture(base, fixture(subjects_, subject, "subject"), channel);
     }
     if (const auto message = node["message"]) {

@@ -724,23 +724,32 @@ class Compiler {
     Typed out;
     out.type = {Kind::kBool, -1};
     if (ast.op == BinaryOp::kAnd || ast.op == BinaryOp::kOr) {
+      // A chain a && b && c becomes one node with three operands.
+      std::vector<const Ast*> operands;
+      const auto flatten = [&](const auto& self, const Ast& node) -> void {
+        if (node.kind == AstKind::kBinary && node.op == ast.op) {
+          for (const auto& kid : node.kids) self(self, *kid);
+        } else {
+          operands.push_back(&node);
+        }
+      };
+      flatten(flatten, ast);
       const std::size_t guardMark = guarded_.size();
       if (ast.op == BinaryOp::kAnd) {
         const auto guards = guardsOf(ast);
         guarded_.insert(guarded_.end(), guards.begin(), guards.end());
       } else {
         // `!has(x) || x == ...`: the other operands only matter when x is present.
-        for (const auto& kid : ast.kids) {
-          if (kid->kind != AstKind::kNot) continue;
-          const auto guards = guardsOf(*kid->kids[0]);
+        for (const Ast* operand : operands) {
+          if (operand->kind != AstKind::kNot) continue;
+          const auto guards = guardsOf(*operand->kids[0]);
           guarded_.insert(guarded_.end(), guards.begin(), guards.end());
         }
       }
       std::vector<NodePtr> kids;
-      for (const auto& kid : ast.kids) {
-        auto typed = expectBool(*kid, ast.op == BinaryOp::kAnd ? "'&&'" : "'||'");
+      for (const Ast* operand : operands) {
+        auto typed = expectBool(*operand, ast.op == BinaryOp::kAnd ? "'&&'" : "'||'");
         if (!typed) return typed;
-        // Flatten chains so a && b && c is one node.
         kids.push_back(std::move(typed->node));
       }
       guarded_.resize(guardMark);

@@ -121,7 +121,9 @@ TEST(EngineTest, RequireForbidsUnlessItsClausesHold) {
   req.attributes["file.size"] = std::int64_t{1024};
   EXPECT_TRUE(decide(*bundle, req).permitted());
   req.attributes["file.size"] = std::int64_t{1025};
-  EXPECT_EQ(decide(*bundle, req).determiningRules, Strings{"R"});
+  const auto tooLarge = decide(*bundle, req);
+  EXPECT_EQ(tooLarge.determiningRules, Strings{"R"});
+  EXPECT_EQ(tooLarge.reason, "denied by R (size does not hold)");
   req.attributes.erase("file.size");  // cannot be shown to hold: denied
   const auto missing = decide(*bundle, req);
   EXPECT_EQ(missing.determiningRules, Strings{"R"});
