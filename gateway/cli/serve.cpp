@@ -33,6 +33,7 @@
 #include "gateway/http/server.hpp"
 #include "gateway/websocket/endpoint.hpp"
 #include "gateway/websocket/event_renderer.hpp"
+#include "gateway/websocket/member_cache.hpp"
 
 namespace parley::gateway::cli {
 namespace {
@@ -211,8 +212,10 @@ int serve(const core::config::Config& loaded) {
     return kExitFailure;
   }
 
-  auto hub = websocket::Hub::create(websocket::hubOptions(*config),
-                                    websocket::databaseMemberLookup(database), eventBus, clock);
+  auto hub = websocket::Hub::create(
+      websocket::hubOptions(*config),
+      websocket::MemberCache::create(websocket::databaseMemberLookup(database), clock), eventBus,
+      clock);
   server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
 
   for (auto& bridge : bridges.value()) {

@@ -17,17 +17,22 @@ class DatabaseMemberLookup final : public MemberLookup {
 
   void channelMembers(const std::string& channelId, Done done) override {
     database_->submit([channelId, done = std::move(done)](core::store::Store& store) {
-      done(store.channels().memberUserIds(channelId));
+      done(listOf(store.channels().memberUserIds(channelId)));
     });
   }
 
   void teamMembers(const std::string& teamId, Done done) override {
     database_->submit([teamId, done = std::move(done)](core::store::Store& store) {
-      done(store.teams().memberUserIds(teamId));
+      done(listOf(store.teams().memberUserIds(teamId)));
     });
   }
 
  private:
+  static core::Result<MemberList> listOf(core::Result<std::vector<std::string>> ids) {
+    if (!ids) return std::move(ids).error();
+    return memberList(std::move(ids.value()));
+  }
+
   core::store::DatabasePtr database_;
 };
 
@@ -40,6 +45,12 @@ bool omitted(const core::events::Audience& audience, const Connection& connectio
 }
 
 }  // namespace
+
+MemberList memberList(std::vector<std::string> userIds) {
+  std::sort(userIds.begin(), userIds.end());
+  userIds.erase(std::unique(userIds.begin(), userIds.end()), userIds.end());
+  return std::make_shared<const std::vector<std::string>>(std::move(userIds));
+}
 
 MemberLookupPtr databaseMemberLookup(core::store::DatabasePtr database) {
   return std::make_shared<DatabaseMemberLookup>(std::move(database));
@@ -101,8 +112,14 @@ bool Hub::anySocketOpen() const {
 void Hub::publish(core::events::Event event) { bus_->publish(std::move(event)); }
 
 void Hub::deliver(const core::events::EventPtr& event) {
-  // Nobody to tell (the common case in tests and on a node without clients): no lookup.
-  if (stopped_.load() || count_.load() == 0 || event->name.empty()) return;
+  if (stopped_.load() || event->name.empty()) return;
+  // Nobody to tell (the common case in tests and on a node without clients): no lookup, but
+  // what the event changed must still be forgotten.
+  if (count_.load() == 0) {
+    std::lock_guard lock(releaseMutex_);
+    members_->observe(*event);
+    return;
+  }
   auto pending = std::make_shared<Pending>();
   pending->event = event;
   // Revocations are acted on in order with the events before them, but never written.
@@ -110,29 +127,31 @@ void Hub::deliver(const core::events::EventPtr& event) {
     pending->prefix = std::make_shared<const std::string>(eventPrefix(*event));
   }
   {
+    // In the same order as the events are queued: a lookup for a later event cannot see what
+    // this one made out of date.
     std::lock_guard lock(releaseMutex_);
+    members_->observe(*event);
     pending_.push_back(pending);
   }
   const auto& audience = event->audience;
-  auto done = [weak = weak_from_this(), pending](core::Result<std::vector<std::string>> members) {
+  auto done = [weak = weak_from_this(), pending](core::Result<MemberList> members) {
     if (auto self = weak.lock()) self->complete(pending, std::move(members));
   };
   if (!audience.userId.empty()) {
-    complete(pending, std::vector<std::string>());
+    complete(pending, MemberList());
   } else if (!audience.channelId.empty()) {
     members_->channelMembers(audience.channelId, std::move(done));
   } else if (!audience.teamId.empty()) {
     members_->teamMembers(audience.teamId, std::move(done));
   } else {
-    complete(pending, std::vector<std::string>());
+    complete(pending, MemberList());
   }
 }
 
-void Hub::complete(const PendingPtr& pending, core::Result<std::vector<std::string>> members) {
+void Hub::complete(const PendingPtr& pending, core::Result<MemberList> members) {
   std::lock_guard release(releaseMutex_);
   if (members) {
     pending->members = std::move(members.value());
-    std::sort(pending->members.begin(), pending->members.end());
   } else {
     pending->failed = true;
     core::log::warn(kComponent, "cannot look up an event's audience; event not delivered",
@@ -162,16 +181,16 @@ void Hub::dispatch(const Pending& pending) {
   if (!audience.userId.empty()) {
     if (auto it = byUser_.find(audience.userId); it != byUser_.end()) send(it->second);
   } else if (!audience.channelId.empty() || !audience.teamId.empty()) {
+    static const std::vector<std::string> kNobody;
+    const auto& members = pending.members ? *pending.members : kNobody;
     // Walk the smaller side: a big channel on a node with few users, or the reverse.
-    if (pending.members.size() <= byUser_.size()) {
-      for (const auto& userId : pending.members) {
+    if (members.size() <= byUser_.size()) {
+      for (const auto& userId : members) {
         if (auto it = byUser_.find(userId); it != byUser_.end()) send(it->second);
       }
     } else {
       for (const auto& [userId, connections] : byUser_) {
-        if (std::binary_search(pending.members.begin(), pending.members.end(), userId)) {
-          send(connections);
-        }
+        if (std::binary_search(members.begin(), members.end(), userId)) send(connections);
       }
     }
   } else {

@@ -3,9 +3,9 @@
 //
 // It subscribes to the EventBus. For each event it serialises the bytes once (protocol.hpp's
 // prefix), resolves the audience (one user's connections; a channel's or a team's members
-// through a MemberLookup, one query per event; or everyone), drops the omitted users and
-// connection, and appends the event to each remaining connection's EventRing, which numbers it
-// for that connection. Events reach every connection in the order they were published, even
+// through a MemberLookup, which member_cache.hpp answers from memory for channels it has seen;
+// or everyone), drops the omitted users and connection, and appends the event to each remaining
+// connection's EventRing, which numbers it for that connection. Events reach every connection in the order they were published, even
 // when member lookups finish out of order. The transports (session.hpp) then write from their
 // own I/O threads; the hub never waits for a socket.
 //
@@ -89,13 +89,21 @@ class Connection {
 
 using ConnectionPtr = std::shared_ptr<Connection>;
 
-// The user ids of a channel's or team's members. `done` may be called on any thread.
+// User ids, sorted and unique, shared by every event that goes to the same members.
+using MemberList = std::shared_ptr<const std::vector<std::string>>;
+MemberList memberList(std::vector<std::string> userIds);
+
+// The user ids of a channel's or team's members. `done` may be called on any thread, before
+// the lookup returns included.
 class MemberLookup {
  public:
-  using Done = std::function<void(core::Result<std::vector<std::string>>)>;
+  using Done = std::function<void(core::Result<MemberList>)>;
   virtual ~MemberLookup() = default;
   virtual void channelMembers(const std::string& channelId, Done done) = 0;
   virtual void teamMembers(const std::string& teamId, Done done) = 0;
+  // Every event the hub is given, in delivery order, before the lookup for any later event
+  // (member_cache.hpp forgets what an event may have changed).
+  virtual void observe(const core::events::Event& /*event*/) {}
 };
 
 using MemberLookupPtr = std::shared_ptr<MemberLookup>;
@@ -160,7 +168,7 @@ class Hub : public std::enable_shared_from_this<Hub> {
   struct Pending {
     core::events::EventPtr event;
     SharedBytes prefix;
-    std::vector<std::string> members;  // sorted; for channel and team audiences
+    MemberList members;  // for channel and team audiences
     bool failed = false;
     bool ready = false;
   };
@@ -168,7 +176,7 @@ class Hub : public std::enable_shared_from_this<Hub> {
 
   Hub(HubOptions options, MemberLookupPtr members, core::ClockPtr clock);
 
-  void complete(const PendingPtr& pending, core::Result<std::vector<std::string>> members);
+  void complete(const PendingPtr& pending, core::Result<MemberList> members);
   // Under mutex_.
   void dispatch(const Pending& pending);
   bool enqueue(Connection& connection, const SharedBytes& prefix);

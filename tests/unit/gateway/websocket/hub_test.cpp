@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gateway/websocket/event_renderer.hpp"
+#include "gateway/websocket/member_cache.hpp"
 
 namespace parley::gateway::websocket {
 namespace {
@@ -53,7 +54,7 @@ class FakeMembers final : public MemberLookup {
   }
   void release(std::size_t index) {
     auto [id, done] = std::move(held[index]);
-    done(members[id]);
+    done(memberList(members[id]));
   }
 
  private:
@@ -62,7 +63,7 @@ class FakeMembers final : public MemberLookup {
     if (hold) {
       held.emplace_back(id, std::move(done));
     } else {
-      done(members[id]);
+      done(memberList(members[id]));
     }
   }
 };
@@ -373,6 +374,89 @@ TEST_F(HubTest, PresenceOfUsers) {
   hub_->detach(alice.connection, alice.transport.get());
   EXPECT_FALSE(hub_->isConnected("alice")) << "parked is not online";
   EXPECT_EQ(hub_->connectionCount(), 1u);
+}
+
+// The hub with the member cache of serve.cpp over the fake database: membership changes reach
+// the very next event, however the lookups interleave.
+class CachedHubTest : public HubTest {
+ protected:
+  CachedHubTest() {
+    HubOptions options;
+    options.sendQueueEvents = 64;
+    options.resumeWindow = 0ms;  // a socket that ends is gone
+    hub_ = Hub::create(options, MemberCache::create(members_, clock_), bus_, clock_);
+  }
+  // A client whose hello was read.
+  Client connected(const std::string& userId) {
+    Client client = connect(userId);
+    client.frames();
+    return client;
+  }
+  void render(const core::events::DomainEvent& event) {
+    for (auto& rendered : renderEvent(event)) bus_->publish(std::move(rendered));
+  }
+};
+
+TEST_F(CachedHubTest, ARemovedMemberNeverReceivesTheChannelsNextEvent) {
+  Client alice = connected("alice");
+  Client bob = connected("bob");
+  publish("posted", toChannel("channel"));
+  publish("typing", toChannel("channel"));
+  EXPECT_EQ(members_->lookups, 1) << "the second event used the remembered members";
+  EXPECT_EQ(bob.names(), (std::vector<std::string>{"posted", "typing"}));
+  alice.frames();
+
+  members_->members["channel"] = {"alice"};  // committed, then its events are published
+  render(core::events::ChannelMemberRemoved{"channel", "bob", "alice"});
+  publish("posted", toChannel("channel"));
+  EXPECT_EQ(bob.names(), (std::vector<std::string>{"user_removed"})) << "only its own notice";
+  EXPECT_EQ(alice.names(), (std::vector<std::string>{"user_removed", "posted"}));
+}
+
+TEST_F(CachedHubTest, ARemovedMemberGetsNothingAfterEvenWhenAnOlderLookupAnswersLate) {
+  Client alice = connected("alice");
+  Client bob = connected("bob");
+  members_->hold = true;
+  publish("posted", toChannel("channel"));  // its lookup reads bob, and answers late
+  members_->members["channel"] = {"alice"};
+  render(core::events::ChannelMemberRemoved{"channel", "bob", "alice"});
+  publish("typing", toChannel("channel"));
+  // The reads after the removal answer first; the one from before it last.
+  for (std::size_t i = members_->held.size() - 1; i > 0; --i) members_->release(i);
+  auto first = std::move(members_->held[0].second);
+  first(memberList({"alice", "bob"}));  // as the database was when that read ran
+  EXPECT_EQ(bob.names(), (std::vector<std::string>{"posted", "user_removed"}));
+  EXPECT_EQ(alice.names(), (std::vector<std::string>{"posted", "user_removed", "typing"}));
+
+  const int lookups = members_->lookups;
+  members_->hold = false;
+  publish("posted", toChannel("channel"));
+  EXPECT_EQ(members_->lookups, lookups) << "remembered";
+  EXPECT_TRUE(bob.names().empty()) << "the late answer from before the removal was not kept";
+  EXPECT_EQ(alice.names(), (std::vector<std::string>{"posted"}));
+}
+
+TEST_F(CachedHubTest, AnAddedMemberReceivesTheChannelsNextEvent) {
+  Client alice = connected("alice");
+  Client dave = connected("dave");
+  publish("posted", toChannel("channel"));
+  members_->members["channel"].push_back("dave");
+  render(core::events::ChannelMemberAdded{"channel", "team", "dave", "alice"});
+  publish("typing", toChannel("channel"));
+  EXPECT_EQ(dave.names(), (std::vector<std::string>{"user_added", "typing"}));
+  EXPECT_EQ(alice.names(), (std::vector<std::string>{"posted", "user_added", "typing"}));
+}
+
+TEST_F(CachedHubTest, EventsSeenWithNobodyConnectedStillForget) {
+  Client alice = connect("alice");
+  publish("posted", toChannel("channel"));  // remembers alice and bob
+  hub_->detach(alice.connection, alice.transport.get());
+  ASSERT_EQ(hub_->connectionCount(), 0u);
+  members_->members["channel"] = {"alice"};
+  render(core::events::ChannelMemberRemoved{"channel", "bob", "alice"});
+  Client bob = connected("bob");
+  publish("typing", toChannel("channel"));
+  EXPECT_TRUE(bob.names().empty());
 }
 
 }  // namespace
