@@ -49,6 +49,7 @@ HubOptions hubOptions(const core::config::Config& config) {
   options.resumeWindow = config.websocket.resumeWindow;
   options.serverVersion = api::versionId(config);
   options.serverHostname = hostName();
+  options.dispatchThread = true;
   return options;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/common/asio.hpp"
+
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
 
@@ -72,8 +74,16 @@ void Connection::sent() {
   ring_.markSent();
 }
 
+struct Hub::Dispatcher {
+  asio::thread_pool thread{1};
+};
+
 Hub::Hub(HubOptions options, MemberLookupPtr members, core::ClockPtr clock)
-    : options_(std::move(options)), members_(std::move(members)), clock_(std::move(clock)) {}
+    : options_(std::move(options)), members_(std::move(members)), clock_(std::move(clock)) {
+  if (options_.dispatchThread) dispatcher_ = std::make_unique<Dispatcher>();
+}
+
+Hub::~Hub() = default;
 
 std::shared_ptr<Hub> Hub::create(HubOptions options, MemberLookupPtr members,
                                  core::events::EventBusPtr bus, core::ClockPtr clock) {
@@ -135,7 +145,7 @@ void Hub::deliver(const core::events::EventPtr& event) {
   }
   const auto& audience = event->audience;
   auto done = [weak = weak_from_this(), pending](core::Result<MemberList> members) {
-    if (auto self = weak.lock()) self->complete(pending, std::move(members));
+    if (auto self = weak.lock()) self->completeLater(pending, std::move(members));
   };
   if (!audience.userId.empty()) {
     complete(pending, MemberList());
@@ -144,8 +154,19 @@ void Hub::deliver(const core::events::EventPtr& event) {
   } else if (!audience.teamId.empty()) {
     members_->teamMembers(audience.teamId, std::move(done));
   } else {
-    complete(pending, MemberList());
+    completeLater(pending, MemberList());
   }
+}
+
+void Hub::completeLater(const PendingPtr& pending, core::Result<MemberList> members) {
+  if (!dispatcher_) {
+    complete(pending, std::move(members));
+    return;
+  }
+  // `this` outlives the work: the dispatcher is joined first when the hub goes.
+  asio::post(dispatcher_->thread, [this, pending, members = std::move(members)]() mutable {
+    complete(pending, std::move(members));
+  });
 }
 
 void Hub::complete(const PendingPtr& pending, core::Result<MemberList> members) {

@@ -5,9 +5,9 @@
 // prefix), resolves the audience (one user's connections; a channel's or a team's members
 // through a MemberLookup, which member_cache.hpp answers from memory for channels it has seen;
 // or everyone), drops the omitted users and connection, and appends the event to each remaining
-// connection's EventRing, which numbers it for that connection. Events reach every connection in the order they were published, even
-// when member lookups finish out of order. The transports (session.hpp) then write from their
-// own I/O threads; the hub never waits for a socket.
+// connection's EventRing, which numbers it for that connection. Events reach every connection in
+// the order they were published, even when member lookups finish out of order. The transports
+// (session.hpp) then write from their own I/O threads; the hub never waits for a socket.
 //
 // A connection outlives its socket by the resume window: when the socket closes the connection
 // is parked and keeps receiving (and numbering) events, so that a client reconnecting with its
@@ -117,6 +117,11 @@ struct HubOptions {
   std::chrono::milliseconds resumeWindow{300000};
   std::string serverVersion;   // hello's server_version
   std::string serverHostname;  // hello's server_hostname
+  // Events for more than one user are handed to the connections on a thread of the hub's own
+  // (the publisher's thread, a database worker, goes back to its job at once: a post's answer
+  // is not queued behind its own event's writes). Off, deliver() has done everything when it
+  // returns (when the members are known), which the unit tests rely on.
+  bool dispatchThread = false;
 };
 
 class Hub : public std::enable_shared_from_this<Hub> {
@@ -127,6 +132,7 @@ class Hub : public std::enable_shared_from_this<Hub> {
 
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
+  ~Hub();
 
   // Shutdown: stops delivering events, tells every open socket to close with 1001 (going away)
   // and waits up to `wait` for them to end, so that clients see the close frame before the
@@ -177,6 +183,8 @@ class Hub : public std::enable_shared_from_this<Hub> {
   Hub(HubOptions options, MemberLookupPtr members, core::ClockPtr clock);
 
   void complete(const PendingPtr& pending, core::Result<MemberList> members);
+  // complete() on the dispatch thread, if there is one.
+  void completeLater(const PendingPtr& pending, core::Result<MemberList> members);
   // Under mutex_.
   void dispatch(const Pending& pending);
   bool enqueue(Connection& connection, const SharedBytes& prefix);
@@ -205,6 +213,10 @@ class Hub : public std::enable_shared_from_this<Hub> {
   std::atomic<std::size_t> count_{0};
   std::atomic<std::uint64_t> slowConsumers_{0};
   std::atomic<bool> stopped_{false};
+
+  struct Dispatcher;
+  // Last: destroyed (its thread joined) before the state its work uses.
+  std::unique_ptr<Dispatcher> dispatcher_;
 };
 
 using HubPtr = std::shared_ptr<Hub>;

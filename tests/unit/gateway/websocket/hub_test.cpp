@@ -459,5 +459,28 @@ TEST_F(CachedHubTest, EventsSeenWithNobodyConnectedStillForget) {
   EXPECT_TRUE(bob.names().empty());
 }
 
+TEST_F(HubTest, WithADispatchThreadEventsArriveInOrderOffThePublishersThread) {
+  HubOptions options;
+  options.dispatchThread = true;
+  hub_ = Hub::create(options, MemberCache::create(members_, clock_), bus_, clock_);
+  Client alice = connect("alice");
+  alice.frames();
+  members_->hold = true;
+  publish("posted", toChannel("channel"));  // waits for the database
+  publish("to_alice", toUser("alice"));
+  publish("everyone", toEveryone());
+  EXPECT_TRUE(alice.names().empty()) << "nothing before the channel's members are known";
+  members_->hold = false;
+  members_->release(0);
+  publish("typing", toChannel("channel"));  // remembered members, still on the hub's thread
+  std::vector<std::string> names;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (names.size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& name : alice.names()) names.push_back(name);
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"posted", "to_alice", "everyone", "typing"}));
+}
+
 }  // namespace
 }  // namespace parley::gateway::websocket
