@@ -18,6 +18,9 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include <pthread.h>
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -53,6 +56,7 @@ struct Options {
   std::size_t posts = 100;
   int serverPid = 0;
   std::size_t connectInFlight = 200;
+  std::size_t readers = 1;  // threads reading the connections
 };
 
 // The marker every benchmark post carries: "fanout-<k>." identifies post k in any frame (the
@@ -118,7 +122,10 @@ class Tracker {
 };
 
 struct Fleet {
-  asio::io_context io;
+  asio::io_context io;  // opens the connections; reader 0
+  // Connection i is read on readers[i % readers.size()] (readers[0] is `io`).
+  std::vector<asio::io_context*> readers;
+  std::vector<std::unique_ptr<asio::io_context>> extraReaders;
   Options options;
   std::vector<std::string> tokens;
   tcp::resolver::results_type endpoints;
@@ -131,7 +138,8 @@ struct Fleet {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Fleet& fleet, std::size_t index) : fleet_(fleet), index_(index), ws_(fleet.io) {}
+  Connection(Fleet& fleet, std::size_t index)
+      : fleet_(fleet), index_(index), ws_(*fleet.readers[index % fleet.readers.size()]) {}
 
   void start() {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
@@ -247,35 +255,82 @@ double percentile(std::vector<double> values, double p) {
 
 double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// CPU time the reading threads have used so far (read from outside).
+class ThreadCpu {
+ public:
+  explicit ThreadCpu(std::vector<std::thread>& threads) {
+    for (auto& thread : threads) {
+      clockid_t clock{};
+      if (pthread_getcpuclockid(thread.native_handle(), &clock) == 0) clocks_.push_back(clock);
+    }
+  }
+  double millis() const {
+    double total = 0;
+    for (const auto clock : clocks_) {
+      timespec now{};
+      clock_gettime(clock, &now);
+      total += static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+    }
+    return total;
+  }
+
+ private:
+  std::vector<clockid_t> clocks_;
+};
+
 struct Series {
   std::vector<double> lastArrival;   // per post: POST returned -> the last recipient has it
+  std::vector<double> firstArrival;  // per post: POST returned -> the first recipient has it
+  // Per post: POST sent -> the last recipient has it. The server may deliver before it answers,
+  // which the figures from the answer do not show.
+  std::vector<double> lastFromRequest;
+  std::vector<double> request;       // per post: POST sent -> answer read
   std::vector<double> everyArrival;  // per delivery: POST returned -> this recipient has it
-  std::size_t incomplete = 0;        // posts some recipient never got within the deadline
+  // Per post: CPU time the reading threads used from the POST to the last arrival. Close to
+  // lastArrival (with one reader), this generator, not the server, is what the figures measure.
+  std::vector<double> readerCpu;
+  std::size_t incomplete = 0;  // posts some recipient never got within the deadline
 
   nlohmann::json summary() const {
     return {{"posts", lastArrival.size()},
             {"incomplete_posts", incomplete},
             {"all_recipients_p50_ms", percentile(lastArrival, 50)},
             {"all_recipients_p99_ms", percentile(lastArrival, 99)},
+            {"first_recipient_p50_ms", percentile(firstArrival, 50)},
+            {"all_recipients_from_request_p50_ms", percentile(lastFromRequest, 50)},
+            {"all_recipients_from_request_p99_ms", percentile(lastFromRequest, 99)},
+            {"post_request_p50_ms", percentile(request, 50)},
+            {"post_request_p99_ms", percentile(request, 99)},
+            {"first_recipient_p99_ms", percentile(firstArrival, 99)},
             {"each_delivery_p50_ms", percentile(everyArrival, 50)},
-            {"each_delivery_p99_ms", percentile(everyArrival, 99)}};
+            {"each_delivery_p99_ms", percentile(everyArrival, 99)},
+            {"reader_cpu_p50_ms", percentile(readerCpu, 50)},
+            {"reader_cpu_p99_ms", percentile(readerCpu, 99)}};
   }
 };
 
-void measure(Fleet& fleet, Poster& poster, std::size_t k, const std::string& channelId,
-             std::size_t recipients, Series& series) {
+void measure(Fleet& fleet, Poster& poster, const ThreadCpu& reader, std::size_t k,
+             const std::string& channelId, std::size_t recipients, Series& series) {
   fleet.tracker.expect(k, recipients);
+  const double cpuBefore = reader.millis();
+  const auto sent = Clock::now();
   poster.post(channelId, std::string(kMarker) + std::to_string(k) + ". benchmark fan-out");
   const auto returned = Clock::now();
+  series.request.push_back(millis(returned - sent));
   auto arrivals = fleet.tracker.wait(std::chrono::seconds(10));
+  series.readerCpu.push_back(reader.millis() - cpuBefore);
   if (arrivals.size() < recipients) ++series.incomplete;
   Clock::time_point last = returned;
+  auto first = Clock::time_point::max();
   for (auto at : arrivals) {
     // An event can beat the HTTP answer: it then counts as arriving at once.
     series.everyArrival.push_back(std::max(0.0, millis(at - returned)));
     last = std::max(last, at);
+    first = std::min(first, at);
   }
   series.lastArrival.push_back(millis(last - returned));
+  series.lastFromRequest.push_back(millis(last - sent));
+  if (!arrivals.empty()) series.firstArrival.push_back(std::max(0.0, millis(first - returned)));
 }
 
 Options parse(int argc, char** argv) {
@@ -296,7 +351,8 @@ Options parse(int argc, char** argv) {
       "posts", po::value(&o.posts)->default_value(o.posts), "posts per channel")(
       "server-pid", po::value(&o.serverPid)->required(), "parleyd's pid, for its memory")(
       "connect-in-flight", po::value(&o.connectInFlight)->default_value(o.connectInFlight),
-      "handshakes under way at once");
+      "handshakes under way at once")("readers", po::value(&o.readers)->default_value(o.readers),
+                                      "threads reading the connections");
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   if (values.count("help") != 0U) {
@@ -321,12 +377,21 @@ int main(int argc, char** argv) try {
     throw std::runtime_error("fewer tokens than connections");
   }
   fleet.endpoints = tcp::resolver(fleet.io).resolve(options.host, options.port);
+  fleet.readers.push_back(&fleet.io);
+  while (fleet.readers.size() < std::max<std::size_t>(options.readers, 1)) {
+    fleet.extraReaders.push_back(std::make_unique<asio::io_context>());
+    fleet.readers.push_back(fleet.extraReaders.back().get());
+  }
 
   const long idleKiB = residentKiB(options.serverPid);
   const auto connectStart = Clock::now();
   for (std::size_t i = 0; i < options.connectInFlight; ++i) Connection::openNext(fleet);
-  auto guard = asio::make_work_guard(fleet.io);
-  std::thread ioThread([&] { fleet.io.run(); });
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::thread> readerThreads;
+  for (auto* reader : fleet.readers) {
+    guards.push_back(asio::make_work_guard(*reader));
+    readerThreads.emplace_back([reader] { reader->run(); });
+  }
 
   while (fleet.ready + fleet.failed < options.connections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -339,12 +404,13 @@ int main(int argc, char** argv) try {
   const long loadedKiB = residentKiB(options.serverPid);
 
   Poster poster(options);
+  const ThreadCpu reader(readerThreads);
   Series fanout;
   Series baseline;
   // Alternating, so that noise from the rest of the machine lands on both series.
   for (std::size_t k = 0; k < options.posts; ++k) {
-    measure(fleet, poster, 2 * k, options.channelId, options.members, fanout);
-    measure(fleet, poster, 2 * k + 1, options.baselineChannelId, 1, baseline);
+    measure(fleet, poster, reader, 2 * k, options.channelId, options.members, fanout);
+    measure(fleet, poster, reader, 2 * k + 1, options.baselineChannelId, 1, baseline);
   }
   const long afterKiB = residentKiB(options.serverPid);
 
@@ -360,12 +426,13 @@ int main(int argc, char** argv) try {
                                               : static_cast<double>(loadedKiB - idleKiB) /
                                                     static_cast<double>(fleet.ready.load())},
       {"members", options.members},
+      {"readers", fleet.readers.size()},
       {"fanout", fanout.summary()},
       {"baseline_one_member", baseline.summary()}};
   std::cout << result.dump(2) << "\n";
-  guard.reset();
-  fleet.io.stop();
-  ioThread.join();
+  guards.clear();
+  for (auto* context : fleet.readers) context->stop();
+  for (auto& thread : readerThreads) thread.join();
   return 0;
 } catch (const std::exception& error) {
   std::cerr << "ws_fanout: " << error.what() << "\n";
