@@ -227,8 +227,19 @@ std::string LabelPolicy::adatp4774Xml(const Label& label) const {
   return out;
 }
 
+std::uint64_t LabelPolicy::labelCount() const {
+  std::uint64_t count = classifications_.size();
+  for (const auto& category : categories_) {
+    if (category.values.size() >= 20) return kMaxEnumerated + 1;
+    count *= std::uint64_t{1} << category.values.size();
+    if (count > kMaxEnumerated) return kMaxEnumerated + 1;
+  }
+  return count;
+}
+
 std::vector<Label> LabelPolicy::allLabels() const {
   std::vector<Label> out;
+  if (labelCount() > kMaxEnumerated) return out;
   for (std::size_t cls = 0; cls < classifications_.size(); ++cls) {
     Label base;
     base.classification = static_cast<std::uint8_t>(cls);

@@ -64,8 +64,12 @@ class LabelPolicy {
   // An ADatP-4774 originatorConfidentialityLabel (XML) for the label.
   std::string adatp4774Xml(const Label& label) const;
 
+  // How many labels the policy has (saturating at kMaxEnumerated + 1).
+  static constexpr std::uint64_t kMaxEnumerated = 1'000'000;
+  std::uint64_t labelCount() const;
   // Every label of the policy: each classification × each subset of each category's values
-  // (the empty subset meaning "category absent"). Used by exhaustive properties.
+  // (the empty subset meaning "category absent"). Used by exhaustive properties; empty when
+  // labelCount() is above kMaxEnumerated.
   std::vector<Label> allLabels() const;
   // The values of one category in the label, in declaration order.
   std::vector<std::string_view> valuesOf(const Label& label, const Category& category) const;

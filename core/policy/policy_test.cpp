@@ -596,6 +596,9 @@ class Runner {
             break;
           case Kind::kLabel: {
             const auto& policy = catalog.labelPolicies[static_cast<std::size_t>(def->type.domain)];
+            if (policy.labelCount() > LabelPolicy::kMaxEnumerated)
+              fail(spec,
+                   key + ": label policy " + policy.name() + " has too many labels to enumerate");
             for (const auto& label : policy.allLabels()) values.emplace_back(policy.text(label));
             break;
           }

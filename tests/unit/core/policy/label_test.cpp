@@ -46,6 +46,13 @@ TEST(LabelTest, RefusesAmbiguousPolicies) {
       LabelPolicy::create("X", "", {"A"}, {Category{"REL", CategoryType::kPermissive, many}}, "");
   ASSERT_FALSE(tooMany.ok());
   EXPECT_EQ(tooMany.error().message, "too many category values (at most 64 in one policy)");
+  // 64 values fit, but their 2^64 subsets are not enumerated.
+  many.pop_back();
+  auto wide =
+      LabelPolicy::create("X", "", {"A"}, {Category{"REL", CategoryType::kPermissive, many}}, "");
+  ASSERT_TRUE(wide.ok());
+  EXPECT_GT(wide->labelCount(), LabelPolicy::kMaxEnumerated);
+  EXPECT_TRUE(wide->allLabels().empty());
 }
 
 TEST(LabelTest, DominatesNeedsClassificationOneReleasabilityValueAndEveryCaveat) {
@@ -119,6 +126,7 @@ TEST(LabelTest, EnumeratesEveryLabelOnce) {
   const auto nw = nwPolicy();
   const auto all = nw.allLabels();
   EXPECT_EQ(all.size(), 4u * 8u * 2u);
+  EXPECT_EQ(nw.labelCount(), all.size());
   for (const auto& label : all) EXPECT_EQ(parsed(nw, nw.text(label)), label);
 }
 
