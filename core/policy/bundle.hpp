@@ -108,7 +108,8 @@ struct CompiledBundle {
   // Slots the engine fills itself.
   int slotBridgeId = -1, slotBridgeClearance = -1, slotBridgeDisplay = -1, slotBridgeProtocol = -1,
       slotMessageLabel = -1, slotChannelLabel = -1, slotRemoteLabel = -1, slotRemoteServer = -1,
-      slotRemoteServerAllowed = -1, slotEnvNow = -1;
+      slotRemoteServerAllowed = -1, slotEnvNow = -1, slotSubjectRemote = -1,
+      slotSubjectClearance = -1;
 
   int actionIndex(std::string_view action) const;
   int bridgeIndex(std::string_view id) const;

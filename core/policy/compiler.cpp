@@ -329,6 +329,8 @@ class BundleCompiler {
     bundle_->slotRemoteServer = slot("remote.server");
     bundle_->slotRemoteServerAllowed = slot("remote.server_allowed");
     bundle_->slotEnvNow = slot("env.now");
+    bundle_->slotSubjectRemote = slot("subject.remote");
+    bundle_->slotSubjectClearance = slot("subject.clearance");
   }
 
   // `default: channel.label` names another attribute of the same type; anything else is a

@@ -413,6 +413,21 @@ PreparedRequest prepare(const CompiledBundle& bundle, const Request& request) {
       }
     }
   }
+  // A remote user is never trusted beyond its peer's own clearance; a remote user of a peer
+  // the bundle does not know has no clearance at all.
+  if (auto* remote = slot(bundle.slotSubjectRemote); remote && remote->present) {
+    if (auto* clearance = slot(bundle.slotSubjectClearance); clearance && clearance->present) {
+      const int peer = bundle.bridgeIndex(remote->value.s);
+      const auto& def = catalog.attributes[static_cast<std::size_t>(bundle.slotSubjectClearance)];
+      const Bridge* bridge = peer >= 0 ? &bundle.bridges[static_cast<std::size_t>(peer)] : nullptr;
+      if (bridge && bridge->clearance && def.type.kind == Kind::kLabel &&
+          bridge->policy == def.type.domain) {
+        clearance->value.label = glb(clearance->value.label, *bridge->clearance);
+      } else {
+        *clearance = SlotValue{};
+      }
+    }
+  }
   for (const auto& def : catalog.attributes) {
     SlotValue& value = out.slots[static_cast<std::size_t>(def.slot)];
     if (value.present || value.error != 0) continue;

@@ -308,4 +308,12 @@ Label lub(const LabelPolicy& policy, const Label& a, const Label& b) {
   return out;
 }
 
+Label glb(const Label& a, const Label& b) {
+  Label out;
+  out.classification = std::min(a.classification, b.classification);
+  out.present = a.present & b.present;
+  out.values = a.values & b.values;
+  return out;
+}
+
 }  // namespace parley::policy

@@ -91,5 +91,8 @@ bool releasableTo(const LabelPolicy& policy, const Label& label, std::uint64_t v
 // Least upper bound (thread high-water mark): highest classification, permissive values
 // intersected (where both carry the category), restrictive values united.
 Label lub(const LabelPolicy& policy, const Label& a, const Label& b);
+// Greatest lower bound of two clearances (a remote user's clearance capped by its peer's): the
+// lower classification and only the values both hold. Whatever it dominates, both dominate.
+Label glb(const Label& a, const Label& b);
 
 }  // namespace parley::policy

@@ -229,6 +229,27 @@ TEST(EngineTest, RemoteLabelsAreMappedOrFailClosed) {
   EXPECT_FALSE(decide(*bundle, req).permitted());  // not in remote_servers.allow
 }
 
+TEST(EngineTest, ARemoteUserIsNeverTrustedBeyondItsPeersClearance) {
+  const auto bundle = withRules(
+      "  - {id: P, effect: permit, actions: [channel.read], when: [\"dominates(subject.clearance, "
+      "channel.label)\"]}\n");
+  auto req = member();  // SECRET REL GBR in a CONFIDENTIAL REL GBR channel
+  req.attributes["channel.label"] = std::string("CONFIDENTIAL REL FRA");
+  req.attributes["subject.clearance"] = std::string("SECRET REL FRA,GBR");
+  EXPECT_TRUE(decide(*bundle, req).permitted());
+  req.attributes["subject.remote"] = std::string("peer");  // the peer holds CONFIDENTIAL REL FRA
+  EXPECT_TRUE(decide(*bundle, req).permitted());
+  req.attributes["channel.label"] = std::string("SECRET REL FRA");
+  EXPECT_FALSE(decide(*bundle, req).permitted());
+  req.attributes["channel.label"] = std::string("CONFIDENTIAL REL GBR");
+  EXPECT_FALSE(decide(*bundle, req).permitted());
+  req.attributes["subject.remote"] = std::string("unknown-peer");
+  req.attributes["channel.label"] = std::string("UNCLASSIFIED");
+  const auto unknown = decide(*bundle, req);
+  EXPECT_FALSE(unknown.permitted());
+  EXPECT_EQ(unknown.errors, Strings{"missing:subject.clearance"});
+}
+
 TEST(EngineTest, ObligationsAreRenderedAndMergedOverDeterminingPermits) {
   const auto bundle = withRules(
       "  - id: A\n    effect: permit\n    actions: [channel.read]\n"

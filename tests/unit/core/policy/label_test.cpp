@@ -101,6 +101,23 @@ TEST(LabelTest, LubIsTheThreadHighWaterMark) {
     }
 }
 
+TEST(LabelTest, GlbIsDominatedByBothClearances) {
+  const auto nw = nwPolicy();
+  EXPECT_EQ(
+      nw.text(glb(parsed(nw, "SECRET REL USA,GBR NW-CMD"), parsed(nw, "CONFIDENTIAL REL USA"))),
+      "CONFIDENTIAL REL USA");
+  const auto all = nw.allLabels();
+  for (const auto& a : all)
+    for (const auto& b : all) {
+      const Label both = glb(a, b);
+      for (const auto& label : all)
+        if (dominates(nw, both, label)) {
+          ASSERT_TRUE(dominates(nw, a, label)) << nw.text(a) << " ^ " << nw.text(b);
+          ASSERT_TRUE(dominates(nw, b, label)) << nw.text(a) << " ^ " << nw.text(b);
+        }
+    }
+}
+
 TEST(LabelTest, MarkingFollowsTheTemplate) {
   const auto nw = nwPolicy();
   EXPECT_EQ(nw.marking(parsed(nw, "CONFIDENTIAL REL USA,GBR,FRA")),
