@@ -17,6 +17,7 @@
 #include "core/model/preference.hpp"
 #include "core/model/team.hpp"
 #include "core/model/user.hpp"
+#include "core/store/channel_store.hpp"  // SidebarCategory
 
 namespace parley::core::events {
 
@@ -139,6 +140,12 @@ struct UserUpdated {
   model::User user;
 };
 
+// The system roles of `userId` changed (Mattermost also sends user_updated for it).
+struct UserRolesUpdated {
+  std::string userId;
+  std::string roles;
+};
+
 struct StatusChanged {
   std::string userId;
   std::string status;  // online, away, dnd, offline
@@ -160,6 +167,31 @@ struct ChannelsViewed {
   std::map<std::string, std::int64_t> lastViewedAt;
 };
 
+// Edits of one user's sidebar in one team, so that their other devices follow.
+struct SidebarCategoryCreated {
+  std::string userId;
+  std::string teamId;
+  std::string categoryId;
+};
+
+struct SidebarCategoriesUpdated {
+  std::string userId;
+  std::string teamId;
+  std::vector<store::SidebarCategory> categories;  // the changed ones, as they are now
+};
+
+struct SidebarCategoryOrderUpdated {
+  std::string userId;
+  std::string teamId;
+  std::vector<std::string> order;  // category ids, top to bottom
+};
+
+struct SidebarCategoryDeleted {
+  std::string userId;
+  std::string teamId;
+  std::string categoryId;
+};
+
 // Sessions of `userId` were revoked (logout, revocation, deactivation, a personal access token
 // revoked or disabled, a password change): their WebSocket connections must close at once, on
 // every node. `allOfUser`: every session the user had.
@@ -174,8 +206,10 @@ using DomainEvent =
                  ChannelCreated, DirectChannelCreated, ChannelUpdated, ChannelDeleted,
                  ChannelRestored, ChannelMemberAdded, ChannelMemberRemoved, ChannelMemberUpdated,
                  TeamUpdated, TeamDeleted, TeamRestored, TeamMemberRolesUpdated, TeamMemberAdded,
-                 TeamMemberRemoved, UserCreated, UserUpdated, StatusChanged, PreferencesChanged,
-                 PreferencesDeleted, ChannelsViewed, SessionsRevoked>;
+                 TeamMemberRemoved, UserCreated, UserUpdated, UserRolesUpdated, StatusChanged,
+                 PreferencesChanged, PreferencesDeleted, ChannelsViewed, SidebarCategoryCreated,
+                 SidebarCategoriesUpdated, SidebarCategoryOrderUpdated, SidebarCategoryDeleted,
+                 SessionsRevoked>;
 
 // Receives committed events. Called on the database worker that committed them, in the order
 // they were recorded; it must not block (render, publish, return) and must not throw.

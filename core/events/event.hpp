@@ -13,8 +13,9 @@
 
 namespace parley::core::events {
 
-// Mattermost's `broadcast` object. At most one of userId, channelId and teamId is set; none set
-// means every connected user (new_user, user_updated).
+// Mattermost's `broadcast` object. Who receives the event: userId if set (a teamId beside it only
+// names the team the event is about, as for sidebar events), else channelId, else teamId; none
+// set means every connected user (new_user, user_updated).
 struct Audience {
   std::string userId;     // only this user's connections
   std::string channelId;  // the users who may read this channel

@@ -1004,6 +1004,8 @@ Result<SidebarCategory> createSidebarCategory(store::Store& store, const model::
   if (Status saved = saveSidebar(store, userId, teamId, *sidebar); !saved) {
     return std::move(saved).error();
   }
+  store.afterCommit(
+      events::SidebarCategoryCreated{std::string(userId), std::string(teamId), category.id});
   return sidebar->categories.front();
 }
 
@@ -1033,6 +1035,8 @@ Result<std::vector<SidebarCategory>> updateSidebarCategories(
   }
   std::vector<SidebarCategory> changed;
   for (const auto& id : changedIds) changed.push_back(*sidebar->find(id));
+  store.afterCommit(
+      events::SidebarCategoriesUpdated{std::string(userId), std::string(teamId), changed});
   return changed;
 }
 
@@ -1056,6 +1060,8 @@ Result<std::vector<std::string>> updateSidebarCategoryOrder(store::Store& store,
     return tx.channels().saveSidebarCategories(userId, teamId, reordered);
   });
   if (!saved) return std::move(saved).error();
+  store.afterCommit(
+      events::SidebarCategoryOrderUpdated{std::string(userId), std::string(teamId), order});
   return order;
 }
 
@@ -1075,9 +1081,13 @@ Status deleteSidebarCategory(store::Store& store, const model::User& caller,
   renumber(sidebar->categories);
   // The deleted category's channels are in no category now: they return to the defaults the
   // next time the sidebar is read.
-  return store.transaction([&](store::Store& tx) {
+  Status saved = store.transaction([&](store::Store& tx) {
     return tx.channels().saveSidebarCategories(userId, teamId, sidebar->categories);
   });
+  if (!saved) return saved;
+  store.afterCommit(events::SidebarCategoryDeleted{std::string(userId), std::string(teamId),
+                                                   std::string(categoryId)});
+  return {};
 }
 
 }  // namespace parley::core::services

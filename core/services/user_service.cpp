@@ -446,6 +446,7 @@ Result<model::User> updateUserRoles(store::Store& store, const model::User& call
     return std::move(set).error();
   }
   store.afterCommit(events::UserUpdated{user});
+  store.afterCommit(events::UserRolesUpdated{user.id, user.roles});
   return user;
 }
 

@@ -224,6 +224,11 @@ std::vector<ev::Event> render(const ev::UserUpdated& updated) {
                     {{"user", json::userToJson(updated.user, anyone)}})};
 }
 
+std::vector<ev::Event> render(const ev::UserRolesUpdated& updated) {
+  return {makeEvent("user_role_updated", toUser(updated.userId),
+                    {{"user_id", updated.userId}, {"roles", updated.roles}})};
+}
+
 std::vector<ev::Event> render(const ev::StatusChanged& changed) {
   return {makeEvent("status_change", toUser(changed.userId),
                     {{"status", changed.status}, {"user_id", changed.userId}})};
@@ -237,6 +242,38 @@ std::vector<ev::Event> render(const ev::PreferencesChanged& changed) {
 std::vector<ev::Event> render(const ev::PreferencesDeleted& deleted) {
   return {makeEvent("preferences_deleted", toUser(deleted.userId),
                     {{"preferences", encoded(json::preferencesToJson(deleted.preferences))}})};
+}
+
+// Sidebar events go to their user; the team rides along in the broadcast, as in Mattermost, so
+// that a client ignores edits of another team's sidebar.
+ev::Audience toUserInTeam(const std::string& userId, const std::string& teamId) {
+  ev::Audience audience = toUser(userId);
+  audience.teamId = teamId;
+  return audience;
+}
+
+std::vector<ev::Event> render(const ev::SidebarCategoryCreated& created) {
+  return {makeEvent("sidebar_category_created", toUserInTeam(created.userId, created.teamId),
+                    {{"category_id", created.categoryId}})};
+}
+
+std::vector<ev::Event> render(const ev::SidebarCategoriesUpdated& updated) {
+  nlohmann::json categories = nlohmann::json::array();
+  for (const auto& category : updated.categories) {
+    categories.push_back(json::sidebarCategoryToJson(category));
+  }
+  return {makeEvent("sidebar_category_updated", toUserInTeam(updated.userId, updated.teamId),
+                    {{"updatedCategories", encoded(categories)}})};
+}
+
+std::vector<ev::Event> render(const ev::SidebarCategoryOrderUpdated& updated) {
+  return {makeEvent("sidebar_category_order_updated", toUserInTeam(updated.userId, updated.teamId),
+                    {{"order", updated.order}})};
+}
+
+std::vector<ev::Event> render(const ev::SidebarCategoryDeleted& deleted) {
+  return {makeEvent("sidebar_category_deleted", toUserInTeam(deleted.userId, deleted.teamId),
+                    {{"category_id", deleted.categoryId}})};
 }
 
 std::vector<ev::Event> render(const ev::ChannelsViewed& viewed) {

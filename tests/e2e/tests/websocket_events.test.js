@@ -1,10 +1,10 @@
 'use strict';
 // Real-time events end to end with the official WebSocketClient of @mattermost/client, beyond
 // the post and reaction events of websocket.test.js: posted's channel, sender and mention
-// fields; channel changes and memberships; preferences and read state, each reaching exactly
-// the users Mattermost sends them to; and with two parleyd nodes on one database
-// (cluster.enabled), a post made through one node reaches a client connected to the other, in
-// both directions.
+// fields; channel changes and memberships; preferences, read state, sidebar categories and role
+// changes, each reaching exactly the users Mattermost sends them to; and with two parleyd nodes
+// on one database (cluster.enabled), a post made through one node reaches a client connected to
+// the other, in both directions.
 
 const {after, before, describe, test} = require('node:test');
 const assert = require('node:assert/strict');
@@ -116,6 +116,65 @@ describe('WebSocket events', () => {
     for (const name of ['carol', 'gus']) {
       assert.equal(listeners[name].events.some((e) =>
         ['preferences_changed', 'multiple_channels_viewed'].includes(e.event)), false, name);
+    }
+  });
+
+  test('sidebar edits and role changes reach the user concerned only', async () => {
+    const bob = world.client('bob');
+    const bobId = world.users.bob.id;
+    const team = world.teams.ops;
+    const inTeam = (e) => e.broadcast.user_id === bobId && e.broadcast.team_id === team;
+
+    const category = await bob.createChannelCategory(bobId, team,
+        {display_name: 'Ops rooms', channel_ids: [world.channels.room]});
+    const created = await eventOf(listeners.bob, 'sidebar_category_created');
+    assert.ok(inTeam(created), JSON.stringify(created.broadcast));
+    assert.deepEqual(created.data, {category_id: category.id});
+
+    await bob.updateChannelCategories(bobId, team, [{...category, display_name: 'Rooms',
+      muted: true}]);
+    const updated = await eventOf(listeners.bob, 'sidebar_category_updated');
+    assert.ok(inTeam(updated));
+    const [changed] = JSON.parse(updated.data.updatedCategories);
+    assert.equal(changed.id, category.id);
+    assert.equal(changed.display_name, 'Rooms');
+    assert.equal(changed.muted, true);
+    assert.deepEqual(changed.channel_ids, [world.channels.room]);
+
+    const order = (await bob.getChannelCategoryOrder(bobId, team)).reverse();
+    await bob.updateChannelCategoryOrder(bobId, team, order);
+    const reordered = await eventOf(listeners.bob, 'sidebar_category_order_updated');
+    assert.ok(inTeam(reordered));
+    assert.deepEqual(reordered.data.order, order);
+
+    await bob.deleteChannelCategory(bobId, team, category.id);
+    const deleted = await eventOf(listeners.bob, 'sidebar_category_deleted');
+    assert.ok(inTeam(deleted));
+    assert.deepEqual(deleted.data, {category_id: category.id});
+
+    // A refused edit changes nothing and tells nobody.
+    await assert.rejects(bob.deleteChannelCategory(bobId, team, category.id),
+        {status_code: 404});
+    assert.equal(listeners.bob.events.filter((e) => e.event === 'sidebar_category_deleted')
+        .length, 1);
+
+    await world.client('admin').updateUserRoles(world.users.carol.id,
+        'system_admin system_user');
+    const roles = await eventOf(listeners.carol, 'user_role_updated');
+    assert.equal(roles.broadcast.user_id, world.users.carol.id);
+    assert.deepEqual(roles.data, {user_id: world.users.carol.id,
+      roles: 'system_admin system_user'});
+    const profile = await eventOf(listeners.carol, 'user_updated',
+        (e) => e.data.user.id === world.users.carol.id);
+    assert.equal(profile.data.user.roles, 'system_admin system_user');
+
+    for (const name of ['carol', 'gus']) {
+      assert.equal(listeners[name].events.some((e) => e.event.startsWith('sidebar_')), false,
+          name);
+    }
+    for (const name of ['bob', 'gus']) {
+      assert.equal(listeners[name].events.some((e) => e.event === 'user_role_updated'), false,
+          name);
     }
   });
 
