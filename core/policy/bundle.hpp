@@ -116,7 +116,7 @@ struct CompiledBundle {
   const ChannelDef* channel(std::string_view name) const;
   const Rule* rule(std::string_view id) const;
   const Target& target(int action, int bridge) const {
-    return targets[static_cast<std::size_t>(action)][static_cast<std::size_t>(bridge + 1)];
+    return targets[static_cast<std::size_t>(action)][static_cast<std::size_t>(bridge) + 1];
   }
 };
 

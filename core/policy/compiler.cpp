@@ -9,15 +9,16 @@
 #include <sstream>
 
 #include "core/policy/expr/compiler.hpp"
+#include "core/policy/strings.hpp"
 
 namespace parley::policy {
 
 const std::vector<std::string>& knownActions() {
-  static const std::vector<std::string> actions = {
+  static const std::vector<std::string> kActions = {
       "channel.join",  "channel.read",    "message.post",  "file.upload",
       "file.download", "message.egress",  "thread.egress", "file.egress",
       "user.egress",   "message.ingress", "file.ingress",  "channel.link"};
-  return actions;
+  return kActions;
 }
 
 bool isIngressAction(std::string_view action) {
@@ -516,25 +517,25 @@ class BundleCompiler {
       for (const auto& attr : item.second) {
         const auto key = attr.first.as<std::string>();
         const auto* def = catalog.attribute("channel." + key);
-        if (!def || def->builtin) fail(attr.first, where + ": unknown attribute channel." + key);
+        if (!def || def->builtin) fail(attr.first, cat(where, ": unknown attribute channel.", key));
         const YAML::Node value = attr.second;
         if (def->type.kind == Kind::kStringSet || def->type.kind == Kind::kEnumSet) {
-          auto list = stringList(value, where + "." + key);
+          auto list = stringList(value, cat(where, ".", key));
           for (const auto& entry : list) {
             if (def->type.kind == Kind::kEnumSet &&
                 catalog.domains[static_cast<std::size_t>(def->type.domain)].index(entry) < 0)
               fail(value,
-                   where + "." + key + ": " + inQuotes(entry) + " is not one of " +
-                       joined(catalog.domains[static_cast<std::size_t>(def->type.domain)].values));
+                   cat(where, ".", key, ": ", inQuotes(entry), " is not one of ",
+                       joined(catalog.domains[static_cast<std::size_t>(def->type.domain)].values)));
             if (def->name == "channel.bridges" && bundle_->bridgeIndex(entry) < 0)
               fail(value, where + ".bridges: bridge " + inQuotes(entry) + " is not configured");
           }
           channel.attributes[def->name] = std::move(list);
           continue;
         }
-        if (!value.IsScalar()) fail(value, where + "." + key + " must be a single value");
+        if (!value.IsScalar()) fail(value, cat(where, ".", key, " must be a single value"));
         if (const auto problem = checkLiteral(*def, value.Scalar()))
-          fail(value, where + "." + key + ": " + *problem);
+          fail(value, cat(where, ".", key, ": ", *problem));
         channel.attributes[def->name] = literalValue(*def, value.Scalar());
       }
       bundle_->channels.push_back(std::move(channel));
@@ -592,7 +593,7 @@ class BundleCompiler {
     return out;
   }
 
-  ObligationSpec readObligation(const YAML::Node& item, const Rule& rule, ObligationPhase phase,
+  ObligationSpec readObligation(const YAML::Node& item, ObligationPhase phase,
                                 const std::string& where) {
     if (!item.IsMap() || item.size() != 1)
       fail(item, where + ": each obligation is a one-key map, as in - add_banner: {text: ...}");
@@ -633,9 +634,8 @@ class BundleCompiler {
       if (text.find("{{") != std::string::npos)
         spec.templates.emplace_back(
             nlohmann::json::json_pointer("/" + key),
-            compileTemplate(text, spec.line, where + ": " + name + "." + key));
+            compileTemplate(text, spec.line, cat(where, ": ", name, ".", key)));
     }
-    (void)rule;
     return spec;
   }
 
@@ -698,8 +698,8 @@ class BundleCompiler {
             p.list == &rule.all)
           continue;
         const auto& name = catalog.attributes[static_cast<std::size_t>(slot)].name;
-        failAt(clause.line, "rule " + rule.id + ", clause " + clause.name + ": " + name +
-                                " is optional and can be absent; guard it with has(" + name + ")");
+        failAt(clause.line, cat("rule ", rule.id, ", clause ", clause.name, ": ", name,
+                                " is optional and can be absent; guard it with has(", name, ")"));
       }
     }
     // Facts of `all` clauses (a negated clause's facts are inverted).
@@ -824,14 +824,14 @@ class BundleCompiler {
           fail(obligations, where + ": obligations belong to permits; a forbid's go under on_deny");
         if (!obligations.IsSequence()) fail(obligations, where + ".obligations must be a list");
         for (const auto& o : obligations)
-          rule.obligations.push_back(readObligation(o, rule, ObligationPhase::kPermit, where));
+          rule.obligations.push_back(readObligation(o, ObligationPhase::kPermit, where));
       }
       if (const auto onDeny = item["on_deny"]; onDeny.IsDefined()) {
         if (!rule.forbidLike())
           fail(onDeny, where + ": on_deny belongs to forbid and require rules");
         if (!onDeny.IsSequence()) fail(onDeny, where + ".on_deny must be a list");
         for (const auto& o : onDeny)
-          rule.onDeny.push_back(readObligation(o, rule, ObligationPhase::kDeny, where));
+          rule.onDeny.push_back(readObligation(o, ObligationPhase::kDeny, where));
       }
       bundle_->rules.push_back(std::move(rule));
     }

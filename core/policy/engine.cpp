@@ -10,8 +10,8 @@ namespace parley::policy {
 namespace {
 
 const std::vector<std::string>& emptyList() {
-  static const std::vector<std::string> empty;
-  return empty;
+  static const std::vector<std::string> kEmpty;
+  return kEmpty;
 }
 
 void setInvalid(SlotValue& slot, int index) {
@@ -459,7 +459,7 @@ Decision decide(const CompiledBundle& bundle, const PreparedRequest& request,
   if (request.action < 0) {
     decision.reasonCode = kReasonNoPermit;
     decision.reason = "unknown action \"" + request.actionName + "\"";
-    decision.errors.push_back("unknown_action");
+    decision.errors.emplace_back("unknown_action");
     return decision;
   }
   EvalContext ctx;

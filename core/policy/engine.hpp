@@ -24,6 +24,7 @@ namespace parley::policy {
 class PreparedRequest {
  public:
   PreparedRequest() = default;
+  ~PreparedRequest() = default;
   PreparedRequest(PreparedRequest&&) = default;
   PreparedRequest& operator=(PreparedRequest&&) = default;
   PreparedRequest(const PreparedRequest&) = delete;

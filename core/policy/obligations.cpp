@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "core/policy/strings.hpp"
+
 namespace parley::policy {
 
 const std::vector<ObligationType>& obligationRegistry() {
-  static const std::vector<ObligationType> registry = {
+  static const std::vector<ObligationType> kRegistry = {
       {"add_banner",
        ObligationPhase::kPermit,
        {"text", "position"},
@@ -57,7 +59,7 @@ const std::vector<ObligationType>& obligationRegistry() {
        1,
        "hold the denied item for review in this queue instead of dropping it"},
   };
-  return registry;
+  return kRegistry;
 }
 
 const ObligationType* findObligationType(std::string_view name) {
@@ -82,14 +84,15 @@ std::optional<std::string> normaliseObligationParams(const ObligationType& type,
   for (const auto p : type.parameters) known += (known.empty() ? "" : ", ") + std::string(p);
   for (const auto& [key, value] : params.items()) {
     if (std::find(type.parameters.begin(), type.parameters.end(), key) == type.parameters.end())
-      return name + " has no parameter \"" + key + "\"" +
-             (known.empty() ? std::string(" (it takes none)") : " (parameters: " + known + ")");
+      return cat(
+          name, " has no parameter \"", key, "\"",
+          known.empty() ? std::string(" (it takes none)") : cat(" (parameters: ", known, ")"));
     if (key == "fields") {
       if (!value.is_array() || value.empty() ||
           !std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); }))
         return name + ".fields must be a non-empty list of field names";
     } else if (!value.is_string()) {
-      return name + "." + key + " must be a string";
+      return cat(name, ".", key, " must be a string");
     }
   }
   for (std::size_t i = 0; i < type.required; ++i) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/policy/expr/compiler.hpp"
+#include "core/policy/strings.hpp"
 
 namespace parley::policy {
 
@@ -220,7 +221,7 @@ class Runner {
         const auto bridgeId = item.second.Scalar();
         const int bridge = bundle_.bridgeIndex(bridgeId);
         if (bridge < 0)
-          fail(item.second, "subject " + name + ": bridge \"" + bridgeId + "\" is not configured");
+          fail(item.second, cat("subject ", name, ": bridge \"", bridgeId, "\" is not configured"));
         fixture.attributes["subject.remote"] = bridgeId;
         fixture.attributes["remote.user"] = name;
         const auto& allowed = bundle_.bridges[static_cast<std::size_t>(bridge)].allowedRemotes;
@@ -247,7 +248,7 @@ class Runner {
                                 "\" is not in the bundle's channels");
       } else if (key == "file" || key == "content") {
         if (!item.second.IsMap())
-          fail(item.second, "message " + name + "." + key + " must be a map");
+          fail(item.second, cat("message ", name, ".", key, " must be a map"));
         for (const auto& sub : item.second)
           fixture.attributes[key + "." + sub.first.as<std::string>()] =
               valueFor(key + "." + sub.first.as<std::string>(), sub.second);
@@ -277,7 +278,7 @@ class Runner {
 
   const Fixture& fixture(const std::vector<std::pair<std::string, Fixture>>& list,
                          const YAML::Node& node, const char* what) const {
-    const auto name = node.Scalar();
+    const auto& name = node.Scalar();
     for (const auto& [key, value] : list)
       if (key == name) return value;
     fail(node, std::string("unknown ") + what + " fixture \"" + name + "\"");
@@ -390,10 +391,10 @@ class Runner {
   std::optional<std::string> check(const Decision& d, const YAML::Node& expect) const {
     std::vector<std::string> problems;
     if (const auto decision = expect["decision"]) {
-      const auto want = decision.Scalar();
+      const auto& want = decision.Scalar();
       if (want != "permit" && want != "deny")
         fail(decision, "expect.decision must be permit or deny");
-      if ((want == "permit") != d.permitted()) problems.push_back("expected " + want);
+      if ((want == "permit") != d.permitted()) problems.emplace_back("expected " + want);
     }
     if (const auto by = expect["by"]) {
       std::vector<std::string> want;
@@ -402,11 +403,11 @@ class Runner {
         want.push_back(item.Scalar());
       }
       if (want.empty() && !d.determiningRules.empty())
-        problems.push_back("expected no determining rule (a default deny)");
+        problems.emplace_back("expected no determining rule (a default deny)");
       for (const auto& id : want)
         if (std::find(d.determiningRules.begin(), d.determiningRules.end(), id) ==
             d.determiningRules.end())
-          problems.push_back("expected " + id + " among the determining rules");
+          problems.emplace_back("expected " + id + " among the determining rules");
     }
     if (const auto obligations = expect["obligations"]) {
       std::vector<std::string> want;
@@ -414,8 +415,8 @@ class Runner {
       std::vector<std::string> got;
       for (const auto& o : d.obligations) got.push_back(o.type);
       if (want != got)
-        problems.push_back("expected obligations [" + joined(want) + "], got [" + joined(got) +
-                           "]");
+        problems.emplace_back("expected obligations [" + joined(want) + "], got [" + joined(got) +
+                              "]");
     }
     if (const auto include = expect["obligations_include"]) {
       for (const auto& item : include) {
@@ -439,15 +440,16 @@ class Runner {
           std::string got;
           for (const auto& o : d.obligations)
             got += (got.empty() ? "" : ", ") + o.type + " " + o.params.dump();
-          problems.push_back("expected an obligation " + type +
-                             (params.IsDefined() ? " with " + YAML::Dump(params) : std::string()) +
-                             ", got [" + got + "]");
+          problems.emplace_back(
+              cat("expected an obligation ", type,
+                  params.IsDefined() ? " with " + YAML::Dump(params) : std::string(), ", got [",
+                  got, "]"));
         }
       }
     }
     if (const auto reason = expect["reason_contains"]) {
       if (d.reason.find(reason.Scalar()) == std::string::npos)
-        problems.push_back("expected the reason to contain \"" + reason.Scalar() + "\"");
+        problems.emplace_back("expected the reason to contain \"" + reason.Scalar() + "\"");
     }
     if (const auto closest = expect["closest"]) {
       if (!closest.IsMap()) fail(closest, "expect.closest must be {rule, failed}");
@@ -455,7 +457,7 @@ class Runner {
       const auto failed = closest["failed"] ? closest["failed"].Scalar() : std::string();
       if (!d.closest || (!rule.empty() && d.closest->rule != rule) ||
           (!failed.empty() && d.closest->failedClause != failed))
-        problems.push_back("expected closest " + rule + " failed " + failed);
+        problems.emplace_back("expected closest " + rule + " failed " + failed);
     }
     if (const auto errors = expect["errors"]) {
       std::vector<std::string> want;
@@ -463,11 +465,11 @@ class Runner {
       auto got = d.errors;
       std::sort(want.begin(), want.end());
       std::sort(got.begin(), got.end());
-      if (want != got) problems.push_back("expected errors [" + joined(want) + "]");
+      if (want != got) problems.emplace_back("expected errors [" + joined(want) + "]");
     }
     if (const auto present = expect["errors_present"]) {
       if (present.as<bool>() == d.errors.empty())
-        problems.push_back(present.as<bool>() ? "expected errors" : "expected no errors");
+        problems.emplace_back(present.as<bool>() ? "expected errors" : "expected no errors");
     }
     if (problems.empty()) return std::nullopt;
     return joined(problems);
@@ -530,7 +532,7 @@ class Runner {
     if (key == "action") {
       for (const auto& action : names(knownActions(), "action")) {
         dim.labels.push_back(action);
-        dim.apply.push_back(
+        dim.apply.emplace_back(
             [action](Request& r, std::optional<std::string>&) { r.action = action; });
       }
     } else if (key == "bridge") {
@@ -538,7 +540,7 @@ class Runner {
       for (const auto& b : bundle_.bridges) ids.push_back(b.id);
       for (const auto& id : names(ids, "bridge")) {
         dim.labels.push_back(id);
-        dim.apply.push_back(
+        dim.apply.emplace_back(
             [id](Request& r, std::optional<std::string>&) { r.attributes["bridge.id"] = id; });
       }
     } else if (key == "subject" || key == "message") {
@@ -550,7 +552,7 @@ class Runner {
         for (const auto& [n, value] : list)
           if (n == name) f = &value;
         dim.labels.push_back(name);
-        dim.apply.push_back([this, f](Request& r, std::optional<std::string>& channel) {
+        dim.apply.emplace_back([this, f](Request& r, std::optional<std::string>& channel) {
           applyFixture(r, *f, channel);
         });
       }
@@ -579,7 +581,7 @@ class Runner {
       }
       for (const auto& name : chosen) {
         dim.labels.push_back(name);
-        dim.apply.push_back(
+        dim.apply.emplace_back(
             [name](Request&, std::optional<std::string>& channel) { channel = name; });
       }
     } else {
@@ -631,7 +633,7 @@ class Runner {
           label = "[" + joined(*l) + "]";
         else label = std::to_string(std::get<std::int64_t>(value));
         dim.labels.push_back(label);
-        dim.apply.push_back(
+        dim.apply.emplace_back(
             [key, value](Request& r, std::optional<std::string>&) { r.attributes[key] = value; });
       }
     }
@@ -707,12 +709,12 @@ class Runner {
         for (std::size_t d = 0; d < dims.size(); ++d)
           where += (where.empty() ? "" : ", ") + dims[d].name + "=" + dims[d].labels[index[d]];
         ++report_.propertiesFailed;
-        report_.failures.push_back(file_ + ":" + std::to_string(lineOf(property)) +
-                                   ": property \"" + name + "\" fails for " + where + ": " +
-                                   (result.isError()
-                                        ? "the assertion could not be evaluated (" +
-                                              bundle_.catalog.errorText(result.error) + ")"
-                                        : "got " + describe(decision)));
+        report_.failures.push_back(cat(file_, ":", std::to_string(lineOf(property)),
+                                       ": property \"", name, "\" fails for ", where, ": ",
+                                       result.isError()
+                                           ? cat("the assertion could not be evaluated (",
+                                                 bundle_.catalog.errorText(result.error), ")")
+                                           : "got " + describe(decision)));
         return;
       }
       for (std::size_t d = dims.size(); d-- > 0;) {

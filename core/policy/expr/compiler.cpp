@@ -533,7 +533,7 @@ class Compiler {
   }
 
   // A dotted name: a variable, an attribute or a constant, then members of its value.
-  core::Result<Typed> resolvePath(const Ast& ast, const std::string& path) {
+  core::Result<Typed> resolvePath(const std::string& path) {
     std::vector<std::string> parts;
     for (std::size_t start = 0;;) {
       const auto dot = path.find('.', start);
@@ -586,7 +586,6 @@ class Compiler {
       }
       return typed;
     }
-    (void)ast;
     return typeError("unknown attribute \"" + path + "\"");
   }
 
@@ -664,7 +663,7 @@ class Compiler {
       }
       case AstKind::kIdent:
       case AstKind::kMember: {
-        if (const auto path = pathOf(ast)) return resolvePath(ast, *path);
+        if (const auto path = pathOf(ast)) return resolvePath(*path);
         auto base = compile(*ast.kids[0]);
         if (!base) return base;
         return member(std::move(*base), ast.name);
@@ -881,7 +880,7 @@ class Compiler {
       if (ast.kids[1]->kind != AstKind::kIdent)
         return typeError(fn + "() needs a variable name first, as in x." + fn + "(v, v == 'a')");
       Type element;
-      OverKind kind;
+      OverKind kind = OverKind::kList;
       switch (over->type.kind) {
         case Kind::kStringSet:
         case Kind::kStringList:
@@ -1048,7 +1047,8 @@ std::optional<std::int64_t> parseTime(std::string_view text) {
                                          std::chrono::day(static_cast<unsigned>(day))};
   if (!date.ok()) return std::nullopt;
   const auto days = std::chrono::sys_days(date).time_since_epoch().count();
-  return static_cast<std::int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  return static_cast<std::int64_t>(days) * 86400 + std::int64_t{hour} * 3600 +
+         std::int64_t{minute} * 60 + second - offset;
 }
 
 std::string formatValue(const Catalog& catalog, const Type& type, const Val& value) {

@@ -246,7 +246,7 @@ class Parser {
   core::Result<AstPtr> parseRelation() {
     auto left = parseUnary();
     if (!left) return left;
-    BinaryOp op;
+    BinaryOp op = BinaryOp::kEq;
     switch (peek().kind) {
       case Tok::kEq: op = BinaryOp::kEq; break;
       case Tok::kNe: op = BinaryOp::kNe; break;

@@ -102,8 +102,8 @@ TEST(EngineTest, AnErrorInsideAPermitDoesNotPermit) {
 
 TEST(EngineTest, FalseAndAnErrorIsFalseInEitherOrder) {
   // The file size is missing, but the rule is about guests: it does not fire for a member.
-  for (const char* when : {"[\"subject.role == 'guest'\", \"file.size > 10\"]",
-                           "[\"file.size > 10\", \"subject.role == 'guest'\"]",
+  for (const char* when : {R"(["subject.role == 'guest'", "file.size > 10"])",
+                           R"(["file.size > 10", "subject.role == 'guest'"])",
                            "[\"subject.role == 'guest' && file.size > 10\"]",
                            "[\"file.size > 10 && subject.role == 'guest'\"]"}) {
     const auto bundle =

@@ -8,8 +8,6 @@
 namespace parley::policy {
 namespace {
 
-using testing::withRules;
-
 std::string syntaxError(const std::string& text) {
   auto ast = expr::parse(text);
   return ast.ok() ? "parsed" : ast.error().message;
@@ -37,7 +35,7 @@ TEST(ExprParseTest, ParsesTheCelSubset) {
        {"!dominates(bridge.clearance, message.label)", "channel.bridging == 'never'",
         "!(bridge.id in channel.bridges)", "content.flags.exists(f, f in ['dirty_word','malware'])",
         "env.now >= missions[channel.mission].start && env.now <= missions[channel.mission].end",
-        "a || b && !c", "x.all(v, v != \"q\\\"\")", "[]", "-3 < 4", "has(subject.x)"}) {
+        "a || b && !c", R"(x.all(v, v != "q\""))", "[]", "-3 < 4", "has(subject.x)"}) {
     EXPECT_EQ(syntaxError(text), "parsed") << text;
   }
 }
