@@ -1067,7 +1067,9 @@ std::string formatValue(const Catalog& catalog, const Type& type, const Val& val
       const auto days = std::chrono::floor<std::chrono::days>(at);
       const std::chrono::year_month_day date{days};
       const std::chrono::hh_mm_ss time{at - days};
-      char buffer[32];
+      // Sized for the widest text the argument types allow (not the 20 characters a real time
+      // takes), so that the compiler can prove at -O2 that nothing is cut off.
+      char buffer[96];
       std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ",
                     static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                     static_cast<unsigned>(date.day()), static_cast<long>(time.hours().count()),
