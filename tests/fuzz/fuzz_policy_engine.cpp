@@ -160,18 +160,62 @@ Value pickValue(FuzzedDataProvider& in) {
   }
 }
 
+// Any label of the example policy: a classification and any subset of the values.
+std::string pickLabel(FuzzedDataProvider& in) {
+  static const std::vector<std::string> classes = {"UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL",
+                                                   "SECRET"};
+  std::string text = pick(in, classes);
+  std::string rel;
+  for (const char* nation : {"USA", "GBR", "FRA"})
+    if (in.ConsumeBool()) rel += (rel.empty() ? "" : ",") + std::string(nation);
+  if (!rel.empty()) text += " REL " + rel;
+  if (in.ConsumeBool()) text += " NW-CMD";
+  return text;
+}
+
+// Mostly well-formed requests (so that decisions reach the permits), then a few attributes
+// of any name and type on top.
 Request makeRequest(FuzzedDataProvider& in) {
   Request request;
   const auto& actions = knownActions();
   request.action =
       in.ConsumeIntegralInRange(0, 15) == 0 ? in.ConsumeRandomLengthString(24) : pick(in, actions);
-  const auto count = in.ConsumeIntegralInRange(0, 16);
+  auto& a = request.attributes;
+  if (in.ConsumeIntegralInRange(0, 7) != 0) {
+    if (in.ConsumeIntegralInRange(0, 7) != 0 && !bundle().bridges.empty())
+      a["bridge.id"] =
+          bundle()
+              .bridges[in.ConsumeIntegralInRange<std::size_t>(0, bundle().bridges.size() - 1)]
+              .id;
+    a["subject.id"] = std::string("alice");
+    a["subject.display"] = std::string("Alice");
+    a["subject.clearance"] = pickLabel(in);
+    a["subject.role"] = pick(in, {"member", "guest", "channel_admin", "releasing_officer"});
+    a["subject.nationality"] = pick(in, {"USA", "GBR", "FRA"});
+    a["subject.via_vpn"] = in.ConsumeBool();
+    if (in.ConsumeBool()) a["subject.missions"] = std::vector<std::string>{"NORTHWIND"};
+    if (in.ConsumeBool()) a["subject.remote"] = pick(in, {"matrix-fra", "xmpp-usa", "other"});
+    if (in.ConsumeBool()) a["message.label"] = pickLabel(in);
+    if (in.ConsumeBool())
+      a["remote.label"] = in.ConsumeBool() ? pickLabel(in) : pick(in, vocabulary());
+    a["remote.user"] = std::string("bob");
+    a["remote.server"] =
+        pick(in, {"matrix.def.fra.example", "chat.mil.usa.example", "evil.example"});
+    a["file.type"] = pick(in, {"application/pdf", "image/png", "application/zip"});
+    a["file.size"] = in.ConsumeIntegralInRange<std::int64_t>(0, 40 << 20);
+    if (in.ConsumeBool())
+      a["content.flags"] =
+          std::vector<std::string>{pick(in, {"dirty_word", "malware", "metadata"})};
+    a["env.now"] =
+        pick(in, {"2025-12-01T10:00:00Z", "2027-01-01T00:00:00Z", "2025-10-01T00:00:00Z"});
+  }
+  const auto count = in.ConsumeIntegralInRange(0, 6);
   for (int i = 0; i < count && in.remaining_bytes() > 0; ++i) {
     std::string name = in.ConsumeIntegralInRange(0, 15) == 0 ? in.ConsumeRandomLengthString(24)
                                                              : pick(in, attributeNames());
-    request.attributes[std::move(name)] = pickValue(in);
+    a[std::move(name)] = pickValue(in);
   }
-  if (in.ConsumeBool() && !bundle().channels.empty()) {
+  if (in.ConsumeIntegralInRange(0, 7) != 0 && !bundle().channels.empty()) {
     const auto& channel =
         bundle().channels[in.ConsumeIntegralInRange<std::size_t>(0, bundle().channels.size() - 1)];
     addChannelAttributes(bundle(), channel.name, request);
@@ -215,8 +259,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(decision.effect == plain.effect && decision.determiningRules == plain.determiningRules,
         "deciding a prepared request and the plain request disagree");
   check(decision.bundleHash == bundle().hash, "decision without the bundle hash");
-  (void)toAdminJson(decision);
   (void)userMessage(decision);
+  // PARLEY_FUZZ_VERBOSE=1 shows each request and its decision (when replaying files by hand).
+  static const bool verbose = std::getenv("PARLEY_FUZZ_VERBOSE") != nullptr;
+  if (verbose) {
+    std::string attributes;
+    for (const auto& [name, value] : request.attributes) attributes += " " + name;
+    std::fprintf(stderr, "%s [%s] -> %s\n", request.action.c_str(), attributes.c_str(),
+                 toAdminJson(decision)
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                     .c_str());
+  } else {
+    (void)toAdminJson(decision);
+  }
   if (!decision.permitted()) return 0;
 
   check(!decision.determiningRules.empty(), "a permit names no rule");
