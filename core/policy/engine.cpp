@@ -271,53 +271,112 @@ void addUnique(std::vector<Obligation>& list, Obligation obligation) {
     list.push_back(std::move(obligation));
 }
 
+// Two specs with the same content render the same obligation (or fail the same way) for any
+// request, so only the first of them is rendered.
+bool sameSpec(const ObligationSpec& a, const ObligationSpec& b) {
+  if (&a == &b) return true;
+  if (a.type != b.type || a.labelMapBridge != b.labelMapBridge ||
+      a.templates.size() != b.templates.size())
+    return false;
+  for (std::size_t k = 0; k < a.templates.size(); ++k) {
+    const auto& [pointerA, tplA] = a.templates[k];
+    const auto& [pointerB, tplB] = b.templates[k];
+    if (pointerA != pointerB || tplA.parts.size() != tplB.parts.size()) return false;
+    for (std::size_t part = 0; part < tplA.parts.size(); ++part) {
+      const auto& x = tplA.parts[part];
+      const auto& y = tplB.parts[part];
+      if (x.format != y.format || x.slot != y.slot || x.literal != y.literal) return false;
+    }
+  }
+  return a.params == b.params;
+}
+
+// The specs already rendered in this decision (a fixed buffer: no allocation).
+class SeenSpecs {
+ public:
+  bool contains(const ObligationSpec& spec) const {
+    for (std::size_t k = 0; k < count_; ++k)
+      if (sameSpec(*specs_[k], spec)) return true;
+    return false;
+  }
+  void add(const ObligationSpec& spec) {
+    if (count_ < specs_.size()) specs_[count_++] = &spec;
+  }
+
+ private:
+  std::array<const ObligationSpec*, 32> specs_{};
+  std::size_t count_ = 0;
+};
+
+bool targets(const Rule& rule, int bridge) {
+  return rule.bridges.empty() ||
+         std::find(rule.bridges.begin(), rule.bridges.end(), bridge) != rule.bridges.end();
+}
+
+// Ranking of permits for the explanation of a default deny: most clauses satisfied, then
+// fewest failures; the first such permit in rule order wins.
 struct Closest {
   const Rule* rule = nullptr;
-  std::string failed;
+  std::string_view failed;
   int satisfiedClauses = -1;
   int failures = 0;
 };
 
-Closest closestPermit(const CompiledBundle& bundle, const PreparedRequest& request,
-                      EvalContext& ctx) {
-  Closest best;
-  for (const int index : bundle.permitsByAction[static_cast<std::size_t>(request.action)]) {
-    const Rule& rule = bundle.rules[static_cast<std::size_t>(index)];
-    Closest candidate;
-    candidate.rule = &rule;
-    candidate.satisfiedClauses = 0;
-    if (!rule.bridges.empty() &&
-        std::find(rule.bridges.begin(), rule.bridges.end(), request.bridge) == rule.bridges.end()) {
-      candidate.failed = "target.bridge";
-      ++candidate.failures;
-    }
-    for (const auto& clause : rule.all) {
-      const Val v = evalClause(clause, ctx);
-      if (!v.isError() && v.b) {
-        ++candidate.satisfiedClauses;
-      } else {
-        if (candidate.failed.empty()) candidate.failed = clause.name;
-        ++candidate.failures;
-      }
-    }
-    if (!rule.any.empty()) {
-      bool any = false;
-      for (const auto& clause : rule.any) {
-        const Val v = evalClause(clause, ctx);
-        if (!v.isError() && v.b) any = true;
-      }
-      if (any) ++candidate.satisfiedClauses;
-      else {
-        if (candidate.failed.empty()) candidate.failed = "any_of";
-        ++candidate.failures;
-      }
-    }
-    if (candidate.failed.empty()) candidate.failed = "obligations";
-    if (!best.rule || candidate.satisfiedClauses > best.satisfiedClauses ||
-        (candidate.satisfiedClauses == best.satisfiedClauses && candidate.failures < best.failures))
-      best = std::move(candidate);
+// Evaluates every clause of a permit (no short-circuit): its place in the closest-permit
+// ranking and, when it targets the request's bridge, the outcome evalConditions() would give.
+Outcome evalForClosest(const Rule& rule, bool targetOk, EvalContext& ctx, Closest& candidate,
+                       std::uint32_t& error) {
+  candidate.rule = &rule;
+  candidate.satisfiedClauses = 0;
+  if (!targetOk) {
+    candidate.failed = "target.bridge";
+    ++candidate.failures;
   }
-  return best;
+  bool allFalse = false;
+  bool failed = false;
+  for (const auto& clause : rule.all) {
+    const Val v = evalClause(clause, ctx);
+    if (!v.isError() && v.b) {
+      ++candidate.satisfiedClauses;
+      continue;
+    }
+    if (candidate.failed.empty()) candidate.failed = clause.name;
+    ++candidate.failures;
+    if (!v.isError()) {
+      allFalse = true;
+    } else if (!failed) {
+      error = v.error;
+      failed = true;
+    }
+  }
+  if (!rule.any.empty()) {
+    bool anyTrue = false;
+    bool anyFailed = false;
+    std::uint32_t anyError = 0;
+    for (const auto& clause : rule.any) {
+      const Val v = evalClause(clause, ctx);
+      if (v.isError()) {
+        if (!anyFailed) anyError = v.error;
+        anyFailed = true;
+      } else if (v.b) {
+        anyTrue = true;
+      }
+    }
+    if (anyTrue) {
+      ++candidate.satisfiedClauses;
+    } else {
+      if (candidate.failed.empty()) candidate.failed = "any_of";
+      ++candidate.failures;
+      if (!anyFailed) allFalse = true;
+      else if (!failed) {
+        error = anyError;
+        failed = true;
+      }
+    }
+  }
+  if (candidate.failed.empty()) candidate.failed = "obligations";
+  if (allFalse) return Outcome::kFalse;
+  return failed ? Outcome::kError : Outcome::kTrue;
 }
 
 void traceAll(const CompiledBundle& bundle, const PreparedRequest& request, EvalContext& ctx,
@@ -356,16 +415,14 @@ const Rule* fireRules(const CompiledBundle& bundle, const std::vector<int>& inde
   return explaining;
 }
 
-}  // namespace
-
-PreparedRequest prepare(const CompiledBundle& bundle, const Request& request) {
-  PreparedRequest out;
+// Fills `out` from the request; its slots point into `attributes`, which must outlive it.
+void fill(const CompiledBundle& bundle, const Request& request,
+          const std::map<std::string, Value>& attributes, PreparedRequest& out) {
   out.actionName = request.action;
   out.action = bundle.actionIndex(request.action);
-  out.attributes_ = request.attributes;
   const auto& catalog = bundle.catalog;
   out.slots.assign(catalog.attributes.size(), SlotValue{});
-  for (const auto& [name, value] : out.attributes_) {
+  for (const auto& [name, value] : attributes) {
     const auto* def = catalog.attribute(name);
     if (def) convert(catalog, *def, value, out.slots[static_cast<std::size_t>(def->slot)]);
   }
@@ -449,6 +506,14 @@ PreparedRequest prepare(const CompiledBundle& bundle, const Request& request) {
       value.value.bits = 0;
     }
   }
+}
+
+}  // namespace
+
+PreparedRequest prepare(const CompiledBundle& bundle, const Request& request) {
+  PreparedRequest out;
+  out.attributes_ = request.attributes;
+  fill(bundle, request, out.attributes_, out);
   return out;
 }
 
@@ -468,14 +533,18 @@ Decision decide(const CompiledBundle& bundle, const PreparedRequest& request,
   const auto& target = bundle.target(request.action, request.bridge);
   ErrorSet errors;
   std::string missing;
+  SeenSpecs denyRendered;
 
   const Rule* firstForbid =
       fireRules(bundle, target.forbids, ctx, errors, decision, [&](int, const Rule& rule) {
         for (const auto& spec : rule.onDeny) {
+          // A failed rendering is not remembered: each failure is listed, as before.
+          if (denyRendered.contains(spec)) continue;
           std::string problem;
-          if (auto obligation = renderObligation(bundle, spec, request, problem))
+          if (auto obligation = renderObligation(bundle, spec, request, problem)) {
+            denyRendered.add(spec);
             addUnique(decision.obligations, std::move(*obligation));
-          else
+          } else
             decision.errors.push_back("obligation_unfulfillable:" + std::string(spec.type->name));
         }
       });
@@ -499,17 +568,43 @@ Decision decide(const CompiledBundle& bundle, const PreparedRequest& request,
     return decision;
   }
 
+  // One pass over every permit of the action: the decision's permits (those targeting the
+  // bridge) and, until one of them fires, the closest permit for a default deny's explanation.
   std::array<int, 64> permits{};
   std::size_t permitCount = 0;
-  const Rule* firstPermit =
-      fireRules(bundle, target.permits, ctx, errors, decision, [&](int index, const Rule&) {
-        if (permitCount < permits.size()) permits[permitCount++] = index;
-      });
+  const Rule* firstPermit = nullptr;
+  Closest closest;
+  for (const int index : bundle.permitsByAction[static_cast<std::size_t>(request.action)]) {
+    const Rule& rule = bundle.rules[static_cast<std::size_t>(index)];
+    const bool targetOk = targets(rule, request.bridge);
+    if (firstPermit && !targetOk) continue;
+    std::uint32_t error = 0;
+    Outcome outcome;
+    if (!firstPermit) {
+      Closest candidate;
+      outcome = evalForClosest(rule, targetOk, ctx, candidate, error);
+      if (!closest.rule || candidate.satisfiedClauses > closest.satisfiedClauses ||
+          (candidate.satisfiedClauses == closest.satisfiedClauses &&
+           candidate.failures < closest.failures))
+        closest = candidate;
+      if (!targetOk) continue;
+    } else {
+      outcome = evalConditions(rule, ctx, error);
+    }
+    if (outcome == Outcome::kError) errors.add(error);
+    if (!satisfied(rule, outcome)) continue;
+    decision.determiningRules.push_back(rule.id);
+    if (permitCount < permits.size()) permits[permitCount++] = index;
+    if (!firstPermit || (firstPermit->reason.empty() && !rule.reason.empty())) firstPermit = &rule;
+  }
   if (firstPermit) {
     std::string failed;
+    SeenSpecs rendered;
     for (std::size_t k = 0; k < permitCount; ++k) {
       const Rule& rule = bundle.rules[static_cast<std::size_t>(permits[k])];
       for (const auto& spec : rule.obligations) {
+        if (rendered.contains(spec)) continue;
+        rendered.add(spec);
         std::string problem;
         auto obligation = renderObligation(bundle, spec, request, problem);
         if (!obligation) {
@@ -543,17 +638,20 @@ Decision decide(const CompiledBundle& bundle, const PreparedRequest& request,
   decision.effect = Effect::kDeny;
   decision.reasonCode = kReasonNoPermit;
   decision.reason = "no rule permits " + request.actionName;
-  const Closest closest = closestPermit(bundle, request, ctx);
   if (closest.rule) {
-    decision.closest = ClosestPermit{closest.rule->id, closest.failed};
-    decision.reason += "; closest: " + closest.rule->id + " (failed: " + closest.failed + ")";
+    decision.closest = ClosestPermit{closest.rule->id, std::string(closest.failed)};
+    decision.reason +=
+        "; closest: " + closest.rule->id + " (failed: " + decision.closest->failedClause + ")";
   }
   errors.addTo(bundle.catalog, decision.errors);
   return decision;
 }
 
 Decision decide(const CompiledBundle& bundle, const Request& request) {
-  return decide(bundle, prepare(bundle, request));
+  // The request outlives this call, so the slots may point into it: no copy of its map.
+  PreparedRequest prepared;
+  fill(bundle, request, request.attributes, prepared);
+  return decide(bundle, prepared);
 }
 
 bool addChannelAttributes(const CompiledBundle& bundle, std::string_view channel,

@@ -1015,12 +1015,32 @@ core::Result<CompiledClause> compileClause(std::string_view text, const Catalog&
 
 std::optional<std::int64_t> parseTime(std::string_view text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  int consumed = 0;
-  const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6 ||
-      consumed != 19)
-    return std::nullopt;
+  // The plain form "YYYY-MM-DDTHH:MM:SS" is read digit by digit (prepare() parses env.now on
+  // every decision); anything else goes through sscanf, which decides what is accepted.
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  bool plain = text.size() >= kShape.size();
+  for (std::size_t k = 0; plain && k < kShape.size(); ++k)
+    plain = kShape[k] == 'd' ? text[k] >= '0' && text[k] <= '9' : text[k] == kShape[k];
+  if (plain) {
+    const auto number = [&](std::size_t from, std::size_t count) {
+      int value = 0;
+      for (std::size_t k = from; k < from + count; ++k) value = value * 10 + (text[k] - '0');
+      return value;
+    };
+    year = number(0, 4);
+    month = number(5, 2);
+    day = number(8, 2);
+    hour = number(11, 2);
+    minute = number(14, 2);
+    second = number(17, 2);
+  } else {
+    int consumed = 0;
+    const std::string copy(text);
+    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                    &second, &consumed) != 6 ||
+        consumed != 19)
+      return std::nullopt;
+  }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
     return std::nullopt;
   std::string_view rest = text.substr(19);
