@@ -124,6 +124,22 @@ Val evalClause(const Clause& clause, EvalContext& ctx) {
 }
 
 // The rule's conditions under three-valued logic: all clauses ANDed, then any_of ORed.
+// The rule's any_of list in three-valued logic: true as soon as one clause is true; else an
+// error when one clause erred (`error` is the first); else false.
+Outcome evalAnyOf(const Rule& rule, EvalContext& ctx, std::uint32_t& error) {
+  bool erred = false;
+  for (const auto& clause : rule.any) {
+    const Val v = evalClause(clause, ctx);
+    if (v.isError()) {
+      if (!erred) error = v.error;
+      erred = true;
+    } else if (v.b) {
+      return Outcome::kTrue;
+    }
+  }
+  return erred ? Outcome::kError : Outcome::kFalse;
+}
+
 Outcome evalConditions(const Rule& rule, EvalContext& ctx, std::uint32_t& error) {
   bool failed = false;
   for (const auto& clause : rule.all) {
@@ -136,21 +152,10 @@ Outcome evalConditions(const Rule& rule, EvalContext& ctx, std::uint32_t& error)
     }
   }
   if (!rule.any.empty()) {
-    bool anyTrue = false;
-    bool anyFailed = false;
     std::uint32_t anyError = 0;
-    for (const auto& clause : rule.any) {
-      const Val v = evalClause(clause, ctx);
-      if (v.isError()) {
-        if (!anyFailed) anyError = v.error;
-        anyFailed = true;
-      } else if (v.b) {
-        anyTrue = true;
-        break;
-      }
-    }
-    if (!anyTrue) {
-      if (!anyFailed) return Outcome::kFalse;
+    const Outcome any = evalAnyOf(rule, ctx, anyError);
+    if (any == Outcome::kFalse) return Outcome::kFalse;
+    if (any == Outcome::kError) {
       if (!failed) error = anyError;
       failed = true;
     }
@@ -350,24 +355,14 @@ Outcome evalForClosest(const Rule& rule, bool targetOk, EvalContext& ctx, Closes
     }
   }
   if (!rule.any.empty()) {
-    bool anyTrue = false;
-    bool anyFailed = false;
     std::uint32_t anyError = 0;
-    for (const auto& clause : rule.any) {
-      const Val v = evalClause(clause, ctx);
-      if (v.isError()) {
-        if (!anyFailed) anyError = v.error;
-        anyFailed = true;
-      } else if (v.b) {
-        anyTrue = true;
-      }
-    }
-    if (anyTrue) {
+    const Outcome any = evalAnyOf(rule, ctx, anyError);
+    if (any == Outcome::kTrue) {
       ++candidate.satisfiedClauses;
     } else {
       if (candidate.failed.empty()) candidate.failed = "any_of";
       ++candidate.failures;
-      if (!anyFailed) allFalse = true;
+      if (any == Outcome::kFalse) allFalse = true;
       else if (!failed) {
         error = anyError;
         failed = true;
