@@ -9,10 +9,12 @@
 #include "core/common/result.hpp"
 #include "core/events/domain_event.hpp"
 #include "core/store/access_token_store.hpp"
+#include "core/store/audit_store.hpp"
 #include "core/store/bot_store.hpp"
 #include "core/store/channel_store.hpp"
 #include "core/store/file_info_store.hpp"
 #include "core/store/incoming_webhook_store.hpp"
+#include "core/store/policy_attribute_store.hpp"
 #include "core/store/post_store.hpp"
 #include "core/store/preference_store.hpp"
 #include "core/store/reaction_store.hpp"
@@ -55,6 +57,10 @@ class Store {
   virtual ReactionStore& reactions() = 0;
   virtual IncomingWebhookStore& incomingWebhooks() = 0;
   virtual StatusStore& statuses() = 0;
+  // Custom profile attributes and channel policy attributes (issue 5).
+  virtual PolicyAttributeStore& policyAttributes() = 0;
+  // The hash-chained audit log of policy decisions.
+  virtual AuditStore& audit() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -15,11 +15,14 @@
 #include "core/model/id.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
+#include "gateway/api/audit.hpp"
 #include "gateway/api/bots.hpp"
 #include "gateway/api/channels.hpp"
 #include "gateway/api/client_config.hpp"
 #include "gateway/api/client_support.hpp"
+#include "gateway/api/custom_profile_attributes.hpp"
 #include "gateway/api/files.hpp"
+#include "gateway/api/policy_attributes.hpp"
 #include "gateway/api/posts.hpp"
 #include "gateway/api/reactions.hpp"
 #include "gateway/api/roles.hpp"
@@ -194,6 +197,9 @@ int serve(const core::config::Config& loaded) {
   api::registerPostRoutes(*router, context);
   api::registerReactionRoutes(*router, context);
   api::registerWebhookRoutes(*router, context);
+  api::registerCustomProfileAttributeRoutes(*router, context);
+  api::registerPolicyAttributeRoutes(*router, context);
+  api::registerAuditRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -8,10 +8,12 @@
 #include "core/common/clock.hpp"
 #include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/pg_access_token_store.hpp"
+#include "core/store/postgres/pg_audit_store.hpp"
 #include "core/store/postgres/pg_bot_store.hpp"
 #include "core/store/postgres/pg_channel_store.hpp"
 #include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_incoming_webhook_store.hpp"
+#include "core/store/postgres/pg_policy_attribute_store.hpp"
 #include "core/store/postgres/pg_post_store.hpp"
 #include "core/store/postgres/pg_preference_store.hpp"
 #include "core/store/postgres/pg_reaction_store.hpp"
@@ -44,7 +46,9 @@ class PgStore final : public Store {
         posts_(*this),
         reactions_(*this),
         incomingWebhooks_(*this),
-        statuses_(*this) {}
+        statuses_(*this),
+        policyAttributes_(*this),
+        audit_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -62,6 +66,8 @@ class PgStore final : public Store {
   ReactionStore& reactions() override { return reactions_; }
   IncomingWebhookStore& incomingWebhooks() override { return incomingWebhooks_; }
   StatusStore& statuses() override { return statuses_; }
+  PolicyAttributeStore& policyAttributes() override { return policyAttributes_; }
+  AuditStore& audit() override { return audit_; }
   const Clock& clock() const override { return clock_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
@@ -88,6 +94,8 @@ class PgStore final : public Store {
   PgReactionStore reactions_;
   PgIncomingWebhookStore incomingWebhooks_;
   PgStatusStore statuses_;
+  PgPolicyAttributeStore policyAttributes_;
+  PgAuditStore audit_;
 };
 
 }  // namespace parley::core::store::postgres

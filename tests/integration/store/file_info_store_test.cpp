@@ -61,9 +61,7 @@ class FileInfoStoreTest : public testing::StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     migrateOrFail();
-    auto connection = postgres::Connection::open(dsn_, {});
-    ASSERT_TRUE(connection.ok()) << connection.error().detail;
-    auto written = (*connection)->execScript(kFixture);
+    const auto written = execSql(kFixture);
     ASSERT_TRUE(written.ok()) << written.error().detail;
     openPool();
   }

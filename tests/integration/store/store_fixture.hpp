@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/common/clock.hpp"
+#include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "tests/support/postgres_cluster.hpp"
@@ -52,6 +53,16 @@ class StoreTest : public ::testing::Test {
   void migrateOrFail() {
     auto report = core::store::postgres::migrate(dsn_);
     ASSERT_TRUE(report.ok()) << report.error().message << " " << report.error().detail;
+  }
+
+  // Runs SQL (several statements allowed) on the test's database as the cluster's superuser,
+  // outside any pool: fixtures, and changes parleyd itself would never make.
+  core::Status execSql(const char* sql) {
+    auto connection = core::store::postgres::Connection::open(dsn_, {});
+    if (!connection) return std::move(connection).error();
+    auto done = (*connection)->execScript(sql);
+    if (!done) return std::move(done).error();
+    return {};
   }
 
   // `sink` receives the domain events of committed transactions.

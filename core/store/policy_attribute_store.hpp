@@ -1,0 +1,65 @@
+#pragma once
+// Persistence of policy attributes: the custom profile attribute fields and values
+// (property_groups, property_fields, property_values) and the channels' policy attributes
+// (channel_policy_attributes). Call only from inside a database job (see store.hpp).
+// userAttributes() and channelAttributes() are what the enforcement points read to build a
+// policy request; every value there was set by a system admin (provenance "admin").
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/model/policy_attributes.hpp"
+
+namespace parley::core::store {
+
+class PolicyAttributeStore {
+ public:
+  virtual ~PolicyAttributeStore() = default;
+
+  // The id of the custom profile attributes group (made by the migration).
+  virtual Result<std::string> profileGroupId() = 0;
+
+  // The live fields, by attrs.sort_order, then creation.
+  virtual Result<std::vector<model::PropertyField>> listFields() = 0;
+  // A live field; kNotFound "app.custom_profile_attributes.property_field_not_found.app_error".
+  virtual Result<model::PropertyField> getField(std::string_view fieldId) = 0;
+  // The live fields among `fieldIds` (unknown or deleted ones are left out).
+  virtual Result<std::vector<model::PropertyField>> getFields(
+      const std::vector<std::string>& fieldIds) = 0;
+  virtual Result<std::int64_t> countFields() = 0;
+  // Inserts a field; kConflict when a live field already has its name.
+  virtual Status createField(const model::PropertyField& field) = 0;
+  // Replaces name, type, attrs, update_at and updated_by of a live field; kConflict on a taken
+  // name, kNotFound when it is gone.
+  virtual Status updateField(const model::PropertyField& field) = 0;
+  // Marks the field deleted (delete_at = update_at = `now`) and removes its values.
+  virtual Status deleteField(std::string_view fieldId, std::int64_t now) = 0;
+
+  // The user's values of live fields, by field id, as stored.
+  virtual Result<std::map<std::string, nlohmann::json>> valuesOfUser(std::string_view userId) = 0;
+  // Inserts or replaces the user's value of a field.
+  virtual Status saveValue(std::string_view fieldId, std::string_view userId,
+                           const nlohmann::json& value, std::int64_t now,
+                           std::string_view updatedBy) = 0;
+
+  // The channel's policy attributes; nullopt when an admin never set them.
+  virtual Result<std::optional<model::ChannelPolicyAttributes>> channelPolicy(
+      std::string_view channelId) = 0;
+  // Inserts or replaces the channel's policy attributes.
+  virtual Status saveChannelPolicy(const model::ChannelPolicyAttributes& attributes) = 0;
+
+  // For policy requests: the user's attributes by field name (model::attributeValueOf), and the
+  // channel's (model::attributeMapOf; empty when never set). Absent means absent: a policy
+  // that needs it denies.
+  virtual Result<model::AttributeMap> userAttributes(std::string_view userId) = 0;
+  virtual Result<model::AttributeMap> channelAttributes(std::string_view channelId) = 0;
+};
+
+}  // namespace parley::core::store

@@ -1,0 +1,156 @@
+#include "core/store/postgres/pg_audit_store.hpp"
+
+#include "core/common/hex.hpp"
+#include "core/store/postgres/pg_store.hpp"
+#include "core/store/postgres/pg_support.hpp"
+
+namespace parley::core::store::postgres {
+namespace {
+
+// Every appender of every node takes this lock (pg_advisory_xact_lock: released at COMMIT or
+// ROLLBACK), so that reading the newest hash and inserting after it cannot interleave.
+constexpr Statement kAuditLock{"audit_lock", "SELECT pg_advisory_xact_lock(8097879415207327076)"};
+constexpr Statement kAuditLastHash{
+    "audit_last_hash",
+    "SELECT COALESCE(encode(chain_hash, 'hex'), '') FROM audit_log ORDER BY id DESC LIMIT 1"};
+constexpr Statement kAuditNextId{"audit_next_id",
+                                 "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"};
+constexpr Statement kAuditInsert{
+    "audit_insert",
+    "INSERT INTO audit_log (id, time, subject, resource, action, decision, rules, obligations, "
+    "bundle_hash, detail, chain_hash) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::jsonb, decode($11, 'hex'))"};
+
+// The columns of a stored record, with the chain predecessor's hash.
+#define PARLEY_PG_AUDIT_COLUMNS                                                                \
+  "a.id, a.time, a.subject, a.resource, a.action, a.decision, a.rules::text, "                 \
+  "a.obligations::text, a.bundle_hash, a.detail::text, COALESCE(encode(a.chain_hash, 'hex'), " \
+  "''), COALESCE((SELECT encode(p.chain_hash, 'hex') FROM audit_log p WHERE p.id < a.id "      \
+  "ORDER BY p.id DESC LIMIT 1), '')"
+
+constexpr Statement kAuditQuery{
+    "audit_query",
+    "SELECT " PARLEY_PG_AUDIT_COLUMNS
+    " FROM audit_log a WHERE ($1::bigint IS NULL OR a.time >= $1::bigint) "
+    "AND ($2::bigint IS NULL OR a.time <= $2::bigint) AND ($3 = '' OR a.subject = $3) "
+    "AND ($4 = '' OR a.action = $4) AND ($5 = '' OR a.decision = $5) "
+    "ORDER BY a.id DESC LIMIT $6 OFFSET $7"};
+constexpr Statement kAuditExportPage{
+    "audit_export_page",
+    "SELECT " PARLEY_PG_AUDIT_COLUMNS
+    " FROM audit_log a WHERE a.id > $3 AND ($1::bigint IS NULL OR a.time >= $1::bigint) "
+    "AND ($2::bigint IS NULL OR a.time <= $2::bigint) ORDER BY a.id LIMIT $4"};
+// The chain walk needs no predecessor lookup: it carries the previous hash itself.
+constexpr Statement kAuditChainPage{
+    "audit_chain_page",
+    "SELECT a.id, a.time, a.subject, a.resource, a.action, a.decision, a.rules::text, "
+    "a.obligations::text, a.bundle_hash, a.detail::text, "
+    "COALESCE(encode(a.chain_hash, 'hex'), ''), '' FROM audit_log a WHERE a.id > $1 "
+    "ORDER BY a.id LIMIT $2"};
+
+constexpr int kChainPageSize = 1000;
+
+Params& addOptional(Params& params, const std::optional<std::int64_t>& value) {
+  return value ? params.add(*value) : params.addNull();
+}
+
+Result<std::vector<policy::StoredAuditRecord>> recordsOf(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  std::vector<policy::StoredAuditRecord> records;
+  records.reserve(static_cast<std::size_t>(rows->size()));
+  for (int row = 0; row < rows->size(); ++row) {
+    policy::StoredAuditRecord stored;
+    stored.id = rows->int64(row, 0);
+    auto& record = stored.record;
+    record.time = rows->int64(row, 1);
+    record.subject = rows->string(row, 2);
+    record.resource = rows->string(row, 3);
+    record.action = rows->string(row, 4);
+    // The column's CHECK allows only these two; "deny" is the safe reading of anything else.
+    record.decision =
+        policy::decisionFromName(rows->text(row, 5)).value_or(policy::AuditDecision::kDeny);
+    // A value that does not parse (cannot happen through jsonb) reads as null: it then fails
+    // the chain check instead of passing as something else.
+    record.rules = parseJson(rows->text(row, 6), nullptr);
+    record.obligations = parseJson(rows->text(row, 7), nullptr);
+    record.bundleHash = rows->string(row, 8);
+    record.detail = parseJson(rows->text(row, 9), nullptr);
+    stored.chainHash = hexDecode(rows->text(row, 10));
+    stored.previousHash = hexDecode(rows->text(row, 11));
+    records.push_back(std::move(stored));
+  }
+  return records;
+}
+
+}  // namespace
+
+Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord& record) {
+  if (auto valid = policy::validateAuditRecord(record); !valid) return std::move(valid).error();
+  policy::StoredAuditRecord stored;
+  stored.record = record;
+  auto written = store_.transaction([&](Store&) -> Status {
+    if (auto locked = store_.exec(kAuditLock); !locked) return std::move(locked).error();
+    auto last = store_.exec(kAuditLastHash);
+    if (!last) return std::move(last).error();
+    stored.previousHash = last->empty() ? std::string() : hexDecode(last->text(0, 0));
+    auto next = store_.exec(kAuditNextId);
+    if (!next) return std::move(next).error();
+    stored.id = next->int64(0, 0);
+    stored.chainHash = policy::chainHash(stored.previousHash, stored.id, record);
+    if (stored.chainHash.empty()) {
+      return makeError(ErrorCode::kInternal, "app.audit.chain_hash.app_error",
+                       "Unable to compute the audit chain hash.");
+    }
+    return done(store_.exec(kAuditInsert, Params()
+                                              .add(stored.id)
+                                              .add(record.time)
+                                              .add(record.subject)
+                                              .add(record.resource)
+                                              .add(record.action)
+                                              .add(policy::decisionName(record.decision))
+                                              .add(record.rules.dump())
+                                              .add(record.obligations.dump())
+                                              .add(record.bundleHash)
+                                              .add(record.detail.dump())
+                                              .add(hexEncode(stored.chainHash))));
+  });
+  if (!written) return std::move(written).error();
+  return stored;
+}
+
+Result<std::vector<policy::StoredAuditRecord>> PgAuditStore::query(const AuditQuery& query) {
+  Params params;
+  addOptional(params, query.since);
+  addOptional(params, query.until);
+  params.add(query.subject).add(query.action);
+  params.add(query.decision ? policy::decisionName(*query.decision) : std::string_view());
+  params.add(static_cast<std::int64_t>(query.limit)).add(query.offset);
+  return recordsOf(store_.exec(kAuditQuery, params));
+}
+
+Result<std::vector<policy::StoredAuditRecord>> PgAuditStore::exportPage(
+    std::optional<std::int64_t> since, std::optional<std::int64_t> until, std::int64_t afterId,
+    int limit) {
+  Params params;
+  addOptional(params, since);
+  addOptional(params, until);
+  params.add(afterId).add(limit);
+  return recordsOf(store_.exec(kAuditExportPage, params));
+}
+
+Result<policy::ChainReport> PgAuditStore::verify() {
+  policy::ChainVerifier verifier;
+  std::int64_t afterId = 0;
+  while (true) {
+    auto page = recordsOf(store_.exec(kAuditChainPage, Params().add(afterId).add(kChainPageSize)));
+    if (!page) return std::move(page).error();
+    for (const auto& stored : *page) {
+      if (!verifier.add(stored)) return verifier.report();
+    }
+    if (page->size() < static_cast<std::size_t>(kChainPageSize)) break;
+    afterId = page->back().id;
+  }
+  return verifier.report();
+}
+
+}  // namespace parley::core::store::postgres

@@ -1,0 +1,245 @@
+#include "core/store/postgres/pg_policy_attribute_store.hpp"
+
+#include "core/store/postgres/pg_store.hpp"
+#include "core/store/postgres/pg_support.hpp"
+
+namespace parley::core::store::postgres {
+namespace {
+
+#define PARLEY_PG_FIELD_COLUMNS                                                 \
+  "f.id, f.group_id, f.name, f.type, f.attrs::text, f.create_at, f.update_at, " \
+  "f.delete_at, f.created_by, f.updated_by"
+constexpr int kFieldColumnCount = 10;
+
+constexpr Statement kProfileGroupId{
+    "property_group_profile_id",
+    "SELECT id FROM property_groups WHERE name = 'custom_profile_attributes'"};
+// attrs.sort_order is validated as a number on write; anything else sorts as 0.
+constexpr Statement kFieldsList{
+    "property_fields_list",
+    "SELECT " PARLEY_PG_FIELD_COLUMNS
+    " FROM property_fields f WHERE f.delete_at = 0 ORDER BY CASE WHEN "
+    "jsonb_typeof(f.attrs->'sort_order') = 'number' THEN (f.attrs->>'sort_order')::float8 "
+    "ELSE 0 END, f.create_at, f.id"};
+constexpr Statement kFieldGet{"property_field_get",
+                              "SELECT " PARLEY_PG_FIELD_COLUMNS
+                              " FROM property_fields f WHERE f.id = $1 AND f.delete_at = 0"};
+constexpr Statement kFieldsGet{
+    "property_fields_get",
+    "SELECT " PARLEY_PG_FIELD_COLUMNS
+    " FROM property_fields f WHERE f.id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
+    "AND f.delete_at = 0"};
+constexpr Statement kFieldsCount{"property_fields_count",
+                                 "SELECT count(*) FROM property_fields WHERE delete_at = 0"};
+constexpr Statement kFieldInsert{
+    "property_field_insert",
+    "INSERT INTO property_fields (id, group_id, name, type, attrs, create_at, update_at, "
+    "delete_at, created_by, updated_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, 0, $8, $9)"};
+constexpr Statement kFieldUpdate{
+    "property_field_update",
+    "UPDATE property_fields SET name = $2, type = $3, attrs = $4::jsonb, update_at = $5, "
+    "updated_by = $6 WHERE id = $1 AND delete_at = 0"};
+constexpr Statement kFieldDelete{
+    "property_field_delete",
+    "UPDATE property_fields SET delete_at = $2, update_at = $2 WHERE id = $1 AND delete_at = 0"};
+constexpr Statement kFieldValuesDelete{"property_field_values_delete",
+                                       "DELETE FROM property_values WHERE field_id = $1"};
+constexpr Statement kValuesOfUser{
+    "property_values_of_user",
+    "SELECT v.field_id, v.value::text FROM property_values v JOIN property_fields f "
+    "ON f.id = v.field_id AND f.delete_at = 0 WHERE v.target_id = $1"};
+constexpr Statement kValueUpsert{
+    "property_value_upsert",
+    "INSERT INTO property_values (field_id, target_id, value, create_at, update_at, updated_by) "
+    "VALUES ($1, $2, $3::jsonb, $4, $4, $5) ON CONFLICT (field_id, target_id) DO UPDATE SET "
+    "value = EXCLUDED.value, update_at = EXCLUDED.update_at, updated_by = EXCLUDED.updated_by"};
+constexpr Statement kUserAttributes{
+    "property_user_attributes",
+    "SELECT " PARLEY_PG_FIELD_COLUMNS
+    ", v.value::text FROM property_values v JOIN property_fields f ON f.id = v.field_id "
+    "AND f.delete_at = 0 WHERE v.target_id = $1"};
+constexpr Statement kChannelPolicyGet{
+    "channel_policy_get",
+    "SELECT channel_id, label, mission, bridging, bridges::text, guests, update_at, updated_by "
+    "FROM channel_policy_attributes WHERE channel_id = $1"};
+constexpr Statement kChannelPolicyUpsert{
+    "channel_policy_upsert",
+    "INSERT INTO channel_policy_attributes (channel_id, label, mission, bridging, bridges, "
+    "guests, update_at, updated_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) "
+    "ON CONFLICT (channel_id) DO UPDATE SET label = EXCLUDED.label, mission = EXCLUDED.mission, "
+    "bridging = EXCLUDED.bridging, bridges = EXCLUDED.bridges, guests = EXCLUDED.guests, "
+    "update_at = EXCLUDED.update_at, updated_by = EXCLUDED.updated_by"};
+
+Error fieldNotFound() {
+  return makeError(ErrorCode::kNotFound,
+                   "app.custom_profile_attributes.property_field_not_found.app_error",
+                   "Unable to find the custom profile attribute field.");
+}
+
+model::PropertyField fieldFromRow(const Rows& rows, int row) {
+  model::PropertyField field;
+  field.id = rows.string(row, 0);
+  field.groupId = rows.string(row, 1);
+  field.name = rows.string(row, 2);
+  field.type = rows.string(row, 3);
+  field.attrs = parseJson(rows.text(row, 4), nlohmann::json::object());
+  field.createAt = rows.int64(row, 5);
+  field.updateAt = rows.int64(row, 6);
+  field.deleteAt = rows.int64(row, 7);
+  field.createdBy = rows.string(row, 8);
+  field.updatedBy = rows.string(row, 9);
+  return field;
+}
+
+Result<std::vector<model::PropertyField>> fieldsOf(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  std::vector<model::PropertyField> fields;
+  fields.reserve(static_cast<std::size_t>(rows->size()));
+  for (int row = 0; row < rows->size(); ++row) fields.push_back(fieldFromRow(*rows, row));
+  return fields;
+}
+
+// Statements that must touch one live field: none touched means it is gone.
+Status oneField(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  if (rows->affected() == 0) return fieldNotFound();
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> PgPolicyAttributeStore::profileGroupId() {
+  auto rows = store_.exec(kProfileGroupId);
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) {
+    return makeError(ErrorCode::kInternal, "app.custom_profile_attributes.cpa_group_id.app_error",
+                     "The custom profile attributes group is missing.");
+  }
+  return rows->string(0, 0);
+}
+
+Result<std::vector<model::PropertyField>> PgPolicyAttributeStore::listFields() {
+  return fieldsOf(store_.exec(kFieldsList));
+}
+
+Result<model::PropertyField> PgPolicyAttributeStore::getField(std::string_view fieldId) {
+  auto rows = store_.exec(kFieldGet, Params().add(fieldId));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return fieldNotFound();
+  return fieldFromRow(*rows, 0);
+}
+
+Result<std::vector<model::PropertyField>> PgPolicyAttributeStore::getFields(
+    const std::vector<std::string>& fieldIds) {
+  return fieldsOf(store_.exec(kFieldsGet, Params().add(jsonArray(fieldIds))));
+}
+
+Result<std::int64_t> PgPolicyAttributeStore::countFields() {
+  auto rows = store_.exec(kFieldsCount);
+  if (!rows) return std::move(rows).error();
+  return rows->int64(0, 0);
+}
+
+Status PgPolicyAttributeStore::createField(const model::PropertyField& field) {
+  return done(store_.exec(kFieldInsert, Params()
+                                            .add(field.id)
+                                            .add(field.groupId)
+                                            .add(field.name)
+                                            .add(field.type)
+                                            .add(field.attrs.dump())
+                                            .add(field.createAt)
+                                            .add(field.updateAt)
+                                            .add(field.createdBy)
+                                            .add(field.updatedBy)));
+}
+
+Status PgPolicyAttributeStore::updateField(const model::PropertyField& field) {
+  return oneField(store_.exec(kFieldUpdate, Params()
+                                                .add(field.id)
+                                                .add(field.name)
+                                                .add(field.type)
+                                                .add(field.attrs.dump())
+                                                .add(field.updateAt)
+                                                .add(field.updatedBy)));
+}
+
+Status PgPolicyAttributeStore::deleteField(std::string_view fieldId, std::int64_t now) {
+  return store_.transaction([&](Store&) -> Status {
+    if (auto deleted = oneField(store_.exec(kFieldDelete, Params().add(fieldId).add(now)));
+        !deleted) {
+      return deleted;
+    }
+    return done(store_.exec(kFieldValuesDelete, Params().add(fieldId)));
+  });
+}
+
+Result<std::map<std::string, nlohmann::json>> PgPolicyAttributeStore::valuesOfUser(
+    std::string_view userId) {
+  auto rows = store_.exec(kValuesOfUser, Params().add(userId));
+  if (!rows) return std::move(rows).error();
+  std::map<std::string, nlohmann::json> values;
+  for (int row = 0; row < rows->size(); ++row) {
+    values.emplace(rows->string(row, 0), parseJson(rows->text(row, 1), nullptr));
+  }
+  return values;
+}
+
+Status PgPolicyAttributeStore::saveValue(std::string_view fieldId, std::string_view userId,
+                                         const nlohmann::json& value, std::int64_t now,
+                                         std::string_view updatedBy) {
+  return done(store_.exec(
+      kValueUpsert, Params().add(fieldId).add(userId).add(value.dump()).add(now).add(updatedBy)));
+}
+
+Result<std::optional<model::ChannelPolicyAttributes>> PgPolicyAttributeStore::channelPolicy(
+    std::string_view channelId) {
+  auto rows = store_.exec(kChannelPolicyGet, Params().add(channelId));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<model::ChannelPolicyAttributes>();
+  model::ChannelPolicyAttributes attributes;
+  attributes.channelId = rows->string(0, 0);
+  attributes.label = rows->string(0, 1);
+  attributes.mission = rows->string(0, 2);
+  attributes.bridging = rows->string(0, 3);
+  for (const auto& bridge : parseJson(rows->text(0, 4), nlohmann::json::array())) {
+    if (bridge.is_string()) attributes.bridges.push_back(bridge.get<std::string>());
+  }
+  attributes.guests = rows->boolean(0, 5);
+  attributes.updateAt = rows->int64(0, 6);
+  attributes.updatedBy = rows->string(0, 7);
+  return std::optional<model::ChannelPolicyAttributes>(std::move(attributes));
+}
+
+Status PgPolicyAttributeStore::saveChannelPolicy(const model::ChannelPolicyAttributes& attributes) {
+  return done(store_.exec(kChannelPolicyUpsert, Params()
+                                                    .add(attributes.channelId)
+                                                    .add(attributes.label)
+                                                    .add(attributes.mission)
+                                                    .add(attributes.bridging)
+                                                    .add(jsonArray(attributes.bridges))
+                                                    .add(attributes.guests)
+                                                    .add(attributes.updateAt)
+                                                    .add(attributes.updatedBy)));
+}
+
+Result<model::AttributeMap> PgPolicyAttributeStore::userAttributes(std::string_view userId) {
+  auto rows = store_.exec(kUserAttributes, Params().add(userId));
+  if (!rows) return std::move(rows).error();
+  model::AttributeMap attributes;
+  for (int row = 0; row < rows->size(); ++row) {
+    const model::PropertyField field = fieldFromRow(*rows, row);
+    auto value =
+        model::attributeValueOf(field, parseJson(rows->text(row, kFieldColumnCount), nullptr));
+    if (value) attributes.emplace(field.name, std::move(*value));
+  }
+  return attributes;
+}
+
+Result<model::AttributeMap> PgPolicyAttributeStore::channelAttributes(std::string_view channelId) {
+  auto attributes = channelPolicy(channelId);
+  if (!attributes) return std::move(attributes).error();
+  if (!*attributes) return model::AttributeMap();
+  return model::attributeMapOf(**attributes);
+}
+
+}  // namespace parley::core::store::postgres

@@ -1,0 +1,249 @@
+// Policy attributes against a real PostgreSQL, through the services that guard them: what the
+// enforcement points will read (userAttributes / channelAttributes) after admins set fields,
+// values and channel attributes; who may set them (never the user themself); limits; and the
+// audit records every change leaves. Users and channels are written with SQL.
+
+#include <gtest/gtest.h>
+
+#include "core/services/policy_attribute_service.hpp"
+#include "tests/integration/store/store_fixture.hpp"
+
+namespace parley::core::store {
+namespace {
+
+namespace services = core::services;
+using testing::runSync;
+
+constexpr const char* kAdmin = "adminaaaaaaaaaaaaaaaaaaaaa";
+constexpr const char* kOtherAdmin = "adminbbbbbbbbbbbbbbbbbbbbb";
+constexpr const char* kUser = "useraaaaaaaaaaaaaaaaaaaaaa";
+constexpr const char* kChannel = "channelaaaaaaaaaaaaaaaaaaa";
+
+constexpr const char* kFixture = R"sql(
+INSERT INTO users (id, username, email, roles) VALUES
+  ('adminaaaaaaaaaaaaaaaaaaaaa', 'admin', 'admin@example.org', 'system_user system_admin'),
+  ('adminbbbbbbbbbbbbbbbbbbbbb', 'admin2', 'admin2@example.org', 'system_user system_admin'),
+  ('useraaaaaaaaaaaaaaaaaaaaaa', 'user', 'user@example.org', 'system_user');
+INSERT INTO teams (id, display_name, name) VALUES ('teamaaaaaaaaaaaaaaaaaaaaaa', 'Ops', 'ops');
+INSERT INTO channels (id, team_id, type, display_name, name) VALUES
+  ('channelaaaaaaaaaaaaaaaaaaa', 'teamaaaaaaaaaaaaaaaaaaaaaa', 'P', 'Ops', 'ops');
+)sql";
+
+model::User userOf(const char* id, bool admin) {
+  model::User user;
+  user.id = id;
+  user.roles = admin ? "system_user system_admin" : "system_user";
+  return user;
+}
+
+class PolicyAttributeStoreTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    migrateOrFail();
+    const auto written = execSql(kFixture);
+    ASSERT_TRUE(written.ok()) << written.error().detail;
+    openPool();
+  }
+
+  model::PropertyField createField(const std::string& name, const std::string& type,
+                                   nlohmann::json attrs = nlohmann::json::object()) {
+    services::PropertyFieldInput input{name, type, attrs};
+    auto field = runSync(*database_,
+                         [&](Store& s) { return services::createProfileField(s, admin_, input); });
+    EXPECT_TRUE(field.ok()) << field.error().id << " " << field.error().message;
+    return field.ok() ? *field : model::PropertyField{};
+  }
+
+  Result<std::map<std::string, nlohmann::json>> setValues(
+      const model::User& caller, const char* target,
+      const std::map<std::string, nlohmann::json>& values) {
+    return runSync(*database_,
+                   [&](Store& s) { return services::setProfileValues(s, caller, target, values); });
+  }
+
+  model::AttributeMap userAttributes(const char* id) {
+    auto attributes =
+        runSync(*database_, [&](Store& s) { return s.policyAttributes().userAttributes(id); });
+    EXPECT_TRUE(attributes.ok());
+    return attributes.ok() ? *attributes : model::AttributeMap{};
+  }
+
+  std::vector<policy::StoredAuditRecord> audit() {
+    auto rows = runSync(*database_, [](Store& s) { return s.audit().query(AuditQuery{}); });
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() ? *rows : std::vector<policy::StoredAuditRecord>{};
+  }
+
+  model::User admin_ = userOf(kAdmin, true);
+  model::User otherAdmin_ = userOf(kOtherAdmin, true);
+  model::User user_ = userOf(kUser, false);
+};
+
+TEST_F(PolicyAttributeStoreTest, AdminSetValuesBecomeTypedPolicyAttributes) {
+  const auto clearance = createField("clearance", "text");
+  const auto nationality =
+      createField("nationality", "select",
+                  {{"options", {{{"name", "GBR"}}, {{"name", "USA"}}, {{"name", "FRA"}}}}});
+  const auto missions = createField(
+      "missions", "multiselect", {{"options", {{{"name", "NORTHWIND"}}, {{"name", "SOUTHWIND"}}}}});
+  ASSERT_EQ(nationality.attrs["options"].size(), 3U);
+  const std::string gbr = nationality.attrs["options"][0]["id"];
+  const std::string northwind = missions.attrs["options"][0]["id"];
+
+  auto set = setValues(admin_, kUser,
+                       {{clearance.id, "  SECRET REL GBR "},
+                        {nationality.id, gbr},
+                        {missions.id, nlohmann::json::array({northwind})}});
+  ASSERT_TRUE(set.ok()) << set.error().id << " " << set.error().message;
+  EXPECT_EQ((*set)[clearance.id], "SECRET REL GBR");  // trimmed as Mattermost does
+
+  const auto attributes = userAttributes(kUser);
+  ASSERT_EQ(attributes.size(), 3U);
+  EXPECT_EQ(std::get<std::string>(attributes.at("clearance")), "SECRET REL GBR");
+  EXPECT_EQ(std::get<std::string>(attributes.at("nationality")), "GBR");  // option name, not id
+  EXPECT_EQ(std::get<std::vector<std::string>>(attributes.at("missions")),
+            std::vector<std::string>{"NORTHWIND"});
+
+  // Mattermost's API shape: values by field id, as stored.
+  auto values =
+      runSync(*database_, [&](Store& s) { return services::profileValuesOf(s, user_, kUser); });
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ((*values)[nationality.id], gbr);
+
+  // Deleting a field takes its values away from policies at once.
+  auto deleted = runSync(*database_, [&](Store& s) {
+    return services::deleteProfileField(s, admin_, nationality.id);
+  });
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_FALSE(userAttributes(kUser).contains("nationality"));
+  // The name is free again.
+  createField("nationality", "text");
+
+  const auto records = audit();
+  ASSERT_GE(records.size(), 6U);  // 3 field creations, 1 value update, 1 delete, 1 creation
+  EXPECT_EQ(records[0].record.action, "attributes.field.create");
+  EXPECT_EQ(records[1].record.action, "attributes.field.delete");
+  EXPECT_EQ(records[2].record.action, "attributes.user.update");
+  EXPECT_EQ(records[2].record.subject, kAdmin);
+  EXPECT_EQ(records[2].record.resource, std::string("user:") + kUser);
+  EXPECT_EQ(records[2].record.detail["values"]["clearance"], "SECRET REL GBR");
+  auto report = runSync(*database_, [](Store& s) { return s.audit().verify(); });
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->intact);
+}
+
+TEST_F(PolicyAttributeStoreTest, NobodySetsTheirOwnAttributesAndUsersSetNone) {
+  const auto clearance = createField("clearance", "text");
+  for (const auto* caller : {&admin_, &user_}) {
+    auto refused = setValues(*caller, caller->id.c_str(), {{clearance.id, "SECRET"}});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+    EXPECT_EQ(refused.error().id, "api.context.permissions.app_error");
+  }
+  auto refused = setValues(user_, kAdmin, {{clearance.id, "SECRET"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(userAttributes(kAdmin).empty());
+  EXPECT_TRUE(userAttributes(kUser).empty());
+
+  // Each refusal is audited as a denial.
+  const auto records = audit();
+  ASSERT_EQ(records.size(), 4U);
+  EXPECT_EQ(records[0].record.decision, policy::AuditDecision::kDeny);
+  EXPECT_EQ(records[0].record.detail["reason"], "not_system_admin");
+  EXPECT_EQ(records[1].record.detail["reason"], "own_attributes");
+  EXPECT_EQ(records[1].record.subject, kUser);
+
+  // Another admin may set an admin's attributes.
+  auto set = setValues(otherAdmin_, kAdmin, {{clearance.id, "SECRET"}});
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(std::get<std::string>(userAttributes(kAdmin).at("clearance")), "SECRET");
+}
+
+TEST_F(PolicyAttributeStoreTest, BadValuesChangeNothing) {
+  const auto clearance = createField("clearance", "text");
+  const auto nationality = createField("nationality", "select", {{"options", {{{"name", "GBR"}}}}});
+  ASSERT_TRUE(setValues(admin_, kUser, {{clearance.id, "SECRET"}}).ok());
+  // One bad value in the batch: nothing of it is written.
+  auto refused =
+      setValues(admin_, kUser, {{clearance.id, "TOP SECRET"}, {nationality.id, "notanoptionid"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().id, "app.custom_profile_attributes.validate_value.app_error");
+  refused = setValues(admin_, kUser, {{clearance.id, std::string(65, 'A')}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().id, "app.custom_profile_attributes.validate_value.app_error");
+  refused = setValues(admin_, kUser, {{"fieldaaaaaaaaaaaaaaaaaaaaa", "x"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+  const auto attributes = userAttributes(kUser);
+  ASSERT_EQ(attributes.size(), 1U);
+  EXPECT_EQ(std::get<std::string>(attributes.at("clearance")), "SECRET");
+}
+
+TEST_F(PolicyAttributeStoreTest, FieldLimitAndUniqueNames) {
+  for (int n = 0; n < services::kProfileFieldLimit; ++n)
+    createField("f" + std::to_string(n), "text");
+  services::PropertyFieldInput input{std::string("one too many"), std::string("text"), {}};
+  auto refused =
+      runSync(*database_, [&](Store& s) { return services::createProfileField(s, admin_, input); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().id, services::kFieldLimitReachedId);
+  auto count = runSync(*database_, [](Store& s) { return s.policyAttributes().countFields(); });
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, services::kProfileFieldLimit);
+
+  auto fields = runSync(*database_, [&](Store& s) { return s.policyAttributes().listFields(); });
+  ASSERT_TRUE(fields.ok());
+  services::PropertyFieldInput rename{std::string("f1"), std::nullopt, std::nullopt};
+  auto taken = runSync(*database_, [&](Store& s) {
+    return services::patchProfileField(s, admin_, (*fields)[0].id, rename);
+  });
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().id, "model.property_field.is_valid.app_error");
+}
+
+TEST_F(PolicyAttributeStoreTest, ChannelPolicyAttributes) {
+  auto none = runSync(*database_,
+                      [](Store& s) { return s.policyAttributes().channelAttributes(kChannel); });
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());  // never set: nothing known, policies deny
+
+  model::ChannelPolicyAttributes attributes;
+  attributes.channelId = kChannel;
+  attributes.label = "CONFIDENTIAL REL USA,GBR,FRA";
+  attributes.mission = "NORTHWIND";
+  attributes.bridging = "allowed";
+  attributes.bridges = {"matrix-fra", "xmpp-usa"};
+  attributes.guests = true;
+  auto refused = runSync(
+      *database_, [&](Store& s) { return services::setChannelPolicy(s, user_, attributes); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+
+  auto set = runSync(*database_,
+                     [&](Store& s) { return services::setChannelPolicy(s, admin_, attributes); });
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  auto map = runSync(*database_,
+                     [](Store& s) { return s.policyAttributes().channelAttributes(kChannel); });
+  ASSERT_TRUE(map.ok());
+  EXPECT_EQ(std::get<std::string>(map->at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
+  EXPECT_EQ(std::get<std::string>(map->at("mission")), "NORTHWIND");
+  EXPECT_EQ(std::get<std::string>(map->at("bridging")), "allowed");
+  EXPECT_EQ(std::get<std::vector<std::string>>(map->at("bridges")),
+            (std::vector<std::string>{"matrix-fra", "xmpp-usa"}));
+  EXPECT_TRUE(std::get<bool>(map->at("guests")));
+
+  attributes.label = "SECRET<script>";
+  auto bad = runSync(*database_,
+                     [&](Store& s) { return services::setChannelPolicy(s, admin_, attributes); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().id, "api.context.invalid_body_param.app_error");
+  map = runSync(*database_,
+                [](Store& s) { return s.policyAttributes().channelAttributes(kChannel); });
+  ASSERT_TRUE(map.ok());
+  EXPECT_EQ(std::get<std::string>(map->at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
+}
+
+}  // namespace
+}  // namespace parley::core::store
