@@ -1,6 +1,7 @@
 #include "core/services/policy_attribute_service.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "core/model/id.hpp"
