@@ -9,6 +9,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/model/preference.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/permissions.hpp"
 
 namespace parley::core::services {
@@ -392,6 +393,9 @@ Result<model::Channel> getChannel(store::Store& store, const model::User& caller
                                   std::string_view channelId) {
   auto access = requireReadable(store, caller, channelId);
   if (!access) return std::move(access).error();
+  if (auto allowed = enforceChannelPolicy(store, kActionChannelRead, caller, *access); !allowed) {
+    return std::move(allowed).error();
+  }
   return std::move(access->channel);
 }
 
@@ -443,7 +447,13 @@ Result<std::vector<model::Channel>> searchTeamChannels(store::Store& store,
   const Scope scope = kind == ChannelSearch::kBrowse         ? Scope::kOpenOnly
                       : kind == ChannelSearch::kAutocomplete ? Scope::kVisible
                                                              : Scope::kMemberOnly;
-  return store.channels().searchOfTeam(teamId, caller.id, term, scope, kChannelSearchLimit);
+  auto found = store.channels().searchOfTeam(teamId, caller.id, term, scope, kChannelSearchLimit);
+  if (!found) return found;
+  std::vector<std::string> ids;
+  for (const auto& channel : *found) ids.push_back(channel.id);
+  const auto denied = channelsUnreadableByPolicy(store, caller, ids);
+  std::erase_if(*found, [&](const model::Channel& c) { return denied.contains(c.id); });
+  return found;
 }
 
 Result<std::vector<model::Channel>> listArchivedChannels(store::Store& store,
@@ -605,6 +615,21 @@ Result<std::vector<model::ChannelMember>> addChannelMembers(
   if (channel.isArchived()) {
     return badRequest("api.channel.add_user_to_channel.deleted.app_error",
                       "The channel has been archived or deleted.");
+  }
+
+  // Before the transaction: a denial's audit record must not roll back with the refused join.
+  // The policy decides for each user who would join, whoever adds them.
+  if (store.policyHolder() != nullptr) {
+    const model::ChannelAccess joining{channel, std::nullopt, std::nullopt};
+    for (const auto& userId : userIds) {
+      if (userId == caller.id && access->isMember()) continue;
+      auto user = activeUser(store, userId);
+      if (!user) continue;  // reported below, as without a policy
+      if (auto allowed = enforceChannelPolicy(store, kActionChannelJoin, *user, joining);
+          !allowed) {
+        return std::move(allowed).error();
+      }
+    }
   }
 
   const std::int64_t now = store.clock().nowMillis();

@@ -6,6 +6,7 @@
 #include "core/files/media.hpp"
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/permissions.hpp"
 
 namespace parley::core::services {
@@ -80,12 +81,24 @@ Error fileTooLarge(std::uint64_t size, std::uint64_t limit) {
 }
 
 Result<model::ChannelAccess> checkUpload(store::Store& store, const model::User& user,
-                                         std::string_view channelId) {
+                                         std::string_view channelId,
+                                         const std::vector<IncomingFile>& uploads) {
   auto access = requireChannelPermission(store, user, channelId, p::kUploadFile);
   if (!access) return access;
   if (access->channel.isArchived()) {
     return makeError(ErrorCode::kInvalidArgument, "api.file.upload_file.archived_channel.app_error",
                      "Files cannot be uploaded to an archived channel.");
+  }
+  if (store.policyHolder() == nullptr) return access;
+  for (const auto& upload : uploads) {
+    model::FileInfo file;  // no id yet: the denial is audited against the channel
+    file.name = sanitizeFileName(upload.name);
+    file.size = static_cast<std::int64_t>(upload.bytes.size());
+    file.mimeType = files::detectMimeType(upload.bytes);
+    if (auto allowed = enforceChannelPolicy(store, kActionFileUpload, user, *access, &file);
+        !allowed) {
+      return std::move(allowed).error();
+    }
   }
   return access;
 }
@@ -171,14 +184,20 @@ Result<model::FileInfo> readFile(store::Store& store, const model::User& user,
                                  std::string_view fileId) {
   auto info = store.files().get(fileId);
   if (!info) return info;
-  if (info->creatorId == user.id) return info;
-  if (!info->isAttached()) return permissionDenied(p::kReadChannel);
+  const bool creator = info->creatorId == user.id;
+  if (creator && store.policyHolder() == nullptr) return info;
+  if (!creator && !info->isAttached()) return permissionDenied(p::kReadChannel);
   auto access = loadChannelAccess(store, user, info->channelId);
   if (!access) {
     if (access.error().code == ErrorCode::kNotFound) return permissionDenied(p::kReadChannel);
     return std::move(access).error();
   }
-  if (!canReadChannel(user, *access)) return permissionDenied(p::kReadChannel);
+  if (!creator && !canReadChannel(user, *access)) return permissionDenied(p::kReadChannel);
+  // The policy decides for the creator too: an attribute change can take a file back.
+  if (auto allowed = enforceChannelPolicy(store, kActionFileDownload, user, *access, &*info);
+      !allowed) {
+    return std::move(allowed).error();
+  }
   return info;
 }
 

@@ -43,9 +43,11 @@ Error fileTooLarge(std::uint64_t size, std::uint64_t limit);
 // The caller may upload to the channel: it exists (404), the caller can read it and holds
 // upload_file there (403), and it is not archived (400
 // "api.file.upload_file.archived_channel.app_error" — Parley refuses what would only be
-// orphaned).
+// orphaned). Then the policy's file.upload for each of `uploads` (type sniffed from the content,
+// size), before anything is stored: 403 "api.parley.policy.denied.app_error" on a denial.
 Result<model::ChannelAccess> checkUpload(store::Store& store, const model::User& user,
-                                         std::string_view channelId);
+                                         std::string_view channelId,
+                                         const std::vector<IncomingFile>& uploads);
 
 // Analyses and stores each file; returns their FileInfos, not yet recorded. Fails without
 // leaving any bytes behind: 413 when a file is over `maxFileSize`, 400

@@ -7,6 +7,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/policy/audit_log.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/permissions.hpp"
 #include "core/services/team_service.hpp"
 #include "core/services/user_service.hpp"
@@ -335,13 +336,14 @@ Result<model::PropertyField> patchProfileField(store::Store& store, const model:
     return storeField(s, caller, field, false);
   });
   if (!written) return std::move(written).error();
+  notePolicyAttributesChanged();  // options renamed or removed change what values mean
   return field;
 }
 
 Status deleteProfileField(store::Store& store, const model::User& caller,
                           std::string_view fieldId) {
   if (auto allowed = requireManageSystem(caller); !allowed) return allowed;
-  return store.transaction([&](store::Store& s) -> Status {
+  Status removed = store.transaction([&](store::Store& s) -> Status {
     auto existing = s.policyAttributes().getField(fieldId);
     if (!existing) return std::move(existing).error();
     if (auto deleted = s.policyAttributes().deleteField(fieldId, s.clock().nowMillis()); !deleted) {
@@ -350,6 +352,8 @@ Status deleteProfileField(store::Store& store, const model::User& caller,
     return appendAudit(s, changeRecord(s, caller, "property_field:" + existing->id,
                                        "attributes.field.delete", fieldDetail(*existing)));
   });
+  if (removed) notePolicyAttributesChanged();
+  return removed;
 }
 
 Result<std::map<std::string, nlohmann::json>> profileValuesOf(store::Store& store,
@@ -415,6 +419,7 @@ Result<std::map<std::string, nlohmann::json>> setProfileValues(
                                        {{"values", detail}}));
   });
   if (!status) return std::move(status).error();
+  notePolicyAttributesChanged();
   return written;
 }
 
@@ -451,6 +456,7 @@ Result<model::ChannelPolicyAttributes> setChannelPolicy(store::Store& store,
                          {"guests", attributes.guests}}));
   });
   if (!written) return std::move(written).error();
+  notePolicyAttributesChanged();
   return attributes;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/permissions.hpp"
 
 namespace parley::core::services {
@@ -108,6 +109,17 @@ Status fillMetadata(store::Store& store, std::vector<model::Post>& posts) {
   return fillMetadata(store, pointers);
 }
 
+// read_channel, then the policy's channel.read.
+Result<model::ChannelAccess> requireReadableChannel(store::Store& store, const model::User& user,
+                                                    std::string_view channelId) {
+  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
+  if (!access) return access;
+  if (auto allowed = enforceChannelPolicy(store, kActionChannelRead, user, *access); !allowed) {
+    return std::move(allowed).error();
+  }
+  return access;
+}
+
 // A post the caller may see: live (or deleted and `includeDeleted` for a system admin), in a
 // channel they can read.
 Result<model::Post> loadReadablePost(store::Store& store, const model::User& user,
@@ -116,7 +128,7 @@ Result<model::Post> loadReadablePost(store::Store& store, const model::User& use
   auto post = store.posts().get(postId);
   if (!post) return post;
   if (post->isDeleted() && !(includeDeleted && user.isSystemAdmin())) return postNotFound();
-  auto access = requireChannelPermission(store, user, post->channelId, p::kReadChannel);
+  auto access = requireReadableChannel(store, user, post->channelId);
   if (!access) return std::move(access).error();
   return post;
 }
@@ -168,7 +180,7 @@ Result<model::Post> requireEditable(store::Store& store, const model::User& user
   if (!model::isValidId(postId)) return invalidUrlParam("post_id");
   auto post = store.posts().get(postId);
   if (!post) return post;
-  auto access = requireChannelPermission(store, user, post->channelId, p::kReadChannel);
+  auto access = requireReadableChannel(store, user, post->channelId);
   if (!access) return std::move(access).error();
   const std::string_view needed = post->userId == user.id ? ownPermission : othersPermission;
   if (!hasChannelPermission(user, *access, needed)) return permissionDenied(needed);
@@ -206,6 +218,12 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   if (access->channel.isArchived()) {
     return badRequest("api.post.create_post.can_not_post_to_deleted.error",
                       "Can not post to deleted channel.");
+  }
+  // Posts the server writes for the user (system messages, webhooks) are not the user's act.
+  if (options.checkChannelPermission) {
+    if (auto allowed = enforceChannelPolicy(store, kActionMessagePost, author, *access); !allowed) {
+      return std::move(allowed).error();
+    }
   }
   if (auto root = checkRoot(store, draft); !root) return std::move(root).error();
 
@@ -493,7 +511,7 @@ Result<model::PostList> getChannelPosts(store::Store& store, const model::User& 
                                         std::string_view channelId,
                                         const ChannelPostsQuery& query) {
   if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
-  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
+  auto access = requireReadableChannel(store, user, channelId);
   if (!access) return std::move(access).error();
   return readChannelPosts(store, user, channelId, query);
 }
@@ -502,7 +520,7 @@ Result<NewestChannelPosts> getNewestChannelPosts(
     store::Store& store, const model::User& user, std::string_view channelId,
     const ChannelPostsQuery& query, const std::function<bool(std::int64_t)>& isCurrent) {
   if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
-  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
+  auto access = requireReadableChannel(store, user, channelId);
   if (!access) return std::move(access).error();
   auto last = store.posts().lastUpdateAt(channelId);
   if (!last) return std::move(last).error();
@@ -517,7 +535,7 @@ Result<NewestChannelPosts> getNewestChannelPosts(
 Result<model::PostList> getPinnedPosts(store::Store& store, const model::User& user,
                                        std::string_view channelId) {
   if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
-  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
+  auto access = requireReadableChannel(store, user, channelId);
   if (!access) return std::move(access).error();
   auto pinned = store.posts().pinned(channelId);
   if (!pinned) return std::move(pinned).error();
@@ -534,7 +552,7 @@ Result<model::PostList> getPostsAroundLastUnread(store::Store& store, const mode
   if (!model::isValidId(userId)) return invalidUrlParam("user_id");
   if (!model::isValidId(channelId)) return invalidUrlParam("channel_id");
   if (userId != user.id) return permissionDenied(p::kEditOtherUsers);
-  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
+  auto access = requireReadableChannel(store, user, channelId);
   if (!access) return std::move(access).error();
   if (!access->member) {
     return makeError(ErrorCode::kNotFound, "app.channel.get_member.missing.app_error",

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/model/id.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/post_service.hpp"
 #include "core/services/search_query.hpp"
 
@@ -52,7 +53,12 @@ Result<SearchResult> searchPosts(store::Store& store, const model::User& user,
   auto posts = store.posts().search(search);
   if (!posts) return std::move(posts).error();
   const auto terms = query.matchTerms();
+  std::vector<std::string> channelIds;
+  for (const auto& post : *posts) channelIds.push_back(post.channelId);
+  const auto denied = channelsUnreadableByPolicy(store, user, channelIds);
   for (auto& post : *posts) {
+    if (denied.contains(post.channelId)) continue;  // as if it did not match
+
     result.list.order.push_back(post.id);
     result.matches[post.id] = terms;
     result.list.add(std::move(post));

@@ -24,6 +24,10 @@
 #include "core/store/team_store.hpp"
 #include "core/store/user_store.hpp"
 
+namespace parley::policy {
+class PolicyHolder;
+}
+
 namespace parley::core::store {
 
 class Store {
@@ -64,6 +68,11 @@ class Store {
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;
+
+  // The policy bundles in force for local enforcement (core/services/access_policy.hpp), set
+  // when the database was opened; null when no policy files are configured (enforcement off).
+  // Exposed like clock() so that every service reaches it without a new parameter.
+  virtual const policy::PolicyHolder* policyHolder() const { return nullptr; }
 };
 
 }  // namespace parley::core::store

@@ -154,12 +154,12 @@ asio::awaitable<http::Response> upload(const ApiContext& api, http::Request& req
 
   const core::model::User& user = caller.user;
   const std::string& channelId = input.channelId;
-  auto allowed = co_await api.database->run([&user, &channelId](core::store::Store& s) {
-    return services::checkUpload(s, user, channelId);
+  const auto& files = input.files;
+  auto allowed = co_await api.database->run([&user, &channelId, &files](core::store::Store& s) {
+    return services::checkUpload(s, user, channelId, files);
   });
   if (!allowed) co_return http::Response::error(std::move(allowed).error());
 
-  const auto& files = input.files;
   auto stored = co_await core::runBlocking(*api.blocking, [&api, &user, &channelId, &files,
                                                            maxFileSize] {
     return services::storeUploads(*api.files, *api.clock, user.id, channelId, files, maxFileSize);

@@ -13,6 +13,7 @@
 #include "core/events/event_bus.hpp"
 #include "core/events/pg_relay.hpp"
 #include "core/model/id.hpp"
+#include "core/policy/policy_holder.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/audit.hpp"
@@ -37,6 +38,7 @@
 #include "gateway/websocket/endpoint.hpp"
 #include "gateway/websocket/event_renderer.hpp"
 #include "gateway/websocket/member_cache.hpp"
+#include "gateway/websocket/policy_filter.hpp"
 
 namespace parley::gateway::cli {
 namespace {
@@ -119,9 +121,29 @@ void registerRelayGauges(core::metrics::Registry& metrics,
         [](const RelayStats& s) { return s.reconnects; });
 }
 
-// SIGHUP: re-read the configuration and apply what can change at run time (the log level
-// today; policy bundles later). A bad file changes nothing.
-void reload(const core::config::Config& running) {
+// Loads (or reloads) the policy files into `holder`: compiled, their PolicyTest files run,
+// swapped in only when all of that succeeds. False (and the file:line error logged) otherwise;
+// the bundle in force, if any, stays.
+bool loadPolicyBundle(policy::PolicyHolder& holder, const core::config::Config& config) {
+  auto loaded = holder.reload(config.policy.files);
+  if (!loaded) {
+    core::log::error(kComponent,
+                     holder.current() ? "policy reload refused; the bundle in force stays"
+                                      : "cannot load the policy files",
+                     {{"error", loaded.error().message}, {"detail", loaded.error().detail}});
+    return false;
+  }
+  core::log::info(kComponent, "policy bundle in force",
+                  {{"bundle_hash", holder.current()->hash},
+                   {"files", static_cast<std::int64_t>(config.policy.files.size())}});
+  return true;
+}
+
+// SIGHUP: re-read the configuration and apply what can change at run time: the log level and
+// the contents of the policy files (the list of files is the one read at start-up, because
+// turning enforcement on or off needs a restart). A bad file changes nothing.
+void reload(const core::config::Config& running, policy::PolicyHolder* policyHolder) {
+  if (policyHolder != nullptr) loadPolicyBundle(*policyHolder, running);
   auto loaded = core::config::loadConfigFile(running.sourceFile);
   if (!loaded.ok()) {
     for (const auto& problem : loaded.problems) {
@@ -162,12 +184,21 @@ int serve(const core::config::Config& loaded) {
   }
 
   const core::ClockPtr clock = std::make_shared<core::SystemClock>();
+  // Local enforcement (core/services/access_policy.hpp) is on only with policy files; a bundle
+  // that does not load or fails its tests at start-up is fatal, as a bad configuration is.
+  std::shared_ptr<policy::PolicyHolder> policyHolder;
+  if (!config->policy.files.empty()) {
+    policyHolder = std::make_shared<policy::PolicyHolder>(clock);
+    if (!loadPolicyBundle(*policyHolder, *config)) return kExitFailure;
+  } else {
+    core::log::info(kComponent, "no policy files configured: local policy enforcement is off");
+  }
   auto metrics = std::make_shared<core::metrics::Registry>();
   // Committed domain events become Mattermost WebSocket events on this bus (the WebSocket hub
   // and the cross-node relay subscribe to it).
   auto eventBus = std::make_shared<core::events::EventBus>();
-  auto database = core::store::postgres::openDatabase(config->database, clock,
-                                                      websocket::publishingSink(eventBus));
+  auto database = core::store::postgres::openDatabase(
+      config->database, clock, websocket::publishingSink(eventBus), policyHolder);
   // Several nodes on one database: events cross between them through PostgreSQL.
   std::shared_ptr<core::events::PgRelay> relay;
   if (config->cluster.enabled) {
@@ -218,10 +249,15 @@ int serve(const core::config::Config& loaded) {
     return kExitFailure;
   }
 
-  auto hub = websocket::Hub::create(
-      websocket::hubOptions(*config),
-      websocket::MemberCache::create(websocket::databaseMemberLookup(database), clock), eventBus,
-      clock);
+  websocket::MemberLookupPtr members =
+      websocket::MemberCache::create(websocket::databaseMemberLookup(database), clock);
+  // With a policy, a channel's events go only to the members it lets read the channel.
+  if (policyHolder) {
+    members = websocket::PolicyMemberFilter::create(
+        std::move(members), policyHolder, websocket::databaseChannelReadDecider(database), clock);
+  }
+  auto hub =
+      websocket::Hub::create(websocket::hubOptions(*config), std::move(members), eventBus, clock);
   server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
 
   for (auto& bridge : bridges.value()) {
@@ -238,7 +274,7 @@ int serve(const core::config::Config& loaded) {
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
       notifySystemd("RELOADING=1");
-      reload(*config);
+      reload(*config, policyHolder.get());
       notifySystemd("READY=1");
       continue;
     }

@@ -31,8 +31,12 @@ void runJob(Database::Job& job, Store& store) {
 
 class PgDatabase final : public Database {
  public:
-  PgDatabase(config::DatabaseConfig config, ClockPtr clock, events::DomainEventSink sink)
-      : config_(std::move(config)), clock_(std::move(clock)), sink_(std::move(sink)) {
+  PgDatabase(config::DatabaseConfig config, ClockPtr clock, events::DomainEventSink sink,
+             std::shared_ptr<const policy::PolicyHolder> policy)
+      : config_(std::move(config)),
+        clock_(std::move(clock)),
+        sink_(std::move(sink)),
+        policy_(std::move(policy)) {
     const unsigned size = std::max(1u, config_.poolSize);
     alive_ = size;
     workers_.reserve(size);
@@ -56,7 +60,7 @@ class PgDatabase final : public Database {
     }
     // Every worker has exited (stop() finished): the job still runs, so that whoever waits on
     // it is resumed, against a store that reports the database as unavailable.
-    PgStore store(nullptr, *clock_, &sink_);
+    PgStore store(nullptr, *clock_, &sink_, policy_.get());
     runJob(job, store);
   }
 
@@ -113,7 +117,7 @@ class PgDatabase final : public Database {
         queue_.pop_front();
       }
       ++busy_;
-      PgStore store(ensureConnected(worker, index), *clock_, &sink_);
+      PgStore store(ensureConnected(worker, index), *clock_, &sink_, policy_.get());
       runJob(job, store);
       afterJob(worker, index);
       --busy_;
@@ -180,6 +184,7 @@ class PgDatabase final : public Database {
   const config::DatabaseConfig config_;
   const ClockPtr clock_;
   const events::DomainEventSink sink_;
+  const std::shared_ptr<const policy::PolicyHolder> policy_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -199,8 +204,9 @@ class PgDatabase final : public Database {
 }  // namespace
 
 DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
-                         events::DomainEventSink sink) {
-  return std::make_shared<PgDatabase>(config, std::move(clock), std::move(sink));
+                         events::DomainEventSink sink,
+                         std::shared_ptr<const policy::PolicyHolder> policy) {
+  return std::make_shared<PgDatabase>(config, std::move(clock), std::move(sink), std::move(policy));
 }
 
 }  // namespace parley::core::store::postgres

@@ -23,7 +23,9 @@ namespace parley::core::store::postgres {
 // stop(): a worker may still be inside its post() to them when the awaiting coroutine ends.
 // `sink` receives the domain events of committed transactions (Store::afterCommit), on the
 // worker that committed them; empty: events are discarded (command line tools, tests).
+// `policy`: the bundles local enforcement decides with (Store::policyHolder()); null: off.
 DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
-                         events::DomainEventSink sink = {});
+                         events::DomainEventSink sink = {},
+                         std::shared_ptr<const policy::PolicyHolder> policy = nullptr);
 
 }  // namespace parley::core::store::postgres

@@ -30,10 +30,13 @@ class PgStore final : public Store {
  public:
   // `connection` may be null (database down, or the pool stopped).
   // `sink` (may be null or empty: events are then discarded) receives committed events.
-  PgStore(Connection* connection, const Clock& clock, const events::DomainEventSink* sink = nullptr)
+  // `policy` (may be null: enforcement off) is the holder services decide with.
+  PgStore(Connection* connection, const Clock& clock, const events::DomainEventSink* sink = nullptr,
+          const policy::PolicyHolder* policy = nullptr)
       : connection_(connection),
         clock_(clock),
         sink_(sink),
+        policy_(policy),
         users_(*this),
         system_(*this),
         sessions_(*this),
@@ -69,6 +72,7 @@ class PgStore final : public Store {
   PolicyAttributeStore& policyAttributes() override { return policyAttributes_; }
   AuditStore& audit() override { return audit_; }
   const Clock& clock() const override { return clock_; }
+  const policy::PolicyHolder* policyHolder() const override { return policy_; }
 
   // For the stores of this module: runs a named statement on the bound connection.
   Result<Rows> exec(const Statement& statement, const Params& params = {});
@@ -79,6 +83,7 @@ class PgStore final : public Store {
   Connection* connection_;
   const Clock& clock_;
   const events::DomainEventSink* sink_;
+  const policy::PolicyHolder* policy_;
   int transactionDepth_ = 0;
   std::vector<events::DomainEvent> pending_;  // recorded in the open transaction
   PgUserStore users_;

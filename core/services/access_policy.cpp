@@ -1,0 +1,166 @@
+#include "core/services/access_policy.hpp"
+
+#include <atomic>
+
+#include "core/common/log.hpp"
+#include "core/policy/audit_log.hpp"
+#include "core/policy/engine.hpp"
+#include "core/policy/policy_holder.hpp"
+
+namespace parley::core::services {
+namespace {
+
+constexpr auto kComponent = "policy";
+
+std::atomic<std::uint64_t> gAttributeEpoch{0};
+
+policy::Value toPolicyValue(const model::AttributeValue& value) {
+  return std::visit([](const auto& v) -> policy::Value { return v; }, value);
+}
+
+std::string channelPolicyName(const PolicyChannel& channel) {
+  return channel.teamName + "/" + channel.channel->name;
+}
+
+// The decision for `action`, or nullopt when no bundle is configured (enforcement off).
+Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_view action,
+                                               const model::User& subject,
+                                               const model::ChannelAccess& access,
+                                               const model::FileInfo* file) {
+  const policy::PolicyHolder* holder = store.policyHolder();
+  if (holder == nullptr) return std::optional<policy::Decision>{};
+  auto userAttributes = store.policyAttributes().userAttributes(subject.id);
+  if (!userAttributes) return std::move(userAttributes).error();
+  PolicyChannel channel{&access.channel, access.member ? &*access.member : nullptr, {}, {}};
+  auto channelAttributes = store.policyAttributes().channelAttributes(access.channel.id);
+  if (!channelAttributes) return std::move(channelAttributes).error();
+  channel.attributes = std::move(*channelAttributes);
+  if (!access.channel.teamId.empty()) {
+    // Direct and group channels have no team, so no bundle name either.
+    auto team = store.teams().get(access.channel.teamId);
+    if (team) channel.teamName = team->name;
+  }
+  policy::Request request = buildPolicyRequest(action, subject, *userAttributes, &channel, file,
+                                               store.clock().nowMillis());
+  // One snapshot for the whole decision: a reload in between cannot mix two bundles.
+  const policy::BundlePtr bundle = holder->current();
+  if (!bundle) return std::optional<policy::Decision>{holder->decide(request)};
+  if (!channel.teamName.empty()) {
+    policy::addChannelAttributes(*bundle, channelPolicyName(channel), request);
+  }
+  return std::optional<policy::Decision>{policy::decide(*bundle, request)};
+}
+
+void auditDenial(store::Store& store, std::string_view action, const model::User& subject,
+                 const model::ChannelAccess& access, const model::FileInfo* file,
+                 const policy::Decision& decision) {
+  policy::AuditRecord record;
+  record.time = store.clock().nowMillis();
+  record.subject = subject.id;
+  record.resource =
+      file != nullptr && !file->id.empty() ? "file:" + file->id : "channel:" + access.channel.id;
+  record.action = std::string(action);
+  record.decision = policy::AuditDecision::kDeny;
+  record.rules = decision.determiningRules;
+  if (decision.closest) {
+    record.rules.push_back(
+        {{"closest", decision.closest->rule}, {"failed_clause", decision.closest->failedClause}});
+  }
+  record.bundleHash = decision.bundleHash;
+  record.detail = {{"channel_id", access.channel.id},
+                   {"reason", decision.reason},
+                   {"reason_code", decision.reasonCode},
+                   {"errors", decision.errors}};
+  if (file != nullptr) {
+    record.detail["file"] = {{"name", file->name}, {"type", file->mimeType}, {"size", file->size}};
+  }
+  if (decision.closest) {
+    record.detail["closest"] = {{"rule", decision.closest->rule},
+                                {"failed", decision.closest->failedClause}};
+  }
+  // The denial stands whether or not the record could be written; a lost record is logged.
+  if (auto appended = store.audit().append(record); !appended) {
+    log::error(kComponent, "could not audit a policy denial",
+               {{"error", appended.error().message},
+                {"action", record.action},
+                {"subject", record.subject},
+                {"resource", record.resource}});
+  }
+}
+
+}  // namespace
+
+std::string policySubjectRole(const model::User& user, const model::ChannelMember* member) {
+  if (user.isGuest()) return "guest";
+  if (member != nullptr && member->schemeAdmin) return "channel_admin";
+  return "member";
+}
+
+policy::Request buildPolicyRequest(std::string_view action, const model::User& subject,
+                                   const model::AttributeMap& subjectAttributes,
+                                   const PolicyChannel* channel, const model::FileInfo* file,
+                                   std::int64_t nowMillis) {
+  policy::Request request;
+  request.action = std::string(action);
+  auto& attributes = request.attributes;
+  for (const auto& [name, value] : subjectAttributes) {
+    attributes["subject." + name] = toPolicyValue(value);
+  }
+  // Set by the gateway, after the admin's fields: a stored field cannot impersonate them.
+  attributes["subject.id"] = subject.id;
+  attributes["subject.role"] =
+      policySubjectRole(subject, channel != nullptr ? channel->member : nullptr);
+  if (channel != nullptr && channel->channel != nullptr) {
+    for (const auto& [name, value] : channel->attributes) {
+      attributes["channel." + name] = toPolicyValue(value);
+    }
+    if (!channel->teamName.empty()) attributes["channel.name"] = channelPolicyName(*channel);
+  }
+  if (file != nullptr) {
+    attributes["file.type"] = file->mimeType;
+    attributes["file.size"] = static_cast<std::int64_t>(file->size);
+  }
+  attributes["env.now"] = static_cast<std::int64_t>(nowMillis / 1000);
+  return request;
+}
+
+Error policyDenied(const policy::Decision& decision) {
+  return makeError(ErrorCode::kPermissionDenied, std::string(kPolicyDeniedId),
+                   policy::userMessage(decision));
+}
+
+Status enforceChannelPolicy(store::Store& store, std::string_view action,
+                            const model::User& subject, const model::ChannelAccess& access,
+                            const model::FileInfo* file) {
+  auto decision = decide(store, action, subject, access, file);
+  if (!decision) return std::move(decision).error();
+  if (!decision->has_value() || (*decision)->permitted()) return {};
+  auditDenial(store, action, subject, access, file, **decision);
+  return policyDenied(**decision);
+}
+
+bool policyPermitsChannel(store::Store& store, std::string_view action, const model::User& subject,
+                          const model::ChannelAccess& access) {
+  auto decision = decide(store, action, subject, access, nullptr);
+  return decision && (!decision->has_value() || (*decision)->permitted());
+}
+
+void notePolicyAttributesChanged() { gAttributeEpoch.fetch_add(1); }
+
+std::uint64_t policyAttributeEpoch() { return gAttributeEpoch.load(); }
+
+std::set<std::string> channelsUnreadableByPolicy(store::Store& store, const model::User& subject,
+                                                 const std::vector<std::string>& channelIds) {
+  std::set<std::string> denied;
+  if (store.policyHolder() == nullptr) return denied;
+  const std::set<std::string> distinct(channelIds.begin(), channelIds.end());
+  for (const auto& channelId : distinct) {
+    auto access = store.channels().access(subject.id, channelId);
+    if (!access || !policyPermitsChannel(store, kActionChannelRead, subject, *access)) {
+      denied.insert(channelId);
+    }
+  }
+  return denied;
+}
+
+}  // namespace parley::core::services

@@ -1,0 +1,81 @@
+#pragma once
+// The policy enforcement point for local actions (issue 5, abac-and-security.md §6): the
+// services ask it before a user joins or reads a channel, posts, uploads or downloads a file.
+// It builds the policy request from stored attributes, decides with the bundle in force and,
+// on a denial, audits the decision and returns a 403 whose message carries only the reason
+// code. With no bundle configured (Store::policyHolder() is null) it allows everything: only
+// Mattermost's permissions apply.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/model/channel.hpp"
+#include "core/model/file_info.hpp"
+#include "core/model/policy_attributes.hpp"
+#include "core/model/user.hpp"
+#include "core/policy/decision.hpp"
+#include "core/store/store.hpp"
+
+namespace parley::core::services {
+
+// The local actions (the bundle's action names).
+inline constexpr std::string_view kActionChannelJoin = "channel.join";
+inline constexpr std::string_view kActionChannelRead = "channel.read";
+inline constexpr std::string_view kActionMessagePost = "message.post";
+inline constexpr std::string_view kActionFileUpload = "file.upload";
+inline constexpr std::string_view kActionFileDownload = "file.download";
+
+// The error id of every local policy denial (403).
+inline constexpr std::string_view kPolicyDeniedId = "api.parley.policy.denied.app_error";
+
+// `subject.role` from Mattermost's roles: "guest" for a system guest, "channel_admin" for a
+// channel admin of the channel concerned, "member" otherwise.
+std::string policySubjectRole(const model::User& user, const model::ChannelMember* member);
+
+// What a request is about, as the service knows it.
+struct PolicyChannel {
+  const model::Channel* channel = nullptr;
+  const model::ChannelMember* member = nullptr;  // the subject's membership, if any
+  std::string teamName;                          // for the bundle's "team/channel" names
+  model::AttributeMap attributes;                // PolicyAttributeStore::channelAttributes
+};
+
+// Builds the request: `subject.<field>` for each of the user's attributes, `subject.id`,
+// `subject.role`; `channel.<name>` for the channel's attributes and `channel.name`
+// ("team-name/channel-name"); `file.type` and `file.size`; `env.now` (seconds). Pure.
+policy::Request buildPolicyRequest(std::string_view action, const model::User& subject,
+                                   const model::AttributeMap& subjectAttributes,
+                                   const PolicyChannel* channel, const model::FileInfo* file,
+                                   std::int64_t nowMillis);
+
+// 403 kPolicyDeniedId with policy::userMessage(decision): no label, no attribute value.
+Error policyDenied(const policy::Decision& decision);
+
+// Decides `action` for `subject` on the channel (and file); ok when the policy permits or no
+// bundle is configured. A denial is appended to the audit log (resource "file:<id>" when a
+// file is given, else "channel:<id>") and returned as policyDenied().
+Status enforceChannelPolicy(store::Store& store, std::string_view action,
+                            const model::User& subject, const model::ChannelAccess& access,
+                            const model::FileInfo* file = nullptr);
+
+// The same without side effects: true when permitted (or no bundle). For filtering lists
+// (search results), where a left-out channel is not a denial the user asked for.
+bool policyPermitsChannel(store::Store& store, std::string_view action, const model::User& subject,
+                          const model::ChannelAccess& access);
+
+// Policy attributes of users and channels changed (call after the change committed): decisions
+// cached under an older epoch (the WebSocket hub's) are stale. One counter per process; other
+// nodes notice through their caches' maximum age.
+void notePolicyAttributesChanged();
+std::uint64_t policyAttributeEpoch();
+
+// Of `channelIds`, those the policy denies `subject` channel.read (none without a bundle); a
+// channel that cannot be loaded counts as denied.
+std::set<std::string> channelsUnreadableByPolicy(store::Store& store, const model::User& subject,
+                                                 const std::vector<std::string>& channelIds);
+
+}  // namespace parley::core::services

@@ -1,0 +1,51 @@
+'use strict';
+// Local policy enforcement from a test: a policy bundle written to a file that a parleyd's
+// configuration names, rewritten and reloaded with SIGHUP while it runs, and what parleyd logs
+// about the bundle in force.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const {eventually} = require('./websocket');
+
+// A policy directory of its own, with one bundle file; `extra` is whatever parleyd's
+// configuration should add (Gateway.start({extra})).
+function policyFile(text) {
+  const dir = fs.mkdtempSync(path.join(process.env.PARLEY_E2E_ROOT ?? os.tmpdir(), 'policy-'));
+  const file = path.join(dir, 'bundle.yaml');
+  fs.writeFileSync(file, text);
+  return {file, extra: `policy:\n  files:\n    - ${file}\n`};
+}
+
+// parleyd's JSON log lines with `msg`, oldest first.
+function logLines(gateway, msg) {
+  return gateway.log().split('\n').filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line)).filter((line) => line.msg === msg);
+}
+
+// The hash of the bundle parleyd reported in force last ('' before any).
+function bundleHash(gateway) {
+  const lines = logLines(gateway, 'policy bundle in force');
+  return lines.length ? lines[lines.length - 1].bundle_hash : '';
+}
+
+// Rewrites the bundle, sends SIGHUP to parleyd (as `systemctl reload` does) and waits until it
+// logged the outcome: resolves with the new hash, or with the refusal's log line.
+async function reloadPolicy(gateway, file, text) {
+  const loaded = logLines(gateway, 'policy bundle in force').length;
+  const refused = logLines(gateway, 'policy reload refused; the bundle in force stays').length;
+  fs.writeFileSync(file, text);
+  gateway.server_.child.kill('SIGHUP');
+  let outcome = null;
+  await eventually(() => {
+    const ok = logLines(gateway, 'policy bundle in force');
+    const bad = logLines(gateway, 'policy reload refused; the bundle in force stays');
+    if (ok.length > loaded) outcome = {hash: ok[ok.length - 1].bundle_hash};
+    else if (bad.length > refused) outcome = {refused: bad[bad.length - 1]};
+    return outcome !== null;
+  }, 'the policy reload to be logged', 20_000);
+  return outcome;
+}
+
+module.exports = {bundleHash, logLines, policyFile, reloadPolicy};
