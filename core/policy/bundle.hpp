@@ -29,6 +29,10 @@ struct Clause {
   int line = 0;
   bool negated = false;  // from `unless:`
   NodePtr node;
+  // Clauses whose text occurs in several rules share one result per decision (500-rule bundles
+  // repeat `dominates(subject.clearance, channel.label)` in most permits): the index of that
+  // result in the decision's ClauseMemo, or -1 for a clause that occurs once.
+  int memo = -1;
 };
 
 // "{{subject.display}} [{{subject.nationality}}]": literal text and attribute references.
@@ -104,6 +108,7 @@ struct CompiledBundle {
   };
   std::vector<std::vector<Target>> targets;       // [action][bridge + 1]
   std::vector<std::vector<int>> permitsByAction;  // every permit naming the action
+  int memoClauses = 0;                            // distinct shared clauses (Clause::memo)
 
   // Slots the engine fills itself.
   int slotBridgeId = -1, slotBridgeClearance = -1, slotBridgeDisplay = -1, slotBridgeProtocol = -1,

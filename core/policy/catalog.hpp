@@ -99,9 +99,23 @@ struct SlotValue {
   Val value;
 };
 
+// One decision's results of shared clauses (Clause::memo). An entry counts only when its
+// generation is the decision's, so the table is reused across decisions without clearing.
+struct ClauseMemo {
+  struct Entry {
+    std::uint32_t generation = 0;
+    std::uint32_t error = 0;  // the clause's error code, when it erred
+    bool erred = false;
+    bool value = false;
+  };
+  Entry* entries = nullptr;
+  std::uint32_t generation = 0;
+};
+
 struct EvalContext {
   static constexpr int kMaxVars = 8;
   const SlotValue* slots = nullptr;
+  ClauseMemo memo;
   std::array<Val, kMaxVars> vars{};
   // Property asserts only.
   bool decisionPermit = false;

@@ -80,6 +80,7 @@ class BundleCompiler {
     for (auto& doc : docs_) withDoc(doc, [&] { readChannels(doc.root["channels"]); });
     for (auto& doc : docs_) withDoc(doc, [&] { readRules(doc.root["rules"]); });
     buildIndex();
+    shareRepeatedClauses();
     bundle_->hash = hashOf(sources);
     for (const auto& source : sources) bundle_->files.push_back(source.name);
     return bundle_;
@@ -859,6 +860,27 @@ class BundleCompiler {
           bundle_->permitsByAction[static_cast<std::size_t>(action)].push_back(static_cast<int>(r));
       }
     }
+  }
+
+  // Clause::memo for every clause text that occurs more than once in the bundle. The same text
+  // compiles to the same meaning everywhere (one schema), so one evaluation per decision serves
+  // every rule that repeats it; `unless:` negates after the shared result.
+  void shareRepeatedClauses() {
+    std::unordered_map<std::string_view, int> uses;
+    const auto eachClause = [&](auto&& visit) {
+      for (auto& rule : bundle_->rules) {
+        for (auto& clause : rule.all) visit(clause);
+        for (auto& clause : rule.any) visit(clause);
+      }
+    };
+    eachClause([&](Clause& clause) { ++uses[clause.text]; });
+    std::unordered_map<std::string_view, int> slots;
+    eachClause([&](Clause& clause) {
+      if (uses[clause.text] < 2) return;
+      const auto [it, added] = slots.try_emplace(clause.text, bundle_->memoClauses);
+      if (added) ++bundle_->memoClauses;
+      clause.memo = it->second;
+    });
   }
 
   static std::string hashOf(const std::vector<Source>& sources) {

@@ -117,10 +117,37 @@ bool remoteAllowed(const Bridge& bridge, std::string_view server) {
 
 enum class Outcome : std::uint8_t { kTrue, kFalse, kError };
 
+Val evalShared(const Clause& clause, EvalContext& ctx) {
+  if (clause.memo < 0 || !ctx.memo.entries) return clause.node->eval(ctx);
+  auto& entry = ctx.memo.entries[clause.memo];
+  if (entry.generation != ctx.memo.generation) {
+    const Val v = clause.node->eval(ctx);
+    entry = {ctx.memo.generation, v.error, v.isError(), !v.isError() && v.b};
+    return v;
+  }
+  // Clauses are boolean: the result is fully described by the error or the value.
+  return entry.erred ? Val::failed(entry.error) : Val::boolean(entry.value);
+}
+
 Val evalClause(const Clause& clause, EvalContext& ctx) {
-  Val v = clause.node->eval(ctx);
+  Val v = evalShared(clause, ctx);
   if (clause.negated && !v.isError()) v.b = !v.b;
   return v;
+}
+
+// The calling thread's table of shared clause results, sized for `bundle`, with a generation
+// no entry has yet.
+ClauseMemo clauseMemoFor(const CompiledBundle& bundle) {
+  thread_local std::vector<ClauseMemo::Entry> entries;
+  thread_local std::uint32_t generation = 0;
+  if (bundle.memoClauses == 0) return {};
+  if (entries.size() < static_cast<std::size_t>(bundle.memoClauses))
+    entries.resize(static_cast<std::size_t>(bundle.memoClauses));
+  if (++generation == 0) {  // wrapped: entries of 2^32 decisions ago would look current
+    std::fill(entries.begin(), entries.end(), ClauseMemo::Entry{});
+    generation = 1;
+  }
+  return {entries.data(), generation};
 }
 
 // The rule's conditions under three-valued logic: all clauses ANDed, then any_of ORed.
@@ -524,6 +551,7 @@ Decision decide(const CompiledBundle& bundle, const PreparedRequest& request,
   }
   EvalContext ctx;
   ctx.slots = request.slots.data();
+  ctx.memo = clauseMemoFor(bundle);
   if (trace) traceAll(bundle, request, ctx, *trace);
   const auto& target = bundle.target(request.action, request.bridge);
   ErrorSet errors;

@@ -170,6 +170,42 @@ TEST(EngineSinglePassTest, ClosestPermitEqualsTheReferenceOnTiesTargetsAndAnyOf)
   EXPECT_GT(permits, 0);
 }
 
+// A clause repeated in several rules is evaluated once per decision and shared; the shared
+// result never leaks into the next decision, of the same bundle or of another one.
+TEST(EngineSinglePassTest, RepeatedClausesAreSharedWithinOneDecisionOnly) {
+  const auto shared = testing::withRules(R"(
+  - {id: F, effect: forbid, actions: [message.egress], when: ["subject.role == 'guest'", "subject.via_vpn"]}
+  - {id: P1, effect: permit, actions: [message.egress], when: ["subject.via_vpn", "file.size > 10"]}
+  - {id: P2, effect: permit, actions: [message.egress], unless: ["subject.via_vpn"],
+     when: ["file.size > 10"]}
+)");
+  const auto other = testing::withRules(R"(
+  - {id: Q1, effect: permit, actions: [message.egress], when: ["file.size > 10", "subject.via_vpn"]}
+  - {id: Q2, effect: permit, actions: [message.egress], when: ["file.size > 10"]}
+)");
+  ASSERT_NE(shared, nullptr);
+  ASSERT_NE(other, nullptr);
+  const auto ask = [](const CompiledBundle& bundle, const char* role, bool vpn, std::int64_t size) {
+    return decide(bundle, Request{"message.egress",
+                                  {{"subject.role", std::string(role)},
+                                   {"subject.via_vpn", vpn},
+                                   {"file.size", size}}});
+  };
+  for (int round = 0; round < 3; ++round) {
+    const auto vpnMember = ask(*shared, "member", true, 50);
+    EXPECT_EQ(vpnMember.determiningRules, std::vector<std::string>{"P1"});
+    const auto plainMember = ask(*shared, "member", false, 50);
+    EXPECT_EQ(plainMember.determiningRules, std::vector<std::string>{"P2"});
+    const auto vpnGuest = ask(*shared, "guest", true, 50);
+    EXPECT_FALSE(vpnGuest.permitted());
+    EXPECT_EQ(vpnGuest.determiningRules, std::vector<std::string>{"F"});
+    const auto small = ask(*other, "member", true, 5);
+    EXPECT_FALSE(small.permitted());
+    const auto big = ask(*other, "member", false, 50);
+    EXPECT_EQ(big.determiningRules, std::vector<std::string>{"Q2"});
+  }
+}
+
 // Permits whose obligations are equal render them once; obligations that differ only in
 // their parameters are all kept; a permit firing with an unfulfillable one is still a deny.
 TEST(EngineSinglePassTest, EqualObligationsOfSeveralPermitsAreRenderedOnce) {
