@@ -1,0 +1,25 @@
+#pragma once
+// Mattermost emoji names <-> Unicode emoji for XEP-0444 reactions. Mattermost stores a
+// reaction by name ("+1", "white_check_mark"; the names of its emoji.json, which follow
+// emoji-datasource); XMPP carries the emoji itself. The table holds the common ones (faces,
+// hands, hearts, symbols used as reactions) with Mattermost's aliases ("thumbsup" = "+1").
+//
+// What does not map: a custom emoji or a name outside the table has no Unicode form; it is
+// left out of the XMPP reaction set (translate.hpp says how). A Unicode reaction outside the
+// table (or a skin-tone variant) has no Mattermost name and is skipped on ingress.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::bridges::xmpp {
+
+// The emoji for a Mattermost name or alias, with the emoji presentation selector where the
+// emoji needs one (U+2764 U+FE0F for "heart"); nullopt when the name is not in the table.
+std::optional<std::string> emojiForName(std::string_view name);
+
+// Mattermost's canonical name for an emoji ("+1" for 👍); variation selectors (U+FE0E/U+FE0F)
+// are ignored when matching, so "❤" and "❤️" are both "heart". nullopt when not in the table.
+std::optional<std::string> nameForEmoji(std::string_view emoji);
+
+}  // namespace parley::bridges::xmpp
