@@ -37,15 +37,15 @@ std::string_view literal(cmark_node* node) {
 // The markdown being rendered, by line: whether the author left a blank line between two
 // blocks (cmark's end lines are not reliable for every block type). Set for the duration of
 // one markdownToStyling() call on this thread.
-thread_local const std::vector<std::string_view>* tSourceLines = nullptr;
+thread_local const std::vector<std::string_view>* gSourceLines = nullptr;
 
 // Line `line` (1-based) holds nothing but whitespace and quote markers.
 bool blankSourceLine(int line) {
-  if (tSourceLines == nullptr || line < 1 ||
-      static_cast<std::size_t>(line) > tSourceLines->size()) {
+  if (gSourceLines == nullptr || line < 1 ||
+      static_cast<std::size_t>(line) > gSourceLines->size()) {
     return false;
   }
-  const std::string_view text = (*tSourceLines)[static_cast<std::size_t>(line) - 1];
+  const std::string_view text = (*gSourceLines)[static_cast<std::size_t>(line) - 1];
   return text.find_first_not_of(" \t\r>") == std::string_view::npos;
 }
 
@@ -70,8 +70,8 @@ std::string wrapSpan(std::string_view directive, const std::string& inner) {
 
 std::string renderLink(cmark_node* node, bool image) {
   const char* urlText = cmark_node_get_url(node);
-  const std::string url = urlText != nullptr ? urlText : "";
-  const std::string text = renderInlines(node);
+  std::string url = urlText != nullptr ? urlText : "";
+  std::string text = renderInlines(node);
   if (url.empty()) return text;
   if (text.empty()) return url;
   // autolinks and links whose text is the address itself: the address once
@@ -449,9 +449,9 @@ std::string markdownToStyling(std::string_view markdown) {
   cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
   NodePtr document(cmark_parser_finish(parser.get()), &cmark_node_free);
   const std::vector<std::string_view> lines = splitLines(markdown);
-  tSourceLines = &lines;
+  gSourceLines = &lines;
   std::string styled = renderBlocks(document.get());
-  tSourceLines = nullptr;
+  gSourceLines = nullptr;
   return styled;
 }
 

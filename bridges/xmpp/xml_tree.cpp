@@ -57,9 +57,14 @@ void XMLCALL onStart(void* data, const XML_Char* name, const XML_Char** attribut
       return state.fail(core::ErrorCode::kTooLarge, "too many attributes");
     }
     auto [attributeNs, attributeLocal] = splitName(attributes[i]);
-    std::string key = attributeNs.empty()            ? attributeLocal
-                      : attributeNs == kXmlNamespace ? "xml:" + attributeLocal
-                                                     : "{" + attributeNs + "}" + attributeLocal;
+    std::string key;
+    if (attributeNs.empty()) {
+      key = std::move(attributeLocal);
+    } else if (attributeNs == kXmlNamespace) {
+      key = "xml:" + attributeLocal;
+    } else {
+      key.append("{").append(attributeNs).append("}").append(attributeLocal);
+    }
     element.attributes.emplace_back(std::move(key), attributes[i + 1]);
   }
   if (state.open.empty()) {

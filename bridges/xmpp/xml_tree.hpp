@@ -50,7 +50,7 @@ struct XmlElement {
 };
 
 struct XmlLimits {
-  std::size_t maxBytes = 256 * 1024;
+  std::size_t maxBytes = std::size_t{256} * 1024;
   int maxDepth = 16;
   std::size_t maxElements = 2048;
   std::size_t maxAttributes = 64;  // per element
