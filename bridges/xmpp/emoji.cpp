@@ -91,7 +91,7 @@ constexpr std::array kEmoji{
     EmojiEntry{"\U0001F921", "clown_face", ""},
     EmojiEntry{"\U0001F47B", "ghost", ""},
     EmojiEntry{"\U0001F47D", "alien", ""},
-    EmojiEntry{"\U0001F916", "robot_face", ""},
+    EmojiEntry{"\U0001F916", "robot_face", "robot"},
     EmojiEntry{"\U0001F648", "see_no_evil", ""},
     EmojiEntry{"\U0001F649", "hear_no_evil", ""},
     EmojiEntry{"\U0001F64A", "speak_no_evil", ""},

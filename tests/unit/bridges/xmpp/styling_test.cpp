@@ -56,7 +56,7 @@ TEST(StylingToMarkdownTest, Xep0393ExamplesBecomeMarkdown) {
       {"*not \n strong*", "\\*not \n strong\\*"},
       {"*not *strong", "\\*not \\*strong"},
       {"**", "\\*\\*"},
-      {"****", "\\*\\*\\*\\*"},
+      {"****", R"(\*\*\*\*)"},
       // §5.2.x examples
       {"The full title is _Twelfth Night, or What You Will_ but",
        "The full title is *Twelfth Night, or What You Will* but"},
@@ -80,7 +80,7 @@ TEST(StylingToMarkdownTest, Xep0393ExamplesBecomeMarkdown) {
       {"- not a list", "\\- not a list"},
       {"1. not a list", "1\\. not a list"},
       {"[not](a link)", "\\[not\\](a link)"},
-      {"snake_case and a\\b", "snake\\_case and a\\\\b"},
+      {R"(snake_case and a\b)", R"(snake\_case and a\\b)"},
       {"~~ not struck", "\\~~ not struck"},
       // URLs and mentions stay as typed so Mattermost links and notifies
       {"see https://example.org/a_b*c and @john_doe",

@@ -402,7 +402,7 @@ TEST(FromXmppTest, AttachmentsAreOobUrls) {
       "<message from='stpeter@jabber.org/work' to='MaineBoy@jabber.org/home'%ID%>"
       "<body>Yeah, but do you have a license to Jabber?</body><x xmlns='jabber:x:oob'>"
       "<url>http://www.jabber.org/images/psa-license.jpg</url></x></message>";
-  const auto withId = [&](std::string id) {
+  const auto withId = [&](const std::string& id) {
     std::string xml = xep0066;
     xml.replace(xml.find("%ID%"), 4, id);
     return xml;
@@ -473,6 +473,7 @@ TEST(FromXmppTest, NothingToBridgeIsToldApartFromErrors) {
 }
 
 TEST(FromXmppTest, MalformedStanzasAreRefusedWithAReason) {
+  // NOLINTBEGIN(bugprone-suspicious-missing-comma): long stanzas are split over lines
   const std::vector<std::string> malformed = {
       "<message from='a@x.example/r' id='m1'><body>unclosed</message>",
       "<presence from='a@x.example/r' id='m1'/>",
@@ -495,6 +496,7 @@ TEST(FromXmppTest, MalformedStanzasAreRefusedWithAReason) {
       "for='urn:xmpp:reply:0'><body start='3' end='1'/></fallback></message>",
       "<message from='a@x.example/r' id='m1'><body>x</body><x xmlns='jabber:x:oob'/></message>",
   };
+  // NOLINTEND(bugprone-suspicious-missing-comma)
   for (const auto& xml : malformed) {
     const core::Error error = inError(xml);
     EXPECT_EQ(error.id, kErrMalformed) << xml;
@@ -528,8 +530,8 @@ TEST(FromXmppTest, LimitsOnSizesCountsAndUrls) {
                     "'><body>x</body></message>")
                 .id,
             kErrTooLarge);
-  EXPECT_EQ(inError("<message from='a@x.example/r' id='m1'><body>" + std::string(300 * 1024, 'x') +
-                    "</body></message>")
+  EXPECT_EQ(inError("<message from='a@x.example/r' id='m1'><body>" +
+                    std::string(std::size_t{300} * 1024, 'x') + "</body></message>")
                 .id,
             kErrTooLarge);
 }
@@ -622,6 +624,7 @@ TEST(EmojiTest, NamesAndAliasesMapBothWays) {
   EXPECT_EQ(emojiForName("thumbsup"), "\U0001F44D");
   EXPECT_EQ(emojiForName("heart"), "\u2764\uFE0F");
   EXPECT_EQ(emojiForName("shit"), "\U0001F4A9");
+  EXPECT_EQ(emojiForName("robot"), "\U0001F916");
   EXPECT_FALSE(emojiForName("my_custom_emoji"));
   EXPECT_FALSE(emojiForName(""));
   EXPECT_EQ(nameForEmoji("\U0001F44D"), "+1");

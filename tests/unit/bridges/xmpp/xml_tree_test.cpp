@@ -75,7 +75,8 @@ TEST(XmlTreeTest, RefusesWhatXmppForbidsOrWhatIsTooBig) {
   for (int i = 0; i < 40; ++i) deep += "<a>";
   for (int i = 0; i < 40; ++i) deep += "</a>";
   EXPECT_EQ(error(deep), ErrorCode::kTooLarge);
-  EXPECT_EQ(error("<m>" + std::string(300 * 1024, 'x') + "</m>"), ErrorCode::kTooLarge);
+  EXPECT_EQ(error("<m>" + std::string(std::size_t{300} * 1024, 'x') + "</m>"),
+            ErrorCode::kTooLarge);
   std::string wide = "<m>";
   for (int i = 0; i < 3000; ++i) wide += "<e/>";
   EXPECT_EQ(error(wide + "</m>"), ErrorCode::kTooLarge);
