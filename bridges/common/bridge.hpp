@@ -1,31 +1,120 @@
 #pragma once
-// A Bridge connects Parley to one partner network (Matrix, XMPP, another Mattermost). Each
-// implementation lives in its own directory under bridges/ and is built from gateway.yaml.
+// A Bridge connects Parley to one partner network (XMPP, Matrix, another Mattermost). Each
+// implementation lives in its own directory under bridges/ and is built by createBridges() from
+// gateway.yaml. The framework around it (bridges/common) owns everything that is the same for
+// every network: the outbox drainer hands a bridge one OutboundItem at a time per link, and the
+// ingress pipeline (an IngressSink) turns what a bridge received into local posts, in one
+// transaction with the inbox claim that makes a redelivery a no-op.
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/common/clock.hpp"
 #include "core/common/result.hpp"
 #include "core/config/config.hpp"
+#include "core/files/file_store.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/model/canonical_message.hpp"
+#include "core/model/link.hpp"
+#include "core/store/database.hpp"
 
 namespace parley::bridges {
+
+// One remote message a local post became on a link: part 0 is the text, 1.. one per file.
+struct RemotePart {
+  int part = 0;
+  std::string remoteEventId;
+
+  bool operator==(const RemotePart&) const = default;
+};
+
+struct OutboundItem {
+  std::int64_t outboxId = 0;
+  std::string txnId;  // stable across retries: peers de-duplicate with it
+  core::model::Link link;
+  core::model::CanonicalMessage message;  // obligations already applied
+  std::vector<RemotePart> parts;  // edit/delete/reaction: the post's remote ids on this link
+  std::string rootRemoteId;       // a reply: the root's part 0 on this link, "" if unknown
+};
+
+struct DeliveryResult {
+  enum class Outcome { kSent, kRetry, kRejected } outcome = Outcome::kRetry;
+  std::vector<RemotePart> parts;  // kSent: ids the peer assigned (part 0 text, then files)
+  std::string error;              // kRetry/kRejected: stored in outbox.last_error (no secrets)
+};
+
+struct InboundEvent {
+  std::string bridge;
+  std::string remoteRoom;     // room the event arrived in; a DM: "" and toUser set
+  std::string remoteEventId;  // inbox key: unique per bridge (stanza-id / event id)
+  core::model::MessageChange change = core::model::MessageChange::kPost;
+  core::model::RemoteOrigin sender;
+  std::string senderDisplayName;
+  std::string text;                         // Mattermost markdown (the bridge translated it)
+  std::vector<core::model::FileRef> files;  // url set: the pipeline fetches with limits
+  std::string replyToRemoteId;              // thread/reply target
+  std::string targetRemoteId;               // edit/delete/reaction target
+  std::string emoji;                        // Mattermost emoji name
+  std::string label;                        // peer-supplied label (mapped), "" = none
+  std::string toUser;                       // a DM: the local username addressed
+};
+
+enum class IngressOutcome {
+  kApplied,        // the effect is committed (postId: the post created or changed)
+  kDuplicate,      // remoteEventId was processed before: nothing changed
+  kDenied,         // the boundary guard refused it (error: the generic reason)
+  kUnknownRoom,    // no link takes events from that room
+  kUnknownTarget,  // edit/delete/reaction/reply of a remote id we do not know
+  kRejected,       // invalid, or refused by the services (error says why)
+};
+
+struct IngressResult {
+  IngressOutcome outcome = IngressOutcome::kRejected;
+  std::string postId;
+  std::string error;
+};
+
+class IngressSink {  // implemented by the framework's ingress pipeline
+ public:
+  virtual ~IngressSink() = default;
+  // Called from the bridge's own thread; `done` runs exactly once, on another thread: the
+  // bridge posts it back to its own thread. One transaction: inbox claim + puppet + effect.
+  virtual void receive(InboundEvent event, std::function<void(IngressResult)> done) = 0;
+};
 
 class Bridge {
  public:
   virtual ~Bridge() = default;
-  virtual std::string_view name() const = 0;
-  // Starts the bridge's own threads or connections; returns once they are under way.
-  virtual core::Status start() = 0;
+  virtual std::string_view name() const = 0;  // "xmpp"
+  // Starts the bridge's own threads or connections; returns once they are under way. `sink`
+  // outlives the bridge's stop().
+  virtual core::Status start(IngressSink& sink) = 0;
   // Flushes acknowledgements and stops; called on shutdown before the database closes.
   virtual void stop() = 0;
+  virtual bool connected() const = 0;  // the link to the peer is up (metrics/health)
+  // One item; `done` exactly once, any thread. The drainer sends the items of one link one at
+  // a time in outbox order and waits for done before the next.
+  virtual void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) = 0;
 };
 
 using BridgePtr = std::unique_ptr<Bridge>;
 
+// What a bridge may need from the rest of Parley: built once in `parleyd serve`.
+struct BridgeEnvironment {
+  std::shared_ptr<const core::config::Config> config;
+  core::store::DatabasePtr database;
+  core::files::FileStorePtr files;
+  std::shared_ptr<core::metrics::Registry> metrics;
+  core::ClockPtr clock;
+};
+
 // Builds the bridges that gateway.yaml enables. Configuration validation already refused any
-// bridge this build does not provide, so an error here is an internal inconsistency.
-core::Result<std::vector<BridgePtr>> createBridges(const core::config::Config& config);
+// bridge this build does not provide, so an error here is an internal inconsistency (or a
+// bridge that cannot start from its configuration, e.g. a secret file that is unreadable).
+core::Result<std::vector<BridgePtr>> createBridges(const BridgeEnvironment& environment);
 
 }  // namespace parley::bridges

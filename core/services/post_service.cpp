@@ -7,6 +7,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/services/access_policy.hpp"
+#include "core/services/outbox_writer.hpp"
 #include "core/services/permissions.hpp"
 
 namespace parley::core::services {
@@ -261,7 +262,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
                                           draft.isRoot());
     if (!counted) return std::move(counted).error();
     mentioned = std::move(*counted);
-    return {};
+    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin);
   });
   if (!written) return std::move(written).error();
   std::vector<model::Post> one{std::move(draft)};
@@ -312,7 +313,8 @@ Result<std::vector<model::Post>> getPostsByIds(store::Store& store, const model:
 }
 
 Result<model::Post> patchPost(store::Store& store, const model::User& user, std::string_view postId,
-                              const PostPatch& patch) {
+                              const PostPatch& patch,
+                              const std::optional<model::RemoteOrigin>& origin) {
   auto post = requireEditable(store, user, postId, p::kEditPost, p::kEditOthersPosts);
   if (!post) return post;
   if (post->isDeleted()) {
@@ -343,7 +345,14 @@ Result<model::Post> patchPost(store::Store& store, const model::User& user, std:
   // As Mattermost's UpdatePost: edit_at marks a changed message, not a pin or a props change.
   if (updated.message != post->message) updated.editAt = now;
   updated.updateAt = now;
-  if (auto written = store.posts().update(updated); !written) return std::move(written).error();
+  // A pin or a props change stays local; what a peer shows (text, files) goes out.
+  const bool visibleChange = updated.message != post->message || updated.fileIds != post->fileIds;
+  Status written = store.transaction([&](store::Store& tx) -> Status {
+    if (auto saved = tx.posts().update(updated); !saved) return saved;
+    if (!visibleChange) return {};
+    return enqueueOutbound(tx, updated, model::MessageChange::kEdit, origin);
+  });
+  if (!written) return std::move(written).error();
   std::vector<model::Post> one{std::move(updated)};
   if (auto filled = fillMetadata(store, one); !filled) return std::move(filled).error();
   store.afterCommit(events::PostEdited{one.front()});
@@ -364,7 +373,8 @@ Status setPinned(store::Store& store, const model::User& user, std::string_view 
   return {};
 }
 
-Status deletePost(store::Store& store, const model::User& user, std::string_view postId) {
+Status deletePost(store::Store& store, const model::User& user, std::string_view postId,
+                  const std::optional<model::RemoteOrigin>& origin) {
   auto post = requireEditable(store, user, postId, p::kDeletePost, p::kDeleteOthersPosts);
   if (!post) return std::move(post).error();
   if (post->isDeleted()) return postNotFound();
@@ -376,6 +386,10 @@ Status deletePost(store::Store& store, const model::User& user, std::string_view
     model::Post deleted = *post;
     deleted.deleteAt = now;
     deleted.updateAt = now;
+    if (auto queued = enqueueOutbound(tx, deleted, model::MessageChange::kDelete, origin);
+        !queued) {
+      return queued;
+    }
     tx.afterCommit(events::PostDeleted{std::move(deleted), user.id});
     return {};
   });

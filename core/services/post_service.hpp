@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/common/result.hpp"
+#include "core/model/link.hpp"
 #include "core/model/post.hpp"
 #include "core/model/user.hpp"
 #include "core/store/store.hpp"
@@ -30,6 +31,9 @@ struct CreatePostOptions {
   // Whether the post marks its author online (Mattermost's set_online): false for posts made
   // for someone who is not at their client.
   bool setOnline = true;
+  // Set by the bridges' ingress pipeline: where the post came from. No outbox row is written
+  // toward that link (no echo), and the origin travels with the rows toward the other links.
+  std::optional<model::RemoteOrigin> origin;
 };
 
 // Creates a post in `draft.channelId` as `author`. From the draft are taken: channel_id,
@@ -74,8 +78,11 @@ struct PostPatch {
 // Edits a post: the author needs edit_post, anyone else edit_others_posts. Sets edit_at when
 // the message changes. 400 api.post.update_post.permissions_details.app_error for a deleted
 // post, api.post.update_post.system_message.app_error for a system message.
+// A change of the message or the files goes out over the channel's links (outbox, same
+// transaction), except toward `origin` (a change that came in over a link).
 Result<model::Post> patchPost(store::Store& store, const model::User& user, std::string_view postId,
-                              const PostPatch& patch);
+                              const PostPatch& patch,
+                              const std::optional<model::RemoteOrigin>& origin = std::nullopt);
 
 // Pins or unpins (read_channel is enough, as in Mattermost); does not set edit_at.
 Status setPinned(store::Store& store, const model::User& user, std::string_view postId,
@@ -83,8 +90,9 @@ Status setPinned(store::Store& store, const model::User& user, std::string_view 
 
 // Soft-deletes a post (and a root's replies) and the post's files: delete_post for one's own,
 // delete_others_posts for others'. 404 app.post.get.app_error when it is missing or already
-// deleted.
-Status deletePost(store::Store& store, const model::User& user, std::string_view postId);
+// deleted. The deletion goes out over the channel's links except toward `origin`.
+Status deletePost(store::Store& store, const model::User& user, std::string_view postId,
+                  const std::optional<model::RemoteOrigin>& origin = std::nullopt);
 
 // GET /posts/{post_id}/files/info: the live files of a post the caller can read (deleted posts
 // for system admins with `includeDeleted`), oldest first.

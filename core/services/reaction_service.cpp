@@ -2,6 +2,7 @@
 
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
+#include "core/services/outbox_writer.hpp"
 #include "core/services/permissions.hpp"
 #include "core/services/post_service.hpp"
 
@@ -41,7 +42,8 @@ Result<PostInChannel> postWithPermission(store::Store& store, const model::User&
 }  // namespace
 
 Result<model::Reaction> addReaction(store::Store& store, const model::User& user,
-                                    model::Reaction reaction) {
+                                    model::Reaction reaction,
+                                    const std::optional<model::RemoteOrigin>& origin) {
   if (!model::isValidId(reaction.userId) || !model::isValidId(reaction.postId) ||
       reaction.emojiName.empty() || reaction.emojiName.size() > model::kEmojiNameMaxLength) {
     return badRequest("api.reaction.save_reaction.invalid.app_error", "Reaction is not valid.");
@@ -64,13 +66,20 @@ Result<model::Reaction> addReaction(store::Store& store, const model::User& user
   reaction.updateAt = reaction.createAt;
   reaction.deleteAt = 0;
   reaction.remoteId.clear();
-  auto saved = store.reactions().save(reaction);
-  if (saved) store.afterCommit(events::ReactionAdded{*saved});
+  Result<model::Reaction> saved = reaction;
+  Status written = store.transaction([&](store::Store& tx) -> Status {
+    saved = tx.reactions().save(reaction);
+    if (!saved) return saved.error();
+    return enqueueOutbound(tx, target->post, model::MessageChange::kReaction, origin, &*saved);
+  });
+  if (!written) return std::move(written).error();
+  store.afterCommit(events::ReactionAdded{*saved});
   return saved;
 }
 
 Status removeReaction(store::Store& store, const model::User& user, std::string_view userId,
-                      std::string_view postId, std::string_view emojiName) {
+                      std::string_view postId, std::string_view emojiName,
+                      const std::optional<model::RemoteOrigin>& origin) {
   if (!model::isValidId(userId)) return invalidUrlParam("user_id");
   if (!model::isValidId(postId)) return invalidUrlParam("post_id");
   if (!model::isValidEmojiName(emojiName)) return invalidUrlParam("emoji_name");
@@ -84,19 +93,25 @@ Status removeReaction(store::Store& store, const model::User& user, std::string_
                      "You cannot remove a reaction in an archived channel.");
   }
   const std::int64_t now = store.clock().nowMillis();
-  auto removed = store.reactions().remove(userId, postId, emojiName, now);
-  if (!removed) return std::move(removed).error();
-  if (*removed) {
-    model::Reaction reaction;
-    reaction.userId = std::string(userId);
-    reaction.postId = std::string(postId);
-    reaction.emojiName = std::string(emojiName);
-    reaction.channelId = target->post.channelId;
-    reaction.updateAt = now;
-    reaction.deleteAt = now;
-    store.afterCommit(events::ReactionRemoved{std::move(reaction)});
-  }
-  return {};
+  model::Reaction reaction;
+  reaction.userId = std::string(userId);
+  reaction.postId = std::string(postId);
+  reaction.emojiName = std::string(emojiName);
+  reaction.channelId = target->post.channelId;
+  reaction.updateAt = now;
+  reaction.deleteAt = now;
+  return store.transaction([&](store::Store& tx) -> Status {
+    auto removed = tx.reactions().remove(userId, postId, emojiName, now);
+    if (!removed) return std::move(removed).error();
+    if (!*removed) return {};
+    if (auto queued = enqueueOutbound(tx, target->post, model::MessageChange::kReactionDelete,
+                                      origin, &reaction);
+        !queued) {
+      return queued;
+    }
+    tx.afterCommit(events::ReactionRemoved{std::move(reaction)});
+    return {};
+  });
 }
 
 Result<std::vector<model::Reaction>> reactionsOfPost(store::Store& store, const model::User& user,

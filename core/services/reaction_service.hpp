@@ -3,11 +3,13 @@
 // Mattermost's checks. Call from inside a database job.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/common/result.hpp"
+#include "core/model/link.hpp"
 #include "core/model/post.hpp"
 #include "core/model/user.hpp"
 #include "core/store/store.hpp"
@@ -20,14 +22,18 @@ namespace parley::core::services {
 // other characters, 403 api.reaction.save_reaction.user_id.app_error when user_id is not the
 // caller, 403 without add_reaction (or read access) on the post's channel, 403
 // api.reaction.save.archived_channel.app_error in an archived channel, 404 app.post.get.app_error
-// for a missing or deleted post.
-Result<model::Reaction> addReaction(store::Store& store, const model::User& user,
-                                    model::Reaction reaction);
+// for a missing or deleted post. The reaction goes out over the channel's links (outbox, same
+// transaction) except toward `origin` (a reaction that came in over a link).
+Result<model::Reaction> addReaction(
+    store::Store& store, const model::User& user, model::Reaction reaction,
+    const std::optional<model::RemoteOrigin>& origin = std::nullopt);
 
 // Removes `userId`'s reaction: remove_reaction on the channel, and remove_others_reactions for
 // someone else's. Removing a reaction that is not there succeeds (Mattermost's StatusOK).
+// A removal that removed something goes out like addReaction's.
 Status removeReaction(store::Store& store, const model::User& user, std::string_view userId,
-                      std::string_view postId, std::string_view emojiName);
+                      std::string_view postId, std::string_view emojiName,
+                      const std::optional<model::RemoteOrigin>& origin = std::nullopt);
 
 // The reactions of a post the caller can read, oldest first.
 Result<std::vector<model::Reaction>> reactionsOfPost(store::Store& store, const model::User& user,

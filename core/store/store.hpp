@@ -11,6 +11,7 @@
 #include "core/store/access_token_store.hpp"
 #include "core/store/audit_store.hpp"
 #include "core/store/bot_store.hpp"
+#include "core/store/bridge_store.hpp"
 #include "core/store/channel_store.hpp"
 #include "core/store/file_info_store.hpp"
 #include "core/store/incoming_webhook_store.hpp"
@@ -65,6 +66,8 @@ class Store {
   virtual PolicyAttributeStore& policyAttributes() = 0;
   // The hash-chained audit log of policy decisions.
   virtual AuditStore& audit() = 0;
+  // Links, puppets, outbox, inbox and id map of the bridges (issue 6).
+  virtual BridgeStore& bridges() = 0;
 
   // The clock the database was opened with: services stamp create_at/update_at from it.
   virtual const Clock& clock() const = 0;

@@ -177,12 +177,6 @@ int serve(const core::config::Config& loaded) {
     core::log::error(kComponent, files.error().message);
     return kExitFailure;
   }
-  auto bridges = bridges::createBridges(*config);
-  if (!bridges) {
-    core::log::error(kComponent, bridges.error().message);
-    return kExitFailure;
-  }
-
   const core::ClockPtr clock = std::make_shared<core::SystemClock>();
   // Local enforcement (core/services/access_policy.hpp) is on only with policy files; a bundle
   // that does not load or fails its tests at start-up is fatal, as a bad configuration is.
@@ -212,6 +206,13 @@ int serve(const core::config::Config& loaded) {
     registerRelayGauges(*metrics, relay);
   }
   registerPoolGauges(*metrics, database);
+  auto bridges = bridges::createBridges(
+      bridges::BridgeEnvironment{config, database, files.value(), metrics, clock});
+  if (!bridges) {
+    core::log::error(kComponent, bridges.error().message);
+    database->stop();
+    return kExitFailure;
+  }
 
   auto context = std::make_shared<api::ApiContext>(api::ApiContext{
       config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});
@@ -260,12 +261,6 @@ int serve(const core::config::Config& loaded) {
       websocket::Hub::create(websocket::hubOptions(*config), std::move(members), eventBus, clock);
   server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
 
-  for (auto& bridge : bridges.value()) {
-    if (auto started = bridge->start(); !started) {
-      core::log::error(kComponent, started.error().message, {{"bridge", bridge->name()}});
-      return kExitFailure;
-    }
-  }
   server.value()->start();
   notifySystemd("READY=1");
 

@@ -72,6 +72,7 @@ class Rows {
   explicit Rows(PgResultPtr result) : result_(std::move(result)) {}
 
   int size() const { return PQntuples(result_.get()); }
+  int columns() const { return PQnfields(result_.get()); }
   bool empty() const { return size() == 0; }
   // Rows changed by INSERT/UPDATE/DELETE.
   std::int64_t affected() const;

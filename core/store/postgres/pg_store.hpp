@@ -10,6 +10,7 @@
 #include "core/store/postgres/pg_access_token_store.hpp"
 #include "core/store/postgres/pg_audit_store.hpp"
 #include "core/store/postgres/pg_bot_store.hpp"
+#include "core/store/postgres/pg_bridge_store.hpp"
 #include "core/store/postgres/pg_channel_store.hpp"
 #include "core/store/postgres/pg_file_info_store.hpp"
 #include "core/store/postgres/pg_incoming_webhook_store.hpp"
@@ -51,7 +52,8 @@ class PgStore final : public Store {
         incomingWebhooks_(*this),
         statuses_(*this),
         policyAttributes_(*this),
-        audit_(*this) {}
+        audit_(*this),
+        bridges_(*this) {}
 
   Status ping() override;
   Status transaction(const std::function<Status(Store&)>& body) override;
@@ -71,6 +73,7 @@ class PgStore final : public Store {
   StatusStore& statuses() override { return statuses_; }
   PolicyAttributeStore& policyAttributes() override { return policyAttributes_; }
   AuditStore& audit() override { return audit_; }
+  BridgeStore& bridges() override { return bridges_; }
   const Clock& clock() const override { return clock_; }
   const policy::PolicyHolder* policyHolder() const override { return policy_; }
 
@@ -101,6 +104,7 @@ class PgStore final : public Store {
   PgStatusStore statuses_;
   PgPolicyAttributeStore policyAttributes_;
   PgAuditStore audit_;
+  PgBridgeStore bridges_;
 };
 
 }  // namespace parley::core::store::postgres

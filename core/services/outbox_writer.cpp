@@ -1,0 +1,64 @@
+#include "core/services/outbox_writer.hpp"
+
+#include "core/model/id.hpp"
+
+namespace parley::core::services {
+namespace {
+
+bool cameInOn(const std::optional<model::RemoteOrigin>& origin, const model::Link& link) {
+  return origin && origin->bridge == link.bridge && origin->remoteRoom == link.remoteRoom;
+}
+
+nlohmann::json payloadOf(const std::optional<model::RemoteOrigin>& origin) {
+  nlohmann::json payload = nlohmann::json::object();
+  if (origin) {
+    payload["origin"] = {{"bridge", origin->bridge},
+                         {"remote_room", origin->remoteRoom},
+                         {"remote_id", origin->remoteId},
+                         {"domain", origin->domain}};
+  }
+  return payload;
+}
+
+}  // namespace
+
+Status enqueueOutbound(store::Store& tx, const model::Post& post, model::MessageChange change,
+                       const std::optional<model::RemoteOrigin>& origin,
+                       const model::Reaction* reaction) {
+  auto links = tx.bridges().linksOfChannel(post.channelId);
+  if (!links) return std::move(links).error();
+  const std::int64_t now = tx.clock().nowMillis();
+  for (const auto& link : *links) {
+    if (!link.sendsOut() || cameInOn(origin, link)) continue;
+    store::OutboxRow row;
+    row.linkId = link.id;
+    row.kind = change;
+    row.postId = post.id;
+    if (reaction != nullptr) {
+      row.reactionUserId = reaction->userId;
+      row.reactionEmoji = reaction->emojiName;
+    }
+    row.payload = payloadOf(origin);
+    // Globally unique and written once: every retry of the row carries the same id.
+    row.txnId = "parley." + model::newId();
+    row.nextAttemptAt = now;
+    row.createAt = now;
+    if (auto queued = tx.bridges().enqueue(row); !queued) return std::move(queued).error();
+  }
+  return {};
+}
+
+std::optional<model::RemoteOrigin> originOfPayload(const nlohmann::json& payload) {
+  if (!payload.is_object()) return std::nullopt;
+  const auto it = payload.find("origin");
+  if (it == payload.end() || !it->is_object()) return std::nullopt;
+  // Written by enqueueOutbound, but a hand-edited row must not throw here.
+  const auto text = [&](const char* key) {
+    const auto field = it->find(key);
+    return field != it->end() && field->is_string() ? field->get<std::string>() : std::string();
+  };
+  return model::RemoteOrigin{text("bridge"), text("remote_room"), text("remote_id"),
+                             text("domain")};
+}
+
+}  // namespace parley::core::services

@@ -1,0 +1,127 @@
+#pragma once
+// Persistence of the bridge framework (0003_bridges.sql, 0008_bridge_links_peer.sql): channel
+// links, the puppets' lookup table, the transactional outbox, the inbox of remote ids already
+// applied and the id map between local posts and remote events. Call only from inside a
+// database job (see store.hpp); every write joins the caller's transaction when there is one.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/model/canonical_message.hpp"
+#include "core/model/link.hpp"
+
+namespace parley::core::store {
+
+enum class OutboxState { kPending, kSent, kDenied, kFailed };
+
+std::string_view outboxStateName(OutboxState state);            // "pending", ...
+std::string_view messageChangeName(model::MessageChange kind);  // outbox.kind: "post", "edit", ...
+std::optional<model::MessageChange> messageChangeFromName(std::string_view name);
+
+// One row of the outbox: a change of a local post to carry over one link.
+struct OutboxRow {
+  std::int64_t id = 0;  // assigned by enqueue(): the order of delivery on the link
+  std::string linkId;
+  model::MessageChange kind = model::MessageChange::kPost;
+  std::string postId;
+  std::string reactionUserId;  // kReaction / kReactionDelete only
+  std::string reactionEmoji;
+  // What the post itself does not say at drain time: the origin of a change that came in over
+  // another link ({"origin": {bridge, remote_room, remote_id, domain}}).
+  nlohmann::json payload = nlohmann::json::object();
+  std::string txnId;  // globally unique, stable across retries
+  OutboxState state = OutboxState::kPending;
+  int attempts = 0;
+  std::int64_t nextAttemptAt = 0;  // ms; a pending row is not tried before
+  std::string lastError;
+  std::int64_t auditId = 0;  // denied rows: the audit_log record of the decision
+  std::int64_t createAt = 0;
+};
+
+// A link with pending rows and when its first (oldest) pending row is due.
+struct PendingLink {
+  std::string linkId;
+  std::int64_t headDueAt = 0;
+};
+
+struct OutboxCounts {
+  std::int64_t pending = 0;
+  std::int64_t denied = 0;
+  std::int64_t failed = 0;
+  std::int64_t oldestPendingCreateAt = 0;  // 0 when nothing is pending
+};
+
+struct IdMapPart {
+  int part = 0;
+  std::string remoteEventId;
+};
+
+class BridgeStore {
+ public:
+  virtual ~BridgeStore() = default;
+
+  // Links. createLink: kConflict "app.parley.link.exists.app_error" when the (bridge,
+  // remote room) pair is linked already; getLink: kNotFound "app.parley.link.not_found.app_error".
+  virtual Status createLink(const model::Link& link) = 0;
+  virtual Result<model::Link> getLink(std::string_view id) = 0;
+  virtual Result<std::vector<model::Link>> listLinks() = 0;  // by create_at, id
+  // Deletes the link (its outbox rows go with it); false when there was none.
+  virtual Result<bool> deleteLink(std::string_view id) = 0;
+  virtual Result<std::vector<model::Link>> linksOfChannel(std::string_view channelId) = 0;
+  virtual Result<std::optional<model::Link>> linkByRemote(std::string_view bridge,
+                                                          std::string_view remoteRoom) = 0;
+  // Rewrites direction, read_only, peer and update_at of an existing link (config sync).
+  virtual Status updateLink(const model::Link& link) = 0;
+
+  // Puppets: the lookup row of (bridge, remote id); the user itself is in users.
+  virtual Result<std::optional<model::RemoteUser>> findRemoteUser(std::string_view bridge,
+                                                                  std::string_view remoteId) = 0;
+  // Inserts, or updates domain, display name and update_at of an existing row.
+  virtual Status upsertRemoteUser(const model::RemoteUser& user) = 0;
+
+  // Outbox. enqueue returns the row id.
+  virtual Result<std::int64_t> enqueue(const OutboxRow& row) = 0;
+  virtual Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) = 0;
+  // The oldest pending rows of a link, in id order, due or not (order is kept: a row waits
+  // until every earlier one is done).
+  virtual Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit) = 0;
+  virtual Result<std::vector<PendingLink>> pendingLinks() = 0;
+  // The peer acknowledged: the row is removed (the id map keeps what was sent).
+  virtual Status markSent(std::int64_t id) = 0;
+  virtual Status markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) = 0;
+  virtual Status markFailed(std::int64_t id, std::string_view lastError) = 0;
+  virtual Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
+                            std::string_view lastError) = 0;
+  virtual Result<OutboxCounts> outboxCounts(std::string_view linkId) = 0;
+
+  // Cross-node exclusivity of draining a link: a session-level advisory lock on the
+  // connection this store is bound to. True when this session holds it (again) afterwards.
+  virtual Result<bool> tryLockLink(std::string_view linkId) = 0;
+  virtual Status unlockLink(std::string_view linkId) = 0;
+
+  // Inbox. claim: INSERT .. ON CONFLICT DO NOTHING; false when (bridge, remote id) was claimed
+  // before (by a committed transaction, or one that commits while this waits).
+  virtual Result<bool> claimInbox(std::string_view bridge, std::string_view remoteId,
+                                  std::string_view effectKind, std::int64_t receivedAt) = 0;
+  virtual Status setInboxEffect(std::string_view bridge, std::string_view remoteId,
+                                std::string_view effectKind, std::string_view effectId) = 0;
+
+  // Id map. putParts: existing (post, part, bridge, room) rows are kept as they are.
+  virtual Status putParts(std::string_view postId, std::string_view bridge,
+                          std::string_view remoteRoom, const std::vector<IdMapPart>& parts,
+                          std::int64_t at) = 0;
+  virtual Result<std::vector<IdMapPart>> partsOf(std::string_view postId, std::string_view bridge,
+                                                 std::string_view remoteRoom) = 0;
+  // The local post a remote event of that room is part of.
+  virtual Result<std::optional<std::string>> postOfRemote(std::string_view bridge,
+                                                          std::string_view remoteRoom,
+                                                          std::string_view remoteEventId) = 0;
+};
+
+}  // namespace parley::core::store

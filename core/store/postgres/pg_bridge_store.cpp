@@ -1,0 +1,422 @@
+#include "core/store/postgres/pg_bridge_store.hpp"
+
+#include "core/store/postgres/pg_store.hpp"
+#include "core/store/postgres/pg_support.hpp"
+
+namespace parley::core::store {
+
+std::string_view outboxStateName(OutboxState state) {
+  switch (state) {
+    case OutboxState::kSent: return "sent";
+    case OutboxState::kDenied: return "denied";
+    case OutboxState::kFailed: return "failed";
+    case OutboxState::kPending: break;
+  }
+  return "pending";
+}
+
+std::string_view messageChangeName(model::MessageChange kind) {
+  switch (kind) {
+    case model::MessageChange::kEdit: return "edit";
+    case model::MessageChange::kDelete: return "delete";
+    case model::MessageChange::kReaction: return "reaction";
+    case model::MessageChange::kReactionDelete: return "reaction_delete";
+    case model::MessageChange::kPost: break;
+  }
+  return "post";
+}
+
+std::optional<model::MessageChange> messageChangeFromName(std::string_view name) {
+  for (auto kind :
+       {model::MessageChange::kPost, model::MessageChange::kEdit, model::MessageChange::kDelete,
+        model::MessageChange::kReaction, model::MessageChange::kReactionDelete}) {
+    if (messageChangeName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+}  // namespace parley::core::store
+
+namespace parley::core::store::postgres {
+namespace {
+
+#define PARLEY_PG_LINK_COLUMNS                                                               \
+  "id, channel_id, bridge, remote_room, peer, direction, read_only, created_by, create_at, " \
+  "update_at"
+
+constexpr Statement kCreateLink{"bridge_link_create",
+                                "INSERT INTO links (" PARLEY_PG_LINK_COLUMNS
+                                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
+constexpr Statement kGetLink{"bridge_link_get",
+                             "SELECT " PARLEY_PG_LINK_COLUMNS " FROM links WHERE id = $1"};
+constexpr Statement kListLinks{
+    "bridge_link_list", "SELECT " PARLEY_PG_LINK_COLUMNS " FROM links ORDER BY create_at, id"};
+constexpr Statement kDeleteLink{"bridge_link_delete", "DELETE FROM links WHERE id = $1"};
+constexpr Statement kLinksOfChannel{"bridge_link_of_channel",
+                                    "SELECT " PARLEY_PG_LINK_COLUMNS
+                                    " FROM links WHERE channel_id = $1 ORDER BY create_at, id"};
+constexpr Statement kLinkByRemote{"bridge_link_by_remote",
+                                  "SELECT " PARLEY_PG_LINK_COLUMNS
+                                  " FROM links WHERE bridge = $1 AND remote_room = $2"};
+constexpr Statement kUpdateLink{
+    "bridge_link_update",
+    "UPDATE links SET peer = $2, direction = $3, read_only = $4, update_at = $5 WHERE id = $1"};
+
+constexpr Statement kFindRemoteUser{
+    "bridge_remote_user_find",
+    "SELECT bridge, remote_id, domain, display_name, user_id, create_at, update_at"
+    " FROM remote_users WHERE bridge = $1 AND remote_id = $2"};
+constexpr Statement kUpsertRemoteUser{
+    "bridge_remote_user_upsert",
+    "INSERT INTO remote_users (bridge, remote_id, domain, display_name, user_id, create_at,"
+    "                          update_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    " ON CONFLICT (bridge, remote_id) DO UPDATE SET domain = EXCLUDED.domain,"
+    "   display_name = EXCLUDED.display_name, update_at = EXCLUDED.update_at"};
+
+#define PARLEY_PG_OUTBOX_COLUMNS                                                               \
+  "id, link_id, kind, post_id, COALESCE(reaction_user_id, ''), COALESCE(reaction_emoji, ''), " \
+  "payload, txn_id, state, attempts, next_attempt_at, last_error, COALESCE(audit_id, 0), "     \
+  "create_at"
+
+constexpr Statement kEnqueue{
+    "bridge_outbox_enqueue",
+    "INSERT INTO outbox (link_id, kind, post_id, reaction_user_id, reaction_emoji, payload,"
+    "                    txn_id, next_attempt_at, create_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) RETURNING id"};
+constexpr Statement kOutboxRow{"bridge_outbox_row",
+                               "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
+constexpr Statement kPendingOfLink{
+    "bridge_outbox_pending_of_link",
+    "SELECT " PARLEY_PG_OUTBOX_COLUMNS
+    " FROM outbox WHERE link_id = $1 AND state = 'pending' ORDER BY id LIMIT $2"};
+constexpr Statement kPendingLinks{
+    "bridge_outbox_pending_links",
+    "SELECT DISTINCT ON (link_id) link_id, next_attempt_at FROM outbox"
+    " WHERE state = 'pending' ORDER BY link_id, id"};
+constexpr Statement kMarkSent{"bridge_outbox_sent", "DELETE FROM outbox WHERE id = $1"};
+constexpr Statement kMarkDenied{
+    "bridge_outbox_denied",
+    "UPDATE outbox SET state = 'denied', audit_id = NULLIF($2, 0), last_error = $3"
+    " WHERE id = $1"};
+constexpr Statement kMarkFailed{"bridge_outbox_failed",
+                                "UPDATE outbox SET state = 'failed', last_error = $2,"
+                                " attempts = attempts + 1 WHERE id = $1"};
+constexpr Statement kReschedule{
+    "bridge_outbox_reschedule",
+    "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1"};
+constexpr Statement kOutboxCounts{
+    "bridge_outbox_counts",
+    "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'denied'),"
+    " count(*) FILTER (WHERE state = 'failed'),"
+    " COALESCE(min(create_at) FILTER (WHERE state = 'pending'), 0)"
+    " FROM outbox WHERE link_id = $1"};
+
+// Advisory locks of the outbox drainer: (kLockClass, hashtext(link id)). A session lock is
+// re-entrant, so a second try while holding it would stack a second hold: the statement takes
+// it only when this session does not hold it yet (after a reconnection it does not).
+#define PARLEY_PG_LINK_LOCK_HELD                                           \
+  "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted" \
+  " AND pid = pg_backend_pid() AND classid = 7342 AND objsubid = 2"        \
+  " AND objid = (hashtext($1)::bigint & 4294967295)::oid)"
+constexpr Statement kTryLockLink{"bridge_link_try_lock",
+                                 "SELECT CASE WHEN " PARLEY_PG_LINK_LOCK_HELD
+                                 " THEN true ELSE pg_try_advisory_lock(7342, hashtext($1)) END"};
+constexpr Statement kUnlockLink{"bridge_link_unlock",
+                                "SELECT CASE WHEN " PARLEY_PG_LINK_LOCK_HELD
+                                " THEN pg_advisory_unlock(7342, hashtext($1)) ELSE false END"};
+
+constexpr Statement kClaimInbox{
+    "bridge_inbox_claim",
+    "INSERT INTO inbox (bridge, remote_id, effect_kind, received_at) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (bridge, remote_id) DO NOTHING RETURNING 1"};
+constexpr Statement kSetInboxEffect{
+    "bridge_inbox_effect",
+    "UPDATE inbox SET effect_kind = $3, effect_id = $4 WHERE bridge = $1 AND remote_id = $2"};
+
+constexpr Statement kPutPart{
+    "bridge_id_map_put",
+    "INSERT INTO id_map (post_id, part, bridge, remote_room, remote_event_id, create_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"};
+constexpr Statement kPartsOf{
+    "bridge_id_map_parts",
+    "SELECT part, remote_event_id FROM id_map"
+    " WHERE post_id = $1 AND bridge = $2 AND remote_room = $3 ORDER BY part"};
+constexpr Statement kPostOfRemote{
+    "bridge_id_map_post",
+    "SELECT post_id FROM id_map WHERE bridge = $1 AND remote_room = $2 AND remote_event_id = $3"};
+
+model::LinkDirection directionFromName(std::string_view name) {
+  if (name == "inbound") return model::LinkDirection::kInbound;
+  if (name == "outbound") return model::LinkDirection::kOutbound;
+  return model::LinkDirection::kBoth;
+}
+
+model::Link linkFromRow(const Rows& rows, int row) {
+  model::Link link;
+  link.id = rows.string(row, 0);
+  link.channelId = rows.string(row, 1);
+  link.bridge = rows.string(row, 2);
+  link.remoteRoom = rows.string(row, 3);
+  link.peer = rows.string(row, 4);
+  link.direction = directionFromName(rows.text(row, 5));
+  link.readOnly = rows.boolean(row, 6);
+  link.createdBy = rows.string(row, 7);
+  link.createAt = rows.int64(row, 8);
+  link.updateAt = rows.int64(row, 9);
+  return link;
+}
+
+Result<std::vector<model::Link>> linksFrom(Result<Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  std::vector<model::Link> links;
+  for (int i = 0; i < rows->size(); ++i) links.push_back(linkFromRow(*rows, i));
+  return links;
+}
+
+OutboxRow outboxFromRow(const Rows& rows, int row) {
+  OutboxRow out;
+  out.id = rows.int64(row, 0);
+  out.linkId = rows.string(row, 1);
+  out.kind = messageChangeFromName(rows.text(row, 2)).value_or(model::MessageChange::kPost);
+  out.postId = rows.string(row, 3);
+  out.reactionUserId = rows.string(row, 4);
+  out.reactionEmoji = rows.string(row, 5);
+  out.payload = parseJson(rows.text(row, 6), nlohmann::json::object());
+  out.txnId = rows.string(row, 7);
+  const auto state = rows.text(row, 8);
+  out.state = state == "sent"     ? OutboxState::kSent
+              : state == "denied" ? OutboxState::kDenied
+              : state == "failed" ? OutboxState::kFailed
+                                  : OutboxState::kPending;
+  out.attempts = static_cast<int>(rows.int64(row, 9));
+  out.nextAttemptAt = rows.int64(row, 10);
+  out.lastError = rows.string(row, 11);
+  out.auditId = rows.int64(row, 12);
+  out.createAt = rows.int64(row, 13);
+  return out;
+}
+
+Error linkNotFound() {
+  return makeError(ErrorCode::kNotFound, "app.parley.link.not_found.app_error",
+                   "Unable to find the link.");
+}
+
+bool isReaction(model::MessageChange kind) {
+  return kind == model::MessageChange::kReaction || kind == model::MessageChange::kReactionDelete;
+}
+
+}  // namespace
+
+Status PgBridgeStore::createLink(const model::Link& link) {
+  auto rows = store_.exec(kCreateLink, Params()
+                                           .add(link.id)
+                                           .add(link.channelId)
+                                           .add(link.bridge)
+                                           .add(link.remoteRoom)
+                                           .add(link.peer)
+                                           .add(model::linkDirectionName(link.direction))
+                                           .add(link.readOnly)
+                                           .add(link.createdBy)
+                                           .add(link.createAt)
+                                           .add(link.updateAt));
+  if (!rows && rows.error().code == ErrorCode::kConflict) {
+    return makeError(ErrorCode::kConflict, "app.parley.link.exists.app_error",
+                     "That remote room is already linked on this bridge.");
+  }
+  return done(std::move(rows));
+}
+
+Result<model::Link> PgBridgeStore::getLink(std::string_view id) {
+  auto rows = store_.exec(kGetLink, Params().add(id));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return linkNotFound();
+  return linkFromRow(*rows, 0);
+}
+
+Result<std::vector<model::Link>> PgBridgeStore::listLinks() {
+  return linksFrom(store_.exec(kListLinks));
+}
+
+Result<bool> PgBridgeStore::deleteLink(std::string_view id) {
+  auto rows = store_.exec(kDeleteLink, Params().add(id));
+  if (!rows) return std::move(rows).error();
+  return rows->affected() > 0;
+}
+
+Result<std::vector<model::Link>> PgBridgeStore::linksOfChannel(std::string_view channelId) {
+  return linksFrom(store_.exec(kLinksOfChannel, Params().add(channelId)));
+}
+
+Result<std::optional<model::Link>> PgBridgeStore::linkByRemote(std::string_view bridge,
+                                                               std::string_view remoteRoom) {
+  auto rows = store_.exec(kLinkByRemote, Params().add(bridge).add(remoteRoom));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<model::Link>{};
+  return std::optional<model::Link>{linkFromRow(*rows, 0)};
+}
+
+Status PgBridgeStore::updateLink(const model::Link& link) {
+  auto rows = store_.exec(kUpdateLink, Params()
+                                           .add(link.id)
+                                           .add(link.peer)
+                                           .add(model::linkDirectionName(link.direction))
+                                           .add(link.readOnly)
+                                           .add(link.updateAt));
+  if (!rows) return std::move(rows).error();
+  if (rows->affected() == 0) return linkNotFound();
+  return {};
+}
+
+Result<std::optional<model::RemoteUser>> PgBridgeStore::findRemoteUser(std::string_view bridge,
+                                                                       std::string_view remoteId) {
+  auto rows = store_.exec(kFindRemoteUser, Params().add(bridge).add(remoteId));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<model::RemoteUser>{};
+  model::RemoteUser user;
+  user.bridge = rows->string(0, 0);
+  user.remoteId = rows->string(0, 1);
+  user.domain = rows->string(0, 2);
+  user.displayName = rows->string(0, 3);
+  user.userId = rows->string(0, 4);
+  user.createAt = rows->int64(0, 5);
+  user.updateAt = rows->int64(0, 6);
+  return std::optional<model::RemoteUser>{std::move(user)};
+}
+
+Status PgBridgeStore::upsertRemoteUser(const model::RemoteUser& user) {
+  return done(store_.exec(kUpsertRemoteUser, Params()
+                                                 .add(user.bridge)
+                                                 .add(user.remoteId)
+                                                 .add(user.domain)
+                                                 .add(user.displayName)
+                                                 .add(user.userId)
+                                                 .add(user.createAt)
+                                                 .add(user.updateAt)));
+}
+
+Result<std::int64_t> PgBridgeStore::enqueue(const OutboxRow& row) {
+  Params params;
+  params.add(row.linkId).add(messageChangeName(row.kind)).add(row.postId);
+  if (isReaction(row.kind)) {
+    params.add(row.reactionUserId).add(row.reactionEmoji);
+  } else {
+    params.addNull().addNull();
+  }
+  params.add(row.payload.dump()).add(row.txnId).add(row.nextAttemptAt).add(row.createAt);
+  auto rows = store_.exec(kEnqueue, params);
+  if (!rows) return std::move(rows).error();
+  return rows->int64(0, 0);
+}
+
+Result<std::optional<OutboxRow>> PgBridgeStore::outboxRow(std::int64_t id) {
+  auto rows = store_.exec(kOutboxRow, Params().add(id));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<OutboxRow>{};
+  return std::optional<OutboxRow>{outboxFromRow(*rows, 0)};
+}
+
+Result<std::vector<OutboxRow>> PgBridgeStore::pendingOfLink(std::string_view linkId, int limit) {
+  auto rows = store_.exec(kPendingOfLink, Params().add(linkId).add(limit));
+  if (!rows) return std::move(rows).error();
+  std::vector<OutboxRow> out;
+  for (int i = 0; i < rows->size(); ++i) out.push_back(outboxFromRow(*rows, i));
+  return out;
+}
+
+Result<std::vector<PendingLink>> PgBridgeStore::pendingLinks() {
+  auto rows = store_.exec(kPendingLinks);
+  if (!rows) return std::move(rows).error();
+  std::vector<PendingLink> links;
+  for (int i = 0; i < rows->size(); ++i) {
+    links.push_back(PendingLink{rows->string(i, 0), rows->int64(i, 1)});
+  }
+  return links;
+}
+
+Status PgBridgeStore::markSent(std::int64_t id) {
+  return done(store_.exec(kMarkSent, Params().add(id)));
+}
+
+Status PgBridgeStore::markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) {
+  return done(store_.exec(kMarkDenied, Params().add(id).add(auditId).add(reason)));
+}
+
+Status PgBridgeStore::markFailed(std::int64_t id, std::string_view lastError) {
+  return done(store_.exec(kMarkFailed, Params().add(id).add(lastError)));
+}
+
+Status PgBridgeStore::reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
+                                 std::string_view lastError) {
+  return done(
+      store_.exec(kReschedule, Params().add(id).add(attempts).add(nextAttemptAt).add(lastError)));
+}
+
+Result<OutboxCounts> PgBridgeStore::outboxCounts(std::string_view linkId) {
+  auto rows = store_.exec(kOutboxCounts, Params().add(linkId));
+  if (!rows) return std::move(rows).error();
+  return OutboxCounts{rows->int64(0, 0), rows->int64(0, 1), rows->int64(0, 2), rows->int64(0, 3)};
+}
+
+Result<bool> PgBridgeStore::tryLockLink(std::string_view linkId) {
+  auto rows = store_.exec(kTryLockLink, Params().add(linkId));
+  if (!rows) return std::move(rows).error();
+  return rows->boolean(0, 0);
+}
+
+Status PgBridgeStore::unlockLink(std::string_view linkId) {
+  return done(store_.exec(kUnlockLink, Params().add(linkId)));
+}
+
+Result<bool> PgBridgeStore::claimInbox(std::string_view bridge, std::string_view remoteId,
+                                       std::string_view effectKind, std::int64_t receivedAt) {
+  auto rows =
+      store_.exec(kClaimInbox, Params().add(bridge).add(remoteId).add(effectKind).add(receivedAt));
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
+}
+
+Status PgBridgeStore::setInboxEffect(std::string_view bridge, std::string_view remoteId,
+                                     std::string_view effectKind, std::string_view effectId) {
+  return done(store_.exec(kSetInboxEffect,
+                          Params().add(bridge).add(remoteId).add(effectKind).add(effectId)));
+}
+
+Status PgBridgeStore::putParts(std::string_view postId, std::string_view bridge,
+                               std::string_view remoteRoom, const std::vector<IdMapPart>& parts,
+                               std::int64_t at) {
+  for (const auto& part : parts) {
+    auto rows = store_.exec(kPutPart, Params()
+                                          .add(postId)
+                                          .add(part.part)
+                                          .add(bridge)
+                                          .add(remoteRoom)
+                                          .add(part.remoteEventId)
+                                          .add(at));
+    if (!rows) return std::move(rows).error();
+  }
+  return {};
+}
+
+Result<std::vector<IdMapPart>> PgBridgeStore::partsOf(std::string_view postId,
+                                                      std::string_view bridge,
+                                                      std::string_view remoteRoom) {
+  auto rows = store_.exec(kPartsOf, Params().add(postId).add(bridge).add(remoteRoom));
+  if (!rows) return std::move(rows).error();
+  std::vector<IdMapPart> parts;
+  for (int i = 0; i < rows->size(); ++i) {
+    parts.push_back(IdMapPart{static_cast<int>(rows->int64(i, 0)), rows->string(i, 1)});
+  }
+  return parts;
+}
+
+Result<std::optional<std::string>> PgBridgeStore::postOfRemote(std::string_view bridge,
+                                                               std::string_view remoteRoom,
+                                                               std::string_view remoteEventId) {
+  auto rows = store_.exec(kPostOfRemote, Params().add(bridge).add(remoteRoom).add(remoteEventId));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<std::string>{};
+  return std::optional<std::string>{rows->string(0, 0)};
+}
+
+}  // namespace parley::core::store::postgres

@@ -1,0 +1,58 @@
+#pragma once
+// PostgreSQL implementation of BridgeStore (links, remote_users, outbox, inbox, id_map).
+
+#include "core/store/bridge_store.hpp"
+#include "core/store/postgres/connection.hpp"
+
+namespace parley::core::store::postgres {
+
+class PgStore;
+
+class PgBridgeStore final : public BridgeStore {
+ public:
+  explicit PgBridgeStore(PgStore& store) : store_(store) {}
+
+  Status createLink(const model::Link& link) override;
+  Result<model::Link> getLink(std::string_view id) override;
+  Result<std::vector<model::Link>> listLinks() override;
+  Result<bool> deleteLink(std::string_view id) override;
+  Result<std::vector<model::Link>> linksOfChannel(std::string_view channelId) override;
+  Result<std::optional<model::Link>> linkByRemote(std::string_view bridge,
+                                                  std::string_view remoteRoom) override;
+  Status updateLink(const model::Link& link) override;
+
+  Result<std::optional<model::RemoteUser>> findRemoteUser(std::string_view bridge,
+                                                          std::string_view remoteId) override;
+  Status upsertRemoteUser(const model::RemoteUser& user) override;
+
+  Result<std::int64_t> enqueue(const OutboxRow& row) override;
+  Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) override;
+  Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit) override;
+  Result<std::vector<PendingLink>> pendingLinks() override;
+  Status markSent(std::int64_t id) override;
+  Status markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) override;
+  Status markFailed(std::int64_t id, std::string_view lastError) override;
+  Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
+                    std::string_view lastError) override;
+  Result<OutboxCounts> outboxCounts(std::string_view linkId) override;
+  Result<bool> tryLockLink(std::string_view linkId) override;
+  Status unlockLink(std::string_view linkId) override;
+
+  Result<bool> claimInbox(std::string_view bridge, std::string_view remoteId,
+                          std::string_view effectKind, std::int64_t receivedAt) override;
+  Status setInboxEffect(std::string_view bridge, std::string_view remoteId,
+                        std::string_view effectKind, std::string_view effectId) override;
+
+  Status putParts(std::string_view postId, std::string_view bridge, std::string_view remoteRoom,
+                  const std::vector<IdMapPart>& parts, std::int64_t at) override;
+  Result<std::vector<IdMapPart>> partsOf(std::string_view postId, std::string_view bridge,
+                                         std::string_view remoteRoom) override;
+  Result<std::optional<std::string>> postOfRemote(std::string_view bridge,
+                                                  std::string_view remoteRoom,
+                                                  std::string_view remoteEventId) override;
+
+ private:
+  PgStore& store_;
+};
+
+}  // namespace parley::core::store::postgres

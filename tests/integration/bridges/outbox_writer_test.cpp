@@ -1,0 +1,200 @@
+// The transactional outbox and the bridge store against a real PostgreSQL: a change of a post
+// in a linked channel writes one outbox row per link that sends out, in the change's own
+// transaction (nothing when it rolls back), never toward the link the change came in on; and
+// the store's inbox, id map, links and drain locks behave as the drainer and the pipeline rely on.
+
+#include <gtest/gtest.h>
+
+#include "core/model/id.hpp"
+#include "core/services/outbox_writer.hpp"
+#include "core/services/reaction_service.hpp"
+#include "tests/integration/bridges/bridge_fixture.hpp"
+
+namespace parley::core::services {
+namespace {
+
+using store::Store;
+using testing::kAlice;
+using testing::kBob;
+using testing::kLinkA;
+using testing::kLinkB;
+using testing::kLinked;
+using testing::kPlain;
+using testing::kRoomA;
+using testing::runSync;
+
+class OutboxWriterTest : public testing::BridgeTest {};
+
+TEST_F(OutboxWriterTest, APostInALinkedChannelQueuesOneRowPerLinkThatSendsOut) {
+  auto created = post(kAlice, kLinked, "hello partners");
+  ASSERT_TRUE(created.ok()) << created.error().id << " " << created.error().detail;
+  const auto queued =
+      rows("SELECT link_id, kind, state, attempts, payload::text FROM outbox ORDER BY link_id");
+  EXPECT_EQ(queued, (std::vector<std::string>{
+                        std::string(kLinkA) + "|post|pending|0|{}",
+                        std::string(kLinkB) + "|post|pending|0|{}",
+                    }))
+      << "the inbound-only link gets nothing";
+  EXPECT_EQ(scalar("SELECT count(DISTINCT txn_id) FROM outbox WHERE txn_id LIKE 'parley.%'"), "2");
+
+  ASSERT_TRUE(post(kAlice, kPlain, "no links here").ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "2") << "an unlinked channel queues nothing";
+}
+
+TEST_F(OutboxWriterTest, ARolledBackPostLeavesNoOutboxRow) {
+  const model::User alice = user(kAlice);
+  model::Post draft;
+  draft.channelId = kLinked;
+  draft.message = "never committed";
+  Status outcome = runSync(*database_, [&](Store& s) {
+    return s.transaction([&](Store& tx) -> Status {
+      auto created = createPost(tx, alice, draft);
+      if (!created) return std::move(created).error();
+      return makeError(ErrorCode::kInternal, "test.rollback", "the caller fails afterwards");
+    });
+  });
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts"), "0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0");
+}
+
+TEST_F(OutboxWriterTest, AChangeThatCameInOverALinkIsNotSentBackOverIt) {
+  const model::User bob = user(kBob);
+  model::Post draft;
+  draft.channelId = kLinked;
+  draft.message = "from partner a";
+  CreatePostOptions options;
+  options.origin =
+      model::RemoteOrigin{"test", kRoomA, "carol@partner-a.example", "partner-a.example"};
+  auto created = runSync(*database_, [&](Store& s) { return createPost(s, bob, draft, options); });
+  ASSERT_TRUE(created.ok()) << created.error().id;
+  EXPECT_EQ(rows("SELECT link_id, payload->'origin'->>'remote_id' FROM outbox"),
+            (std::vector<std::string>{std::string(kLinkB) + "|carol@partner-a.example"}))
+      << "only toward the other room, with its origin";
+
+  // An edit, a reaction and a deletion from the same origin: again only toward B; a local
+  // reaction to the same post goes to both.
+  const auto postId = created->id;
+  auto edited = runSync(*database_, [&](Store& s) {
+    PostPatch patch;
+    patch.message = "from partner a (edited)";
+    return patchPost(s, bob, postId, patch, options.origin);
+  });
+  ASSERT_TRUE(edited.ok()) << edited.error().id;
+  auto reacted = runSync(*database_, [&](Store& s) {
+    model::Reaction reaction;
+    reaction.userId = kBob;
+    reaction.postId = postId;
+    reaction.emojiName = "thumbsup";
+    return addReaction(s, bob, reaction, options.origin);
+  });
+  ASSERT_TRUE(reacted.ok()) << reacted.error().id;
+  const model::User alice = user(kAlice);
+  auto local = runSync(*database_, [&](Store& s) {
+    model::Reaction reaction;
+    reaction.userId = kAlice;
+    reaction.postId = postId;
+    reaction.emojiName = "eyes";
+    return addReaction(s, alice, reaction);
+  });
+  ASSERT_TRUE(local.ok()) << local.error().id;
+  auto unreacted = runSync(
+      *database_, [&](Store& s) { return removeReaction(s, alice, kAlice, postId, "eyes"); });
+  ASSERT_TRUE(unreacted.ok());
+  auto deleted =
+      runSync(*database_, [&](Store& s) { return deletePost(s, bob, postId, options.origin); });
+  ASSERT_TRUE(deleted.ok()) << deleted.error().id;
+
+  EXPECT_EQ(rows("SELECT link_id, kind, COALESCE(reaction_user_id, '-'),"
+                 " COALESCE(reaction_emoji, '-') FROM outbox ORDER BY id, link_id"),
+            (std::vector<std::string>{
+                std::string(kLinkB) + "|post|-|-",
+                std::string(kLinkB) + "|edit|-|-",
+                std::string(kLinkB) + "|reaction|" + kBob + "|thumbsup",
+                std::string(kLinkA) + "|reaction|" + kAlice + "|eyes",
+                std::string(kLinkB) + "|reaction|" + kAlice + "|eyes",
+                std::string(kLinkA) + "|reaction_delete|" + kAlice + "|eyes",
+                std::string(kLinkB) + "|reaction_delete|" + kAlice + "|eyes",
+                std::string(kLinkB) + "|delete|-|-",
+            }));
+}
+
+TEST_F(OutboxWriterTest, APinIsLocalAndRemovingNothingQueuesNothing) {
+  auto created = post(kAlice, kLinked, "pin me");
+  ASSERT_TRUE(created.ok());
+  const model::User alice = user(kAlice);
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                PostPatch patch;
+                patch.isPinned = true;
+                return patchPost(s, alice, created->id, patch);
+              }).ok());
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return removeReaction(s, alice, kAlice, created->id, "smile");
+              }).ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "2") << "only the post itself, per link";
+}
+
+TEST_F(OutboxWriterTest, TheStoreClaimsInboxIdsOnceAndMapsRemoteEvents) {
+  auto created = post(kAlice, kLinked, "mapped");
+  ASSERT_TRUE(created.ok());
+  const auto postId = created->id;
+  auto first = runSync(
+      *database_, [&](Store& s) { return s.bridges().claimInbox("test", "stanza-1", "post", 5); });
+  auto second = runSync(
+      *database_, [&](Store& s) { return s.bridges().claimInbox("test", "stanza-1", "post", 6); });
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*second) << "a redelivered id is claimed once";
+
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return s.bridges().putParts(postId, "test", kRoomA,
+                                            {{0, "remote-text"}, {1, "remote-file"}}, 7);
+              }).ok());
+  auto parts =
+      runSync(*database_, [&](Store& s) { return s.bridges().partsOf(postId, "test", kRoomA); });
+  ASSERT_TRUE(parts.ok());
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ((*parts)[1].remoteEventId, "remote-file");
+  auto back = runSync(*database_, [&](Store& s) {
+    return s.bridges().postOfRemote("test", kRoomA, "remote-file");
+  });
+  ASSERT_TRUE(back.ok() && back->has_value());
+  EXPECT_EQ(**back, postId);
+
+  model::Link duplicate;
+  duplicate.id = model::newId();
+  duplicate.channelId = kPlain;
+  duplicate.bridge = "test";
+  duplicate.remoteRoom = kRoomA;
+  auto refused = runSync(*database_, [&](Store& s) { return s.bridges().createLink(duplicate); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().id, "app.parley.link.exists.app_error");
+}
+
+TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
+  core::config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 1;
+  auto other = store::postgres::openDatabase(config, clock_);
+  const auto lock = [](store::Database& db) {
+    return runSync(db, [](Store& s) { return s.bridges().tryLockLink(kLinkA); });
+  };
+  database_->stop();
+  openPool(1);  // one connection: every job of this pool runs in the same session
+  auto held = lock(*database_);
+  auto again = lock(*database_);
+  auto theirs = lock(*other);
+  ASSERT_TRUE(held.ok() && again.ok() && theirs.ok()) << theirs.error().detail;
+  EXPECT_TRUE(*held);
+  EXPECT_TRUE(*again) << "the holder keeps it";
+  EXPECT_FALSE(*theirs) << "another session (node) does not get it";
+  // One unlock releases it even after the holder asked twice: the hold is not stacked.
+  ASSERT_TRUE(runSync(*database_, [](Store& s) { return s.bridges().unlockLink(kLinkA); }).ok());
+  auto now = lock(*other);
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(*now);
+  other->stop();
+}
+
+}  // namespace
+}  // namespace parley::core::services
