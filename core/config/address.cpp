@@ -81,6 +81,8 @@ std::optional<SplitAuthority> splitAuthority(std::string_view text) {
 
 }  // namespace
 
+bool isIpAddress(std::string_view text) { return isIpv4(text) || isIpv6(text); }
+
 bool isHostName(std::string_view text) {
   if (text.empty() || text.size() > 253) return false;
   std::string_view lastLabel;

@@ -18,6 +18,9 @@ struct HostPort {
 // either end of a label), at most 63 characters each and 253 in all, last label not all digits.
 bool isHostName(std::string_view text);
 
+// True for an IPv4 address in dotted decimal or an IPv6 address (without brackets).
+bool isIpAddress(std::string_view text);
+
 // "127.0.0.1:8065", "[::1]:8065", "localhost:8065", "0.0.0.0:0". Port 0 (any free port) is
 // allowed because tests bind it. On error, Error::message is one sentence saying what is wrong
 // with `text` (it quotes `text`).

@@ -125,6 +125,23 @@ struct BridgeConfig {
   bool operator==(const BridgeConfig&) const = default;
 };
 
+// The XMPP bridge (bridges/xmpp): parleyd as an XEP-0114 external component of an XMPP server,
+// hosting one MUC room per linked channel under its own domain. Present when gateway.yaml has a
+// bridges.xmpp map (enabled or not); every key has been checked then.
+struct XmppBridgeConfig {
+  bool enabled = false;
+  std::string domain;  // the component's domain: rooms are <room>@domain, users <username>@domain
+  std::string serverHost = "127.0.0.1";  // the XMPP server's component port (plaintext: loopback)
+  std::uint16_t serverPort = 5347;
+  std::string secret;  // the component's shared secret; a secret, never logged
+  std::chrono::milliseconds reconnectMin{1000};   // first wait after the link drops, then doubled
+  std::chrono::milliseconds reconnectMax{60000};  // the longest wait between attempts
+  std::uint64_t maxStanzaBytes = 256 * 1024;      // larger stanzas are refused (policy-violation)
+  std::uint32_t historyMessages = 20;             // messages sent to an occupant who joins
+
+  bool operator==(const XmppBridgeConfig&) const = default;
+};
+
 struct LinkConfig {
   std::string channel;  // "team-name/channel-name" or a channel id
   std::string bridge;   // a configured bridge name
@@ -153,6 +170,7 @@ struct Config {
   WebsocketConfig websocket;
   LoggingConfig logging;
   std::vector<BridgeConfig> bridges;
+  std::optional<XmppBridgeConfig> xmpp;  // bridges.xmpp, when written as a map
   std::vector<LinkConfig> links;
   PolicyConfig policy;
 

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/config/address.hpp"
+#include "core/config/units.hpp"
 #include "core/config/yaml_reader.hpp"
 
 namespace parley::core::config {
@@ -84,7 +85,7 @@ class Loader {
     if (const auto field = top->get("limits")) limits(*field, config.limits);
     if (const auto field = top->get("websocket")) websocket(*field, config.websocket);
     if (const auto field = top->get("logging")) logging(*field, config.logging);
-    if (const auto field = top->get("bridges")) bridges(*field, config.bridges);
+    if (const auto field = top->get("bridges")) bridges(*field, config.bridges, config.xmpp);
     if (const auto field = top->get("links")) links(*field, config.bridges, config.links);
     if (const auto field = top->get("policy")) policy(*field, config.policy);
   }
@@ -207,6 +208,23 @@ class Loader {
                 "the connection string itself (use dsn for that)");
       return std::nullopt;
     }
+    return secretFromFile(field);
+  }
+
+  std::optional<std::string> dsnFromEnvironment(const Field& field) {
+    // The value is not echoed: a mistaken value here is often the connection string itself.
+    if (field.node.IsScalar() && looksLikeConnectionString(field.node.Scalar())) {
+      r_.report(field,
+                "expected the name of an environment variable, got what looks like the "
+                "connection string itself (use dsn for that)");
+      return std::nullopt;
+    }
+    return secretFromEnvironment(field, "PARLEY_DATABASE_DSN");
+  }
+
+  // A secret kept out of gateway.yaml, in a file: its content without trailing white space
+  // (editors end files with a newline, which would otherwise become part of the secret).
+  std::optional<std::string> secretFromFile(const Field& field) {
     const auto resolved = r_.path(field, baseDir_);
     if (!resolved) return std::nullopt;
     std::string error;
@@ -215,7 +233,6 @@ class Loader {
       r_.requireReadableFile(field, *resolved);
       return std::nullopt;
     }
-    // Editors end files with a newline; libpq would read it as part of the last value.
     while (!content->empty() && std::isspace(static_cast<unsigned char>(content->back())) != 0) {
       content->pop_back();
     }
@@ -226,16 +243,16 @@ class Loader {
     return content;
   }
 
-  std::optional<std::string> dsnFromEnvironment(const Field& field) {
+  // A secret kept out of gateway.yaml, in the environment variable `field` names. A name that
+  // is not one is not echoed: it may be the secret itself.
+  std::optional<std::string> secretFromEnvironment(const Field& field, std::string_view example) {
     const auto name = r_.string(field);
     if (!name) return std::nullopt;
     if (!isEnvironmentName(*name)) {
-      // The value is not echoed: a mistaken value here is often the connection string itself.
-      r_.report(field, looksLikeConnectionString(*name)
-                           ? "expected the name of an environment variable, got what looks like "
-                             "the connection string itself (use dsn for that)"
-                           : "expected the name of an environment variable (letters, digits and "
-                             "underscores) such as PARLEY_DATABASE_DSN");
+      r_.report(field,
+                "expected the name of an environment variable (letters, digits and underscores) "
+                "such as " +
+                    std::string(example));
       return std::nullopt;
     }
     auto value = env_ ? env_(*name) : std::nullopt;
@@ -342,12 +359,26 @@ class Loader {
     assign(out.accessLog, r_.boolean(m->get("access_log")));
   }
 
-  void bridges(const Field& field, std::vector<BridgeConfig>& out) {
-    // The bridges this version knows by name. None can be enabled yet: each arrives with its
-    // own issue, and a config that asks for one must fail loudly rather than run without it.
+  void bridges(const Field& field, std::vector<BridgeConfig>& out,
+               std::optional<XmppBridgeConfig>& xmppOut) {
+    // The bridges this version knows by name. Only xmpp can be enabled yet: the others arrive
+    // with their own issues, and a config that asks for one must fail loudly rather than run
+    // without it.
     const auto m = r_.map(field, {"matrix", "xmpp", "workspaces"});
     if (!m) return;
     for (const auto& name : m->keys()) {
+      if (name == "xmpp") {
+        const auto value = *m->get(name);
+        bool enabled = false;
+        if (!value.node.IsNull()) {
+          XmppBridgeConfig xmpp;
+          if (!xmppBridge(value, xmpp)) continue;
+          enabled = xmpp.enabled;
+          xmppOut = std::move(xmpp);
+        }
+        out.push_back(BridgeConfig{name, enabled});
+        continue;
+      }
       const auto bridge = r_.map(*m->get(name), {"enabled"});
       if (!bridge) continue;
       const auto enabledField = bridge->get("enabled");
@@ -359,6 +390,67 @@ class Loader {
       }
       out.push_back(BridgeConfig{name, false});
     }
+  }
+
+  // bridges.xmpp written as a map: it names the component's domain and where its secret is,
+  // enabled or not, so that enabling it later changes one line. False when anything is wrong.
+  bool xmppBridge(const Field& field, XmppBridgeConfig& out) {
+    const auto m = r_.map(
+        field, {"enabled", "domain", "server_host", "server_port", "secret_file", "secret_env",
+                "reconnect_min", "reconnect_max", "max_stanza_size", "history"});
+    if (!m) return false;
+    const std::size_t problemsBefore = r_.problemCount();
+    assign(out.enabled, r_.boolean(m->get("enabled")));
+    if (const auto domainField = m->get("domain")) {
+      if (const auto domain = r_.string(domainField)) {
+        // A JID domainpart the component owns: a host name, lower case (JIDs compare their
+        // domains case-insensitively; one spelling keeps room and user JIDs comparable).
+        if (isHostName(*domain) && std::none_of(domain->begin(), domain->end(), [](char c) {
+              return std::isupper(static_cast<unsigned char>(c)) != 0;
+            })) {
+          out.domain = *domain;
+        } else {
+          r_.report(*domainField,
+                    "expected a lower-case host name such as "
+                    "mattermost.example.org, got " +
+                        quote(*domain));
+        }
+      }
+    } else {
+      r_.reportAtKey(m->self(), "missing required key \"domain\"");
+    }
+    if (const auto hostField = m->get("server_host")) {
+      if (const auto host = r_.string(hostField)) {
+        if (isHostName(*host) || isIpAddress(*host)) {
+          out.serverHost = *host;
+        } else {
+          r_.report(*hostField, "expected a host name or an IP address, got " + quote(*host));
+        }
+      }
+    }
+    assign(out.serverPort, r_.integer(m->get("server_port"), 1, 65535));
+    const auto fileField = m->get("secret_file");
+    const auto envField = m->get("secret_env");
+    if (fileField && envField) {
+      r_.report(std::max(m->keyLine("secret_file"), m->keyLine("secret_env")),
+                "bridges.xmpp: only one of secret_file or secret_env may be set");
+    } else if (fileField) {
+      assign(out.secret, secretFromFile(*fileField));
+    } else if (envField) {
+      assign(out.secret, secretFromEnvironment(*envField, "PARLEY_XMPP_SECRET"));
+    } else {
+      r_.reportAtKey(m->self(), "one of secret_file or secret_env is required");
+    }
+    assign(out.reconnectMin, r_.duration(m->get("reconnect_min"), 100ms, 1min));
+    assign(out.reconnectMax, r_.duration(m->get("reconnect_max"), 1s, 1h));
+    if (out.reconnectMin > out.reconnectMax) {
+      r_.report(m->keyLine(m->get("reconnect_max") ? "reconnect_max" : "reconnect_min"),
+                "bridges.xmpp: reconnect_min (" + formatDuration(out.reconnectMin) +
+                    ") is longer than reconnect_max (" + formatDuration(out.reconnectMax) + ")");
+    }
+    assign(out.maxStanzaBytes, r_.size(m->get("max_stanza_size"), 4 * kKiB, 16 * kMiB));
+    assign(out.historyMessages, r_.integer(m->get("history"), 0, 200));
+    return r_.problemCount() == problemsBefore;
   }
 
   void links(const Field& field, const std::vector<BridgeConfig>& bridges,

@@ -43,6 +43,8 @@ class YamlReader {
   YamlReader(std::string file, std::vector<Problem>& problems);
 
   void report(int line, std::string message);
+  // Problems reported so far (by this reader and any other on the same list).
+  std::size_t problemCount() const { return problems_.size(); }
   // "path: message" (just "message" at the root), at the value's line.
   void report(const Field& field, std::string_view message);
   // The same at the key's line: for what is wrong with the map as a whole ("missing key").

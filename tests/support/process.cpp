@@ -81,6 +81,12 @@ std::optional<int> waitFor(pid_t pid, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
+pid_t spawnInBackground(const std::filesystem::path& program, const std::vector<std::string>& args,
+                        const Environment& env, const std::filesystem::path& out,
+                        const std::filesystem::path& err) {
+  return spawn(program, args, env, out, err);
+}
+
 std::filesystem::path parleydPath() {
   return std::filesystem::path(PARLEY_BINARY_DIR) / "gateway" / "parleyd";
 }

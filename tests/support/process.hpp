@@ -32,6 +32,12 @@ CommandResult run(const std::filesystem::path& program, const std::vector<std::s
                   const Environment& env = {},
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// Starts `program args...` in the background (the current environment plus `env`, stdin from
+// /dev/null, stdout and stderr to the files given) and returns its pid; throws if it cannot.
+pid_t spawnInBackground(const std::filesystem::path& program, const std::vector<std::string>& args,
+                        const Environment& env, const std::filesystem::path& out,
+                        const std::filesystem::path& err);
+
 // A running `parleyd serve --config <config>`.
 class ParleydServer {
  public:

@@ -330,7 +330,7 @@ TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInLineOrder) {
       "  max_body_size: 1GB\n"       // 8  (fine: 10^9 bytes is below 1GiB)
       "  max_header_size: 2MiB\n"    // 9
       "bridges:\n"                   // 10
-      "  xmpp: {enabled: true}\n"    // 11
+      "  matrix: {enabled: true}\n"  // 11
       "logging:\n"                   // 12
       "  levle: debug\n",            // 13
       dir);
@@ -343,7 +343,7 @@ TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInLineOrder) {
           R"(gateway.yaml:5: database.dsn_env: the environment variable PARLEY_NOT_SET is not set)",
           R"(gateway.yaml:6: database.pool_size: expected an integer from 1 to 256, got "1000")",
           R"(gateway.yaml:9: limits.max_header_size: expected a size from 1KiB to 1MiB, got "2MiB")",
-          R"(gateway.yaml:11: bridges.xmpp.enabled: the xmpp bridge is not available in this version of parleyd)",
+          R"(gateway.yaml:11: bridges.matrix.enabled: the matrix bridge is not available in this version of parleyd)",
           R"(gateway.yaml:13: unknown key "levle" in logging (did you mean "level"?))",
       }));
 }

@@ -85,6 +85,7 @@ class SchemaTest : public ::testing::Test {
     dir_.write("tls/key.pem", "key\n");
     dir_.write("policy.yaml", "rules: []\n");
     dir_.write("database.dsn", std::string(kDsn) + "\n");
+    dir_.write("xmpp.secret", "component-secret\n");
   }
 
   void walk(const json& raw, const std::string& path) {
@@ -95,6 +96,7 @@ class SchemaTest : public ::testing::Test {
         // Alternatives such as dsn | dsn_file | dsn_env: generated documents use the first.
         std::vector<std::string> alternatives;
         for (const auto& alternative : schema["oneOf"]) {
+          if (!alternative.contains("required")) continue;  // e.g. {"type": "null"}
           for (const auto& key : alternative.at("required"))
             alternatives.push_back(join(path, key));
         }
