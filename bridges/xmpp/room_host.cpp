@@ -494,8 +494,9 @@ bool RoomHost::broadcast(std::string_view roomName, std::string_view nick, const
                          std::string_view stanzaId, std::chrono::system_clock::time_point at) {
   Room* room = findRoom(lower(roomName));
   if (room == nullptr) return false;
-  // A Mattermost author whose name an XMPP occupant already uses is shown apart.
-  std::string from = roomJid(*room) + "/" + std::string(nick);
+  // A Mattermost author whose name an XMPP occupant already uses is shown apart. An occupant
+  // JID needs a nick: the server closes the stream on an empty resource.
+  std::string from = roomJid(*room) + "/" + std::string(nick.empty() ? "unknown" : nick);
   if (findByNick(*room, nick) != nullptr) from += " (mattermost)";
   // The post id is the message id, origin-id and stanza-id (xmpp.md §2): corrections,
   // replies and retractions from clients then name the post directly.
@@ -509,7 +510,7 @@ void RoomHost::seedHistory(std::string_view roomName, std::string_view nick, con
                            std::string_view postId, std::chrono::system_clock::time_point at) {
   Room* room = findRoom(lower(roomName));
   if (room == nullptr) return;
-  const std::string from = roomJid(*room) + "/" + std::string(nick);
+  const std::string from = roomJid(*room) + "/" + std::string(nick.empty() ? "unknown" : nick);
   remember(*room, roomMessage(ctx_, message, from, postId, postId, roomJid(*room), postId), at);
 }
 

@@ -25,19 +25,11 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::named;
+using testing::waitUntil;
 using testing::XmppTestClient;
 
 constexpr std::string_view kDomain = "mattermost.localhost";
 constexpr std::string_view kRoom = "town-square@mattermost.localhost";
-
-bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 bool hasStatus(const Stanza& presence, std::string_view code) {
   for (const auto& child : presence.child("x", ns::kMucUser).children()) {

@@ -1,6 +1,7 @@
 #include "tests/integration/bridges/xmpp/xmpp_test_client.hpp"
 
 #include <stdexcept>
+#include <thread>
 
 namespace parley::testing {
 
@@ -97,6 +98,15 @@ int XmppTestClient::onStanza(xmpp_conn_t* /*conn*/, xmpp_stanza_t* stanza, void*
     self->received_.push_back(Stanza::share(stanza));
   }
   return 1;
+}
+
+bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!condition()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 XmppTestClient::Match named(std::string name, std::string type, std::string from) {

@@ -57,6 +57,9 @@ class XmppTestClient {
   std::vector<Stanza> received_;
 };
 
+// Polls `condition` every 10 ms until it holds (true) or `timeout` passed (false).
+bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
 // Matchers.
 XmppTestClient::Match named(std::string name, std::string type = {}, std::string from = {});
 

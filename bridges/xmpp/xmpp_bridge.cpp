@@ -1,0 +1,364 @@
+#include "bridges/xmpp/xmpp_bridge.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "bridges/xmpp/styling.hpp"
+#include "bridges/xmpp/translate.hpp"
+#include "core/common/log.hpp"
+#include "core/model/id.hpp"
+#include "core/store/store.hpp"
+
+namespace parley::bridges::xmpp {
+namespace {
+
+constexpr std::string_view kLog = "xmpp";
+
+// A room localpart Parley hosts: what Mattermost channel names are made of (and safe in a JID).
+bool isRoomLocalpart(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::islower(u) != 0 || std::isdigit(u) != 0 || c == '-' || c == '_' || c == '.';
+  });
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// What loadRooms() reads on the pool for one hosted room.
+struct RoomSnapshot {
+  RoomInfo info;
+  std::string remoteRoom;
+  struct Message {
+    std::string postId;
+    std::string username;
+    std::string text;
+    std::int64_t createAt = 0;
+  };
+  std::vector<Message> history;  // oldest first
+};
+
+// The room localpart of a link's remote ("" when it is not a room of `domain`).
+std::string hostedLocalpart(const std::string& remoteRoom, const std::string& domain) {
+  const Jid jid = parseJid(remoteRoom);
+  if (!jid.resource.empty()) return {};
+  std::string localpart;
+  if (jid.local.empty()) {
+    localpart = lower(jid.domain);  // a bare name: "town-square"
+  } else if (lower(jid.domain) == domain) {
+    localpart = lower(jid.local);
+  }
+  return isRoomLocalpart(localpart) ? localpart : std::string();
+}
+
+std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string& domain,
+                                    std::size_t historySize) {
+  std::vector<RoomSnapshot> rooms;
+  auto links = store.bridges().listLinks();
+  if (!links) {
+    core::log::warn(kLog, "cannot read the links", {{"error", links.error().message}});
+    return rooms;
+  }
+  std::set<std::string> seen;
+  for (const auto& link : links.value()) {
+    if (link.bridge != "xmpp") continue;
+    const std::string localpart = hostedLocalpart(link.remoteRoom, domain);
+    if (localpart.empty()) {
+      core::log::warn(kLog,
+                      "an xmpp link names a room Parley cannot host (rooms on other servers are "
+                      "not supported yet); it is skipped",
+                      {{"link", link.id}, {"remote", link.remoteRoom}});
+      continue;
+    }
+    if (!seen.insert(localpart).second) continue;  // one room, several channels: the first
+    auto channel = store.channels().get(link.channelId);
+    if (!channel) continue;
+    RoomSnapshot room;
+    room.remoteRoom = link.remoteRoom;
+    room.info =
+        RoomInfo{localpart, channel.value().displayName,
+                 channel.value().header.empty() ? channel.value().purpose : channel.value().header};
+    if (historySize > 0) {
+      auto posts = store.posts().newest(link.channelId, 0, static_cast<int>(historySize), false);
+      if (posts) {
+        std::map<std::string, std::string> usernames;
+        for (const auto& post : posts.value()) {
+          if (usernames.count(post.userId) != 0) continue;
+          auto user = store.users().getById(post.userId);
+          usernames[post.userId] = user ? user.value().username : std::string("unknown");
+        }
+        for (auto it = posts.value().rbegin(); it != posts.value().rend(); ++it) {
+          if (!it->type.empty()) continue;  // system messages are not conversation
+          room.history.push_back(
+              RoomSnapshot::Message{it->id, usernames[it->userId], it->message, it->createAt});
+        }
+      }
+    }
+    rooms.push_back(std::move(room));
+  }
+  return rooms;
+}
+
+// A history message as the room shows it: the post's text with XEP-0393 styling.
+Stanza bodyMessage(xmpp_ctx_t* ctx, std::string_view text) {
+  Stanza message = Stanza::element(ctx, "message");
+  message.addText("body", {}, markdownToStyling(text));
+  return message;
+}
+
+}  // namespace
+
+core::Result<BridgePtr> XmppBridge::create(const BridgeEnvironment& environment) {
+  const auto& xmpp = environment.config->xmpp;
+  if (!xmpp || !xmpp->enabled) {
+    return core::makeError(core::ErrorCode::kInvalidArgument, "bridges.xmpp.disabled",
+                           "the xmpp bridge is not enabled in the configuration");
+  }
+  return BridgePtr(std::make_unique<XmppBridge>(*xmpp, environment.database));
+}
+
+XmppBridge::XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database)
+    : config_(std::move(config)), database_(std::move(database)) {}
+
+XmppBridge::~XmppBridge() { stop(); }
+
+core::Status XmppBridge::start(IngressSink& sink) {
+  sink_ = &sink;
+  ComponentOptions options;
+  options.domain = config_.domain;
+  options.host = config_.serverHost;
+  options.port = config_.serverPort;
+  options.secret = config_.secret;
+  options.reconnectMin = config_.reconnectMin;
+  options.reconnectMax = config_.reconnectMax;
+  Component::Handlers handlers;
+  handlers.started = [this] { onStarted(); };
+  handlers.stanza = [this](const Stanza& stanza) { host_->handle(stanza); };
+  handlers.link = [this](bool up) { onLink(up); };
+  component_ = std::make_shared<Component>(std::move(options), std::move(handlers));
+  return component_->start();
+}
+
+void XmppBridge::stop() {
+  if (component_) component_->stop();
+}
+
+bool XmppBridge::connected() const { return component_ && component_->connected(); }
+
+void XmppBridge::onStarted() {
+  host_ = std::make_unique<RoomHost>(
+      component_->context(),
+      RoomHost::Options{config_.domain, config_.historyMessages, config_.maxStanzaBytes},
+      [this](const Stanza& stanza) { component_->send(stanza); },
+      [this](RoomHost::Groupchat message) { onGroupchat(std::move(message)); });
+  loadRooms();
+}
+
+void XmppBridge::onLink(bool up) {
+  if (up) {
+    loadRooms();  // links may have been added while the link was down
+  } else {
+    host_->forgetOccupants();
+  }
+}
+
+void XmppBridge::loadRooms() {
+  std::weak_ptr<Component> weak = component_;
+  database_->submit([this, weak, domain = config_.domain,
+                     historySize = config_.historyMessages](core::store::Store& store) {
+    auto rooms = readRooms(store, domain, historySize);
+    const auto component = weak.lock();
+    if (!component) return;
+    // Runs on the component thread, which stop() joins before the bridge goes away.
+    component->post([this, rooms = std::move(rooms)] {
+      std::vector<RoomInfo> infos;
+      std::map<std::string, HostedLink> links;
+      for (const auto& room : rooms) {
+        infos.push_back(room.info);
+        links[room.info.localpart] = HostedLink{room.info.localpart, room.remoteRoom};
+      }
+      std::vector<std::string> fresh;
+      for (const auto& room : rooms) {
+        if (!host_->hasRoom(room.info.localpart)) fresh.push_back(room.info.localpart);
+      }
+      host_->setRooms(infos);
+      links_ = std::move(links);
+      for (const auto& room : rooms) {
+        if (std::find(fresh.begin(), fresh.end(), room.info.localpart) == fresh.end()) continue;
+        for (const auto& message : room.history) {
+          host_->seedHistory(
+              room.info.localpart, message.username,
+              bodyMessage(component_->context(), message.text), message.postId,
+              std::chrono::system_clock::time_point(std::chrono::milliseconds(message.createAt)));
+        }
+      }
+      core::log::info(kLog, "hosting the rooms of the xmpp links", {{"rooms", infos.size()}});
+    });
+  });
+}
+
+std::string XmppBridge::localpartOf(const std::string& remoteRoom) const {
+  return hostedLocalpart(remoteRoom, config_.domain);
+}
+
+void XmppBridge::onGroupchat(RoomHost::Groupchat message) {
+  const auto link = links_.find(message.room);
+  if (link == links_.end() || sink_ == nullptr) {
+    host_->refuse(message, "cancel", "item-not-found");
+    return;
+  }
+  // Parley assigns the stanza-ids of its rooms: none a client sends is trusted.
+  InboundOptions options;
+  options.limits.maxIdBytes = 256;
+  auto inbound = fromXmppText(message.stanza.toXml(), options);
+  if (!inbound) {
+    if (inbound.error().id == kErrNothingToBridge) return;  // chat states, receipts...
+    host_->refuse(message, "modify",
+                  inbound.error().id == kErrTooLarge ? "policy-violation" : "bad-request",
+                  inbound.error().message);
+    return;
+  }
+  if (inbound.value().change == core::model::MessageChange::kReaction) {
+    // XEP-0444 sends the whole set: it needs the sender's previous set on the post.
+    host_->refuse(message, "cancel", "feature-not-implemented",
+                  "reactions are not bridged from XMPP yet");
+    return;
+  }
+  const Jid sender = parseJid(message.occupantJid);
+  InboundEvent event;
+  event.bridge = "xmpp";
+  event.remoteRoom = link->second.remoteRoom;
+  event.remoteEventId = inbound.value().remoteEventId;
+  event.change = inbound.value().change;
+  event.sender =
+      core::model::RemoteOrigin{"xmpp", link->second.remoteRoom, sender.bare(), sender.domain};
+  event.senderDisplayName = message.nick;
+  event.text = std::move(inbound.value().text);
+  event.files = std::move(inbound.value().files);
+  event.replyToRemoteId = !inbound.value().replyToRemoteId.empty() ? inbound.value().replyToRemoteId
+                                                                   : inbound.value().thread;
+  event.targetRemoteId = inbound.value().targetRemoteId;
+  event.label = inbound.value().label;
+  const bool isPost = event.change == core::model::MessageChange::kPost;
+  const std::uint64_t ticket = nextTicket_++;
+  waiting_.emplace(ticket, Waiting{std::move(message), isPost});
+  std::weak_ptr<Component> weak = component_;
+  sink_->receive(std::move(event), [this, weak, ticket](IngressResult result) {
+    if (const auto component = weak.lock()) {
+      component->post(
+          [this, ticket, result = std::move(result)] { finishGroupchat(ticket, result); });
+    }
+  });
+}
+
+void XmppBridge::finishGroupchat(std::uint64_t ticket, const IngressResult& result) {
+  const auto it = waiting_.find(ticket);
+  if (it == waiting_.end()) return;
+  const Waiting waiting = std::move(it->second);
+  waiting_.erase(it);
+  const RoomHost::Groupchat& message = waiting.message;
+  switch (result.outcome) {
+    case IngressOutcome::kApplied:
+      // A new post's stanza-id is the post id; a correction or retraction is a message of its
+      // own in the room and gets an id of its own.
+      host_->accept(message, waiting.isPost ? result.postId : core::model::newId());
+      return;
+    case IngressOutcome::kDuplicate:
+      // Already posted: the occupants saw it then.
+      return;
+    case IngressOutcome::kDenied: host_->refuse(message, "auth", "forbidden", result.error); return;
+    case IngressOutcome::kUnknownRoom:
+    case IngressOutcome::kUnknownTarget:
+      host_->refuse(message, "cancel", "item-not-found", result.error);
+      return;
+    case IngressOutcome::kRejected:
+      host_->refuse(message, "modify", "not-acceptable", result.error);
+      return;
+  }
+}
+
+void XmppBridge::deliver(OutboundItem item, std::function<void(DeliveryResult)> done) {
+  auto shared = std::make_shared<OutboundItem>(std::move(item));
+  if (!component_) {
+    done(DeliveryResult{DeliveryResult::Outcome::kRetry, {}, "the xmpp bridge is not started"});
+    return;
+  }
+  // The item travels to the component thread; `done` runs there or, if the bridge stopped
+  // meanwhile, is dropped with the task (the drainer retries the row after a restart).
+  component_->post([this, shared, done = std::move(done)] { deliverNow(*shared, done); });
+}
+
+void XmppBridge::deliverNow(const OutboundItem& item,
+                            const std::function<void(DeliveryResult)>& done) {
+  using Outcome = DeliveryResult::Outcome;
+  if (!component_->connected()) {
+    done(DeliveryResult{Outcome::kRetry, {}, "the XMPP server is not connected"});
+    return;
+  }
+  const std::string localpart = localpartOf(item.link.remoteRoom);
+  if (localpart.empty()) {
+    done(DeliveryResult{
+        Outcome::kRejected, {}, "the link's remote is not a room of " + config_.domain});
+    return;
+  }
+  if (!host_->hasRoom(localpart)) {
+    // A link created after the rooms were read: read them again and retry the row.
+    loadRooms();
+    done(DeliveryResult{Outcome::kRetry, {}, "the room is not hosted yet"});
+    return;
+  }
+  auto message = item.message;
+  if (message.change == core::model::MessageChange::kReaction ||
+      message.change == core::model::MessageChange::kReactionDelete) {
+    done(DeliveryResult{Outcome::kRejected, {}, "reactions are not sent to XMPP yet"});
+    return;
+  }
+  if (!message.files.empty()) {
+    // Files are not re-hosted for XMPP yet (XEP-0363 / a Parley URL): the text goes, with a
+    // note so that nobody takes it for the whole post.
+    const auto count = message.files.size();
+    message.text += std::string(message.text.empty() ? "" : "\n") + "[" + std::to_string(count) +
+                    (count == 1 ? " attachment" : " attachments") + " not bridged to XMPP]";
+    message.files.clear();
+  }
+  const std::string nick =
+      message.author.username.empty() ? message.author.displayName : message.author.username;
+  const std::string roomJid = localpart + "@" + config_.domain;
+  OutboundRequest request;
+  request.address = OutboundAddress{roomJid + "/" + nick, roomJid, ChatType::kGroupchat};
+  request.txnId = item.txnId;
+  for (const auto& part : item.parts)
+    request.targets.push_back({part.part, part.remoteEventId, ""});
+  request.rootRemoteId = item.rootRemoteId;
+  auto stanzas = toXmpp(message, request);
+  if (!stanzas) {
+    done(DeliveryResult{Outcome::kRejected, {}, stanzas.error().message});
+    return;
+  }
+  const auto at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(message.createAt));
+  DeliveryResult result{Outcome::kSent, {}, {}};
+  for (const auto& out : stanzas.value()) {
+    const Stanza stanza = Stanza::parse(component_->context(), toXml(out.element, kNsComponent));
+    if (!stanza) {
+      done(DeliveryResult{Outcome::kRejected, {}, "the translated stanza does not parse"});
+      return;
+    }
+    // A post's text is known in the room by the post id (xmpp.md §2), its files by
+    // "<post id>-<part>"; a correction, retraction or reaction by its own id.
+    std::string stanzaId = out.id;
+    if (message.change == core::model::MessageChange::kPost) {
+      stanzaId = out.part == 0 ? message.postId : message.postId + "-" + std::to_string(out.part);
+      result.parts.push_back(RemotePart{out.part, stanzaId});
+    }
+    host_->broadcast(localpart, nick, stanza, stanzaId, at);
+  }
+  done(std::move(result));
+}
+
+}  // namespace parley::bridges::xmpp

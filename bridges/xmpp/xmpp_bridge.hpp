@@ -1,0 +1,73 @@
+#pragma once
+// The XMPP bridge (issue 6): parleyd as an XEP-0114 component (component.hpp) hosting one MUC
+// room per xmpp link (room_host.hpp). The rooms are the links whose remote is a bare localpart
+// or a JID in the component's domain ("town-square" or "town-square@<domain>"); linking a room
+// on another server (puppets in an existing MUC, xmpp.md §1 mode B) is not offered yet and such
+// links are skipped with a warning.
+//
+// Ingress: an occupant's groupchat becomes an InboundEvent for the framework's IngressSink; the
+// outcome decides what the room does (reflect it with the post id as stanza-id, or answer with
+// an XMPP error). Egress: deliver() broadcasts a post to the room's occupants from
+// <room>@<domain>/<author's username>, the post id being the message's id, origin-id and
+// stanza-id, so the remote id of part 0 is the post id.
+//
+// Threads: everything XMPP runs on the component's thread; database work goes to the pool
+// (Database::submit) and its results are posted back. Callbacks that may outlive the bridge hold
+// only a weak reference to the component and a number.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bridges/common/bridge.hpp"
+#include "bridges/xmpp/component.hpp"
+#include "bridges/xmpp/room_host.hpp"
+
+namespace parley::bridges::xmpp {
+
+class XmppBridge : public Bridge {
+ public:
+  // The bridge of environment.config->xmpp (which must be present and enabled).
+  static core::Result<BridgePtr> create(const BridgeEnvironment& environment);
+
+  std::string_view name() const override { return "xmpp"; }
+  core::Status start(IngressSink& sink) override;
+  void stop() override;
+  bool connected() const override;
+  void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override;
+
+  XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database);
+  ~XmppBridge() override;
+
+ private:
+  struct HostedLink {
+    std::string localpart;   // the room's localpart (lower case)
+    std::string remoteRoom;  // the link's remote as stored (the ingress pipeline's key)
+  };
+
+  // Component thread.
+  void onStarted();
+  void onLink(bool up);
+  void onGroupchat(RoomHost::Groupchat message);
+  void finishGroupchat(std::uint64_t ticket, const IngressResult& result);
+  void deliverNow(const OutboundItem& item, const std::function<void(DeliveryResult)>& done);
+  // Reads the xmpp links, their channels and recent posts on the pool, then sets the rooms.
+  void loadRooms();
+  std::string localpartOf(const std::string& remoteRoom) const;
+
+  core::config::XmppBridgeConfig config_;
+  core::store::DatabasePtr database_;
+  IngressSink* sink_ = nullptr;
+  std::shared_ptr<Component> component_;
+  // Component thread only.
+  std::unique_ptr<RoomHost> host_;
+  std::map<std::string, HostedLink> links_;  // by localpart
+  struct Waiting {
+    RoomHost::Groupchat message;
+    bool isPost = false;  // a new post (not a correction or retraction)
+  };
+  std::map<std::uint64_t, Waiting> waiting_;  // messages the sink has not answered
+  std::uint64_t nextTicket_ = 1;
+};
+
+}  // namespace parley::bridges::xmpp
