@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/common/hex.hpp"
+#include "core/policy/decision.hpp"
 
 namespace parley::policy {
 namespace {
@@ -26,7 +27,102 @@ core::Status checkText(std::string_view field, const std::string& value, std::si
   return {};
 }
 
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the valid UTF-8 sequence at the start of `text` (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), 0 when it is not one.
+std::size_t utf8SequenceLength(std::string_view text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char min = 0x80, max = 0xBF;  // range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) min = 0xA0;
+    if (lead == 0xED) max = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) min = 0x90;
+    if (lead == 0xF4) max = 0x8F;
+  } else {
+    return 0;
+  }
+  if (text.size() < length || byte(1) < min || byte(1) > max) return 0;
+  for (std::size_t i = 2; i < length; ++i)
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  return length;
+}
+
+void sanitizeJson(nlohmann::json& value) {
+  if (value.is_string()) {
+    value = auditText(value.get_ref<const std::string&>());
+  } else if (value.is_array()) {
+    for (auto& item : value) sanitizeJson(item);
+  } else if (value.is_object()) {
+    nlohmann::json clean = nlohmann::json::object();
+    for (auto& [key, item] : value.items()) {
+      sanitizeJson(item);
+      clean[auditText(key)] = std::move(item);
+    }
+    value = std::move(clean);
+  }
+}
+
 }  // namespace
+
+AuditRecord auditRecordOf(const Decision& decision, std::int64_t time, std::string subject,
+                          std::string resource, std::string action, nlohmann::json detail) {
+  AuditRecord record;
+  record.time = time;
+  record.subject = std::move(subject);
+  record.resource = std::move(resource);
+  record.action = std::move(action);
+  record.decision = decision.permitted() ? AuditDecision::kPermit : AuditDecision::kDeny;
+  record.rules = decision.determiningRules;
+  if (decision.closest) {
+    record.rules.push_back(
+        {{"closest", decision.closest->rule}, {"failed_clause", decision.closest->failedClause}});
+    detail["closest"] = {{"rule", decision.closest->rule},
+                         {"failed", decision.closest->failedClause}};
+  }
+  for (const auto& obligation : decision.obligations)
+    record.obligations.push_back({{"type", obligation.type}, {"params", obligation.params}});
+  record.bundleHash = decision.bundleHash;
+  if (!detail.is_object()) detail = nlohmann::json::object();
+  detail["reason"] = decision.reason;
+  detail["reason_code"] = decision.reasonCode;
+  detail["errors"] = decision.errors;
+  record.detail = std::move(detail);
+  return record;
+}
+
+std::string auditText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const std::size_t length = utf8SequenceLength(text);
+    if (length == 0 || text[0] == '\0') {
+      out += kReplacement;
+      text.remove_prefix(1);
+    } else {
+      out.append(text.substr(0, length));
+      text.remove_prefix(length);
+    }
+  }
+  return out;
+}
+
+void sanitizeAuditRecord(AuditRecord& record) {
+  record.subject = auditText(record.subject);
+  record.resource = auditText(record.resource);
+  record.action = auditText(record.action);
+  record.bundleHash = auditText(record.bundleHash);
+  sanitizeJson(record.rules);
+  sanitizeJson(record.obligations);
+  sanitizeJson(record.detail);
+}
 
 std::string_view decisionName(AuditDecision decision) {
   return decision == AuditDecision::kPermit ? "permit" : "deny";
@@ -53,8 +149,11 @@ core::Status validateAuditRecord(const AuditRecord& record) {
     return invalidRecord("obligations", "obligations is not a JSON array.");
   }
   if (!record.detail.is_object()) return invalidRecord("detail", "detail is not a JSON object.");
+  const auto bytes = [](const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+  };
   const std::size_t jsonBytes =
-      record.rules.dump().size() + record.obligations.dump().size() + record.detail.dump().size();
+      bytes(record.rules) + bytes(record.obligations) + bytes(record.detail);
   if (jsonBytes > kAuditJsonMaxBytes) {
     return invalidRecord("detail", "rules, obligations and detail exceed 64 KiB.");
   }

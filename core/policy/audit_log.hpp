@@ -47,6 +47,22 @@ struct StoredAuditRecord {
   std::string chainHash;
 };
 
+struct Decision;
+
+// The record of a policy decision: `rules` are the determining rules, then for a default deny
+// {"closest": rule, "failed_clause": clause}; `obligations` the decision's [{type, params}];
+// `detail` is the caller's, with reason, reason_code and errors (and closest) added.
+AuditRecord auditRecordOf(const Decision& decision, std::int64_t time, std::string subject,
+                          std::string resource, std::string action,
+                          nlohmann::json detail = nlohmann::json::object());
+
+// Text the audit table can hold whatever a remote peer sent: invalid UTF-8 sequences and NUL
+// characters (which neither PostgreSQL text nor jsonb accept) become U+FFFD.
+std::string auditText(std::string_view text);
+// The same for every string (and object key) of the record, in place: the store appends (and
+// hashes) the sanitised record, so that reading it back gives the same canonical bytes.
+void sanitizeAuditRecord(AuditRecord& record);
+
 std::string_view decisionName(AuditDecision decision);  // "permit" / "deny"
 std::optional<AuditDecision> decisionFromName(std::string_view name);
 

@@ -83,6 +83,10 @@ struct Bridge {
   bool hasLabelMap = false;
   std::vector<std::pair<std::string, Label>> labelMap;  // remote label text -> local label
   std::optional<Label> defaultIngressLabel;
+  // remote_users: subject attributes of the peer's users ("subject.role" -> "member"), for all
+  // of them and per sender domain (those win); a clearance is still capped at the peer's.
+  std::map<std::string, Value> remoteUserAttributes;
+  std::vector<std::pair<std::string, std::map<std::string, Value>>> remoteDomainAttributes;
 };
 
 struct ChannelDef {

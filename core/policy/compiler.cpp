@@ -459,10 +459,11 @@ class BundleCompiler {
         fail(item.first, "bridge " + bridge.id + " is defined twice");
       const YAML::Node spec = item.second;
       if (!spec.IsMap()) fail(spec, where + " must be a map");
-      checkKeys(spec,
-                {"protocol", "display", "remote_servers", "remote_domains", "clearance",
-                 "label_policy", "label_transport", "default_ingress_label", "label_map"},
-                where);
+      checkKeys(
+          spec,
+          {"protocol", "display", "remote_servers", "remote_domains", "clearance", "label_policy",
+           "label_transport", "default_ingress_label", "label_map", "remote_users"},
+          where);
       bridge.protocol = scalar(spec, "protocol", spec, where);
       if (bridge.protocol != "matrix" && bridge.protocol != "xmpp" &&
           bridge.protocol != "workspaces")
@@ -498,6 +499,7 @@ class BundleCompiler {
               parseLabel(entry.second, bridge.policy,
                          where + ".label_map[" + entry.first.as<std::string>() + "]"));
       }
+      readRemoteUsers(spec["remote_users"], where + ".remote_users", bridge);
       bundle_->bridges.push_back(std::move(bridge));
     }
   }
@@ -505,7 +507,6 @@ class BundleCompiler {
   void readChannels(const YAML::Node& node) {
     if (!node.IsDefined() || node.IsNull()) return;
     if (!node.IsMap()) fail(node, "channels must be a map of channel names");
-    const auto& catalog = bundle_->catalog;
     for (const auto& item : node) {
       ChannelDef channel;
       channel.name = item.first.as<std::string>();
@@ -515,31 +516,64 @@ class BundleCompiler {
         fail(item.first, "channel " + channel.name + " is defined twice");
       if (!item.second.IsMap()) fail(item.second, where + " must be a map of channel attributes");
       channel.attributes["channel.name"] = channel.name;
-      for (const auto& attr : item.second) {
-        const auto key = attr.first.as<std::string>();
-        const auto* def = catalog.attribute("channel." + key);
-        if (!def || def->builtin) fail(attr.first, cat(where, ": unknown attribute channel.", key));
-        const YAML::Node value = attr.second;
-        if (def->type.kind == Kind::kStringSet || def->type.kind == Kind::kEnumSet) {
-          auto list = stringList(value, cat(where, ".", key));
-          for (const auto& entry : list) {
-            if (def->type.kind == Kind::kEnumSet &&
-                catalog.domains[static_cast<std::size_t>(def->type.domain)].index(entry) < 0)
-              fail(value,
-                   cat(where, ".", key, ": ", inQuotes(entry), " is not one of ",
-                       joined(catalog.domains[static_cast<std::size_t>(def->type.domain)].values)));
-            if (def->name == "channel.bridges" && bundle_->bridgeIndex(entry) < 0)
-              fail(value, where + ".bridges: bridge " + inQuotes(entry) + " is not configured");
-          }
-          channel.attributes[def->name] = std::move(list);
-          continue;
-        }
-        if (!value.IsScalar()) fail(value, cat(where, ".", key, " must be a single value"));
-        if (const auto problem = checkLiteral(*def, value.Scalar()))
-          fail(value, cat(where, ".", key, ": ", *problem));
-        channel.attributes[def->name] = literalValue(*def, value.Scalar());
-      }
+      readAttributeValues(item.second, "channel", where, channel.attributes);
       bundle_->channels.push_back(std::move(channel));
+    }
+  }
+
+  // A map of attribute values of one namespace (a channel of the channels section, the
+  // remote users of a bridge), checked against the schema; builtin attributes cannot be set.
+  void readAttributeValues(const YAML::Node& map, const std::string& ns, const std::string& where,
+                           std::map<std::string, Value>& out) const {
+    const auto& catalog = bundle_->catalog;
+    for (const auto& attr : map) {
+      const auto key = attr.first.as<std::string>();
+      const auto* def = catalog.attribute(ns + "." + key);
+      if (!def || def->builtin) fail(attr.first, cat(where, ": unknown attribute ", ns, ".", key));
+      const YAML::Node value = attr.second;
+      if (def->type.kind == Kind::kStringSet || def->type.kind == Kind::kEnumSet) {
+        auto list = stringList(value, cat(where, ".", key));
+        for (const auto& entry : list) {
+          if (def->type.kind == Kind::kEnumSet &&
+              catalog.domains[static_cast<std::size_t>(def->type.domain)].index(entry) < 0)
+            fail(value,
+                 cat(where, ".", key, ": ", inQuotes(entry), " is not one of ",
+                     joined(catalog.domains[static_cast<std::size_t>(def->type.domain)].values)));
+          if (def->name == "channel.bridges" && bundle_->bridgeIndex(entry) < 0)
+            fail(value, where + ".bridges: bridge " + inQuotes(entry) + " is not configured");
+        }
+        out[def->name] = std::move(list);
+        continue;
+      }
+      if (!value.IsScalar()) fail(value, cat(where, ".", key, " must be a single value"));
+      if (const auto problem = checkLiteral(*def, value.Scalar()))
+        fail(value, cat(where, ".", key, ": ", *problem));
+      out[def->name] = literalValue(*def, value.Scalar());
+    }
+  }
+
+  // bridges.<id>.remote_users: the subject attributes of the peer's users (puppets), for all of
+  // them (`attributes:`) and per sender domain (`domains: {<domain>: {...}}`, which win).
+  void readRemoteUsers(const YAML::Node& node, const std::string& where, Bridge& bridge) const {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!node.IsMap()) fail(node, where + " must be a map");
+    checkKeys(node, {"attributes", "domains"}, where);
+    if (const auto attributes = node["attributes"];
+        attributes.IsDefined() && !attributes.IsNull()) {
+      if (!attributes.IsMap()) fail(attributes, where + ".attributes must be a map");
+      readAttributeValues(attributes, "subject", where + ".attributes",
+                          bridge.remoteUserAttributes);
+    }
+    if (const auto domains = node["domains"]; domains.IsDefined() && !domains.IsNull()) {
+      if (!domains.IsMap()) fail(domains, where + ".domains must be a map of sender domains");
+      for (const auto& domain : domains) {
+        const auto name = domain.first.as<std::string>();
+        const std::string dwhere = where + ".domains." + name;
+        if (!domain.second.IsMap()) fail(domain.second, dwhere + " must be a map");
+        std::map<std::string, Value> values;
+        readAttributeValues(domain.second, "subject", dwhere, values);
+        bridge.remoteDomainAttributes.emplace_back(name, std::move(values));
+      }
     }
   }
 

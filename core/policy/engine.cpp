@@ -285,7 +285,7 @@ std::optional<Obligation> renderObligation(const CompiledBundle& bundle, const O
     if (out.params["format"] == "adatp4774")
       out.params["xml"] = policy.adatp4774Xml(label->value.label);
     if (spec.labelMapBridge >= 0) {
-      out.params.erase("map");
+      // "map" stays: the enforcement point must find an "equivalent" when a map was named.
       for (const auto& [remote, local] :
            bundle.bridges[static_cast<std::size_t>(spec.labelMapBridge)].labelMap) {
         if (local == label->value.label) {
@@ -683,6 +683,31 @@ bool addChannelAttributes(const CompiledBundle& bundle, std::string_view channel
   if (!def) return false;
   for (const auto& [name, value] : def->attributes) request.attributes.emplace(name, value);
   return true;
+}
+
+bool addRemoteSubjectAttributes(const CompiledBundle& bundle, std::string_view peer,
+                                std::string_view domain, Request& request) {
+  const int index = bundle.bridgeIndex(peer);
+  if (index < 0) return false;
+  const Bridge& bridge = bundle.bridges[static_cast<std::size_t>(index)];
+  for (const auto& [name, values] : bridge.remoteDomainAttributes) {
+    if (name != domain) continue;
+    for (const auto& [attribute, value] : values) request.attributes.emplace(attribute, value);
+  }
+  for (const auto& [attribute, value] : bridge.remoteUserAttributes)
+    request.attributes.emplace(attribute, value);
+  return true;
+}
+
+std::optional<std::string> preparedLabel(const CompiledBundle& bundle,
+                                         const PreparedRequest& request,
+                                         std::string_view attribute) {
+  const auto* def = bundle.catalog.attribute(attribute);
+  if (!def || def->type.kind != Kind::kLabel) return std::nullopt;
+  const auto& slot = request.slots[static_cast<std::size_t>(def->slot)];
+  if (!slot.present || slot.value.tag != Val::Tag::kLabel) return std::nullopt;
+  return bundle.catalog.labelPolicies[static_cast<std::size_t>(def->type.domain)].text(
+      slot.value.label);
 }
 
 nlohmann::json toAdminJson(const Decision& decision) {

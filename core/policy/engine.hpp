@@ -9,6 +9,7 @@
 // and decide() on it at once.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,19 @@ Decision decide(const CompiledBundle& bundle, const Request& request);
 // Channel attributes declared in the bundle's channels section ("channel.label", ...), added
 // to the request where it has none of its own. False when the bundle has no such channel.
 bool addChannelAttributes(const CompiledBundle& bundle, std::string_view channel, Request& request);
+
+// The subject attributes the bundle maps a remote user of `peer` (its `bridges:` key) to:
+// `remote_users.domains.<domain>` first, then `remote_users.attributes`, each added where the
+// request has none of its own. The engine still caps subject.clearance at the peer's clearance
+// when subject.remote is set. False when the bundle has no such bridge.
+bool addRemoteSubjectAttributes(const CompiledBundle& bundle, std::string_view peer,
+                                std::string_view domain, Request& request);
+
+// The text form ("CONFIDENTIAL REL USA,GBR,FRA") of a label attribute as the engine saw it
+// after preparing the request: a remote label mapped through the bridge's label_map, defaults
+// applied. nullopt when absent, unmapped or not a label attribute.
+std::optional<std::string> preparedLabel(const CompiledBundle& bundle,
+                                         const PreparedRequest& request,
+                                         std::string_view attribute);
 
 }  // namespace parley::policy

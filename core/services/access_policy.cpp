@@ -31,61 +31,16 @@ Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_
   if (holder == nullptr) return std::optional<policy::Decision>{};
   auto userAttributes = store.policyAttributes().userAttributes(subject.id);
   if (!userAttributes) return std::move(userAttributes).error();
-  PolicyChannel channel{&access.channel, access.member ? &*access.member : nullptr, {}, {}};
-  auto channelAttributes = store.policyAttributes().channelAttributes(access.channel.id);
-  if (!channelAttributes) return std::move(channelAttributes).error();
-  channel.attributes = std::move(*channelAttributes);
-  if (!access.channel.teamId.empty()) {
-    // Direct and group channels have no team, so no bundle name either.
-    auto team = store.teams().get(access.channel.teamId);
-    if (team) channel.teamName = team->name;
-  }
-  policy::Request request = buildPolicyRequest(action, subject, *userAttributes, &channel, file,
+  auto channel =
+      loadPolicyChannel(store, access.channel, access.member ? &*access.member : nullptr);
+  if (!channel) return std::move(channel).error();
+  policy::Request request = buildPolicyRequest(action, subject, *userAttributes, &*channel, file,
                                                store.clock().nowMillis());
   // One snapshot for the whole decision: a reload in between cannot mix two bundles.
   const policy::BundlePtr bundle = holder->current();
   if (!bundle) return std::optional<policy::Decision>{holder->decide(request)};
-  if (!channel.teamName.empty()) {
-    policy::addChannelAttributes(*bundle, channelPolicyName(channel), request);
-  }
+  addBundleChannelAttributes(*bundle, *channel, request);
   return std::optional<policy::Decision>{policy::decide(*bundle, request)};
-}
-
-void auditDenial(store::Store& store, std::string_view action, const model::User& subject,
-                 const model::ChannelAccess& access, const model::FileInfo* file,
-                 const policy::Decision& decision) {
-  policy::AuditRecord record;
-  record.time = store.clock().nowMillis();
-  record.subject = subject.id;
-  record.resource =
-      file != nullptr && !file->id.empty() ? "file:" + file->id : "channel:" + access.channel.id;
-  record.action = std::string(action);
-  record.decision = policy::AuditDecision::kDeny;
-  record.rules = decision.determiningRules;
-  if (decision.closest) {
-    record.rules.push_back(
-        {{"closest", decision.closest->rule}, {"failed_clause", decision.closest->failedClause}});
-  }
-  record.bundleHash = decision.bundleHash;
-  record.detail = {{"channel_id", access.channel.id},
-                   {"reason", decision.reason},
-                   {"reason_code", decision.reasonCode},
-                   {"errors", decision.errors}};
-  if (file != nullptr) {
-    record.detail["file"] = {{"name", file->name}, {"type", file->mimeType}, {"size", file->size}};
-  }
-  if (decision.closest) {
-    record.detail["closest"] = {{"rule", decision.closest->rule},
-                                {"failed", decision.closest->failedClause}};
-  }
-  // The denial stands whether or not the record could be written; a lost record is logged.
-  if (auto appended = store.audit().append(record); !appended) {
-    log::error(kComponent, "could not audit a policy denial",
-               {{"error", appended.error().message},
-                {"action", record.action},
-                {"subject", record.subject},
-                {"resource", record.resource}});
-  }
 }
 
 }  // namespace
@@ -110,18 +65,52 @@ policy::Request buildPolicyRequest(std::string_view action, const model::User& s
   attributes["subject.id"] = subject.id;
   attributes["subject.role"] =
       policySubjectRole(subject, channel != nullptr ? channel->member : nullptr);
-  if (channel != nullptr && channel->channel != nullptr) {
-    for (const auto& [name, value] : channel->attributes) {
-      attributes["channel." + name] = toPolicyValue(value);
-    }
-    if (!channel->teamName.empty()) attributes["channel.name"] = channelPolicyName(*channel);
-  }
+  if (channel != nullptr) addChannelPolicyAttributes(*channel, request);
   if (file != nullptr) {
     attributes["file.type"] = file->mimeType;
     attributes["file.size"] = static_cast<std::int64_t>(file->size);
   }
   attributes["env.now"] = static_cast<std::int64_t>(nowMillis / 1000);
   return request;
+}
+
+void addChannelPolicyAttributes(const PolicyChannel& channel, policy::Request& request) {
+  if (channel.channel == nullptr) return;
+  for (const auto& [name, value] : channel.attributes) {
+    request.attributes["channel." + name] = toPolicyValue(value);
+  }
+  if (!channel.teamName.empty()) request.attributes["channel.name"] = channelPolicyName(channel);
+}
+
+void addBundleChannelAttributes(const policy::CompiledBundle& bundle, const PolicyChannel& channel,
+                                policy::Request& request) {
+  if (channel.channel == nullptr || channel.teamName.empty()) return;
+  policy::addChannelAttributes(bundle, channelPolicyName(channel), request);
+}
+
+Result<PolicyChannel> loadPolicyChannel(store::Store& store, const model::Channel& channel,
+                                        const model::ChannelMember* member) {
+  PolicyChannel out{&channel, member, {}, {}};
+  auto attributes = store.policyAttributes().channelAttributes(channel.id);
+  if (!attributes) return std::move(attributes).error();
+  out.attributes = std::move(*attributes);
+  if (!channel.teamId.empty()) {
+    // Direct and group channels have no team, so no bundle name either.
+    auto team = store.teams().get(channel.teamId);
+    if (team) out.teamName = team->name;
+  }
+  return out;
+}
+
+std::int64_t recordAudit(store::Store& store, const policy::AuditRecord& record) {
+  auto appended = store.audit().append(record);
+  if (appended) return appended->id;
+  log::error(kComponent, "could not audit a policy decision",
+             {{"error", appended.error().message},
+              {"action", record.action},
+              {"subject", policy::auditText(record.subject)},
+              {"resource", policy::auditText(record.resource)}});
+  return 0;
 }
 
 Error policyDenied(const policy::Decision& decision) {
@@ -135,7 +124,16 @@ Status enforceChannelPolicy(store::Store& store, std::string_view action,
   auto decision = decide(store, action, subject, access, file);
   if (!decision) return std::move(decision).error();
   if (!decision->has_value() || (*decision)->permitted()) return {};
-  auditDenial(store, action, subject, access, file, **decision);
+  nlohmann::json detail = {{"channel_id", access.channel.id}};
+  if (file != nullptr) {
+    detail["file"] = {{"name", file->name}, {"type", file->mimeType}, {"size", file->size}};
+  }
+  // The denial stands whether or not the record could be written (appendAudit logs a loss).
+  recordAudit(store, policy::auditRecordOf(**decision, store.clock().nowMillis(), subject.id,
+                                           file != nullptr && !file->id.empty()
+                                               ? "file:" + file->id
+                                               : "channel:" + access.channel.id,
+                                           std::string(action), std::move(detail)));
   return policyDenied(**decision);
 }
 

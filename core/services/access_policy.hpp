@@ -17,6 +17,8 @@
 #include "core/model/file_info.hpp"
 #include "core/model/policy_attributes.hpp"
 #include "core/model/user.hpp"
+#include "core/policy/audit_log.hpp"
+#include "core/policy/bundle.hpp"
 #include "core/policy/decision.hpp"
 #include "core/store/store.hpp"
 
@@ -51,6 +53,20 @@ policy::Request buildPolicyRequest(std::string_view action, const model::User& s
                                    const model::AttributeMap& subjectAttributes,
                                    const PolicyChannel* channel, const model::FileInfo* file,
                                    std::int64_t nowMillis);
+
+// `channel.<name>` for each of the channel's stored attributes and `channel.name`. Pure.
+void addChannelPolicyAttributes(const PolicyChannel& channel, policy::Request& request);
+// The bundle's channels section for this channel ("team/channel"), where the request has no
+// stored value of its own.
+void addBundleChannelAttributes(const policy::CompiledBundle& bundle, const PolicyChannel& channel,
+                                policy::Request& request);
+// The channel's stored policy attributes and its team's name.
+Result<PolicyChannel> loadPolicyChannel(store::Store& store, const model::Channel& channel,
+                                        const model::ChannelMember* member);
+
+// Appends `record` to the audit log (in the caller's transaction, if any); its id, or 0 when it
+// could not be written (logged).
+std::int64_t recordAudit(store::Store& store, const policy::AuditRecord& record);
 
 // 403 kPolicyDeniedId with policy::userMessage(decision): no label, no attribute value.
 Error policyDenied(const policy::Decision& decision);

@@ -84,7 +84,10 @@ Result<std::vector<policy::StoredAuditRecord>> recordsOf(Result<Rows> rows) {
 
 }  // namespace
 
-Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord& record) {
+Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord& original) {
+  // What a remote peer sent may be anything: the row (and its hash) holds valid UTF-8 only.
+  policy::AuditRecord record = original;
+  policy::sanitizeAuditRecord(record);
   if (auto valid = policy::validateAuditRecord(record); !valid) return std::move(valid).error();
   policy::StoredAuditRecord stored;
   stored.record = record;

@@ -294,6 +294,7 @@ TEST(EngineTest, SetLabelCarriesTheLabelAndItsMappedEquivalent) {
   auto decision = decide(*bundle, req);
   ASSERT_TRUE(decision.permitted());
   EXPECT_EQ(decision.obligations[0].params, (nlohmann::json{{"format", "xep0258"},
+                                                            {"map", "peer.label_map"},
                                                             {"label", "SECRET REL FRA"},
                                                             {"marking", "SECRET REL TO FRA"},
                                                             {"equivalent", "THEIR//SECRET"}}));
