@@ -23,6 +23,7 @@ Commands:
   init-admin     create the first system administrator and lock open sign-up
   verify         check a running gateway: health, database, lockdown
   policy         test, check or explain policy files (parleyd policy --help)
+  attributes     set policy attributes of a user or channel (parleyd attributes --help)
 
 Common options:
   -c, --config FILE   configuration file (default: $PARLEY_CONFIG, else /etc/parley/gateway.yaml)
@@ -59,15 +60,26 @@ int run(const std::string& command, const std::vector<std::string>& args) {
     options.add_options()("url", po::value<std::string>(),
                           "gateway base URL (default: the configured listen address)")(
         "insecure", "do not verify the gateway's TLS certificate");
+  } else if (command == "attributes") {
+    options.add_options()("user", po::value<std::string>(), "the user (username)")(
+        "channel", po::value<std::string>(), "the channel (team/channel)")(
+        "as", po::value<std::string>(), "act as this system administrator (username)")(
+        "args", po::value<std::vector<std::string>>(), "set NAME=VALUE...");
   } else if (command != "serve" && command != "migrate" && command != "check-config") {
     std::cerr << "parleyd: unknown command \"" << command << "\"\n\n" << kUsage;
     return cli::kExitUsage;
   }
 
   po::variables_map vars;
-  po::store(po::command_line_parser(args).options(options).run(), vars);
+  po::positional_options_description positional;
+  if (command == "attributes") positional.add("args", -1);
+  po::store(po::command_line_parser(args).options(options).positional(positional).run(), vars);
   po::notify(vars);
   if (vars.count("help")) {
+    if (command == "attributes") {
+      std::cout << cli::kAttributesUsage;
+      return cli::kExitOk;
+    }
     std::cout << "Usage: parleyd " << command << " [options]\n" << options;
     return cli::kExitOk;
   }
@@ -80,6 +92,19 @@ int run(const std::string& command, const std::vector<std::string>& args) {
 
   if (command == "serve") return cli::serve(*config);
   if (command == "migrate") return cli::migrate(*config);
+  if (command == "attributes") {
+    cli::AttributesOptions set;
+    auto rest = vars.count("args") ? vars["args"].as<std::vector<std::string>>()
+                                   : std::vector<std::string>{};
+    if (!rest.empty()) {
+      set.command = rest.front();
+      set.assignments.assign(rest.begin() + 1, rest.end());
+    }
+    if (vars.count("user")) set.user = vars["user"].as<std::string>();
+    if (vars.count("channel")) set.channel = vars["channel"].as<std::string>();
+    if (vars.count("as")) set.as = vars["as"].as<std::string>();
+    return cli::attributes(*config, set);
+  }
   if (command == "init-admin") {
     cli::InitAdminOptions init;
     init.username = vars["username"].as<std::string>();

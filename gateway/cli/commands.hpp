@@ -45,4 +45,18 @@ int verify(const core::config::Config& config, const VerifyOptions& options);
 // bad command line.
 int policy(const std::vector<std::string>& args);
 
+// `parleyd attributes set (--user USERNAME | --channel TEAM/CHANNEL) NAME=VALUE...`: policy
+// attributes through core/services/policy_attribute_service (validated and audited as the API
+// does). Exit 0 when set, 1 on a failure or a refusal, 2 on bad usage or a value the API would
+// refuse (nothing changed).
+struct AttributesOptions {
+  std::string command;                   // "set"
+  std::string user;                      // username
+  std::string channel;                   // "team/channel"
+  std::string as;                        // act as this admin (username); "" = the operator
+  std::vector<std::string> assignments;  // NAME=VALUE
+};
+extern const char* const kAttributesUsage;
+int attributes(const core::config::Config& config, const AttributesOptions& options);
+
 }  // namespace parley::gateway::cli
