@@ -15,9 +15,9 @@
 #include "core/model/channel.hpp"
 #include "core/model/post.hpp"
 #include "core/model/preference.hpp"
+#include "core/model/sidebar_category.hpp"
 #include "core/model/team.hpp"
 #include "core/model/user.hpp"
-#include "core/store/channel_store.hpp"  // SidebarCategory
 
 namespace parley::core::events {
 
@@ -177,7 +177,7 @@ struct SidebarCategoryCreated {
 struct SidebarCategoriesUpdated {
   std::string userId;
   std::string teamId;
-  std::vector<store::SidebarCategory> categories;  // the changed ones, as they are now
+  std::vector<model::SidebarCategory> categories;  // the changed ones, as they are now
 };
 
 struct SidebarCategoryOrderUpdated {

@@ -192,7 +192,7 @@ struct ChannelStats {
 Result<ChannelStats> channelStats(store::Store& store, const model::User& caller,
                                   std::string_view channelId);
 
-using store::SidebarCategory;
+using model::SidebarCategory;
 // The sidebar of `userId` in a team. Until they change it: favorites (from the
 // favorite_channel preferences), channels (the team's O and P channels) and direct_messages (D
 // and G), in that order. Once changed, the stored categories, with channels joined since placed

@@ -10,6 +10,7 @@
 
 #include "core/common/result.hpp"
 #include "core/model/channel.hpp"
+#include "core/model/sidebar_category.hpp"
 
 namespace parley::core::store {
 
@@ -18,20 +19,6 @@ struct ChannelCounts {
   std::int64_t guests = 0;   // of those, guests
   std::int64_t pinnedPosts = 0;
   std::int64_t files = 0;
-};
-
-// One category of a user's sidebar in a team (Mattermost's SidebarCategoryWithChannels).
-struct SidebarCategory {
-  std::string id;
-  std::string userId;
-  std::string teamId;
-  std::int64_t sortOrder = 0;
-  std::string sorting;
-  std::string type;  // favorites, channels, direct_messages or custom
-  std::string displayName;
-  bool muted = false;
-  bool collapsed = false;
-  std::vector<std::string> channelIds;  // in sidebar order
 };
 
 struct ChannelListOptions {
@@ -110,12 +97,12 @@ class ChannelStore {
   // Whether two users are both members of at least one channel.
   virtual Result<bool> shareAChannel(std::string_view userA, std::string_view userB) = 0;
   // The stored sidebar of `userId` in `teamId`, by sort order; empty when they never changed it.
-  virtual Result<std::vector<SidebarCategory>> sidebarCategories(std::string_view userId,
-                                                                 std::string_view teamId) = 0;
+  virtual Result<std::vector<model::SidebarCategory>> sidebarCategories(
+      std::string_view userId, std::string_view teamId) = 0;
   // Replaces the stored sidebar of `userId` in `teamId` with `categories` (call inside a
   // transaction).
   virtual Status saveSidebarCategories(std::string_view userId, std::string_view teamId,
-                                       const std::vector<SidebarCategory>& categories) = 0;
+                                       const std::vector<model::SidebarCategory>& categories) = 0;
   // Ids of the channels `userId` marked as favorite (preferences category favorite_channel).
   virtual Result<std::vector<std::string>> favoriteChannelIds(std::string_view userId) = 0;
 

@@ -402,13 +402,13 @@ Result<bool> PgChannelStore::markViewed(std::string_view channelId, std::string_
   return rows->affected() > 0;
 }
 
-Result<std::vector<SidebarCategory>> PgChannelStore::sidebarCategories(std::string_view userId,
-                                                                       std::string_view teamId) {
+Result<std::vector<model::SidebarCategory>> PgChannelStore::sidebarCategories(
+    std::string_view userId, std::string_view teamId) {
   auto rows = store_.exec(kSidebarCategories, Params().add(userId).add(teamId));
   if (!rows) return std::move(rows).error();
-  std::vector<SidebarCategory> categories;
+  std::vector<model::SidebarCategory> categories;
   for (int row = 0; row < rows->size(); ++row) {
-    SidebarCategory category;
+    model::SidebarCategory category;
     category.id = rows->string(row, 0);
     category.userId = std::string(userId);
     category.teamId = std::string(teamId);
@@ -429,8 +429,9 @@ Result<std::vector<SidebarCategory>> PgChannelStore::sidebarCategories(std::stri
   return categories;
 }
 
-Status PgChannelStore::saveSidebarCategories(std::string_view userId, std::string_view teamId,
-                                             const std::vector<SidebarCategory>& categories) {
+Status PgChannelStore::saveSidebarCategories(
+    std::string_view userId, std::string_view teamId,
+    const std::vector<model::SidebarCategory>& categories) {
   if (auto deleted = done(store_.exec(kSidebarDelete, Params().add(userId).add(teamId)));
       !deleted) {
     return deleted;

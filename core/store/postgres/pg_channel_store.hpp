@@ -44,10 +44,10 @@ class PgChannelStore final : public ChannelStore {
   Result<bool> shareAChannel(std::string_view userA, std::string_view userB) override;
   Result<std::vector<std::string>> favoriteChannelIds(std::string_view userId) override;
   Result<std::vector<std::string>> memberUserIds(std::string_view channelId) override;
-  Result<std::vector<SidebarCategory>> sidebarCategories(std::string_view userId,
-                                                         std::string_view teamId) override;
+  Result<std::vector<model::SidebarCategory>> sidebarCategories(std::string_view userId,
+                                                                std::string_view teamId) override;
   Status saveSidebarCategories(std::string_view userId, std::string_view teamId,
-                               const std::vector<SidebarCategory>& categories) override;
+                               const std::vector<model::SidebarCategory>& categories) override;
   Result<bool> markViewed(std::string_view channelId, std::string_view userId,
                           std::int64_t now) override;
 
