@@ -11,6 +11,8 @@
 const {WebSocketClient} = require('@mattermost/client');
 const WebSocket = require('ws');
 
+const {createUser} = require('./users');
+
 const kWaitMs = 5_000;
 
 function websocketUrl(gateway, query = '', secure = false) {
@@ -196,4 +198,24 @@ async function eventually(condition, what, timeoutMs = kWaitMs) {
   }
 }
 
-module.exports = {RawSocket, officialClient, eventually, withTimeout, websocketUrl};
+// The world of the websocket tests: alice and bob in the private channel `plans`; carol in
+// the team but not in it; a guest in the team who is only in the open channel `lounge` (with
+// alice and carol).
+async function buildSocketWorld(gateway) {
+  const alice = await createUser(gateway, {username: 'alice'});
+  const bob = await createUser(gateway, {username: 'bob'});
+  const carol = await createUser(gateway, {username: 'carol'});
+  const guest = await createUser(gateway, {username: 'guest', roles: 'system_guest'});
+  const team = await alice.client.createTeam({name: 'ops', display_name: 'Ops', type: 'O'});
+  for (const user of [bob, carol, guest]) await alice.client.addToTeam(team.id, user.id);
+  const channel = await alice.client.createChannel({team_id: team.id, name: 'plans',
+    display_name: 'Plans', type: 'P'});
+  await alice.client.addToChannel(bob.id, channel.id);
+  const lounge = await alice.client.createChannel({team_id: team.id, name: 'lounge',
+    display_name: 'Lounge', type: 'O'});
+  for (const user of [carol, guest]) await alice.client.addToChannel(user.id, lounge.id);
+  return {alice, bob, carol, guest, team, channel, lounge};
+}
+
+module.exports = {RawSocket, officialClient, eventually, withTimeout, websocketUrl,
+  buildSocketWorld};

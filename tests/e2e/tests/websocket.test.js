@@ -13,7 +13,7 @@ const {after, before, describe, test} = require('node:test');
 const {Gateway} = require('../lib/gateway');
 const {run} = require('../lib/process');
 const {createUser, firstAdmin, kPassword} = require('../lib/users');
-const {RawSocket, eventually, officialClient} = require('../lib/websocket');
+const {RawSocket, buildSocketWorld, eventually, officialClient} = require('../lib/websocket');
 
 const kResumeWindowMs = 2_000;
 
@@ -50,18 +50,7 @@ describe('websocket', () => {
       '  auth_timeout: 1s\n' +
       '  resume_events: 4\n' +
       `  resume_window: ${kResumeWindowMs}ms\n`});
-    alice = await createUser(gateway, {username: 'alice'});
-    bob = await createUser(gateway, {username: 'bob'});
-    carol = await createUser(gateway, {username: 'carol'});
-    guest = await createUser(gateway, {username: 'guest', roles: 'system_guest'});
-    team = await alice.client.createTeam({name: 'ops', display_name: 'Ops', type: 'O'});
-    for (const user of [bob, carol, guest]) await alice.client.addToTeam(team.id, user.id);
-    channel = await alice.client.createChannel({team_id: team.id, name: 'plans',
-      display_name: 'Plans', type: 'P'});
-    await alice.client.addToChannel(bob.id, channel.id);
-    lounge = await alice.client.createChannel({team_id: team.id, name: 'lounge',
-      display_name: 'Lounge', type: 'O'});
-    for (const user of [carol, guest]) await alice.client.addToChannel(user.id, lounge.id);
+    ({alice, bob, carol, guest, team, channel, lounge} = await buildSocketWorld(gateway));
   });
 
   after(async () => {
@@ -338,18 +327,7 @@ describe('websocket events of posts and reactions', () => {
   const clients = [];
   before(async () => {
     gateway = await Gateway.start();
-    alice = await createUser(gateway, {username: 'alice'});
-    bob = await createUser(gateway, {username: 'bob'});
-    carol = await createUser(gateway, {username: 'carol'});
-    guest = await createUser(gateway, {username: 'guest', roles: 'system_guest'});
-    const team = await alice.client.createTeam({name: 'ops', display_name: 'Ops', type: 'O'});
-    for (const user of [bob, carol, guest]) await alice.client.addToTeam(team.id, user.id);
-    channel = await alice.client.createChannel({team_id: team.id, name: 'plans',
-      display_name: 'Plans', type: 'P'});
-    await alice.client.addToChannel(bob.id, channel.id);
-    lounge = await alice.client.createChannel({team_id: team.id, name: 'lounge',
-      display_name: 'Lounge', type: 'O'});
-    for (const user of [carol, guest]) await alice.client.addToChannel(user.id, lounge.id);
+    ({alice, bob, carol, guest, channel, lounge} = await buildSocketWorld(gateway));
   });
   after(async () => {
     for (const client of clients) client.close();
