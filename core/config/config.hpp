@@ -148,6 +148,9 @@ struct LinkConfig {
   std::string remote;   // the room on that bridge (room id/alias, MUC JID, remote channel id)
   enum class Direction { kBoth, kInbound, kOutbound } direction = Direction::kBoth;
   bool readOnly = false;
+  // The policy bundle's peer (its `bridges:` key) whose attributes decide crossings on this
+  // link; "" = the bridge's own name.
+  std::string peer;
 
   bool operator==(const LinkConfig&) const = default;
 };

@@ -459,7 +459,7 @@ class Loader {
     if (!items) return;
     for (std::size_t i = 0; i < items->size(); ++i) {
       const Field& item = (*items)[i];
-      const auto m = r_.map(item, {"channel", "bridge", "remote", "direction", "read_only"},
+      const auto m = r_.map(item, {"channel", "bridge", "remote", "peer", "direction", "read_only"},
                             "a map with channel, bridge and remote");
       if (!m) continue;
       LinkConfig link;
@@ -495,6 +495,23 @@ class Loader {
                                                : LinkConfig::Direction::kBoth;
       }
       assign(link.readOnly, r_.boolean(m->get("read_only")));
+      if (const auto peerField = m->get("peer")) {
+        if (const auto peer = r_.string(peerField)) {
+          const bool valid =
+              peer->size() <= 64 && std::all_of(peer->begin(), peer->end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                       c == '_';
+              });
+          if (valid) {
+            link.peer = *peer;
+          } else {
+            r_.report(*peerField,
+                      "a peer is 1 to 64 of a-z 0-9 . - _ (the policy bundle's "
+                      "bridges: key)");
+            complete = false;
+          }
+        }
+      }
       if (!complete) continue;
       const auto same = std::find_if(out.begin(), out.end(), [&](const LinkConfig& other) {
         return other.channel == link.channel && other.bridge == link.bridge &&

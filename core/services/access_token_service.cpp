@@ -78,6 +78,11 @@ Result<NewAccessToken> createAccessToken(store::Store& store, const model::User&
     return makeError(ErrorCode::kInvalidArgument, "app.user_access_token.inactive_user",
                      "The account of this token is deactivated.");
   }
+  // A puppet stands for a user of another network: nothing may act as it but its bridge.
+  if (user->isRemote()) {
+    return makeError(ErrorCode::kInvalidArgument, "app.user_access_token.remote_user",
+                     "Remote users cannot have personal access tokens.");
+  }
   NewAccessToken created;
   created.token = model::newId();
   created.record.id = model::newId();

@@ -8,12 +8,15 @@
 #include <iostream>
 
 #include "bridges/common/bridge.hpp"
+#include "bridges/common/ingress_pipeline.hpp"
+#include "bridges/common/outbox_drainer.hpp"
 #include "core/common/log.hpp"
 #include "core/config/config_loader.hpp"
 #include "core/events/event_bus.hpp"
 #include "core/events/pg_relay.hpp"
 #include "core/model/id.hpp"
 #include "core/policy/policy_holder.hpp"
+#include "core/services/link_service.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/audit.hpp"
@@ -23,6 +26,7 @@
 #include "gateway/api/client_support.hpp"
 #include "gateway/api/custom_profile_attributes.hpp"
 #include "gateway/api/files.hpp"
+#include "gateway/api/links.hpp"
 #include "gateway/api/policy_attributes.hpp"
 #include "gateway/api/posts.hpp"
 #include "gateway/api/reactions.hpp"
@@ -157,6 +161,25 @@ void reload(const core::config::Config& running, policy::PolicyHolder* policyHol
                   {{"log_level", core::log::levelName(loaded.config->logging.level)}});
 }
 
+// gateway.yaml's links into the links table; false when the database refused (a link whose
+// channel does not exist is only reported).
+bool syncLinks(core::store::Database& database, const core::config::Config& config) {
+  auto synced = database.runAndWait([&config](core::store::Store& s) {
+    return core::services::syncConfiguredLinks(s, config.links);
+  });
+  if (!synced) {
+    if (synced.error().code == core::ErrorCode::kUnavailable) {
+      core::log::warn(kComponent, "cannot reach the database to sync the links of gateway.yaml");
+      return true;
+    }
+    core::log::error(kComponent, "cannot sync the links of gateway.yaml",
+                     {{"error", synced.error().message}, {"detail", synced.error().detail}});
+    return false;
+  }
+  for (const auto& problem : *synced) core::log::warn(kComponent, problem);
+  return true;
+}
+
 }  // namespace
 
 int serve(const core::config::Config& loaded) {
@@ -191,8 +214,11 @@ int serve(const core::config::Config& loaded) {
   // Committed domain events become Mattermost WebSocket events on this bus (the WebSocket hub
   // and the cross-node relay subscribe to it).
   auto eventBus = std::make_shared<core::events::EventBus>();
+  // A commit that may have queued outbox rows wakes the drainer (once it runs).
+  auto drainerWakeup = std::make_shared<bridges::DrainerWakeup>();
   auto database = core::store::postgres::openDatabase(
-      config->database, clock, websocket::publishingSink(eventBus), policyHolder);
+      config->database, clock,
+      bridges::wakingSink(websocket::publishingSink(eventBus), drainerWakeup), policyHolder);
   // Several nodes on one database: events cross between them through PostgreSQL.
   std::shared_ptr<core::events::PgRelay> relay;
   if (config->cluster.enabled) {
@@ -213,6 +239,13 @@ int serve(const core::config::Config& loaded) {
     database->stop();
     return kExitFailure;
   }
+  if (!syncLinks(*database, *config)) {
+    database->stop();
+    return kExitFailure;
+  }
+  auto bridgeMetrics = std::make_shared<core::metrics::BridgeMetrics>(metrics.get());
+  // Outlives every bridge and the database's last job: bridges hand it events until stop().
+  auto ingress = std::make_unique<bridges::IngressPipeline>(database, bridgeMetrics);
 
   auto context = std::make_shared<api::ApiContext>(api::ApiContext{
       config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});
@@ -232,6 +265,7 @@ int serve(const core::config::Config& loaded) {
   api::registerCustomProfileAttributeRoutes(*router, context);
   api::registerPolicyAttributeRoutes(*router, context);
   api::registerAuditRoutes(*router, context);
+  api::registerLinkRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;
@@ -261,6 +295,25 @@ int serve(const core::config::Config& loaded) {
       websocket::Hub::create(websocket::hubOptions(*config), std::move(members), eventBus, clock);
   server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
 
+  // The drainer's pool has one connection of its own: its drain locks belong to that session.
+  core::store::DatabasePtr drainDatabase;
+  std::unique_ptr<bridges::OutboxDrainer> drainer;
+  if (!bridges.value().empty()) {
+    auto drainConfig = config->database;
+    drainConfig.poolSize = 1;
+    drainDatabase = core::store::postgres::openDatabase(drainConfig, clock, {}, policyHolder);
+    std::vector<bridges::Bridge*> running;
+    for (auto& bridge : bridges.value()) running.push_back(bridge.get());
+    drainer =
+        bridges::OutboxDrainer::start(drainDatabase, std::move(running), clock, bridgeMetrics);
+    drainerWakeup->set([raw = drainer.get()] { raw->wake(); });
+  }
+  for (auto& bridge : bridges.value()) {
+    if (auto started = bridge->start(*ingress); !started) {
+      core::log::error(kComponent, started.error().message, {{"bridge", bridge->name()}});
+      return kExitFailure;
+    }
+  }
   server.value()->start();
   notifySystemd("READY=1");
 
@@ -281,6 +334,10 @@ int serve(const core::config::Config& loaded) {
   // WebSocket clients get a close frame (1001) before the listener closes their connections.
   hub->stop(config->server.shutdownGrace / 2);
   server.value()->shutdown();
+  // Nothing more goes out; items in flight stay pending and go again at the next start.
+  drainerWakeup->clear();
+  if (drainer) drainer->stop();
+  if (drainDatabase) drainDatabase->stop();
   for (auto& bridge : bridges.value()) bridge->stop();
   if (relay) relay->stop();
   context->blocking->join();

@@ -255,6 +255,11 @@ std::vector<BadFile> badFiles() {
        "in}\n" +
            dbSection(),
        {R"(gateway.yaml:5: links[1]: links "ops/town-square" to "#ops:p.example" on matrix a second time)"}},
+      {"BadLinkPeer",
+       "bridges:\n  matrix:\nlinks:\n  - channel: ops/town-square\n    bridge: matrix\n"
+       "    remote: \"#ops:partner.example\"\n    peer: Matrix FRA\n" +
+           dbSection(),
+       {R"(gateway.yaml:7: links[0].peer: a peer is 1 to 64 of a-z 0-9 . - _ (the policy bundle's bridges: key))"}},
       {"LinksNotAList",
        "links:\n  channel: ops/town-square\n" + dbSection(),
        {R"(gateway.yaml:2: links: expected a list, got a map)"}},
@@ -475,6 +480,7 @@ links:
     remote: alerts@conference.partner.example
     direction: out
     read_only: true
+    peer: xmpp-usa
 policy:
   files: [policies/base.yaml, policies/partners.yaml]
 )";
@@ -515,9 +521,9 @@ policy:
   EXPECT_EQ(c.bridges, (std::vector<BridgeConfig>{{"xmpp", false}, {"matrix", false}}));
   ASSERT_EQ(c.links.size(), 2u);
   EXPECT_EQ(c.links[0], (LinkConfig{"ops/town-square", "matrix", "!abc:partner.example",
-                                    LinkConfig::Direction::kBoth, false}));
+                                    LinkConfig::Direction::kBoth, false, ""}));
   EXPECT_EQ(c.links[1], (LinkConfig{"ops/alerts", "xmpp", "alerts@conference.partner.example",
-                                    LinkConfig::Direction::kOutbound, true}));
+                                    LinkConfig::Direction::kOutbound, true, "xmpp-usa"}));
   EXPECT_EQ(c.policy.files,
             (std::vector<std::filesystem::path>{dir.path() / "policies/base.yaml",
                                                 dir.path() / "policies/partners.yaml"}));

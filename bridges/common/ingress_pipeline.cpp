@@ -1,0 +1,274 @@
+#include "bridges/common/ingress_pipeline.hpp"
+
+#include "core/model/id.hpp"
+#include "core/services/boundary_guard.hpp"
+#include "core/services/channel_service.hpp"
+#include "core/services/post_service.hpp"
+#include "core/services/puppet_service.hpp"
+#include "core/services/reaction_service.hpp"
+#include "core/store/bridge_store.hpp"
+
+namespace parley::bridges {
+namespace {
+
+using core::model::MessageChange;
+using core::store::Store;
+
+constexpr std::string_view kDirectPrefix = "dm:";
+constexpr std::size_t kMaxRemoteIdLength = 512;  // inbox.remote_id, id_map.remote_event_id
+
+IngressResult outcome(IngressOutcome kind, std::string error = {}, std::string postId = {}) {
+  return IngressResult{kind, std::move(postId), std::move(error)};
+}
+
+// Thrown away by the transaction: what rolls back an event that is not applied.
+core::Error rollback() {
+  return core::makeError(core::ErrorCode::kConflict, "bridges.ingress.rollback", "not applied");
+}
+
+std::string validate(const InboundEvent& event) {
+  if (event.bridge.empty()) return "no bridge";
+  if (event.remoteEventId.empty() || event.remoteEventId.size() > kMaxRemoteIdLength) {
+    return "the remote event id is missing or too long";
+  }
+  if (event.sender.remoteId.empty() || event.sender.remoteId.size() > kMaxRemoteIdLength) {
+    return "the sender is missing or too long";
+  }
+  if (event.remoteRoom.size() > kMaxRemoteIdLength) return "the room id is too long";
+  if (event.remoteRoom.empty() && event.toUser.empty()) return "no room and no addressee";
+  const bool targeted = event.change != MessageChange::kPost;
+  if (targeted && event.targetRemoteId.empty()) return "no target for a change";
+  return {};
+}
+
+// The link the event arrived on; a direct message's implicit link, created on first use.
+core::Result<std::optional<core::model::Link>> linkOf(Store& tx, const InboundEvent& event,
+                                                      const core::model::User& puppet) {
+  if (!event.remoteRoom.empty()) return tx.bridges().linkByRemote(event.bridge, event.remoteRoom);
+  auto local = tx.users().getByUsername(event.toUser);
+  if (!local && local.error().code == core::ErrorCode::kNotFound) {
+    return std::optional<core::model::Link>{};
+  }
+  if (!local) return std::move(local).error();
+  if (local->deleteAt != 0 || local->isRemote() || local->isBot) {
+    return std::optional<core::model::Link>{};
+  }
+  const std::string room = directRoom(local->id, event.sender.remoteId);
+  auto existing = tx.bridges().linkByRemote(event.bridge, room);
+  if (!existing || *existing) return existing;
+  auto channel = core::services::getOrCreateDirectChannel(tx, *local, puppet.id);
+  if (!channel) return std::move(channel).error();
+  core::model::Link link;
+  link.id = core::model::newId();
+  link.channelId = channel->id;
+  link.bridge = event.bridge;
+  link.remoteRoom = room;
+  // Made for that user: config sync (which removes links of created_by "") leaves it alone.
+  link.createdBy = local->id;
+  link.createAt = link.updateAt = tx.clock().nowMillis();
+  if (auto created = tx.bridges().createLink(link); !created) return std::move(created).error();
+  return std::optional<core::model::Link>{std::move(link)};
+}
+
+}  // namespace
+
+std::string directRoom(std::string_view localUserId, std::string_view remoteId) {
+  return std::string(kDirectPrefix) + std::string(localUserId) + ":" + std::string(remoteId);
+}
+
+std::string_view directRoomRemoteId(std::string_view remoteRoom) {
+  if (!remoteRoom.starts_with(kDirectPrefix)) return {};
+  remoteRoom.remove_prefix(kDirectPrefix.size());
+  const auto colon = remoteRoom.find(':');
+  return colon == std::string_view::npos ? std::string_view{} : remoteRoom.substr(colon + 1);
+}
+
+IngressPipeline::IngressPipeline(core::store::DatabasePtr database,
+                                 std::shared_ptr<core::metrics::BridgeMetrics> metrics,
+                                 std::function<void()> afterCommit)
+    : database_(std::move(database)),
+      metrics_(metrics ? std::move(metrics)
+                       : std::make_shared<core::metrics::BridgeMetrics>(nullptr)),
+      afterCommit_(std::move(afterCommit)) {}
+
+void IngressPipeline::receive(InboundEvent event, std::function<void(IngressResult)> done) {
+  database_->submit([this, event = std::move(event), done = std::move(done)](Store& s) {
+    done(apply(s, event));
+  });
+}
+
+IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
+  auto& counters = metrics_->ingress(event.bridge.empty() ? "unknown" : event.bridge);
+  if (auto invalid = validate(event); !invalid.empty()) {
+    counters.rejected->increment();
+    return outcome(IngressOutcome::kRejected, invalid);
+  }
+  IngressResult result;
+  const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
+    auto claimed = tx.bridges().claimInbox(event.bridge, event.remoteEventId,
+                                           core::store::messageChangeName(event.change),
+                                           tx.clock().nowMillis());
+    if (!claimed) return std::move(claimed).error();
+    if (!*claimed) {
+      result = outcome(IngressOutcome::kDuplicate);
+      return {};
+    }
+    auto puppet = core::services::findOrCreatePuppet(tx, event.sender, event.senderDisplayName);
+    if (!puppet) return std::move(puppet).error();
+    auto link = linkOf(tx, event, *puppet);
+    if (!link) return std::move(link).error();
+    if (!*link || !(*link)->takesIn()) {
+      result = outcome(IngressOutcome::kUnknownRoom, "no link takes events from this room");
+      return rollback();
+    }
+    const core::model::Link& via = **link;
+    if (auto member = core::services::ensurePuppetMembership(tx, *puppet, via.channelId); !member) {
+      return member;
+    }
+    const core::model::RemoteOrigin origin{event.bridge, via.remoteRoom, event.sender.remoteId,
+                                           event.sender.domain};
+
+    // The post a change, a reaction or a reply addresses, through the id map of this room.
+    const auto postOf =
+        [&](const std::string& remoteId) -> core::Result<std::optional<std::string>> {
+      if (remoteId.empty()) return std::optional<std::string>{};
+      return tx.bridges().postOfRemote(event.bridge, via.remoteRoom, remoteId);
+    };
+
+    core::model::CanonicalMessage message;
+    message.change = event.change;
+    message.channelId = via.channelId;
+    message.text = event.text;
+    message.files = event.files;
+    message.emoji = event.emoji;
+    message.label = event.label;
+    message.author.userId = puppet->id;
+    message.author.username = puppet->username;
+    message.author.displayName =
+        event.senderDisplayName.empty() ? puppet->username : event.senderDisplayName;
+    message.author.remote = event.sender;
+    message.origin = origin;
+    message.createAt = tx.clock().nowMillis();
+
+    std::string targetPostId;
+    if (event.change == MessageChange::kPost) {
+      auto parent = postOf(event.replyToRemoteId);
+      if (!parent) return std::move(parent).error();
+      if (*parent) {
+        // Mattermost threads are flat: a reply to a reply goes under the same root.
+        auto root = tx.posts().get(**parent);
+        if (!root) return std::move(root).error();
+        message.rootId = root->rootId.empty() ? root->id : root->rootId;
+      }
+    } else {
+      auto target = postOf(event.targetRemoteId);
+      if (!target) return std::move(target).error();
+      if (!*target) {
+        result = outcome(IngressOutcome::kUnknownTarget, "unknown target");
+        return rollback();
+      }
+      targetPostId = **target;
+      message.postId = targetPostId;
+      auto post = tx.posts().get(targetPostId);
+      if (!post) return std::move(post).error();
+      message.rootId = post->rootId;
+      // A remote user changes only what it said itself (reactions are its own by construction).
+      const bool ownChange =
+          event.change == MessageChange::kEdit || event.change == MessageChange::kDelete;
+      if (ownChange && post->userId != puppet->id) {
+        result = outcome(IngressOutcome::kRejected, "not the author of the target");
+        return rollback();
+      }
+    }
+
+    auto verdict = core::services::guardMessageIngress(tx, via, message);
+    if (!verdict.permitted()) {
+      result = outcome(IngressOutcome::kDenied, verdict.decision.reasonCode.empty()
+                                                    ? std::string("policy.denied")
+                                                    : verdict.decision.reasonCode);
+      return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId, "denied",
+                                         std::to_string(verdict.auditId));
+    }
+    const core::model::CanonicalMessage& allowed = verdict.message;
+
+    std::string effectId = targetPostId;
+    core::Status applied;
+    switch (event.change) {
+      case MessageChange::kPost: {
+        core::model::Post draft;
+        draft.channelId = via.channelId;
+        draft.message = allowed.text;
+        draft.rootId = message.rootId;
+        for (const auto& file : allowed.files) {
+          if (!file.fileId.empty()) draft.fileIds.push_back(file.fileId);
+        }
+        core::services::CreatePostOptions options;
+        // The link and the guard authorised it; the puppet is not at a client.
+        options.checkChannelPermission = false;
+        options.setOnline = false;
+        options.origin = origin;
+        auto created = core::services::createPost(tx, *puppet, std::move(draft), options);
+        if (!created) {
+          applied = std::move(created).error();
+          break;
+        }
+        effectId = created->id;
+        applied = tx.bridges().putParts(created->id, event.bridge, via.remoteRoom,
+                                        {{0, event.remoteEventId}}, tx.clock().nowMillis());
+        break;
+      }
+      case MessageChange::kEdit: {
+        core::services::PostPatch patch;
+        patch.message = allowed.text;
+        auto edited = core::services::patchPost(tx, *puppet, targetPostId, patch, origin);
+        if (!edited) applied = std::move(edited).error();
+        break;
+      }
+      case MessageChange::kDelete:
+        applied = core::services::deletePost(tx, *puppet, targetPostId, origin);
+        break;
+      case MessageChange::kReaction: {
+        core::model::Reaction reaction;
+        reaction.userId = puppet->id;
+        reaction.postId = targetPostId;
+        reaction.emojiName = allowed.emoji;
+        auto added = core::services::addReaction(tx, *puppet, reaction, origin);
+        if (!added) applied = std::move(added).error();
+        break;
+      }
+      case MessageChange::kReactionDelete:
+        applied = core::services::removeReaction(tx, *puppet, puppet->id, targetPostId,
+                                                 allowed.emoji, origin);
+        break;
+    }
+    if (!applied) {
+      if (applied.error().code == core::ErrorCode::kUnavailable ||
+          applied.error().code == core::ErrorCode::kInternal) {
+        return applied;
+      }
+      result = outcome(IngressOutcome::kRejected, applied.error().id);
+      return rollback();
+    }
+    result = outcome(IngressOutcome::kApplied, {}, effectId);
+    return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId,
+                                       core::store::messageChangeName(event.change), effectId);
+  });
+
+  if (!committed && committed.error().id != "bridges.ingress.rollback") {
+    // The database failed (or a bug): the bridge may redeliver, nothing was kept.
+    counters.rejected->increment();
+    return outcome(IngressOutcome::kRejected, committed.error().message);
+  }
+  switch (result.outcome) {
+    case IngressOutcome::kApplied:
+      counters.applied->increment();
+      if (afterCommit_) afterCommit_();
+      break;
+    case IngressOutcome::kDuplicate: counters.duplicate->increment(); break;
+    case IngressOutcome::kDenied: counters.denied->increment(); break;
+    default: counters.rejected->increment(); break;
+  }
+  return result;
+}
+
+}  // namespace parley::bridges

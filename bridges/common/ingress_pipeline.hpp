@@ -1,0 +1,54 @@
+#pragma once
+// The ingress pipeline (design.md §2 "Ingress"): what a bridge received becomes a local change
+// through the same services as a local post, as the remote sender's puppet, in ONE transaction
+// with the inbox claim of its remote id: a redelivered event changes nothing, and an event is
+// never half applied.
+//
+// In that transaction: the inbox claim (taken before -> kDuplicate); the link of (bridge,
+// remote room) that takes events in (none -> kUnknownRoom; a direct message, remoteRoom "" and
+// toUser set, uses the direct channel between that user and the puppet and an implicit link
+// for it, created on first use); the puppet (found or created) and its membership of the
+// channel; the boundary guard's message.ingress decision with its audit record (deny ->
+// kDenied, committed with the claim: the same event is not decided twice); then the effect
+// (post, reply under the root the id map names, edit, delete, reaction) with the post's origin
+// so that no outbox row goes back toward the link it came in on, and the id map entry of a new
+// post. kUnknownRoom, kUnknownTarget and kRejected roll everything back (the claim too): a
+// redelivery after the link or the target appeared is applied then.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bridges/common/bridge.hpp"
+#include "core/metrics/bridge_metrics.hpp"
+#include "core/store/database.hpp"
+
+namespace parley::bridges {
+
+// The implicit link of a direct message between a local user and a remote sender:
+// "dm:<local user id>:<remote id>" (a DM link's remoteRoom; the bridge addresses the sender).
+std::string directRoom(std::string_view localUserId, std::string_view remoteId);
+// The remote id of a direct room, or "" when `remoteRoom` is not one.
+std::string_view directRoomRemoteId(std::string_view remoteRoom);
+
+class IngressPipeline final : public IngressSink {
+ public:
+  // `afterCommit` runs after an applied event committed (the drainer's wake(): the change may
+  // go out over the channel's other links). `metrics` may be null.
+  IngressPipeline(core::store::DatabasePtr database,
+                  std::shared_ptr<core::metrics::BridgeMetrics> metrics,
+                  std::function<void()> afterCommit = {});
+
+  // Runs apply() as a database job; `done` runs on the database worker.
+  void receive(InboundEvent event, std::function<void(IngressResult)> done) override;
+
+  // The whole pipeline, synchronously, on `store` (inside a database job).
+  IngressResult apply(core::store::Store& store, const InboundEvent& event);
+
+ private:
+  core::store::DatabasePtr database_;
+  std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
+  std::function<void()> afterCommit_;
+};
+
+}  // namespace parley::bridges

@@ -1,0 +1,378 @@
+#include "bridges/common/outbox_drainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/common/log.hpp"
+#include "core/services/boundary_guard.hpp"
+#include "core/services/outbox_writer.hpp"
+
+namespace parley::bridges {
+namespace {
+
+constexpr auto kComponent = "outbox";
+
+using core::model::MessageChange;
+
+bool isReaction(MessageChange kind) {
+  return kind == MessageChange::kReaction || kind == MessageChange::kReactionDelete;
+}
+
+std::string displayName(const core::model::User& user) {
+  std::string full = user.firstName;
+  if (!user.lastName.empty()) full += (full.empty() ? "" : " ") + user.lastName;
+  if (!full.empty()) return full;
+  return user.nickname.empty() ? user.username : user.nickname;
+}
+
+std::vector<RemotePart> remoteParts(const std::vector<core::store::IdMapPart>& parts) {
+  std::vector<RemotePart> out;
+  out.reserve(parts.size());
+  for (const auto& part : parts) out.push_back(RemotePart{part.part, part.remoteEventId});
+  return out;
+}
+
+// What one database job found for the head row of a link.
+struct Prepared {
+  enum class Kind { kSkip, kDenied, kFailed, kDeliver } kind = Kind::kSkip;
+  OutboundItem item;
+  core::store::OutboxRow row;
+  Bridge* bridge = nullptr;
+};
+
+}  // namespace
+
+std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts, double unit) {
+  const int doublings = std::clamp(attempts - 1, 0, 30);
+  const double ceiling =
+      std::min(static_cast<double>(options.retryMax.count()),
+               static_cast<double>(options.retryBase.count()) * std::ldexp(1.0, doublings));
+  // Jitter: peers that went down together are not hit again all at the same instant.
+  const double delay = ceiling / 2 + ceiling / 2 * std::clamp(unit, 0.0, 1.0);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(delay));
+}
+
+core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
+                                                            const core::store::OutboxRow& row) {
+  auto post = store.posts().get(row.postId);
+  if (!post) return std::move(post).error();
+  core::model::CanonicalMessage message;
+  message.change = row.kind;
+  message.postId = post->id;
+  message.channelId = post->channelId;
+  message.rootId = post->rootId;
+  message.text = post->message;
+  message.createAt = post->createAt;
+  message.editAt = post->editAt;
+  message.emoji = row.reactionEmoji;
+  message.origin = core::services::originOfPayload(row.payload);
+
+  auto author = store.users().getById(isReaction(row.kind) ? row.reactionUserId : post->userId);
+  if (!author) return std::move(author).error();
+  message.author.userId = author->id;
+  message.author.username = author->username;
+  message.author.displayName = displayName(*author);
+  if (!author->remoteBridge.empty()) {
+    message.author.remote = core::model::RemoteOrigin{author->remoteBridge, "",
+                                                      author->remoteUserId, author->remoteDomain};
+  }
+  const bool carriesContent = row.kind == MessageChange::kPost || row.kind == MessageChange::kEdit;
+  if (carriesContent && !post->fileIds.empty()) {
+    auto files = store.files().listOfPosts({post->id});
+    if (!files) return std::move(files).error();
+    if (auto it = files->find(post->id); it != files->end()) {
+      for (const auto& info : it->second) {
+        message.files.push_back(
+            core::model::FileRef{info.id, info.name, info.mimeType, info.size, info.sha256, ""});
+      }
+    }
+  }
+  return message;
+}
+
+std::unique_ptr<OutboxDrainer> OutboxDrainer::start(
+    core::store::DatabasePtr database, std::vector<Bridge*> bridges, core::ClockPtr clock,
+    std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options) {
+  std::unique_ptr<OutboxDrainer> drainer(new OutboxDrainer(
+      std::move(database), std::move(bridges), std::move(clock), std::move(metrics), options));
+  drainer->thread_ = std::thread([raw = drainer.get()] { raw->run(); });
+  return drainer;
+}
+
+OutboxDrainer::OutboxDrainer(core::store::DatabasePtr database, std::vector<Bridge*> bridges,
+                             core::ClockPtr clock,
+                             std::shared_ptr<core::metrics::BridgeMetrics> metrics,
+                             DrainerOptions options)
+    : database_(std::move(database)),
+      bridges_(std::move(bridges)),
+      clock_(std::move(clock)),
+      metrics_(metrics ? std::move(metrics)
+                       : std::make_shared<core::metrics::BridgeMetrics>(nullptr)),
+      options_(options) {}
+
+OutboxDrainer::~OutboxDrainer() { stop(); }
+
+void OutboxDrainer::wake() {
+  {
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->woken = true;
+  }
+  mailbox_->wakeup.notify_one();
+}
+
+void OutboxDrainer::stop() {
+  {
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->stopping = true;
+  }
+  mailbox_->wakeup.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+Bridge* OutboxDrainer::bridgeNamed(const std::string& name) const {
+  for (Bridge* bridge : bridges_) {
+    if (bridge->name() == name) return bridge;
+  }
+  return nullptr;
+}
+
+core::metrics::BridgeMetrics::Link& OutboxDrainer::linkMetrics(const std::string& bridge,
+                                                               const std::string& linkId) {
+  bridgeOfLink_[linkId] = bridge;
+  return metrics_->link(bridge, linkId);
+}
+
+void OutboxDrainer::run() {
+  for (;;) {
+    const std::int64_t nextDue = pass();
+    std::deque<Outcome> outcomes;
+    {
+      std::unique_lock lock(mailbox_->mutex);
+      const std::int64_t untilDue = nextDue - clock_->nowMillis();
+      const auto wait = std::chrono::milliseconds(
+          std::clamp<std::int64_t>(untilDue, 0, options_.pollInterval.count()));
+      mailbox_->wakeup.wait_for(lock, wait, [&] {
+        return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty();
+      });
+      if (mailbox_->stopping) return;
+      mailbox_->woken = false;
+      outcomes.swap(mailbox_->outcomes);
+    }
+    for (const auto& outcome : outcomes) record(outcome);
+  }
+}
+
+std::int64_t OutboxDrainer::pass() {
+  using core::store::Store;
+  const std::int64_t idle = clock_->nowMillis() + options_.pollInterval.count();
+  auto pending = database_->runAndWait([](Store& s) { return s.bridges().pendingLinks(); });
+  if (!pending) {
+    core::log::warn(kComponent, "cannot read the outbox", {{"error", pending.error().message}});
+    return idle;
+  }
+  std::int64_t nextDue = idle;
+  std::set<std::string> busy;
+  for (const auto& link : *pending) {
+    busy.insert(link.linkId);
+    if (inFlight_.contains(link.linkId)) continue;
+    const std::int64_t now = clock_->nowMillis();
+    if (link.headDueAt > now) {
+      nextDue = std::min(nextDue, link.headDueAt);
+      continue;
+    }
+    const std::string& linkId = link.linkId;
+    auto prepared = database_->runAndWait([&](Store& s) -> core::Result<Prepared> {
+      Prepared p;
+      auto locked = s.bridges().tryLockLink(linkId);
+      if (!locked) return std::move(locked).error();
+      if (!*locked) return p;  // another node drains this link
+      auto found = s.bridges().getLink(linkId);
+      if (!found) return std::move(found).error();
+      p.item.link = *found;
+      p.bridge = bridgeNamed(found->bridge);
+      if (p.bridge == nullptr) {
+        // Not running here: leave the link to a node that runs its bridge.
+        if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked.error();
+        return p;
+      }
+      auto rows = s.bridges().pendingOfLink(linkId, 1);
+      if (!rows) return std::move(rows).error();
+      if (rows->empty()) return p;
+      p.row = rows->front();
+      auto message = outboundMessage(s, p.row);
+      if (!message) {
+        p.kind = Prepared::Kind::kFailed;
+        if (auto failed = s.bridges().markFailed(p.row.id, message.error().message); !failed) {
+          return failed.error();
+        }
+        return p;
+      }
+      p.item.outboxId = p.row.id;
+      p.item.txnId = p.row.txnId;
+      if (p.row.kind != MessageChange::kPost) {
+        auto parts = s.bridges().partsOf(p.row.postId, found->bridge, found->remoteRoom);
+        if (!parts) return std::move(parts).error();
+        p.item.parts = remoteParts(*parts);
+      }
+      if (!message->rootId.empty()) {
+        auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
+        if (!root) return std::move(root).error();
+        if (!root->empty() && root->front().part == 0)
+          p.item.rootRemoteId = root->front().remoteEventId;
+      }
+      // The decision, its audit record and a denial's new row state commit together.
+      core::Status decided = s.transaction([&](Store& tx) -> core::Status {
+        auto verdict = core::services::guardMessageEgress(tx, *found, *message);
+        if (!verdict.permitted()) {
+          p.kind = Prepared::Kind::kDenied;
+          const std::string reason =
+              verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
+          return tx.bridges().markDenied(p.row.id, verdict.auditId, reason);
+        }
+        p.kind = Prepared::Kind::kDeliver;
+        p.item.message = std::move(verdict.message);
+        return {};
+      });
+      if (!decided) return decided.error();
+      return p;
+    });
+    if (!prepared) {
+      core::log::warn(kComponent, "cannot prepare an outbox item",
+                      {{"link", linkId}, {"error", prepared.error().message}});
+      continue;
+    }
+    if (prepared->kind == Prepared::Kind::kSkip) continue;
+    auto& metrics = linkMetrics(
+        prepared->item.link.bridge.empty() ? std::string("unknown") : prepared->item.link.bridge,
+        linkId);
+    if (prepared->kind == Prepared::Kind::kDenied) {
+      metrics.denied->increment();
+      nextDue = clock_->nowMillis();  // the next row of the link may go at once
+      continue;
+    }
+    if (prepared->kind == Prepared::Kind::kFailed) {
+      metrics.failed->increment();
+      nextDue = clock_->nowMillis();
+      continue;
+    }
+    inFlight_.insert(linkId);
+    Outcome outcome{
+        linkId, prepared->row, prepared->item.link.bridge, prepared->item.link.remoteRoom, {}};
+    prepared->bridge->deliver(std::move(prepared->item),
+                              [mailbox = mailbox_, outcome](DeliveryResult result) mutable {
+                                outcome.result = std::move(result);
+                                {
+                                  std::lock_guard lock(mailbox->mutex);
+                                  mailbox->outcomes.push_back(std::move(outcome));
+                                }
+                                mailbox->wakeup.notify_one();
+                              });
+  }
+  // The queued gauges: counted for the links with pending rows, zero for those gone idle.
+  for (const auto& [linkId, bridge] : bridgeOfLink_) {
+    if (!busy.contains(linkId)) linkMetrics(bridge, linkId).queued->store(0);
+  }
+  for (const auto& linkId : busy) {
+    auto known = bridgeOfLink_.find(linkId);
+    if (known == bridgeOfLink_.end()) continue;
+    auto counts = database_->runAndWait(
+        [&](core::store::Store& s) { return s.bridges().outboxCounts(linkId); });
+    if (counts) linkMetrics(known->second, linkId).queued->store(counts->pending);
+  }
+  return nextDue;
+}
+
+void OutboxDrainer::record(const Outcome& outcome) {
+  using Result = DeliveryResult::Outcome;
+  inFlight_.erase(outcome.linkId);
+  auto& metrics = linkMetrics(outcome.bridge, outcome.linkId);
+  const std::int64_t now = clock_->nowMillis();
+  const auto& row = outcome.row;
+  core::Status written;
+  switch (outcome.result.outcome) {
+    case Result::kSent: {
+      std::vector<core::store::IdMapPart> parts;
+      for (const auto& part : outcome.result.parts) {
+        parts.push_back(core::store::IdMapPart{part.part, part.remoteEventId});
+      }
+      written = database_->runAndWait([&](core::store::Store& s) {
+        return s.transaction([&](core::store::Store& tx) -> core::Status {
+          // Only a post's own parts are what later changes and replies address.
+          if (row.kind == MessageChange::kPost && !parts.empty()) {
+            if (auto put = tx.bridges().putParts(row.postId, outcome.bridge, outcome.remoteRoom,
+                                                 parts, now);
+                !put) {
+              return put;
+            }
+          }
+          return tx.bridges().markSent(row.id);
+        });
+      });
+      if (written) {
+        metrics.sent->increment();
+        metrics.lag->observe(static_cast<double>(std::max<std::int64_t>(0, now - row.createAt)) /
+                             1000.0);
+      }
+      break;
+    }
+    case Result::kRetry: {
+      const int attempts = row.attempts + 1;
+      const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+      const std::int64_t next = now + retryDelay(options_, attempts, unit).count();
+      const std::string error = outcome.result.error.substr(0, 1000);
+      written = database_->runAndWait([&](core::store::Store& s) {
+        return s.bridges().reschedule(row.id, attempts, next, error);
+      });
+      metrics.retried->increment();
+      break;
+    }
+    case Result::kRejected: {
+      const std::string error = outcome.result.error.substr(0, 1000);
+      written = database_->runAndWait(
+          [&](core::store::Store& s) { return s.bridges().markFailed(row.id, error); });
+      if (written) metrics.failed->increment();
+      core::log::warn(kComponent, "the peer rejected an outbox item",
+                      {{"link", outcome.linkId}, {"outbox_id", row.id}, {"error", error}});
+      break;
+    }
+  }
+  if (!written) {
+    // The row stays pending as it was and goes again (same txn id: the peer de-duplicates).
+    core::log::warn(
+        kComponent, "cannot record a delivery outcome",
+        {{"link", outcome.linkId}, {"outbox_id", row.id}, {"error", written.error().message}});
+  }
+}
+
+void DrainerWakeup::set(std::function<void()> wake) {
+  std::lock_guard lock(mutex_);
+  wake_ = std::move(wake);
+}
+
+void DrainerWakeup::clear() {
+  std::lock_guard lock(mutex_);
+  wake_ = nullptr;
+}
+
+void DrainerWakeup::operator()() const {
+  std::lock_guard lock(mutex_);
+  if (wake_) wake_();
+}
+
+core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
+                                         std::shared_ptr<const DrainerWakeup> wakeup) {
+  return [inner = std::move(inner),
+          wakeup = std::move(wakeup)](const core::events::DomainEvent& event) {
+    if (inner) inner(event);
+    namespace e = core::events;
+    if (std::holds_alternative<e::PostCreated>(event) ||
+        std::holds_alternative<e::PostEdited>(event) ||
+        std::holds_alternative<e::PostDeleted>(event) ||
+        std::holds_alternative<e::ReactionAdded>(event) ||
+        std::holds_alternative<e::ReactionRemoved>(event)) {
+      (*wakeup)();
+    }
+  };
+}
+
+}  // namespace parley::bridges

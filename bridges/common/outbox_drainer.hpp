@@ -1,0 +1,133 @@
+#pragma once
+// The outbox drainer (design.md §2 "Egress"): carries the outbox rows of every link to its
+// bridge, one link at a time in row order, one item in flight per link.
+//
+// For the oldest pending row of a link that is due, in one database job: the link's drain lock
+// (a PostgreSQL session advisory lock: one node drains a link), the canonical message built
+// from the post as it is now, and the boundary guard's egress decision with its audit record in
+// the same transaction as the row's new state. Denied -> the row is kept as denied with the
+// audit id. Permitted -> Bridge::deliver(); its DeliveryResult then decides: kSent -> the id
+// map gets the parts the peer assigned and the row is removed (only now: nothing is lost when
+// parleyd stops with an item in flight, the row is simply tried again); kRetry -> the row waits
+// with exponential backoff and jitter; kRejected -> kept as failed with the peer's error.
+//
+// The drainer runs on a thread of its own and blocks only on the database. It needs a database
+// pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
+// of its jobs must run on the same connection.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bridges/common/bridge.hpp"
+#include "core/common/clock.hpp"
+#include "core/events/domain_event.hpp"
+#include "core/metrics/bridge_metrics.hpp"
+#include "core/store/bridge_store.hpp"
+#include "core/store/database.hpp"
+
+namespace parley::bridges {
+
+struct DrainerOptions {
+  // Without a wake-up (another node committed, a row became due), the outbox is looked at this
+  // often.
+  std::chrono::milliseconds pollInterval{1000};
+  // Backoff after the n-th failed attempt: uniformly random in [d/2, d] with
+  // d = min(retryMax, retryBase * 2^(n-1)).
+  std::chrono::milliseconds retryBase{500};
+  std::chrono::milliseconds retryMax{60000};
+};
+
+// Backoff before attempt `attempts + 1` after `attempts` failed ones (>= 1); `unit` in [0, 1).
+std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts, double unit);
+
+// The canonical message of an outbox row, from the post, its author (the reacting user for a
+// reaction), its files and the row's payload (origin), as the guard decides on it.
+core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
+                                                            const core::store::OutboxRow& row);
+
+class OutboxDrainer {
+ public:
+  // `bridges` outlive the drainer (it is stopped before them). `metrics` may be null.
+  static std::unique_ptr<OutboxDrainer> start(core::store::DatabasePtr database,
+                                              std::vector<Bridge*> bridges, core::ClockPtr clock,
+                                              std::shared_ptr<core::metrics::BridgeMetrics> metrics,
+                                              DrainerOptions options = {});
+  ~OutboxDrainer();
+  OutboxDrainer(const OutboxDrainer&) = delete;
+  OutboxDrainer& operator=(const OutboxDrainer&) = delete;
+
+  // Something may have been queued (a commit on this node): look now. Any thread.
+  void wake();
+  // Stops the thread. Items still in flight are not waited for: their rows stay pending and
+  // are delivered again (with the same txn id) by the next drainer. Idempotent.
+  void stop();
+
+ private:
+  struct Outcome {
+    std::string linkId;
+    core::store::OutboxRow row;
+    std::string bridge;
+    std::string remoteRoom;
+    DeliveryResult result;
+  };
+  // Shared with the done callbacks of deliver(), which may run after the drainer is gone.
+  struct Mailbox {
+    std::mutex mutex;
+    std::condition_variable wakeup;
+    bool woken = false;
+    bool stopping = false;
+    std::deque<Outcome> outcomes;
+  };
+
+  OutboxDrainer(core::store::DatabasePtr database, std::vector<Bridge*> bridges,
+                core::ClockPtr clock, std::shared_ptr<core::metrics::BridgeMetrics> metrics,
+                DrainerOptions options);
+  void run();
+  // One look at every link with pending rows; returns when the next row falls due (ms).
+  std::int64_t pass();
+  void record(const Outcome& outcome);
+  Bridge* bridgeNamed(const std::string& name) const;
+  core::metrics::BridgeMetrics::Link& linkMetrics(const std::string& bridge,
+                                                  const std::string& linkId);
+
+  core::store::DatabasePtr database_;
+  std::vector<Bridge*> bridges_;
+  core::ClockPtr clock_;
+  std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
+  DrainerOptions options_;
+  std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  std::set<std::string> inFlight_;                   // link ids (drainer thread only)
+  std::map<std::string, std::string> bridgeOfLink_;  // for metrics of links gone idle
+  std::mt19937_64 random_{std::random_device{}()};
+  std::thread thread_;
+};
+
+// Wakes the drainer after a commit that may have queued outbox rows. Created before the
+// database (whose event sink calls it) and pointed at the drainer once that runs.
+class DrainerWakeup {
+ public:
+  void set(std::function<void()> wake);
+  void clear();
+  void operator()() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::function<void()> wake_;
+};
+
+// `inner`, and the wake-up for the committed changes that write outbox rows (posts, edits,
+// deletions, reactions).
+core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
+                                         std::shared_ptr<const DrainerWakeup> wakeup);
+
+}  // namespace parley::bridges

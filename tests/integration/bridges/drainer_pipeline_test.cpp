@@ -1,0 +1,421 @@
+// The bridge framework end to end inside parleyd's core, against a real PostgreSQL and the
+// policy engine: the outbox drainer (order per link, one item in flight per link, backoff on
+// kRetry, nothing lost across a restart, denied rows kept with their audit record) and the
+// ingress pipeline (inbox de-duplication, replies under the right root through the id map, no
+// echo toward the origin room, puppets that cannot log in, direct messages). The Bridge here is
+// an in-process recorder of deliveries: it is our own interface, not a peer.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "bridges/common/ingress_pipeline.hpp"
+#include "bridges/common/outbox_drainer.hpp"
+#include "core/policy/policy_holder.hpp"
+#include "core/services/access_token_service.hpp"
+#include "core/services/session_service.hpp"
+#include "tests/integration/bridges/bridge_fixture.hpp"
+
+namespace parley::bridges {
+namespace {
+
+using core::store::Store;
+using testing::eventually;
+using testing::kAlice;
+using testing::kLinkA;
+using testing::kLinkB;
+using testing::kLinked;
+using testing::kRoomA;
+using testing::kRoomB;
+using testing::runSync;
+
+// Everything crosses on the "test" peer; nothing is permitted on "closed" (default deny).
+constexpr const char* kBundle = R"yaml(
+apiVersion: parley.policy/v1
+kind: PolicyBundle
+label_policies:
+  T:
+    classifications: [UNCLASSIFIED, SECRET]
+schema:
+  channel: {label: {type: label, policy: T}}
+bridges:
+  test: {protocol: xmpp, clearance: "SECRET"}
+  closed: {protocol: xmpp, clearance: "SECRET"}
+rules:
+  - {id: local-open, effect: permit, actions: [channel.join, channel.read, message.post, file.upload, file.download]}
+  - {id: test-open, effect: permit, actions: [message.egress, thread.egress, message.ingress], bridges: [test]}
+)yaml";
+
+// Records every delivery and answers when the test says so (or at once, with `autoSend`).
+class RecorderBridge final : public Bridge {
+ public:
+  struct Call {
+    OutboundItem item;
+    std::function<void(DeliveryResult)> done;
+  };
+
+  std::string_view name() const override { return "test"; }
+  core::Status start(IngressSink& /*sink*/) override { return {}; }
+  void stop() override {}
+  bool connected() const override { return true; }
+  void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override {
+    std::lock_guard lock(mutex_);
+    if (autoSend_) {
+      DeliveryResult sent{
+          DeliveryResult::Outcome::kSent, {{0, "remote-" + std::to_string(item.outboxId)}}, {}};
+      delivered_.push_back(item);
+      done(std::move(sent));
+      return;
+    }
+    delivered_.push_back(item);
+    open_.push_back(Call{std::move(item), std::move(done)});
+  }
+
+  void setAutoSend(bool on) {
+    std::lock_guard lock(mutex_);
+    autoSend_ = on;
+  }
+  std::vector<OutboundItem> delivered() {
+    std::lock_guard lock(mutex_);
+    return delivered_;
+  }
+  std::size_t openCount() {
+    std::lock_guard lock(mutex_);
+    return open_.size();
+  }
+  // Answers the oldest open delivery of `linkId`; false when there is none.
+  bool answer(const std::string& linkId, DeliveryResult::Outcome outcome, std::string error = {}) {
+    Call call;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = std::find_if(open_.begin(), open_.end(),
+                             [&](const Call& c) { return c.item.link.id == linkId; });
+      if (it == open_.end()) return false;
+      call = std::move(*it);
+      open_.erase(it);
+    }
+    DeliveryResult result;
+    result.outcome = outcome;
+    result.error = std::move(error);
+    if (outcome == DeliveryResult::Outcome::kSent) {
+      result.parts = {{0, "remote-" + std::to_string(call.item.outboxId)}};
+    }
+    call.done(std::move(result));
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  bool autoSend_ = false;
+  std::vector<OutboundItem> delivered_;
+  std::vector<Call> open_;
+};
+
+class BridgeFrameworkTest : public testing::BridgeTest {
+ protected:
+  void SetUp() override {
+    testing::BridgeTest::SetUp();
+    policy_ = std::make_shared<policy::PolicyHolder>(clock_);
+    auto loaded = policy_->reloadSources({policy::Source{"test.yaml", kBundle}});
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    database_->stop();
+    core::config::DatabaseConfig config;
+    config.dsn = dsn_;
+    config.poolSize = 2;
+    database_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+    config.poolSize = 1;
+    drainDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+  }
+
+  void TearDown() override {
+    if (drainer_) drainer_->stop();
+    if (drainDatabase_) drainDatabase_->stop();
+    testing::BridgeTest::TearDown();
+  }
+
+  void startDrainer() {
+    DrainerOptions options;
+    options.pollInterval = std::chrono::milliseconds(50);
+    drainer_ = OutboxDrainer::start(drainDatabase_, {&bridge_}, clock_, metrics_, options);
+  }
+
+  std::vector<std::string> deliveredPosts(const std::string& linkId) {
+    std::vector<std::string> posts;
+    for (const auto& item : bridge_.delivered()) {
+      if (item.link.id == linkId) posts.push_back(item.message.postId);
+    }
+    return posts;
+  }
+
+  IngressResult receive(const InboundEvent& event) {
+    IngressPipeline pipeline(database_, metrics_);
+    return runSync(*database_, [&](Store& s) { return pipeline.apply(s, event); });
+  }
+
+  static InboundEvent fromCarol(std::string id, std::string text, std::string room = kRoomA) {
+    InboundEvent event;
+    event.bridge = "test";
+    event.remoteRoom = std::move(room);
+    event.remoteEventId = std::move(id);
+    event.sender =
+        core::model::RemoteOrigin{"test", "", "carol@partner-a.example", "partner-a.example"};
+    event.senderDisplayName = "Carol";
+    event.text = std::move(text);
+    return event;
+  }
+
+  std::shared_ptr<policy::PolicyHolder> policy_;
+  core::store::DatabasePtr drainDatabase_;
+  std::shared_ptr<core::metrics::BridgeMetrics> metrics_ =
+      std::make_shared<core::metrics::BridgeMetrics>(nullptr);
+  RecorderBridge bridge_;
+  std::unique_ptr<OutboxDrainer> drainer_;
+};
+
+TEST_F(BridgeFrameworkTest, TheDrainerSendsEachLinksRowsInOrderOneAtATime) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto created = post(kAlice, kLinked, "message " + std::to_string(i));
+    ASSERT_TRUE(created.ok()) << created.error().id << " " << created.error().detail;
+    ids.push_back(created->id);
+  }
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(bridge_.openCount(), 2u) << "one item in flight per link, never more";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent); }));
+  }
+  EXPECT_EQ(deliveredPosts(kLinkA), ids);
+  EXPECT_EQ(deliveredPosts(kLinkB), ids);
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }))
+      << "acknowledged rows are removed";
+  EXPECT_EQ(scalar("SELECT count(*) FROM id_map WHERE remote_event_id LIKE 'remote-%'"), "6")
+      << "the id map records what the peer assigned";
+  const auto first = bridge_.delivered().front();
+  EXPECT_EQ(first.message.text, "message 0");
+  EXPECT_EQ(first.message.author.username, "alice");
+  EXPECT_TRUE(first.txnId.starts_with("parley."));
+}
+
+TEST_F(BridgeFrameworkTest, ARetryWaitsWithBackoffAndKeepsItsTxnId) {
+  ASSERT_TRUE(post(kAlice, kLinked, "peer is down").ok());
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kRetry, "connection refused"));
+  ASSERT_TRUE(eventually([&] {
+    return scalar(
+               "SELECT attempts || '|' || last_error || '|' || (next_attempt_at > 1700000000000)"
+               " FROM outbox WHERE link_id = 'linkaaaaaaaaaaaaaaaaaaaaaa'") ==
+           "1|connection refused|true";
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 1u) << "not tried again before it is due";
+
+  clock_->advance(std::chrono::minutes(2));
+  drainer_->wake();
+  ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkA).size() == 2; }));
+  const auto tries = bridge_.delivered();
+  std::vector<std::string> txns;
+  for (const auto& item : tries) {
+    if (item.link.id == kLinkA) txns.push_back(item.txnId);
+  }
+  EXPECT_EQ(txns[0], txns[1]) << "the peer can de-duplicate the retry";
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] {
+    return scalar("SELECT count(*) FROM outbox WHERE link_id = 'linkaaaaaaaaaaaaaaaaaaaaaa'") ==
+           "0";
+  }));
+}
+
+TEST_F(BridgeFrameworkTest, NothingIsLostWhenTheDrainerStopsWithAnItemInFlight) {
+  auto created = post(kAlice, kLinked, "in flight");
+  ASSERT_TRUE(created.ok());
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  drainer_->stop();  // as parleyd killed: the peer never acknowledged
+  drainer_.reset();
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE state = 'pending'"), "2");
+
+  drainDatabase_->stop();  // the session (and its drain locks) ends with the process
+  core::config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 1;
+  drainDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+  bridge_.setAutoSend(true);
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+  EXPECT_EQ(deliveredPosts(kLinkA), (std::vector<std::string>{created->id, created->id}))
+      << "delivered again after the restart";
+}
+
+TEST_F(BridgeFrameworkTest, ADeniedRowIsKeptWithItsAuditRecordAndTheNextOneGoes) {
+  ASSERT_TRUE(
+      execSql("UPDATE links SET peer = 'closed' WHERE id = 'linkbbbbbbbbbbbbbbbbbbbbbb'").ok());
+  ASSERT_TRUE(post(kAlice, kLinked, "first").ok());
+  ASSERT_TRUE(post(kAlice, kLinked, "second").ok());
+  bridge_.setAutoSend(true);
+  startDrainer();
+  ASSERT_TRUE(eventually([&] {
+    return scalar("SELECT count(*) FROM outbox WHERE state = 'denied'") == "2" &&
+           scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 2u);
+  EXPECT_TRUE(deliveredPosts(kLinkB).empty()) << "nothing leaves on a denied link";
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox o JOIN audit_log a ON a.id = o.audit_id"
+                   " WHERE o.state = 'denied' AND a.decision = 'deny'"
+                   " AND a.action = 'message.egress'"),
+            "2")
+      << "each denied row names the audit record of its decision";
+}
+
+TEST_F(BridgeFrameworkTest, TheSameInboundEventTwiceMakesOnePost) {
+  const auto event = fromCarol("stanza-1", "hello from a");
+  auto first = receive(event);
+  auto second = receive(event);
+  ASSERT_EQ(first.outcome, IngressOutcome::kApplied) << first.error;
+  EXPECT_EQ(second.outcome, IngressOutcome::kDuplicate);
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts"), "1");
+  EXPECT_EQ(scalar("SELECT u.username || '|' || p.message || '|' || p.channel_id FROM posts p"
+                   " JOIN users u ON u.id = p.user_id"),
+            std::string("carol:partner-a.example|hello from a|") + kLinked);
+  EXPECT_EQ(rows("SELECT link_id FROM outbox"), (std::vector<std::string>{kLinkB}))
+      << "relayed to the other room, never back to the room it came from";
+  EXPECT_EQ(scalar("SELECT payload->'origin'->>'remote_room' FROM outbox"), kRoomA);
+}
+
+TEST_F(BridgeFrameworkTest, AnInboundReplyLandsUnderTheRightRoot) {
+  // A local post, sent out to room A where the peer gave it an id.
+  auto root = post(kAlice, kLinked, "root");
+  ASSERT_TRUE(root.ok());
+  bridge_.setAutoSend(true);
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+  const std::string remoteRoot = scalar(
+      "SELECT remote_event_id FROM id_map WHERE remote_room = 'ops@rooms.partner-a.example'");
+  ASSERT_FALSE(remoteRoot.empty());
+
+  auto reply = fromCarol("stanza-2", "a reply");
+  reply.replyToRemoteId = remoteRoot;
+  auto applied = receive(reply);
+  ASSERT_EQ(applied.outcome, IngressOutcome::kApplied) << applied.error;
+  EXPECT_EQ(scalar(("SELECT root_id FROM posts WHERE id = '" + applied.postId + "'").c_str()),
+            root->id);
+  // A reply to that reply (by its remote id) goes under the same root.
+  auto nested = fromCarol("stanza-3", "nested");
+  nested.replyToRemoteId = "stanza-2";
+  auto second = receive(nested);
+  ASSERT_EQ(second.outcome, IngressOutcome::kApplied) << second.error;
+  EXPECT_EQ(scalar(("SELECT root_id FROM posts WHERE id = '" + second.postId + "'").c_str()),
+            root->id);
+  // Out to room B, the reply names the root's id there.
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& item : bridge_.delivered()) {
+      if (item.link.id == kLinkB && item.message.postId == applied.postId) {
+        return item.message.rootId == root->id && !item.rootRemoteId.empty();
+      }
+    }
+    return false;
+  }));
+}
+
+TEST_F(BridgeFrameworkTest, EditsDeletesAndReactionsFollowTheIdMapAndTheirAuthor) {
+  ASSERT_EQ(receive(fromCarol("s-1", "typo")).outcome, IngressOutcome::kApplied);
+  auto edit = fromCarol("s-2", "fixed");
+  edit.change = core::model::MessageChange::kEdit;
+  edit.targetRemoteId = "s-1";
+  ASSERT_EQ(receive(edit).outcome, IngressOutcome::kApplied);
+  EXPECT_EQ(scalar("SELECT message FROM posts"), "fixed");
+
+  auto spoof = fromCarol("s-3", "not mine");
+  spoof.sender.remoteId = "mallory@partner-a.example";
+  spoof.change = core::model::MessageChange::kEdit;
+  spoof.targetRemoteId = "s-1";
+  EXPECT_EQ(receive(spoof).outcome, IngressOutcome::kRejected);
+  EXPECT_EQ(scalar("SELECT message FROM posts"), "fixed");
+  EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE username LIKE 'mallory%'"), "0")
+      << "a refused event changes nothing, not even a puppet";
+
+  auto unknown = fromCarol("s-4", "");
+  unknown.change = core::model::MessageChange::kReaction;
+  unknown.targetRemoteId = "never-seen";
+  unknown.emoji = "thumbsup";
+  EXPECT_EQ(receive(unknown).outcome, IngressOutcome::kUnknownTarget);
+  EXPECT_EQ(receive(fromCarol("s-5", "who?", "nobody@rooms.example")).outcome,
+            IngressOutcome::kUnknownRoom);
+  EXPECT_EQ(scalar("SELECT count(*) FROM inbox"), "2") << "only applied events are claimed";
+
+  auto reaction = fromCarol("s-6", "");
+  reaction.change = core::model::MessageChange::kReaction;
+  reaction.targetRemoteId = "s-1";
+  reaction.emoji = "thumbsup";
+  ASSERT_EQ(receive(reaction).outcome, IngressOutcome::kApplied);
+  auto removal = fromCarol("s-7", "");
+  removal.change = core::model::MessageChange::kDelete;
+  removal.targetRemoteId = "s-1";
+  ASSERT_EQ(receive(removal).outcome, IngressOutcome::kApplied);
+  EXPECT_NE(scalar("SELECT delete_at FROM posts"), "0");
+  EXPECT_EQ(rows("SELECT kind FROM outbox WHERE link_id = 'linkaaaaaaaaaaaaaaaaaaaaaa'"),
+            std::vector<std::string>{})
+      << "none of it goes back to room A";
+  EXPECT_EQ(
+      rows("SELECT kind FROM outbox WHERE link_id = 'linkbbbbbbbbbbbbbbbbbbbbbb' ORDER BY id"),
+      (std::vector<std::string>{"post", "edit", "reaction", "delete"}));
+}
+
+TEST_F(BridgeFrameworkTest, APuppetCannotLogInNorGetAToken) {
+  ASSERT_EQ(receive(fromCarol("s-1", "hi")).outcome, IngressOutcome::kApplied);
+  const std::string puppetId = scalar("SELECT user_id FROM remote_users");
+  EXPECT_EQ(scalar("SELECT password || '|' || remote_bridge || '|' || remote_user_id FROM users"
+                   " WHERE id IN (SELECT user_id FROM remote_users)"),
+            "|test|carol@partner-a.example");
+  auto login = runSync(*database_, [](Store& s) {
+    return core::services::findLoginAccount(s, "carol:partner-a.example", "anything");
+  });
+  ASSERT_FALSE(login.ok());
+  EXPECT_EQ(login.error().id, "api.user.login.remote_users.login.error");
+  const core::model::User admin = user(kAlice);
+  auto token = runSync(*database_, [&](Store& s) {
+    return core::services::createAccessToken(s, admin, puppetId, "puppet token", true);
+  });
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.error().id, "app.user_access_token.remote_user");
+  EXPECT_EQ(rows("SELECT channel_id FROM channel_members WHERE user_id IN"
+                 " (SELECT user_id FROM remote_users)"),
+            std::vector<std::string>{kLinked})
+      << "a puppet is a member of the linked channel it spoke in, nothing else";
+}
+
+TEST_F(BridgeFrameworkTest, ADirectMessageUsesTheDirectChannelAndAnImplicitLink) {
+  auto dm = fromCarol("dm-1", "psst", "");
+  dm.toUser = "bob";
+  auto applied = receive(dm);
+  ASSERT_EQ(applied.outcome, IngressOutcome::kApplied) << applied.error;
+  EXPECT_EQ(scalar(("SELECT c.type FROM posts p JOIN channels c ON c.id = p.channel_id"
+                    " WHERE p.id = '" +
+                    applied.postId + "'")
+                       .c_str()),
+            "D");
+  const std::string room = scalar("SELECT remote_room FROM links WHERE remote_room LIKE 'dm:%'");
+  EXPECT_EQ(room, directRoom(testing::kBob, "carol@partner-a.example"));
+  EXPECT_EQ(directRoomRemoteId(room), "carol@partner-a.example");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0") << "no echo of the DM itself";
+
+  // Bob answers in the direct channel: it goes out over the implicit link.
+  const std::string channel =
+      scalar(("SELECT channel_id FROM posts WHERE id = '" + applied.postId + "'").c_str());
+  auto answer = post(testing::kBob, channel.c_str(), "hi carol");
+  ASSERT_TRUE(answer.ok()) << answer.error().id;
+  EXPECT_EQ(scalar("SELECT l.remote_room FROM outbox o JOIN links l ON l.id = o.link_id"), room);
+  auto again = fromCarol("dm-2", "again", "");
+  again.toUser = "bob";
+  ASSERT_EQ(receive(again).outcome, IngressOutcome::kApplied);
+  EXPECT_EQ(scalar("SELECT count(*) FROM links WHERE remote_room LIKE 'dm:%'"), "1");
+}
+
+}  // namespace
+}  // namespace parley::bridges
