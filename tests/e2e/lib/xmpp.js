@@ -1,0 +1,110 @@
+'use strict';
+// A real XMPP user for the e2e tests: @xmpp/client logged in to the test Prosody (lib/prosody.js)
+// over plaintext on loopback, with every stanza it receives kept until a test takes it.
+//
+//   const alice = await XmppUser.login(prosody, 'alice', 'alicepass');
+//   await alice.send(xml('presence', {to: 'town-square@mattermost.localhost/alice'}));
+//   const message = await alice.waitFor((s) => s.is('message') && s.getChild('body'));
+//   await alice.stop();
+
+const {client, xml} = require('@xmpp/client');
+
+const kWaitMs = 10_000;
+
+class XmppUser {
+  static async login(prosody, username, password, resource = 'e2e') {
+    const connection = client({service: `xmpp://127.0.0.1:${prosody.c2sPort}`,
+      domain: 'localhost', username, password, resource});
+    const user = new XmppUser(connection);
+    connection.on('error', (error) => { user.errors.push(error); });
+    connection.on('stanza', (stanza) => user.receive(stanza));
+    user.jid = (await connection.start()).toString();
+    await connection.send(xml('presence'));
+    return user;
+  }
+
+  constructor(connection) {
+    this.connection = connection;
+    this.jid = '';
+    this.stanzas = [];   // received, not yet taken
+    this.waiters = [];   // {match, resolve}
+    this.errors = [];
+  }
+
+  receive(stanza) {
+    const waiter = this.waiters.find((w) => w.match(stanza));
+    if (waiter) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(stanza);
+    } else {
+      this.stanzas.push(stanza);
+    }
+  }
+
+  send(stanza) {
+    return this.connection.send(stanza);
+  }
+
+  // The first stanza (already received or still to come) that `match` accepts; it is taken.
+  // Rejects after `timeoutMs` with what was received meanwhile.
+  waitFor(match, timeoutMs = kWaitMs) {
+    const index = this.stanzas.findIndex(match);
+    if (index >= 0) return Promise.resolve(this.stanzas.splice(index, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const waiter = {match, resolve: (stanza) => {
+        clearTimeout(timer);
+        resolve(stanza);
+      }};
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`${this.jid}: no matching stanza within ${timeoutMs} ms; received:\n` +
+          this.stanzas.map((s) => `  ${s.toString()}`).join('\n')));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  // Everything received within `ms` that `match` accepts (taken), e.g. to assert nothing came.
+  async collect(ms, match = () => true) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const taken = this.stanzas.filter(match);
+    this.stanzas = this.stanzas.filter((s) => !match(s));
+    return taken;
+  }
+
+  // Joins a room: resolves with the join sequence up to and including the subject message.
+  async join(roomJid, nick, history = null) {
+    const muc = xml('x', {xmlns: 'http://jabber.org/protocol/muc'},
+        history === null ? [] : [xml('history', {maxstanzas: String(history)})]);
+    await this.send(xml('presence', {to: `${roomJid}/${nick}`}, muc));
+    const sequence = [];
+    const fromRoom = (s) => (s.attrs.from || '').startsWith(roomJid);
+    for (;;) {
+      const stanza = await this.waitFor((s) => (s.is('presence') || s.is('message')) &&
+          fromRoom(s));
+      sequence.push(stanza);
+      if (stanza.is('message') && stanza.getChild('subject')) return sequence;
+      if (stanza.attrs.type === 'error') return sequence;
+    }
+  }
+
+  stop() {
+    return this.connection.stop().catch(() => {});
+  }
+}
+
+// The stanza-id a room put on a message (XEP-0359).
+function stanzaId(stanza) {
+  const child = stanza.getChild('stanza-id', 'urn:xmpp:sid:0');
+  return child ? child.attrs.id : undefined;
+}
+
+// The defined condition of an error stanza ("not-acceptable", ...).
+function errorCondition(stanza) {
+  const error = stanza.getChild('error');
+  if (!error) return undefined;
+  const condition = error.children.find((c) => typeof c !== 'string' && c.name !== 'text');
+  return condition ? condition.name : undefined;
+}
+
+module.exports = {XmppUser, stanzaId, errorCondition, xml};
