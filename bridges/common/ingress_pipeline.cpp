@@ -106,7 +106,7 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
   IngressResult result;
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
     auto claimed = tx.bridges().claimInbox(event.bridge, event.remoteEventId,
-                                           core::store::messageChangeName(event.change),
+                                           core::model::messageChangeName(event.change),
                                            tx.clock().nowMillis());
     if (!claimed) return std::move(claimed).error();
     if (!*claimed) {
@@ -251,7 +251,7 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
     }
     result = outcome(IngressOutcome::kApplied, {}, effectId);
     return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId,
-                                       core::store::messageChangeName(event.change), effectId);
+                                       core::model::messageChangeName(event.change), effectId);
   });
 
   if (!committed && committed.error().id != "bridges.ingress.rollback") {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/link.hpp"
@@ -16,6 +17,10 @@
 namespace parley::core::model {
 
 enum class MessageChange { kPost, kEdit, kDelete, kReaction, kReactionDelete };
+
+// "post", "edit", "delete", "reaction", "reaction_delete": the outbox's kind column, the
+// inbox's effect and the audit detail all name a change this way.
+std::string_view messageChangeName(MessageChange change);
 
 // An attachment. Outbound: a local file (fileId set). Inbound: what the bridge fetched into the
 // file store (fileId set) or what it still has to fetch (url set, fileId empty).

@@ -1,5 +1,7 @@
 #include "core/model/link.hpp"
 
+#include "core/model/canonical_message.hpp"
+
 namespace parley::core::model {
 
 std::string_view linkDirectionName(LinkDirection direction) {
@@ -9,6 +11,17 @@ std::string_view linkDirectionName(LinkDirection direction) {
     case LinkDirection::kBoth: break;
   }
   return "both";
+}
+
+std::string_view messageChangeName(MessageChange change) {
+  switch (change) {
+    case MessageChange::kEdit: return "edit";
+    case MessageChange::kDelete: return "delete";
+    case MessageChange::kReaction: return "reaction";
+    case MessageChange::kReactionDelete: return "reaction_delete";
+    case MessageChange::kPost: break;
+  }
+  return "post";
 }
 
 }  // namespace parley::core::model

@@ -26,17 +26,6 @@ std::string_view directionName(Direction direction) {
   return "egress";
 }
 
-std::string_view changeName(model::MessageChange change) {
-  switch (change) {
-    case model::MessageChange::kEdit: return "edit";
-    case model::MessageChange::kDelete: return "delete";
-    case model::MessageChange::kReaction: return "reaction";
-    case model::MessageChange::kReactionDelete: return "reaction_delete";
-    case model::MessageChange::kPost: break;
-  }
-  return "post";
-}
-
 // What a decision is taken about, loaded once per guard call: the link's channel and the
 // subject's stored attributes. `policy.channel` points at `channel`: not movable.
 struct GuardContext {
@@ -135,7 +124,7 @@ nlohmann::json detailOf(const GuardContext& context) {
 nlohmann::json messageDetail(const GuardContext& context, const model::CanonicalMessage& message) {
   nlohmann::json detail = detailOf(context);
   detail["post_id"] = message.postId;
-  detail["change"] = changeName(message.change);
+  detail["change"] = model::messageChangeName(message.change);
   if (!message.rootId.empty()) detail["root_id"] = message.rootId;
   if (!message.label.empty()) detail["label"] = message.label;
   if (const auto sender = remoteSenderOf(message);

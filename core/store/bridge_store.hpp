@@ -20,8 +20,7 @@ namespace parley::core::store {
 
 enum class OutboxState { kPending, kSent, kDenied, kFailed };
 
-std::string_view outboxStateName(OutboxState state);            // "pending", ...
-std::string_view messageChangeName(model::MessageChange kind);  // outbox.kind: "post", "edit", ...
+std::string_view outboxStateName(OutboxState state);  // "pending", ...
 std::optional<model::MessageChange> messageChangeFromName(std::string_view name);
 
 // One row of the outbox: a change of a local post to carry over one link.

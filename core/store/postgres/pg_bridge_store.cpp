@@ -15,22 +15,11 @@ std::string_view outboxStateName(OutboxState state) {
   return "pending";
 }
 
-std::string_view messageChangeName(model::MessageChange kind) {
-  switch (kind) {
-    case model::MessageChange::kEdit: return "edit";
-    case model::MessageChange::kDelete: return "delete";
-    case model::MessageChange::kReaction: return "reaction";
-    case model::MessageChange::kReactionDelete: return "reaction_delete";
-    case model::MessageChange::kPost: break;
-  }
-  return "post";
-}
-
 std::optional<model::MessageChange> messageChangeFromName(std::string_view name) {
   for (auto kind :
        {model::MessageChange::kPost, model::MessageChange::kEdit, model::MessageChange::kDelete,
         model::MessageChange::kReaction, model::MessageChange::kReactionDelete}) {
-    if (messageChangeName(kind) == name) return kind;
+    if (model::messageChangeName(kind) == name) return kind;
   }
   return std::nullopt;
 }
@@ -297,7 +286,7 @@ Status PgBridgeStore::upsertRemoteUser(const model::RemoteUser& user) {
 
 Result<std::int64_t> PgBridgeStore::enqueue(const OutboxRow& row) {
   Params params;
-  params.add(row.linkId).add(messageChangeName(row.kind)).add(row.postId);
+  params.add(row.linkId).add(model::messageChangeName(row.kind)).add(row.postId);
   if (isReaction(row.kind)) {
     params.add(row.reactionUserId).add(row.reactionEmoji);
   } else {
