@@ -39,6 +39,10 @@ struct OutboundItem {
   core::model::CanonicalMessage message;  // obligations already applied
   std::vector<RemotePart> parts;  // edit/delete/reaction: the post's remote ids on this link
   std::string rootRemoteId;       // a reply: the root's part 0 on this link, "" if unknown
+  // A reply whose root is on this link: the root's author (username) and text, for a quote
+  // peers show to clients without reply support (XMPP: the XEP-0428 fallback).
+  std::string rootAuthor;
+  std::string rootText;
 };
 
 struct DeliveryResult {

@@ -132,7 +132,19 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
     const auto postOf =
         [&](const std::string& remoteId) -> core::Result<std::optional<std::string>> {
       if (remoteId.empty()) return std::optional<std::string>{};
-      return tx.bridges().postOfRemote(event.bridge, via.remoteRoom, remoteId);
+      auto mapped = tx.bridges().postOfRemote(event.bridge, via.remoteRoom, remoteId);
+      if (!mapped || *mapped || !core::model::isValidId(remoteId)) return mapped;
+      // A room Parley hosts names its messages by post id (XMPP: the stanza-id, xmpp.md §2),
+      // also the posts that came in over it (the id map holds the sender's id for those) and
+      // a post whose delivery is not recorded yet: a live post of the linked channel counts.
+      auto post = tx.posts().get(remoteId);
+      if (!post) {
+        if (post.error().code == core::ErrorCode::kNotFound) return std::optional<std::string>{};
+        return std::move(post).error();
+      }
+      if (post->channelId != via.channelId || post->deleteAt != 0)
+        return std::optional<std::string>{};
+      return std::optional<std::string>{post->id};
     };
 
     core::model::CanonicalMessage message;

@@ -217,8 +217,15 @@ std::int64_t OutboxDrainer::pass() {
       if (!message->rootId.empty()) {
         auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
         if (!root) return std::move(root).error();
-        if (!root->empty() && root->front().part == 0)
+        if (!root->empty() && root->front().part == 0) {
           p.item.rootRemoteId = root->front().remoteEventId;
+          // The root went over this link, so quoting it releases nothing new.
+          if (auto rootPost = s.posts().get(message->rootId); rootPost) {
+            p.item.rootText = rootPost->message;
+            auto author = s.users().getById(rootPost->userId);
+            if (author) p.item.rootAuthor = author->username;
+          }
+        }
       }
       // The decision, its audit record and a denial's new row state commit together.
       core::Status decided = s.transaction([&](Store& tx) -> core::Status {

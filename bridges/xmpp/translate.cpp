@@ -566,10 +566,13 @@ core::Result<InboundMessage> fromXmpp(const XmlElement& stanza, const InboundOpt
   }
 
   if (const XmlElement* replace = stanza.child("replace", kNsCorrection)) {
-    out.targetRemoteId = replace->attributeOr("id");
-    if (out.targetRemoteId.empty()) return malformed("<replace> needs an id (XEP-0308).");
-    if (out.targetRemoteId.size() > limits.maxIdBytes)
-      return tooLarge("A referenced id is too long.");
+    const std::string corrected = replace->attributeOr("id");
+    if (corrected.empty()) return malformed("<replace> needs an id (XEP-0308).");
+    if (corrected.size() > limits.maxIdBytes) return tooLarge("A referenced id is too long.");
+    // A correction names the sender's own message by its id attribute, which only that sender
+    // chose: scoped by the sender as the inbox key of that message was, so nobody reaches
+    // another's message by reusing its id.
+    out.targetRemoteId = out.senderBareJid + " " + corrected;
     if (trimmed(text).empty()) return malformed("A correction without text (XEP-0308).");
     out.change = MessageChange::kEdit;
     out.files.clear();  // a correction replaces the text; Mattermost edits keep the files

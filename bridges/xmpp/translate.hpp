@@ -167,8 +167,8 @@ struct InboundMessage {
   std::string replyToJid;  // <reply to>
   std::string thread;      // <thread>, which Cheogram uses for replies (maps like a reply when
                            // it names a known root)
-  // kEdit: <replace id> (the original's id attribute); kDelete: <retract id>; kReaction:
-  // <reactions id>. As sent, not resolved.
+  // kEdit: "<senderBareJid> <replace id>" (the original's id attribute, scoped by sender as
+  // remoteEventId is); kDelete: <retract id>; kReaction: <reactions id>. Not resolved.
   std::string targetRemoteId;
   // kReaction: the sender's whole new set (XEP-0444), as Mattermost names in the order sent,
   // without duplicates; reactionDelta() against the stored set gives the events. An empty set

@@ -104,6 +104,12 @@ std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string
   return rooms;
 }
 
+// The stanza-id of a post's part in a hosted room: its text is known by the post id, its
+// files by "<post id>-<part>".
+std::string hostedStanzaId(const std::string& postId, int part) {
+  return part == 0 ? postId : postId + "-" + std::to_string(part);
+}
+
 // A history message as the room shows it: the post's text with XEP-0393 styling.
 Stanza bodyMessage(xmpp_ctx_t* ctx, std::string_view text) {
   Stanza message = Stanza::element(ctx, "message");
@@ -332,9 +338,20 @@ void XmppBridge::deliverNow(const OutboundItem& item,
   OutboundRequest request;
   request.address = OutboundAddress{roomJid + "/" + nick, roomJid, ChatType::kGroupchat};
   request.txnId = item.txnId;
-  for (const auto& part : item.parts)
-    request.targets.push_back({part.part, part.remoteEventId, ""});
-  request.rootRemoteId = item.rootRemoteId;
+  // In a hosted room every message is known by its post's stanza-id (xmpp.md §2), also one
+  // that came from an XMPP client: the id map keeps that client's id, which only corrections
+  // name (the id attribute, scoped by its sender there: "<bare JID> <id>").
+  for (const auto& part : item.parts) {
+    const auto space = part.remoteEventId.find(' ');
+    request.targets.push_back(
+        {part.part, hostedStanzaId(item.message.postId, part.part),
+         space == std::string::npos ? part.remoteEventId : part.remoteEventId.substr(space + 1)});
+  }
+  if (!item.rootRemoteId.empty()) {
+    request.rootRemoteId = hostedStanzaId(message.rootId, 0);
+    request.rootAuthorName = item.rootAuthor;
+    request.rootText = item.rootText;
+  }
   auto stanzas = toXmpp(message, request);
   if (!stanzas) {
     done(DeliveryResult{Outcome::kRejected, {}, stanzas.error().message});
@@ -353,7 +370,7 @@ void XmppBridge::deliverNow(const OutboundItem& item,
     // "<post id>-<part>"; a correction, retraction or reaction by its own id.
     std::string stanzaId = out.id;
     if (message.change == core::model::MessageChange::kPost) {
-      stanzaId = out.part == 0 ? message.postId : message.postId + "-" + std::to_string(out.part);
+      stanzaId = hostedStanzaId(message.postId, out.part);
       result.parts.push_back(RemotePart{out.part, stanzaId});
     }
     host_->broadcast(localpart, nick, stanza, stanzaId, at);

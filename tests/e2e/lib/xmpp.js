@@ -99,6 +99,23 @@ function stanzaId(stanza) {
   return child ? child.attrs.id : undefined;
 }
 
+// A groupchat message to `room` with `id` (also its XEP-0359 origin-id), a body and extra
+// payload elements (a <reply/>, <replace/>, <retract/>...).
+function groupchat(room, id, body, extra = []) {
+  return xml('message', {type: 'groupchat', to: room, id},
+      xml('body', {}, body), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id}), ...extra);
+}
+
+// Polls an async `condition` until it resolves truthy (lib/websocket.js's eventually() is for
+// synchronous ones); rejects after `timeoutMs` saying `what` did not happen.
+async function until(condition, what, timeoutMs = kWaitMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 // The defined condition of an error stanza ("not-acceptable", ...).
 function errorCondition(stanza) {
   const error = stanza.getChild('error');
@@ -107,4 +124,4 @@ function errorCondition(stanza) {
   return condition ? condition.name : undefined;
 }
 
-module.exports = {XmppUser, stanzaId, errorCondition, xml};
+module.exports = {XmppUser, errorCondition, groupchat, stanzaId, until, xml};

@@ -367,6 +367,41 @@ TEST_F(BridgeFrameworkTest, EditsDeletesAndReactionsFollowTheIdMapAndTheirAuthor
       (std::vector<std::string>{"post", "edit", "reaction", "delete"}));
 }
 
+TEST_F(BridgeFrameworkTest, APostIdOfTheLinkedChannelNamesThatPost) {
+  // A room Parley hosts names every message by its post id (XMPP: the stanza-id), also those
+  // that came in over it, whose id-map entry is the sender's own id.
+  auto carols = receive(fromCarol("s-1", "from the room"));
+  ASSERT_EQ(carols.outcome, IngressOutcome::kApplied) << carols.error;
+  auto reply = fromCarol("s-2", "a reply by post id");
+  reply.replyToRemoteId = carols.postId;
+  auto replied = receive(reply);
+  ASSERT_EQ(replied.outcome, IngressOutcome::kApplied) << replied.error;
+  EXPECT_EQ(scalar(("SELECT root_id FROM posts WHERE id = '" + replied.postId + "'").c_str()),
+            carols.postId);
+  // A post of another channel is not reachable through this room, by id or otherwise.
+  auto elsewhere = post(kAlice, testing::kPlain, "not linked");
+  ASSERT_TRUE(elsewhere.ok());
+  auto stray = fromCarol("s-3", "");
+  stray.change = core::model::MessageChange::kDelete;
+  stray.targetRemoteId = elsewhere->id;
+  EXPECT_EQ(receive(stray).outcome, IngressOutcome::kUnknownTarget);
+  // Someone else's post by id: found, and refused by authorship.
+  auto local = post(kAlice, kLinked, "alice's");
+  ASSERT_TRUE(local.ok());
+  auto notMine = fromCarol("s-4", "");
+  notMine.change = core::model::MessageChange::kDelete;
+  notMine.targetRemoteId = local->id;
+  EXPECT_EQ(receive(notMine).outcome, IngressOutcome::kRejected);
+  // Her own, by post id: deleted.
+  auto retract = fromCarol("s-5", "");
+  retract.change = core::model::MessageChange::kDelete;
+  retract.targetRemoteId = carols.postId;
+  ASSERT_EQ(receive(retract).outcome, IngressOutcome::kApplied);
+  EXPECT_NE(scalar(("SELECT delete_at FROM posts WHERE id = '" + carols.postId + "'").c_str()),
+            "0");
+  EXPECT_EQ(scalar(("SELECT delete_at FROM posts WHERE id = '" + local->id + "'").c_str()), "0");
+}
+
 TEST_F(BridgeFrameworkTest, APuppetCannotLogInNorGetAToken) {
   ASSERT_EQ(receive(fromCarol("s-1", "hi")).outcome, IngressOutcome::kApplied);
   const std::string puppetId = scalar("SELECT user_id FROM remote_users");

@@ -320,6 +320,51 @@ TEST_F(ComponentTest, BadStanzasGetTheirErrorAndChangeNothing) {
   }
 }
 
+TEST_F(ComponentTest, StanzasWithAForgedOrMissingSenderAreDroppedUnanswered) {
+  // Prosody stamps the sender of what it routes, so a `from` in Parley's own domain (or none)
+  // only comes from a broken or hostile server: handed to the room host as the component
+  // stream would, each is dropped without an answer (answering a forged sender could reach
+  // someone else) and changes nothing.
+  startComponent();
+  auto alice = login("alice");
+  join(*alice, "alice");
+  const std::string room(kRoom);
+  const std::vector<std::string> forged = {
+      "<message type='groupchat' id='f1' from='alice@mattermost.localhost/x' to='" + room +
+          "'><body>forged occupant</body></message>",
+      "<message type='groupchat' id='f2' from='mattermost.localhost' to='" + room +
+          "'><body>forged domain</body></message>",
+      "<message type='groupchat' id='f3' to='" + room + "'><body>no sender</body></message>",
+      "<presence id='f4' from='eve@mattermost.localhost/eve' to='" + room +
+          "/eve'>"
+          "<x xmlns='http://jabber.org/protocol/muc'/></presence>",
+      "<presence type='unavailable' id='f5' from='" + room + "/alice' to='" + room + "/alice'/>",
+      "<iq type='get' id='f6' from='x@mattermost.localhost/y' to='" + room +
+          "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+  };
+  onComponent([&] {
+    for (const auto& xml : forged) {
+      const Stanza stanza = Stanza::parse(component_->context(), xml);
+      ASSERT_TRUE(stanza) << xml;
+      host_->handle(stanza);
+    }
+  });
+  EXPECT_EQ(posts_.load(), 0);
+  std::vector<std::string> nicks;
+  onComponent([&] { nicks = host_->occupantNicks("town-square"); });
+  EXPECT_EQ(nicks, std::vector<std::string>{"alice"});
+  for (const auto& stanza : alice->collect(300ms)) {
+    EXPECT_NE(stanza.attribute("type"), "groupchat") << stanza.toXml();
+    EXPECT_FALSE(stanza.attribute("id").starts_with("f")) << stanza.toXml();
+  }
+  // The room still works for the real occupant.
+  alice->send("<message type='groupchat' id='real' to='" + room + "'><body>real</body></message>");
+  const auto reflected = alice->waitFor(
+      [](const Stanza& s) { return s.name() == "message" && s.attribute("id") == "real"; });
+  ASSERT_TRUE(reflected) << XmppTestClient::describe(alice->pending());
+  EXPECT_EQ(posts_.load(), 1);
+}
+
 TEST_F(ComponentTest, ReconnectsAfterProsodyRestarts) {
   startComponent();
   EXPECT_EQ(component_->handshakes(), 1u);

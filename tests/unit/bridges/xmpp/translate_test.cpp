@@ -306,8 +306,25 @@ TEST(FromXmppTest, ACorrectionIsAnEditOfTheReferencedId) {
          "<replace id='bad1' xmlns='urn:xmpp:message-correct:0'/></message>");
   EXPECT_EQ(message.change, MessageChange::kEdit);
   EXPECT_EQ(message.type, ChatType::kChat);
-  EXPECT_EQ(message.targetRemoteId, "bad1");
+  EXPECT_EQ(message.targetRemoteId, "romeo@montague.net bad1");
   EXPECT_EQ(message.text, "But soft, what light through yonder window breaks?");
+}
+
+TEST(FromXmppTest, ACorrectionNamesTheSendersOwnMessageScopedLikeItsInboxKey) {
+  // The original's inbox key is "<sender bare JID> <id>"; the correction's target is the same
+  // key, and another sender reusing that id names a different (its own) message.
+  const InboundMessage original =
+      in("<message from='xena@localhost/phone' id='x-1' type='groupchat'><body>tpyo</body>"
+         "</message>");
+  const InboundMessage correction =
+      in("<message from='xena@localhost/laptop' id='x-2' type='groupchat'><body>typo</body>"
+         "<replace id='x-1' xmlns='urn:xmpp:message-correct:0'/></message>");
+  const InboundMessage forged =
+      in("<message from='yuri@localhost/pc' id='y-1' type='groupchat'><body>typo</body>"
+         "<replace id='x-1' xmlns='urn:xmpp:message-correct:0'/></message>");
+  EXPECT_EQ(correction.targetRemoteId, original.remoteEventId);
+  EXPECT_NE(forged.targetRemoteId, original.remoteEventId);
+  EXPECT_EQ(forged.targetRemoteId, "yuri@localhost x-1");
 }
 
 TEST(FromXmppTest, RetractionsInTheCurrentAndTheOlderForm) {
@@ -576,7 +593,7 @@ TEST(RoundTripTest, PostsRepliesEditsDeletionsReactionsAndFilesComeBackTheSame) 
   ASSERT_TRUE(edited.ok());
   const InboundMessage editBack = roundTrip(edited->front());
   EXPECT_EQ(editBack.change, MessageChange::kEdit);
-  EXPECT_EQ(editBack.targetRemoteId, "t1");
+  EXPECT_EQ(editBack.targetRemoteId, editBack.senderBareJid + " t1");
   EXPECT_EQ(editBack.text, "agreed, *twice*");
 
   CanonicalMessage removal;
