@@ -16,6 +16,14 @@ using core::store::Store;
 
 constexpr std::string_view kDirectPrefix = "dm:";
 constexpr std::size_t kMaxRemoteIdLength = 512;  // inbox.remote_id, id_map.remote_event_id
+// Events one job applies before it makes way for other rooms' jobs on the pool.
+constexpr int kEventsPerJob = 64;
+
+// What orders events: the room, or for a direct message the sender and the addressee.
+std::string orderKey(const InboundEvent& event) {
+  if (!event.remoteRoom.empty()) return event.bridge + '\n' + event.remoteRoom;
+  return event.bridge + "\n\n" + event.toUser + '\n' + event.sender.remoteId;
+}
 
 IngressResult outcome(IngressOutcome kind, std::string error = {}, std::string postId = {}) {
   return IngressResult{kind, std::move(postId), std::move(error)};
@@ -92,8 +100,43 @@ IngressPipeline::IngressPipeline(core::store::DatabasePtr database,
       afterCommit_(std::move(afterCommit)) {}
 
 void IngressPipeline::receive(InboundEvent event, std::function<void(IngressResult)> done) {
-  database_->submit([this, event = std::move(event), done = std::move(done)](Store& s) {
-    done(apply(s, event));
+  std::string room = orderKey(event);
+  bool idle = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto& queue = rooms_[room];
+    idle = queue.empty();
+    queue.push_back(Pending{std::move(event), std::move(done)});
+  }
+  // A room with events queued already has a job that will come to this one.
+  if (idle) drainRoom(std::move(room));
+}
+
+void IngressPipeline::drainRoom(std::string room) {
+  database_->submit([this, room = std::move(room)](Store& s) {
+    for (int applied = 0; applied < kEventsPerJob; ++applied) {
+      Pending head;
+      {
+        // Moved out but left in place: a queue that is not empty tells receive() a job runs.
+        std::lock_guard lock(mutex_);
+        head = std::move(rooms_.at(room).front());
+      }
+      IngressResult result = apply(s, head.event);
+      bool more = false;
+      {
+        std::lock_guard lock(mutex_);
+        auto queue = rooms_.find(room);
+        queue->second.pop_front();
+        more = !queue->second.empty();
+        if (!more) rooms_.erase(queue);
+      }
+      // Last: whoever waits for this result may tear the pipeline down as soon as it has it.
+      head.done(std::move(result));
+      if (!more) return;
+    }
+    // More to come: a new job at the back of the pool's queue, so a busy room does not hold a
+    // worker while other rooms wait.
+    drainRoom(room);
   });
 }
 

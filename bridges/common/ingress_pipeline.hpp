@@ -15,8 +15,11 @@
 // post. kUnknownRoom, kUnknownTarget and kRejected roll everything back (the claim too): a
 // redelivery after the link or the target appeared is applied then.
 
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "bridges/common/bridge.hpp"
@@ -31,6 +34,8 @@ std::string directRoom(std::string_view localUserId, std::string_view remoteId);
 // The remote id of a direct room, or "" when `remoteRoom` is not one.
 std::string_view directRoomRemoteId(std::string_view remoteRoom);
 
+// It must outlive the database jobs it submitted: stop the database (or wait for every `done`)
+// before destroying it.
 class IngressPipeline final : public IngressSink {
  public:
   // `afterCommit` runs after an applied event committed (the drainer's wake(): the change may
@@ -39,16 +44,27 @@ class IngressPipeline final : public IngressSink {
                   std::shared_ptr<core::metrics::BridgeMetrics> metrics,
                   std::function<void()> afterCommit = {});
 
-  // Runs apply() as a database job; `done` runs on the database worker.
+  // Runs apply() as a database job; `done` runs on the database worker. Events of one room (of
+  // one sender and addressee, for direct messages) are applied one after the other in the order
+  // they were received, whatever the size of the pool: a conversation keeps its order.
   void receive(InboundEvent event, std::function<void(IngressResult)> done) override;
 
   // The whole pipeline, synchronously, on `store` (inside a database job).
   IngressResult apply(core::store::Store& store, const InboundEvent& event);
 
  private:
+  struct Pending {
+    InboundEvent event;
+    std::function<void(IngressResult)> done;
+  };
+  // One database job applies a room's queued events in order; a room with a queue has a job.
+  void drainRoom(std::string room);
+
   core::store::DatabasePtr database_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
   std::function<void()> afterCommit_;
+  std::mutex mutex_;
+  std::map<std::string, std::deque<Pending>> rooms_;  // by orderKey(); erased when drained
 };
 
 }  // namespace parley::bridges

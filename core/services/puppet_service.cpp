@@ -67,6 +67,17 @@ Result<model::User> findOrCreatePuppet(store::Store& tx, const model::RemoteOrig
   const std::string shownName(displayName.substr(0, 64));
   auto known = tx.bridges().findRemoteUser(sender.bridge, sender.remoteId);
   if (!known) return std::move(known).error();
+  if (!*known) {
+    // A sender's first messages may arrive in two rooms at once: the second transaction waits
+    // here until the first has made the puppet, then finds it (each statement sees what
+    // committed before it), instead of failing on the same username.
+    if (auto locked = tx.system().lock("puppet:" + sender.bridge + "\n" + sender.remoteId);
+        !locked) {
+      return std::move(locked).error();
+    }
+    known = tx.bridges().findRemoteUser(sender.bridge, sender.remoteId);
+    if (!known) return std::move(known).error();
+  }
   if (*known) {
     auto user = tx.users().getById((*known)->userId);
     if (!user) return user;
@@ -117,6 +128,12 @@ Result<model::User> findOrCreatePuppet(store::Store& tx, const model::RemoteOrig
 Status ensurePuppetMembership(store::Store& tx, const model::User& puppet,
                               std::string_view channelId) {
   auto member = tx.channels().member(channelId, puppet.id);
+  if (!member) return std::move(member).error();
+  if (*member) return {};
+  // Two rooms linked to one channel may bring the puppet's first messages at once.
+  const std::string lock = "puppet-member:" + std::string(channelId) + "\n" + puppet.id;
+  if (auto locked = tx.system().lock(lock); !locked) return locked;
+  member = tx.channels().member(channelId, puppet.id);
   if (!member) return std::move(member).error();
   if (*member) return {};
   model::ChannelMember added;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 
 #include "bridges/common/ingress_pipeline.hpp"
@@ -286,6 +287,49 @@ TEST_F(BridgeFrameworkTest, TheSameInboundEventTwiceMakesOnePost) {
   EXPECT_EQ(rows("SELECT link_id FROM outbox"), (std::vector<std::string>{kLinkB}))
       << "relayed to the other room, never back to the room it came from";
   EXPECT_EQ(scalar("SELECT payload->'origin'->>'remote_room' FROM outbox"), kRoomA);
+}
+
+TEST_F(BridgeFrameworkTest, EventsOfOneRoomArePostedInTheOrderTheyCameWhateverThePool) {
+  // Four workers could apply four events at once; a room's events must still commit in order.
+  core::config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 4;
+  auto pool = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+  constexpr int kEvents = 120;
+  std::mutex mutex;
+  std::condition_variable finished;
+  int done = 0;
+  std::vector<IngressOutcome> outcomes(kEvents);
+  {
+    IngressPipeline pipeline(pool, metrics_);
+    for (int i = 0; i < kEvents; ++i) {
+      // Two rooms interleaved: each keeps its own order, neither waits for the other to finish.
+      auto event = fromCarol("ordered-" + std::to_string(i), "message " + std::to_string(i),
+                             i % 2 == 0 ? kRoomA : kRoomB);
+      pipeline.receive(std::move(event), [&, i](IngressResult result) {
+        std::lock_guard lock(mutex);
+        outcomes[i] = result.outcome;
+        ++done;
+        finished.notify_one();
+      });
+    }
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(finished.wait_for(lock, std::chrono::seconds(60), [&] { return done == kEvents; }));
+  }
+  pool->stop();
+  for (int i = 0; i < kEvents; ++i) EXPECT_EQ(outcomes[i], IngressOutcome::kApplied) << i;
+  // Posts of one room in commit order (create_at, then the sequence of their id map rows).
+  for (const char* room : {kRoomA, kRoomB}) {
+    const auto texts = rows((std::string("SELECT p.message FROM posts p JOIN id_map m ON "
+                                         "m.post_id = p.id WHERE m.remote_room = '") +
+                             room + "' ORDER BY p.create_at, m.ctid")
+                                .c_str());
+    std::vector<std::string> expected;
+    for (int i = room == std::string(kRoomA) ? 0 : 1; i < kEvents; i += 2) {
+      expected.push_back("message " + std::to_string(i));
+    }
+    EXPECT_EQ(texts, expected) << room;
+  }
 }
 
 TEST_F(BridgeFrameworkTest, AnInboundReplyLandsUnderTheRightRoot) {
