@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <utility>
 
 #include "core/common/log.hpp"
 #include "core/services/boundary_guard.hpp"
@@ -32,12 +34,18 @@ std::vector<RemotePart> remoteParts(const std::vector<core::store::IdMapPart>& p
   return out;
 }
 
-// What one database job found for the head row of a link.
-struct Prepared {
-  enum class Kind { kSkip, kDenied, kFailed, kDeliver } kind = Kind::kSkip;
-  OutboundItem item;
-  core::store::OutboxRow row;
+// Rows of one link prepared by one database job, at most this many: the guard decides them
+// together and they then go out one after the other without a database round trip in between.
+constexpr int kBatchRows = 32;
+
+// What one database job found for the head rows of a link.
+struct Batch {
+  bool drainsHere = false;  // this node holds the link's drain lock and runs its bridge
   Bridge* bridge = nullptr;
+  std::vector<OutboundItem> items;           // permitted, in row order
+  std::vector<core::store::OutboxRow> rows;  // the row of each item
+  int denied = 0;
+  int failed = 0;
 };
 
 }  // namespace
@@ -143,22 +151,34 @@ core::metrics::BridgeMetrics::Link& OutboxDrainer::linkMetrics(const std::string
 }
 
 void OutboxDrainer::run() {
+  // The outbox is read when woken, when a row falls due or the poll interval passed, and when
+  // a link finished its batch; outcomes in between only move a link's batch on.
+  bool look = true;
+  std::int64_t nextDue = 0;
   for (;;) {
-    const std::int64_t nextDue = pass();
+    if (look) nextDue = pass();
     std::deque<Outcome> outcomes;
     {
       std::unique_lock lock(mailbox_->mutex);
       const std::int64_t untilDue = nextDue - clock_->nowMillis();
       const auto wait = std::chrono::milliseconds(
           std::clamp<std::int64_t>(untilDue, 0, options_.pollInterval.count()));
-      mailbox_->wakeup.wait_for(lock, wait, [&] {
+      const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
         return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty();
       });
       if (mailbox_->stopping) return;
-      mailbox_->woken = false;
+      look = !signalled || std::exchange(mailbox_->woken, false);
       outcomes.swap(mailbox_->outcomes);
     }
-    for (const auto& outcome : outcomes) record(outcome);
+    for (const auto& outcome : outcomes) {
+      const bool goOn = record(outcome);
+      auto link = links_.find(outcome.linkId);
+      if (link == links_.end()) continue;
+      link->second.inFlight = false;
+      if (!goOn) link->second.ready.clear();  // decided again when the row is due again
+      // The next prepared item at once; a link whose batch is done is read again.
+      if (!deliverNext(outcome.linkId)) look = true;
+    }
   }
 }
 
@@ -174,106 +194,16 @@ std::int64_t OutboxDrainer::pass() {
   std::set<std::string> busy;
   for (const auto& link : *pending) {
     busy.insert(link.linkId);
-    if (inFlight_.contains(link.linkId)) continue;
-    const std::int64_t now = clock_->nowMillis();
-    if (link.headDueAt > now) {
+    if (const auto known = links_.find(link.linkId);
+        known != links_.end() && (known->second.inFlight || !known->second.ready.empty())) {
+      continue;
+    }
+    if (link.headDueAt > clock_->nowMillis()) {
       nextDue = std::min(nextDue, link.headDueAt);
       continue;
     }
-    const std::string& linkId = link.linkId;
-    auto prepared = database_->runAndWait([&](Store& s) -> core::Result<Prepared> {
-      Prepared p;
-      auto locked = s.bridges().tryLockLink(linkId);
-      if (!locked) return std::move(locked).error();
-      if (!*locked) return p;  // another node drains this link
-      auto found = s.bridges().getLink(linkId);
-      if (!found) return std::move(found).error();
-      p.item.link = *found;
-      p.bridge = bridgeNamed(found->bridge);
-      if (p.bridge == nullptr) {
-        // Not running here: leave the link to a node that runs its bridge.
-        if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked.error();
-        return p;
-      }
-      auto rows = s.bridges().pendingOfLink(linkId, 1);
-      if (!rows) return std::move(rows).error();
-      if (rows->empty()) return p;
-      p.row = rows->front();
-      auto message = outboundMessage(s, p.row);
-      if (!message) {
-        p.kind = Prepared::Kind::kFailed;
-        if (auto failed = s.bridges().markFailed(p.row.id, message.error().message); !failed) {
-          return failed.error();
-        }
-        return p;
-      }
-      p.item.outboxId = p.row.id;
-      p.item.txnId = p.row.txnId;
-      if (p.row.kind != MessageChange::kPost) {
-        auto parts = s.bridges().partsOf(p.row.postId, found->bridge, found->remoteRoom);
-        if (!parts) return std::move(parts).error();
-        p.item.parts = remoteParts(*parts);
-      }
-      if (!message->rootId.empty()) {
-        auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
-        if (!root) return std::move(root).error();
-        if (!root->empty() && root->front().part == 0) {
-          p.item.rootRemoteId = root->front().remoteEventId;
-          // The root went over this link, so quoting it releases nothing new.
-          if (auto rootPost = s.posts().get(message->rootId); rootPost) {
-            p.item.rootText = rootPost->message;
-            auto author = s.users().getById(rootPost->userId);
-            if (author) p.item.rootAuthor = author->username;
-          }
-        }
-      }
-      // The decision, its audit record and a denial's new row state commit together.
-      core::Status decided = s.transaction([&](Store& tx) -> core::Status {
-        auto verdict = core::services::guardMessageEgress(tx, *found, *message);
-        if (!verdict.permitted()) {
-          p.kind = Prepared::Kind::kDenied;
-          const std::string reason =
-              verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
-          return tx.bridges().markDenied(p.row.id, verdict.auditId, reason);
-        }
-        p.kind = Prepared::Kind::kDeliver;
-        p.item.message = std::move(verdict.message);
-        return {};
-      });
-      if (!decided) return decided.error();
-      return p;
-    });
-    if (!prepared) {
-      core::log::warn(kComponent, "cannot prepare an outbox item",
-                      {{"link", linkId}, {"error", prepared.error().message}});
-      continue;
-    }
-    if (prepared->kind == Prepared::Kind::kSkip) continue;
-    auto& metrics = linkMetrics(
-        prepared->item.link.bridge.empty() ? std::string("unknown") : prepared->item.link.bridge,
-        linkId);
-    if (prepared->kind == Prepared::Kind::kDenied) {
-      metrics.denied->increment();
-      nextDue = clock_->nowMillis();  // the next row of the link may go at once
-      continue;
-    }
-    if (prepared->kind == Prepared::Kind::kFailed) {
-      metrics.failed->increment();
-      nextDue = clock_->nowMillis();
-      continue;
-    }
-    inFlight_.insert(linkId);
-    Outcome outcome{
-        linkId, prepared->row, prepared->item.link.bridge, prepared->item.link.remoteRoom, {}};
-    prepared->bridge->deliver(std::move(prepared->item),
-                              [mailbox = mailbox_, outcome](DeliveryResult result) mutable {
-                                outcome.result = std::move(result);
-                                {
-                                  std::lock_guard lock(mailbox->mutex);
-                                  mailbox->outcomes.push_back(std::move(outcome));
-                                }
-                                mailbox->wakeup.notify_one();
-                              });
+    if (prepare(link.linkId)) nextDue = clock_->nowMillis();  // more rows than one batch
+    deliverNext(link.linkId);
   }
   // The queued gauges: counted for the links with pending rows, zero for those gone idle.
   for (const auto& [linkId, bridge] : bridgeOfLink_) {
@@ -289,9 +219,127 @@ std::int64_t OutboxDrainer::pass() {
   return nextDue;
 }
 
-void OutboxDrainer::record(const Outcome& outcome) {
+bool OutboxDrainer::prepare(const std::string& linkId) {
+  using core::store::Store;
+  auto batch = database_->runAndWait([&](Store& s) -> core::Result<Batch> {
+    Batch b;
+    auto locked = s.bridges().tryLockLink(linkId);
+    if (!locked) return std::move(locked).error();
+    if (!*locked) return b;  // another node drains this link
+    auto found = s.bridges().getLink(linkId);
+    if (!found) return std::move(found).error();
+    b.bridge = bridgeNamed(found->bridge);
+    if (b.bridge == nullptr) {
+      // Not running here: leave the link to a node that runs its bridge.
+      if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked.error();
+      return b;
+    }
+    b.drainsHere = true;
+    auto rows = s.bridges().pendingOfLink(linkId, kBatchRows);
+    if (!rows) return std::move(rows).error();
+    // Posts of this batch: a later row that addresses one (an edit, a reply) needs the ids the
+    // peer gives it, so the batch ends before that row.
+    std::set<std::string> postedHere;
+    for (const auto& row : *rows) {
+      auto message = outboundMessage(s, row);
+      if (!message) {
+        ++b.failed;
+        if (auto failed = s.bridges().markFailed(row.id, message.error().message); !failed) {
+          return failed.error();
+        }
+        continue;
+      }
+      if (postedHere.contains(row.postId) || postedHere.contains(message->rootId)) break;
+      OutboundItem item;
+      item.link = *found;
+      item.outboxId = row.id;
+      item.txnId = row.txnId;
+      if (row.kind != MessageChange::kPost) {
+        auto parts = s.bridges().partsOf(row.postId, found->bridge, found->remoteRoom);
+        if (!parts) return std::move(parts).error();
+        item.parts = remoteParts(*parts);
+      }
+      if (!message->rootId.empty()) {
+        auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
+        if (!root) return std::move(root).error();
+        if (!root->empty() && root->front().part == 0) {
+          item.rootRemoteId = root->front().remoteEventId;
+          // The root went over this link, so quoting it releases nothing new.
+          if (auto rootPost = s.posts().get(message->rootId); rootPost) {
+            item.rootText = rootPost->message;
+            auto author = s.users().getById(rootPost->userId);
+            if (author) item.rootAuthor = author->username;
+          }
+        }
+      }
+      // The decision, its audit record and a denial's new row state commit together.
+      bool permitted = false;
+      core::Status decided = s.transaction([&](Store& tx) -> core::Status {
+        auto verdict = core::services::guardMessageEgress(tx, *found, *message);
+        if (!verdict.permitted()) {
+          const std::string reason =
+              verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
+          return tx.bridges().markDenied(row.id, verdict.auditId, reason);
+        }
+        permitted = true;
+        item.message = std::move(verdict.message);
+        return {};
+      });
+      if (!decided) return decided.error();
+      if (!permitted) {
+        ++b.denied;
+        continue;
+      }
+      if (row.kind == MessageChange::kPost) postedHere.insert(row.postId);
+      b.items.push_back(std::move(item));
+      b.rows.push_back(row);
+    }
+    return b;
+  });
+  if (!batch) {
+    core::log::warn(kComponent, "cannot prepare outbox items",
+                    {{"link", linkId}, {"error", batch.error().message}});
+    return false;
+  }
+  if (!batch->drainsHere) return false;
+  const std::string bridge =
+      batch->bridge->name().empty() ? std::string("unknown") : std::string(batch->bridge->name());
+  auto& metrics = linkMetrics(bridge, linkId);
+  for (int i = 0; i < batch->denied; ++i) metrics.denied->increment();
+  for (int i = 0; i < batch->failed; ++i) metrics.failed->increment();
+  LinkState& state = links_[linkId];
+  state.bridge = batch->bridge;
+  for (std::size_t i = 0; i < batch->items.size(); ++i) {
+    state.ready.push_back(Ready{std::move(batch->items[i]), std::move(batch->rows[i])});
+  }
+  // A denied or failed row does not hold the link up: whatever follows may go at once.
+  return batch->items.empty() && batch->denied + batch->failed > 0;
+}
+
+bool OutboxDrainer::deliverNext(const std::string& linkId) {
+  auto link = links_.find(linkId);
+  if (link == links_.end() || link->second.inFlight) return link != links_.end();
+  LinkState& state = link->second;
+  if (state.ready.empty()) return false;
+  Ready next = std::move(state.ready.front());
+  state.ready.pop_front();
+  state.inFlight = true;
+  Outcome outcome{
+      linkId, std::move(next.row), next.item.link.bridge, next.item.link.remoteRoom, {}};
+  state.bridge->deliver(std::move(next.item), [mailbox = mailbox_, outcome = std::move(outcome)](
+                                                  DeliveryResult result) mutable {
+    outcome.result = std::move(result);
+    {
+      std::lock_guard lock(mailbox->mutex);
+      mailbox->outcomes.push_back(std::move(outcome));
+    }
+    mailbox->wakeup.notify_one();
+  });
+  return true;
+}
+
+bool OutboxDrainer::record(const Outcome& outcome) {
   using Result = DeliveryResult::Outcome;
-  inFlight_.erase(outcome.linkId);
   auto& metrics = linkMetrics(outcome.bridge, outcome.linkId);
   const std::int64_t now = clock_->nowMillis();
   const auto& row = outcome.row;
@@ -348,7 +396,10 @@ void OutboxDrainer::record(const Outcome& outcome) {
     core::log::warn(
         kComponent, "cannot record a delivery outcome",
         {{"link", outcome.linkId}, {"outbox_id", row.id}, {"error", written.error().message}});
+    return false;
   }
+  // After a retry the rows behind wait too: they keep their order behind the one that waits.
+  return outcome.result.outcome != Result::kRetry;
 }
 
 void DrainerWakeup::set(std::function<void()> wake) {

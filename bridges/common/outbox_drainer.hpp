@@ -2,14 +2,19 @@
 // The outbox drainer (design.md §2 "Egress"): carries the outbox rows of every link to its
 // bridge, one link at a time in row order, one item in flight per link.
 //
-// For the oldest pending row of a link that is due, in one database job: the link's drain lock
-// (a PostgreSQL session advisory lock: one node drains a link), the canonical message built
-// from the post as it is now, and the boundary guard's egress decision with its audit record in
-// the same transaction as the row's new state. Denied -> the row is kept as denied with the
-// audit id. Permitted -> Bridge::deliver(); its DeliveryResult then decides: kSent -> the id
-// map gets the parts the peer assigned and the row is removed (only now: nothing is lost when
-// parleyd stops with an item in flight, the row is simply tried again); kRetry -> the row waits
-// with exponential backoff and jitter; kRejected -> kept as failed with the peer's error.
+// For the oldest pending rows of a link that is due (up to a batch of them), in one database
+// job: the link's drain lock (a PostgreSQL session advisory lock: one node drains a link), the
+// canonical message of each built from the post as it is now, and the boundary guard's egress
+// decision with its audit record in the same transaction as the row's new state. The batch ends
+// before a row that addresses a post of the same batch (an edit, a reply): that one needs the
+// ids the peer gives the post first. Denied -> the row is kept as denied with the audit id.
+// Permitted -> Bridge::deliver(); its DeliveryResult then decides: kSent -> the id map gets the
+// parts the peer assigned and the row is removed (only now: nothing is lost when parleyd stops with
+// an item in flight, the row is simply tried again); kRetry -> the row waits with exponential
+// backoff and jitter, and the rest of the batch waits behind it (decided again when it is due: a
+// decision stands for one crossing); kRejected -> kept as failed with the peer's error. The next
+// item of the batch goes as soon as the previous one's outcome is written, without reading the
+// outbox again.
 //
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
@@ -89,13 +94,35 @@ class OutboxDrainer {
     std::deque<Outcome> outcomes;
   };
 
+  // What the drainer keeps of a link it drains: the items the guard let through, waiting for
+  // their turn, and whether one is with the bridge now.
+  struct Ready {
+    OutboundItem item;
+    core::store::OutboxRow row;
+  };
+  struct LinkState {
+    Bridge* bridge = nullptr;
+    std::deque<Ready> ready;
+    bool inFlight = false;
+  };
+
   OutboxDrainer(core::store::DatabasePtr database, std::vector<Bridge*> bridges,
                 core::ClockPtr clock, std::shared_ptr<core::metrics::BridgeMetrics> metrics,
                 DrainerOptions options);
   void run();
-  // One look at every link with pending rows; returns when the next row falls due (ms).
+  // One look at every link with pending rows, preparing and starting those with nothing in
+  // flight; returns when the next row falls due (ms).
   std::int64_t pass();
-  void record(const Outcome& outcome);
+  // Up to one batch of the link's head rows, decided by the guard, into links_[linkId].ready.
+  // True when the link should be looked at again at once (rows were denied or failed and
+  // none is ready).
+  bool prepare(const std::string& linkId);
+  // Hands the link's next ready item to its bridge unless one is in flight. False when the link
+  // has nothing ready (and nothing in flight).
+  bool deliverNext(const std::string& linkId);
+  // Writes a delivery's outcome; false when the link's other ready items must wait (a retry,
+  // or the outcome could not be written).
+  bool record(const Outcome& outcome);
   Bridge* bridgeNamed(const std::string& name) const;
   core::metrics::BridgeMetrics::Link& linkMetrics(const std::string& bridge,
                                                   const std::string& linkId);
@@ -106,7 +133,7 @@ class OutboxDrainer {
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
   DrainerOptions options_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
-  std::set<std::string> inFlight_;                   // link ids (drainer thread only)
+  std::map<std::string, LinkState> links_;           // by link id (drainer thread only)
   std::map<std::string, std::string> bridgeOfLink_;  // for metrics of links gone idle
   std::mt19937_64 random_{std::random_device{}()};
   std::thread thread_;
