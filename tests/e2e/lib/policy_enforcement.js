@@ -18,6 +18,44 @@ function policyFile(text) {
   return {file, extra: `policy:\n  files:\n    - ${file}\n`};
 }
 
+// A bundle under which every local action is permitted and messages cross the xmpp bridge both
+// ways (from the domain "localhost" of the test Prosody), with the guard deciding each crossing;
+// `moreRules`, YAML list items, are added to its rules (e.g. a forbid a test is about).
+function openXmppBundle(name, moreRules = '') {
+  return `apiVersion: parley.policy/v1
+kind: PolicyBundle
+metadata: {name: ${name}}
+label_policies:
+  T:
+    classifications: [UNCLASSIFIED, SECRET]
+schema:
+  subject:
+    clearance: {type: clearance, policy: T, source: admin}
+  channel:
+    label: {type: label, policy: T, optional: true}
+bridges:
+  xmpp:
+    protocol: xmpp
+    remote_domains: {allow: [localhost]}
+    clearance: "UNCLASSIFIED"
+rules:
+  - id: L0-everyone
+    tier: 1
+    effect: permit
+    actions: [channel.join, channel.read, message.post, file.upload, file.download]
+  - id: E1-to-xmpp
+    tier: 2
+    effect: permit
+    actions: [message.egress, thread.egress]
+    bridges: [xmpp]
+  - id: N1-from-xmpp
+    tier: 2
+    effect: permit
+    actions: [message.ingress]
+    bridges: [xmpp]
+${moreRules}`;
+}
+
 // parleyd's JSON log lines with `msg`, oldest first.
 function logLines(gateway, msg) {
   return gateway.log().split('\n').filter((line) => line.startsWith('{'))
@@ -48,4 +86,4 @@ async function reloadPolicy(gateway, file, text) {
   return outcome;
 }
 
-module.exports = {bundleHash, logLines, policyFile, reloadPolicy};
+module.exports = {bundleHash, logLines, openXmppBundle, policyFile, reloadPolicy};

@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const {after, before, describe, test} = require('node:test');
 
 const {Gateway} = require('../lib/gateway');
-const {policyFile} = require('../lib/policy_enforcement');
+const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
@@ -18,40 +18,6 @@ const {XmppUser, errorCondition, stanzaId, xml} = require('../lib/xmpp');
 
 const kDomain = 'mattermost.localhost';
 const kRoom = `town-square@${kDomain}`;
-
-// Local actions for everyone; messages cross the xmpp bridge both ways.
-const kBundle = `apiVersion: parley.policy/v1
-kind: PolicyBundle
-metadata: {name: e2e-xmpp}
-label_policies:
-  T:
-    classifications: [UNCLASSIFIED, SECRET]
-schema:
-  subject:
-    clearance: {type: clearance, policy: T, source: admin}
-  channel:
-    label: {type: label, policy: T, optional: true}
-bridges:
-  xmpp:
-    protocol: xmpp
-    remote_domains: {allow: [localhost]}
-    clearance: "UNCLASSIFIED"
-rules:
-  - id: L0-everyone
-    tier: 1
-    effect: permit
-    actions: [channel.join, channel.read, message.post, file.upload, file.download]
-  - id: E1-to-xmpp
-    tier: 2
-    effect: permit
-    actions: [message.egress, thread.egress]
-    bridges: [xmpp]
-  - id: N1-from-xmpp
-    tier: 2
-    effect: permit
-    actions: [message.ingress]
-    bridges: [xmpp]
-`;
 
 describe('xmpp bridge', () => {
   let prosody;
@@ -62,7 +28,7 @@ describe('xmpp bridge', () => {
   before(async () => {
     prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']]});
     process.env.PARLEY_XMPP_SECRET = prosody.componentSecret;
-    const policy = policyFile(kBundle);
+    const policy = policyFile(openXmppBundle('e2e-xmpp'));
     gateway = await Gateway.start({extra: prosody.gatewayBridgeYaml() + policy.extra});
     world = await buildWorld(gateway, {
       users: {alice: 'system_user'},

@@ -13,7 +13,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {Gateway} = require('../lib/gateway');
 const {call} = require('../lib/policy');
-const {policyFile} = require('../lib/policy_enforcement');
+const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
@@ -26,44 +26,14 @@ const kReplyNs = 'urn:xmpp:reply:0';
 const kRetractNs = 'urn:xmpp:message-retract:1';
 const kCorrectNs = 'urn:xmpp:message-correct:0';
 
-const kBundle = `apiVersion: parley.policy/v1
-kind: PolicyBundle
-metadata: {name: e2e-xmpp-messages}
-label_policies:
-  T:
-    classifications: [UNCLASSIFIED, SECRET]
-schema:
-  subject:
-    clearance: {type: clearance, policy: T, source: admin}
-  channel:
-    label: {type: label, policy: T, optional: true}
-bridges:
-  xmpp:
-    protocol: xmpp
-    remote_domains: {allow: [localhost]}
-    clearance: "UNCLASSIFIED"
-rules:
-  - id: B1-peer-clearance
+// Everything crosses, except what a channel's label keeps from the peer.
+const kBundle = openXmppBundle('e2e-xmpp-messages', `  - id: B1-peer-clearance
     tier: 0
     effect: forbid
     actions: [message.egress, thread.egress, message.ingress]
     when: ["has(channel.label) && !dominates(bridge.clearance, channel.label)"]
     reason: "the channel's label is not releasable to {{bridge.id}}"
-  - id: L0-everyone
-    tier: 1
-    effect: permit
-    actions: [channel.join, channel.read, message.post, file.upload, file.download]
-  - id: E1-to-xmpp
-    tier: 2
-    effect: permit
-    actions: [message.egress, thread.egress]
-    bridges: [xmpp]
-  - id: N1-from-xmpp
-    tier: 2
-    effect: permit
-    actions: [message.ingress]
-    bridges: [xmpp]
-`;
+`);
 
 // Everything an XMPP user is sent in a room for `ms` (taken), to assert that nothing came.
 const roomMessages = (user, room, ms = 1500) =>

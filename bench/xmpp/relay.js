@@ -1,0 +1,282 @@
+'use strict';
+// The XMPP relay benchmark (issue 6), run by bench/xmpp/run: what Parley adds to a message that
+// crosses it, next to the same messages between two XMPP clients through Prosody alone.
+//
+// One real Prosody (tests/e2e/lib/prosody.js) with two users, xena and yuri; one parleyd (the
+// binary in $PARLEY_BIN) on a private PostgreSQL cluster, its XMPP component connected to that
+// Prosody, and a Mattermost channel linked to the room town-square@<component>. Both XMPP users
+// join the room; a Mattermost user (alice) posts and reads events on a WebSocket.
+//
+//   baseline  xena -> yuri, a one-to-one chat through Prosody alone (c2s -> c2s)
+//   mm->xmpp  alice's POST /api/v4/posts -> parleyd -> outbox -> component -> Prosody -> xena
+//   xmpp->mm  yuri's groupchat -> Prosody -> component -> parleyd -> post -> alice's WebSocket
+//
+// Every local action and both directions are permitted, with the guard deciding every crossing
+// as in production.
+//
+// Latency: --latency messages one at a time per path (send, wait for arrival, next), the three
+// paths alternating in --rounds rounds so that machine noise lands on all of them. Throughput:
+// --burst messages sent back to back (the POSTs --concurrency at a time), from the first send to
+// the last arrival, in arrival order checked. Prints a table and writes --json.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const {performance} = require('node:perf_hooks');
+
+const e2e = path.join(__dirname, '..', '..', 'tests', 'e2e');
+const {Gateway} = require(path.join(e2e, 'lib', 'gateway'));
+const {openXmppBundle, policyFile} = require(path.join(e2e, 'lib', 'policy_enforcement'));
+const {Prosody} = require(path.join(e2e, 'lib', 'prosody'));
+const {RawSocket} = require(path.join(e2e, 'lib', 'websocket'));
+const {buildWorld} = require(path.join(e2e, 'lib', 'world'));
+const {XmppUser, xml} = require(path.join(e2e, 'lib', 'xmpp'));
+
+const kDomain = 'mattermost.localhost';
+const kRoom = `town-square@${kDomain}`;
+const kArrivalTimeoutMs = 60_000;
+
+function parseArgs(argv) {
+  const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16,
+    json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json')};
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in options) || i + 1 >= argv.length) throw new Error(`unknown option ${argv[i]}`);
+    options[key] = key === 'json' ? argv[i + 1] : Number(argv[i + 1]);
+  }
+  return options;
+}
+
+// Arrival times of message texts, however they arrive; waiters resolve on the first arrival.
+class Arrivals {
+  constructor() {
+    this.times = new Map();    // text -> ms
+    this.waiters = new Map();  // text -> resolve
+  }
+
+  record(text) {
+    if (this.times.has(text)) return;
+    const now = performance.now();
+    this.times.set(text, now);
+    const resolve = this.waiters.get(text);
+    if (resolve) {
+      this.waiters.delete(text);
+      resolve(now);
+    }
+  }
+
+  waitFor(text) {
+    if (this.times.has(text)) return Promise.resolve(this.times.get(text));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`"${text}" did not arrive`)),
+          kArrivalTimeoutMs);
+      this.waiters.set(text, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  }
+
+  // The texts in the order they arrived (for the in-order check of a burst).
+  order(prefix) {
+    return [...this.times.keys()].filter((text) => text.startsWith(prefix));
+  }
+}
+
+// An XMPP user whose message bodies are recorded as they arrive (and not kept otherwise: a
+// burst must not pile up in XmppUser's list).
+function recordBodies(user, arrivals, type) {
+  user.connection.on('stanza', (stanza) => {
+    if (stanza.is('message') && stanza.attrs.type === type) {
+      const body = stanza.getChildText('body');
+      if (body && body.startsWith('bench-')) arrivals.record(body);
+    }
+  });
+  setInterval(() => { user.stanzas.length = 0; }, 1000).unref();
+}
+
+async function joinWhenHosted(user, nick) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const sequence = await user.join(kRoom, nick, 0);
+    if (!sequence.some((s) => s.attrs.type === 'error')) return;
+    if (Date.now() > deadline) throw new Error(`${nick} could not join ${kRoom}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)];
+}
+
+function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1]};
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']]});
+  process.env.PARLEY_XMPP_SECRET = prosody.componentSecret;
+  const policy = policyFile(openXmppBundle('bench-xmpp'));
+  const quiet = 'limits:\n  requests_per_second: 0\nlogging:\n  level: info\n' +
+    '  access_log: false\n';
+  let gateway = null;
+  const users = [];
+  let socket = null;
+  try {
+    gateway = await Gateway.start({extra: prosody.gatewayBridgeYaml({history: 0}) + policy.extra +
+      quiet});
+    const world = await buildWorld(gateway, {
+      users: {alice: 'system_user'},
+      teams: {ops: ['admin', 'alice']},
+      channels: {town: {team: 'ops', name: 'town-square', members: ['admin', 'alice']}},
+    });
+    fs.appendFileSync(gateway.config,
+        'links:\n  - {channel: ops/town-square, bridge: xmpp, remote: town-square}\n');
+    await gateway.restart();
+
+    const xena = await XmppUser.login(prosody, 'xena', 'xenapass');
+    const yuri = await XmppUser.login(prosody, 'yuri', 'yuripass');
+    users.push(xena, yuri);
+    await joinWhenHosted(xena, 'xena');
+    await joinWhenHosted(yuri, 'yuri');
+    const atXena = new Arrivals();
+    const atYuri = new Arrivals();
+    const atAlice = new Arrivals();
+    recordBodies(xena, atXena, 'groupchat');
+    recordBodies(yuri, atYuri, 'chat');
+    socket = await RawSocket.open(gateway, {token: world.users.alice.token});
+    socket.ws.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.event === 'posted') {
+        const post = JSON.parse(message.data.post);
+        if (post.message.startsWith('bench-')) atAlice.record(post.message);
+      }
+    });
+    setInterval(() => { socket.events.items.length = 0; socket.events.consumed = 0; }, 1000)
+        .unref();
+    const alice = world.client('alice');
+    const channelId = world.channels.town;
+
+    // One message on each path: `send` starts it, `arrivals` sees it arrive; the texts carry `tag`
+    // (plain letters: nothing the translation between markdown and XEP-0393 would change).
+    const paths = {
+      'baseline': {
+        send: (text) => xena.send(xml('message', {type: 'chat', to: yuri.jid.replace(/\/.*/, ''),
+          id: text}, xml('body', {}, text), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: text}))),
+        arrivals: atYuri,
+        tag: 'base',
+      },
+      'mm->xmpp': {
+        send: (text) => alice.createPost({channel_id: channelId, message: text}),
+        arrivals: atXena,
+        tag: 'm2x',
+      },
+      'xmpp->mm': {
+        // Every real client gives its messages an id (Parley de-duplicates with it).
+        send: (text) => yuri.send(xml('message', {type: 'groupchat', to: kRoom, id: text},
+            xml('body', {}, text), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: text}))),
+        arrivals: atAlice,
+        tag: 'x2m',
+      },
+    };
+
+    // Warm-up: a few messages on every path, not counted.
+    for (const [name, p] of Object.entries(paths)) {
+      for (let i = 0; i < 10; ++i) {
+        const text = `bench-warm-${p.tag}-${i}`;
+        const sent = p.send(text);
+        await p.arrivals.waitFor(text);
+        await sent;
+      }
+    }
+
+    const latency = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+    const perRound = Math.ceil(options.latency / options.rounds);
+    for (let round = 0; round < options.rounds; ++round) {
+      for (const [name, p] of Object.entries(paths)) {
+        for (let i = 0; i < perRound; ++i) {
+          const text = `bench-lat-${p.tag}-${round}-${i}`;
+          const start = performance.now();
+          const sent = p.send(text);
+          const at = await p.arrivals.waitFor(text);
+          await sent;
+          latency[name].push(at - start);
+        }
+      }
+    }
+
+    const throughput = {};
+    for (let round = 0; round < options.rounds; ++round) {
+      for (const [name, p] of Object.entries(paths)) {
+        const prefix = `bench-burst-${p.tag}-${round}-`;
+        const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
+        const start = performance.now();
+        const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
+        if (name === 'mm->xmpp') {
+          // A client's posts are answered one by one per connection: --concurrency in flight,
+          // each worker sending its share in order (the channel order is the commit order).
+          let next = 0;
+          const worker = async () => {
+            while (next < texts.length) await p.send(texts[next++]);
+          };
+          await Promise.all(Array.from({length: options.concurrency}, worker));
+        } else {
+          for (const text of texts) p.send(text);
+        }
+        const sent = performance.now();
+        await all;
+        const end = Math.max(...texts.map((text) => p.arrivals.times.get(text)));
+        const seconds = (end - start) / 1000;
+        const order = p.arrivals.order(prefix);
+        // How fast the messages could be handed in at all (for mm->xmpp: the POSTs answered).
+        const sendSeconds = (sent - start) / 1000;
+        (throughput[name] ??= []).push({messages: texts.length, seconds, sendSeconds,
+          sendPerSecond: texts.length / sendSeconds,
+          perSecond: texts.length / seconds, complete: order.length === texts.length,
+          inOrder: name === 'mm->xmpp' ? null : order.every((text, i) => text === texts[i])});
+      }
+    }
+
+    const result = {date: new Date().toISOString(), options, latency: {}, throughput};
+    for (const [name, samples] of Object.entries(latency)) result.latency[name] = summary(samples);
+    const base = result.latency.baseline;
+    const fmt = (ms) => ms.toFixed(2);
+    console.log(`latency (ms), ${perRound * options.rounds} messages per path, one at a time:`);
+    console.log('  path       p50     p99     max    added p50 / p99 over the baseline');
+    for (const [name, s] of Object.entries(result.latency)) {
+      const added = name === 'baseline' ? '' :
+        `${fmt(s.p50 - base.p50)} / ${fmt(s.p99 - base.p99)}`;
+      console.log(`  ${name.padEnd(9)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
+        `${fmt(s.max).padStart(6)}    ${added}`);
+    }
+    console.log(`throughput (messages/s), bursts of ${options.burst}:`);
+    const baseRate = throughput.baseline.reduce((a, r) => a + r.perSecond, 0) /
+      throughput.baseline.length;
+    for (const [name, runs] of Object.entries(throughput)) {
+      const mean = runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
+      result.throughput[name] = {runs, mean, ratioToBaseline: mean / baseRate};
+      console.log(`  ${name.padEnd(9)} ${runs.map((r) => r.perSecond.toFixed(0)).join(', ')}` +
+        `  mean ${mean.toFixed(0)}  ratio ${(mean / baseRate).toFixed(2)}` +
+        `  (sent at ${runs.map((r) => r.sendPerSecond.toFixed(0)).join(', ')}/s)` +
+        `${runs.every((r) => r.complete) ? '' : '  INCOMPLETE'}` +
+        `${runs.some((r) => r.inOrder === false) ? '  OUT OF ORDER' : ''}`);
+    }
+    fs.mkdirSync(path.dirname(options.json), {recursive: true});
+    fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
+    console.log(`written ${options.json}`);
+  } finally {
+    socket?.terminate();
+    for (const user of users) await user.stop();
+    await gateway?.stop();
+    await prosody.stop();
+  }
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.error(error);
+  process.exit(1);
+});
