@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,10 @@ struct InboundEvent {
   std::string emoji;                        // Mattermost emoji name
   std::string label;                        // peer-supplied label (mapped), "" = none
   std::string toUser;                       // a DM: the local username addressed
+  // kReaction from a protocol that sends the sender's WHOLE set each time (XEP-0444): the set,
+  // as Mattermost names; the pipeline adds and removes the difference to the sender's current
+  // reactions on the target (an empty set removes them all). nullopt: `emoji` alone is added.
+  std::optional<std::vector<std::string>> reactionSet;
 };
 
 enum class IngressOutcome {

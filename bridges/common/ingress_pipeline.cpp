@@ -1,6 +1,7 @@
 #include "bridges/common/ingress_pipeline.hpp"
 
 #include "core/model/id.hpp"
+#include "core/model/reaction_set.hpp"
 #include "core/services/boundary_guard.hpp"
 #include "core/services/channel_service.hpp"
 #include "core/services/post_service.hpp"
@@ -16,6 +17,9 @@ using core::store::Store;
 
 constexpr std::string_view kDirectPrefix = "dm:";
 constexpr std::size_t kMaxRemoteIdLength = 512;  // inbox.remote_id, id_map.remote_event_id
+// Reactions one sender may hold on one post: Mattermost's default
+// UniqueEmojiReactionLimitPerPost, and what the XMPP translation accepts in one set.
+constexpr std::size_t kMaxReactionSet = 50;
 // Events one job applies before it makes way for other rooms' jobs on the pool.
 constexpr int kEventsPerJob = 64;
 
@@ -46,6 +50,12 @@ std::string validate(const InboundEvent& event) {
   if (event.remoteRoom.empty() && event.toUser.empty()) return "no room and no addressee";
   const bool targeted = event.change != MessageChange::kPost;
   if (targeted && event.targetRemoteId.empty()) return "no target for a change";
+  if (event.reactionSet) {
+    if (event.change != MessageChange::kReaction) return "a reaction set on another change";
+    if (event.reactionSet->size() > kMaxReactionSet) {
+      return "more than " + std::to_string(kMaxReactionSet) + " reactions in one set";
+    }
+  }
   return {};
 }
 
@@ -76,6 +86,35 @@ core::Result<std::optional<core::model::Link>> linkOf(Store& tx, const InboundEv
   link.createAt = link.updateAt = tx.clock().nowMillis();
   if (auto created = tx.bridges().createLink(link); !created) return std::move(created).error();
   return std::optional<core::model::Link>{std::move(link)};
+}
+
+// Makes `puppet`'s reactions on `postId` exactly `wanted`: the difference to what it has now goes
+// through the reaction service (the API's own path: its outbox rows and its WebSocket events).
+core::Status applyReactionSet(Store& tx, const core::model::User& puppet, const std::string& postId,
+                              const std::vector<std::string>& wanted,
+                              const core::model::RemoteOrigin& origin) {
+  auto stored = tx.reactions().forPosts({postId});
+  if (!stored) return std::move(stored).error();
+  std::vector<std::string> current;
+  for (const auto& reaction : *stored) {
+    if (reaction.userId == puppet.id) current.push_back(reaction.emojiName);
+  }
+  const auto delta = core::model::reactionSetDelta(current, wanted);
+  for (const auto& name : delta.removed) {
+    if (auto removed = core::services::removeReaction(tx, puppet, puppet.id, postId, name, origin);
+        !removed) {
+      return removed;
+    }
+  }
+  for (const auto& name : delta.added) {
+    core::model::Reaction reaction;
+    reaction.userId = puppet.id;
+    reaction.postId = postId;
+    reaction.emojiName = name;
+    auto added = core::services::addReaction(tx, puppet, reaction, origin);
+    if (!added) return std::move(added).error();
+  }
+  return {};
 }
 
 }  // namespace
@@ -196,6 +235,7 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
     message.text = event.text;
     message.files = event.files;
     message.emoji = event.emoji;
+    if (event.reactionSet) message.reactions = *event.reactionSet;
     message.label = event.label;
     message.author.userId = puppet->id;
     message.author.username = puppet->username;
@@ -283,6 +323,10 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
         applied = core::services::deletePost(tx, *puppet, targetPostId, origin);
         break;
       case MessageChange::kReaction: {
+        if (event.reactionSet) {
+          applied = applyReactionSet(tx, *puppet, targetPostId, allowed.reactions, origin);
+          break;
+        }
         core::model::Reaction reaction;
         reaction.userId = puppet->id;
         reaction.postId = targetPostId;

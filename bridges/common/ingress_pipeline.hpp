@@ -10,7 +10,9 @@
 // for it, created on first use); the puppet (found or created) and its membership of the
 // channel; the boundary guard's message.ingress decision with its audit record (deny ->
 // kDenied, committed with the claim: the same event is not decided twice); then the effect
-// (post, reply under the root the id map names, edit, delete, reaction) with the post's origin
+// (post, reply under the root the id map names, edit, delete, reaction; a whole reaction set:
+// the difference to the sender's reactions on the post, added and removed one by one through
+// the reaction service) with the post's origin
 // so that no outbox row goes back toward the link it came in on, and the id map entry of a new
 // post. kUnknownRoom, kUnknownTarget and kRejected roll everything back (the claim too): a
 // redelivery after the link or the target appeared is applied then.

@@ -84,6 +84,15 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
     message.author.remote = core::model::RemoteOrigin{author->remoteBridge, "",
                                                       author->remoteUserId, author->remoteDomain};
   }
+  if (isReaction(row.kind)) {
+    // Read now, not when the row was written: protocols that send the author's whole set
+    // (XEP-0444) send the set as it is, so rows drained late converge on the current state.
+    auto reactions = store.reactions().forPosts({post->id});
+    if (!reactions) return std::move(reactions).error();
+    for (const auto& reaction : *reactions) {
+      if (reaction.userId == author->id) message.reactions.push_back(reaction.emojiName);
+    }
+  }
   const bool carriesContent = row.kind == MessageChange::kPost || row.kind == MessageChange::kEdit;
   if (carriesContent && !post->fileIds.empty()) {
     auto files = store.files().listOfPosts({post->id});

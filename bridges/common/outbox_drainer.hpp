@@ -56,7 +56,8 @@ struct DrainerOptions {
 std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts, double unit);
 
 // The canonical message of an outbox row, from the post, its author (the reacting user for a
-// reaction), its files and the row's payload (origin), as the guard decides on it.
+// reaction, with that user's current reactions on the post), its files and the row's payload
+// (origin), as the guard decides on it.
 core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
                                                             const core::store::OutboxRow& row);
 

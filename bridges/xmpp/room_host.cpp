@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "bridges/xmpp/translate.hpp"
 #include "core/common/log.hpp"
 
 namespace parley::bridges::xmpp {
@@ -415,9 +416,15 @@ void RoomHost::leave(Room& room, const Occupant& occupant, bool selfPresence) {
 void RoomHost::handleMessage(const Stanza& message, const Jid& from, const Jid& to) {
   const std::string_view type = message.attribute("type");
   Room* room = to.local.empty() ? nullptr : findRoom(lower(to.local));
+  // A chat message to user@domain is a direct message to a Mattermost user; to room@domain/nick
+  // it would be a private message between occupants (refused below).
+  if (type == "chat" && onDirect_ && !to.local.empty() &&
+      (room == nullptr || to.resource.empty())) {
+    onDirect_(message, from, to);
+    return;
+  }
   if (room == nullptr) {
-    // Direct messages to Mattermost users (user@domain) are not bridged yet; unknown rooms do
-    // not exist.
+    // Unknown rooms do not exist; the domain itself takes no messages.
     reply(message, "cancel", to.local.empty() ? "service-unavailable" : "item-not-found");
     return;
   }
@@ -441,7 +448,8 @@ void RoomHost::handleMessage(const Stanza& message, const Jid& from, const Jid& 
     reply(message, "auth", "forbidden", "the subject is the Mattermost channel's header");
     return;
   }
-  if (!message.child("body")) return;  // chat states and other body-less messages
+  // Chat states and other body-less messages are not conversation; a XEP-0444 reaction is.
+  if (!message.child("body") && !message.child("reactions", kNsReactions)) return;
   Groupchat groupchat;
   groupchat.room = room->info.localpart;
   groupchat.nick = occupant->nick;

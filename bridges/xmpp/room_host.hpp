@@ -53,6 +53,9 @@ class RoomHost {
 
   using Send = std::function<void(const Stanza&)>;
   using OnGroupchat = std::function<void(Groupchat)>;
+  // A chat message to <user>@<domain> (direct_chat.hpp), after the checks every stanza gets
+  // (sender not forged, size): the original stanza, its sender and its addressee.
+  using OnDirect = std::function<void(const Stanza&, const Jid& from, const Jid& to)>;
 
   RoomHost(xmpp_ctx_t* ctx, Options options, Send send, OnGroupchat onGroupchat);
 
@@ -60,6 +63,9 @@ class RoomHost {
   // §10.9: unavailable presence with <destroy/>) and are forgotten.
   void setRooms(const std::vector<RoomInfo>& rooms);
   bool hasRoom(std::string_view localpart) const;
+  // Where type='chat' messages to a JID of the domain that is not a room's occupant go; without
+  // one they are refused as before (service-unavailable / item-not-found).
+  void setOnDirect(OnDirect onDirect) { onDirect_ = std::move(onDirect); }
 
   // Every stanza from the server.
   void handle(const Stanza& stanza);
@@ -135,6 +141,7 @@ class RoomHost {
   Options options_;
   Send send_;
   OnGroupchat onGroupchat_;
+  OnDirect onDirect_;
   std::map<std::string, Room, std::less<>> rooms_;
 };
 

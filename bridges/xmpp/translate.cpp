@@ -604,20 +604,7 @@ core::Result<InboundMessage> fromXmppText(std::string_view xml, const InboundOpt
 
 ReactionDelta reactionDelta(const std::vector<std::string>& previous,
                             const std::vector<std::string>& current) {
-  ReactionDelta delta;
-  for (const auto& name : current) {
-    if (std::find(previous.begin(), previous.end(), name) == previous.end() &&
-        std::find(delta.added.begin(), delta.added.end(), name) == delta.added.end()) {
-      delta.added.push_back(name);
-    }
-  }
-  for (const auto& name : previous) {
-    if (std::find(current.begin(), current.end(), name) == current.end() &&
-        std::find(delta.removed.begin(), delta.removed.end(), name) == delta.removed.end()) {
-      delta.removed.push_back(name);
-    }
-  }
-  return delta;
+  return core::model::reactionSetDelta(previous, current);
 }
 
 }  // namespace parley::bridges::xmpp

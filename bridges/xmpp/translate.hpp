@@ -34,6 +34,7 @@
 #include "bridges/xmpp/xml_tree.hpp"
 #include "core/common/result.hpp"
 #include "core/model/canonical_message.hpp"
+#include "core/model/reaction_set.hpp"
 
 namespace parley::bridges::xmpp {
 
@@ -185,10 +186,7 @@ struct InboundMessage {
 core::Result<InboundMessage> fromXmpp(const XmlElement& stanza, const InboundOptions& options);
 core::Result<InboundMessage> fromXmppText(std::string_view xml, const InboundOptions& options);
 
-struct ReactionDelta {
-  std::vector<std::string> added;    // in `current` order
-  std::vector<std::string> removed;  // in `previous` order
-};
+using ReactionDelta = core::model::ReactionSetDelta;
 // What a new XEP-0444 set means for Mattermost, given the sender's previous set on the message.
 ReactionDelta reactionDelta(const std::vector<std::string>& previous,
                             const std::vector<std::string>& current);

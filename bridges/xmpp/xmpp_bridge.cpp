@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "bridges/common/ingress_pipeline.hpp"
 #include "bridges/xmpp/styling.hpp"
 #include "bridges/xmpp/translate.hpp"
 #include "core/common/log.hpp"
@@ -67,6 +68,7 @@ std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string
   std::set<std::string> seen;
   for (const auto& link : links.value()) {
     if (link.bridge != "xmpp") continue;
+    if (!directRoomRemoteId(link.remoteRoom).empty()) continue;  // a DM's link: no room
     const std::string localpart = hostedLocalpart(link.remoteRoom, domain);
     if (localpart.empty()) {
       core::log::warn(kLog,
@@ -108,6 +110,21 @@ std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string
 // files by "<post id>-<part>".
 std::string hostedStanzaId(const std::string& postId, int part) {
   return part == 0 ? postId : postId + "-" + std::to_string(part);
+}
+
+// The id a client gave its message, from an id map entry: what came from XMPP is kept scoped by
+// its sender ("<bare JID> <id>"), what Parley sent as the id itself.
+std::string clientId(const std::string& remoteEventId) {
+  const auto space = remoteEventId.find(' ');
+  return space == std::string::npos ? remoteEventId : remoteEventId.substr(space + 1);
+}
+
+// What an XMPP client's message may carry in: Parley assigns the stanza-ids of its rooms, so
+// none a client sends is trusted, and a DM's ids are the sender's own (scoped by sender).
+InboundOptions inboundOptions() {
+  InboundOptions options;
+  options.limits.maxIdBytes = 256;
+  return options;
 }
 
 // A history message as the room shows it: the post's text with XEP-0393 styling.
@@ -162,6 +179,14 @@ void XmppBridge::onStarted() {
       RoomHost::Options{config_.domain, config_.historyMessages, config_.maxStanzaBytes},
       [this](const Stanza& stanza) { component_->send(stanza); },
       [this](RoomHost::Groupchat message) { onGroupchat(std::move(message)); });
+  direct_ = std::make_unique<DirectChat>(
+      config_.domain, inboundOptions(), [this](const Stanza& stanza) { component_->send(stanza); },
+      [this](InboundEvent event, std::function<void(IngressResult)> done) {
+        submit(std::move(event), std::move(done));
+      });
+  host_->setOnDirect([this](const Stanza& message, const Jid& from, const Jid& to) {
+    direct_->receive(message, from, to);
+  });
   loadRooms();
 }
 
@@ -218,21 +243,12 @@ void XmppBridge::onGroupchat(RoomHost::Groupchat message) {
     host_->refuse(message, "cancel", "item-not-found");
     return;
   }
-  // Parley assigns the stanza-ids of its rooms: none a client sends is trusted.
-  InboundOptions options;
-  options.limits.maxIdBytes = 256;
-  auto inbound = fromXmppText(message.stanza.toXml(), options);
+  auto inbound = fromXmppText(message.stanza.toXml(), inboundOptions());
   if (!inbound) {
     if (inbound.error().id == kErrNothingToBridge) return;  // chat states, receipts...
     host_->refuse(message, "modify",
                   inbound.error().id == kErrTooLarge ? "policy-violation" : "bad-request",
                   inbound.error().message);
-    return;
-  }
-  if (inbound.value().change == core::model::MessageChange::kReaction) {
-    // XEP-0444 sends the whole set: it needs the sender's previous set on the post.
-    host_->refuse(message, "cancel", "feature-not-implemented",
-                  "reactions are not bridged from XMPP yet");
     return;
   }
   const Jid sender = parseJid(message.occupantJid);
@@ -250,14 +266,26 @@ void XmppBridge::onGroupchat(RoomHost::Groupchat message) {
                                                                    : inbound.value().thread;
   event.targetRemoteId = inbound.value().targetRemoteId;
   event.label = inbound.value().label;
+  if (event.change == core::model::MessageChange::kReaction) {
+    // XEP-0444: the sender's whole set; the pipeline applies the difference. <reaction>s with
+    // no Mattermost name were left out by the translation (InboundMessage::unmappedReactions):
+    // they neither add nor remove anything, as Mattermost could not show them.
+    event.reactionSet = std::move(inbound.value().reactions);
+  }
   const bool isPost = event.change == core::model::MessageChange::kPost;
   const std::uint64_t ticket = nextTicket_++;
   waiting_.emplace(ticket, Waiting{std::move(message), isPost});
+  submit(std::move(event),
+         [this, ticket](const IngressResult& result) { finishGroupchat(ticket, result); });
+}
+
+void XmppBridge::submit(InboundEvent event, std::function<void(IngressResult)> done) {
+  if (sink_ == nullptr) return;
   std::weak_ptr<Component> weak = component_;
-  sink_->receive(std::move(event), [this, weak, ticket](IngressResult result) {
+  sink_->receive(std::move(event), [weak, done = std::move(done)](IngressResult result) {
+    // Back to the component thread, which stop() joins before the bridge goes away.
     if (const auto component = weak.lock()) {
-      component->post(
-          [this, ticket, result = std::move(result)] { finishGroupchat(ticket, result); });
+      component->post([done, result = std::move(result)] { done(result); });
     }
   });
 }
@@ -306,24 +334,25 @@ void XmppBridge::deliverNow(const OutboundItem& item,
     done(DeliveryResult{Outcome::kRetry, {}, "the XMPP server is not connected"});
     return;
   }
-  const std::string localpart = localpartOf(item.link.remoteRoom);
-  if (localpart.empty()) {
+  auto message = item.message;
+  const std::string nick =
+      message.author.username.empty() ? message.author.displayName : message.author.username;
+  // A DM's link: from the author's own JID to the remote user, not through a room.
+  const auto direct = directAddress(item.link.remoteRoom, message.author.username, config_.domain);
+  const std::string localpart = direct ? std::string() : localpartOf(item.link.remoteRoom);
+  if (!direct && localpart.empty()) {
     done(DeliveryResult{
         Outcome::kRejected, {}, "the link's remote is not a room of " + config_.domain});
     return;
   }
-  if (!host_->hasRoom(localpart)) {
+  if (!direct && !host_->hasRoom(localpart)) {
     // A link created after the rooms were read: read them again and retry the row.
     loadRooms();
     done(DeliveryResult{Outcome::kRetry, {}, "the room is not hosted yet"});
     return;
   }
-  auto message = item.message;
-  if (message.change == core::model::MessageChange::kReaction ||
-      message.change == core::model::MessageChange::kReactionDelete) {
-    done(DeliveryResult{Outcome::kRejected, {}, "reactions are not sent to XMPP yet"});
-    return;
-  }
+  const bool reaction = message.change == core::model::MessageChange::kReaction ||
+                        message.change == core::model::MessageChange::kReactionDelete;
   if (!message.files.empty()) {
     // Files are not re-hosted for XMPP yet (XEP-0363 / a Parley URL): the text goes, with a
     // note so that nobody takes it for the whole post.
@@ -332,26 +361,35 @@ void XmppBridge::deliverNow(const OutboundItem& item,
                     (count == 1 ? " attachment" : " attachments") + " not bridged to XMPP]";
     message.files.clear();
   }
-  const std::string nick =
-      message.author.username.empty() ? message.author.displayName : message.author.username;
   const std::string roomJid = localpart + "@" + config_.domain;
   OutboundRequest request;
-  request.address = OutboundAddress{roomJid + "/" + nick, roomJid, ChatType::kGroupchat};
+  request.address =
+      direct ? *direct : OutboundAddress{roomJid + "/" + nick, roomJid, ChatType::kGroupchat};
   request.txnId = item.txnId;
-  // In a hosted room every message is known by its post's stanza-id (xmpp.md §2), also one
-  // that came from an XMPP client: the id map keeps that client's id, which only corrections
-  // name (the id attribute, scoped by its sender there: "<bare JID> <id>").
-  for (const auto& part : item.parts) {
-    const auto space = part.remoteEventId.find(' ');
-    request.targets.push_back(
-        {part.part, hostedStanzaId(item.message.postId, part.part),
-         space == std::string::npos ? part.remoteEventId : part.remoteEventId.substr(space + 1)});
+  if (direct) {
+    // A DM has no stanza-ids of Parley's: each message is known by the id it was sent with.
+    for (const auto& part : item.parts)
+      request.targets.push_back({part.part, clientId(part.remoteEventId), ""});
+    if (!item.rootRemoteId.empty()) request.rootRemoteId = clientId(item.rootRemoteId);
+  } else if (reaction) {
+    // XEP-0444 in a room names the message by its stanza-id: the post id, whoever wrote the
+    // post, also when no delivery of it is recorded on this link.
+    request.targets.push_back({0, hostedStanzaId(message.postId, 0), ""});
+  } else {
+    // In a hosted room every message is known by its post's stanza-id (xmpp.md §2), also one
+    // that came from an XMPP client: the id map keeps that client's id, which only corrections
+    // name (the id attribute, scoped by its sender there: "<bare JID> <id>").
+    for (const auto& part : item.parts) {
+      request.targets.push_back({part.part, hostedStanzaId(item.message.postId, part.part),
+                                 clientId(part.remoteEventId)});
+    }
+    if (!item.rootRemoteId.empty()) request.rootRemoteId = hostedStanzaId(message.rootId, 0);
   }
-  if (!item.rootRemoteId.empty()) {
-    request.rootRemoteId = hostedStanzaId(message.rootId, 0);
+  if (!request.rootRemoteId.empty()) {
     request.rootAuthorName = item.rootAuthor;
     request.rootText = item.rootText;
   }
+  request.reactions = message.reactions;
   auto stanzas = toXmpp(message, request);
   if (!stanzas) {
     done(DeliveryResult{Outcome::kRejected, {}, stanzas.error().message});
@@ -369,6 +407,17 @@ void XmppBridge::deliverNow(const OutboundItem& item,
     // A post's text is known in the room by the post id (xmpp.md §2), its files by
     // "<post id>-<part>"; a correction, retraction or reaction by its own id.
     std::string stanzaId = out.id;
+    if (direct) {
+      // A DM has no stanza-id of Parley's: the message's id is what the peer refers to.
+      if (message.change == core::model::MessageChange::kPost)
+        result.parts.push_back(RemotePart{out.part, out.id});
+      if (!component_->send(stanza)) {
+        // The link dropped: the row goes again, with the same ids (the peer de-duplicates).
+        done(DeliveryResult{Outcome::kRetry, {}, "the XMPP server is not connected"});
+        return;
+      }
+      continue;
+    }
     if (message.change == core::model::MessageChange::kPost) {
       stanzaId = hostedStanzaId(message.postId, out.part);
       result.parts.push_back(RemotePart{out.part, stanzaId});

@@ -9,7 +9,9 @@
 // outcome decides what the room does (reflect it with the post id as stanza-id, or answer with
 // an XMPP error). Egress: deliver() broadcasts a post to the room's occupants from
 // <room>@<domain>/<author's username>, the post id being the message's id, origin-id and
-// stanza-id, so the remote id of part 0 is the post id.
+// stanza-id, so the remote id of part 0 is the post id. Reactions (XEP-0444) go both ways as the
+// author's whole set. Direct messages to and from <username>@<domain> (direct_chat.hpp) use
+// the framework's implicit DM links.
 //
 // Threads: everything XMPP runs on the component's thread; database work goes to the pool
 // (Database::submit) and its results are posted back. Callbacks that may outlive the bridge hold
@@ -21,6 +23,7 @@
 
 #include "bridges/common/bridge.hpp"
 #include "bridges/xmpp/component.hpp"
+#include "bridges/xmpp/direct_chat.hpp"
 #include "bridges/xmpp/room_host.hpp"
 
 namespace parley::bridges::xmpp {
@@ -50,6 +53,8 @@ class XmppBridge : public Bridge {
   void onLink(bool up);
   void onGroupchat(RoomHost::Groupchat message);
   void finishGroupchat(std::uint64_t ticket, const IngressResult& result);
+  // Hands `event` to the ingress sink; `done` runs on the component thread.
+  void submit(InboundEvent event, std::function<void(IngressResult)> done);
   void deliverNow(const OutboundItem& item, const std::function<void(DeliveryResult)>& done);
   // Reads the xmpp links, their channels and recent posts on the pool, then sets the rooms.
   void loadRooms();
@@ -61,6 +66,7 @@ class XmppBridge : public Bridge {
   std::shared_ptr<Component> component_;
   // Component thread only.
   std::unique_ptr<RoomHost> host_;
+  std::unique_ptr<DirectChat> direct_;
   std::map<std::string, HostedLink> links_;  // by localpart
   struct Waiting {
     RoomHost::Groupchat message;

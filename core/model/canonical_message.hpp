@@ -48,7 +48,10 @@ struct CanonicalMessage {
   std::string text;    // Mattermost markdown
   std::vector<FileRef> files;
   MessageAuthor author;
-  std::string emoji;          // kReaction / kReactionDelete: the emoji name (Mattermost's)
+  std::string emoji;  // kReaction / kReactionDelete: the emoji name (Mattermost's)
+  // kReaction / kReactionDelete: the author's whole set of reactions on the post as it is now
+  // (Mattermost names, oldest first), for protocols that send the set (XEP-0444).
+  std::vector<std::string> reactions;
   std::string label;          // security label text; "" = the channel's (policy default)
   std::int64_t createAt = 0;  // ms
   std::int64_t editAt = 0;

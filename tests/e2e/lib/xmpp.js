@@ -116,6 +116,23 @@ async function until(condition, what, timeoutMs = kWaitMs) {
   }
 }
 
+const kReactionsNs = 'urn:xmpp:reactions:0';
+
+// A XEP-0444 message: `emoji` is the sender's whole new set of reactions on message `target`.
+function reactionMessage(attrs, target, emoji) {
+  return xml('message', attrs,
+      xml('reactions', {xmlns: kReactionsNs, id: target},
+          ...emoji.map((e) => xml('reaction', {}, e))),
+      xml('store', {xmlns: 'urn:xmpp:hints'}));
+}
+
+// The XEP-0444 content of a message, {id, emoji: [...]}, or undefined when it carries none.
+function reactionsOf(stanza) {
+  const reactions = stanza.getChild('reactions', kReactionsNs);
+  if (!reactions) return undefined;
+  return {id: reactions.attrs.id, emoji: reactions.getChildren('reaction').map((r) => r.text())};
+}
+
 // The defined condition of an error stanza ("not-acceptable", ...).
 function errorCondition(stanza) {
   const error = stanza.getChild('error');
@@ -124,4 +141,5 @@ function errorCondition(stanza) {
   return condition ? condition.name : undefined;
 }
 
-module.exports = {XmppUser, errorCondition, groupchat, stanzaId, until, xml};
+module.exports = {XmppUser, errorCondition, groupchat, reactionMessage, reactionsOf, stanzaId, until,
+  xml};

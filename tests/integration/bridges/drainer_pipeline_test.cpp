@@ -15,6 +15,7 @@
 #include "bridges/common/outbox_drainer.hpp"
 #include "core/policy/policy_holder.hpp"
 #include "core/services/access_token_service.hpp"
+#include "core/services/reaction_service.hpp"
 #include "core/services/session_service.hpp"
 #include "tests/integration/bridges/bridge_fixture.hpp"
 
@@ -444,6 +445,76 @@ TEST_F(BridgeFrameworkTest, APostIdOfTheLinkedChannelNamesThatPost) {
   EXPECT_NE(scalar(("SELECT delete_at FROM posts WHERE id = '" + carols.postId + "'").c_str()),
             "0");
   EXPECT_EQ(scalar(("SELECT delete_at FROM posts WHERE id = '" + local->id + "'").c_str()), "0");
+}
+
+TEST_F(BridgeFrameworkTest, AReactionSetAddsAndRemovesTheDifferenceToTheSendersReactions) {
+  ASSERT_EQ(receive(fromCarol("s-1", "react to me")).outcome, IngressOutcome::kApplied);
+  const std::string postId = scalar("SELECT id FROM posts");
+  auto set = [&](std::string id, std::vector<std::string> names) {
+    auto event = fromCarol(std::move(id), "");
+    event.change = core::model::MessageChange::kReaction;
+    event.targetRemoteId = "s-1";
+    event.reactionSet = std::move(names);
+    return receive(event);
+  };
+  const char* live =
+      "SELECT emoji_name FROM reactions WHERE delete_at = 0 AND user_id IN"
+      " (SELECT user_id FROM remote_users) ORDER BY emoji_name";
+  ASSERT_EQ(set("s-2", {"thumbsup", "heart"}).outcome, IngressOutcome::kApplied);
+  EXPECT_EQ(rows(live), (std::vector<std::string>{"heart", "thumbsup"}));
+  ASSERT_EQ(set("s-3", {"heart", "tada", "heart"}).outcome, IngressOutcome::kApplied);
+  EXPECT_EQ(rows(live), (std::vector<std::string>{"heart", "tada"}));
+
+  // Someone else's reaction is not the sender's to remove.
+  auto alices = runSync(*database_, [&](Store& s) {
+    core::model::Reaction reaction;
+    reaction.userId = kAlice;
+    reaction.postId = postId;
+    reaction.emojiName = "thumbsup";
+    return core::services::addReaction(s, user(kAlice), reaction);
+  });
+  ASSERT_TRUE(alices.ok()) << alices.error().id;
+
+  // Refused sets change nothing: an unknown target, more than the limit.
+  auto unknown = fromCarol("s-4", "");
+  unknown.change = core::model::MessageChange::kReaction;
+  unknown.targetRemoteId = "never-seen";
+  unknown.reactionSet = std::vector<std::string>{"smile"};
+  EXPECT_EQ(receive(unknown).outcome, IngressOutcome::kUnknownTarget);
+  std::vector<std::string> many;
+  for (int i = 0; i < 51; ++i) many.push_back("e" + std::to_string(i));
+  EXPECT_EQ(set("s-5", many).outcome, IngressOutcome::kRejected);
+  EXPECT_EQ(rows(live), (std::vector<std::string>{"heart", "tada"}));
+
+  // An empty set removes all of the sender's, and only theirs.
+  ASSERT_EQ(set("s-6", {}).outcome, IngressOutcome::kApplied);
+  EXPECT_EQ(rows(live), std::vector<std::string>{});
+  EXPECT_EQ(rows("SELECT user_id || ' ' || emoji_name FROM reactions WHERE delete_at = 0"),
+            std::vector<std::string>{std::string(kAlice) + " thumbsup"});
+  EXPECT_EQ(rows("SELECT kind || ' ' || reaction_emoji FROM outbox WHERE link_id = "
+                 "'linkbbbbbbbbbbbbbbbbbbbbbb' AND kind <> 'post' ORDER BY id"),
+            (std::vector<std::string>{
+                "reaction thumbsup", "reaction heart", "reaction_delete thumbsup", "reaction tada",
+                "reaction thumbsup", "reaction_delete heart", "reaction_delete tada"}))
+      << "each change goes out over the channel's other link, through the reaction service";
+  EXPECT_EQ(rows("SELECT kind || ' ' || reaction_user_id FROM outbox"
+                 " WHERE link_id = 'linkaaaaaaaaaaaaaaaaaaaaaa'"),
+            std::vector<std::string>{std::string("reaction ") + kAlice})
+      << "none of carol's goes back to room A; alice's goes to both rooms";
+
+  // Going out, a reaction carries its author's whole current set on the post.
+  auto message = runSync(*database_, [&](Store& s) -> core::Result<core::model::CanonicalMessage> {
+    auto pending = s.bridges().pendingOfLink(kLinkB, 100);
+    if (!pending) return std::move(pending).error();
+    for (const auto& row : *pending) {
+      if (row.reactionUserId == kAlice) return outboundMessage(s, row);
+    }
+    return core::makeError(core::ErrorCode::kNotFound, "test.none", "no row of alice's");
+  });
+  ASSERT_TRUE(message.ok()) << message.error().message;
+  EXPECT_EQ(message->author.userId, kAlice);
+  EXPECT_EQ(message->emoji, "thumbsup");
+  EXPECT_EQ(message->reactions, std::vector<std::string>{"thumbsup"});
 }
 
 TEST_F(BridgeFrameworkTest, APuppetCannotLogInNorGetAToken) {

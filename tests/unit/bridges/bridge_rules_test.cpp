@@ -1,11 +1,12 @@
 // The pure rules of the bridge framework: puppet usernames (never a local username, partners
 // told apart by domain, within Mattermost's 64 characters), the drainer's backoff with jitter,
-// and the rooms of direct-message links.
+// the rooms of direct-message links, and the difference a whole reaction set makes.
 
 #include <gtest/gtest.h>
 
 #include "bridges/common/ingress_pipeline.hpp"
 #include "bridges/common/outbox_drainer.hpp"
+#include "core/model/reaction_set.hpp"
 #include "core/model/user.hpp"
 #include "core/services/puppet_service.hpp"
 
@@ -55,6 +56,21 @@ TEST(DirectRoom, NamesTheLocalUserAndTheRemoteSender) {
   EXPECT_EQ(bridges::directRoomRemoteId(room), "carol@partner.example");
   EXPECT_EQ(bridges::directRoomRemoteId("@carol:matrix.example"), "");
   EXPECT_EQ(bridges::directRoomRemoteId("ops@rooms.example"), "");
+}
+
+TEST(ReactionSetDelta, AddsWhatIsNewAndRemovesWhatIsGoneEachOnce) {
+  using core::model::reactionSetDelta;
+  auto delta = reactionSetDelta({}, {"+1", "heart", "+1"});
+  EXPECT_EQ(delta.added, (std::vector<std::string>{"+1", "heart"}));
+  EXPECT_TRUE(delta.removed.empty());
+  delta = reactionSetDelta({"+1", "heart"}, {"heart", "tada"});
+  EXPECT_EQ(delta.added, std::vector<std::string>{"tada"});
+  EXPECT_EQ(delta.removed, std::vector<std::string>{"+1"});
+  delta = reactionSetDelta({"+1", "heart"}, {"heart", "+1"});
+  EXPECT_TRUE(delta.added.empty() && delta.removed.empty()) << "the order of a set is no change";
+  delta = reactionSetDelta({"+1", "heart", "+1"}, {});
+  EXPECT_TRUE(delta.added.empty());
+  EXPECT_EQ(delta.removed, (std::vector<std::string>{"+1", "heart"})) << "an empty set removes all";
 }
 
 }  // namespace

@@ -175,6 +175,58 @@ TEST_F(RoomHostTest, ARefusedMessageGetsAnErrorAndIsNotReflected) {
   EXPECT_EQ(sent[0].attribute("from"), kRoom);
 }
 
+TEST_F(RoomHostTest, AReactionWithoutABodyIsPassedOnAndAChatStateIsNot) {
+  joinAlice();
+  receive(
+      "<message type='groupchat' id='r1' from='alice@example.org/phone' "
+      "to='town-square@chat.example'><reactions xmlns='urn:xmpp:reactions:0' id='p1'>"
+      "<reaction>x</reaction></reactions></message>");
+  receive(
+      "<message type='groupchat' id='c1' from='alice@example.org/phone' "
+      "to='town-square@chat.example'>"
+      "<active xmlns='http://jabber.org/protocol/chatstates'/></message>");
+  ASSERT_EQ(groupchats_.size(), 1u);
+  EXPECT_EQ(groupchats_[0].id, "r1");
+  EXPECT_TRUE(take().empty());
+}
+
+TEST_F(RoomHostTest, ChatMessagesToUsersAreDirectMessages) {
+  std::vector<std::string> direct;
+  receive(
+      "<message type='chat' id='d0' from='bob@example.org/pc' to='alice@chat.example'>"
+      "<body>hi</body></message>");
+  auto sent = take();
+  ASSERT_EQ(sent.size(), 1u) << "without a direct handler: refused as before";
+  EXPECT_EQ(condition(sent[0]), "item-not-found");
+
+  host_->setOnDirect([&](const Stanza& message, const Jid& from, const Jid& to) {
+    direct.push_back(std::string(message.attribute("id")) + " " + from.full() + " " + to.full());
+  });
+  receive(
+      "<message type='chat' id='d1' from='bob@example.org/pc' to='alice@chat.example'>"
+      "<body>hi</body></message>");
+  receive(
+      "<message type='chat' id='d2' from='bob@example.org/pc' to='town-square@chat.example'>"
+      "<body>hi</body></message>");
+  EXPECT_EQ(direct, (std::vector<std::string>{"d1 bob@example.org/pc alice@chat.example",
+                                              "d2 bob@example.org/pc town-square@chat.example"}));
+  EXPECT_TRUE(take().empty());
+
+  // To an occupant (room/nick) it would be a private message inside the room: still refused.
+  joinAlice();
+  receive(
+      "<message type='chat' id='d3' from='bob@example.org/pc' "
+      "to='town-square@chat.example/alice'><body>psst</body></message>");
+  sent = take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(condition(sent[0]), "feature-not-implemented");
+  // A forged sender never reaches the handler.
+  receive(
+      "<message type='chat' id='d4' from='eve@chat.example/x' to='alice@chat.example'>"
+      "<body>hi</body></message>");
+  EXPECT_EQ(direct.size(), 2u);
+}
+
 TEST_F(RoomHostTest, AnUnlinkedRoomIsDestroyedForItsOccupants) {
   joinAlice();
   host_->setRooms({});
