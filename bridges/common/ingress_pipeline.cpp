@@ -138,17 +138,53 @@ IngressPipeline::IngressPipeline(core::store::DatabasePtr database,
                        : std::make_shared<core::metrics::BridgeMetrics>(nullptr)),
       afterCommit_(std::move(afterCommit)) {}
 
+IngressPipeline::~IngressPipeline() {
+  if (fetchPool_) fetchPool_->join();
+}
+
+void IngressPipeline::enableAttachments(InboundFileSettings settings) {
+  files_ = std::make_unique<InboundFileSettings>(std::move(settings));
+  fetchPool_ = std::make_unique<asio::thread_pool>(2);
+}
+
 void IngressPipeline::receive(InboundEvent event, std::function<void(IngressResult)> done) {
   std::string room = orderKey(event);
+  const bool fetch = fetchPool_ && hasAttachmentsToFetch(event);
+  InboundEvent toFetch = fetch ? event : InboundEvent{};
   bool idle = false;
+  std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
     auto& queue = rooms_[room];
     idle = queue.empty();
-    queue.push_back(Pending{std::move(event), std::move(done)});
+    id = nextId_++;
+    queue.push_back(Pending{std::move(event), std::move(done), id, !fetch, {}});
   }
+  if (fetch) fetchFor(room, id, std::move(toFetch));
   // A room with events queued already has a job that will come to this one.
   if (idle) drainRoom(std::move(room));
+}
+
+void IngressPipeline::fetchFor(std::string room, std::uint64_t id, InboundEvent event) {
+  asio::post(*fetchPool_, [this, room = std::move(room), id, event = std::move(event)] {
+    const auto limits = files_->limits.find(event.bridge);
+    auto fetched =
+        fetchAttachments(event, limits == files_->limits.end() ? nullptr : &limits->second);
+    bool resume = false;
+    {
+      // The event is still queued: a head that is not ready is never taken.
+      std::lock_guard lock(mutex_);
+      auto& queue = rooms_.at(room);
+      for (auto& pending : queue) {
+        if (pending.id != id) continue;
+        pending.fetched = std::move(fetched);
+        pending.ready = true;
+        break;
+      }
+      resume = queue.front().id == id && stalled_.erase(room) > 0;
+    }
+    if (resume) drainRoom(room);
+  });
 }
 
 void IngressPipeline::drainRoom(std::string room) {
@@ -158,9 +194,14 @@ void IngressPipeline::drainRoom(std::string room) {
       {
         // Moved out but left in place: a queue that is not empty tells receive() a job runs.
         std::lock_guard lock(mutex_);
-        head = std::move(rooms_.at(room).front());
+        auto& queue = rooms_.at(room);
+        if (!queue.front().ready) {
+          stalled_.insert(room);  // its fetch resumes the room
+          return;
+        }
+        head = std::move(queue.front());
       }
-      IngressResult result = apply(s, head.event);
+      IngressResult result = apply(s, head.event, head.fetched);
       bool more = false;
       {
         std::lock_guard lock(mutex_);
@@ -179,13 +220,17 @@ void IngressPipeline::drainRoom(std::string room) {
   });
 }
 
-IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
+IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
+                                     const std::vector<FetchedAttachment>& fetched) {
   auto& counters = metrics_->ingress(event.bridge.empty() ? "unknown" : event.bridge);
   if (auto invalid = validate(event); !invalid.empty()) {
     counters.rejected->increment();
     return outcome(IngressOutcome::kRejected, invalid);
   }
   IngressResult result;
+  // Attachments stored for this event: recorded with the post, else their bytes are removed.
+  std::vector<core::model::FileInfo> storedFiles;
+  std::vector<core::model::FileInfo> droppedFiles;
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
     auto claimed = tx.bridges().claimInbox(event.bridge, event.remoteEventId,
                                            core::model::messageChangeName(event.change),
@@ -244,6 +289,14 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
     message.author.remote = event.sender;
     message.origin = origin;
     message.createAt = tx.clock().nowMillis();
+    if (hasAttachmentsToFetch(event)) {
+      const std::vector<FetchedAttachment> unfetched =
+          fetched.empty() ? fetchAttachments(event, nullptr) : std::vector<FetchedAttachment>{};
+      auto stored = storeAttachments(files_ ? *files_ : InboundFileSettings{}, *puppet,
+                                     via.channelId, fetched.empty() ? unfetched : fetched, message);
+      if (!stored) return std::move(stored).error();
+      storedFiles = std::move(*stored);
+    }
 
     std::string targetPostId;
     if (event.change == MessageChange::kPost) {
@@ -285,6 +338,10 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
                                          std::to_string(verdict.auditId));
     }
     const core::model::CanonicalMessage& allowed = verdict.message;
+    if (auto recorded = recordAttachments(tx, storedFiles, allowed.files, droppedFiles);
+        !recorded) {
+      return recorded;
+    }
 
     std::string effectId = targetPostId;
     core::Status applied;
@@ -353,6 +410,14 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event) {
                                        core::model::messageChangeName(event.change), effectId);
   });
 
+  if (files_) {
+    // Unrecorded bytes: every stored file unless the post was applied, and what the guard left
+    // out of it either way.
+    if (!committed || result.outcome != IngressOutcome::kApplied) {
+      droppedFiles.insert(droppedFiles.end(), storedFiles.begin(), storedFiles.end());
+    }
+    discardAttachments(*files_, droppedFiles);
+  }
   if (!committed && committed.error().id != "bridges.ingress.rollback") {
     // The database failed (or a bug): the bridge may redeliver, nothing was kept.
     counters.rejected->increment();

@@ -22,9 +22,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "bridges/common/bridge.hpp"
+#include "bridges/common/inbound_files.hpp"
+#include "core/common/asio.hpp"
 #include "core/metrics/bridge_metrics.hpp"
 #include "core/store/database.hpp"
 
@@ -45,28 +48,47 @@ class IngressPipeline final : public IngressSink {
   IngressPipeline(core::store::DatabasePtr database,
                   std::shared_ptr<core::metrics::BridgeMetrics> metrics,
                   std::function<void()> afterCommit = {});
+  ~IngressPipeline() override;  // waits for the attachment fetches under way
+
+  // Attachments (inbound_files.hpp): from now on the files with a URL of a post are fetched on
+  // the pipeline's own threads, outside any transaction, while the event waits in its room's
+  // queue (the room's later events wait behind it); without it such files become notes. Call
+  // before the bridges start.
+  void enableAttachments(InboundFileSettings settings);
 
   // Runs apply() as a database job; `done` runs on the database worker. Events of one room (of
   // one sender and addressee, for direct messages) are applied one after the other in the order
   // they were received, whatever the size of the pool: a conversation keeps its order.
   void receive(InboundEvent event, std::function<void(IngressResult)> done) override;
 
-  // The whole pipeline, synchronously, on `store` (inside a database job).
-  IngressResult apply(core::store::Store& store, const InboundEvent& event);
+  // The whole pipeline, synchronously, on `store` (inside a database job). `fetched`: what
+  // fetchAttachments() gave for the event's files with a URL (empty: they become notes).
+  IngressResult apply(core::store::Store& store, const InboundEvent& event,
+                      const std::vector<FetchedAttachment>& fetched = {});
 
  private:
   struct Pending {
     InboundEvent event;
     std::function<void(IngressResult)> done;
+    std::uint64_t id = 0;
+    bool ready = true;  // false while its attachments are being fetched
+    std::vector<FetchedAttachment> fetched;
   };
-  // One database job applies a room's queued events in order; a room with a queue has a job.
+  // One database job applies a room's queued events in order; a room with a queue has a job,
+  // or is stalled behind a head whose fetch will resume it.
   void drainRoom(std::string room);
+  // Fetches the attachments of the queued event `id` of `room` on fetchPool_.
+  void fetchFor(std::string room, std::uint64_t id, InboundEvent event);
 
   core::store::DatabasePtr database_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
   std::function<void()> afterCommit_;
   std::mutex mutex_;
   std::map<std::string, std::deque<Pending>> rooms_;  // by orderKey(); erased when drained
+  std::set<std::string> stalled_;                     // rooms waiting for their head's fetch
+  std::uint64_t nextId_ = 1;
+  std::unique_ptr<InboundFileSettings> files_;
+  std::unique_ptr<asio::thread_pool> fetchPool_;  // network waits, off the database workers
 };
 
 }  // namespace parley::bridges

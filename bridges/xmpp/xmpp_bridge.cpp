@@ -9,6 +9,7 @@
 #include "bridges/xmpp/translate.hpp"
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
+#include "core/services/bridge_file_url.hpp"
 #include "core/store/store.hpp"
 
 namespace parley::bridges::xmpp {
@@ -121,9 +122,10 @@ std::string clientId(const std::string& remoteEventId) {
 
 // What an XMPP client's message may carry in: Parley assigns the stanza-ids of its rooms, so
 // none a client sends is trusted, and a DM's ids are the sender's own (scoped by sender).
-InboundOptions inboundOptions() {
+InboundOptions inboundOptions(bool allowHttpUrls) {
   InboundOptions options;
   options.limits.maxIdBytes = 256;
+  options.limits.allowHttpUrls = allowHttpUrls;  // attachments: a test server serves http
   return options;
 }
 
@@ -142,11 +144,16 @@ core::Result<BridgePtr> XmppBridge::create(const BridgeEnvironment& environment)
     return core::makeError(core::ErrorCode::kInvalidArgument, "bridges.xmpp.disabled",
                            "the xmpp bridge is not enabled in the configuration");
   }
-  return BridgePtr(std::make_unique<XmppBridge>(*xmpp, environment.database));
+  return BridgePtr(std::make_unique<XmppBridge>(
+      *xmpp, environment.database, environment.config->server.siteUrl, environment.clock));
 }
 
-XmppBridge::XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database)
-    : config_(std::move(config)), database_(std::move(database)) {}
+XmppBridge::XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database,
+                       std::string siteUrl, core::ClockPtr clock)
+    : config_(std::move(config)),
+      database_(std::move(database)),
+      siteUrl_(std::move(siteUrl)),
+      clock_(clock ? std::move(clock) : std::make_shared<core::SystemClock>()) {}
 
 XmppBridge::~XmppBridge() { stop(); }
 
@@ -180,7 +187,8 @@ void XmppBridge::onStarted() {
       [this](const Stanza& stanza) { component_->send(stanza); },
       [this](RoomHost::Groupchat message) { onGroupchat(std::move(message)); });
   direct_ = std::make_unique<DirectChat>(
-      config_.domain, inboundOptions(), [this](const Stanza& stanza) { component_->send(stanza); },
+      config_.domain, inboundOptions(config_.allowHttpUrls),
+      [this](const Stanza& stanza) { component_->send(stanza); },
       [this](InboundEvent event, std::function<void(IngressResult)> done) {
         submit(std::move(event), std::move(done));
       });
@@ -188,6 +196,7 @@ void XmppBridge::onStarted() {
     direct_->receive(message, from, to);
   });
   loadRooms();
+  loadFileKey();
 }
 
 void XmppBridge::onLink(bool up) {
@@ -233,6 +242,36 @@ void XmppBridge::loadRooms() {
   });
 }
 
+void XmppBridge::loadFileKey() {
+  std::weak_ptr<Component> weak = component_;
+  database_->submit([this, weak](core::store::Store& store) {
+    auto key = core::services::bridgeFileKey(store);
+    if (!key) {
+      core::log::warn(kLog, "cannot read the file URL signing key; files wait for it",
+                      {{"error", key.error().message}});
+      return;
+    }
+    if (const auto component = weak.lock()) {
+      component->post([this, key = std::move(key.value())] { fileKey_ = key; });
+    }
+  });
+}
+
+std::vector<std::string> XmppBridge::fileUrls(const std::string& linkId,
+                                              const core::model::CanonicalMessage& message) const {
+  const std::int64_t expires =
+      clock_->nowMillis() / 1000 +
+      std::chrono::duration_cast<std::chrono::seconds>(core::services::kBridgeFileUrlLifetime)
+          .count();
+  std::vector<std::string> urls;
+  for (const auto& file : message.files) {
+    urls.push_back(core::services::bridgeFileUrl(
+        siteUrl_, fileKey_, core::services::BridgeFileGrant{linkId, file.fileId, expires},
+        file.name));
+  }
+  return urls;
+}
+
 std::string XmppBridge::localpartOf(const std::string& remoteRoom) const {
   return hostedLocalpart(remoteRoom, config_.domain);
 }
@@ -243,7 +282,7 @@ void XmppBridge::onGroupchat(RoomHost::Groupchat message) {
     host_->refuse(message, "cancel", "item-not-found");
     return;
   }
-  auto inbound = fromXmppText(message.stanza.toXml(), inboundOptions());
+  auto inbound = fromXmppText(message.stanza.toXml(), inboundOptions(config_.allowHttpUrls));
   if (!inbound) {
     if (inbound.error().id == kErrNothingToBridge) return;  // chat states, receipts...
     host_->refuse(message, "modify",
@@ -353,13 +392,16 @@ void XmppBridge::deliverNow(const OutboundItem& item,
   }
   const bool reaction = message.change == core::model::MessageChange::kReaction ||
                         message.change == core::model::MessageChange::kReactionDelete;
-  if (!message.files.empty()) {
-    // Files are not re-hosted for XMPP yet (XEP-0363 / a Parley URL): the text goes, with a
-    // note so that nobody takes it for the whole post.
-    const auto count = message.files.size();
-    message.text += std::string(message.text.empty() ? "" : "\n") + "[" + std::to_string(count) +
-                    (count == 1 ? " attachment" : " attachments") + " not bridged to XMPP]";
-    message.files.clear();
+  std::vector<std::string> urls;
+  if (message.change == core::model::MessageChange::kPost && !message.files.empty()) {
+    // Each file goes as a URL Parley serves for this link (the guard already removed the files
+    // file.egress denied).
+    if (fileKey_.empty()) {
+      loadFileKey();
+      done(DeliveryResult{Outcome::kRetry, {}, "the file URL signing key is not loaded yet"});
+      return;
+    }
+    urls = fileUrls(item.link.id, message);
   }
   const std::string roomJid = localpart + "@" + config_.domain;
   OutboundRequest request;
@@ -390,6 +432,7 @@ void XmppBridge::deliverNow(const OutboundItem& item,
     request.rootText = item.rootText;
   }
   request.reactions = message.reactions;
+  request.fileUrls = std::move(urls);
   auto stanzas = toXmpp(message, request);
   if (!stanzas) {
     done(DeliveryResult{Outcome::kRejected, {}, stanzas.error().message});

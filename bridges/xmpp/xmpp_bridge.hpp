@@ -11,7 +11,10 @@
 // <room>@<domain>/<author's username>, the post id being the message's id, origin-id and
 // stanza-id, so the remote id of part 0 is the post id. Reactions (XEP-0444) go both ways as the
 // author's whole set. Direct messages to and from <username>@<domain> (direct_chat.hpp) use
-// the framework's implicit DM links.
+// the framework's implicit DM links. Each file of a post is a message of its own (part 1..n)
+// whose body is a capability URL Parley serves for that file over that link
+// (core/services/bridge_file_url.hpp) plus XEP-0066 OOB; the signing key is read from the
+// database when the component starts.
 //
 // Threads: everything XMPP runs on the component's thread; database work goes to the pool
 // (Database::submit) and its results are posted back. Callbacks that may outlive the bridge hold
@@ -39,7 +42,10 @@ class XmppBridge : public Bridge {
   bool connected() const override;
   void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override;
 
-  XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database);
+  // `siteUrl`: where partners' clients reach Parley for the files of bridged posts
+  // (server.site_url); `clock`: their URLs' expiry (null: the system clock).
+  XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database,
+             std::string siteUrl = {}, core::ClockPtr clock = nullptr);
   ~XmppBridge() override;
 
  private:
@@ -58,16 +64,24 @@ class XmppBridge : public Bridge {
   void deliverNow(const OutboundItem& item, const std::function<void(DeliveryResult)>& done);
   // Reads the xmpp links, their channels and recent posts on the pool, then sets the rooms.
   void loadRooms();
+  // Reads (or creates) the file URL signing key on the pool, then keeps it in fileKey_.
+  void loadFileKey();
+  // The URL of each file of `message` for `linkId`, in order.
+  std::vector<std::string> fileUrls(const std::string& linkId,
+                                    const core::model::CanonicalMessage& message) const;
   std::string localpartOf(const std::string& remoteRoom) const;
 
   core::config::XmppBridgeConfig config_;
   core::store::DatabasePtr database_;
+  std::string siteUrl_;
+  core::ClockPtr clock_;
   IngressSink* sink_ = nullptr;
   std::shared_ptr<Component> component_;
   // Component thread only.
   std::unique_ptr<RoomHost> host_;
   std::unique_ptr<DirectChat> direct_;
   std::map<std::string, HostedLink> links_;  // by localpart
+  std::string fileKey_;                      // "" until loadFileKey() answered
   struct Waiting {
     RoomHost::Groupchat message;
     bool isPost = false;  // a new post (not a correction or retraction)

@@ -138,6 +138,13 @@ struct XmppBridgeConfig {
   std::chrono::milliseconds reconnectMax{60000};  // the longest wait between attempts
   std::uint64_t maxStanzaBytes = 256 * 1024;      // larger stanzas are refused (policy-violation)
   std::uint32_t historyMessages = 20;             // messages sent to an occupant who joins
+  // Attachments of inbound messages (fetched by bridges/common/file_fetcher): at most this
+  // many bytes (0 = files.maxFileSize, which also caps it), within fetchTimeout, https only and
+  // public addresses only unless allowed (a test server on loopback serves http).
+  std::uint64_t maxFileBytes = 0;
+  std::chrono::milliseconds fetchTimeout{60000};
+  bool allowHttpUrls = false;
+  bool allowPrivateAddresses = false;
 
   bool operator==(const XmppBridgeConfig&) const = default;
 };

@@ -397,7 +397,8 @@ class Loader {
   bool xmppBridge(const Field& field, XmppBridgeConfig& out) {
     const auto m = r_.map(
         field, {"enabled", "domain", "server_host", "server_port", "secret_file", "secret_env",
-                "reconnect_min", "reconnect_max", "max_stanza_size", "history"});
+                "reconnect_min", "reconnect_max", "max_stanza_size", "history", "max_file_size",
+                "fetch_timeout", "allow_http_urls", "allow_private_addresses"});
     if (!m) return false;
     const std::size_t problemsBefore = r_.problemCount();
     assign(out.enabled, r_.boolean(m->get("enabled")));
@@ -450,6 +451,10 @@ class Loader {
     }
     assign(out.maxStanzaBytes, r_.size(m->get("max_stanza_size"), 4 * kKiB, 16 * kMiB));
     assign(out.historyMessages, r_.integer(m->get("history"), 0, 200));
+    assign(out.maxFileBytes, r_.size(m->get("max_file_size"), 0, kTiB));
+    assign(out.fetchTimeout, r_.duration(m->get("fetch_timeout"), 1s, 10min));
+    assign(out.allowHttpUrls, r_.boolean(m->get("allow_http_urls")));
+    assign(out.allowPrivateAddresses, r_.boolean(m->get("allow_private_addresses")));
     return r_.problemCount() == problemsBefore;
   }
 

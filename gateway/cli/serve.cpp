@@ -21,6 +21,7 @@
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/audit.hpp"
 #include "gateway/api/bots.hpp"
+#include "gateway/api/bridge_files.hpp"
 #include "gateway/api/channels.hpp"
 #include "gateway/api/client_config.hpp"
 #include "gateway/api/client_support.hpp"
@@ -246,6 +247,7 @@ int serve(const core::config::Config& loaded) {
   auto bridgeMetrics = std::make_shared<core::metrics::BridgeMetrics>(metrics.get());
   // Outlives every bridge and the database's last job: bridges hand it events until stop().
   auto ingress = std::make_unique<bridges::IngressPipeline>(database, bridgeMetrics);
+  ingress->enableAttachments(bridges::inboundFileSettings(*config, files.value(), clock));
 
   auto context = std::make_shared<api::ApiContext>(api::ApiContext{
       config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});
@@ -266,6 +268,7 @@ int serve(const core::config::Config& loaded) {
   api::registerPolicyAttributeRoutes(*router, context);
   api::registerAuditRoutes(*router, context);
   api::registerLinkRoutes(*router, context);
+  api::registerBridgeFileRoutes(*router, context);
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -9,6 +9,10 @@
 //   prosody.c2sPort / prosody.componentPort / prosody.componentDomain / prosody.componentSecret
 //   await prosody.stop();      // in after(): SIGTERM, SIGKILL after 5 s; start() brings it back
 //
+// With `upload: {sizeLimit}` it also runs an XEP-0363 upload service (mod_http_file_share) on
+// "upload.localhost", served over plain http on loopback (prosody.httpPort): the URLs it hands
+// out are http://127.0.0.1:<httpPort>/file_share/...
+//
 // Prosody runs under `setpriv --pdeathsig KILL` in the foreground (-F), so the pid is the
 // server's and it dies with the test process whatever happens to that.
 
@@ -52,12 +56,16 @@ class Prosody {
   // Options: `users`, [localpart, password] pairs on "localhost"; `componentDomain`;
   // `componentSecret`.
   static async start({users = [], componentDomain = 'mattermost.localhost',
-    componentSecret = 'component-secret'} = {}) {
+    componentSecret = 'component-secret', upload = null} = {}) {
     const root = process.env.PARLEY_E2E_ROOT || os.tmpdir();
     const prosody = new Prosody(fs.mkdtempSync(path.join(root, 'prosody-')), componentDomain,
         componentSecret);
     prosody.c2sPort = await freePort();
     prosody.componentPort = await freePort();
+    if (upload) {
+      prosody.upload = upload;
+      prosody.httpPort = await freePort();
+    }
     fs.mkdirSync(path.join(prosody.dir, 'data'));
     fs.writeFileSync(prosody.config, prosody.renderConfig());
     for (const [user, password] of users) {
@@ -78,6 +86,27 @@ class Prosody {
     this.componentSecret = componentSecret;
     this.child = null;
     this.exited = null;
+    this.upload = null;
+    this.httpPort = 0;
+  }
+
+  // The XEP-0363 service's JID (with `upload`).
+  get uploadDomain() {
+    return 'upload.localhost';
+  }
+
+  // Lines of the upload service (mod_http_file_share on plain http, loopback only).
+  renderUpload() {
+    if (!this.upload) return [];
+    return [
+      `http_ports = { ${this.httpPort} }`,
+      'http_interfaces = { "127.0.0.1" }',
+      'https_ports = { }',
+      'https_interfaces = { }',
+      `http_external_url = ${lua(`http://127.0.0.1:${this.httpPort}/`)}`,
+      // Requests name the host 127.0.0.1: they go to the upload service.
+      `http_default_host = ${lua(this.uploadDomain)}`,
+    ];
   }
 
   renderConfig() {
@@ -102,9 +131,14 @@ class Prosody {
       'storage = "internal"',
       'modules_enabled = { "roster", "saslauth", "disco", "ping", "time", "version" }',
       'modules_disabled = { "s2s", "offline" }',
+      ...this.renderUpload(),
       'VirtualHost "localhost"',
       `Component ${lua(this.componentDomain)}`,
       `  component_secret = ${lua(this.componentSecret)}`,
+      ...(this.upload ? [
+        `Component ${lua(this.uploadDomain)} "http_file_share"`,
+        `  http_file_share_size_limit = ${Number(this.upload.sizeLimit || 1024 * 1024)}`,
+      ] : []),
       '',
     ].join('\n');
   }
@@ -120,7 +154,8 @@ class Prosody {
   // Starts the server (again, after stop()) on its ports and waits until both accept.
   async start() {
     if (this.child) return;
-    for (const port of [this.c2sPort, this.componentPort]) {
+    const ports = [this.c2sPort, this.componentPort, ...(this.upload ? [this.httpPort] : [])];
+    for (const port of ports) {
       if (await acceptsConnections(port)) {
         throw new Error(`port ${port} is already taken; Prosody was not started`);
       }
@@ -136,9 +171,9 @@ class Prosody {
     const deadline = Date.now() + kStartTimeoutMs;
     while (Date.now() < deadline) {
       if (!this.child) throw new Error(`Prosody exited at start:\n${this.log()}`);
-      if (await acceptsConnections(this.c2sPort) && await acceptsConnections(this.componentPort)) {
-        return;
-      }
+      let listening = true;
+      for (const port of ports) listening = listening && await acceptsConnections(port);
+      if (listening) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await this.stop();
@@ -156,7 +191,8 @@ class Prosody {
 
   // The bridges.xmpp section of a gateway.yaml that connects parleyd to this server; the
   // secret goes in through the environment variable PARLEY_XMPP_SECRET (see gatewayEnv()).
-  gatewayBridgeYaml({history = 20, maxStanzaSize = '64KiB'} = {}) {
+  // `attachments`: extra lines of the section (e.g. 'allow_http_urls: true\n').
+  gatewayBridgeYaml({history = 20, maxStanzaSize = '64KiB', attachments = ''} = {}) {
     return 'bridges:\n' +
       '  xmpp:\n' +
       '    enabled: true\n' +
@@ -167,7 +203,8 @@ class Prosody {
       '    reconnect_min: 100ms\n' +
       '    reconnect_max: 1s\n' +
       `    max_stanza_size: ${maxStanzaSize}\n` +
-      `    history: ${history}\n`;
+      `    history: ${history}\n` +
+      attachments.split('\n').filter(Boolean).map((line) => `    ${line}\n`).join('');
   }
 
   gatewayEnv() {
