@@ -212,4 +212,4 @@ class Prosody {
   }
 }
 
-module.exports = {Prosody};
+module.exports = {Prosody, freePort};

@@ -12,13 +12,12 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const {after, before, describe, test} = require('node:test');
 
 const {makePng} = require('../lib/files');
 const {Gateway} = require('../lib/gateway');
 const {policyFile} = require('../lib/policy_enforcement');
-const {Prosody} = require('../lib/prosody');
+const {Prosody, freePort} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
 const {XmppUser, stanzaId, xml} = require('../lib/xmpp');
@@ -63,17 +62,6 @@ rules:
 `;
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // Uploads `bytes` through Prosody's XEP-0363 service as `user`: resolves with the GET URL.
 async function uploadToProsody(prosody, user, filename, bytes, contentType) {
