@@ -190,7 +190,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "    domain: chat.localhost\n    secret_file: xmpp.secret\n    sercet: x\n",
                 {R"(gateway.yaml:6: unknown key "sercet" in bridges.xmpp (expected one of: )"
                  R"(enabled, domain, server_host, server_port, secret_file, secret_env, )"
-                 R"(reconnect_min, reconnect_max, max_stanza_size, history))"}}),
+                 R"(reconnect_min, reconnect_max, max_stanza_size, history, max_file_size, )"
+                 R"(fetch_timeout, allow_http_urls, allow_private_addresses))"}}),
     [](const ::testing::TestParamInfo<BadXmpp>& row) { return row.param.name; });
 
 }  // namespace
