@@ -16,7 +16,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {makePng} = require('../lib/files');
 const {Gateway} = require('../lib/gateway');
-const {policyFile} = require('../lib/policy_enforcement');
+const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody, freePort} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
@@ -28,38 +28,17 @@ const kMaxFetch = 64 * 1024;  // bridges.xmpp.max_file_size of this gateway
 const kOob = 'jabber:x:oob';
 
 // Local actions for everyone; messages and files cross the xmpp bridge both ways.
-const kBundle = `apiVersion: parley.policy/v1
-kind: PolicyBundle
-metadata: {name: e2e-xmpp-files}
-label_policies:
-  T:
-    classifications: [UNCLASSIFIED, SECRET]
-schema:
-  subject:
-    clearance: {type: clearance, policy: T, source: admin}
-  channel:
-    label: {type: label, policy: T, optional: true}
-bridges:
-  xmpp:
-    protocol: xmpp
-    remote_domains: {allow: [localhost]}
-    clearance: "UNCLASSIFIED"
-rules:
-  - id: L0-everyone
-    tier: 1
-    effect: permit
-    actions: [channel.join, channel.read, message.post, file.upload, file.download]
-  - id: E1-to-xmpp
+const kBundle = openXmppBundle('e2e-xmpp-files', `  - id: F1-files-to-xmpp
     tier: 2
     effect: permit
-    actions: [message.egress, thread.egress, file.egress]
+    actions: [file.egress]
     bridges: [xmpp]
-  - id: N1-from-xmpp
+  - id: F2-files-from-xmpp
     tier: 2
     effect: permit
-    actions: [message.ingress, file.ingress]
+    actions: [file.ingress]
     bridges: [xmpp]
-`;
+`);
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
@@ -212,11 +191,19 @@ describe('xmpp bridge: attachments', () => {
     const bytes = makePng(64, 48);
     const url = await uploadToProsody(prosody, xena, 'from xmpp.png', bytes, 'image/png');
     assert.ok(url.startsWith(`http://127.0.0.1:${prosody.httpPort}/`), url);
+    // Right behind it, a text message: it waits for the file's fetch, the room keeps its order.
     await xena.send(fileMessage('f-1', url));
+    await xena.send(xml('message', {type: 'groupchat', to: kRoom, id: 'f-1b'},
+        xml('body', {}, 'and the text after it')));
     const reflected = await xena.waitFor((s) => s.is('message') && s.attrs.id === 'f-1' &&
         s.attrs.type === 'groupchat');
     const postId = stanzaId(reflected);
     assert.match(postId, /^[a-z0-9]{26}$/, reflected.toString());
+    const after = await xena.waitFor((s) => s.is('message') && s.attrs.id === 'f-1b' &&
+        s.attrs.type === 'groupchat');
+    const order = (await world.client('alice').getPosts(world.channels.town)).order;
+    assert.ok(order.indexOf(stanzaId(after)) < order.indexOf(postId),
+        'the text after the file is the newer post');
 
     const alice = world.client('alice');
     const post = await alice.getPost(postId);
