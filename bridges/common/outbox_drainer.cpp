@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/common/log.hpp"
+#include "core/model/id.hpp"
 #include "core/services/boundary_guard.hpp"
 #include "core/services/outbox_writer.hpp"
 
@@ -47,6 +48,22 @@ struct Batch {
   int denied = 0;
   int failed = 0;
 };
+
+// The policy's notify_sender text for the local author of a denied change, shown to them alone
+// in the channel (and thread) of the post.
+core::events::EphemeralMessage denialNotice(core::store::Store& tx,
+                                            const core::model::CanonicalMessage& message,
+                                            const std::string& text) {
+  core::model::Post notice;
+  notice.id = core::model::newId();
+  notice.channelId = message.channelId;
+  notice.rootId = message.rootId;
+  notice.userId = message.author.userId;
+  notice.message = text;
+  notice.type = "system_ephemeral";
+  notice.createAt = notice.updateAt = tx.clock().nowMillis();
+  return core::events::EphemeralMessage{message.author.userId, std::move(notice)};
+}
 
 }  // namespace
 
@@ -288,6 +305,9 @@ bool OutboxDrainer::prepare(const std::string& linkId) {
         if (!verdict.permitted()) {
           const std::string reason =
               verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
+          if (verdict.notifySender && !message->author.remote) {
+            tx.afterCommit(denialNotice(tx, *message, *verdict.notifySender));
+          }
           return tx.bridges().markDenied(row.id, verdict.auditId, reason);
         }
         permitted = true;

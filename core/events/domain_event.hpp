@@ -192,6 +192,13 @@ struct SidebarCategoryDeleted {
   std::string categoryId;
 };
 
+// A notice for one user only, shown in a channel and never stored (Mattermost's ephemeral post):
+// e.g. that a message of theirs was not released to a partner.
+struct EphemeralMessage {
+  std::string userId;
+  model::Post post;  // type system_ephemeral, a fresh id, the channel (and thread) it belongs to
+};
+
 // Sessions of `userId` were revoked (logout, revocation, deactivation, a personal access token
 // revoked or disabled, a password change): their WebSocket connections must close at once, on
 // every node. `allOfUser`: every session the user had.
@@ -209,7 +216,7 @@ using DomainEvent =
                  TeamMemberRemoved, UserCreated, UserUpdated, UserRolesUpdated, StatusChanged,
                  PreferencesChanged, PreferencesDeleted, ChannelsViewed, SidebarCategoryCreated,
                  SidebarCategoriesUpdated, SidebarCategoryOrderUpdated, SidebarCategoryDeleted,
-                 SessionsRevoked>;
+                 SessionsRevoked, EphemeralMessage>;
 
 // Receives committed events. Called on the database worker that committed them, in the order
 // they were recorded; it must not block (render, publish, return) and must not throw.

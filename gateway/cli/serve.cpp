@@ -304,7 +304,9 @@ int serve(const core::config::Config& loaded) {
   if (!bridges.value().empty()) {
     auto drainConfig = config->database;
     drainConfig.poolSize = 1;
-    drainDatabase = core::store::postgres::openDatabase(drainConfig, clock, {}, policyHolder);
+    // Its commits produce no outbox rows, only notices for the authors of denied changes.
+    drainDatabase = core::store::postgres::openDatabase(
+        drainConfig, clock, websocket::publishingSink(eventBus), policyHolder);
     std::vector<bridges::Bridge*> running;
     for (auto& bridge : bridges.value()) running.push_back(bridge.get());
     drainer =

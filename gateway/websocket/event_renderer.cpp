@@ -287,6 +287,12 @@ std::vector<ev::Event> render(const ev::SessionsRevoked& revoked) {
                     toUser(revoked.userId)}};
 }
 
+// Mattermost's ephemeral_message: the post goes to its one user's connections only.
+std::vector<ev::Event> render(const ev::EphemeralMessage& notice) {
+  return {makeEvent("ephemeral_message", toUser(notice.userId),
+                    {{"post", encoded(json::postToJson(notice.post))}})};
+}
+
 }  // namespace
 
 std::vector<core::events::Event> renderEvent(const core::events::DomainEvent& event) {

@@ -88,6 +88,19 @@ TEST(EventRenderer, PostedCarriesTheChannelTheSenderAndTheMentionedMembers) {
   EXPECT_FALSE(e.data.contains("image"));
 }
 
+TEST(EventRenderer, AnEphemeralMessageGoesToItsUserOnlyWithThePost) {
+  auto notice = post();
+  notice.type = "system_ephemeral";
+  notice.message = "Not delivered to the partner";
+  const auto event = single(ev::EphemeralMessage{kAlice, notice});
+  EXPECT_EQ(event.name, "ephemeral_message");
+  expectUserAudience(event, kAlice);
+  const json rendered = decoded(event, "post");
+  EXPECT_EQ(rendered["type"], "system_ephemeral");
+  EXPECT_EQ(rendered["channel_id"], kChannel);
+  EXPECT_EQ(rendered["message"], "Not delivered to the partner");
+}
+
 TEST(EventRenderer, PostedWithoutMentionsHasNoMentionsField) {
   auto e = single(ev::PostCreated{post(), channel(), "alice", false, {}});
   EXPECT_FALSE(e.data.contains("mentions"));
