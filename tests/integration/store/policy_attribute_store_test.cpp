@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/services/policy_attribute_service.hpp"
 #include "tests/integration/store/store_fixture.hpp"
 
@@ -195,10 +197,14 @@ TEST_F(PolicyAttributeStoreTest, FieldLimitAndUniqueNames) {
 
   auto fields = runSync(*database_, [&](Store& s) { return s.policyAttributes().listFields(); });
   ASSERT_TRUE(fields.ok());
+  // f0 renamed to another field's name (the list's order among fields created in the same
+  // millisecond is not fixed, so the field is found by name).
+  const auto f0 = std::find_if(fields->begin(), fields->end(),
+                               [](const auto& field) { return field.name == "f0"; });
+  ASSERT_NE(f0, fields->end());
   services::PropertyFieldInput rename{std::string("f1"), std::nullopt, std::nullopt};
-  auto taken = runSync(*database_, [&](Store& s) {
-    return services::patchProfileField(s, admin_, (*fields)[0].id, rename);
-  });
+  auto taken = runSync(
+      *database_, [&](Store& s) { return services::patchProfileField(s, admin_, f0->id, rename); });
   ASSERT_FALSE(taken.ok());
   EXPECT_EQ(taken.error().id, "model.property_field.is_valid.app_error");
 }
