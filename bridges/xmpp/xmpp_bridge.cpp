@@ -407,7 +407,11 @@ void XmppBridge::deliverNow(const OutboundItem& item,
   OutboundRequest request;
   request.address =
       direct ? *direct : OutboundAddress{roomJid + "/" + nick, roomJid, ChatType::kGroupchat};
-  request.txnId = item.txnId;
+  // A post's messages in a DM carry its post id ("<post id>-<n>" for its files), as its
+  // stanza-ids do in a room: a reaction or correction naming one finds the post also before
+  // its delivery is recorded (which follows the send by a database write).
+  const bool directPost = direct && message.change == core::model::MessageChange::kPost;
+  request.txnId = directPost ? message.postId : item.txnId;
   if (direct) {
     // A DM has no stanza-ids of Parley's: each message is known by the id it was sent with.
     for (const auto& part : item.parts)
