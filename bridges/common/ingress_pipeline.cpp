@@ -4,6 +4,7 @@
 #include "core/model/reaction_set.hpp"
 #include "core/services/boundary_guard.hpp"
 #include "core/services/channel_service.hpp"
+#include "core/services/message_label.hpp"
 #include "core/services/post_service.hpp"
 #include "core/services/puppet_service.hpp"
 #include "core/services/reaction_service.hpp"
@@ -351,6 +352,8 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
         draft.channelId = via.channelId;
         draft.message = allowed.text;
         draft.rootId = message.rootId;
+        // The (mapped) label it was admitted under is its own, as a local post's.
+        if (!allowed.label.empty()) draft.props[core::services::kPostLabelProp] = allowed.label;
         for (const auto& file : allowed.files) {
           if (!file.fileId.empty()) draft.fileIds.push_back(file.fileId);
         }

@@ -8,6 +8,7 @@
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
 #include "core/services/boundary_guard.hpp"
+#include "core/services/message_label.hpp"
 #include "core/services/outbox_writer.hpp"
 
 namespace parley::bridges {
@@ -91,6 +92,13 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
   message.editAt = post->editAt;
   message.emoji = row.reactionEmoji;
   message.origin = core::services::originOfPayload(row.payload);
+  // Its own label; a reply crosses under the thread's high-water mark (the guard works it out).
+  if (auto label = core::services::postLabelOf(post->props); label) {
+    message.label = label->value_or("");
+  } else {
+    // Not text (never written so): a label that cannot parse, so every decision fails closed.
+    message.label = post->props.value(core::services::kPostLabelProp, nlohmann::json()).dump();
+  }
 
   auto author = store.users().getById(isReaction(row.kind) ? row.reactionUserId : post->userId);
   if (!author) return std::move(author).error();

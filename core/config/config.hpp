@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/common/log.hpp"
+#include "core/common/network.hpp"
 
 namespace parley::core::config {
 
@@ -29,6 +30,9 @@ struct ServerConfig {
   std::optional<TlsConfig> tls;
   std::chrono::milliseconds shutdownGrace{5000};  // in-flight requests get this long on SIGTERM
   bool enableDeveloper = false;  // show detailed_error to clients, as Mattermost's EnableDeveloper
+  // Reverse proxies whose X-Forwarded-For names the client (trusted_proxies). Empty: the
+  // socket's peer is the client, and the header is ignored.
+  std::vector<Network> trustedProxies;
 
   bool operator==(const ServerConfig&) const = default;
 };
@@ -164,6 +168,8 @@ struct LinkConfig {
 
 struct PolicyConfig {
   std::vector<std::filesystem::path> files;  // absolute; each existed and was readable at load
+  // Clients in these networks connect over the VPN (subject.via_vpn, env.origin "vpn").
+  std::vector<Network> vpnNetworks;
 
   bool operator==(const PolicyConfig&) const = default;
 };

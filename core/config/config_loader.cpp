@@ -92,8 +92,8 @@ class Loader {
 
  private:
   void server(const Field& field, ServerConfig& out) {
-    const auto m = r_.map(
-        field, {"listen", "site_url", "threads", "enable_developer", "shutdown_grace", "tls"});
+    const auto m = r_.map(field, {"listen", "site_url", "threads", "enable_developer",
+                                  "shutdown_grace", "tls", "trusted_proxies"});
     if (!m) return;
     if (const auto listen = m->get("listen")) {
       if (const auto text = r_.string(listen)) {
@@ -120,6 +120,23 @@ class Loader {
     assign(out.enableDeveloper, r_.boolean(m->get("enable_developer")));
     assign(out.shutdownGrace, r_.duration(m->get("shutdown_grace"), 0ms, 10min));
     if (const auto tlsField = m->get("tls")) tls(*tlsField, out.tls);
+    if (const auto proxies = m->get("trusted_proxies")) networks(*proxies, out.trustedProxies);
+  }
+
+  // A list of networks in CIDR form ("10.8.0.0/16", "fd00:8::/32") or single addresses.
+  void networks(const Field& field, std::vector<Network>& out) {
+    const auto items = r_.list(field, "a list of networks such as 10.8.0.0/16 or fd00:8::/32");
+    if (!items) return;
+    for (const Field& item : *items) {
+      const auto text = r_.string(item);
+      if (!text) continue;
+      auto network = Network::parse(*text);
+      if (network) {
+        out.push_back(*network);
+      } else {
+        r_.report(item, network.error().message);
+      }
+    }
   }
 
   void tls(const Field& field, std::optional<TlsConfig>& out) {
@@ -540,8 +557,9 @@ class Loader {
   }
 
   void policy(const Field& field, PolicyConfig& out) {
-    const auto m = r_.map(field, {"files"});
+    const auto m = r_.map(field, {"files", "vpn_networks"});
     if (!m) return;
+    if (const auto vpn = m->get("vpn_networks")) networks(*vpn, out.vpnNetworks);
     const auto filesField = m->get("files");
     if (!filesField) return;
     const auto items = r_.list(*filesField, "a list of file paths");

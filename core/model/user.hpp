@@ -22,6 +22,24 @@ inline constexpr std::size_t kEmailMaxLength = 128;
 inline constexpr std::size_t kPasswordMinLength = 8;
 inline constexpr std::size_t kPasswordMaxLength = 72;
 
+// Where the connection a request came in on comes from (gateway.yaml policy.vpn_networks, after
+// server.trusted_proxies): the policy's subject.via_vpn and env.origin.
+enum class ConnectionOrigin : std::uint8_t {
+  kUnknown,  // no client connection: the server itself, a bridge, the command line
+  kDirect,
+  kVpn,
+};
+
+// "vpn", "direct", or "" for kUnknown (env.origin's values).
+constexpr std::string_view connectionOriginName(ConnectionOrigin origin) {
+  switch (origin) {
+    case ConnectionOrigin::kVpn: return "vpn";
+    case ConnectionOrigin::kDirect: return "direct";
+    case ConnectionOrigin::kUnknown: break;
+  }
+  return "";
+}
+
 struct User {
   std::string id;
   std::int64_t createAt = 0;
@@ -57,6 +75,11 @@ struct User {
   std::string remoteBridge;
   std::string remoteUserId;
   std::string remoteDomain;
+  // Not stored: the origin of the connection of the request this user is the caller of. The
+  // gateway sets it on the caller it authenticated (gateway/api/session_context), so every
+  // service deciding a local policy action for the caller sees it; kUnknown on accounts read
+  // from the store.
+  ConnectionOrigin connectionOrigin = ConnectionOrigin::kUnknown;
 
   bool hasRole(std::string_view role) const {
     std::string_view rest = roles;

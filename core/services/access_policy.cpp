@@ -26,7 +26,8 @@ std::string channelPolicyName(const PolicyChannel& channel) {
 Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_view action,
                                                const model::User& subject,
                                                const model::ChannelAccess& access,
-                                               const model::FileInfo* file) {
+                                               const model::FileInfo* file,
+                                               std::string_view messageLabel) {
   const policy::PolicyHolder* holder = store.policyHolder();
   if (holder == nullptr) return std::optional<policy::Decision>{};
   auto userAttributes = store.policyAttributes().userAttributes(subject.id);
@@ -36,6 +37,8 @@ Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_
   if (!channel) return std::move(channel).error();
   policy::Request request = buildPolicyRequest(action, subject, *userAttributes, &*channel, file,
                                                store.clock().nowMillis());
+  // Absent: the bundle's default (the channel's label).
+  if (!messageLabel.empty()) request.attributes["message.label"] = std::string(messageLabel);
   // One snapshot for the whole decision: a reload in between cannot mix two bundles.
   const policy::BundlePtr bundle = holder->current();
   if (!bundle) return std::optional<policy::Decision>{holder->decide(request)};
@@ -66,12 +69,24 @@ policy::Request buildPolicyRequest(std::string_view action, const model::User& s
   attributes["subject.role"] =
       policySubjectRole(subject, channel != nullptr ? channel->member : nullptr);
   if (channel != nullptr) addChannelPolicyAttributes(*channel, request);
+  addConnectionOriginAttributes(subject.connectionOrigin, request);
   if (file != nullptr) {
     attributes["file.type"] = file->mimeType;
     attributes["file.size"] = static_cast<std::int64_t>(file->size);
   }
   attributes["env.now"] = static_cast<std::int64_t>(nowMillis / 1000);
   return request;
+}
+
+void addConnectionOriginAttributes(model::ConnectionOrigin origin, policy::Request& request) {
+  // After the stored fields: a profile field named via_vpn never stands in for the connection.
+  if (origin == model::ConnectionOrigin::kUnknown) {
+    request.attributes.erase("subject.via_vpn");
+    request.attributes.erase("env.origin");
+    return;
+  }
+  request.attributes["subject.via_vpn"] = origin == model::ConnectionOrigin::kVpn;
+  request.attributes["env.origin"] = std::string(model::connectionOriginName(origin));
 }
 
 void addChannelPolicyAttributes(const PolicyChannel& channel, policy::Request& request) {
@@ -102,6 +117,11 @@ Result<PolicyChannel> loadPolicyChannel(store::Store& store, const model::Channe
   return out;
 }
 
+policy::BundlePtr bundleInForce(store::Store& store) {
+  const policy::PolicyHolder* holder = store.policyHolder();
+  return holder != nullptr ? holder->current() : nullptr;
+}
+
 std::int64_t recordAudit(store::Store& store, const policy::AuditRecord& record) {
   auto appended = store.audit().append(record);
   if (appended) return appended->id;
@@ -120,11 +140,15 @@ Error policyDenied(const policy::Decision& decision) {
 
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const model::ChannelAccess& access,
-                            const model::FileInfo* file) {
-  auto decision = decide(store, action, subject, access, file);
+                            const model::FileInfo* file, std::string_view messageLabel) {
+  auto decision = decide(store, action, subject, access, file, messageLabel);
   if (!decision) return std::move(decision).error();
   if (!decision->has_value() || (*decision)->permitted()) return {};
   nlohmann::json detail = {{"channel_id", access.channel.id}};
+  if (const auto origin = model::connectionOriginName(subject.connectionOrigin); !origin.empty()) {
+    detail["origin"] = origin;
+  }
+  if (!messageLabel.empty()) detail["label"] = messageLabel;
   if (file != nullptr) {
     detail["file"] = {{"name", file->name}, {"type", file->mimeType}, {"size", file->size}};
   }
@@ -139,7 +163,7 @@ Status enforceChannelPolicy(store::Store& store, std::string_view action,
 
 bool policyPermitsChannel(store::Store& store, std::string_view action, const model::User& subject,
                           const model::ChannelAccess& access) {
-  auto decision = decide(store, action, subject, access, nullptr);
+  auto decision = decide(store, action, subject, access, nullptr, {});
   return decision && (!decision->has_value() || (*decision)->permitted());
 }
 

@@ -47,12 +47,17 @@ struct PolicyChannel {
 };
 
 // Builds the request: `subject.<field>` for each of the user's attributes, `subject.id`,
-// `subject.role`; `channel.<name>` for the channel's attributes and `channel.name`
+// `subject.role`, the origin of the subject's connection (addConnectionOriginAttributes);
+// `channel.<name>` for the channel's attributes and `channel.name`
 // ("team-name/channel-name"); `file.type` and `file.size`; `env.now` (seconds). Pure.
 policy::Request buildPolicyRequest(std::string_view action, const model::User& subject,
                                    const model::AttributeMap& subjectAttributes,
                                    const PolicyChannel* channel, const model::FileInfo* file,
                                    std::int64_t nowMillis);
+
+// `subject.via_vpn` (bool) and `env.origin` ("vpn" or "direct") for a request that came in over a
+// client connection; nothing for kUnknown (no connection: has() is false). Pure.
+void addConnectionOriginAttributes(model::ConnectionOrigin origin, policy::Request& request);
 
 // `channel.<name>` for each of the channel's stored attributes and `channel.name`. Pure.
 void addChannelPolicyAttributes(const PolicyChannel& channel, policy::Request& request);
@@ -64,6 +69,9 @@ void addBundleChannelAttributes(const policy::CompiledBundle& bundle, const Poli
 Result<PolicyChannel> loadPolicyChannel(store::Store& store, const model::Channel& channel,
                                         const model::ChannelMember* member);
 
+// The bundle in force (null without a policy or a bundle).
+policy::BundlePtr bundleInForce(store::Store& store);
+
 // Appends `record` to the audit log (in the caller's transaction, if any); its id, or 0 when it
 // could not be written (logged).
 std::int64_t recordAudit(store::Store& store, const policy::AuditRecord& record);
@@ -73,10 +81,13 @@ Error policyDenied(const policy::Decision& decision);
 
 // Decides `action` for `subject` on the channel (and file); ok when the policy permits or no
 // bundle is configured. A denial is appended to the audit log (resource "file:<id>" when a
-// file is given, else "channel:<id>") and returned as policyDenied().
+// file is given, else "channel:<id>"; the subject's connection origin in detail.origin) and
+// returned as policyDenied().
+// `messageLabel`: the post's own label (message.label), "" for the bundle's default.
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const model::ChannelAccess& access,
-                            const model::FileInfo* file = nullptr);
+                            const model::FileInfo* file = nullptr,
+                            std::string_view messageLabel = {});
 
 // The same without side effects: true when permitted (or no bundle). For filtering lists
 // (search results), where a left-out channel is not a denial the user asked for.

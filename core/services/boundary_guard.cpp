@@ -7,6 +7,7 @@
 #include "core/policy/audit_log.hpp"
 #include "core/policy/engine.hpp"
 #include "core/policy/policy_holder.hpp"
+#include "core/services/message_label.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -14,6 +15,8 @@ namespace {
 constexpr auto kComponent = "boundary";
 constexpr std::string_view kDefaultPlaceholder = "[attachment withheld by gateway policy]";
 constexpr std::string_view kReasonAuditFailed = "policy.denied.audit";
+// Not a label of any policy (label words are letters, digits and hyphens).
+constexpr std::string_view kUnreadableThreadLabel = "(thread labels unavailable)";
 
 enum class Direction { kEgress, kIngress, kLink };
 
@@ -41,6 +44,7 @@ struct GuardContext {
   model::User loadedSubject;  // when the local subject is the message's author
   model::AttributeMap subjectAttributes;
   std::string auditSubject;
+  std::optional<std::vector<std::string>> threadLabels;  // egress of a reply
 
   const PolicyChannel* policyChannel() const { return channel ? &policy : nullptr; }
 };
@@ -186,6 +190,7 @@ BoundaryRequestInput inputFor(std::string_view action, const GuardContext& conte
   input.message = message;
   input.file = file;
   input.nowMillis = now;
+  if (context.threadLabels) input.threadLabels = &*context.threadLabels;
   return input;
 }
 
@@ -240,6 +245,18 @@ void prepareEgress(store::Store& store, const model::Link& link,
                    const model::CanonicalMessage& message, GuardContext& context) {
   loadChannel(store, link.channelId, context);
   loadAuthor(store, message, context);
+  if (!message.rootId.empty()) {
+    auto labels = store.posts().threadLabels(message.rootId, message.postId);
+    if (labels) {
+      context.threadLabels = std::move(*labels);
+    } else {
+      // Without the thread's labels its high-water mark is unknown: a label that does not
+      // parse makes every rule reading message.label fail closed.
+      log::warn(kComponent, "thread labels unavailable; the reply is decided as unreadable",
+                {{"root_id", message.rootId}, {"error", labels.error().message}});
+      context.threadLabels = std::vector<std::string>{std::string(kUnreadableThreadLabel)};
+    }
+  }
 }
 
 void prepareIngress(store::Store& store, const model::Link& link,
@@ -272,6 +289,33 @@ std::string displayNameOf(const model::User& user) {
   if (!user.nickname.empty()) return user.nickname;
   return user.username;
 }
+
+namespace {
+
+// message.label of a reply's egress: the thread's high-water mark.
+void addThreadHighWaterMark(const policy::CompiledBundle& bundle,
+                            const std::vector<std::string>& threadLabels,
+                            const model::CanonicalMessage* message, policy::Request& request) {
+  const policy::LabelPolicy* labels = messageLabelPolicy(bundle);
+  if (labels == nullptr) return;
+  std::string channelLabel;
+  if (const auto it = request.attributes.find("channel.label"); it != request.attributes.end()) {
+    if (const auto* text = std::get_if<std::string>(&it->second)) channelLabel = *text;
+  }
+  std::vector<std::string> all = threadLabels;
+  if (message != nullptr) all.push_back(message->label);
+  auto mark = threadHighWaterMark(*labels, channelLabel, all);
+  if (!mark) {
+    // Unreadable: handed on as it is, so that the engine's label error decides (fail closed).
+    for (const auto& text : all) {
+      if (!text.empty() && !labels->parse(text)) request.attributes["message.label"] = text;
+    }
+    return;
+  }
+  if (*mark) request.attributes["message.label"] = **mark;
+}
+
+}  // namespace
 
 policy::Request buildBoundaryRequest(const BoundaryRequestInput& input,
                                      const policy::CompiledBundle* bundle) {
@@ -318,6 +362,9 @@ policy::Request buildBoundaryRequest(const BoundaryRequestInput& input,
   }
   if (bundle != nullptr && input.channel != nullptr)
     addBundleChannelAttributes(*bundle, *input.channel, request);
+  if (!ingress && input.threadLabels != nullptr && bundle != nullptr) {
+    addThreadHighWaterMark(*bundle, *input.threadLabels, message, request);
+  }
   return request;
 }
 

@@ -99,13 +99,18 @@ struct BoundaryRequestInput {
   const model::CanonicalMessage* message = nullptr;
   const model::FileRef* file = nullptr;
   std::int64_t nowMillis = 0;
+  // Egress of a reply: the labels of its thread (root first, up to and including the reply;
+  // "" = the channel's). message.label is then their lub with the message's own label, the
+  // thread's high-water mark: a thread never crosses below its highest-labelled message.
+  const std::vector<std::string>* threadLabels = nullptr;
 };
 
 // The request: subject (the local user as buildPolicyRequest makes it, plus subject.display;
 // on ingress the puppet: subject.id, subject.display, subject.remote = the peer, remote.user,
 // remote.server, and the bundle's remote_users attributes), channel attributes (stored, then
 // the bundle's channels section), message.label (egress: the message's own when set, else the
-// bundle's default, the channel's; ingress: remote.label), file.type and file.size, bridge.id
+// bundle's default, the channel's; a reply: the thread's high-water mark; ingress:
+// remote.label), file.type and file.size, bridge.id
 // = link.policyPeer(), env.now. `bundle` may be null (nothing is added from it).
 policy::Request buildBoundaryRequest(const BoundaryRequestInput& input,
                                      const policy::CompiledBundle* bundle);

@@ -625,6 +625,9 @@ Result<std::vector<model::ChannelMember>> addChannelMembers(
       if (userId == caller.id && access->isMember()) continue;
       auto user = activeUser(store, userId);
       if (!user) continue;  // reported below, as without a policy
+      // The join arrives over the caller's connection, whoever joins: an admin adding a guest
+      // from the VPN is a join over the VPN. The guest's own reads are decided by theirs.
+      user->connectionOrigin = caller.connectionOrigin;
       if (auto allowed = enforceChannelPolicy(store, kActionChannelJoin, *user, joining);
           !allowed) {
         return std::move(allowed).error();

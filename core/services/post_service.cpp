@@ -7,6 +7,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/services/access_policy.hpp"
+#include "core/services/message_label.hpp"
 #include "core/services/outbox_writer.hpp"
 #include "core/services/permissions.hpp"
 
@@ -210,7 +211,12 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
                       "Invalid or missing pending_post_id in request body.");
   }
   draft.fileIds = withoutDuplicates(draft.fileIds);
+  // Read under the bundle in force now, then fixed: an edit cannot change it.
+  if (auto labelled = canonicalizePostLabel(bundleInForce(store).get(), draft.props); !labelled) {
+    return std::move(labelled).error();
+  }
   if (auto valid = validateContent(draft); !valid) return std::move(valid).error();
+  const std::string label = postLabelOf(draft.props).value().value_or("");
 
   auto access = options.checkChannelPermission
                     ? requireChannelPermission(store, author, draft.channelId, p::kCreatePost)
@@ -222,8 +228,27 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   }
   // Posts the server writes for the user (system messages, webhooks) are not the user's act.
   if (options.checkChannelPermission) {
-    if (auto allowed = enforceChannelPolicy(store, kActionMessagePost, author, *access); !allowed) {
+    if (auto allowed =
+            enforceChannelPolicy(store, kActionMessagePost, author, *access, nullptr, label);
+        !allowed) {
       return std::move(allowed).error();
+    }
+    // A labelled post publishes its files under its label: file.upload is decided again with
+    // it (the upload itself came before the label was known). Files that are not the author's
+    // unattached uploads are dropped when attaching, as without a label.
+    if (!label.empty()) {
+      for (const auto& fileId : draft.fileIds) {
+        auto file = store.files().get(fileId);
+        if (!file || file->creatorId != author.id || !file->postId.empty() ||
+            file->channelId != draft.channelId) {
+          continue;
+        }
+        if (auto allowed =
+                enforceChannelPolicy(store, kActionFileUpload, author, *access, &*file, label);
+            !allowed) {
+          return std::move(allowed).error();
+        }
+      }
     }
   }
   if (auto root = checkRoot(store, draft); !root) return std::move(root).error();
@@ -328,7 +353,12 @@ Result<model::Post> patchPost(store::Store& store, const model::User& user, std:
   model::Post updated = *post;
   if (patch.message) updated.message = *patch.message;
   if (patch.isPinned) updated.isPinned = *patch.isPinned;
-  if (patch.props) updated.props = *patch.props;
+  if (patch.props) {
+    updated.props = *patch.props;
+    if (auto kept = keepPostLabel(bundleInForce(store).get(), post->props, updated.props); !kept) {
+      return std::move(kept).error();
+    }
+  }
   if (patch.fileIds) {
     // Only files already attached to this post may stay: a patch cannot take over uploads.
     std::vector<std::string> kept;

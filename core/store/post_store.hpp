@@ -87,6 +87,12 @@ class PostStore {
   // The live replies of `rootId`, oldest first.
   virtual Result<std::vector<model::Post>> replies(std::string_view rootId) = 0;
 
+  // The security labels (props.parley_label; "" where a post has none) of a thread up to one of
+  // its posts: the root `rootId` and its replies created no later than `postId`, deleted ones
+  // included (what they said has been seen), oldest first. One statement.
+  virtual Result<std::vector<std::string>> threadLabels(std::string_view rootId,
+                                                        std::string_view postId) = 0;
+
   // Live pinned posts of a channel, newest first.
   virtual Result<std::vector<model::Post>> pinned(std::string_view channelId) = 0;
 

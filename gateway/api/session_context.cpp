@@ -1,6 +1,7 @@
 #include "gateway/api/session_context.hpp"
 
 #include "core/common/log.hpp"
+#include "gateway/http/forwarded.hpp"
 
 namespace parley::gateway::api {
 namespace {
@@ -18,6 +19,15 @@ bool secureCookies(const ApiContext& api) {
 }
 
 }  // namespace
+
+core::model::ConnectionOrigin connectionOrigin(const ApiContext& api,
+                                               const http::Request& request) {
+  const auto& config = *api.config;
+  const std::string client = http::clientAddress(request, config.server.trustedProxies);
+  return core::anyContains(config.policy.vpnNetworks, client)
+             ? core::model::ConnectionOrigin::kVpn
+             : core::model::ConnectionOrigin::kDirect;
+}
 
 asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> sessionOfToken(
     const ApiContext& api, const http::AuthToken& token) {
@@ -46,6 +56,7 @@ asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(
   if (token.location == http::TokenLocation::kNone) co_return std::optional<AuthenticatedUser>();
   auto found = co_await sessionOfToken(api, token);
   if (!found || !found->has_value()) co_return found;
+  (**found).user.connectionOrigin = connectionOrigin(api, request);
   const AuthenticatedUser& caller = **found;
   if (token.location == http::TokenLocation::kQuery && !caller.session.isOAuth) {
     co_return Found(core::makeError(ErrorCode::kUnauthenticated,

@@ -21,6 +21,11 @@ struct AuthenticatedUser {
   http::TokenLocation location = http::TokenLocation::kNone;
 };
 
+// The origin of the request's connection: kVpn when its client address (http::clientAddress,
+// after server.trusted_proxies) is in one of policy.vpn_networks, else kDirect. findSession()
+// sets it on the caller's user, so the services' policy decisions see it.
+core::model::ConnectionOrigin connectionOrigin(const ApiContext& api, const http::Request& request);
+
 // The caller's session, for routes where one is optional (logout): nullopt when the request
 // carries no token or an invalid one. Errors: 401 "api.context.token_provided.app_error" for a
 // session token in the query string, 401 "api.context.session_expired.app_error" when the

@@ -11,6 +11,7 @@
 #include "gateway/api/json/user_json.hpp"
 #include "gateway/api/session_context.hpp"
 #include "gateway/api/users_common.hpp"
+#include "gateway/http/forwarded.hpp"
 #include "gateway/http/rate_limiter.hpp"
 
 namespace parley::gateway::api {
@@ -54,7 +55,9 @@ core::Result<LoginRequest> parseLogin(const std::string& body) {
 // the blocking pool, and the session written in a second job (session_service.hpp).
 asio::awaitable<http::Response> login(const ApiContext& api, LoginLimits& limits,
                                       http::Request& request) {
-  if (auto decision = limits.perAddress.take(request.remoteAddress()); !decision.allowed) {
+  // Behind trusted proxies, per client: not one budget for everyone behind the proxy.
+  const std::string client = http::clientAddress(request, api.config->server.trustedProxies);
+  if (auto decision = limits.perAddress.take(client); !decision.allowed) {
     co_return http::tooManyRequests(limits.perAddress, decision);
   }
   auto parsed = parseLogin(request.body());
@@ -79,10 +82,9 @@ asio::awaitable<http::Response> login(const ApiContext& api, LoginLimits& limits
     return core::services::completeLogin(s, *account, matches, options);
   });
   if (!result) {
-    core::log::info("auth", "login failed",
-                    {{"request_id", request.requestId()},
-                     {"remote", request.remoteAddress()},
-                     {"error_id", result.error().id}});
+    core::log::info(
+        "auth", "login failed",
+        {{"request_id", request.requestId()}, {"remote", client}, {"error_id", result.error().id}});
     co_return http::Response::error(std::move(result).error());
   }
   core::log::info("auth", "login",

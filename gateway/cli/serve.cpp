@@ -291,8 +291,12 @@ int serve(const core::config::Config& loaded) {
       websocket::MemberCache::create(websocket::databaseMemberLookup(database), clock);
   // With a policy, a channel's events go only to the members it lets read the channel.
   if (policyHolder) {
+    // Every WebSocket connection has an origin; a VPN origin exists once networks are given.
+    std::vector<core::model::ConnectionOrigin> origins = {core::model::ConnectionOrigin::kDirect};
+    if (!config->policy.vpnNetworks.empty()) origins.push_back(core::model::ConnectionOrigin::kVpn);
     members = websocket::PolicyMemberFilter::create(
-        std::move(members), policyHolder, websocket::databaseChannelReadDecider(database), clock);
+        std::move(members), policyHolder, websocket::databaseChannelReadDecider(database), clock,
+        std::chrono::seconds(10), std::move(origins));
   }
   auto hub =
       websocket::Hub::create(websocket::hubOptions(*config), std::move(members), eventBus, clock);

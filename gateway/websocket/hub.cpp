@@ -54,6 +54,29 @@ MemberList memberList(std::vector<std::string> userIds) {
   return std::make_shared<const std::vector<std::string>>(std::move(userIds));
 }
 
+std::string originMember(std::string_view userId, core::model::ConnectionOrigin origin) {
+  std::string entry(userId);
+  if (origin != core::model::ConnectionOrigin::kUnknown) {
+    entry += '/';
+    entry += core::model::connectionOriginName(origin);
+  }
+  return entry;
+}
+
+OriginMember parseOriginMember(std::string_view entry) {
+  const auto slash = entry.rfind('/');
+  if (slash != std::string_view::npos) {
+    const auto suffix = entry.substr(slash + 1);
+    for (const auto origin :
+         {core::model::ConnectionOrigin::kDirect, core::model::ConnectionOrigin::kVpn}) {
+      if (suffix == core::model::connectionOriginName(origin)) {
+        return {entry.substr(0, slash), origin};
+      }
+    }
+  }
+  return {entry, core::model::ConnectionOrigin::kUnknown};
+}
+
 MemberLookupPtr databaseMemberLookup(core::store::DatabasePtr database) {
   return std::make_shared<DatabaseMemberLookup>(std::move(database));
 }
@@ -193,11 +216,12 @@ void Hub::dispatch(const Pending& pending) {
   }
   const auto& audience = pending.event->audience;
   std::vector<ConnectionPtr> overflowed;
+  const auto sendOne = [&](const ConnectionPtr& connection) {
+    if (omitted(audience, *connection)) return;
+    if (!enqueue(*connection, pending.prefix)) overflowed.push_back(connection);
+  };
   const auto send = [&](const std::vector<ConnectionPtr>& connections) {
-    for (const auto& connection : connections) {
-      if (omitted(audience, *connection)) continue;
-      if (!enqueue(*connection, pending.prefix)) overflowed.push_back(connection);
-    }
+    for (const auto& connection : connections) sendOne(connection);
   };
   if (!audience.userId.empty()) {
     if (auto it = byUser_.find(audience.userId); it != byUser_.end()) send(it->second);
@@ -206,12 +230,17 @@ void Hub::dispatch(const Pending& pending) {
     const auto& members = pending.members ? *pending.members : kNobody;
     // Walk the smaller side: a big channel on a node with few users, or the reverse.
     if (members.size() <= byUser_.size()) {
-      for (const auto& userId : members) {
-        if (auto it = byUser_.find(userId); it != byUser_.end()) send(it->second);
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        const auto member = parseOriginMember(members[i]);
+        // A user's entries are adjacent (sorted): each user is visited once.
+        if (i > 0 && parseOriginMember(members[i - 1]).userId == member.userId) continue;
+        if (auto it = byUser_.find(std::string(member.userId)); it != byUser_.end()) {
+          sendToMember(members, it->first, it->second, sendOne);
+        }
       }
     } else {
       for (const auto& [userId, connections] : byUser_) {
-        if (std::binary_search(members.begin(), members.end(), userId)) send(connections);
+        sendToMember(members, userId, connections, sendOne);
       }
     }
   } else {
@@ -226,6 +255,28 @@ void Hub::dispatch(const Pending& pending) {
       parked = connection->transportId_ == nullptr;
     }
     if (parked) remove(connection);
+  }
+}
+
+template <typename Send>
+void Hub::sendToMember(const std::vector<std::string>& members, const std::string& userId,
+                       const std::vector<ConnectionPtr>& connections, const Send& send) const {
+  // The user's entries start at the user id: "<id>" < "<id>/direct" < "<id>/vpn".
+  // A bit per origin named; kUnknown's (the plain user id) stands for every connection.
+  const auto bit = [](core::model::ConnectionOrigin origin) {
+    return 1u << static_cast<unsigned>(origin);
+  };
+  unsigned named = 0;
+  for (auto it = std::lower_bound(members.begin(), members.end(), userId); it != members.end();
+       ++it) {
+    const auto member = parseOriginMember(*it);
+    if (member.userId != userId) break;
+    named |= bit(member.origin);
+  }
+  if (named == 0) return;
+  const bool all = (named & bit(core::model::ConnectionOrigin::kUnknown)) != 0;
+  for (const auto& connection : connections) {
+    if (all || (named & bit(connection->origin_)) != 0) send(connection);
   }
 }
 
@@ -280,7 +331,7 @@ bool Hub::enqueue(Connection& connection, const SharedBytes& prefix) {
 
 Hub::Attached Hub::attach(const std::string& userId, const std::string& sessionId,
                           const ResumeQuery& resume, std::weak_ptr<Transport> transport,
-                          const Transport* transportId) {
+                          const Transport* transportId, core::model::ConnectionOrigin origin) {
   std::lock_guard lock(mutex_);
   reapExpired(clock_->steadyNow());
   if (!resume.connectionId.empty()) {
@@ -291,7 +342,9 @@ Hub::Attached Hub::attach(const std::string& userId, const std::string& sessionI
       std::shared_ptr<Transport> previous;
       {
         std::lock_guard connectionLock(connection->mutex_);
-        if (!connection->overflowed_ && connection->ring_.rewindTo(resume.sequenceNumber)) {
+        // Only from the same origin: the events it kept were decided for that origin.
+        if (!connection->overflowed_ && connection->origin_ == origin &&
+            connection->ring_.rewindTo(resume.sequenceNumber)) {
           // A socket the client gave up on may still be open here: it is told to close.
           previous = connection->transport_.lock();
           connection->transport_ = std::move(transport);
@@ -306,7 +359,8 @@ Hub::Attached Hub::attach(const std::string& userId, const std::string& sessionI
         if (previous) previous->wake();
         return Attached{connection, true};
       }
-      // Events were lost: the client must resync over REST, under a new connection id.
+      // Events were lost (or decided for another origin): the client must resync over REST,
+      // under a new connection id.
       remove(connection);
     }
   }
@@ -314,6 +368,7 @@ Hub::Attached Hub::attach(const std::string& userId, const std::string& sessionI
                                                  std::max<std::size_t>(options_.resumeEvents, 1));
   connection->transport_ = std::move(transport);
   connection->transportId_ = transportId;
+  connection->origin_ = origin;
   const auto hello =
       helloEvent(options_.serverVersion, connection->id(), options_.serverHostname, userId);
   connection->ring_.push(std::make_shared<const std::string>(eventPrefix(hello)));

@@ -32,6 +32,7 @@
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
 #include "core/events/event_bus.hpp"
+#include "core/model/user.hpp"
 #include "core/store/database.hpp"
 #include "gateway/websocket/event_ring.hpp"
 #include "gateway/websocket/protocol.hpp"
@@ -61,6 +62,8 @@ class Connection {
 
   const std::string& id() const { return id_; }
   const std::string& userId() const { return userId_; }
+  // Where its current socket connects from (the policy's connection origin).
+  core::model::ConnectionOrigin origin() const { return origin_; }
 
   // For the transport `self`: the next event to write (kWrite, copied into `out`), nothing
   // (kIdle), or kClose when the connection overflowed, its session was revoked or another
@@ -74,6 +77,8 @@ class Connection {
 
   const std::string id_;
   const std::string userId_;
+  // Set at attach; the hub reads it under its own mutex_, which attach holds.
+  core::model::ConnectionOrigin origin_ = core::model::ConnectionOrigin::kUnknown;
   std::mutex mutex_;
   std::string sessionId_;  // the login session of its current socket
   EventRing ring_;
@@ -89,9 +94,22 @@ class Connection {
 
 using ConnectionPtr = std::shared_ptr<Connection>;
 
-// User ids, sorted and unique, shared by every event that goes to the same members.
+// User ids, sorted and unique, shared by every event that goes to the same members. An entry
+// may also name a user's connections of one origin only, "<user id>/<origin>" (originMember):
+// the policy filter lists a user so when channel.read is permitted from that origin and denied
+// from another. A plain user id means all the user's connections.
 using MemberList = std::shared_ptr<const std::vector<std::string>>;
 MemberList memberList(std::vector<std::string> userIds);
+
+// "<user id>/vpn", "<user id>/direct"; the user id alone for kUnknown. User ids are [a-z0-9],
+// so the entry cannot be another user's id.
+std::string originMember(std::string_view userId, core::model::ConnectionOrigin origin);
+struct OriginMember {
+  std::string_view userId;
+  core::model::ConnectionOrigin origin = core::model::ConnectionOrigin::kUnknown;
+};
+// The inverse of originMember(); an unknown suffix is kept as part of the user id.
+OriginMember parseOriginMember(std::string_view entry);
 
 // The user ids of a channel's or team's members. `done` may be called on any thread, before
 // the lookup returns included.
@@ -153,9 +171,12 @@ class Hub : public std::enable_shared_from_this<Hub> {
   // `resume.connectionId` when it is this user's, still kept, and has every event from
   // `resume.sequenceNumber` on; otherwise a new connection with a new id. `transport` is woken when
   // there is something to write.
+  // A connection is resumed only from the same connection origin: the events kept for it were
+  // decided for that origin.
   Attached attach(const std::string& userId, const std::string& sessionId,
                   const ResumeQuery& resume, std::weak_ptr<Transport> transport,
-                  const Transport* transportId);
+                  const Transport* transportId,
+                  core::model::ConnectionOrigin origin = core::model::ConnectionOrigin::kUnknown);
 
   // The socket of `connection` ended: park it for the resume window (or drop it when it
   // overflowed). Does nothing when another socket took the connection over.
@@ -187,6 +208,11 @@ class Hub : public std::enable_shared_from_this<Hub> {
   void completeLater(const PendingPtr& pending, core::Result<MemberList> members);
   // Under mutex_.
   void dispatch(const Pending& pending);
+  // Under mutex_: the connections of `userId` that the member entries name (the user id, or
+  // the user id with their connection's origin), handed to `send`.
+  template <typename Send>
+  void sendToMember(const std::vector<std::string>& members, const std::string& userId,
+                    const std::vector<ConnectionPtr>& connections, const Send& send) const;
   bool enqueue(Connection& connection, const SharedBytes& prefix);
   // Closes (for good) the connections of the sessions a kSessionsRevokedEvent names.
   void closeRevoked(const core::events::Event& event);

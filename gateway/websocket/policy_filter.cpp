@@ -18,18 +18,21 @@ constexpr std::array<std::string_view, 5> kInvalidatingEvents = {
 
 PolicyMemberFilter::Decider databaseChannelReadDecider(core::store::DatabasePtr database) {
   return [database = std::move(database)](const std::string& channelId,
-                                          std::vector<std::string> userIds,
+                                          std::vector<std::string> subjects,
                                           std::function<void(PolicyMemberFilter::Decisions)> done) {
-    database->submit([channelId, userIds = std::move(userIds),
+    database->submit([channelId, subjects = std::move(subjects),
                       done = std::move(done)](core::store::Store& store) {
       PolicyMemberFilter::Decisions decided;
-      for (const auto& userId : userIds) {
+      for (const auto& subject : subjects) {
+        const auto member = parseOriginMember(subject);
+        const std::string userId(member.userId);
         auto user = store.users().getById(userId);
         auto access = user ? store.channels().access(userId, channelId)
                            : core::Result<core::model::ChannelAccess>(user.error());
-        decided[userId] = user && access &&
-                          core::services::policyPermitsChannel(
-                              store, core::services::kActionChannelRead, *user, *access);
+        if (user) user->connectionOrigin = member.origin;
+        decided[subject] = user && access &&
+                           core::services::policyPermitsChannel(
+                               store, core::services::kActionChannelRead, *user, *access);
       }
       done(std::move(decided));
     });
@@ -38,20 +41,25 @@ PolicyMemberFilter::Decider databaseChannelReadDecider(core::store::DatabasePtr 
 
 std::shared_ptr<PolicyMemberFilter> PolicyMemberFilter::create(
     MemberLookupPtr source, std::shared_ptr<const policy::PolicyHolder> holder, Decider decider,
-    core::ClockPtr clock, std::chrono::milliseconds maxAge) {
-  return std::shared_ptr<PolicyMemberFilter>(new PolicyMemberFilter(
-      std::move(source), std::move(holder), std::move(decider), std::move(clock), maxAge));
+    core::ClockPtr clock, std::chrono::milliseconds maxAge,
+    std::vector<core::model::ConnectionOrigin> origins) {
+  return std::shared_ptr<PolicyMemberFilter>(
+      new PolicyMemberFilter(std::move(source), std::move(holder), std::move(decider),
+                             std::move(clock), maxAge, std::move(origins)));
 }
 
 PolicyMemberFilter::PolicyMemberFilter(MemberLookupPtr source,
                                        std::shared_ptr<const policy::PolicyHolder> holder,
                                        Decider decider, core::ClockPtr clock,
-                                       std::chrono::milliseconds maxAge)
+                                       std::chrono::milliseconds maxAge,
+                                       std::vector<core::model::ConnectionOrigin> origins)
     : source_(std::move(source)),
       holder_(std::move(holder)),
       decider_(std::move(decider)),
       clock_(std::move(clock)),
-      maxAge_(maxAge) {}
+      maxAge_(maxAge),
+      origins_(origins.empty() ? std::vector{core::model::ConnectionOrigin::kUnknown}
+                               : std::move(origins)) {}
 
 void PolicyMemberFilter::teamMembers(const std::string& teamId, Done done) {
   source_->teamMembers(teamId, std::move(done));
@@ -96,15 +104,27 @@ PolicyMemberFilter::Entry& PolicyMemberFilter::entryFor(const std::string& chann
   return entry;
 }
 
-MemberList PolicyMemberFilter::keepReadable(const MemberList& members, const Decisions& readable) {
-  const auto allowed = [&](const std::string& userId) {
-    const auto it = readable.find(userId);
+MemberList PolicyMemberFilter::keepReadable(const MemberList& members,
+                                            const Decisions& readable) const {
+  const auto allowed = [&](const std::string& subject) {
+    const auto it = readable.find(subject);
     return it != readable.end() && it->second;
   };
   std::vector<std::string> kept;
   kept.reserve(members->size());
+  std::vector<std::string> some;
   for (const auto& userId : *members) {
-    if (allowed(userId)) kept.push_back(userId);
+    some.clear();
+    for (const auto origin : origins_) {
+      if (auto subject = originMember(userId, origin); allowed(subject)) {
+        some.push_back(std::move(subject));
+      }
+    }
+    if (some.size() == origins_.size()) {
+      kept.push_back(userId);
+    } else {
+      kept.insert(kept.end(), some.begin(), some.end());
+    }
   }
   return memberList(std::move(kept));
 }
@@ -121,7 +141,11 @@ void PolicyMemberFilter::filter(const std::string& channelId, const MemberList& 
     Entry& entry = entryFor(channelId, key, clock_->steadyNow());
     if (entry.source != members || !entry.filtered) {
       for (const auto& userId : *members) {
-        if (!entry.readable.contains(userId)) undecided.push_back(userId);
+        for (const auto origin : origins_) {
+          if (auto subject = originMember(userId, origin); !entry.readable.contains(subject)) {
+            undecided.push_back(std::move(subject));
+          }
+        }
       }
       if (undecided.empty()) {
         entry.source = members;

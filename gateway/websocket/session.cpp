@@ -151,6 +151,7 @@ asio::awaitable<bool> Session<Stream>::handshake(http::UpgradeRequest& upgrade) 
 
   // A bad or missing token is no refusal: the client may still authenticate with
   // authentication_challenge, as Mattermost allows.
+  origin_ = api::connectionOrigin(*context_->api, request);
   auto found = co_await api::findSession(*context_->api, request);
 
   ws_.read_message_max(context_->limits.maxMessageBytes);
@@ -172,11 +173,12 @@ asio::awaitable<bool> Session<Stream>::handshake(http::UpgradeRequest& upgrade) 
 
 template <typename Stream>
 bool Session<Stream>::authenticated(api::AuthenticatedUser caller) {
+  caller.user.connectionOrigin = origin_;
   user_ = std::make_shared<const core::model::User>(std::move(caller.user));
   sessionExpiresAt_ = caller.session.expiresAt;
   const bool wasConnected = context_->hub->isConnected(user_->id);
-  auto attached =
-      context_->hub->attach(user_->id, caller.session.id, resume_, this->weak_from_this(), this);
+  auto attached = context_->hub->attach(user_->id, caller.session.id, resume_,
+                                        this->weak_from_this(), this, origin_);
   connection_ = std::move(attached.connection);
   pump();
   return !wasConnected && !attached.resumed;

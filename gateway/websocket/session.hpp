@@ -72,6 +72,8 @@ class Session final : public Transport, public std::enable_shared_from_this<Sess
   ConnectionPtr connection_;  // set once authenticated
   std::shared_ptr<const core::model::User> user_;
   std::int64_t sessionExpiresAt_ = 0;
+  // Of the upgrade request (its client address): the caller's for every decision on this socket.
+  core::model::ConnectionOrigin origin_ = core::model::ConnectionOrigin::kUnknown;
   ResumeQuery resume_;
 
   beast::flat_buffer readBuffer_;

@@ -125,6 +125,13 @@ constexpr Statement kReplies{"post_replies",
                              " FROM posts p WHERE p.root_id = $1 AND p.delete_at = 0"
                              " ORDER BY p.create_at ASC, p.id ASC"};
 
+constexpr Statement kThreadLabels{
+    "post_thread_labels",
+    "SELECT COALESCE(p.props->>'parley_label', '') FROM posts p"
+    " WHERE (p.id = $1 OR p.root_id = $1)"
+    " AND p.create_at <= (SELECT q.create_at FROM posts q WHERE q.id = $2)"
+    " ORDER BY p.create_at ASC, p.id ASC"};
+
 constexpr Statement kPinned{
     "post_pinned", "SELECT " PARLEY_PG_POST_COLUMNS
                    " FROM posts p WHERE p.channel_id = $1 AND p.is_pinned AND p.delete_at = 0"
@@ -312,6 +319,11 @@ Result<std::int64_t> PgPostStore::lastUpdateAt(std::string_view channelId) {
 
 Result<std::vector<model::Post>> PgPostStore::replies(std::string_view rootId) {
   return posts(kReplies, Params().add(rootId));
+}
+
+Result<std::vector<std::string>> PgPostStore::threadLabels(std::string_view rootId,
+                                                           std::string_view postId) {
+  return firstColumn(store_.exec(kThreadLabels, Params().add(rootId).add(postId)));
 }
 
 Result<std::vector<model::Post>> PgPostStore::pinned(std::string_view channelId) {

@@ -46,6 +46,8 @@ class PgPostStore final : public PostStore {
   Result<std::string> prevPostId(std::string_view channelId, std::int64_t createAt) override;
   Result<std::int64_t> lastUpdateAt(std::string_view channelId) override;
   Result<std::vector<model::Post>> replies(std::string_view rootId) override;
+  Result<std::vector<std::string>> threadLabels(std::string_view rootId,
+                                                std::string_view postId) override;
   Result<std::vector<model::Post>> pinned(std::string_view channelId) override;
   Result<std::vector<model::Post>> search(const PostSearch& search) override;
 

@@ -381,6 +381,64 @@ TEST_F(BoundaryGuardTest, InvalidUtf8FromAPeerIsAuditedWithoutThrowing) {
   expectChainIntact();
 }
 
+// Two threads in mission-ops with the same unclassified reply: under a root labelled
+// CONFIDENTIAL REL USA,GBR the reply carries the thread's high-water mark, which FRA is not
+// cleared for; under an unclassified root it goes out.
+constexpr const char* kThreads = R"sql(
+INSERT INTO posts (id, create_at, user_id, channel_id, root_id, message, props) VALUES
+  ('rootconfaaaaaaaaaaaaaaaaaa', 1000, 'aliceaaaaaaaaaaaaaaaaaaaaa', 'missionopsaaaaaaaaaaaaaaaa',
+   NULL, 'the plan', '{"parley_label": "CONFIDENTIAL REL USA,GBR"}'),
+  ('replyconfaaaaaaaaaaaaaaaaa', 2000, 'aliceaaaaaaaaaaaaaaaaaaaaa', 'missionopsaaaaaaaaaaaaaaaa',
+   'rootconfaaaaaaaaaaaaaaaaaa', 'lunch at noon', '{"parley_label": "UNCLASSIFIED REL USA,GBR,FRA"}'),
+  ('rootunclaaaaaaaaaaaaaaaaaa', 1000, 'aliceaaaaaaaaaaaaaaaaaaaaa', 'missionopsaaaaaaaaaaaaaaaa',
+   NULL, 'canteen', '{"parley_label": "UNCLASSIFIED REL USA,GBR,FRA"}'),
+  ('replyunclaaaaaaaaaaaaaaaaa', 2000, 'aliceaaaaaaaaaaaaaaaaaaaaa', 'missionopsaaaaaaaaaaaaaaaa',
+   'rootunclaaaaaaaaaaaaaaaaaa', 'lunch at noon', '{"parley_label": "UNCLASSIFIED REL USA,GBR,FRA"}'),
+  ('laterconfaaaaaaaaaaaaaaaaa', 3000, 'aliceaaaaaaaaaaaaaaaaaaaaa', 'missionopsaaaaaaaaaaaaaaaa',
+   'rootunclaaaaaaaaaaaaaaaaaa', 'later secret', '{"parley_label": "SECRET REL USA,GBR,FRA"}');
+)sql";
+
+TEST_F(BoundaryGuardTest, AReplyCrossesUnderItsThreadsHighWaterMark) {
+  ASSERT_TRUE(execSql(kThreads).ok());
+  const auto link = linkOf(kMissionOps, "matrix-fra", "matrix");
+  const auto reply = [](const char* root, const char* id) {
+    // As the drainer builds it: the reply's own label.
+    auto message = outbound(kMissionOps, "UNCLASSIFIED REL USA,GBR,FRA", "lunch at noon");
+    message.postId = id;
+    message.rootId = root;
+    return message;
+  };
+  const auto labels = guard([](Store& s) {
+    return s.posts().threadLabels("rootconfaaaaaaaaaaaaaaaaaa", "replyconfaaaaaaaaaaaaaaaaa");
+  });
+  ASSERT_TRUE(labels.ok());
+  EXPECT_EQ(*labels, (Strings{"CONFIDENTIAL REL USA,GBR", "UNCLASSIFIED REL USA,GBR,FRA"}));
+
+  const auto denied = guard([&](Store& s) {
+    return services::guardMessageEgress(
+        s, link, reply("rootconfaaaaaaaaaaaaaaaaaa", "replyconfaaaaaaaaaaaaaaaaa"));
+  });
+  EXPECT_FALSE(denied.permitted());
+  EXPECT_TRUE(contains(denied.decision.determiningRules, "B1-peer-clearance"));
+  const auto row = auditRow(denied.auditId);
+  EXPECT_EQ(row.record.action, "thread.egress");
+  EXPECT_EQ(row.record.decision, policy::AuditDecision::kDeny);
+  EXPECT_EQ(row.record.resource, "post:replyconfaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(row.record.detail["reason"],
+            "CONFIDENTIAL REL TO USA, GBR is not releasable to matrix-fra");
+
+  // A later SECRET reply of the other thread does not raise the mark of an earlier one.
+  const auto permitted = guard([&](Store& s) {
+    return services::guardMessageEgress(
+        s, link, reply("rootunclaaaaaaaaaaaaaaaaaa", "replyunclaaaaaaaaaaaaaaaaa"));
+  });
+  ASSERT_TRUE(permitted.permitted()) << permitted.decision.reason;
+  EXPECT_EQ(permitted.decision.determiningRules, Strings{"E1-to-matrix-fra"});
+  EXPECT_EQ(permitted.message.label, "UNCLASSIFIED REL USA,GBR,FRA");
+  EXPECT_EQ(auditRow(permitted.auditId).record.action, "thread.egress");
+  expectChainIntact();
+}
+
 TEST_F(BoundaryGuardTest, WithoutABundleNothingCrosses) {
   const auto link = linkOf(kMissionOps, "xmpp-usa", "xmpp");
   const auto message = outbound(kMissionOps, "CONFIDENTIAL REL USA,GBR,FRA", "x");

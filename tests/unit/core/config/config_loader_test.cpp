@@ -273,6 +273,14 @@ std::vector<BadFile> badFiles() {
       {"PolicyFilesNotAList",
        "policy:\n  files: policy.yaml\n" + dbSection(),
        {R"(gateway.yaml:2: policy.files: expected a list of file paths, got "policy.yaml")"}},
+      {"BadVpnNetwork",
+       "policy:\n  vpn_networks:\n    - 10.8.0.0/16\n    - 10.8.1.0/16\n    - fd00:8::/129\n" +
+           dbSection(),
+       {R"(gateway.yaml:4: policy.vpn_networks[1]: "10.8.1.0/16" is not a network: it has address bits set beyond the /16 prefix)",
+        R"(gateway.yaml:5: policy.vpn_networks[2]: "fd00:8::/129" is not a network: the prefix length must be 0 to 128)"}},
+      {"BadTrustedProxy",
+       "server:\n  trusted_proxies: [proxy.example]\n" + dbSection(),
+       {R"(gateway.yaml:2: server.trusted_proxies[0]: "proxy.example" is not a network: expected an IPv4 or IPv6 address with an optional /prefix, e.g. 10.8.0.0/16)"}},
       {"YamlSyntaxError",
        "server:\n  listen: [127.0.0.1:8065\ndatabase:\n  dsn: x\n",
        {R"(gateway.yaml:3: YAML syntax error at column 9: end of sequence flow not found)"}},
@@ -527,6 +535,29 @@ policy:
   EXPECT_EQ(c.policy.files,
             (std::vector<std::filesystem::path>{dir.path() / "policies/base.yaml",
                                                 dir.path() / "policies/partners.yaml"}));
+}
+
+TEST(ConfigLoaderTest, ReadsVpnNetworksAndTrustedProxies) {
+  ConfigDir dir;
+  const auto result = loadString(
+      "server:\n  trusted_proxies: [127.0.0.1, \"::1\", 192.0.2.0/24]\n"
+      "policy:\n  vpn_networks: [10.8.0.0/16, \"fd00:8::/32\"]\n" +
+          dbSection(),
+      dir);
+  ASSERT_TRUE(result.ok()) << result.problems.front().toString();
+  const auto& config = *result.config;
+  ASSERT_EQ(config.server.trustedProxies.size(), 3u);
+  EXPECT_EQ(config.server.trustedProxies[0].text(), "127.0.0.1/32");
+  EXPECT_EQ(config.server.trustedProxies[1].text(), "::1/128");
+  EXPECT_EQ(config.server.trustedProxies[2].text(), "192.0.2.0/24");
+  ASSERT_EQ(config.policy.vpnNetworks.size(), 2u);
+  EXPECT_TRUE(config.policy.vpnNetworks[0].contains("10.8.3.4"));
+  EXPECT_TRUE(config.policy.vpnNetworks[1].contains("fd00:8:1::1"));
+  // Default: none of either.
+  const auto plain = loadString(dbSection(), dir);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain.config->server.trustedProxies.empty());
+  EXPECT_TRUE(plain.config->policy.vpnNetworks.empty());
 }
 
 TEST(ConfigLoaderTest, ReadsTheClusterSection) {

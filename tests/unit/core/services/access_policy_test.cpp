@@ -149,5 +149,55 @@ TEST(AccessPolicyTest, GuestsGetNoFilesEvenWhenCleared) {
   EXPECT_EQ(guest.determiningRules, std::vector<std::string>{"C3-guests-no-files"});
 }
 
+TEST(AccessPolicyTest, TheConnectionOriginIsSubjectViaVpnAndEnvOrigin) {
+  auto subject = user();
+  // A profile field of that name never stands in for the connection.
+  const model::AttributeMap stored = {{"via_vpn", true}};
+  auto request = buildPolicyRequest(kActionChannelRead, subject, stored, nullptr, nullptr, 0);
+  EXPECT_EQ(request.attributes.count("subject.via_vpn"), 0u);
+  EXPECT_EQ(request.attributes.count("env.origin"), 0u);
+
+  subject.connectionOrigin = model::ConnectionOrigin::kVpn;
+  request = buildPolicyRequest(kActionChannelRead, subject, stored, nullptr, nullptr, 0);
+  EXPECT_TRUE(valueOf<bool>(request, "subject.via_vpn"));
+  EXPECT_EQ(valueOf<std::string>(request, "env.origin"), "vpn");
+
+  subject.connectionOrigin = model::ConnectionOrigin::kDirect;
+  request = buildPolicyRequest(kActionChannelRead, subject, stored, nullptr, nullptr, 0);
+  EXPECT_FALSE(valueOf<bool>(request, "subject.via_vpn"));
+  EXPECT_EQ(valueOf<std::string>(request, "env.origin"), "direct");
+}
+
+// The reference's C2: a guest reads, joins and posts in the guests' channel over the VPN only.
+TEST(AccessPolicyTest, AGuestIsPermittedTheLiaisonChannelOverTheVpnOnly) {
+  const auto bundle = policy::testing::northwind();
+  ASSERT_NE(bundle, nullptr);
+  model::Channel liaison = missionOps();
+  liaison.name = "liaison";
+  PolicyChannel context{&liaison, nullptr, "nw", {}};
+  const model::AttributeMap gina = {{"clearance", std::string("UNCLASSIFIED REL FRA")},
+                                    {"nationality", std::string("FRA")},
+                                    {"missions", std::vector<std::string>{"NORTHWIND"}}};
+  auto guest = user("system_guest");
+  for (auto action : {kActionChannelJoin, kActionChannelRead, kActionMessagePost}) {
+    for (auto origin : {model::ConnectionOrigin::kVpn, model::ConnectionOrigin::kDirect,
+                        model::ConnectionOrigin::kUnknown}) {
+      guest.connectionOrigin = origin;
+      auto request = buildPolicyRequest(action, guest, gina, &context, nullptr, kInMission);
+      ASSERT_TRUE(policy::addChannelAttributes(*bundle, "nw/liaison", request));
+      const auto decision = policy::decide(*bundle, request);
+      if (origin == model::ConnectionOrigin::kVpn) {
+        EXPECT_TRUE(decision.permitted()) << action << ": " << decision.reason;
+        EXPECT_EQ(decision.determiningRules, std::vector<std::string>{"C2-guests-liaison"});
+      } else {
+        EXPECT_FALSE(decision.permitted()) << action;
+        ASSERT_TRUE(decision.closest.has_value()) << action;
+        EXPECT_EQ(decision.closest->rule, "C2-guests-liaison");
+        EXPECT_EQ(decision.closest->failedClause, "vpn");
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace parley::core::services

@@ -114,10 +114,11 @@ class HubTest : public ::testing::Test {
   }
 
   Client connect(const std::string& userId, ResumeQuery resume = {},
-                 const std::string& sessionId = "session") {
+                 const std::string& sessionId = "session",
+                 core::model::ConnectionOrigin origin = core::model::ConnectionOrigin::kUnknown) {
     Client client;
     auto attached =
-        hub_->attach(userId, sessionId, resume, client.transport, client.transport.get());
+        hub_->attach(userId, sessionId, resume, client.transport, client.transport.get(), origin);
     client.connection = attached.connection;
     lastResumed_ = attached.resumed;
     return client;
@@ -173,6 +174,66 @@ TEST_F(HubTest, EachAudienceReachesExactlyItsConnections) {
   EXPECT_EQ(bob.names(), (std::vector<std::string>{"to_bob", "in_channel", "everyone",
                                                    "channel_but_alice", "all_but_one_tab"}));
   EXPECT_EQ(carol.names(), (std::vector<std::string>{"in_team", "everyone", "all_but_one_tab"}));
+}
+
+// The policy filter lists a user readable from one origin only as "<id>/<origin>".
+TEST_F(HubTest, AMemberOfOneOriginReachesOnlyThatOriginsConnections) {
+  using core::model::ConnectionOrigin;
+  members_->members["channel"] = {"alice/vpn", "bob", "carol/direct", "carol/vpn"};
+  members_->members["team"] = {"alice/direct", "bob/vpn"};
+  Client aliceVpn = connect("alice", {}, "s1", ConnectionOrigin::kVpn);
+  Client aliceDirect = connect("alice", {}, "s2", ConnectionOrigin::kDirect);
+  Client bobDirect = connect("bob", {}, "s3", ConnectionOrigin::kDirect);
+  Client carolVpn = connect("carol", {}, "s4", ConnectionOrigin::kVpn);
+  Client carolDirect = connect("carol", {}, "s5", ConnectionOrigin::kDirect);
+  Client carolUnknown = connect("carol", {}, "s6");
+  for (auto* c : {&aliceVpn, &aliceDirect, &bobDirect, &carolVpn, &carolDirect, &carolUnknown})
+    c->frames();
+
+  publish("in_channel", toChannel("channel"));
+  publish("in_team", toTeam("team"));
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(aliceVpn.names(), Names{"in_channel"});
+  EXPECT_EQ(aliceDirect.names(), Names{"in_team"});
+  EXPECT_EQ(bobDirect.names(), Names{"in_channel"});  // the user id alone: every connection
+  EXPECT_EQ(carolVpn.names(), Names{"in_channel"});
+  EXPECT_EQ(carolDirect.names(), Names{"in_channel"});
+  EXPECT_TRUE(carolUnknown.names().empty());
+
+  // The team's entries took the walk over the members, the channel's the walk over the
+  // connected users (more entries than users); a bigger channel the latter again.
+  members_->members["channel"] = {"alice/vpn", "bob",  "carol/direct", "dave",
+                                  "erin",      "fred", "gina",         "hank"};
+  publish("big_channel", toChannel("channel"));
+  EXPECT_EQ(aliceVpn.names(), Names{"big_channel"});
+  EXPECT_TRUE(aliceDirect.names().empty());
+  EXPECT_EQ(bobDirect.names(), Names{"big_channel"});
+  EXPECT_TRUE(carolVpn.names().empty());
+  EXPECT_EQ(carolDirect.names(), Names{"big_channel"});
+}
+
+TEST_F(HubTest, AConnectionResumesOnlyFromTheSameOrigin) {
+  using core::model::ConnectionOrigin;
+  Client vpn = connect("alice", {}, "s", ConnectionOrigin::kVpn);
+  vpn.frames();
+  hub_->detach(vpn.connection, vpn.transport.get());
+  publish("missed", toUser("alice"));
+  Client direct = connect("alice", {vpn.connection->id(), 1}, "s", ConnectionOrigin::kDirect);
+  EXPECT_FALSE(lastResumed_);
+  EXPECT_NE(direct.connection, vpn.connection);
+  EXPECT_EQ(direct.connection->origin(), ConnectionOrigin::kDirect);
+}
+
+TEST(OriginMemberTest, RoundTrips) {
+  using core::model::ConnectionOrigin;
+  EXPECT_EQ(originMember("u1", ConnectionOrigin::kVpn), "u1/vpn");
+  EXPECT_EQ(originMember("u1", ConnectionOrigin::kDirect), "u1/direct");
+  EXPECT_EQ(originMember("u1", ConnectionOrigin::kUnknown), "u1");
+  const auto parsed = parseOriginMember("u1/vpn");
+  EXPECT_EQ(parsed.userId, "u1");
+  EXPECT_EQ(parsed.origin, ConnectionOrigin::kVpn);
+  EXPECT_EQ(parseOriginMember("u1").origin, ConnectionOrigin::kUnknown);
+  EXPECT_EQ(parseOriginMember("u1/other").userId, "u1/other");
 }
 
 TEST_F(HubTest, SeqIsPerConnectionAndTheBytesAreShared) {

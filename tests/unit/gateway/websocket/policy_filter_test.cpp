@@ -177,6 +177,24 @@ TEST_F(PolicyFilterTest, DecisionsMadeAcrossAChangeAnswerButAreNotKept) {
   EXPECT_EQ(policy_.asked.size(), 3u);
 }
 
+// With connection origins each member is decided once per origin, and remembered so: a user
+// readable from the VPN only is listed for their VPN connections alone.
+TEST_F(PolicyFilterTest, DecidesAndRemembersEachOriginApart) {
+  using core::model::ConnectionOrigin;
+  filter_ = PolicyMemberFilter::create(source_, holder_, policy_.decider(), clock_, 10s,
+                                       {ConnectionOrigin::kDirect, ConnectionOrigin::kVpn});
+  policy_.readers = {"alice/direct", "alice/vpn", "bob/vpn"};
+  EXPECT_EQ(members("vault"), (Ids{"alice", "bob/vpn"}));
+  EXPECT_EQ(policy_.asked,
+            (Ids{"alice/direct", "alice/vpn", "bob/direct", "bob/vpn", "dave/direct", "dave/vpn"}));
+  policy_.asked.clear();
+  policy_.readers = {"bob/direct"};  // not told: the decisions made per origin are kept
+  EXPECT_EQ(members("vault"), (Ids{"alice", "bob/vpn"}));
+  EXPECT_TRUE(policy_.asked.empty());
+  core::services::notePolicyAttributesChanged();
+  EXPECT_EQ(members("vault"), (Ids{"bob/direct"}));
+}
+
 TEST_F(PolicyFilterTest, TeamAudiencesAndFailuresPassThrough) {
   std::vector<std::string> team;
   filter_->teamMembers("team", [&](core::Result<MemberList> list) { team = **list; });
