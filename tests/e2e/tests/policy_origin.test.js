@@ -18,7 +18,9 @@ const {assertClientError} = require('../lib/assert_client_error');
 const {Gateway} = require('../lib/gateway');
 const {call} = require('../lib/policy');
 const {policyFile} = require('../lib/policy_enforcement');
+const {eventually, officialClient} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
+const WebSocket = require('ws');
 
 const kDenied = {status: 403, id: 'api.parley.policy.denied.app_error'};
 const kBadLabel = {status: 400, id: 'api.parley.post.label.app_error'};
@@ -83,6 +85,7 @@ function clientOn(node, user, forwardedFor) {
 
 describe('connection origin and message labels', () => {
   const nodes = {};
+  const sockets = [];
   let world;
   let admin;
   let alice;   // member, SECRET REL GBR
@@ -121,6 +124,7 @@ describe('connection origin and message labels', () => {
   });
 
   after(async () => {
+    for (const socket of sockets) socket.client.close();
     for (const node of [nodes.proxied, nodes.direct, nodes.vpn]) if (node) await node.stop();
   });
 
@@ -180,6 +184,27 @@ describe('connection origin and message labels', () => {
     await assertClientError(prepended.getChannel(liaison), kDenied);
     // No header: the proxy itself (loopback) is not in 10.8.0.0/16.
     await assertClientError(clientOn(nodes.proxied, gina).getChannel(liaison), kDenied);
+  });
+
+  test('WebSocket: the channel\'s events reach the guest\'s VPN connection only', async () => {
+    // Two connections of the same guest to the node behind the "proxy": one from the VPN.
+    const fromVpn = await officialClient(nodes.proxied, gina.token, {newWebSocketFn: (url) =>
+      new WebSocket(url, {headers: {'X-Forwarded-For': '10.8.0.5'}})});
+    const direct = await officialClient(nodes.proxied, gina.token);
+    sockets.push(fromVpn, direct);
+    const post = await clientOn(nodes.proxied, alice).createPost(
+        {channel_id: liaison, message: 'for the VPN only'});
+    // An event for all of gina's connections, published after the post: once the direct
+    // connection has it, it would have had the post before.
+    await clientOn(nodes.proxied, gina, '10.8.0.5').savePreferences(gina.id,
+        [{user_id: gina.id, category: 'display_settings', name: 'use_military_time',
+          value: 'true'}]);
+    const posted = (socket) => socket.events.filter((e) => e.event === 'posted')
+        .map((e) => JSON.parse(e.data.post).id);
+    const has = (socket, name) => socket.events.some((e) => e.event === name);
+    await eventually(() => posted(fromVpn).includes(post.id), 'the VPN connection\'s post');
+    await eventually(() => has(direct, 'preferences_changed'), 'the direct preferences event');
+    assert.ok(!posted(direct).includes(post.id), 'the direct connection got the post');
   });
 
   test('a post whose label does not parse is refused and nothing is posted', async () => {
