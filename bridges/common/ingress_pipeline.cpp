@@ -239,6 +239,12 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
     if (!claimed) return std::move(claimed).error();
     if (!*claimed) {
       result = outcome(IngressOutcome::kDuplicate);
+      // The post it made, so that the bridge can acknowledge a sender's retry (XMPP: the
+      // reflection its client waits for).
+      if (event.change == MessageChange::kPost && !event.remoteRoom.empty()) {
+        auto known = tx.bridges().postOfRemote(event.bridge, event.remoteRoom, event.remoteEventId);
+        if (known && *known) result.postId = **known;
+      }
       return {};
     }
     auto puppet = core::services::findOrCreatePuppet(tx, event.sender, event.senderDisplayName);

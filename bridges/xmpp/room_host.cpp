@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 
 #include "bridges/xmpp/translate.hpp"
 #include "core/common/log.hpp"
@@ -15,6 +16,54 @@ namespace {
 
 constexpr std::string_view kLog = "xmpp";
 constexpr std::size_t kMaxNickBytes = 64;  // longer requested nicks are refused
+constexpr std::string_view kMam = "urn:xmpp:mam:2";
+constexpr std::string_view kRsm = "http://jabber.org/protocol/rsm";
+constexpr std::string_view kForward = "urn:xmpp:forward:0";
+constexpr std::string_view kDataForm = "jabber:x:data";
+constexpr std::size_t kMaxCursorBytes = 64;  // post ids are 26; anything longer is no cursor
+
+// A XEP-0082 date-time ("2026-11-22T20:15:00Z", fractions and a +hh:mm offset allowed) as
+// milliseconds since the epoch; nullopt when it is not one.
+std::optional<std::int64_t> parseStamp(const std::string& text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &used) != 6 ||
+      used != 19) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
+  std::size_t at = 19;
+  std::int64_t millis = 0;
+  if (at < text.size() && text[at] == '.') {
+    int digits = 0;
+    for (++at; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])); ++at) {
+      if (digits++ < 3) millis = millis * 10 + (text[at] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 3; ++digits) millis *= 10;
+  }
+  std::int64_t offset = 0;
+  if (at < text.size() && text[at] == 'Z' && at + 1 == text.size()) {
+    offset = 0;
+  } else if (at + 6 == text.size() && (text[at] == '+' || text[at] == '-') && text[at + 3] == ':') {
+    int offsetHours = 0, offsetMinutes = 0;
+    if (std::sscanf(text.c_str() + at + 1, "%2d:%2d", &offsetHours, &offsetMinutes) != 2)
+      return std::nullopt;
+    offset = (text[at] == '+' ? 1 : -1) * (offsetHours * 3600 + offsetMinutes * 60);
+  } else {
+    return std::nullopt;
+  }
+  std::tm utc{};
+  utc.tm_year = year - 1900;
+  utc.tm_mon = month - 1;
+  utc.tm_mday = day;
+  utc.tm_hour = hour;
+  utc.tm_min = minute;
+  utc.tm_sec = second;
+  const std::time_t seconds = timegm(&utc);
+  return (static_cast<std::int64_t>(seconds) - offset) * 1000 + millis;
+}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -221,7 +270,106 @@ void RoomHost::handleIq(const Stanza& iq, const Jid& from, const Jid& to) {
     reply(iq, "cancel", "service-unavailable");
     return;
   }
+  if (name == "query" && payloadNs == kMam && onArchiveQuery_) {
+    handleArchiveIq(*room, iq, from, payload);
+    return;
+  }
   answerServiceIq(iq, to, payload);
+}
+
+void RoomHost::handleArchiveIq(const Room& room, const Stanza& iq, const Jid& from,
+                               const Stanza& query) {
+  // The archive is the room's: its occupants read it (a client joins, then catches up).
+  const bool occupant =
+      std::any_of(room.occupants.begin(), room.occupants.end(),
+                  [&](const Occupant& o) { return parseJid(o.jid).bare() == from.bare(); });
+  if (!occupant) {
+    reply(iq, "auth", "forbidden", "only occupants may read this room's archive");
+    return;
+  }
+  if (iq.attribute("type") == "get") {
+    // XEP-0313 §5.1: the fields this archive filters on.
+    Stanza result = iqResult(iq);
+    Stanza form = result.addChild("query", kMam).addChild("x", kDataForm);
+    form.set("type", "form");
+    Stanza formType = form.addChild("field");
+    formType.set("var", "FORM_TYPE").set("type", "hidden");
+    formType.addText("value", {}, kMam);
+    for (const auto var : {"start", "end", "after-id", "before-id"}) {
+      form.addChild("field").set("var", var).set("type", "text-single");
+    }
+    send_(result);
+    return;
+  }
+  ArchiveQuery request;
+  request.room = room.info.localpart;
+  request.requester = from.full();
+  request.iqId = std::string(iq.attribute("id"));
+  request.queryId = std::string(query.attribute("queryid"));
+  request.max = kDefaultArchivePage;
+  if (request.queryId.size() > kMaxCursorBytes) {
+    reply(iq, "modify", "bad-request", "the queryid is too long");
+    return;
+  }
+  const auto cursor = [&](std::string text, std::string& into) {
+    if (text.size() > kMaxCursorBytes) return false;
+    into = std::move(text);
+    return true;
+  };
+  if (const Stanza form = query.child("x", kDataForm)) {
+    for (const auto& field : form.children()) {
+      if (field.name() != "field") continue;
+      const std::string var(field.attribute("var"));
+      const std::string value = field.child("value").text();
+      bool ok = true;
+      if (var == "FORM_TYPE") {
+        ok = value == kMam;
+      } else if (var == "start" || var == "end") {
+        const auto millis = parseStamp(value);
+        ok = millis.has_value();
+        if (ok) (var == "start" ? request.startMs : request.endMs) = *millis;
+      } else if (var == "after-id") {
+        ok = cursor(value, request.after);
+      } else if (var == "before-id") {
+        ok = cursor(value, request.before);
+      } else {
+        // `with` and anything else: filters this archive does not offer (§4.1.1).
+        reply(iq, "cancel", "feature-not-implemented", "the archive cannot filter on " + var);
+        return;
+      }
+      if (!ok) {
+        reply(iq, "modify", "bad-request", "the field " + var + " has a bad value");
+        return;
+      }
+    }
+  }
+  if (const Stanza set = query.child("set", kRsm)) {
+    if (const Stanza max = set.child("max")) {
+      const std::string text = max.text();
+      char* end = nullptr;
+      const unsigned long value = std::strtoul(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0') {
+        reply(iq, "modify", "bad-request", "<max/> is not a number");
+        return;
+      }
+      request.max = std::min<std::size_t>(value, kMaxArchivePage);
+    }
+    bool ok = true;
+    if (const Stanza after = set.child("after")) ok = cursor(after.text(), request.after);
+    if (const Stanza before = set.child("before")) {
+      const std::string text = before.text();
+      if (text.empty()) {
+        request.lastPage = true;
+      } else {
+        ok = ok && cursor(text, request.before);
+      }
+    }
+    if (!ok) {
+      reply(iq, "modify", "bad-request", "a cursor is too long");
+      return;
+    }
+  }
+  onArchiveQuery_(std::move(request));
 }
 
 void RoomHost::answerServiceIq(const Stanza& iq, const Jid& to, const Stanza& payload) {
@@ -274,6 +422,7 @@ Stanza RoomHost::discoInfo(const Stanza& iq, const Jid& to) const {
         ns::kOccupantId}) {
     addFeature(query, feature);
   }
+  if (onArchiveQuery_) addFeature(query, kMam);
   return result;
 }
 
@@ -468,10 +617,10 @@ void RoomHost::sendToOccupants(const Room& room, const Stanza& message) {
   }
 }
 
-void RoomHost::remember(Room& room, const Stanza& message,
-                        std::chrono::system_clock::time_point at) {
+void RoomHost::remember(Room& room, const Stanza& message, std::chrono::system_clock::time_point at,
+                        std::string_view stanzaId) {
   if (options_.historySize == 0) return;
-  room.history.push_back(HistoryItem{message, at});
+  room.history.push_back(HistoryItem{message, at, std::string(stanzaId)});
   while (room.history.size() > options_.historySize) room.history.pop_front();
 }
 
@@ -509,7 +658,7 @@ bool RoomHost::broadcast(std::string_view roomName, std::string_view nick, const
   // The post id is the message id, origin-id and stanza-id (xmpp.md §2): corrections,
   // replies and retractions from clients then name the post directly.
   const Stanza out = roomMessage(ctx_, message, from, stanzaId, stanzaId, roomJid(*room), stanzaId);
-  remember(*room, out, at);
+  remember(*room, out, at, stanzaId);
   sendToOccupants(*room, out);
   return true;
 }
@@ -519,7 +668,8 @@ void RoomHost::seedHistory(std::string_view roomName, std::string_view nick, con
   Room* room = findRoom(lower(roomName));
   if (room == nullptr) return;
   const std::string from = roomJid(*room) + "/" + std::string(nick.empty() ? "unknown" : nick);
-  remember(*room, roomMessage(ctx_, message, from, postId, postId, roomJid(*room), postId), at);
+  remember(*room, roomMessage(ctx_, message, from, postId, postId, roomJid(*room), postId), at,
+           postId);
 }
 
 void RoomHost::accept(const Groupchat& message, std::string_view stanzaId,
@@ -531,8 +681,17 @@ void RoomHost::accept(const Groupchat& message, std::string_view stanzaId,
   // client recognises its message and shows no duplicate.
   const Stanza out = roomMessage(ctx_, message.stanza, from, message.id, message.originId,
                                  roomJid(*room), stanzaId);
-  remember(*room, out, at);
+  remember(*room, out, at, stanzaId);
   sendToOccupants(*room, out);
+}
+
+void RoomHost::acknowledge(const Groupchat& message, std::string_view stanzaId) {
+  const Room* room = findRoom(message.room);
+  if (room == nullptr) return;
+  Stanza out = roomMessage(ctx_, message.stanza, roomJid(*room) + "/" + message.nick, message.id,
+                           message.originId, roomJid(*room), stanzaId);
+  out.set("to", message.occupantJid);
+  send_(out);
 }
 
 void RoomHost::refuse(const Groupchat& message, std::string_view errorType,
@@ -542,6 +701,78 @@ void RoomHost::refuse(const Groupchat& message, std::string_view errorType,
 
 void RoomHost::forgetOccupants() {
   for (auto& [localpart, room] : rooms_) room.occupants.clear();
+}
+
+Stanza RoomHost::archiveResult(const Room& room, const ArchiveQuery& query, const Stanza& message,
+                               std::string_view stanzaId,
+                               std::chrono::system_clock::time_point at) const {
+  Stanza out = Stanza::element(ctx_, "message");
+  out.set("from", roomJid(room)).set("to", query.requester);
+  out.set("id", fnv1a(query.queryId + "|" + std::string(stanzaId)));
+  Stanza result = out.addChild("result", kMam);
+  if (!query.queryId.empty()) result.set("queryid", query.queryId);
+  result.set("id", stanzaId);
+  Stanza forwarded = result.addChild("forwarded", kForward);
+  forwarded.addChild("delay", ns::kDelay).set("stamp", stamp(at));
+  Stanza inner = message.copy();
+  inner.remove("to");
+  inner.set("xmlns", "jabber:client");
+  forwarded.add(inner);
+  return out;
+}
+
+void RoomHost::answerArchive(const ArchiveQuery& query, const std::vector<ArchivedMessage>& page,
+                             bool complete) {
+  const Room* room = findRoom(query.room);
+  if (room == nullptr) {
+    refuseArchive(query, "cancel", "item-not-found");
+    return;
+  }
+  std::string first;
+  std::string last;
+  const auto emit = [&](const Stanza& message, std::string_view stanzaId,
+                        std::chrono::system_clock::time_point at) {
+    send_(archiveResult(*room, query, message, stanzaId, at));
+    if (first.empty()) first = std::string(stanzaId);
+    last = std::string(stanzaId);
+  };
+  for (const auto& item : page) {
+    const std::string from =
+        roomJid(*room) + "/" + (item.nick.empty() ? std::string("unknown") : item.nick);
+    const std::string id = item.id.empty() ? item.stanzaId : item.id;
+    emit(roomMessage(ctx_, item.payload, from, id, id, roomJid(*room), item.stanzaId),
+         item.stanzaId, item.at);
+  }
+  // What the room sent after the newest archived message and the database does not show yet.
+  const std::string anchor = !page.empty() ? page.back().stanzaId : query.after;
+  if (complete && !query.backwards() && query.endMs == 0 && !anchor.empty()) {
+    const auto it = std::find_if(room->history.begin(), room->history.end(),
+                                 [&](const HistoryItem& h) { return h.stanzaId == anchor; });
+    if (it != room->history.end()) {
+      for (auto next = std::next(it); next != room->history.end(); ++next) {
+        emit(next->message, next->stanzaId, next->at);
+      }
+    }
+  }
+  Stanza result = Stanza::element(ctx_, "iq");
+  result.set("type", "result").set("id", query.iqId);
+  result.set("from", roomJid(*room)).set("to", query.requester);
+  Stanza fin = result.addChild("fin", kMam);
+  if (complete) fin.set("complete", "true");
+  Stanza set = fin.addChild("set", kRsm);
+  if (!first.empty()) {
+    set.addText("first", {}, first);
+    set.addText("last", {}, last);
+  }
+  send_(result);
+}
+
+void RoomHost::refuseArchive(const ArchiveQuery& query, std::string_view errorType,
+                             std::string_view condition, std::string_view text) {
+  Stanza iq = Stanza::element(ctx_, "iq");
+  iq.set("type", "set").set("id", query.iqId).set("from", query.requester);
+  iq.set("to", query.room + "@" + options_.domain);
+  send_(errorReply(iq, errorType, condition, text));
 }
 
 std::vector<std::string> RoomHost::occupantNicks(std::string_view roomName) const {

@@ -51,11 +51,40 @@ class RoomHost {
     Stanza stanza;            // the message as received
   };
 
+  // An XEP-0313 (MAM) query on a room by one of its occupants, for the bridge to answer from
+  // the channel's posts (answerArchive) or refuse (refuseArchive). Cursors are stanza-ids,
+  // which in a hosted room are post ids.
+  struct ArchiveQuery {
+    std::string room;       // localpart
+    std::string requester;  // full JID
+    std::string iqId;
+    std::string queryId;       // <query queryid>, echoed in every result
+    std::string after;         // RSM <after> or the form's after-id: exclusive
+    std::string before;        // RSM <before> or the form's before-id: exclusive
+    bool lastPage = false;     // RSM <before/> (empty): the newest page
+    std::int64_t startMs = 0;  // the form's start / end (XEP-0082), 0 = none
+    std::int64_t endMs = 0;
+    std::size_t max = 0;  // page size, at most kMaxArchivePage
+    // Pages newest to oldest (a `before` cursor or the last page): the bridge reads backwards.
+    bool backwards() const { return lastPage || !before.empty(); }
+  };
+  // One archived message as the room shows it.
+  struct ArchivedMessage {
+    std::string stanzaId;  // the post id
+    std::string id;        // the message's id attribute (the sender's own, for a client's)
+    std::string nick;
+    Stanza payload;  // body and extensions, as for broadcast()
+    std::chrono::system_clock::time_point at;
+  };
+  static constexpr std::size_t kDefaultArchivePage = 50;
+  static constexpr std::size_t kMaxArchivePage = 250;
+
   using Send = std::function<void(const Stanza&)>;
   using OnGroupchat = std::function<void(Groupchat)>;
   // A chat message to <user>@<domain> (direct_chat.hpp), after the checks every stanza gets
   // (sender not forged, size): the original stanza, its sender and its addressee.
   using OnDirect = std::function<void(const Stanza&, const Jid& from, const Jid& to)>;
+  using OnArchiveQuery = std::function<void(ArchiveQuery)>;
 
   RoomHost(xmpp_ctx_t* ctx, Options options, Send send, OnGroupchat onGroupchat);
 
@@ -82,6 +111,8 @@ class RoomHost {
   // new post, the post id).
   void accept(const Groupchat& message, std::string_view stanzaId,
               std::chrono::system_clock::time_point at = std::chrono::system_clock::now());
+  // The bridge had accepted it before (a retry of the sender): reflected to the sender only.
+  void acknowledge(const Groupchat& message, std::string_view stanzaId);
   // The bridge refused it: an error message to the sender, nothing reflected.
   void refuse(const Groupchat& message, std::string_view errorType, std::string_view condition,
               std::string_view text = {});
@@ -92,6 +123,19 @@ class RoomHost {
   // The link to the server dropped: every occupant is forgotten (clients rejoin, prompted by
   // the not-acceptable answer to their self-ping, XEP-0410).
   void forgetOccupants();
+
+  // MAM (XEP-0313) on the rooms: queries go to `handler`; without one they are
+  // service-unavailable and the rooms do not advertise urn:xmpp:mam:2.
+  void onArchiveQuery(OnArchiveQuery handler) { onArchiveQuery_ = std::move(handler); }
+  // The page for `query`, oldest first, then the <fin/>. `complete`: the page reaches the end of
+  // the archive in the query's direction. A forward query that reaches the end also gets the
+  // messages this room sent after the page's last one and the database does not show yet (a
+  // delivery is acknowledged to the outbox after the room sent it), so no message falls between
+  // a client's catch-up and what it receives live.
+  void answerArchive(const ArchiveQuery& query, const std::vector<ArchivedMessage>& page,
+                     bool complete);
+  void refuseArchive(const ArchiveQuery& query, std::string_view errorType,
+                     std::string_view condition, std::string_view text = {});
 
   // Nicks of a room's occupants, sorted (tests, metrics).
   std::vector<std::string> occupantNicks(std::string_view room) const;
@@ -104,6 +148,7 @@ class RoomHost {
   struct HistoryItem {
     Stanza message;  // as broadcast, without `to`
     std::chrono::system_clock::time_point at;
+    std::string stanzaId;
   };
   struct Room {
     RoomInfo info;
@@ -117,6 +162,10 @@ class RoomHost {
   void answerServiceIq(const Stanza& iq, const Jid& to, const Stanza& payload);
   void handlePresence(const Stanza& presence, const Jid& from, const Jid& to);
   void handleMessage(const Stanza& message, const Jid& from, const Jid& to);
+  // urn:xmpp:mam:2 on a room: the form (get) or a query (set).
+  void handleArchiveIq(const Room& room, const Stanza& iq, const Jid& from, const Stanza& query);
+  Stanza archiveResult(const Room& room, const ArchiveQuery& query, const Stanza& message,
+                       std::string_view stanzaId, std::chrono::system_clock::time_point at) const;
   void join(Room& room, const Stanza& presence, const Jid& from, const std::string& requested);
   void leave(Room& room, const Occupant& occupant, bool selfPresence);
 
@@ -125,7 +174,8 @@ class RoomHost {
   Stanza discoItems(const Stanza& iq, const Jid& to) const;
   Stanza occupantPresence(const Room& room, const Occupant& occupant, std::string_view to,
                           bool unavailable) const;
-  void remember(Room& room, const Stanza& message, std::chrono::system_clock::time_point at);
+  void remember(Room& room, const Stanza& message, std::chrono::system_clock::time_point at,
+                std::string_view stanzaId);
   void sendToOccupants(const Room& room, const Stanza& message);
   void reply(const Stanza& original, std::string_view type, std::string_view condition,
              std::string_view text = {});
@@ -142,6 +192,7 @@ class RoomHost {
   Send send_;
   OnGroupchat onGroupchat_;
   OnDirect onDirect_;
+  OnArchiveQuery onArchiveQuery_;
   std::map<std::string, Room, std::less<>> rooms_;
 };
 

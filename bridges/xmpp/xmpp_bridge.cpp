@@ -10,6 +10,7 @@
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
 #include "core/services/bridge_file_url.hpp"
+#include "core/store/bridge_store.hpp"
 #include "core/store/store.hpp"
 
 namespace parley::bridges::xmpp {
@@ -36,13 +37,7 @@ std::string lower(std::string_view text) {
 struct RoomSnapshot {
   RoomInfo info;
   std::string remoteRoom;
-  struct Message {
-    std::string postId;
-    std::string username;
-    std::string text;
-    std::int64_t createAt = 0;
-  };
-  std::vector<Message> history;  // oldest first
+  std::vector<core::store::ArchivedPost> history;  // oldest first
 };
 
 // The room localpart of a link's remote ("" when it is not a room of `domain`).
@@ -87,19 +82,18 @@ std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string
         RoomInfo{localpart, channel.value().displayName,
                  channel.value().header.empty() ? channel.value().purpose : channel.value().header};
     if (historySize > 0) {
-      auto posts = store.posts().newest(link.channelId, 0, static_cast<int>(historySize), false);
+      // Only what crossed this link: a post the guard kept from the room never shows in it.
+      core::store::ArchiveQuery query;
+      query.channelId = link.channelId;
+      query.bridge = link.bridge;
+      query.remoteRoom = link.remoteRoom;
+      query.limit = static_cast<int>(historySize);
+      query.newestFirst = true;
+      auto posts = store.bridges().archive(query);
       if (posts) {
-        std::map<std::string, std::string> usernames;
-        for (const auto& post : posts.value()) {
-          if (usernames.count(post.userId) != 0) continue;
-          auto user = store.users().getById(post.userId);
-          usernames[post.userId] = user ? user.value().username : std::string("unknown");
-        }
-        for (auto it = posts.value().rbegin(); it != posts.value().rend(); ++it) {
-          if (!it->type.empty()) continue;  // system messages are not conversation
-          room.history.push_back(
-              RoomSnapshot::Message{it->id, usernames[it->userId], it->message, it->createAt});
-        }
+        room.history.assign(posts.value().rbegin(), posts.value().rend());
+      } else {
+        core::log::warn(kLog, "cannot read a room's history", {{"error", posts.error().message}});
       }
     }
     rooms.push_back(std::move(room));
@@ -129,11 +123,22 @@ InboundOptions inboundOptions(bool allowHttpUrls) {
   return options;
 }
 
-// A history message as the room shows it: the post's text with XEP-0393 styling.
-Stanza bodyMessage(xmpp_ctx_t* ctx, std::string_view text) {
-  Stanza message = Stanza::element(ctx, "message");
-  message.addText("body", {}, markdownToStyling(text));
-  return message;
+// An archived post as the room shows it: the text with XEP-0393 styling, from its author's
+// nick (a puppet's: the nick it spoke with), a reply naming its root's stanza-id (XEP-0461 and
+// <thread>, no fallback quote), and the sender's own id for what came from a client.
+RoomHost::ArchivedMessage archivedMessage(xmpp_ctx_t* ctx, const core::store::ArchivedPost& post) {
+  RoomHost::ArchivedMessage out;
+  out.stanzaId = post.postId;
+  out.id = clientId(post.remoteEventId);
+  out.nick = post.remoteAuthor && !post.nickname.empty() ? post.nickname : post.username;
+  out.payload = Stanza::element(ctx, "message");
+  out.payload.addText("body", {}, markdownToStyling(post.message));
+  if (!post.rootId.empty()) {
+    out.payload.addChild("reply", kNsReply).set("id", post.rootId);
+    out.payload.addText("thread", {}, post.rootId);
+  }
+  out.at = std::chrono::system_clock::time_point(std::chrono::milliseconds(post.createAt));
+  return out;
 }
 
 }  // namespace
@@ -195,6 +200,7 @@ void XmppBridge::onStarted() {
   host_->setOnDirect([this](const Stanza& message, const Jid& from, const Jid& to) {
     direct_->receive(message, from, to);
   });
+  host_->onArchiveQuery([this](RoomHost::ArchiveQuery query) { onArchiveQuery(std::move(query)); });
   loadRooms();
   loadFileKey();
 }
@@ -230,11 +236,10 @@ void XmppBridge::loadRooms() {
       links_ = std::move(links);
       for (const auto& room : rooms) {
         if (std::find(fresh.begin(), fresh.end(), room.info.localpart) == fresh.end()) continue;
-        for (const auto& message : room.history) {
-          host_->seedHistory(
-              room.info.localpart, message.username,
-              bodyMessage(component_->context(), message.text), message.postId,
-              std::chrono::system_clock::time_point(std::chrono::milliseconds(message.createAt)));
+        for (const auto& post : room.history) {
+          const auto message = archivedMessage(component_->context(), post);
+          host_->seedHistory(room.info.localpart, message.nick, message.payload, message.stanzaId,
+                             message.at);
         }
       }
       core::log::info(kLog, "hosting the rooms of the xmpp links", {{"rooms", infos.size()}});
@@ -270,6 +275,75 @@ std::vector<std::string> XmppBridge::fileUrls(const std::string& linkId,
         file.name));
   }
   return urls;
+}
+
+void XmppBridge::onArchiveQuery(RoomHost::ArchiveQuery query) {
+  const auto link = links_.find(query.room);
+  if (link == links_.end()) {
+    host_->refuseArchive(query, "cancel", "item-not-found");
+    return;
+  }
+  struct Page {
+    std::vector<core::store::ArchivedPost> posts;
+    bool complete = false;
+    bool unknownCursor = false;
+    bool failed = false;
+  };
+  std::weak_ptr<Component> weak = component_;
+  database_->submit([this, weak, query = std::move(query),
+                     remoteRoom = link->second.remoteRoom](core::store::Store& store) {
+    Page page;
+    auto found = store.bridges().linkByRemote("xmpp", remoteRoom);
+    if (!found || !*found) {
+      page.failed = true;
+    } else {
+      const std::string& channelId = (*found)->channelId;
+      // A cursor names a post of this channel (XEP-0313: item-not-found otherwise).
+      for (const std::string* cursor : {&query.after, &query.before}) {
+        if (cursor->empty()) continue;
+        auto post = store.posts().get(*cursor);
+        if (!post || post->channelId != channelId) page.unknownCursor = true;
+      }
+      core::store::ArchiveQuery archive;
+      archive.channelId = channelId;
+      archive.bridge = "xmpp";
+      archive.remoteRoom = remoteRoom;
+      archive.afterPostId = query.after;
+      archive.beforePostId = query.before;
+      archive.sinceMs = query.startMs;
+      archive.untilMs = query.endMs;
+      archive.limit = static_cast<int>(query.max) + 1;  // one more: is the page the last?
+      archive.newestFirst = query.backwards();
+      auto posts = page.unknownCursor ? core::Result<std::vector<core::store::ArchivedPost>>(
+                                            std::vector<core::store::ArchivedPost>{})
+                                      : store.bridges().archive(archive);
+      if (!posts) {
+        page.failed = true;
+      } else {
+        page.posts = std::move(posts.value());
+        page.complete = page.posts.size() <= query.max;
+        if (!page.complete) page.posts.resize(query.max);
+        if (archive.newestFirst) std::reverse(page.posts.begin(), page.posts.end());
+      }
+    }
+    const auto component = weak.lock();
+    if (!component) return;
+    component->post([this, query, page = std::move(page)] {
+      if (page.failed) {
+        host_->refuseArchive(query, "wait", "internal-server-error");
+        return;
+      }
+      if (page.unknownCursor) {
+        host_->refuseArchive(query, "cancel", "item-not-found", "no such message in this archive");
+        return;
+      }
+      std::vector<RoomHost::ArchivedMessage> messages;
+      messages.reserve(page.posts.size());
+      for (const auto& post : page.posts)
+        messages.push_back(archivedMessage(component_->context(), post));
+      host_->answerArchive(query, messages, page.complete);
+    });
+  });
 }
 
 std::string XmppBridge::localpartOf(const std::string& remoteRoom) const {
@@ -342,7 +416,9 @@ void XmppBridge::finishGroupchat(std::uint64_t ticket, const IngressResult& resu
       host_->accept(message, waiting.isPost ? result.postId : core::model::newId());
       return;
     case IngressOutcome::kDuplicate:
-      // Already posted: the occupants saw it then.
+      // Already posted (a client's retry, e.g. after Parley restarted before reflecting it): the
+      // sender gets its acknowledgement again; the others saw it then or find it in the archive.
+      if (waiting.isPost && !result.postId.empty()) host_->acknowledge(message, result.postId);
       return;
     case IngressOutcome::kDenied: host_->refuse(message, "auth", "forbidden", result.error); return;
     case IngressOutcome::kUnknownRoom:

@@ -61,6 +61,9 @@ class XmppBridge : public Bridge {
   void finishGroupchat(std::uint64_t ticket, const IngressResult& result);
   // Hands `event` to the ingress sink; `done` runs on the component thread.
   void submit(InboundEvent event, std::function<void(IngressResult)> done);
+  // XEP-0313 on a hosted room: a page of the room's archive (store::BridgeStore::archive) read
+  // on the pool, answered on the component thread.
+  void onArchiveQuery(RoomHost::ArchiveQuery query);
   void deliverNow(const OutboundItem& item, const std::function<void(DeliveryResult)>& done);
   // Reads the xmpp links, their channels and recent posts on the pool, then sets the rooms.
   void loadRooms();

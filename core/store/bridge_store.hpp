@@ -20,6 +20,30 @@ namespace parley::core::store {
 
 enum class OutboxState { kPending, kSent, kDenied, kFailed };
 
+struct ArchiveQuery {
+  std::string channelId;
+  std::string bridge;
+  std::string remoteRoom;
+  std::string afterPostId;   // exclusive cursor, "" = none; a post of another channel: nothing
+  std::string beforePostId;  // exclusive cursor, "" = none
+  std::int64_t sinceMs = 0;  // create_at >= since (0 = no bound)
+  std::int64_t untilMs = 0;  // create_at <= until (0 = no bound)
+  int limit = 50;            // rows returned (the caller asks one more to learn "complete")
+  bool newestFirst = false;  // the newest `limit` of the range, returned newest first
+};
+
+struct ArchivedPost {
+  std::string postId;
+  std::string rootId;
+  std::string message;
+  std::int64_t createAt = 0;
+  std::int64_t editAt = 0;
+  std::string remoteEventId;  // part 0 on the link: the peer's id (or the post id)
+  std::string username;       // the author's
+  std::string nickname;       // the author's (a puppet's: the name it was shown with)
+  bool remoteAuthor = false;  // a puppet
+};
+
 std::string_view outboxStateName(OutboxState state);  // "pending", ...
 std::optional<model::MessageChange> messageChangeFromName(std::string_view name);
 
@@ -121,6 +145,11 @@ class BridgeStore {
   virtual Result<std::optional<std::string>> postOfRemote(std::string_view bridge,
                                                           std::string_view remoteRoom,
                                                           std::string_view remoteEventId) = 0;
+
+  // A room's archive (XMPP MAM, history on join): the live, non-system posts of the linked
+  // channel that crossed the link in either direction (their part 0 is in the id map of that
+  // bridge and room) -- never one the guard kept from it -- in (create_at, id) order.
+  virtual Result<std::vector<ArchivedPost>> archive(const ArchiveQuery& query) = 0;
 };
 
 }  // namespace parley::core::store

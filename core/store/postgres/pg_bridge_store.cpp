@@ -127,6 +127,22 @@ constexpr Statement kPutPart{
     "bridge_id_map_put",
     "INSERT INTO id_map (post_id, part, bridge, remote_room, remote_event_id, create_at)"
     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"};
+// A room's archive: $4/$5 exclusive (create_at, id) cursors ("" = none), $6/$7 create_at
+// bounds (0 = none), $8 the limit, $9 newest first.
+constexpr Statement kArchive{
+    "bridge_archive",
+    "SELECT p.id, p.root_id, p.message, p.create_at, p.edit_at, m.remote_event_id, u.username,"
+    " u.nickname, u.remote_bridge IS NOT NULL"
+    " FROM id_map m JOIN posts p ON p.id = m.post_id JOIN users u ON u.id = p.user_id"
+    " WHERE m.bridge = $2 AND m.remote_room = $3 AND m.part = 0 AND p.channel_id = $1"
+    " AND p.delete_at = 0 AND p.type = ''"
+    " AND ($4 = '' OR (p.create_at, p.id) >"
+    " (SELECT create_at, id FROM posts WHERE id = $4 AND channel_id = $1))"
+    " AND ($5 = '' OR (p.create_at, p.id) <"
+    " (SELECT create_at, id FROM posts WHERE id = $5 AND channel_id = $1))"
+    " AND ($6 = 0 OR p.create_at >= $6) AND ($7 = 0 OR p.create_at <= $7)"
+    " ORDER BY CASE WHEN $9 THEN p.create_at END DESC, CASE WHEN $9 THEN p.id END DESC,"
+    " p.create_at, p.id LIMIT $8"};
 constexpr Statement kPartsOf{
     "bridge_id_map_parts",
     "SELECT part, remote_event_id FROM id_map"
@@ -397,6 +413,28 @@ Result<std::vector<IdMapPart>> PgBridgeStore::partsOf(std::string_view postId,
     parts.push_back(IdMapPart{static_cast<int>(rows->int64(i, 0)), rows->string(i, 1)});
   }
   return parts;
+}
+
+Result<std::vector<ArchivedPost>> PgBridgeStore::archive(const ArchiveQuery& query) {
+  auto rows = store_.exec(kArchive, Params()
+                                        .add(query.channelId)
+                                        .add(query.bridge)
+                                        .add(query.remoteRoom)
+                                        .add(query.afterPostId)
+                                        .add(query.beforePostId)
+                                        .add(query.sinceMs)
+                                        .add(query.untilMs)
+                                        .add(std::max(0, query.limit))
+                                        .add(query.newestFirst));
+  if (!rows) return std::move(rows).error();
+  std::vector<ArchivedPost> posts;
+  posts.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) {
+    posts.push_back(ArchivedPost{rows->string(i, 0), rows->string(i, 1), rows->string(i, 2),
+                                 rows->int64(i, 3), rows->int64(i, 4), rows->string(i, 5),
+                                 rows->string(i, 6), rows->string(i, 7), rows->boolean(i, 8)});
+  }
+  return posts;
 }
 
 Result<std::optional<std::string>> PgBridgeStore::postOfRemote(std::string_view bridge,

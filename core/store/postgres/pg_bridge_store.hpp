@@ -47,6 +47,7 @@ class PgBridgeStore final : public BridgeStore {
                   const std::vector<IdMapPart>& parts, std::int64_t at) override;
   Result<std::vector<IdMapPart>> partsOf(std::string_view postId, std::string_view bridge,
                                          std::string_view remoteRoom) override;
+  Result<std::vector<ArchivedPost>> archive(const ArchiveQuery& query) override;
   Result<std::optional<std::string>> postOfRemote(std::string_view bridge,
                                                   std::string_view remoteRoom,
                                                   std::string_view remoteEventId) override;

@@ -10,6 +10,9 @@
 const {client, xml} = require('@xmpp/client');
 
 const kWaitMs = 10_000;
+const kMamNs = 'urn:xmpp:mam:2';
+const kRsmNs = 'http://jabber.org/protocol/rsm';
+const kForwardNs = 'urn:xmpp:forward:0';
 
 class XmppUser {
   static async login(prosody, username, password, resource = 'e2e') {
@@ -20,6 +23,13 @@ class XmppUser {
     connection.on('stanza', (stanza) => user.receive(stanza));
     user.jid = (await connection.start()).toString();
     await connection.send(xml('presence'));
+    // @xmpp/client reconnects by itself (e.g. after the server restarted): available again.
+    connection.on('online', () => {
+      user.sessions += 1;
+      connection.send(xml('presence')).catch(() => {});
+    });
+    connection.on('offline', () => { user.offline += 1; });
+    connection.on('disconnect', () => { user.disconnects += 1; });
     return user;
   }
 
@@ -29,9 +39,19 @@ class XmppUser {
     this.stanzas = [];   // received, not yet taken
     this.waiters = [];   // {match, resolve}
     this.errors = [];
+    this.taps = [];      // {match, into}
+    this.sessions = 1;   // sessions opened (reconnections add one)
+    this.offline = 0;
+    this.disconnects = 0;
+    this.queries = 0;
   }
 
   receive(stanza) {
+    const tap = this.taps.find((t) => t.match(stanza));
+    if (tap) {
+      tap.into.push(stanza);
+      return;
+    }
     const waiter = this.waiters.find((w) => w.match(stanza));
     if (waiter) {
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -86,6 +106,72 @@ class XmppUser {
       if (stanza.is('message') && stanza.getChild('subject')) return sequence;
       if (stanza.attrs.type === 'error') return sequence;
     }
+  }
+
+  // From now on every stanza `match` accepts goes to the array `into` (in arrival order)
+  // instead of the queue; returns the function that ends that.
+  tap(match, into) {
+    const tap = {match, into};
+    this.taps.push(tap);
+    return () => {
+      const index = this.taps.indexOf(tap);
+      if (index >= 0) this.taps.splice(index, 1);
+    };
+  }
+
+  // One XEP-0313 query on a room's archive: {messages (the archived <message>s, oldest
+  // first), complete, last (the page's last stanza-id)}; throws on an error answer.
+  async mam(room, {after, before, max, timeoutMs = 30_000} = {}) {
+    const queryid = `mam-${++this.queries}`;
+    const results = [];
+    const untap = this.tap((s) => s.is('message') &&
+        s.getChild('result', kMamNs)?.attrs.queryid === queryid, results);
+    const rsm = [];
+    if (max !== undefined) rsm.push(xml('max', {}, String(max)));
+    if (after) rsm.push(xml('after', {}, after));
+    if (before !== undefined) rsm.push(xml('before', {}, before));
+    try {
+      await this.send(xml('iq', {type: 'set', to: room, id: queryid},
+          xml('query', {xmlns: kMamNs, queryid}, rsm.length ? [xml('set', {xmlns: kRsmNs}, rsm)] : [])));
+      const reply = await this.waitFor((s) => s.is('iq') && s.attrs.id === queryid, timeoutMs);
+      if (reply.attrs.type !== 'result') {
+        const error = new Error(`MAM query refused: ${reply}`);
+        error.condition = errorCondition(reply);
+        throw error;
+      }
+      const fin = reply.getChild('fin', kMamNs);
+      return {
+        messages: results.map((m) => m.getChild('result', kMamNs).getChild('forwarded', kForwardNs)
+            .getChild('message')),
+        complete: fin?.attrs.complete === 'true',
+        last: fin?.getChild('set', kRsmNs)?.getChildText('last') ?? null,
+      };
+    } finally {
+      untap();
+    }
+  }
+
+  // Catch-up as clients do it after a reconnect: the room's archive after `after` (a stanza-id;
+  // null = from the start), page after page until complete; the archived messages in order.
+  async catchUp(room, after, pageSize = 250) {
+    const messages = [];
+    let cursor = after;
+    for (;;) {
+      const page = await this.mam(room, {after: cursor ?? undefined, max: pageSize});
+      messages.push(...page.messages);
+      if (page.complete || page.messages.length === 0) return messages;
+      cursor = page.last;
+    }
+  }
+
+  // XEP-0410 self-ping of our occupant JID: 'joined' when the room answers with a result,
+  // otherwise the error's condition (not-acceptable: the room has forgotten us, rejoin).
+  async selfPing(room, nick) {
+    const id = `ping-${++this.queries}`;
+    await this.send(xml('iq', {type: 'get', to: `${room}/${nick}`, id},
+        xml('ping', {xmlns: 'urn:xmpp:ping'})));
+    const reply = await this.waitFor((s) => s.is('iq') && s.attrs.id === id);
+    return reply.attrs.type === 'result' ? 'joined' : errorCondition(reply);
   }
 
   stop() {

@@ -2,19 +2,21 @@
 // The XMPP bridge end to end: a real parleyd (with its XEP-0114 component) and PostgreSQL, a
 // real Prosody started by the test (lib/prosody.js), Mattermost users on Client4 and XMPP users
 // on @xmpp/client logged in to Prosody. A channel linked to the room town-square@<component
-// domain>: an XMPP user joins it and sees the channel's history, a Mattermost post reaches
-// them, their message reaches the channel as a post of their puppet, and nothing echoes back.
+// domain>: an XMPP user joins it and sees the room's history (only what crossed the link), a
+// Mattermost post reaches them, their message reaches the channel as a post of their puppet,
+// and nothing echoes back.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const {after, before, describe, test} = require('node:test');
 
+const {scalar} = require('../lib/database');
 const {Gateway} = require('../lib/gateway');
 const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
-const {XmppUser, errorCondition, stanzaId, xml} = require('../lib/xmpp');
+const {XmppUser, errorCondition, stanzaId, until, xml} = require('../lib/xmpp');
 
 const kDomain = 'mattermost.localhost';
 const kRoom = `town-square@${kDomain}`;
@@ -35,12 +37,21 @@ describe('xmpp bridge', () => {
       teams: {ops: ['admin', 'alice']},
       channels: {town: {team: 'ops', name: 'town-square', members: ['admin', 'alice']}},
     });
-    // History from before anyone on XMPP was there.
+    // From before the link: never decided for the peer, so never shown in the room.
     await world.client('alice').createPost({channel_id: world.channels.town,
       message: 'before the link came up'});
     // The link, from gateway.yaml: synced into the links table when parleyd starts.
     fs.appendFileSync(gateway.config,
         'links:\n  - {channel: ops/town-square, bridge: xmpp, remote: town-square}\n');
+    await gateway.restart();
+    await eventually(() => gateway.log().includes('"msg":"hosting the rooms of the xmpp links"') &&
+        gateway.log().includes('"rooms":1'), 'the room to be hosted', 20_000);
+    // History from before anyone on XMPP was there: sent to the empty room, then (after a
+    // restart) read back from the room's archive in the database.
+    await world.client('alice').createPost({channel_id: world.channels.town,
+      message: 'before anyone joined'});
+    await until(async () => await scalar(gateway,
+        "SELECT count(*) FROM outbox WHERE state = 'pending'") === '0', 'the post to be sent');
     await gateway.restart();
     await eventually(() => gateway.log().includes('"msg":"hosting the rooms of the xmpp links"') &&
         gateway.log().includes('"rooms":1'), 'the room to be hosted', 20_000);
@@ -67,7 +78,7 @@ describe('xmpp bridge', () => {
         .getChildren('status').map((s) => s.attrs.code);
     assert.ok(statuses.includes('110'));
     const history = sequence.filter((s) => s.is('message') && s.getChild('body'));
-    assert.deepEqual(history.map((m) => m.getChildText('body')), ['before the link came up']);
+    assert.deepEqual(history.map((m) => m.getChildText('body')), ['before anyone joined']);
     assert.equal(history[0].attrs.from, `${kRoom}/alice`);
     assert.ok(history[0].getChild('delay', 'urn:xmpp:delay'), 'history carries <delay/>');
     const subject = sequence[sequence.length - 1];

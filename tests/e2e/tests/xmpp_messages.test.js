@@ -17,7 +17,8 @@ const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
-const {XmppUser, errorCondition, groupchat, stanzaId, until, xml} = require('../lib/xmpp');
+const {XmppUser, errorCondition, groupchat, stanzaId, until, xml} =
+  require('../lib/xmpp');
 
 const kDomain = 'mattermost.localhost';
 const kTown = `town-square@${kDomain}`;
@@ -280,6 +281,39 @@ describe('xmpp bridge: messages both ways', () => {
         const open = await alice.createPost({channel_id: world.channels.town, message: 'open'});
         await xena.waitFor((s) => stanzaId(s) === open.id);
         await yuri.waitFor((s) => stanzaId(s) === open.id);
+      });
+
+  test("the room's archive (XEP-0313) holds what crossed the link, in order, and nothing else",
+      async () => {
+        const first = await alice.createPost({channel_id: world.channels.town,
+          message: 'archived **one**'});
+        await xena.waitFor((s) => stanzaId(s) === first.id);
+        await yuri.waitFor((s) => stanzaId(s) === first.id);
+        const middle = await sendToRoom(xena, kTown, 'archived two');
+        await yuri.waitFor((s) => stanzaId(s) === middle.postId);
+        const last = await alice.createPost({channel_id: world.channels.town,
+          message: 'archived three', root_id: first.id});
+        await xena.waitFor((s) => stanzaId(s) === last.id);
+        await yuri.waitFor((s) => stanzaId(s) === last.id);
+
+        const page = await yuri.mam(kTown, {before: '', max: 3});
+        assert.deepEqual(page.messages.map(stanzaId), [first.id, middle.postId, last.id]);
+        assert.deepEqual(page.messages.map((m) => m.getChildText('body')),
+            ['archived *one*', 'archived two', 'archived three']);
+        assert.deepEqual(page.messages.map((m) => m.attrs.from),
+            [`${kTown}/alice`, `${kTown}/xena`, `${kTown}/alice`]);
+        assert.equal(page.messages[1].attrs.id, middle.messageId, "a client's message keeps its id");
+        assert.equal(page.messages[2].getChild('reply', kReplyNs)?.attrs.id, first.id);
+        assert.equal(page.complete, false);
+        // Forward from a cursor: the same messages, and the end of the archive.
+        const after = await yuri.catchUp(kTown, page.messages[0].getChild('stanza-id',
+            'urn:xmpp:sid:0').attrs.id);
+        assert.deepEqual(after.map(stanzaId), [middle.postId, last.id]);
+        // The vault's posts never crossed: its archive is empty. An unknown cursor is an error.
+        assert.deepEqual((await xena.catchUp(kVault, null)).map(stanzaId), []);
+        await assert.rejects(xena.mam(kTown, {after: 'abcdefghijklmnopqrstuvwxyz'}),
+            (error) => error.condition === 'item-not-found');
+        assert.deepEqual(await roomMessages(xena, kTown, 0), []);
       });
 
   test('bad stanzas get the right error and change nothing', async () => {

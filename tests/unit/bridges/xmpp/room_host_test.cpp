@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 
 namespace parley::bridges::xmpp {
@@ -235,6 +236,188 @@ TEST_F(RoomHostTest, AnUnlinkedRoomIsDestroyedForItsOccupants) {
   EXPECT_EQ(sent[0].attribute("type"), "unavailable");
   EXPECT_TRUE(sent[0].child("x", ns::kMucUser).child("destroy"));
   EXPECT_FALSE(host_->hasRoom("town-square"));
+}
+
+class RoomArchiveTest : public RoomHostTest {
+ protected:
+  RoomArchiveTest() {
+    host_->onArchiveQuery([this](RoomHost::ArchiveQuery query) { queries_.push_back(query); });
+  }
+
+  void query(const std::string& id, const std::string& payload,
+             const std::string& from = "alice@example.org/phone") {
+    receive("<iq type='set' id='" + id + "' from='" + from + "' to='town-square@chat.example'>" +
+            "<query xmlns='urn:xmpp:mam:2' queryid='q-" + id + "'>" + payload + "</query></iq>");
+  }
+
+  RoomHost::ArchivedMessage archived(const std::string& postId, const std::string& body) {
+    RoomHost::ArchivedMessage message;
+    message.stanzaId = postId;
+    message.nick = "bob";
+    message.payload = Stanza::element(ctx_, "message");
+    message.payload.addText("body", {}, body);
+    message.at =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'000));
+    return message;
+  }
+
+  std::vector<RoomHost::ArchiveQuery> queries_;
+};
+
+TEST_F(RoomArchiveTest, TheRoomAdvertisesMamAndOnlyOccupantsQueryIt) {
+  receive(
+      "<iq type='get' id='d1' from='alice@example.org/phone' to='town-square@chat.example'>"
+      "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  auto sent = take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(sent[0].toXml().find("urn:xmpp:mam:2"), std::string::npos);
+  query("n1", "");
+  sent = take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(condition(sent[0]), "forbidden");
+  EXPECT_TRUE(queries_.empty());
+  // An occupant, from another resource of the same account, may.
+  joinAlice();
+  query("n2", "", "alice@example.org/laptop");
+  ASSERT_EQ(queries_.size(), 1u);
+  EXPECT_EQ(queries_[0].requester, "alice@example.org/laptop");
+  EXPECT_EQ(queries_[0].queryId, "q-n2");
+  EXPECT_EQ(queries_[0].max, RoomHost::kDefaultArchivePage);
+  EXPECT_FALSE(queries_[0].backwards());
+}
+
+TEST_F(RoomArchiveTest, FormAndRsmFieldsBecomeTheQuery) {
+  joinAlice();
+  receive(
+      "<iq type='get' id='f1' from='alice@example.org/phone' to='town-square@chat.example'>"
+      "<query xmlns='urn:xmpp:mam:2'/></iq>");
+  auto sent = take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].attribute("type"), "result");
+  EXPECT_NE(sent[0].toXml().find("after-id"), std::string::npos);
+
+  query("a1",
+        "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'>"
+        "<value>urn:xmpp:mam:2</value></field><field var='start'>"
+        "<value>2023-11-14T22:13:20.5Z</value></field><field var='end'>"
+        "<value>2023-11-14T23:13:20+01:00</value></field></x>"
+        "<set xmlns='http://jabber.org/protocol/rsm'><max>1000</max><after>p1</after></set>");
+  ASSERT_EQ(queries_.size(), 1u);
+  EXPECT_EQ(queries_[0].startMs, 1'700'000'000'500);
+  EXPECT_EQ(queries_[0].endMs, 1'700'000'000'000);
+  EXPECT_EQ(queries_[0].after, "p1");
+  EXPECT_EQ(queries_[0].max, RoomHost::kMaxArchivePage) << "capped";
+  query("b1", "<set xmlns='http://jabber.org/protocol/rsm'><max>5</max><before/></set>");
+  ASSERT_EQ(queries_.size(), 2u);
+  EXPECT_TRUE(queries_[1].lastPage);
+  EXPECT_TRUE(queries_[1].backwards());
+  EXPECT_EQ(queries_[1].max, 5u);
+
+  // Filters the archive does not have, bad values: refused, nothing asked of the bridge.
+  query("w1",
+        "<x xmlns='jabber:x:data' type='submit'><field var='with'>"
+        "<value>bob@example.org</value></field></x>");
+  query("t1",
+        "<x xmlns='jabber:x:data' type='submit'><field var='start'><value>yesterday</value>"
+        "</field></x>");
+  query("m1", "<set xmlns='http://jabber.org/protocol/rsm'><max>ten</max></set>");
+  query("c1", "<set xmlns='http://jabber.org/protocol/rsm'><after>" + std::string(100, 'x') +
+                  "</after></set>");
+  sent = take();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(condition(sent[0]), "feature-not-implemented");
+  EXPECT_EQ(condition(sent[1]), "bad-request");
+  EXPECT_EQ(condition(sent[2]), "bad-request");
+  EXPECT_EQ(condition(sent[3]), "bad-request");
+  EXPECT_EQ(queries_.size(), 2u);
+}
+
+TEST_F(RoomArchiveTest, APageIsForwardedResultsThenFin) {
+  joinAlice();
+  query("p", "");
+  ASSERT_EQ(queries_.size(), 1u);
+  host_->answerArchive(queries_[0], {archived("post1", "one"), archived("post2", "two")}, false);
+  const auto sent = take();
+  ASSERT_EQ(sent.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    const Stanza result = sent[i].child("result", "urn:xmpp:mam:2");
+    ASSERT_TRUE(result) << sent[i].toXml();
+    EXPECT_EQ(sent[i].attribute("to"), "alice@example.org/phone");
+    EXPECT_EQ(sent[i].attribute("from"), kRoom);
+    EXPECT_EQ(result.attribute("queryid"), "q-p");
+    const Stanza forwarded = result.child("forwarded", "urn:xmpp:forward:0");
+    EXPECT_EQ(forwarded.child("delay", "urn:xmpp:delay").attribute("stamp"),
+              "2023-11-14T22:13:20.000Z");
+    const Stanza message = forwarded.child("message");
+    EXPECT_EQ(message.ns(), "jabber:client");
+    EXPECT_EQ(message.attribute("from"), "town-square@chat.example/bob");
+    EXPECT_EQ(message.child("stanza-id", ns::kStableId).attribute("id"), result.attribute("id"));
+  }
+  EXPECT_EQ(sent[0].child("result").attribute("id"), "post1");
+  EXPECT_EQ(sent[1].child("result").child("forwarded").child("message").child("body").text(),
+            "two");
+  const Stanza fin = sent[2].child("fin", "urn:xmpp:mam:2");
+  ASSERT_TRUE(fin) << sent[2].toXml();
+  EXPECT_EQ(sent[2].attribute("id"), "p");
+  EXPECT_EQ(sent[2].attribute("type"), "result");
+  EXPECT_FALSE(fin.hasAttribute("complete"));
+  EXPECT_EQ(fin.child("set").child("first").text(), "post1");
+  EXPECT_EQ(fin.child("set").child("last").text(), "post2");
+}
+
+TEST_F(RoomArchiveTest, TheLastPageAddsWhatTheRoomSentAfterItAndNothingFallsBetween) {
+  joinAlice();
+  // The room sent post2 and post3 live; the database acknowledges post2 only so far.
+  for (const auto* id : {"post2", "post3"}) {
+    Stanza message = Stanza::element(ctx_, "message");
+    message.addText("body", {}, std::string("live ") + id);
+    ASSERT_TRUE(host_->broadcast("town-square", "bob", message, id));
+  }
+  take();
+  query("l", "<set xmlns='http://jabber.org/protocol/rsm'><after>post1</after></set>");
+  ASSERT_EQ(queries_.size(), 1u);
+  host_->answerArchive(queries_[0], {archived("post2", "two")}, true);
+  auto sent = take();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0].child("result").attribute("id"), "post2");
+  EXPECT_EQ(sent[1].child("result").attribute("id"), "post3");
+  EXPECT_EQ(sent[2].child("fin").attribute("complete"), "true");
+  EXPECT_EQ(sent[2].child("fin").child("set").child("last").text(), "post3");
+  // An empty page after the newest archived message: what was sent after that cursor.
+  query("e", "<set xmlns='http://jabber.org/protocol/rsm'><after>post2</after></set>");
+  host_->answerArchive(queries_[1], {}, true);
+  sent = take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].child("result").attribute("id"), "post3");
+  // Paging backwards or a page that is not the last: only the database's.
+  query("b", "<set xmlns='http://jabber.org/protocol/rsm'><before/></set>");
+  host_->answerArchive(queries_[2], {archived("post2", "two")}, true);
+  sent = take();
+  ASSERT_EQ(sent.size(), 2u);
+  // A refusal answers the iq.
+  host_->refuseArchive(queries_[0], "cancel", "item-not-found");
+  sent = take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].name(), "iq");
+  EXPECT_EQ(sent[0].attribute("id"), "l");
+  EXPECT_EQ(sent[0].attribute("to"), "alice@example.org/phone");
+  EXPECT_EQ(condition(sent[0]), "item-not-found");
+}
+
+TEST_F(RoomArchiveTest, ARetryOfAnAcceptedMessageIsAcknowledgedToItsSenderOnly) {
+  joinAlice();
+  receive("<presence from='bob@example.org/pc' to='town-square@chat.example/bob'/>");
+  take();
+  receive(
+      "<message type='groupchat' id='m1' from='alice@example.org/phone' "
+      "to='town-square@chat.example'><body>again</body></message>");
+  ASSERT_EQ(groupchats_.size(), 1u);
+  host_->acknowledge(groupchats_[0], "post9");
+  const auto sent = take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].attribute("to"), "alice@example.org/phone");
+  EXPECT_EQ(sent[0].attribute("id"), "m1");
+  EXPECT_EQ(sent[0].child("stanza-id", ns::kStableId).attribute("id"), "post9");
 }
 
 }  // namespace
