@@ -4,14 +4,21 @@
 // messages are reflected with the post id as stanza-id, bad stanzas get their XMPP error, and
 // the link comes back after Prosody restarts. Plus the canary of xmpp.md §4 (informational).
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "bridges/xmpp/component.hpp"
@@ -363,6 +370,120 @@ TEST_F(ComponentTest, StanzasWithAForgedOrMissingSenderAreDroppedUnanswered) {
       [](const Stanza& s) { return s.name() == "message" && s.attribute("id") == "real"; });
   ASSERT_TRUE(reflected) << XmppTestClient::describe(alice->pending());
   EXPECT_EQ(posts_.load(), 1);
+}
+
+// A stand-in for the XMPP server on a loopback port, for what Prosody never sends: it accepts
+// the component, answers its stream header and handshake, then writes `afterHandshake` raw.
+class FakeServer {
+ public:
+  explicit FakeServer(std::vector<std::string> afterHandshake)
+      : scripts_(std::move(afterHandshake)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(listener_, 4) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error("the fake server cannot listen");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  std::uint16_t port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  // Waits up to 100 ms for `fd` to be readable.
+  static bool readable(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 100) > 0;
+  }
+  // Reads until `marker` arrived (false when the peer closed or the test ends).
+  bool readUntil(int fd, std::string_view marker) {
+    std::string seen;
+    while (!stop_) {
+      if (!readable(fd)) continue;
+      char buffer[1024];
+      const auto n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) return false;
+      seen.append(buffer, static_cast<std::size_t>(n));
+      if (seen.find(marker) != std::string::npos) return true;
+    }
+    return false;
+  }
+  static void write(int fd, std::string_view text) {
+    (void)::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+  }
+  void serve() {
+    for (std::size_t round = 0; !stop_; ++round) {
+      if (!readable(listener_)) continue;
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      ++accepted_;
+      if (readUntil(fd, ">")) {
+        write(fd,
+              "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'"
+              " xmlns='jabber:component:accept' id='fake" +
+                  std::to_string(round) + "' from='mattermost.localhost'>");
+      }
+      if (readUntil(fd, "</handshake>")) {
+        write(fd, "<handshake/>");
+        if (round < scripts_.size()) write(fd, scripts_[round]);
+      }
+      // Until the component gives up on this stream: it answers invalid XML with a stream error
+      // (after which a server closes the stream, as this one does) or closes it; or the test
+      // ends.
+      readUntil(fd, "<stream:error");
+      ::close(fd);
+    }
+  }
+
+  std::vector<std::string> scripts_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+};
+
+TEST_F(ComponentTest, MalformedXmlOnTheComponentStreamDropsItAndTheLinkComesBack) {
+  // Prosody only routes well-formed stanzas; a broken server (or a tampered link) may not. The
+  // component hands nothing of a malformed stream to the rooms, ends that stream (a stream
+  // error, and the server closes it) and reconnects with a new one.
+  FakeServer server(
+      {"<message from='alice@localhost/x' to='town-square@mattermost.localhost' "
+       "type='groupchat' id='m1'><body>broken</bodyy></message>"});
+  ComponentOptions options;
+  options.domain = std::string(kDomain);
+  options.port = server.port();
+  options.secret = "component-secret";
+  options.reconnectMin = 100ms;
+  options.reconnectMax = 400ms;
+  std::atomic<int> stanzas{0};
+  std::atomic<int> drops{0};
+  Component::Handlers handlers;
+  handlers.started = [] {};
+  handlers.stanza = [&](const Stanza&) { ++stanzas; };
+  handlers.link = [&](bool up) {
+    if (!up) ++drops;
+  };
+  component_ = std::make_unique<Component>(options, handlers);
+  ASSERT_TRUE(component_->start());
+  // The broken stream dropped, then a second one that stays up.
+  ASSERT_TRUE(
+      waitUntil([&] { return component_->handshakes() >= 2 && component_->connected(); }, 15s))
+      << "handshakes " << component_->handshakes() << ", accepted " << server.accepted();
+  EXPECT_EQ(drops.load(), 1);
+  EXPECT_EQ(stanzas.load(), 0) << "nothing of a malformed stream reaches the rooms";
+  component_->stop();
+  component_.reset();
 }
 
 TEST_F(ComponentTest, ReconnectsAfterProsodyRestarts) {
