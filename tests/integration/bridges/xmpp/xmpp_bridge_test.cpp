@@ -66,6 +66,13 @@ class XmppBridgeTest : public testing::BridgeTest {
                     .ok());
     first_ = post(testing::kAlice, testing::kLinked, "first **post**");
     ASSERT_TRUE(first_.ok());
+    // Delivered on the link (its id in the id map): a room's history is what crossed it; a post
+    // that never did is not shown.
+    const std::string delivered =
+        "INSERT INTO id_map (post_id, part, bridge, remote_room, remote_event_id) VALUES ('" +
+        first_->id + "', 0, 'xmpp', 'ops', '" + first_->id + "')";
+    ASSERT_TRUE(execSql(delivered.c_str()).ok());
+    ASSERT_TRUE(post(testing::kAlice, testing::kLinked, "never sent").ok());
     prosody_ = std::make_unique<testing::ProsodyServer>(testing::ProsodyServer::Options{
         std::string(kDomain), "component-secret", {{"xena", "xenapass"}}});
     core::config::XmppBridgeConfig config;
