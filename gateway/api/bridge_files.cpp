@@ -2,8 +2,6 @@
 
 #include <charconv>
 
-#include "core/common/blocking.hpp"
-#include "core/common/log.hpp"
 #include "core/services/bridge_file_url.hpp"
 #include "gateway/api/files.hpp"
 
@@ -38,17 +36,8 @@ asio::awaitable<http::Response> serveBridgeFile(const ApiContext& api, http::Req
         return services::bridgeFileOfLink(s, grant);
       });
   if (!info) co_return http::Response::error(std::move(info).error());
-  const std::string& path = info->path;
-  auto bytes =
-      co_await core::runBlocking(*api.blocking, [&api, &path] { return api.files->read(path); });
-  if (!bytes) {
-    core::log::error("files", "stored file unreadable",
-                     {{"file_id", info->id}, {"error", bytes.error().detail}});
-    co_return http::Response::error(
-        core::makeError(core::ErrorCode::kNotFound, "api.file.file_reader.app_error",
-                        "Unable to read the file."),
-        404);
-  }
+  auto bytes = co_await readStoredFile(api, *info, info->path);
+  if (!bytes) co_return http::Response::error(std::move(bytes).error(), 404);
   const FileDelivery delivery = fileDelivery(info->mimeType, false);
   http::Response response = http::Response::text(200, std::move(*bytes), delivery.contentType);
   response.header("Content-Disposition", contentDisposition(info->name, delivery.attachment))

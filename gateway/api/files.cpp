@@ -217,17 +217,8 @@ asio::awaitable<http::Response> download(const ApiContext& api, http::Request& r
                                 "File doesn't have a preview image.", "file_id=" + info->id));
     }
   }
-  auto bytes =
-      co_await core::runBlocking(*api.blocking, [&api, &path] { return api.files->read(path); });
-  if (!bytes) {
-    core::log::error("files", "stored file unreadable",
-                     {{"file_id", info->id}, {"error", bytes.error().detail}});
-    auto error = std::move(bytes).error();
-    co_return http::Response::error(
-        core::makeError(core::ErrorCode::kNotFound, "api.file.file_reader.app_error",
-                        "Unable to read the file.", error.detail),
-        404);
-  }
+  auto bytes = co_await readStoredFile(api, *info, path);
+  if (!bytes) co_return http::Response::error(std::move(bytes).error(), 404);
   const FileDelivery delivery = fileDelivery(mimeType, parseBool(request.query().get("download")));
   http::Response response = http::Response::text(200, std::move(*bytes), delivery.contentType);
   response.header("Content-Disposition", contentDisposition(info->name, delivery.attachment))
@@ -272,6 +263,18 @@ FileDelivery fileDelivery(std::string_view mimeType, bool forceDownload) {
   }
   delivery.attachment = forceDownload || !media;
   return delivery;
+}
+
+asio::awaitable<core::Result<std::string>> readStoredFile(const ApiContext& api,
+                                                          const core::model::FileInfo& info,
+                                                          const std::string& path) {
+  auto bytes =
+      co_await core::runBlocking(*api.blocking, [&api, &path] { return api.files->read(path); });
+  if (bytes) co_return std::move(*bytes);
+  core::log::error("files", "stored file unreadable",
+                   {{"file_id", info.id}, {"error", bytes.error().detail}});
+  co_return core::makeError(core::ErrorCode::kNotFound, "api.file.file_reader.app_error",
+                            "Unable to read the file.");
 }
 
 std::string contentDisposition(std::string_view filename, bool attachment) {

@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/common/asio.hpp"
+#include "core/common/result.hpp"
+#include "core/model/file_info.hpp"
 #include "gateway/api/api_context.hpp"
 #include "gateway/http/router.hpp"
 
@@ -32,5 +35,12 @@ FileDelivery fileDelivery(std::string_view mimeType, bool forceDownload);
 // `inline;filename="<escaped>"; filename*=UTF-8''<escaped>` (or attachment), the name
 // percent-escaped as a URL path segment so that nothing in it can break the header.
 std::string contentDisposition(std::string_view filename, bool attachment);
+
+// The bytes at `path` (the file or one of its renditions), read on the blocking pool. An
+// unreadable file is logged and answered 404 api.file.file_reader.app_error; the filesystem's
+// error stays in the log.
+asio::awaitable<core::Result<std::string>> readStoredFile(const ApiContext& api,
+                                                          const core::model::FileInfo& info,
+                                                          const std::string& path);
 
 }  // namespace parley::gateway::api
