@@ -66,6 +66,10 @@ struct InboundEvent {
   std::string emoji;                        // Mattermost emoji name
   std::string label;                        // peer-supplied label (mapped), "" = none
   std::string toUser;                       // a DM: the local username addressed
+  // Where the peer's message ids are unique only per sender (an XMPP chat's id attribute), the
+  // id map keeps the sender's own messages as "<senderIdScope><id>": a reply or reaction target
+  // not known as given is looked up so, as one of the sender's own messages.
+  std::string senderIdScope;
   // kReaction from a protocol that sends the sender's WHOLE set each time (XEP-0444): the set,
   // as Mattermost names; the pipeline adds and removes the difference to the sender's current
   // reactions on the target (an empty set removes them all). nullopt: `emoji` alone is added.

@@ -16,7 +16,6 @@ namespace {
 using core::model::MessageChange;
 using core::store::Store;
 
-constexpr std::string_view kDirectPrefix = "dm:";
 constexpr std::size_t kMaxRemoteIdLength = 512;  // inbox.remote_id, id_map.remote_event_id
 // Reactions one sender may hold on one post: Mattermost's default
 // UniqueEmojiReactionLimitPerPost, and what the XMPP translation accepts in one set.
@@ -60,7 +59,8 @@ std::string validate(const InboundEvent& event) {
   return {};
 }
 
-// The link the event arrived on; a direct message's implicit link, created on first use.
+// The link the event arrived on; a direct message's implicit link, made with the direct
+// channel on first use (channel_service).
 core::Result<std::optional<core::model::Link>> linkOf(Store& tx, const InboundEvent& event,
                                                       const core::model::User& puppet) {
   if (!event.remoteRoom.empty()) return tx.bridges().linkByRemote(event.bridge, event.remoteRoom);
@@ -72,21 +72,12 @@ core::Result<std::optional<core::model::Link>> linkOf(Store& tx, const InboundEv
   if (local->deleteAt != 0 || local->isRemote() || local->isBot) {
     return std::optional<core::model::Link>{};
   }
-  const std::string room = directRoom(local->id, event.sender.remoteId);
+  const std::string room = core::model::directRoom(local->id, event.sender.remoteId);
   auto existing = tx.bridges().linkByRemote(event.bridge, room);
   if (!existing || *existing) return existing;
   auto channel = core::services::getOrCreateDirectChannel(tx, *local, puppet.id);
   if (!channel) return std::move(channel).error();
-  core::model::Link link;
-  link.id = core::model::newId();
-  link.channelId = channel->id;
-  link.bridge = event.bridge;
-  link.remoteRoom = room;
-  // Made for that user: config sync (which removes links of created_by "") leaves it alone.
-  link.createdBy = local->id;
-  link.createAt = link.updateAt = tx.clock().nowMillis();
-  if (auto created = tx.bridges().createLink(link); !created) return std::move(created).error();
-  return std::optional<core::model::Link>{std::move(link)};
+  return tx.bridges().linkByRemote(event.bridge, room);
 }
 
 // Makes `puppet`'s reactions on `postId` exactly `wanted`: the difference to what it has now goes
@@ -119,17 +110,6 @@ core::Status applyReactionSet(Store& tx, const core::model::User& puppet, const 
 }
 
 }  // namespace
-
-std::string directRoom(std::string_view localUserId, std::string_view remoteId) {
-  return std::string(kDirectPrefix) + std::string(localUserId) + ":" + std::string(remoteId);
-}
-
-std::string_view directRoomRemoteId(std::string_view remoteRoom) {
-  if (!remoteRoom.starts_with(kDirectPrefix)) return {};
-  remoteRoom.remove_prefix(kDirectPrefix.size());
-  const auto colon = remoteRoom.find(':');
-  return colon == std::string_view::npos ? std::string_view{} : remoteRoom.substr(colon + 1);
-}
 
 IngressPipeline::IngressPipeline(core::store::DatabasePtr database,
                                  std::shared_ptr<core::metrics::BridgeMetrics> metrics,
@@ -267,6 +247,10 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
         [&](const std::string& remoteId) -> core::Result<std::optional<std::string>> {
       if (remoteId.empty()) return std::optional<std::string>{};
       auto mapped = tx.bridges().postOfRemote(event.bridge, via.remoteRoom, remoteId);
+      if (mapped && !*mapped && !event.senderIdScope.empty()) {
+        mapped =
+            tx.bridges().postOfRemote(event.bridge, via.remoteRoom, event.senderIdScope + remoteId);
+      }
       if (!mapped || *mapped || !core::model::isValidId(remoteId)) return mapped;
       // A room Parley hosts names its messages by post id (XMPP: the stanza-id, xmpp.md §2),
       // also the posts that came in over it (the id map holds the sender's id for those) and

@@ -33,12 +33,6 @@
 
 namespace parley::bridges {
 
-// The implicit link of a direct message between a local user and a remote sender:
-// "dm:<local user id>:<remote id>" (a DM link's remoteRoom; the bridge addresses the sender).
-std::string directRoom(std::string_view localUserId, std::string_view remoteId);
-// The remote id of a direct room, or "" when `remoteRoom` is not one.
-std::string_view directRoomRemoteId(std::string_view remoteRoom);
-
 // It must outlive the database jobs it submitted: stop the database (or wait for every `done`)
 // before destroying it.
 class IngressPipeline final : public IngressSink {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "bridges/common/ingress_pipeline.hpp"
+#include "core/model/link.hpp"
 #include "core/model/user.hpp"
 
 namespace parley::bridges::xmpp {
@@ -23,7 +23,7 @@ std::string directRecipient(const Jid& to, std::string_view domain) {
 std::optional<OutboundAddress> directAddress(std::string_view remoteRoom,
                                              std::string_view authorUsername,
                                              std::string_view domain) {
-  const std::string_view peer = directRoomRemoteId(remoteRoom);
+  const std::string_view peer = core::model::directRoomRemoteId(remoteRoom);
   if (peer.empty() || authorUsername.empty()) return std::nullopt;
   return OutboundAddress{std::string(authorUsername) + "@" + std::string(domain), std::string(peer),
                          ChatType::kChat};
@@ -67,14 +67,16 @@ void DirectChat::receive(const Stanza& message, const Jid& from, const Jid& to) 
   event.files = std::move(in.files);
   event.replyToRemoteId = !in.replyToRemoteId.empty() ? in.replyToRemoteId : in.thread;
   event.targetRemoteId = in.targetRemoteId;
+  // A chat names messages by their id attribute: the Mattermost user's as Parley sent them, the
+  // sender's own as the id map keeps them, scoped by sender (InboundMessage::remoteEventId).
+  // Replies and reactions may name either; a correction's target comes scoped already.
+  event.senderIdScope = in.senderBareJid + " ";
   if (in.change == core::model::MessageChange::kDelete) {
-    // A retraction in a chat names the sender's own message by its id, which the id map keeps
-    // scoped by sender (InboundMessage::remoteEventId; a correction's target comes so already).
-    event.targetRemoteId = in.senderBareJid + " " + in.targetRemoteId;
+    // A retraction names the sender's own message only.
+    event.targetRemoteId = event.senderIdScope + in.targetRemoteId;
   }
   if (in.change == core::model::MessageChange::kReaction) {
-    // XEP-0444 in a chat: the id of a message the Mattermost user sent (its id attribute, which
-    // the id map holds). Emoji without a Mattermost name are already left out of the set.
+    // XEP-0444 in a chat: emoji without a Mattermost name are already left out of the set.
     event.reactionSet = std::move(in.reactions);
   }
   event.label = in.label;

@@ -64,7 +64,8 @@ std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string
   std::set<std::string> seen;
   for (const auto& link : links.value()) {
     if (link.bridge != "xmpp") continue;
-    if (!directRoomRemoteId(link.remoteRoom).empty()) continue;  // a DM's link: no room
+    if (!core::model::directRoomRemoteId(link.remoteRoom).empty())
+      continue;  // a DM's link: no room
     const std::string localpart = hostedLocalpart(link.remoteRoom, domain);
     if (localpart.empty()) {
       core::log::warn(kLog,

@@ -4,6 +4,21 @@
 
 namespace parley::core::model {
 
+namespace {
+constexpr std::string_view kDirectPrefix = "dm:";
+}  // namespace
+
+std::string directRoom(std::string_view localUserId, std::string_view remoteId) {
+  return std::string(kDirectPrefix) + std::string(localUserId) + ":" + std::string(remoteId);
+}
+
+std::string_view directRoomRemoteId(std::string_view remoteRoom) {
+  if (!remoteRoom.starts_with(kDirectPrefix)) return {};
+  remoteRoom.remove_prefix(kDirectPrefix.size());
+  const auto colon = remoteRoom.find(':');
+  return colon == std::string_view::npos ? std::string_view{} : remoteRoom.substr(colon + 1);
+}
+
 std::string_view linkDirectionName(LinkDirection direction) {
   switch (direction) {
     case LinkDirection::kInbound: return "inbound";

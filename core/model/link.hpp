@@ -32,6 +32,13 @@ struct Link {
   bool takesIn() const { return direction != LinkDirection::kOutbound && !readOnly; }
 };
 
+// The implicit link of a direct message between a local user and a bridge's remote user:
+// remoteRoom "dm:<local user id>:<remote id>" (the bridge addresses the remote user by it). It is
+// made with the direct channel, whichever side writes first.
+std::string directRoom(std::string_view localUserId, std::string_view remoteId);
+// The remote id of a direct room, or "" when `remoteRoom` is not one.
+std::string_view directRoomRemoteId(std::string_view remoteRoom);
+
 // Where a remote user or message comes from.
 struct RemoteOrigin {
   std::string bridge;      // "xmpp", ...

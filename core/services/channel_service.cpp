@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/model/id.hpp"
+#include "core/model/link.hpp"
 #include "core/model/permissions.hpp"
 #include "core/model/preference.hpp"
 #include "core/services/access_policy.hpp"
@@ -310,6 +311,37 @@ Result<model::Channel> createChannel(store::Store& store, const model::User& cal
 
 namespace {
 
+// A direct channel between a local user and a bridge's puppet carries the bridge's implicit
+// link (model::directRoom), whichever of the two writes first: without it, what the local user
+// wrote before the remote user ever did would stay here.
+Status ensureDirectLink(store::Store& store, const model::Channel& channel, const model::User& a,
+                        const model::User& b) {
+  const bool aIsPuppet = !a.remoteBridge.empty();
+  const model::User& puppet = aIsPuppet ? a : b;
+  const model::User& local = aIsPuppet ? b : a;
+  // A bridge delivers to its remote user from a local account that can log in and write back:
+  // not between two puppets, nor for a connected workspace's users or a bot.
+  if (puppet.remoteBridge.empty() || puppet.remoteUserId.empty() || local.isRemote() ||
+      local.isBot) {
+    return {};
+  }
+  const std::string room = model::directRoom(local.id, puppet.remoteUserId);
+  auto existing = store.bridges().linkByRemote(puppet.remoteBridge, room);
+  if (!existing) return std::move(existing).error();
+  if (*existing) return {};
+  model::Link link;
+  link.id = model::newId();
+  link.channelId = channel.id;
+  link.bridge = puppet.remoteBridge;
+  link.remoteRoom = room;
+  // Made for that user: config sync (which removes links of created_by "") leaves it alone.
+  link.createdBy = local.id;
+  link.createAt = link.updateAt = store.clock().nowMillis();
+  auto created = store.bridges().createLink(link);
+  if (!created && created.error().code == ErrorCode::kConflict) return {};  // made meanwhile
+  return created;
+}
+
 Result<model::Channel> directChannelBetween(store::Store& store, const model::User& caller,
                                             std::string_view otherUserId) {
   if (!hasSystemPermission(caller, p::kCreateDirectChannel)) {
@@ -321,16 +353,21 @@ Result<model::Channel> directChannelBetween(store::Store& store, const model::Us
     return std::move(visible).error();
   }
   const std::string name = directChannelName(caller.id, other->id);
-  auto existing = store.channels().getByName("", name);
-  if (existing || existing.error().code != ErrorCode::kNotFound) return existing;
-
-  model::Channel channel = newChannel(store, caller.id);
-  channel.type = model::kChannelDirect;
-  channel.name = name;
-  std::vector<model::ChannelMember> members{newMember(channel, caller, channel.createAt, false)};
-  if (other->id != caller.id)
-    members.push_back(newMember(channel, *other, channel.createAt, false));
-  return createWithMembers(store, channel, members);
+  auto channel = store.channels().getByName("", name);
+  if (!channel && channel.error().code == ErrorCode::kNotFound) {
+    model::Channel created = newChannel(store, caller.id);
+    created.type = model::kChannelDirect;
+    created.name = name;
+    std::vector<model::ChannelMember> members{newMember(created, caller, created.createAt, false)};
+    if (other->id != caller.id)
+      members.push_back(newMember(created, *other, created.createAt, false));
+    channel = createWithMembers(store, created, members);
+  }
+  if (!channel) return channel;
+  if (auto linked = ensureDirectLink(store, *channel, caller, *other); !linked) {
+    return std::move(linked).error();
+  }
+  return channel;
 }
 
 }  // namespace

@@ -15,30 +15,41 @@ const fs = require('node:fs');
 const {after, before, describe, test} = require('node:test');
 
 const {makePng} = require('../lib/files');
+const {call} = require('../lib/policy');
 const {Gateway} = require('../lib/gateway');
 const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody, freePort} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
-const {XmppUser, stanzaId, xml} = require('../lib/xmpp');
+const {XmppUser, stanzaId, until, xml} = require('../lib/xmpp');
 
 const kDomain = 'mattermost.localhost';
 const kRoom = `town-square@${kDomain}`;
 const kMaxFetch = 64 * 1024;  // bridges.xmpp.max_file_size of this gateway
 const kOob = 'jabber:x:oob';
 
-// Local actions for everyone; messages and files cross the xmpp bridge both ways.
-const kBundle = openXmppBundle('e2e-xmpp-files', `  - id: F1-files-to-xmpp
+// Local actions for everyone; messages and files cross the xmpp bridge both ways, files up to
+// kMaxEgress bytes; a larger one is withheld and the message says so.
+const kMaxEgress = 100 * 1024;
+const kWithheld = '[attachment withheld by policy]';
+const kBundle = openXmppBundle('e2e-xmpp-files', `  - id: F0-withhold-denied-files
+    tier: 2
+    effect: permit
+    actions: [message.egress]
+    bridges: [xmpp]
+    obligations: [{strip_denied_attachments: {placeholder: "${kWithheld}"}}]
+  - id: F1-files-to-xmpp
     tier: 2
     effect: permit
     actions: [file.egress]
     bridges: [xmpp]
+    when: ["file.size <= ${kMaxEgress}"]
   - id: F2-files-from-xmpp
     tier: 2
     effect: permit
     actions: [file.ingress]
     bridges: [xmpp]
-`);
+`).replace('\n  channel:\n', '\n  file: {size: {type: int, source: filter}}\n  channel:\n');
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
@@ -185,6 +196,32 @@ describe('xmpp bridge: attachments', () => {
     const gone = await fetch(urls[0]);
     assert.equal(gone.status, 404);
     assert.equal((await gone.json()).id, 'app.file_info.get.app_error');
+  });
+
+  test('a file the policy keeps from XMPP is withheld with the placeholder, and audited', async () => {
+    const alice = world.client('alice');
+    const small = Buffer.from('small enough\n');
+    const big = crypto.randomBytes(kMaxEgress + 1);
+    const uploadedSmall = await alice.uploadFile(filesForm(world.channels.town, 'small.txt', small));
+    const uploadedBig = await alice.uploadFile(filesForm(world.channels.town, 'big.bin', big));
+    const bigId = uploadedBig.file_infos[0].id;
+    const post = await alice.createPost({channel_id: world.channels.town, message: 'one of two',
+      file_ids: [uploadedSmall.file_infos[0].id, bigId]});
+
+    const textPart = await xena.waitFor((s) => s.is('message') && stanzaId(s) === post.id);
+    assert.equal(textPart.getChildText('body'), `one of two\n${kWithheld}`);
+    const filePart = await xena.waitFor((s) => s.is('message') && stanzaId(s) === `${post.id}-1`);
+    const url = filePart.getChild('x', kOob).getChildText('url');
+    assert.deepEqual(Buffer.from(await (await fetch(url)).arrayBuffer()), small);
+    const more = await xena.collect(1000, (s) => s.is('message') && stanzaId(s) === `${post.id}-2`);
+    assert.deepEqual(more, [], 'the withheld file is not sent');
+
+    // The post itself is unchanged for Mattermost users, and the denial is on the audit log.
+    const stored = await alice.getPost(post.id);
+    assert.deepEqual(stored.file_ids.sort(), [uploadedSmall.file_infos[0].id, bigId].sort());
+    const admin = world.client('admin');
+    await until(async () => (await call(admin, 'GET', '/parley/audit?action=file.egress&decision=deny'))
+        .some((r) => r.resource === `file:${bigId}`), 'the file.egress denial to be audited');
   });
 
   test('a file an XMPP user uploads to their server arrives intact as the puppet\'s file', async () => {

@@ -4,7 +4,8 @@
 // users on @xmpp/client (lib/xmpp.js). A channel linked to town-square@<component domain>:
 // reactions cross it both ways as each author's whole set; and an XMPP user writes to
 // alice@<component domain>, which lands in alice's direct channel with their puppet, and her
-// replies (and her edits and deletions of them) go back as type='chat' from her JID.
+// replies (and her edits and deletions of them) go back as type='chat' from her JID; a Mattermost
+// user can also write first to an XMPP user known from the room.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -40,11 +41,11 @@ describe('xmpp bridge: reactions and direct messages', () => {
   };
 
   // Every reaction on a post, as "<username> <emoji name>", sorted.
-  const reactionsOn = async (postId) => {
-    const reactions = (await alice.getReactionsForPost(postId)) || [];
+  const reactionsOn = async (postId, reader = alice) => {
+    const reactions = (await reader.getReactionsForPost(postId)) || [];
     const names = [];
     for (const reaction of reactions) {
-      const user = await alice.getUser(reaction.user_id);
+      const user = await reader.getUser(reaction.user_id);
       names.push(`${user.username} ${reaction.emoji_name}`);
     }
     return names.sort();
@@ -62,7 +63,7 @@ describe('xmpp bridge: reactions and direct messages', () => {
       s.attrs.type === 'groupchat' && reactionsOf(s)?.id === postId);
 
   before(async () => {
-    prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']]});
+    prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass'], ['zoe', 'zoepass']]});
     process.env.PARLEY_XMPP_SECRET = prosody.componentSecret;
     const policy = policyFile(openXmppBundle('e2e-xmpp-reactions-dm'));
     gateway = await Gateway.start({extra: prosody.gatewayBridgeYaml() + policy.extra});
@@ -224,6 +225,60 @@ describe('xmpp bridge: reactions and direct messages', () => {
     const echoes = await xena.collect(1000, (s) => s.is('message') &&
         (s.getChildText('body') === 'hello *alice*' || reactionsOf(s) !== undefined));
     assert.deepEqual(echoes, []);
+  });
+
+  test('in a chat, an XMPP user\'s reaction and reply to their own message find it', async () => {
+    await xena.send(xml('message', {type: 'chat', to: `bob@${kDomain}`, id: 'q-1'},
+        xml('body', {}, 'a question for bob'), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: 'q-1'})));
+    let question;
+    await until(async () => {
+      const direct = (await bob.getMyChannels(world.teams.ops)).find((c) => c.type === 'D');
+      if (!direct) return false;
+      question = Object.values((await bob.getPosts(direct.id)).posts)
+          .find((p) => p.message === 'a question for bob');
+      return question;
+    }, 'xena\'s direct message to bob');
+
+    // XEP-0444 and XEP-0461 in a chat name her own message by the id she gave it.
+    await xena.send(reactionMessage({type: 'chat', to: `bob@${kDomain}`, id: 'q-2'}, 'q-1', [kHeart]));
+    await xena.send(xml('message', {type: 'chat', to: `bob@${kDomain}`, id: 'q-3'},
+        xml('body', {}, 'and a follow-up'), xml('reply', {xmlns: 'urn:xmpp:reply:0', id: 'q-1'})));
+    let followUp;
+    await until(async () => {
+      followUp = Object.values((await bob.getPosts(question.channel_id)).posts)
+          .find((p) => p.message === 'and a follow-up');
+      return followUp && (await reactionsOn(question.id, bob)).length > 0;
+    }, 'the reaction and the reply');
+    assert.deepEqual(await reactionsOn(question.id, bob), ['xena:localhost heart']);
+    assert.equal(followUp.root_id, question.id);
+    const errors = await xena.collect(500, (s) => s.attrs.type === 'error');
+    assert.deepEqual(errors.map((s) => s.toString()), []);
+  });
+
+  test('a Mattermost user starts a direct message with an XMPP user who has not written to them', async () => {
+    // zoe has only spoken in the room, so she has a puppet and no direct channel with anyone.
+    const zoe = await login('zoe');
+    await zoe.join(kRoom, 'zoe');
+    await zoe.send(xml('message', {type: 'groupchat', to: kRoom, id: 'z-1'},
+        xml('body', {}, 'zoe here'), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: 'z-1'})));
+    await zoe.waitFor((s) => s.is('message') && s.attrs.id === 'z-1');
+    const puppet = (await alice.searchUsers('zoe', {})).find((u) => u.username === 'zoe:localhost');
+    assert.ok(puppet, 'zoe\'s puppet can be found');
+
+    const direct = await alice.createDirectChannel([world.users.alice.id, puppet.id]);
+    await alice.createPost({channel_id: direct.id, message: 'hello **zoe**, alice here'});
+    const chat = await zoe.waitFor((s) => s.is('message') && s.attrs.type === 'chat' &&
+        s.getChildText('body') === 'hello *zoe*, alice here');
+    assert.equal(chat.attrs.from, `alice@${kDomain}`);
+
+    // Her answer lands in the same direct channel, not a new one.
+    await zoe.send(xml('message', {type: 'chat', to: `alice@${kDomain}`, id: 'z-2'},
+        xml('body', {}, 'hi alice'), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: 'z-2'})));
+    await until(async () => Object.values((await alice.getPosts(direct.id)).posts)
+        .some((p) => p.message === 'hi alice'), 'zoe\'s answer in the direct channel');
+    const directs = (await alice.getMyChannels(world.teams.ops))
+        .filter((c) => c.type === 'D' && c.name.includes(puppet.id));
+    assert.deepEqual(directs.map((c) => c.id), [direct.id]);
   });
 
   test('a direct message to a user Parley does not have is item-not-found and posts nothing', async () => {

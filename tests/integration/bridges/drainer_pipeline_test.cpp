@@ -551,8 +551,8 @@ TEST_F(BridgeFrameworkTest, ADirectMessageUsesTheDirectChannelAndAnImplicitLink)
                        .c_str()),
             "D");
   const std::string room = scalar("SELECT remote_room FROM links WHERE remote_room LIKE 'dm:%'");
-  EXPECT_EQ(room, directRoom(testing::kBob, "carol@partner-a.example"));
-  EXPECT_EQ(directRoomRemoteId(room), "carol@partner-a.example");
+  EXPECT_EQ(room, core::model::directRoom(testing::kBob, "carol@partner-a.example"));
+  EXPECT_EQ(core::model::directRoomRemoteId(room), "carol@partner-a.example");
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0") << "no echo of the DM itself";
 
   // Bob answers in the direct channel: it goes out over the implicit link.

@@ -51,11 +51,11 @@ TEST(RetryDelay, DoublesUpToTheCeilingWithJitterInTheUpperHalf) {
 }
 
 TEST(DirectRoom, NamesTheLocalUserAndTheRemoteSender) {
-  const auto room = bridges::directRoom("bobuseraaaaaaaaaaaaaaaaaaa", "carol@partner.example");
+  const auto room = core::model::directRoom("bobuseraaaaaaaaaaaaaaaaaaa", "carol@partner.example");
   EXPECT_EQ(room, "dm:bobuseraaaaaaaaaaaaaaaaaaa:carol@partner.example");
-  EXPECT_EQ(bridges::directRoomRemoteId(room), "carol@partner.example");
-  EXPECT_EQ(bridges::directRoomRemoteId("@carol:matrix.example"), "");
-  EXPECT_EQ(bridges::directRoomRemoteId("ops@rooms.example"), "");
+  EXPECT_EQ(core::model::directRoomRemoteId(room), "carol@partner.example");
+  EXPECT_EQ(core::model::directRoomRemoteId("@carol:matrix.example"), "");
+  EXPECT_EQ(core::model::directRoomRemoteId("ops@rooms.example"), "");
 }
 
 TEST(ReactionSetDelta, AddsWhatIsNewAndRemovesWhatIsGoneEachOnce) {

@@ -27,7 +27,8 @@ TEST(DirectRecipient, IsALocalUsernameOfTheComponentDomain) {
 }
 
 TEST(DirectAddress, GoesFromTheAuthorsJidToTheRemoteUsersBareJid) {
-  const std::string room = directRoom("aliceuseraaaaaaaaaaaaaaaaa", "xena@partner.example");
+  const std::string room =
+      core::model::directRoom("aliceuseraaaaaaaaaaaaaaaaa", "xena@partner.example");
   const auto address = directAddress(room, "alice", "chat.example");
   ASSERT_TRUE(address);
   EXPECT_EQ(address->from, "alice@chat.example");
