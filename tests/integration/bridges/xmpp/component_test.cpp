@@ -422,11 +422,11 @@ class FakeServer {
     (void)::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
   }
   void serve() {
-    for (std::size_t round = 0; !stop_; ++round) {
+    while (!stop_) {
       if (!readable(listener_)) continue;
       const int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) continue;
-      ++accepted_;
+      const auto round = static_cast<std::size_t>(accepted_++);  // the n-th stream gets script n
       if (readUntil(fd, ">")) {
         write(fd,
               "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'"
@@ -482,6 +482,38 @@ TEST_F(ComponentTest, MalformedXmlOnTheComponentStreamDropsItAndTheLinkComesBack
       << "handshakes " << component_->handshakes() << ", accepted " << server.accepted();
   EXPECT_EQ(drops.load(), 1);
   EXPECT_EQ(stanzas.load(), 0) << "nothing of a malformed stream reaches the rooms";
+  component_->stop();
+  component_.reset();
+}
+
+TEST_F(ComponentTest, EveryMalformedStreamIsDroppedNotOnlyTheFirst) {
+  // The parser is reset with each new stream: a server that keeps sending garbage is dropped
+  // every time, and the first good stream after it stays up with its stanzas delivered.
+  FakeServer server({"<message><body>one</message>", "<<not xml at all>>",
+                     "<message from='alice@localhost/x' to='town-square@mattermost.localhost' "
+                     "type='groupchat' id='m3'><body>fine</body></message>"});
+  ComponentOptions options;
+  options.domain = std::string(kDomain);
+  options.port = server.port();
+  options.secret = "component-secret";
+  options.reconnectMin = 100ms;
+  options.reconnectMax = 400ms;
+  std::atomic<int> stanzas{0};
+  std::atomic<int> drops{0};
+  Component::Handlers handlers;
+  handlers.started = [] {};
+  handlers.stanza = [&](const Stanza& stanza) {
+    if (stanza.attribute("id") == "m3") ++stanzas;
+  };
+  handlers.link = [&](bool up) {
+    if (!up) ++drops;
+  };
+  component_ = std::make_unique<Component>(options, handlers);
+  ASSERT_TRUE(component_->start());
+  ASSERT_TRUE(waitUntil([&] { return stanzas.load() == 1 && component_->connected(); }, 15s))
+      << "handshakes " << component_->handshakes() << ", accepted " << server.accepted();
+  EXPECT_EQ(component_->handshakes(), 3u);
+  EXPECT_EQ(drops.load(), 2);
   component_->stop();
   component_.reset();
 }
