@@ -44,6 +44,10 @@ struct OutboundItem {
   // peers show to clients without reply support (XMPP: the XEP-0428 fallback).
   std::string rootAuthor;
   std::string rootText;
+  // The post's type: "" for a normal post, "me" for /me (text "*what*", as Mattermost's /me
+  // writes it), "system_*" for the server's own posts. Protocols with their own emote and
+  // notice forms (Matrix m.emote, m.notice) send by it.
+  std::string postType;
 };
 
 struct DeliveryResult {

@@ -79,7 +79,8 @@ std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts
 }
 
 core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
-                                                            const core::store::OutboxRow& row) {
+                                                            const core::store::OutboxRow& row,
+                                                            std::string* postType) {
   auto post = store.posts().get(row.postId);
   if (!post) return std::move(post).error();
   core::model::CanonicalMessage message;
@@ -88,6 +89,7 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
   message.channelId = post->channelId;
   message.rootId = post->rootId;
   message.text = post->message;
+  if (postType != nullptr) *postType = post->type;
   message.createAt = post->createAt;
   message.editAt = post->editAt;
   message.emoji = row.reactionEmoji;
@@ -275,7 +277,8 @@ bool OutboxDrainer::prepare(const std::string& linkId) {
     // peer gives it, so the batch ends before that row.
     std::set<std::string> postedHere;
     for (const auto& row : *rows) {
-      auto message = outboundMessage(s, row);
+      std::string postType;
+      auto message = outboundMessage(s, row, &postType);
       if (!message) {
         ++b.failed;
         if (auto failed = s.bridges().markFailed(row.id, message.error().message); !failed) {
@@ -288,6 +291,7 @@ bool OutboxDrainer::prepare(const std::string& linkId) {
       item.link = *found;
       item.outboxId = row.id;
       item.txnId = row.txnId;
+      item.postType = std::move(postType);
       if (row.kind != MessageChange::kPost) {
         auto parts = s.bridges().partsOf(row.postId, found->bridge, found->remoteRoom);
         if (!parts) return std::move(parts).error();

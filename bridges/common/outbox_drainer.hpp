@@ -57,9 +57,10 @@ std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts
 
 // The canonical message of an outbox row, from the post, its author (the reacting user for a
 // reaction, with that user's current reactions on the post), its files and the row's payload
-// (origin), as the guard decides on it.
+// (origin), as the guard decides on it. `postType`, when given, receives the post's type.
 core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
-                                                            const core::store::OutboxRow& row);
+                                                            const core::store::OutboxRow& row,
+                                                            std::string* postType = nullptr);
 
 class OutboxDrainer {
  public:

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "bridges/xmpp/utf8.hpp"
+#include "bridges/common/utf8.hpp"
 
 namespace parley::bridges::xmpp {
 

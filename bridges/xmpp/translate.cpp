@@ -4,9 +4,9 @@
 #include <cctype>
 #include <utility>
 
-#include "bridges/xmpp/emoji.hpp"
+#include "bridges/common/emoji.hpp"
+#include "bridges/common/utf8.hpp"
 #include "bridges/xmpp/styling.hpp"
-#include "bridges/xmpp/utf8.hpp"
 
 namespace parley::bridges::xmpp {
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "bridges/xmpp/utf8.hpp"
+#include "bridges/common/utf8.hpp"
 
 namespace parley::bridges::xmpp {
 

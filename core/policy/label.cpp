@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <bit>
 
+#include "core/common/xml_escape.hpp"
+
 namespace parley::policy {
 namespace {
+
+using core::xmlEscape;
 
 core::Error labelError(std::string message) {
   return core::makeError(core::ErrorCode::kInvalidArgument, "policy.label", std::move(message));
@@ -20,20 +24,6 @@ std::vector<std::string_view> words(std::string_view text) {
     while (j < text.size() && text[j] != ' ' && text[j] != ',' && text[j] != '\t') ++j;
     if (j > i) out.push_back(text.substr(i, j - i));
     i = j;
-  }
-  return out;
-}
-
-std::string xmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
   }
   return out;
 }

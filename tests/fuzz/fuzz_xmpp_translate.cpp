@@ -18,13 +18,14 @@
 #include <string>
 #include <string_view>
 
-#include "bridges/xmpp/emoji.hpp"
+#include "bridges/common/emoji.hpp"
 #include "bridges/xmpp/styling.hpp"
 #include "bridges/xmpp/translate.hpp"
 
 namespace {
 
 using namespace parley::bridges::xmpp;
+using parley::bridges::emojiForName;
 using parley::core::model::CanonicalMessage;
 using parley::core::model::MessageChange;
 

@@ -182,6 +182,8 @@ TEST_F(BridgeFrameworkTest, TheDrainerSendsEachLinksRowsInOrderOneAtATime) {
     ASSERT_TRUE(created.ok()) << created.error().id << " " << created.error().detail;
     ids.push_back(created->id);
   }
+  // a /me post: bridges with an emote form (Matrix m.emote) send by the post's type
+  rows(("UPDATE posts SET type = 'me' WHERE id = '" + ids[0] + "'").c_str());
   startDrainer();
   ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -201,6 +203,8 @@ TEST_F(BridgeFrameworkTest, TheDrainerSendsEachLinksRowsInOrderOneAtATime) {
   const auto first = bridge_.delivered().front();
   EXPECT_EQ(first.message.text, "message 0");
   EXPECT_EQ(first.message.author.username, "alice");
+  EXPECT_EQ(first.postType, "me");
+  EXPECT_EQ(bridge_.delivered().back().postType, "");
   EXPECT_TRUE(first.txnId.starts_with("parley."));
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "bridges/xmpp/emoji.hpp"
+#include "bridges/common/emoji.hpp"
 
 namespace parley::bridges::xmpp {
 namespace {

@@ -1,8 +1,8 @@
-#include "bridges/xmpp/emoji.hpp"
+#include "bridges/common/emoji.hpp"
 
 #include <array>
 
-namespace parley::bridges::xmpp {
+namespace parley::bridges {
 
 namespace {
 
@@ -250,4 +250,4 @@ std::optional<std::string> nameForEmoji(std::string_view emoji) {
   return std::nullopt;
 }
 
-}  // namespace parley::bridges::xmpp
+}  // namespace parley::bridges

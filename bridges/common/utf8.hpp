@@ -1,5 +1,6 @@
 #pragma once
-// UTF-8 helpers of the XMPP translation: XEP-0426 counts fallback ranges in code points, the
+// UTF-8 helpers of the bridges' translations (XMPP, Matrix): XEP-0426 counts fallback ranges in
+// code points, the Matrix and Mattermost limits count characters, the
 // XML serialiser must never write invalid UTF-8, and XEP-0393 whitespace is Unicode's.
 
 #include <cstddef>
@@ -7,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::bridges::xmpp::utf8 {
+namespace parley::bridges::utf8 {
 
 inline constexpr char32_t kReplacement = 0xFFFD;
 
@@ -77,6 +78,23 @@ inline std::size_t byteOffset(std::string_view text, std::size_t index) {
   return pos;
 }
 
+// `text` with every invalid byte replaced by U+FFFD: what JSON (nlohmann's dump() throws on
+// invalid UTF-8) and XML may carry.
+inline std::string sanitized(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0; pos < text.size();) {
+    const Decoded d = decode(text, pos);
+    if (d.valid) {
+      out.append(text.substr(pos, d.length));
+    } else {
+      append(out, kReplacement);
+    }
+    pos += d.length;
+  }
+  return out;
+}
+
 // Unicode White_Space (which includes every category Z character): XEP-0393's whitespace.
 inline bool isWhitespace(char32_t cp) {
   return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
@@ -94,4 +112,4 @@ inline char32_t previous(std::string_view text, std::size_t pos) {
   return d.valid && start + d.length == pos ? d.codepoint : kReplacement;
 }
 
-}  // namespace parley::bridges::xmpp::utf8
+}  // namespace parley::bridges::utf8
