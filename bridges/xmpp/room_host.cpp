@@ -728,31 +728,44 @@ void RoomHost::answerArchive(const ArchiveQuery& query, const std::vector<Archiv
     refuseArchive(query, "cancel", "item-not-found");
     return;
   }
-  std::string first;
-  std::string last;
-  const auto emit = [&](const Stanza& message, std::string_view stanzaId,
-                        std::chrono::system_clock::time_point at) {
-    send_(archiveResult(*room, query, message, stanzaId, at));
-    if (first.empty()) first = std::string(stanzaId);
-    last = std::string(stanzaId);
+  struct Archived {
+    Stanza message;
+    std::string stanzaId;
+    std::chrono::system_clock::time_point at;
   };
+  std::vector<Archived> results;
   for (const auto& item : page) {
     const std::string from =
         roomJid(*room) + "/" + (item.nick.empty() ? std::string("unknown") : item.nick);
     const std::string id = item.id.empty() ? item.stanzaId : item.id;
-    emit(roomMessage(ctx_, item.payload, from, id, id, roomJid(*room), item.stanzaId),
-         item.stanzaId, item.at);
+    results.push_back({roomMessage(ctx_, item.payload, from, id, id, roomJid(*room), item.stanzaId),
+                       item.stanzaId, item.at});
   }
-  // What the room sent after the newest archived message and the database does not show yet.
+  // What the room sent after the newest archived message and the database does not show yet (a
+  // delivery is recorded after the room sent it): after a forward page that reaches the end,
+  // and on the newest page (RSM <before/>), which keeps its newest `max`.
   const std::string anchor = !page.empty() ? page.back().stanzaId : query.after;
-  if (complete && !query.backwards() && query.endMs == 0 && !anchor.empty()) {
+  const bool reachesNow = (complete && !query.backwards()) || query.lastPage;
+  if (reachesNow && query.endMs == 0 && !anchor.empty()) {
     const auto it = std::find_if(room->history.begin(), room->history.end(),
                                  [&](const HistoryItem& h) { return h.stanzaId == anchor; });
     if (it != room->history.end()) {
       for (auto next = std::next(it); next != room->history.end(); ++next) {
-        emit(next->message, next->stanzaId, next->at);
+        results.push_back({next->message, next->stanzaId, next->at});
       }
     }
+  }
+  if (query.lastPage && results.size() > query.max) {
+    results.erase(results.begin(),
+                  results.begin() + static_cast<std::ptrdiff_t>(results.size() - query.max));
+    complete = false;  // older messages remain before this page
+  }
+  std::string first;
+  std::string last;
+  for (const auto& archived : results) {
+    send_(archiveResult(*room, query, archived.message, archived.stanzaId, archived.at));
+    if (first.empty()) first = archived.stanzaId;
+    last = archived.stanzaId;
   }
   Stanza result = Stanza::element(ctx_, "iq");
   result.set("type", "result").set("id", query.iqId);

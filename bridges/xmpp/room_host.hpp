@@ -131,7 +131,8 @@ class RoomHost {
   // the archive in the query's direction. A forward query that reaches the end also gets the
   // messages this room sent after the page's last one and the database does not show yet (a
   // delivery is acknowledged to the outbox after the room sent it), so no message falls between
-  // a client's catch-up and what it receives live.
+  // a client's catch-up and what it receives live; so does the newest page (RSM <before/>),
+  // which then keeps its newest query.max messages.
   void answerArchive(const ArchiveQuery& query, const std::vector<ArchivedMessage>& page,
                      bool complete);
   void refuseArchive(const ArchiveQuery& query, std::string_view errorType,

@@ -389,9 +389,22 @@ TEST_F(RoomArchiveTest, TheLastPageAddsWhatTheRoomSentAfterItAndNothingFallsBetw
   sent = take();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[0].child("result").attribute("id"), "post3");
-  // Paging backwards or a page that is not the last: only the database's.
+  // The newest page (RSM <before/>) as well, keeping its newest `max` (then not complete).
   query("b", "<set xmlns='http://jabber.org/protocol/rsm'><before/></set>");
   host_->answerArchive(queries_[2], {archived("post2", "two")}, true);
+  sent = take();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[1].child("result").attribute("id"), "post3");
+  EXPECT_EQ(sent[2].child("fin").attribute("complete"), "true");
+  query("m", "<set xmlns='http://jabber.org/protocol/rsm'><max>1</max><before/></set>");
+  host_->answerArchive(queries_[3], {archived("post2", "two")}, true);
+  sent = take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].child("result").attribute("id"), "post3");
+  EXPECT_EQ(sent[1].child("fin").attribute("complete"), "");
+  // Paging backwards from a cursor: only the database's.
+  query("p", "<set xmlns='http://jabber.org/protocol/rsm'><before>post3</before></set>");
+  host_->answerArchive(queries_[4], {archived("post2", "two")}, true);
   sent = take();
   ASSERT_EQ(sent.size(), 2u);
   // A refusal answers the iq.
