@@ -17,6 +17,7 @@ namespace parley::bridges::xmpp {
 namespace {
 
 constexpr std::string_view kLog = "xmpp";
+constexpr std::uint64_t kReloadTicks = 10;  // partner rooms: the links are read every 10 s
 
 // A room localpart Parley hosts: what Mattermost channel names are made of (and safe in a JID).
 bool isRoomLocalpart(std::string_view text) {
@@ -53,13 +54,23 @@ std::string hostedLocalpart(const std::string& remoteRoom, const std::string& do
   return isRoomLocalpart(localpart) ? localpart : std::string();
 }
 
-std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string& domain,
-                                    std::size_t historySize) {
+// A partner room (mode B) of a link: its JID and the link's remote as stored (as
+// XmppBridge::PartnerLink).
+using PartnerLink = std::pair<std::string, std::string>;
+
+// `hosted`: rooms hosted already, whose history is not read again. nullopt when the database
+// did not answer: the rooms stay as they are (they are read again every few seconds, and a
+// failed read must not close them).
+std::optional<std::vector<RoomSnapshot>> readRooms(core::store::Store& store,
+                                                   const std::string& domain,
+                                                   std::size_t historySize,
+                                                   const std::set<std::string>& hosted,
+                                                   std::vector<PartnerLink>& partner) {
   std::vector<RoomSnapshot> rooms;
   auto links = store.bridges().listLinks();
   if (!links) {
     core::log::warn(kLog, "cannot read the links", {{"error", links.error().message}});
-    return rooms;
+    return std::nullopt;
   }
   std::set<std::string> seen;
   for (const auto& link : links.value()) {
@@ -68,21 +79,29 @@ std::vector<RoomSnapshot> readRooms(core::store::Store& store, const std::string
       continue;  // a DM's link: no room
     const std::string localpart = hostedLocalpart(link.remoteRoom, domain);
     if (localpart.empty()) {
+      if (auto room = partnerRoomJid(link.remoteRoom, domain); !room.empty()) {
+        partner.emplace_back(std::move(room), link.remoteRoom);
+        continue;
+      }
       core::log::warn(kLog,
-                      "an xmpp link names a room Parley cannot host (rooms on other servers are "
-                      "not supported yet); it is skipped",
+                      "an xmpp link names neither a room Parley can host nor a room JID on "
+                      "another server; it is skipped",
                       {{"link", link.id}, {"remote", link.remoteRoom}});
       continue;
     }
     if (!seen.insert(localpart).second) continue;  // one room, several channels: the first
     auto channel = store.channels().get(link.channelId);
-    if (!channel) continue;
+    if (!channel) {
+      if (channel.error().code == core::ErrorCode::kNotFound) continue;
+      core::log::warn(kLog, "cannot read a linked channel", {{"error", channel.error().message}});
+      return std::nullopt;
+    }
     RoomSnapshot room;
     room.remoteRoom = link.remoteRoom;
     room.info =
         RoomInfo{localpart, channel.value().displayName,
                  channel.value().header.empty() ? channel.value().purpose : channel.value().header};
-    if (historySize > 0) {
+    if (historySize > 0 && hosted.count(localpart) == 0) {
       // Only what crossed this link: a post the guard kept from the room never shows in it.
       core::store::ArchiveQuery query;
       query.channelId = link.channelId;
@@ -117,10 +136,12 @@ std::string clientId(const std::string& remoteEventId) {
 
 // What an XMPP client's message may carry in: Parley assigns the stanza-ids of its rooms, so
 // none a client sends is trusted, and a DM's ids are the sender's own (scoped by sender).
-InboundOptions inboundOptions(bool allowHttpUrls) {
+InboundOptions inboundOptions(bool allowHttpUrls, std::string trustedStanzaIdBy = {}) {
   InboundOptions options;
   options.limits.maxIdBytes = 256;
   options.limits.allowHttpUrls = allowHttpUrls;  // attachments: a test server serves http
+  // A partner room assigns the stanza-ids itself (Parley's rooms do: none is trusted there).
+  options.trustedStanzaIdBy = std::move(trustedStanzaIdBy);
   return options;
 }
 
@@ -140,6 +161,25 @@ RoomHost::ArchivedMessage archivedMessage(xmpp_ctx_t* ctx, const core::store::Ar
   }
   out.at = std::chrono::system_clock::time_point(std::chrono::milliseconds(post.createAt));
   return out;
+}
+
+// The rest of an item's request (the quote of a reply's root, the author's reactions, the
+// files' URLs), translated; nullopt when `done` was told that the item cannot be sent.
+std::optional<std::vector<OutboundStanza>> translateItem(
+    const OutboundItem& item, OutboundRequest& request, std::vector<std::string> urls,
+    const std::function<void(DeliveryResult)>& done) {
+  if (!request.rootRemoteId.empty()) {
+    request.rootAuthorName = item.rootAuthor;
+    request.rootText = item.rootText;
+  }
+  request.reactions = item.message.reactions;
+  request.fileUrls = std::move(urls);
+  auto stanzas = toXmpp(item.message, request);
+  if (!stanzas) {
+    done(DeliveryResult{DeliveryResult::Outcome::kRejected, {}, stanzas.error().message});
+    return std::nullopt;
+  }
+  return std::move(stanzas).value();
 }
 
 }  // namespace
@@ -174,14 +214,26 @@ core::Status XmppBridge::start(IngressSink& sink) {
   options.reconnectMax = config_.reconnectMax;
   Component::Handlers handlers;
   handlers.started = [this] { onStarted(); };
-  handlers.stanza = [this](const Stanza& stanza) { host_->handle(stanza); };
+  handlers.stanza = [this](const Stanza& stanza) {
+    if (partner_->handles(stanza)) {
+      partner_->handle(stanza);
+    } else {
+      host_->handle(stanza);
+    }
+  };
   handlers.link = [this](bool up) { onLink(up); };
   component_ = std::make_shared<Component>(std::move(options), std::move(handlers));
   return component_->start();
 }
 
 void XmppBridge::stop() {
-  if (component_) component_->stop();
+  if (!component_) return;
+  // Parley's occupants leave the partner rooms (flushed with the stream): the rooms show them
+  // gone rather than keep them until a message to them bounces.
+  component_->post([this] {
+    if (partner_) partner_->leaveAll();
+  });
+  component_->stop();
 }
 
 bool XmppBridge::connected() const { return component_ && component_->connected(); }
@@ -202,27 +254,51 @@ void XmppBridge::onStarted() {
     direct_->receive(message, from, to);
   });
   host_->onArchiveQuery([this](RoomHost::ArchiveQuery query) { onArchiveQuery(std::move(query)); });
+  partner_ = std::make_unique<PartnerRooms>(
+      component_->context(), PartnerRooms::Options{config_.domain},
+      [this](const Stanza& stanza) { return component_->send(stanza); },
+      [this](PartnerRooms::Incoming incoming) { onPartnerMessage(std::move(incoming)); },
+      [this](const std::string& room) { onPartnerJoined(room); });
+  // The partner rooms' timeouts and rejoins (libstrophe runs it on the component thread).
+  xmpp_global_timed_handler_add(component_->context(), &XmppBridge::onTick, 1000, this);
   loadRooms();
   loadFileKey();
 }
 
+int XmppBridge::onTick(xmpp_ctx_t* /*ctx*/, void* self) {
+  auto* bridge = static_cast<XmppBridge*>(self);
+  bridge->partner_->tick();
+  // Links created or deleted through the admin API: the listener of a new partner room joins
+  // (it must, to hear the room before anyone in Mattermost posts), a removed room is left.
+  if (++bridge->ticks_ % kReloadTicks == 0 && bridge->component_->connected())
+    bridge->loadPartnerRooms();
+  return 1;
+}
+
 void XmppBridge::onLink(bool up) {
   if (up) {
-    loadRooms();  // links may have been added while the link was down
+    partner_->linkUp();  // Parley's occupants join the partner rooms again
+    loadRooms();         // links may have been added while the link was down
   } else {
     host_->forgetOccupants();
+    partner_->linkDown();
   }
 }
 
 void XmppBridge::loadRooms() {
   std::weak_ptr<Component> weak = component_;
-  database_->submit([this, weak, domain = config_.domain,
-                     historySize = config_.historyMessages](core::store::Store& store) {
-    auto rooms = readRooms(store, domain, historySize);
+  std::set<std::string> hosted;
+  for (const auto& [localpart, link] : links_) hosted.insert(localpart);
+  database_->submit([this, weak, domain = config_.domain, historySize = config_.historyMessages,
+                     hosted = std::move(hosted)](core::store::Store& store) {
+    std::vector<PartnerLink> partner;
+    auto read = readRooms(store, domain, historySize, hosted, partner);
     const auto component = weak.lock();
-    if (!component) return;
+    if (!component || !read) return;
+    auto rooms = std::move(*read);
     // Runs on the component thread, which stop() joins before the bridge goes away.
-    component->post([this, rooms = std::move(rooms)] {
+    component->post([this, rooms = std::move(rooms), partner = std::move(partner)] {
+      const std::size_t partnerRooms = applyPartnerRooms(partner);
       std::vector<RoomInfo> infos;
       std::map<std::string, HostedLink> links;
       for (const auto& room : rooms) {
@@ -243,8 +319,38 @@ void XmppBridge::loadRooms() {
                              message.at);
         }
       }
-      core::log::info(kLog, "hosting the rooms of the xmpp links", {{"rooms", infos.size()}});
+      core::log::info(kLog, "hosting the rooms of the xmpp links",
+                      {{"rooms", infos.size()}, {"partner_rooms", partnerRooms}});
     });
+  });
+}
+
+std::size_t XmppBridge::applyPartnerRooms(const std::vector<PartnerLink>& partner) {
+  std::vector<std::string> rooms;
+  partnerLinks_.clear();
+  for (const auto& [room, remote] : partner) {
+    if (partnerLinks_.emplace(room, remote).second) rooms.push_back(room);
+  }
+  partner_->setRooms(rooms);
+  return rooms.size();
+}
+
+void XmppBridge::loadPartnerRooms() {
+  std::weak_ptr<Component> weak = component_;
+  database_->submit([this, weak, domain = config_.domain](core::store::Store& store) {
+    auto links = store.bridges().listLinks();
+    if (!links) return;  // the rooms stay as they are; read again in a few seconds
+    std::vector<PartnerLink> partner;
+    for (const auto& link : links.value()) {
+      if (link.bridge != "xmpp" || !core::model::directRoomRemoteId(link.remoteRoom).empty())
+        continue;
+      if (!hostedLocalpart(link.remoteRoom, domain).empty()) continue;
+      if (auto room = partnerRoomJid(link.remoteRoom, domain); !room.empty())
+        partner.emplace_back(std::move(room), link.remoteRoom);
+    }
+    if (const auto component = weak.lock()) {
+      component->post([this, partner = std::move(partner)] { applyPartnerRooms(partner); });
+    }
   });
 }
 
@@ -261,6 +367,22 @@ void XmppBridge::loadFileKey() {
       component->post([this, key = std::move(key.value())] { fileKey_ = key; });
     }
   });
+}
+
+std::optional<std::vector<std::string>> XmppBridge::outboundFileUrls(
+    const OutboundItem& item, const std::function<void(DeliveryResult)>& done) {
+  const auto& message = item.message;
+  if (message.change != core::model::MessageChange::kPost || message.files.empty())
+    return std::vector<std::string>{};
+  // Each file goes as a URL Parley serves for this link (the guard already removed the files
+  // file.egress denied).
+  if (fileKey_.empty()) {
+    loadFileKey();
+    done(DeliveryResult{
+        DeliveryResult::Outcome::kRetry, {}, "the file URL signing key is not loaded yet"});
+    return std::nullopt;
+  }
+  return fileUrls(item.link.id, message);
 }
 
 std::vector<std::string> XmppBridge::fileUrls(const std::string& linkId,
@@ -457,6 +579,10 @@ void XmppBridge::deliverNow(const OutboundItem& item,
   const auto direct = directAddress(item.link.remoteRoom, message.author.username, config_.domain);
   const std::string localpart = direct ? std::string() : localpartOf(item.link.remoteRoom);
   if (!direct && localpart.empty()) {
+    if (auto room = partnerRoomJid(item.link.remoteRoom, config_.domain); !room.empty()) {
+      deliverPartner(item, room, done);
+      return;
+    }
     done(DeliveryResult{
         Outcome::kRejected, {}, "the link's remote is not a room of " + config_.domain});
     return;
@@ -469,17 +595,8 @@ void XmppBridge::deliverNow(const OutboundItem& item,
   }
   const bool reaction = message.change == core::model::MessageChange::kReaction ||
                         message.change == core::model::MessageChange::kReactionDelete;
-  std::vector<std::string> urls;
-  if (message.change == core::model::MessageChange::kPost && !message.files.empty()) {
-    // Each file goes as a URL Parley serves for this link (the guard already removed the files
-    // file.egress denied).
-    if (fileKey_.empty()) {
-      loadFileKey();
-      done(DeliveryResult{Outcome::kRetry, {}, "the file URL signing key is not loaded yet"});
-      return;
-    }
-    urls = fileUrls(item.link.id, message);
-  }
+  auto urls = outboundFileUrls(item, done);
+  if (!urls) return;
   const std::string roomJid = localpart + "@" + config_.domain;
   OutboundRequest request;
   request.address =
@@ -508,21 +625,12 @@ void XmppBridge::deliverNow(const OutboundItem& item,
     }
     if (!item.rootRemoteId.empty()) request.rootRemoteId = hostedStanzaId(message.rootId, 0);
   }
-  if (!request.rootRemoteId.empty()) {
-    request.rootAuthorName = item.rootAuthor;
-    request.rootText = item.rootText;
-  }
-  request.reactions = message.reactions;
-  request.fileUrls = std::move(urls);
-  auto stanzas = toXmpp(message, request);
-  if (!stanzas) {
-    done(DeliveryResult{Outcome::kRejected, {}, stanzas.error().message});
-    return;
-  }
+  auto stanzas = translateItem(item, request, std::move(*urls), done);
+  if (!stanzas) return;
   const auto at =
       std::chrono::system_clock::time_point(std::chrono::milliseconds(message.createAt));
   DeliveryResult result{Outcome::kSent, {}, {}};
-  for (const auto& out : stanzas.value()) {
+  for (const auto& out : *stanzas) {
     const Stanza stanza = Stanza::parse(component_->context(), toXml(out.element, kNsComponent));
     if (!stanza) {
       done(DeliveryResult{Outcome::kRejected, {}, "the translated stanza does not parse"});
@@ -549,6 +657,152 @@ void XmppBridge::deliverNow(const OutboundItem& item,
     host_->broadcast(localpart, nick, stanza, stanzaId, at);
   }
   done(std::move(result));
+}
+
+void XmppBridge::deliverPartner(const OutboundItem& item, const std::string& room,
+                                const std::function<void(DeliveryResult)>& done) {
+  using Outcome = DeliveryResult::Outcome;
+  if (!partner_->hasRoom(room)) {
+    // A link created after the rooms were read: read them again and retry the row.
+    loadRooms();
+    done(DeliveryResult{Outcome::kRetry, {}, "the partner room is not joined yet"});
+    return;
+  }
+  const auto& message = item.message;
+  if (message.author.username.empty()) {
+    done(DeliveryResult{Outcome::kRejected, {}, "a post without an author username"});
+    return;
+  }
+  auto urls = outboundFileUrls(item, done);
+  if (!urls) return;
+  OutboundRequest request;
+  request.address =
+      OutboundAddress{partner_->puppetJid(message.author.username), room, ChatType::kGroupchat};
+  // Parley's ids in a partner room: a post's messages are known by its post id (retries of the
+  // row send the same ids), a change by its outbox transaction.
+  const bool isPost = message.change == core::model::MessageChange::kPost;
+  request.txnId = parleyMessageId(isPost ? message.postId : item.txnId);
+  // The room's stanza-ids are what replies, retractions and reactions name; a correction names
+  // the id attribute Parley gave the message.
+  for (const auto& part : item.parts) {
+    request.targets.push_back({part.part, part.remoteEventId,
+                               parleyMessageId(hostedStanzaId(message.postId, part.part))});
+  }
+  request.rootRemoteId = item.rootRemoteId;
+  auto stanzas = translateItem(item, request, std::move(*urls), done);
+  if (!stanzas) return;
+  if (stanzas->empty()) {
+    done(DeliveryResult{Outcome::kSent, {}, {}});  // nothing XMPP can show (a custom emoji)
+    return;
+  }
+  std::vector<Stanza> messages;
+  std::vector<int> parts;
+  for (const auto& out : *stanzas) {
+    Stanza stanza = Stanza::parse(component_->context(), toXml(out.element, kNsComponent));
+    if (!stanza) {
+      done(DeliveryResult{Outcome::kRejected, {}, "the translated stanza does not parse"});
+      return;
+    }
+    messages.push_back(std::move(stanza));
+    parts.push_back(out.part);
+  }
+  partner_->post(room, message.author.username, message.author.displayName, std::move(messages),
+                 [done, isPost, parts](PartnerRooms::Posted posted) {
+                   if (!posted.ok) {
+                     done(DeliveryResult{Outcome::kRetry, {}, posted.error});
+                     return;
+                   }
+                   DeliveryResult result{Outcome::kSent, {}, {}};
+                   if (isPost) {
+                     for (std::size_t i = 0; i < parts.size(); ++i)
+                       result.parts.push_back(RemotePart{parts[i], posted.stanzaIds[i]});
+                   }
+                   done(std::move(result));
+                 });
+}
+
+void XmppBridge::onPartnerMessage(PartnerRooms::Incoming incoming) {
+  const auto link = partnerLinks_.find(incoming.room);
+  if (link == partnerLinks_.end() || sink_ == nullptr) return;
+  auto inbound =
+      fromXmppText(incoming.message.toXml(), inboundOptions(config_.allowHttpUrls, incoming.room));
+  if (!inbound) {
+    if (inbound.error().id != kErrNothingToBridge) {
+      core::log::info(kLog, "a partner room's message was not bridged",
+                      {{"room", incoming.room}, {"error", inbound.error().message}});
+    }
+    return;
+  }
+  InboundMessage& in = inbound.value();
+  const std::string occupant = incoming.room + "/" + incoming.nick;
+  InboundEvent event;
+  event.bridge = "xmpp";
+  event.remoteRoom = link->second;
+  // Without the room's stanza-id (a MUC without MAM) the id is the sender's, scoped by the
+  // occupant.
+  event.remoteEventId = in.stanzaId.empty() ? occupant + " " + in.messageId : in.remoteEventId;
+  event.change = in.change;
+  event.sender = core::model::RemoteOrigin{"xmpp", link->second,
+                                           occupantRemoteId(incoming.room, incoming.nick),
+                                           parseJid(incoming.room).domain};
+  event.senderDisplayName = incoming.nick;
+  event.text = std::move(in.text);
+  event.files = std::move(in.files);
+  // A stanza-id of one of Parley's own messages names its post (the post id, which the pipeline
+  // takes for a post of the channel), also before the delivery is in the id map.
+  const auto resolve = [&](const std::string& remoteId) {
+    const std::string own = partner_->ownMessageId(incoming.room, remoteId);
+    const std::string postId = own.substr(std::min(own.size(), kParleyIdPrefix.size()), 26);
+    return core::model::isValidId(postId) ? postId : remoteId;
+  };
+  event.replyToRemoteId = resolve(!in.replyToRemoteId.empty() ? in.replyToRemoteId : in.thread);
+  event.targetRemoteId = resolve(in.targetRemoteId);
+  if (in.change == core::model::MessageChange::kEdit) {
+    // XEP-0308 names the id attribute the occupant gave its message: the room's stanza-id of it.
+    const auto space = in.targetRemoteId.find(' ');
+    const std::string id =
+        space == std::string::npos ? in.targetRemoteId : in.targetRemoteId.substr(space + 1);
+    const std::string stanzaId = partner_->stanzaIdOf(incoming.room, incoming.nick, id);
+    event.targetRemoteId = stanzaId.empty() ? occupant + " " + id : stanzaId;
+  }
+  if (in.change == core::model::MessageChange::kReaction)
+    event.reactionSet = std::move(in.reactions);
+  event.label = in.label;
+  submit(std::move(event), [room = incoming.room,
+                            nick = incoming.nick](const IngressResult& result) {
+    if (result.outcome == IngressOutcome::kApplied || result.outcome == IngressOutcome::kDuplicate)
+      return;
+    // The room is not Parley's: nothing to answer its occupant with; the log says why.
+    core::log::info(kLog, "a partner room's message was not applied",
+                    {{"room", room}, {"nick", nick}, {"error", result.error}});
+  });
+}
+
+void XmppBridge::onPartnerJoined(const std::string& room) {
+  const auto link = partnerLinks_.find(room);
+  if (link == partnerLinks_.end()) {
+    partner_->catchUp(room, {});
+    return;
+  }
+  std::weak_ptr<Component> weak = component_;
+  database_->submit([this, weak, room, remoteRoom = link->second](core::store::Store& store) {
+    // The last message of the link that crossed either way: its part 0 is the room's stanza-id.
+    std::string cursor;
+    auto found = store.bridges().linkByRemote("xmpp", remoteRoom);
+    if (found && *found) {
+      core::store::ArchiveQuery query;
+      query.channelId = (*found)->channelId;
+      query.bridge = "xmpp";
+      query.remoteRoom = remoteRoom;
+      query.limit = 1;
+      query.newestFirst = true;
+      auto last = store.bridges().archive(query);
+      if (last && !last.value().empty()) cursor = last.value().front().remoteEventId;
+    }
+    const auto component = weak.lock();
+    if (!component) return;
+    component->post([this, room, cursor] { partner_->catchUp(room, cursor); });
+  });
 }
 
 }  // namespace parley::bridges::xmpp

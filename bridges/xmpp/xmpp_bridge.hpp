@@ -1,9 +1,12 @@
 #pragma once
 // The XMPP bridge (issue 6): parleyd as an XEP-0114 component (component.hpp) hosting one MUC
 // room per xmpp link (room_host.hpp). The rooms are the links whose remote is a bare localpart
-// or a JID in the component's domain ("town-square" or "town-square@<domain>"); linking a room
-// on another server (puppets in an existing MUC, xmpp.md §1 mode B) is not offered yet and such
-// links are skipped with a warning.
+// or a JID in the component's domain ("town-square" or "town-square@<domain>"). A link whose
+// remote is a room on another server ("room@conference.example.org") is the second mode
+// (xmpp.md §1 mode B, partner_room.hpp): Parley's puppets join that existing room; there the
+// room assigns the stanza-ids, which the id map learns from the reflections of Parley's own
+// messages and from the occupants' messages, and a rejoin catches up from the room's archive
+// after the last message of the link.
 //
 // Ingress: an occupant's groupchat becomes an InboundEvent for the framework's IngressSink; the
 // outcome decides what the room does (reflect it with the post id as stanza-id, or answer with
@@ -22,11 +25,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bridges/common/bridge.hpp"
 #include "bridges/xmpp/component.hpp"
 #include "bridges/xmpp/direct_chat.hpp"
+#include "bridges/xmpp/partner_room.hpp"
 #include "bridges/xmpp/room_host.hpp"
 
 namespace parley::bridges::xmpp {
@@ -47,6 +52,10 @@ class XmppBridge : public Bridge {
   XmppBridge(core::config::XmppBridgeConfig config, core::store::DatabasePtr database,
              std::string siteUrl = {}, core::ClockPtr clock = nullptr);
   ~XmppBridge() override;
+  XmppBridge(const XmppBridge&) = delete;
+  XmppBridge& operator=(const XmppBridge&) = delete;
+  XmppBridge(XmppBridge&&) = delete;
+  XmppBridge& operator=(XmppBridge&&) = delete;
 
  private:
   struct HostedLink {
@@ -65,11 +74,30 @@ class XmppBridge : public Bridge {
   // on the pool, answered on the component thread.
   void onArchiveQuery(RoomHost::ArchiveQuery query);
   void deliverNow(const OutboundItem& item, const std::function<void(DeliveryResult)>& done);
+  // Partner rooms (mode B): an item sent by its author's puppet occupant; an occupant's message
+  // to the ingress sink; the listener joined: the last stanza-id of the link, read on the pool,
+  // starts the catch-up.
+  void deliverPartner(const OutboundItem& item, const std::string& room,
+                      const std::function<void(DeliveryResult)>& done);
+  void onPartnerMessage(PartnerRooms::Incoming incoming);
+  void onPartnerJoined(const std::string& room);
+  // A partner room of a link: its JID and the link's remote as stored.
+  using PartnerLink = std::pair<std::string, std::string>;
+  // Joins the listener of new partner rooms and leaves those no longer linked; how many.
+  std::size_t applyPartnerRooms(const std::vector<PartnerLink>& partner);
+  // Reads the partner rooms of the links on the pool (every few seconds: links created through
+  // the admin API), then applies them.
+  void loadPartnerRooms();
+  static int onTick(xmpp_ctx_t* ctx, void* self);
   // Reads the xmpp links, their channels and recent posts on the pool, then sets the rooms.
   void loadRooms();
   // Reads (or creates) the file URL signing key on the pool, then keeps it in fileKey_.
   void loadFileKey();
   // The URL of each file of `message` for `linkId`, in order.
+  // The URLs of a post's files for deliver(); nullopt when `done` was told to retry (the key is
+  // not loaded yet).
+  std::optional<std::vector<std::string>> outboundFileUrls(
+      const OutboundItem& item, const std::function<void(DeliveryResult)>& done);
   std::vector<std::string> fileUrls(const std::string& linkId,
                                     const core::model::CanonicalMessage& message) const;
   std::string localpartOf(const std::string& remoteRoom) const;
@@ -84,7 +112,10 @@ class XmppBridge : public Bridge {
   std::unique_ptr<RoomHost> host_;
   std::unique_ptr<DirectChat> direct_;
   std::map<std::string, HostedLink> links_;  // by localpart
-  std::string fileKey_;                      // "" until loadFileKey() answered
+  std::unique_ptr<PartnerRooms> partner_;
+  std::map<std::string, std::string> partnerLinks_;  // room JID -> the link's remote as stored
+  std::uint64_t ticks_ = 0;
+  std::string fileKey_;  // "" until loadFileKey() answered
   struct Waiting {
     RoomHost::Groupchat message;
     bool isPost = false;  // a new post (not a correction or retraction)

@@ -13,6 +13,11 @@
 // "upload.localhost", served over plain http on loopback (prosody.httpPort): the URLs it hands
 // out are http://127.0.0.1:<httpPort>/file_share/...
 //
+// With `muc: true` it also runs the server's own MUC service "conference.localhost" (mod_muc
+// with muc_mam: the rooms stamp stanza-ids and answer XEP-0313; rooms are usable at once, no
+// 201 lock, and persistent, so they outlive a restart of the server), the partner room of
+// the XMPP bridge's second mode.
+//
 // Prosody runs under `setpriv --pdeathsig KILL` in the foreground (-F), so the pid is the
 // server's and it dies with the test process whatever happens to that.
 
@@ -56,10 +61,11 @@ class Prosody {
   // Options: `users`, [localpart, password] pairs on "localhost"; `componentDomain`;
   // `componentSecret`.
   static async start({users = [], componentDomain = 'mattermost.localhost',
-    componentSecret = 'component-secret', upload = null} = {}) {
+    componentSecret = 'component-secret', upload = null, muc = false} = {}) {
     const root = process.env.PARLEY_E2E_ROOT || os.tmpdir();
     const prosody = new Prosody(fs.mkdtempSync(path.join(root, 'prosody-')), componentDomain,
         componentSecret);
+    prosody.muc = muc;
     prosody.c2sPort = await freePort();
     prosody.componentPort = await freePort();
     if (upload) {
@@ -88,6 +94,12 @@ class Prosody {
     this.exited = null;
     this.upload = null;
     this.httpPort = 0;
+    this.muc = false;
+  }
+
+  // The server's MUC service (with `muc`).
+  get mucDomain() {
+    return 'conference.localhost';
   }
 
   // The XEP-0363 service's JID (with `upload`).
@@ -135,6 +147,15 @@ class Prosody {
       'VirtualHost "localhost"',
       `Component ${lua(this.componentDomain)}`,
       `  component_secret = ${lua(this.componentSecret)}`,
+      ...(this.muc ? [
+        `Component ${lua(this.mucDomain)} "muc"`,
+        '  modules_enabled = { "muc_mam" }',
+        '  muc_room_locking = false',
+        '  restrict_room_creation = false',
+        '  muc_room_default_persistent = true',
+        '  muc_log_by_default = true',
+        '  muc_log_all_rooms = true',
+      ] : []),
       ...(this.upload ? [
         `Component ${lua(this.uploadDomain)} "http_file_share"`,
         `  http_file_share_size_limit = ${Number(this.upload.sizeLimit || 1024 * 1024)}`,

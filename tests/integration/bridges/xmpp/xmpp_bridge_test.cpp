@@ -142,7 +142,7 @@ TEST_F(XmppBridgeTest, HostsTheLinkedRoomWithTheChannelsHistory) {
   EXPECT_EQ(sequence[1].child("body").text(), "first *post*");  // XEP-0393 styling
   EXPECT_EQ(sequence[1].child("stanza-id", ns::kStableId).attribute("id"), first_->id);
   EXPECT_TRUE(sequence[2].child("subject"));
-  // The link to a room on another server is not hosted.
+  // The link to a room on another server is not hosted (it is a partner room, joined instead).
   xena.send("<presence id='o1' to='ops@conference.elsewhere.example/xena'/>");
   xena.send(
       "<iq type='get' id='d1' to='mattermost.localhost'>"
@@ -212,9 +212,17 @@ TEST_F(XmppBridgeTest, DeliverPutsAPostInTheRoom) {
   EXPECT_EQ(message->child("stanza-id", ns::kStableId).attribute("id"),
             "postbbbbbbbbbbbbbbbbbbbbbb");
 
-  // A room that is not Parley's: rejected. The link down: retried later.
-  item.link.remoteRoom = "ops@conference.elsewhere.example";
+  // Neither a room of Parley's nor a room JID: rejected. The link to a room on another server
+  // is the partner-room mode (partner_room.hpp): the author's puppet joins it first, which this
+  // server (no s2s) refuses, so the row is retried. The link down: retried later.
+  item.link.remoteRoom = "ops@conference.elsewhere.example/nick";
   EXPECT_EQ(deliverAndWait(item).outcome, DeliveryResult::Outcome::kRejected);
+  item.link.remoteRoom = "ops@conference.elsewhere.example";
+  const auto partner = deliverAndWait(item);
+  EXPECT_EQ(partner.outcome, DeliveryResult::Outcome::kRetry);
+  EXPECT_TRUE(partner.error.starts_with("the room refused the join") ||
+              partner.error == "the partner room is not joined yet")
+      << partner.error;
   item.link.remoteRoom = "ops";
   prosody_->stop();
   ASSERT_TRUE(waitUntil([&] { return !bridge_->connected(); }, 5s));
