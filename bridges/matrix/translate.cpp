@@ -118,17 +118,41 @@ void addThread(json& content, const CanonicalMessage& message, const OutboundReq
                              {"m.in_reply_to", {{"event_id", latest}}}};
 }
 
-// Keeps a text event under the event size limit: without its HTML if need be, else refused.
+// `text` cut to at most `maxBytes` (at a code point) with an ellipsis.
+std::string shortened(const std::string& text, std::size_t maxBytes) {
+  if (text.size() <= maxBytes) return text;
+  std::size_t cut = maxBytes > 3 ? maxBytes - 3 : 0;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "\u2026";
+}
+
+// Keeps a text event under the event size limit (matrix-appservice.md §3.3): without its HTML
+// if need be, then with its body shortened (a Mattermost post of 16 383 characters can exceed
+// 64 KiB of JSON; the homeserver would refuse the whole event). Refused only when what is
+// left besides the body (label, metadata) is itself too large.
 core::Status fitText(json& content) {
   const std::size_t limit = kMaxEventBytes - kEnvelopeBytes;
   if (dumpedSize(content) <= limit) return {};
-  content.erase("format");
-  content.erase("formatted_body");
-  if (content.contains("m.new_content")) {
-    content["m.new_content"].erase("format");
-    content["m.new_content"].erase("formatted_body");
+  json* newContent = content.contains("m.new_content") ? &content["m.new_content"] : nullptr;
+  for (json* part : {&content, newContent}) {
+    if (part == nullptr) continue;
+    part->erase("format");
+    part->erase("formatted_body");
   }
-  if (dumpedSize(content) <= limit) return {};
+  std::size_t size = dumpedSize(content);
+  if (size <= limit) return {};
+  // Each round takes out of each body at least the excess (one byte of text is one or more of
+  // JSON), so one round is the rule; the bound is for bodies of escaped characters.
+  for (int round = 0; round < 16 && size > limit; ++round) {
+    const std::size_t over = size - limit;
+    for (json* part : {&content, newContent}) {
+      if (part == nullptr || !part->contains("body") || !(*part)["body"].is_string()) continue;
+      const std::string body = (*part)["body"].get<std::string>();
+      (*part)["body"] = shortened(body, body.size() > over ? body.size() - over : 0);
+    }
+    size = dumpedSize(content);
+  }
+  if (size <= limit) return {};
   return tooLarge("The message is larger than a Matrix event may be.");
 }
 
@@ -325,10 +349,12 @@ std::string serverOfUserId(const std::string& sender) {
   return clean ? sender.substr(colon + 1) : std::string();
 }
 
-// The body without the rich-reply fallback ("> <@user> quoted" lines and the blank line after
-// them), which clients before spec v1.13 put in front of a reply.
+// The body without the rich-reply fallback, which clients before spec v1.13 put in front of a
+// reply (and of a reply inside a thread): "> <@user:server> quoted" ("> * <@user:server> ..."
+// for an emote), more "> " lines, then a blank line. A quote the sender wrote starts otherwise
+// and stays.
 std::string withoutReplyFallback(const std::string& body) {
-  if (body.rfind("> ", 0) != 0 && body.rfind(">\n", 0) != 0) return body;
+  if (body.rfind("> <@", 0) != 0 && body.rfind("> * <@", 0) != 0) return body;
   std::size_t pos = 0;
   while (pos < body.size() && body[pos] == '>') {
     const auto end = body.find('\n', pos);
@@ -573,7 +599,10 @@ core::Result<InboundMatrixEvent> messageEvent(const json& event, std::string_vie
       out.replyToEventId = std::move(parent.value());
     }
   }
-  const bool fallbackQuote = out.replyKind == ReplyKind::kReply;
+  // m.in_reply_to, alone or inside a thread (a reply to a thread event): a fallback may be
+  // in front of the body
+  const bool fallbackQuote =
+      relates != nullptr && objectField(*relates, "m.in_reply_to") != nullptr;
   if (auto read = readMessageContent(*content, type, fallbackQuote, options, out); !read.ok()) {
     return std::move(read).error();
   }

@@ -151,10 +151,12 @@ struct OutboundEvent {
 // kReaction: one m.annotation whose key is the Unicode emoji (a name outside the emoji table,
 // such as a custom emoji, as ":name:"). kReactionDelete: one redaction of reactionEventId.
 // Every content event carries m.mentions (empty when nobody is mentioned, so that clients do
-// not fall back to matching the body), and the label and metadata keys when set.
+// not fall back to matching the body), and the label and metadata keys when set. A text event
+// over the event size limit (kMaxEventBytes less room for the envelope) loses its
+// formatted_body, then has its body shortened (ending in "…").
 // Errors (kErrMalformed): no txnId, nothing to send for a kPost, a missing target or reaction
-// event id, files not matching message.files, a bad mxc URI (kErrBadUrl); an event that would
-// exceed kMaxEventBytes even without its formatted_body (kErrTooLarge).
+// event id, files not matching message.files, a bad mxc URI (kErrBadUrl); an event too large
+// with an empty body, i.e. label and metadata alone (kErrTooLarge).
 core::Result<std::vector<OutboundEvent>> toMatrix(const core::model::CanonicalMessage& message,
                                                   const OutboundRequest& request);
 

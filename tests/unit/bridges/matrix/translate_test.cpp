@@ -260,10 +260,30 @@ TEST(ToMatrixTest, RefusesWhatCannotBeSent) {
   OutboundRequest noTxn;
   EXPECT_EQ(egressError(post("x"), noTxn).id, kErrMalformed);
   EXPECT_EQ(egressError(post("  \n "), request()).id, kErrMalformed);
-  // over the event size limit even without HTML
-  const core::Error big = egressError(post(std::string(70000, 'a')), request());
-  EXPECT_EQ(big.id, kErrTooLarge);
-  EXPECT_EQ(big.code, ErrorCode::kTooLarge);
+  // over the event size limit even without HTML (a post of 16 383 four-byte characters): the
+  // body is shortened, at a character
+  std::string emoji;
+  for (int i = 0; i < 16383; ++i) emoji += "\U0001F600";
+  const auto big = events(post(emoji), request());
+  ASSERT_EQ(big.size(), 1U);
+  EXPECT_LE(big[0].content.dump().size(), kMaxEventBytes - 2048);
+  EXPECT_GT(big[0].content.dump().size(), kMaxEventBytes - 4096);
+  const std::string body = big[0].content["body"];
+  EXPECT_TRUE(body.ends_with("\U0001F600\u2026"));
+  CanonicalMessage bigEdit = post(std::string(70000, 'a'));
+  bigEdit.change = MessageChange::kEdit;
+  OutboundRequest editRequest = request();
+  editRequest.targets = {{0, "$text"}};
+  const auto edited = events(bigEdit, editRequest);
+  ASSERT_EQ(edited.size(), 1U);
+  EXPECT_LE(edited[0].content.dump().size(), kMaxEventBytes - 2048);
+  EXPECT_TRUE(edited[0].content["m.new_content"]["body"].get<std::string>().ends_with("\u2026"));
+  // refused only when what is not the text is too large
+  CanonicalMessage labelled = post("x");
+  labelled.metadata = {{"huge", std::string(70000, 'm')}};
+  const core::Error tooBig = egressError(labelled, request());
+  EXPECT_EQ(tooBig.id, kErrTooLarge);
+  EXPECT_EQ(tooBig.code, ErrorCode::kTooLarge);
   // big HTML alone is dropped, the body goes
   std::string bold;
   for (int i = 0; i < 3000; ++i) bold += "**b** ";
@@ -334,6 +354,18 @@ TEST(FromMatrixTest, APlainReplyNamesItsParentWithoutTheFallbacks) {
     "msgtype": "m.text", "body": "> <@alice:example.org> quoted\n> more\n\nanswer",
     "m.relates_to": {"m.in_reply_to": {"event_id": "$p"}}})")));
   EXPECT_EQ(plain.text, "answer");
+  // a reply inside a thread carries the fallback too; a quote the sender wrote stays
+  const auto inThread = in(clientEvent("m.room.message", json::parse(R"({
+    "msgtype": "m.text", "body": "> * <@alice:example.org> waves\n\nhello",
+    "m.relates_to": {"rel_type": "m.thread", "event_id": "$root",
+                     "m.in_reply_to": {"event_id": "$p"}}})")));
+  EXPECT_EQ(inThread.text, "hello");
+  EXPECT_EQ(inThread.replyKind, ReplyKind::kThread);
+  EXPECT_EQ(in(clientEvent("m.room.message", json::parse(R"({
+    "msgtype": "m.text", "body": "> as they said\n\nyes",
+    "m.relates_to": {"m.in_reply_to": {"event_id": "$p"}}})")))
+                .text,
+            "\\> as they said\n\nyes");
   // without a reply, a leading quote is the text
   EXPECT_EQ(in(clientEvent("m.room.message", {{"msgtype", "m.text"}, {"body", "> q\n\nx"}})).text,
             "\\> q\n\nx");
