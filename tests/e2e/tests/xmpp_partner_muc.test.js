@@ -4,14 +4,15 @@
 // with muc_mam). A real parleyd + PostgreSQL, a real Prosody (lib/prosody.js) and XMPP users on
 // @xmpp/client (lib/xmpp.js) who are occupants of that room. Parley joins it as a listener
 // ("Mattermost") and as one puppet occupant per Mattermost user who posts ("Alice Liddell (MM)").
-// Both directions: text, a reply under the right root, an edit, a retraction, a reaction; a
-// file outward; no echo; what the room said before the link is not imported; a taken nick gets
+// Both directions: text, a reply under the right root, an edit, a retraction, a reaction, a
+// file; no echo; what the room said before the link is not imported; a taken nick gets
 // a number; a link made through the admin API is joined without a post; after Prosody
 // restarts, Parley's occupants are back and messages flow again; what the room said while
 // parleyd was down (stopped, or SIGKILLed) arrives once (catch-up from the room's archive).
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const {after, before, describe, test} = require('node:test');
 
 const {Gateway} = require('../lib/gateway');
@@ -75,10 +76,13 @@ describe('xmpp bridge: a channel linked to a room on the partner\'s MUC service'
     prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']],
       muc: true});
     process.env.PARLEY_XMPP_SECRET = prosody.componentSecret;
-    gateway = await Gateway.start({extra: prosody.gatewayBridgeYaml() +
+    // Attachments from the room are served over http on loopback in this test: allowed here.
+    gateway = await Gateway.start({extra: prosody.gatewayBridgeYaml({attachments:
+      'allow_http_urls: true\nallow_private_addresses: true\n'}) +
       policyFile(openXmppBundle('e2e-xmpp-partner-muc',
           '  - {id: K1-link, tier: 2, effect: permit, actions: [channel.link], bridges: [xmpp]}\n' +
-          '  - {id: F1-files, tier: 2, effect: permit, actions: [file.egress], bridges: [xmpp]}\n'))
+          '  - {id: F1-files, tier: 2, effect: permit, actions: [file.egress, file.ingress], ' +
+          'bridges: [xmpp]}\n'))
           .extra});
     world = await buildWorld(gateway, {
       users: {alice: 'system_user', bob: 'system_user'},
@@ -249,6 +253,31 @@ describe('xmpp bridge: a channel linked to a room on the partner\'s MUC service'
         const response = await fetch(url);
         assert.equal(response.status, 200);
         assert.deepEqual(Buffer.from(await response.arrayBuffer()), bytes);
+      });
+
+  test('a file an occupant sends (body == URL plus OOB) arrives intact as the puppet\'s file',
+      async () => {
+        const bytes = Buffer.from('from the partner room\n'.repeat(30));
+        const server = http.createServer((request, response) => {
+          response.writeHead(200, {'Content-Type': 'text/plain'});
+          response.end(bytes);
+        });
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+          const url = `http://127.0.0.1:${server.address().port}/files/report.txt`;
+          await sendToRoom(xena, url, [xml('x', {xmlns: kOob}, xml('url', {}, url))]);
+          await until(async () => (await posts()).some((p) => p.file_ids?.length === 1 &&
+              p.metadata?.files?.[0]?.name === 'report.txt'), 'the file\'s post');
+          const post = (await posts()).find((p) => p.metadata?.files?.[0]?.name === 'report.txt');
+          assert.equal(post.message, '', 'body == URL: the post is the file alone');
+          assert.match((await alice.getUser(post.user_id)).username, /^xena:conference\.localhost/);
+          const got = await fetch(alice.getFileUrl(post.file_ids[0], 0),
+              {headers: {Authorization: `Bearer ${alice.getToken()}`}});
+          assert.equal(got.status, 200);
+          assert.deepEqual(Buffer.from(await got.arrayBuffer()), bytes);
+        } finally {
+          server.close();
+        }
       });
 
   test('a nick taken in the room: the puppet joins with a number', async () => {
