@@ -78,7 +78,7 @@ std::string stamp(std::chrono::system_clock::time_point at) {
   const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  std::array<char, 40> buffer{};
+  std::array<char, 80> buffer{};  // the widest output of the format, as -O2 works it out
   std::snprintf(buffer.data(), buffer.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
                 utc.tm_sec, static_cast<int>(ms.count() % 1000));
