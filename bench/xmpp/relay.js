@@ -15,9 +15,16 @@
 // as in production.
 //
 // Latency: --latency messages one at a time per path (send, wait for arrival, next), the three
-// paths alternating in --rounds rounds so that machine noise lands on all of them. Throughput:
-// --burst messages sent back to back (the POSTs --concurrency at a time), from the first send to
-// the last arrival, in arrival order checked. Prints a table and writes --json.
+// paths alternating in --rounds rounds so that machine noise lands on all of them. Throughput,
+// two ways, from the first send to the last arrival, arrival order checked where one sender
+// sends in order:
+//   burst   --burst messages handed in as fast as each path takes them: the XMPP clients write
+//           them back to back on their stream, the POSTs go --concurrency at a time (HTTP
+//           answers one request at a time per connection);
+//   window  --burst messages with exactly --window of them in flight on every path (a message
+//           is sent when an earlier one arrived): the same concurrency on all three paths.
+// Every socket the bench opens, and Prosody's, sends at once (TCP_NODELAY), as parleyd's do.
+// Prints a table and writes --json.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -36,7 +43,7 @@ const kRoom = `town-square@${kDomain}`;
 const kArrivalTimeoutMs = 60_000;
 
 function parseArgs(argv) {
-  const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16,
+  const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16, window: 16,
     json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json')};
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
@@ -118,7 +125,8 @@ function summary(samples) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']]});
+  const prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']],
+    nagle: false});
   process.env.PARLEY_XMPP_SECRET = prosody.componentSecret;
   const policy = policyFile(openXmppBundle('bench-xmpp'));
   const quiet = 'limits:\n  requests_per_second: 0\nlogging:\n  level: info\n' +
@@ -138,8 +146,8 @@ async function main() {
         'links:\n  - {channel: ops/town-square, bridge: xmpp, remote: town-square}\n');
     await gateway.restart();
 
-    const xena = await XmppUser.login(prosody, 'xena', 'xenapass');
-    const yuri = await XmppUser.login(prosody, 'yuri', 'yuripass');
+    const xena = await XmppUser.login(prosody, 'xena', 'xenapass', 'bench', {noDelay: true});
+    const yuri = await XmppUser.login(prosody, 'yuri', 'yuripass', 'bench', {noDelay: true});
     users.push(xena, yuri);
     await joinWhenHosted(xena, 'xena');
     await joinWhenHosted(yuri, 'yuri');
@@ -241,7 +249,30 @@ async function main() {
       }
     }
 
-    const result = {date: new Date().toISOString(), options, latency: {}, throughput};
+    // The same --window messages in flight on every path: each arrival lets the next one go.
+    const windowed = {};
+    for (let round = 0; round < options.rounds; ++round) {
+      for (const [name, p] of Object.entries(paths)) {
+        const prefix = `bench-window-${p.tag}-${round}-`;
+        const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
+        const start = performance.now();
+        let next = 0;
+        const slot = async () => {
+          while (next < texts.length) {
+            const text = texts[next++];
+            const sent = p.send(text);
+            await p.arrivals.waitFor(text);
+            await sent;
+          }
+        };
+        await Promise.all(Array.from({length: options.window}, slot));
+        const end = Math.max(...texts.map((text) => p.arrivals.times.get(text)));
+        (windowed[name] ??= []).push({messages: texts.length, seconds: (end - start) / 1000,
+          perSecond: texts.length / ((end - start) / 1000)});
+      }
+    }
+
+    const result = {date: new Date().toISOString(), options, latency: {}, throughput, windowed};
     for (const [name, samples] of Object.entries(latency)) result.latency[name] = summary(samples);
     const base = result.latency.baseline;
     const fmt = (ms) => ms.toFixed(2);
@@ -264,6 +295,16 @@ async function main() {
         `  (sent at ${runs.map((r) => r.sendPerSecond.toFixed(0)).join(', ')}/s)` +
         `${runs.every((r) => r.complete) ? '' : '  INCOMPLETE'}` +
         `${runs.some((r) => r.inOrder === false) ? '  OUT OF ORDER' : ''}`);
+    }
+    console.log(`throughput (messages/s), ${options.burst} messages, ${options.window} in flight ` +
+      'on every path:');
+    const windowBase = windowed.baseline.reduce((a, r) => a + r.perSecond, 0) /
+      windowed.baseline.length;
+    for (const [name, runs] of Object.entries(windowed)) {
+      const mean = runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
+      result.windowed[name] = {runs, mean, ratioToBaseline: mean / windowBase};
+      console.log(`  ${name.padEnd(9)} ${runs.map((r) => r.perSecond.toFixed(0)).join(', ')}` +
+        `  mean ${mean.toFixed(0)}  ratio ${(mean / windowBase).toFixed(2)}`);
     }
     fs.mkdirSync(path.dirname(options.json), {recursive: true});
     fs.writeFileSync(options.json, JSON.stringify(result, null, 2));

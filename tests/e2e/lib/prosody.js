@@ -59,13 +59,15 @@ const lua = (text) => JSON.stringify(String(text));  // a Lua string literal for
 
 class Prosody {
   // Options: `users`, [localpart, password] pairs on "localhost"; `componentDomain`;
-  // `componentSecret`.
+  // `componentSecret`; `nagle: false` turns Nagle's algorithm off on every connection Prosody
+  // accepts (network_settings; Prosody leaves it on by default).
   static async start({users = [], componentDomain = 'mattermost.localhost',
-    componentSecret = 'component-secret', upload = null, muc = false} = {}) {
+    componentSecret = 'component-secret', upload = null, muc = false, nagle = true} = {}) {
     const root = process.env.PARLEY_E2E_ROOT || os.tmpdir();
     const prosody = new Prosody(fs.mkdtempSync(path.join(root, 'prosody-')), componentDomain,
         componentSecret);
     prosody.muc = muc;
+    prosody.nagle = nagle;
     prosody.c2sPort = await freePort();
     prosody.componentPort = await freePort();
     if (upload) {
@@ -95,6 +97,7 @@ class Prosody {
     this.upload = null;
     this.httpPort = 0;
     this.muc = false;
+    this.nagle = true;
   }
 
   // The server's MUC service (with `muc`).
@@ -143,6 +146,7 @@ class Prosody {
       'storage = "internal"',
       'modules_enabled = { "roster", "saslauth", "disco", "ping", "time", "version" }',
       'modules_disabled = { "s2s", "offline" }',
+      ...(this.nagle ? [] : ['network_settings = { nagle = false }']),
       ...this.renderUpload(),
       'VirtualHost "localhost"',
       `Component ${lua(this.componentDomain)}`,
