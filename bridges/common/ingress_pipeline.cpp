@@ -21,7 +21,10 @@ constexpr std::size_t kMaxRemoteIdLength = 512;  // inbox.remote_id, id_map.remo
 // UniqueEmojiReactionLimitPerPost, and what the XMPP translation accepts in one set.
 constexpr std::size_t kMaxReactionSet = 50;
 // Events one job applies before it makes way for other rooms' jobs on the pool.
-constexpr int kEventsPerJob = 64;
+constexpr std::size_t kEventsPerJob = 64;
+// Events of a room's queue applied in one transaction (group commit): what waited while the
+// previous transaction ran goes in the next one together.
+constexpr std::size_t kEventsPerTransaction = 32;
 
 // What orders events: the room, or for a direct message the sender and the addressee.
 std::string orderKey(const InboundEvent& event) {
@@ -170,8 +173,10 @@ void IngressPipeline::fetchFor(std::string room, std::uint64_t id, InboundEvent 
 
 void IngressPipeline::drainRoom(std::string room) {
   database_->submit([this, room = std::move(room)](Store& s) {
-    for (int applied = 0; applied < kEventsPerJob; ++applied) {
-      Pending head;
+    for (std::size_t applied = 0; applied < kEventsPerJob;) {
+      // The ready events at the head of the queue, in order: one with attachments goes alone
+      // (its files are stored outside the transaction), the others together.
+      std::vector<Pending> batch;
       {
         // Moved out but left in place: a queue that is not empty tells receive() a job runs.
         std::lock_guard lock(mutex_);
@@ -180,19 +185,35 @@ void IngressPipeline::drainRoom(std::string room) {
           stalled_.insert(room);  // its fetch resumes the room
           return;
         }
-        head = std::move(queue.front());
+        for (auto& pending : queue) {
+          if (!pending.ready || batch.size() == kEventsPerTransaction) break;
+          const bool alone = hasAttachmentsToFetch(pending.event);
+          if (alone && !batch.empty()) break;
+          batch.push_back(std::move(pending));
+          if (alone) break;
+        }
       }
-      IngressResult result = apply(s, head.event, head.fetched);
+      std::vector<IngressResult> results;
+      if (batch.size() == 1) {
+        results.push_back(apply(s, batch.front().event, batch.front().fetched));
+      } else {
+        std::vector<const InboundEvent*> events;
+        events.reserve(batch.size());
+        for (const auto& pending : batch) events.push_back(&pending.event);
+        results = applyTogether(s, events);
+      }
       bool more = false;
       {
         std::lock_guard lock(mutex_);
         auto queue = rooms_.find(room);
-        queue->second.pop_front();
+        for (std::size_t i = 0; i < batch.size(); ++i) queue->second.pop_front();
         more = !queue->second.empty();
         if (!more) rooms_.erase(queue);
       }
-      // Last: whoever waits for this result may tear the pipeline down as soon as it has it.
-      head.done(std::move(result));
+      applied += batch.size();
+      // Last: whoever waits for these results may tear the pipeline down as soon as it has
+      // them.
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
       if (!more) return;
     }
     // More to come: a new job at the back of the pool's queue, so a busy room does not hold a
@@ -201,11 +222,61 @@ void IngressPipeline::drainRoom(std::string room) {
   });
 }
 
+std::vector<IngressResult> IngressPipeline::applyTogether(
+    Store& store, const std::vector<const InboundEvent*>& events) {
+  std::vector<IngressResult> results(events.size());
+  std::vector<bool> valid(events.size(), true);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (auto invalid = validate(*events[i]); !invalid.empty()) {
+      valid[i] = false;
+      results[i] = outcome(IngressOutcome::kRejected, invalid);
+    }
+  }
+  // Attachments are never batched (drainRoom): nothing is stored for these events.
+  std::vector<core::model::FileInfo> storedFiles;
+  std::vector<core::model::FileInfo> droppedFiles;
+  const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (!valid[i]) continue;
+      // An event that is not applied (unknown room or target, rejected) or a failure rolls the
+      // whole batch back: it is then applied again one event per transaction.
+      if (auto applied = applyIn(tx, *events[i], {}, results[i], storedFiles, droppedFiles);
+          !applied) {
+        return applied;
+      }
+    }
+    return {};
+  });
+  if (!committed) {
+    results.clear();
+    for (const InboundEvent* event : events) results.push_back(apply(store, *event));
+    return results;
+  }
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string& bridge = events[i]->bridge;
+    count(bridge.empty() ? "unknown" : bridge, results[i].outcome);
+  }
+  return results;
+}
+
+void IngressPipeline::count(const std::string& bridge, IngressOutcome kind) {
+  auto& counters = metrics_->ingress(bridge);
+  switch (kind) {
+    case IngressOutcome::kApplied:
+      counters.applied->increment();
+      if (afterCommit_) afterCommit_();
+      break;
+    case IngressOutcome::kDuplicate: counters.duplicate->increment(); break;
+    case IngressOutcome::kDenied: counters.denied->increment(); break;
+    default: counters.rejected->increment(); break;
+  }
+}
+
 IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
                                      const std::vector<FetchedAttachment>& fetched) {
-  auto& counters = metrics_->ingress(event.bridge.empty() ? "unknown" : event.bridge);
+  const std::string bridge = event.bridge.empty() ? std::string("unknown") : event.bridge;
   if (auto invalid = validate(event); !invalid.empty()) {
-    counters.rejected->increment();
+    count(bridge, IngressOutcome::kRejected);
     return outcome(IngressOutcome::kRejected, invalid);
   }
   IngressResult result;
@@ -213,6 +284,32 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
   std::vector<core::model::FileInfo> storedFiles;
   std::vector<core::model::FileInfo> droppedFiles;
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
+    return applyIn(tx, event, fetched, result, storedFiles, droppedFiles);
+  });
+
+  if (files_) {
+    // Unrecorded bytes: every stored file unless the post was applied, and what the guard left
+    // out of it either way.
+    if (!committed || result.outcome != IngressOutcome::kApplied) {
+      droppedFiles.insert(droppedFiles.end(), storedFiles.begin(), storedFiles.end());
+    }
+    discardAttachments(*files_, droppedFiles);
+  }
+  if (!committed && committed.error().id != "bridges.ingress.rollback") {
+    // The database failed (or a bug): the bridge may redeliver, nothing was kept.
+    count(bridge, IngressOutcome::kRejected);
+    return outcome(IngressOutcome::kRejected, committed.error().message);
+  }
+  count(bridge, result.outcome);
+  return result;
+}
+
+core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
+                                      const std::vector<FetchedAttachment>& fetched,
+                                      IngressResult& result,
+                                      std::vector<core::model::FileInfo>& storedFiles,
+                                      std::vector<core::model::FileInfo>& droppedFiles) {
+  {
     auto claimed = tx.bridges().claimInbox(event.bridge, event.remoteEventId,
                                            core::model::messageChangeName(event.change),
                                            tx.clock().nowMillis());
@@ -352,6 +449,7 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
         options.checkChannelPermission = false;
         options.setOnline = false;
         options.origin = origin;
+        options.afterLastPost = true;  // listed in the order the room sent them
         auto created = core::services::createPost(tx, *puppet, std::move(draft), options);
         if (!created) {
           applied = std::move(created).error();
@@ -401,31 +499,7 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
     result = outcome(IngressOutcome::kApplied, {}, effectId);
     return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId,
                                        core::model::messageChangeName(event.change), effectId);
-  });
-
-  if (files_) {
-    // Unrecorded bytes: every stored file unless the post was applied, and what the guard left
-    // out of it either way.
-    if (!committed || result.outcome != IngressOutcome::kApplied) {
-      droppedFiles.insert(droppedFiles.end(), storedFiles.begin(), storedFiles.end());
-    }
-    discardAttachments(*files_, droppedFiles);
   }
-  if (!committed && committed.error().id != "bridges.ingress.rollback") {
-    // The database failed (or a bug): the bridge may redeliver, nothing was kept.
-    counters.rejected->increment();
-    return outcome(IngressOutcome::kRejected, committed.error().message);
-  }
-  switch (result.outcome) {
-    case IngressOutcome::kApplied:
-      counters.applied->increment();
-      if (afterCommit_) afterCommit_();
-      break;
-    case IngressOutcome::kDuplicate: counters.duplicate->increment(); break;
-    case IngressOutcome::kDenied: counters.denied->increment(); break;
-    default: counters.rejected->increment(); break;
-  }
-  return result;
 }
 
 }  // namespace parley::bridges

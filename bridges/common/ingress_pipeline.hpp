@@ -24,6 +24,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "bridges/common/bridge.hpp"
 #include "bridges/common/inbound_files.hpp"
@@ -50,15 +51,26 @@ class IngressPipeline final : public IngressSink {
   // before the bridges start.
   void enableAttachments(InboundFileSettings settings);
 
-  // Runs apply() as a database job; `done` runs on the database worker. Events of one room (of
-  // one sender and addressee, for direct messages) are applied one after the other in the order
-  // they were received, whatever the size of the pool: a conversation keeps its order.
+  // Applies the event in a database job; `done` runs on the database worker once its
+  // transaction has committed. Events of one room (of one sender and addressee, for direct
+  // messages) are applied one after the other in the order they were received, whatever the
+  // size of the pool: a conversation keeps its order. Events that queued up behind a room's
+  // running transaction are applied together in the next one (applyTogether()).
   void receive(InboundEvent event, std::function<void(IngressResult)> done) override;
 
   // The whole pipeline, synchronously, on `store` (inside a database job). `fetched`: what
   // fetchAttachments() gave for the event's files with a URL (empty: they become notes).
   IngressResult apply(core::store::Store& store, const InboundEvent& event,
                       const std::vector<FetchedAttachment>& fetched = {});
+
+  // Group commit: `events` (in order, none with attachments to fetch) in ONE transaction, each
+  // as apply() would, so that a burst costs one commit (and one wait for the audit chain's
+  // lock) per batch instead of one per event. The batch commits only when every event in it
+  // is applied, a duplicate or denied; when one is not (unknown room or target, rejected) or
+  // the database fails, nothing of it is kept and the events are applied again one per
+  // transaction with apply(): the outcome of every event is the one apply() gives.
+  std::vector<IngressResult> applyTogether(core::store::Store& store,
+                                           const std::vector<const InboundEvent*>& events);
 
  private:
   struct Pending {
@@ -73,6 +85,14 @@ class IngressPipeline final : public IngressSink {
   void drainRoom(std::string room);
   // Fetches the attachments of the queued event `id` of `room` on fetchPool_.
   void fetchFor(std::string room, std::uint64_t id, InboundEvent event);
+  // The body of apply()'s transaction: sets `result`; an error rolls the transaction back
+  // (the id "bridges.ingress.rollback": an outcome in `result`, not a failure).
+  core::Status applyIn(core::store::Store& tx, const InboundEvent& event,
+                       const std::vector<FetchedAttachment>& fetched, IngressResult& result,
+                       std::vector<core::model::FileInfo>& storedFiles,
+                       std::vector<core::model::FileInfo>& droppedFiles);
+  // The metrics of a committed outcome, and the drainer's wake-up after an applied one.
+  void count(const std::string& bridge, IngressOutcome kind);
 
   core::store::DatabasePtr database_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;

@@ -257,6 +257,9 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   draft.id = model::newId();
   draft.userId = author.id;
   if (draft.createAt == 0 || !author.isSystemAdmin()) draft.createAt = now;
+  if (options.afterLastPost) {
+    draft.createAt = std::max(draft.createAt, access->channel.lastPostAt + 1);
+  }
   draft.updateAt = draft.createAt;
   draft.editAt = 0;
   draft.deleteAt = 0;

@@ -34,6 +34,10 @@ struct CreatePostOptions {
   // Set by the bridges' ingress pipeline: where the post came from. No outbox row is written
   // toward that link (no echo), and the origin travels with the rows toward the other links.
   std::optional<model::RemoteOrigin> origin;
+  // Set by the ingress pipeline: create_at is later than the channel's last post, so that a
+  // remote room's messages, applied in the order they came (several in one millisecond when
+  // they come fast), are also listed in that order (posts sort by create_at).
+  bool afterLastPost = false;
 };
 
 // Creates a post in `draft.channelId` as `author`. From the draft are taken: channel_id,

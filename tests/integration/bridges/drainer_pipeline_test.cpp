@@ -337,6 +337,61 @@ TEST_F(BridgeFrameworkTest, EventsOfOneRoomArePostedInTheOrderTheyCameWhateverTh
   }
 }
 
+TEST_F(BridgeFrameworkTest, EventsAppliedTogetherKeepTheirOrderOnceEachInOneTransaction) {
+  // The clock stands still: every post of the batch is made in the same millisecond.
+  IngressPipeline pipeline(database_, metrics_);
+  const auto together = [&](const std::vector<InboundEvent>& events) {
+    std::vector<const InboundEvent*> pointers;
+    for (const auto& event : events) pointers.push_back(&event);
+    return runSync(*database_, [&](Store& s) { return pipeline.applyTogether(s, pointers); });
+  };
+  auto edit = fromCarol("b-4", "one, edited");
+  edit.change = core::model::MessageChange::kEdit;
+  edit.targetRemoteId = "b-1";  // made earlier in the same batch
+  const auto first = together({fromCarol("b-1", "one"), fromCarol("b-2", "two"),
+                               fromCarol("b-1", "one again"), edit, fromCarol("b-3", "three")});
+  ASSERT_EQ(first.size(), 5u);
+  EXPECT_EQ(first[0].outcome, IngressOutcome::kApplied) << first[0].error;
+  EXPECT_EQ(first[1].outcome, IngressOutcome::kApplied) << first[1].error;
+  EXPECT_EQ(first[2].outcome, IngressOutcome::kDuplicate) << "the same id twice in one batch";
+  EXPECT_EQ(first[2].postId, first[0].postId) << "a duplicate names the post it made";
+  EXPECT_EQ(first[3].outcome, IngressOutcome::kApplied) << first[3].error;
+  EXPECT_EQ(first[4].outcome, IngressOutcome::kApplied) << first[4].error;
+  EXPECT_EQ(rows("SELECT message FROM posts WHERE delete_at = 0 ORDER BY create_at, id"),
+            (std::vector<std::string>{"one, edited", "two", "three"}))
+      << "listed in the order they came, though made in one millisecond";
+  EXPECT_EQ(scalar("SELECT count(DISTINCT create_at) FROM posts WHERE delete_at = 0"), "3");
+  EXPECT_EQ(scalar("SELECT count(*) FROM inbox"), "4");
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'message.ingress'"), "4")
+      << "one decision per event that was not a duplicate";
+
+  // One event of a batch that cannot be applied (an unknown target): the others are applied
+  // all the same, each on its own, and that one leaves nothing behind.
+  auto stray = fromCarol("b-6", "");
+  stray.change = core::model::MessageChange::kReaction;
+  stray.targetRemoteId = "never-seen";
+  stray.emoji = "thumbsup";
+  const auto second = together({fromCarol("b-5", "four"), stray, fromCarol("b-7", "five")});
+  ASSERT_EQ(second.size(), 3u);
+  EXPECT_EQ(second[0].outcome, IngressOutcome::kApplied) << second[0].error;
+  EXPECT_EQ(second[1].outcome, IngressOutcome::kUnknownTarget);
+  EXPECT_EQ(second[2].outcome, IngressOutcome::kApplied) << second[2].error;
+  EXPECT_EQ(rows("SELECT message FROM posts WHERE delete_at = 0 ORDER BY create_at, id"),
+            (std::vector<std::string>{"one, edited", "two", "three", "four", "five"}));
+  EXPECT_EQ(scalar("SELECT count(*) FROM inbox WHERE remote_id = 'b-6'"), "0");
+
+  // Redelivered, all of it: nothing changes.
+  const auto again = together({fromCarol("b-5", "four"), fromCarol("b-7", "five")});
+  EXPECT_EQ(again[0].outcome, IngressOutcome::kDuplicate);
+  EXPECT_EQ(again[1].outcome, IngressOutcome::kDuplicate);
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts WHERE delete_at = 0"), "5");
+
+  // The audit chain holds: records appended by one transaction chain on each other.
+  auto report = runSync(*database_, [](Store& s) { return s.audit().verify(); });
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->intact) << report->reason;
+}
+
 TEST_F(BridgeFrameworkTest, AnInboundReplyLandsUnderTheRightRoot) {
   // A local post, sent out to room A where the peer gave it an id.
   auto root = post(kAlice, kLinked, "root");
