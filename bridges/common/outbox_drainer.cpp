@@ -207,13 +207,21 @@ void OutboxDrainer::run() {
       outcomes.swap(mailbox_->outcomes);
     }
     for (const auto& outcome : outcomes) {
-      const bool goOn = record(outcome);
       auto link = links_.find(outcome.linkId);
-      if (link == links_.end()) continue;
-      link->second.inFlight = false;
-      if (!goOn) link->second.ready.clear();  // decided again when the row is due again
-      // The next prepared item at once; a link whose batch is done is read again.
-      if (!deliverNext(outcome.linkId)) look = true;
+      // After a retry the rows behind wait too: they keep their order behind the one that
+      // waits. Otherwise the next prepared item goes out while this outcome is written: the
+      // bridge sends while the database writes. Should the write fail, the row stays pending
+      // and goes again later with the same txn id, as after a restart (the peer de-duplicates).
+      const bool retry = outcome.result.outcome == DeliveryResult::Outcome::kRetry;
+      if (link != links_.end()) {
+        link->second.inFlight = false;
+        if (retry) link->second.ready.clear();          // decided again when the row is due again
+        if (!deliverNext(outcome.linkId)) look = true;  // a link whose batch is done is read again
+      }
+      if (!record(outcome) && link != links_.end()) {
+        link->second.ready.clear();
+        look = true;
+      }
     }
   }
 }
@@ -273,68 +281,74 @@ bool OutboxDrainer::prepare(const std::string& linkId) {
     b.drainsHere = true;
     auto rows = s.bridges().pendingOfLink(linkId, kBatchRows);
     if (!rows) return std::move(rows).error();
-    // Posts of this batch: a later row that addresses one (an edit, a reply) needs the ids the
-    // peer gives it, so the batch ends before that row.
-    std::set<std::string> postedHere;
-    for (const auto& row : *rows) {
-      std::string postType;
-      auto message = outboundMessage(s, row, &postType);
-      if (!message) {
-        ++b.failed;
-        if (auto failed = s.bridges().markFailed(row.id, message.error().message); !failed) {
-          return failed.error();
+    // The batch's decisions, their audit records and the denied or failed rows' new states
+    // commit together: one commit (and one wait for the audit chain's lock) per batch.
+    core::Status decidedAll = s.transaction([&](Store&) -> core::Status {
+      // Posts of this batch: a later row that addresses one (an edit, a reply) needs the ids the
+      // peer gives it, so the batch ends before that row.
+      std::set<std::string> postedHere;
+      for (const auto& row : *rows) {
+        std::string postType;
+        auto message = outboundMessage(s, row, &postType);
+        if (!message) {
+          ++b.failed;
+          if (auto failed = s.bridges().markFailed(row.id, message.error().message); !failed) {
+            return failed.error();
+          }
+          continue;
         }
-        continue;
-      }
-      if (postedHere.contains(row.postId) || postedHere.contains(message->rootId)) break;
-      OutboundItem item;
-      item.link = *found;
-      item.outboxId = row.id;
-      item.txnId = row.txnId;
-      item.postType = std::move(postType);
-      if (row.kind != MessageChange::kPost) {
-        auto parts = s.bridges().partsOf(row.postId, found->bridge, found->remoteRoom);
-        if (!parts) return std::move(parts).error();
-        item.parts = remoteParts(*parts);
-      }
-      if (!message->rootId.empty()) {
-        auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
-        if (!root) return std::move(root).error();
-        if (!root->empty() && root->front().part == 0) {
-          item.rootRemoteId = root->front().remoteEventId;
-          // The root went over this link, so quoting it releases nothing new.
-          if (auto rootPost = s.posts().get(message->rootId); rootPost) {
-            item.rootText = rootPost->message;
-            auto author = s.users().getById(rootPost->userId);
-            if (author) item.rootAuthor = author->username;
+        if (postedHere.contains(row.postId) || postedHere.contains(message->rootId)) break;
+        OutboundItem item;
+        item.link = *found;
+        item.outboxId = row.id;
+        item.txnId = row.txnId;
+        item.postType = std::move(postType);
+        if (row.kind != MessageChange::kPost) {
+          auto parts = s.bridges().partsOf(row.postId, found->bridge, found->remoteRoom);
+          if (!parts) return std::move(parts).error();
+          item.parts = remoteParts(*parts);
+        }
+        if (!message->rootId.empty()) {
+          auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
+          if (!root) return std::move(root).error();
+          if (!root->empty() && root->front().part == 0) {
+            item.rootRemoteId = root->front().remoteEventId;
+            // The root went over this link, so quoting it releases nothing new.
+            if (auto rootPost = s.posts().get(message->rootId); rootPost) {
+              item.rootText = rootPost->message;
+              auto author = s.users().getById(rootPost->userId);
+              if (author) item.rootAuthor = author->username;
+            }
           }
         }
-      }
-      // The decision, its audit record and a denial's new row state commit together.
-      bool permitted = false;
-      core::Status decided = s.transaction([&](Store& tx) -> core::Status {
-        auto verdict = core::services::guardMessageEgress(tx, *found, *message);
-        if (!verdict.permitted()) {
-          const std::string reason =
-              verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
-          if (verdict.notifySender && !message->author.remote) {
-            tx.afterCommit(denialNotice(tx, *message, *verdict.notifySender));
+        // The decision, its audit record and a denial's new row state commit together.
+        bool permitted = false;
+        core::Status decided = s.transaction([&](Store& tx) -> core::Status {
+          auto verdict = core::services::guardMessageEgress(tx, *found, *message);
+          if (!verdict.permitted()) {
+            const std::string reason =
+                verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
+            if (verdict.notifySender && !message->author.remote) {
+              tx.afterCommit(denialNotice(tx, *message, *verdict.notifySender));
+            }
+            return tx.bridges().markDenied(row.id, verdict.auditId, reason);
           }
-          return tx.bridges().markDenied(row.id, verdict.auditId, reason);
+          permitted = true;
+          item.message = std::move(verdict.message);
+          return {};
+        });
+        if (!decided) return decided.error();
+        if (!permitted) {
+          ++b.denied;
+          continue;
         }
-        permitted = true;
-        item.message = std::move(verdict.message);
-        return {};
-      });
-      if (!decided) return decided.error();
-      if (!permitted) {
-        ++b.denied;
-        continue;
+        if (row.kind == MessageChange::kPost) postedHere.insert(row.postId);
+        b.items.push_back(std::move(item));
+        b.rows.push_back(row);
       }
-      if (row.kind == MessageChange::kPost) postedHere.insert(row.postId);
-      b.items.push_back(std::move(item));
-      b.rows.push_back(row);
-    }
+      return {};
+    });
+    if (!decidedAll) return decidedAll.error();
     return b;
   });
   if (!batch) {
@@ -439,8 +453,7 @@ bool OutboxDrainer::record(const Outcome& outcome) {
         {{"link", outcome.linkId}, {"outbox_id", row.id}, {"error", written.error().message}});
     return false;
   }
-  // After a retry the rows behind wait too: they keep their order behind the one that waits.
-  return outcome.result.outcome != Result::kRetry;
+  return true;
 }
 
 void DrainerWakeup::set(std::function<void()> wake) {

@@ -5,16 +5,19 @@
 // For the oldest pending rows of a link that is due (up to a batch of them), in one database
 // job: the link's drain lock (a PostgreSQL session advisory lock: one node drains a link), the
 // canonical message of each built from the post as it is now, and the boundary guard's egress
-// decision with its audit record in the same transaction as the row's new state. The batch ends
+// decision with its audit record, all the batch's decisions in one transaction with the rows'
+// new states. The batch ends
 // before a row that addresses a post of the same batch (an edit, a reply): that one needs the
 // ids the peer gives the post first. Denied -> the row is kept as denied with the audit id.
 // Permitted -> Bridge::deliver(); its DeliveryResult then decides: kSent -> the id map gets the
 // parts the peer assigned and the row is removed (only now: nothing is lost when parleyd stops with
 // an item in flight, the row is simply tried again); kRetry -> the row waits with exponential
 // backoff and jitter, and the rest of the batch waits behind it (decided again when it is due: a
-// decision stands for one crossing); kRejected -> kept as failed with the peer's error. The next
-// item of the batch goes as soon as the previous one's outcome is written, without reading the
-// outbox again.
+// decision stands for one crossing); kRejected -> kept as failed with the peer's error. After
+// kSent or kRejected the next item of the batch goes to the bridge at once, without reading the
+// outbox again, and the outcome is written while the bridge sends it (one item in flight per
+// link all the same). Should that write fail, the row stays pending and goes again with the same
+// txn id, as after a restart; the rest of the batch is dropped and decided again.
 //
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
@@ -122,8 +125,7 @@ class OutboxDrainer {
   // Hands the link's next ready item to its bridge unless one is in flight. False when the link
   // has nothing ready (and nothing in flight).
   bool deliverNext(const std::string& linkId);
-  // Writes a delivery's outcome; false when the link's other ready items must wait (a retry,
-  // or the outcome could not be written).
+  // Writes a delivery's outcome; false when it could not be written.
   bool record(const Outcome& outcome);
   Bridge* bridgeNamed(const std::string& name) const;
   core::metrics::BridgeMetrics::Link& linkMetrics(const std::string& bridge,
