@@ -92,10 +92,16 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   policy::StoredAuditRecord stored;
   stored.record = record;
   auto written = store_.transaction([&](Store&) -> Status {
-    if (auto locked = store_.exec(kAuditLock); !locked) return std::move(locked).error();
-    auto last = store_.exec(kAuditLastHash);
-    if (!last) return std::move(last).error();
-    stored.previousHash = last->empty() ? std::string() : hexDecode(last->text(0, 0));
+    const std::uint64_t transaction = store_.transactionSerial();
+    if (transaction != 0 && transaction == tipTransaction_) {
+      // Appended by this transaction, which holds the lock: nobody appended since.
+      stored.previousHash = tipHash_;
+    } else {
+      if (auto locked = store_.exec(kAuditLock); !locked) return std::move(locked).error();
+      auto last = store_.exec(kAuditLastHash);
+      if (!last) return std::move(last).error();
+      stored.previousHash = last->empty() ? std::string() : hexDecode(last->text(0, 0));
+    }
     auto next = store_.exec(kAuditNextId);
     if (!next) return std::move(next).error();
     stored.id = next->int64(0, 0);
@@ -104,18 +110,23 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
       return makeError(ErrorCode::kInternal, "app.audit.chain_hash.app_error",
                        "Unable to compute the audit chain hash.");
     }
-    return done(store_.exec(kAuditInsert, Params()
-                                              .add(stored.id)
-                                              .add(record.time)
-                                              .add(record.subject)
-                                              .add(record.resource)
-                                              .add(record.action)
-                                              .add(policy::decisionName(record.decision))
-                                              .add(record.rules.dump())
-                                              .add(record.obligations.dump())
-                                              .add(record.bundleHash)
-                                              .add(record.detail.dump())
-                                              .add(hexEncode(stored.chainHash))));
+    auto inserted = done(store_.exec(kAuditInsert, Params()
+                                                       .add(stored.id)
+                                                       .add(record.time)
+                                                       .add(record.subject)
+                                                       .add(record.resource)
+                                                       .add(record.action)
+                                                       .add(policy::decisionName(record.decision))
+                                                       .add(record.rules.dump())
+                                                       .add(record.obligations.dump())
+                                                       .add(record.bundleHash)
+                                                       .add(record.detail.dump())
+                                                       .add(hexEncode(stored.chainHash))));
+    if (inserted) {
+      tipTransaction_ = transaction;
+      tipHash_ = stored.chainHash;
+    }
+    return inserted;
   });
   if (!written) return std::move(written).error();
   return stored;

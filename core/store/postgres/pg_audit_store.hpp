@@ -1,6 +1,9 @@
 #pragma once
 // PostgreSQL implementation of AuditStore (audit_log).
 
+#include <cstdint>
+#include <string>
+
 #include "core/store/audit_store.hpp"
 #include "core/store/postgres/connection.hpp"
 
@@ -21,6 +24,10 @@ class PgAuditStore final : public AuditStore {
 
  private:
   PgStore& store_;
+  // The chain's newest record when this store's open transaction appended it (and so holds
+  // the chain's lock): its next append needs neither the lock nor the newest hash again.
+  std::uint64_t tipTransaction_ = 0;
+  std::string tipHash_;
 };
 
 }  // namespace parley::core::store::postgres

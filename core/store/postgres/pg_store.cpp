@@ -34,6 +34,7 @@ Status PgStore::transaction(const std::function<Status(Store&)>& body) {
   }
   if (auto begun = connection_->execScript("BEGIN"); !begun) return std::move(begun).error();
   transactionDepth_ = 1;
+  ++transactionSerial_;
   pending_.clear();
   Status status = [&]() -> Status {
     try {

@@ -79,6 +79,8 @@ class PgStore final : public Store {
 
   // For the stores of this module: runs a named statement on the bound connection.
   Result<Rows> exec(const Statement& statement, const Params& params = {});
+  // Names the open transaction (different for every one this store begins); 0 outside one.
+  std::uint64_t transactionSerial() const { return transactionDepth_ > 0 ? transactionSerial_ : 0; }
 
  private:
   void deliver(const events::DomainEvent& event) const;
@@ -88,6 +90,7 @@ class PgStore final : public Store {
   const events::DomainEventSink* sink_;
   const policy::PolicyHolder* policy_;
   int transactionDepth_ = 0;
+  std::uint64_t transactionSerial_ = 0;
   std::vector<events::DomainEvent> pending_;  // recorded in the open transaction
   PgUserStore users_;
   PgSystemStore system_;
