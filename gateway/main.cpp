@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ Commands:
   verify         check a running gateway: health, database, lockdown
   policy         test, check or explain policy files (parleyd policy --help)
   attributes     set policy attributes of a user or channel (parleyd attributes --help)
+  matrix         `matrix registration [--output FILE]`: the Matrix AS registration YAML
 
 Common options:
   -c, --config FILE   configuration file (default: $PARLEY_CONFIG, else /etc/parley/gateway.yaml)
@@ -65,6 +67,10 @@ int run(const std::string& command, const std::vector<std::string>& args) {
         "channel", po::value<std::string>(), "the channel (team/channel)")(
         "as", po::value<std::string>(), "act as this system administrator (username)")(
         "args", po::value<std::vector<std::string>>(), "set NAME=VALUE...");
+  } else if (command == "matrix") {
+    options.add_options()("output,o", po::value<std::string>(),
+                          "write the registration to this file (mode 0600) instead of stdout")(
+        "args", po::value<std::vector<std::string>>(), "registration");
   } else if (command != "serve" && command != "migrate" && command != "check-config") {
     std::cerr << "parleyd: unknown command \"" << command << "\"\n\n" << kUsage;
     return cli::kExitUsage;
@@ -72,7 +78,7 @@ int run(const std::string& command, const std::vector<std::string>& args) {
 
   po::variables_map vars;
   po::positional_options_description positional;
-  if (command == "attributes") positional.add("args", -1);
+  if (command == "attributes" || command == "matrix") positional.add("args", -1);
   po::store(po::command_line_parser(args).options(options).positional(positional).run(), vars);
   po::notify(vars);
   if (vars.count("help")) {
@@ -104,6 +110,13 @@ int run(const std::string& command, const std::vector<std::string>& args) {
     if (vars.count("channel")) set.channel = vars["channel"].as<std::string>();
     if (vars.count("as")) set.as = vars["as"].as<std::string>();
     return cli::attributes(*config, set);
+  }
+  if (command == "matrix") {
+    const auto rest = vars.count("args") ? vars["args"].as<std::vector<std::string>>()
+                                         : std::vector<std::string>{};
+    std::optional<std::string> output;
+    if (vars.count("output")) output = vars["output"].as<std::string>();
+    return cli::matrix(*config, rest, output);
   }
   if (command == "init-admin") {
     cli::InitAdminOptions init;

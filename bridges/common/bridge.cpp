@@ -1,5 +1,6 @@
 #include "bridges/common/bridge.hpp"
 
+#include "bridges/matrix/matrix_bridge.hpp"
 #include "bridges/xmpp/xmpp_bridge.hpp"
 
 namespace parley::bridges {
@@ -11,6 +12,12 @@ core::Result<std::vector<BridgePtr>> createBridges(const BridgeEnvironment& envi
     // One branch per bridge this build provides.
     if (bridge.name == "xmpp") {
       auto made = xmpp::XmppBridge::create(environment);
+      if (!made) return std::move(made).error();
+      bridges.push_back(std::move(made).value());
+      continue;
+    }
+    if (bridge.name == "matrix") {
+      auto made = matrix::MatrixBridge::create(environment);
       if (!made) return std::move(made).error();
       bridges.push_back(std::move(made).value());
       continue;

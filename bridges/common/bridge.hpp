@@ -6,8 +6,10 @@
 // ingress pipeline (an IngressSink) turns what a bridge received into local posts, in one
 // transaction with the inbox claim that makes a redelivery a no-op.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +56,9 @@ struct DeliveryResult {
   enum class Outcome { kSent, kRetry, kRejected } outcome = Outcome::kRetry;
   std::vector<RemotePart> parts;  // kSent: ids the peer assigned (part 0 text, then files)
   std::string error;              // kRetry/kRejected: stored in outbox.last_error (no secrets)
+  // kRetry: the peer asked for at least this long a wait (Matrix 429 retry_after_ms); the
+  // drainer waits the longer of it and its own backoff.
+  std::chrono::milliseconds retryAfter{0};
 };
 
 struct InboundEvent {
@@ -103,6 +108,30 @@ class IngressSink {  // implemented by the framework's ingress pipeline
   virtual void receive(InboundEvent event, std::function<void(IngressResult)> done) = 0;
 };
 
+// An HTTP route a bridge serves on parleyd's own server (the Matrix AS API: the homeserver
+// calls Parley). Transport-neutral so that bridges do not depend on the gateway: serve.cpp
+// registers each with the router and turns the reply into the response as it is.
+struct HttpCall {
+  std::string method;                         // "PUT"
+  std::string path;                           // as received, without the query
+  std::map<std::string, std::string> params;  // the pattern's {captures}, decoded
+  std::map<std::string, std::string> query;   // the endpoint's queryNames present, decoded
+  std::string authorization;                  // the Authorization header ("" if absent)
+  std::string body;
+};
+struct HttpReply {
+  unsigned status = 200;
+  std::string body;
+  std::string contentType = "application/json";
+};
+struct HttpEndpoint {
+  std::string method;   // "GET", "PUT", "POST"
+  std::string pattern;  // router pattern, e.g. "/_matrix/app/v1/transactions/{txnId}"
+  std::vector<std::string> queryNames;
+  // `reply` exactly once, any thread.
+  std::function<void(HttpCall call, std::function<void(HttpReply)> reply)> handle;
+};
+
 class Bridge {
  public:
   virtual ~Bridge() = default;
@@ -116,6 +145,10 @@ class Bridge {
   // One item; `done` exactly once, any thread. The drainer sends the items of one link one at
   // a time in outbox order and waits for done before the next.
   virtual void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) = 0;
+  // Routes the peer calls on parleyd's HTTP server (none by default). Asked once, before
+  // start(); a handler may be called before start() returns and after stop(): it answers then
+  // with an error the peer retries.
+  virtual std::vector<HttpEndpoint> httpEndpoints() { return {}; }
 };
 
 using BridgePtr = std::unique_ptr<Bridge>;

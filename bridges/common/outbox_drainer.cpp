@@ -428,7 +428,8 @@ bool OutboxDrainer::record(const Outcome& outcome) {
     case Result::kRetry: {
       const int attempts = row.attempts + 1;
       const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-      const std::int64_t next = now + retryDelay(options_, attempts, unit).count();
+      const std::int64_t next =
+          now + std::max(retryDelay(options_, attempts, unit), outcome.result.retryAfter).count();
       const std::string error = outcome.result.error.substr(0, 1000);
       written = database_->runAndWait([&](core::store::Store& s) {
         return s.bridges().reschedule(row.id, attempts, next, error);

@@ -153,6 +153,28 @@ struct XmppBridgeConfig {
   bool operator==(const XmppBridgeConfig&) const = default;
 };
 
+// The Matrix bridge (bridges/matrix): parleyd as an Application Service of a partner's
+// homeserver. Present when gateway.yaml has a bridges.matrix map (enabled or not); every key has
+// been checked then. The tokens are not here: `parleyd matrix registration` generates them once
+// into token_file (0600), which serve reads.
+struct MatrixBridgeConfig {
+  bool enabled = false;
+  std::string homeserverUrl;  // "https://matrix.example.org": the client-server API
+  std::string serverName;     // the homeserver's server name: users are @x:<serverName>
+  std::string id = "parley";  // the registration id (permanent)
+  // Where the homeserver reaches Parley (the registration url): this server's origin and an
+  // optional path under which the AS routes are served ("" or "/matrix").
+  std::string url;
+  std::string urlPath;
+  std::string senderLocalpart = "parleybot";  // the bridge bot @<it>:<serverName>
+  std::string userPrefix = "mm_";    // puppets of local users: @<prefix><username>:<serverName>
+  std::string aliasPrefix = "mm_";   // room aliases Parley may own: #<prefix>...:<serverName>
+  std::filesystem::path tokenFile;   // as_token and hs_token, generated once
+  std::chrono::milliseconds requestTimeout{30000};  // one call to the homeserver
+
+  bool operator==(const MatrixBridgeConfig&) const = default;
+};
+
 struct LinkConfig {
   std::string channel;  // "team-name/channel-name" or a channel id
   std::string bridge;   // a configured bridge name
@@ -187,6 +209,7 @@ struct Config {
   LoggingConfig logging;
   std::vector<BridgeConfig> bridges;
   std::optional<XmppBridgeConfig> xmpp;  // bridges.xmpp, when written as a map
+  std::optional<MatrixBridgeConfig> matrix;  // bridges.matrix, when written as a map
   std::vector<LinkConfig> links;
   PolicyConfig policy;
 

@@ -85,7 +85,9 @@ class Loader {
     if (const auto field = top->get("limits")) limits(*field, config.limits);
     if (const auto field = top->get("websocket")) websocket(*field, config.websocket);
     if (const auto field = top->get("logging")) logging(*field, config.logging);
-    if (const auto field = top->get("bridges")) bridges(*field, config.bridges, config.xmpp);
+    if (const auto field = top->get("bridges")) {
+      bridges(*field, config.bridges, config.xmpp, config.matrix);
+    }
     if (const auto field = top->get("links")) links(*field, config.bridges, config.links);
     if (const auto field = top->get("policy")) policy(*field, config.policy);
   }
@@ -377,8 +379,9 @@ class Loader {
   }
 
   void bridges(const Field& field, std::vector<BridgeConfig>& out,
-               std::optional<XmppBridgeConfig>& xmppOut) {
-    // The bridges this version knows by name. Only xmpp can be enabled yet: the others arrive
+               std::optional<XmppBridgeConfig>& xmppOut,
+               std::optional<MatrixBridgeConfig>& matrixOut) {
+    // The bridges this version knows by name. xmpp and matrix can be enabled: the others arrive
     // with their own issues, and a config that asks for one must fail loudly rather than run
     // without it.
     const auto m = r_.map(field, {"matrix", "xmpp", "workspaces"});
@@ -392,6 +395,18 @@ class Loader {
           if (!xmppBridge(value, xmpp)) continue;
           enabled = xmpp.enabled;
           xmppOut = std::move(xmpp);
+        }
+        out.push_back(BridgeConfig{name, enabled});
+        continue;
+      }
+      if (name == "matrix") {
+        const auto value = *m->get(name);
+        bool enabled = false;
+        if (!value.node.IsNull()) {
+          MatrixBridgeConfig matrix;
+          if (!matrixBridge(value, matrix)) continue;
+          enabled = matrix.enabled;
+          matrixOut = std::move(matrix);
         }
         out.push_back(BridgeConfig{name, enabled});
         continue;
@@ -473,6 +488,112 @@ class Loader {
     assign(out.allowHttpUrls, r_.boolean(m->get("allow_http_urls")));
     assign(out.allowPrivateAddresses, r_.boolean(m->get("allow_private_addresses")));
     return r_.problemCount() == problemsBefore;
+  }
+
+  // bridges.matrix written as a map: the homeserver, the registration's names and where the
+  // generated tokens are kept. False when anything is wrong.
+  bool matrixBridge(const Field& field, MatrixBridgeConfig& out) {
+    const auto m = r_.map(field, {"enabled", "homeserver_url", "server_name", "id", "url",
+                                  "sender_localpart", "user_prefix", "alias_prefix", "token_file",
+                                  "request_timeout"});
+    if (!m) return false;
+    const std::size_t problemsBefore = r_.problemCount();
+    assign(out.enabled, r_.boolean(m->get("enabled")));
+    const auto required = [&](std::string_view key) {
+      auto value = m->get(key);
+      if (!value) r_.reportAtKey(m->self(), "missing required key " + quote(key));
+      return value;
+    };
+    if (const auto hsField = required("homeserver_url")) {
+      if (const auto text = r_.string(hsField)) {
+        auto parsed = parseSiteUrl(*text);
+        if (parsed) {
+          out.homeserverUrl = *parsed;
+        } else {
+          r_.report(*hsField, parsed.error().message);
+        }
+      }
+    }
+    if (const auto nameField = required("server_name")) {
+      if (const auto name = r_.string(nameField)) {
+        // A Matrix server name: a host name or address with an optional port (lower case).
+        auto parsed = parseSiteUrl("https://" + *name);
+        if (parsed && std::none_of(name->begin(), name->end(), [](char c) {
+              return std::isupper(static_cast<unsigned char>(c)) != 0;
+            })) {
+          out.serverName = *name;
+        } else {
+          r_.report(*nameField,
+                    "expected a lower-case server name such as example.org, got " + quote(*name));
+        }
+      }
+    }
+    if (const auto urlField = required("url")) {
+      if (const auto text = r_.string(urlField)) {
+        // The origin, then an optional path of plain characters: the AS routes live under it.
+        const auto scheme = text->find("://");
+        const auto slash =
+            scheme == std::string::npos ? std::string::npos : text->find('/', scheme + 3);
+        std::string path = slash == std::string::npos ? std::string() : text->substr(slash);
+        while (!path.empty() && path.back() == '/') path.pop_back();
+        auto origin = parseSiteUrl(text->substr(0, slash));
+        const bool pathOk = std::all_of(path.begin(), path.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '-' ||
+                 c == '_' || c == '.';
+        });
+        if (origin && pathOk && path.find("//") == std::string::npos) {
+          out.url = *origin + path;
+          out.urlPath = path;
+        } else {
+          r_.report(*urlField,
+                    "expected the URL the homeserver reaches Parley at, such as "
+                    "http://parley.internal:8065 or http://parley.internal:8065/matrix, got " +
+                        quote(*text));
+        }
+      }
+    }
+    if (const auto idField = m->get("id")) {
+      if (const auto id = r_.string(idField)) {
+        if (isMatrixName(*id)) {
+          out.id = *id;
+        } else {
+          r_.report(*idField, "expected letters, digits, '.', '_' or '-', got " + quote(*id));
+        }
+      }
+    }
+    for (const auto& [key, target] :
+         {std::pair{"sender_localpart", &out.senderLocalpart},
+          std::pair{"user_prefix", &out.userPrefix}, std::pair{"alias_prefix", &out.aliasPrefix}}) {
+      const auto keyField = m->get(key);
+      const auto value = r_.string(keyField);
+      if (!value) continue;
+      // Matrix user localparts are lower case: a-z 0-9 . _ = - /; names are kept to a-z 0-9 . _ -
+      if (isMatrixName(*value) && std::none_of(value->begin(), value->end(), [](char c) {
+            return std::isupper(static_cast<unsigned char>(c)) != 0;
+          })) {
+        *target = *value;
+      } else {
+        r_.report(*keyField,
+                  "expected lower-case letters, digits, '.', '_' or '-', got " + quote(*value));
+      }
+    }
+    if (!out.senderLocalpart.empty() && out.senderLocalpart.starts_with(out.userPrefix)) {
+      r_.report(m->keyLine(m->get("sender_localpart") ? "sender_localpart" : "user_prefix"),
+                "bridges.matrix: sender_localpart must not start with user_prefix (the bot "
+                "would be taken for a puppet)");
+    }
+    if (const auto tokenField = required("token_file")) {
+      assign(out.tokenFile, r_.path(tokenField, baseDir_));
+    }
+    assign(out.requestTimeout, r_.duration(m->get("request_timeout"), 1s, 10min));
+    return r_.problemCount() == problemsBefore;
+  }
+
+  static bool isMatrixName(std::string_view text) {
+    return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+             c == '-';
+    });
   }
 
   void links(const Field& field, const std::vector<BridgeConfig>& bridges,

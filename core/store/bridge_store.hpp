@@ -134,6 +134,8 @@ class BridgeStore {
                                   std::string_view effectKind, std::int64_t receivedAt) = 0;
   virtual Status setInboxEffect(std::string_view bridge, std::string_view remoteId,
                                 std::string_view effectKind, std::string_view effectId) = 0;
+  // Whether (bridge, remote id) was claimed (a Matrix transaction id already processed).
+  virtual Result<bool> inboxHas(std::string_view bridge, std::string_view remoteId) = 0;
 
   // Id map. putParts: existing (post, part, bridge, room) rows are kept as they are.
   virtual Status putParts(std::string_view postId, std::string_view bridge,

@@ -59,4 +59,10 @@ struct AttributesOptions {
 extern const char* const kAttributesUsage;
 int attributes(const core::config::Config& config, const AttributesOptions& options);
 
+// `parleyd matrix registration [--output FILE]`: the Matrix Application Service registration
+// for bridges.matrix (tokens generated once into its token_file and kept). Exit 0 when written,
+// 1 when the tokens cannot be read or made, 2 on bad usage or without bridges.matrix.
+int matrix(const core::config::Config& config, const std::vector<std::string>& args,
+           const std::optional<std::string>& output);
+
 }  // namespace parley::gateway::cli

@@ -181,6 +181,46 @@ bool syncLinks(core::store::Database& database, const core::config::Config& conf
   return true;
 }
 
+// The routes bridges serve on this server (the Matrix AS API): each call goes to the bridge and
+// its reply comes back as it is, on the request's executor.
+void registerBridgeRoutes(http::Router& router, std::vector<bridges::BridgePtr>& running) {
+  for (auto& bridge : running) {
+    for (auto& endpoint : bridge->httpEndpoints()) {
+      auto shared = std::make_shared<bridges::HttpEndpoint>(std::move(endpoint));
+      const auto handler = [shared](http::Request& request) -> asio::awaitable<http::Response> {
+        bridges::HttpCall call;
+        call.method = shared->method;
+        call.path = std::string(request.path());
+        for (const auto& [name, value] : request.paramList()) {
+          std::string decoded;
+          if (!http::percentDecode(value, decoded, false)) decoded = value;
+          call.params.emplace(std::string(name), std::move(decoded));
+        }
+        for (const auto& name : shared->queryNames) {
+          if (const auto value = request.query().get(name)) call.query.emplace(name, *value);
+        }
+        call.authorization = std::string(request.header("Authorization"));
+        call.body = request.body();
+        auto executor = co_await asio::this_coro::executor;
+        auto reply = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                   void(bridges::HttpReply)>(
+            [shared, executor, &call](auto handler) {
+              auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
+              shared->handle(std::move(call), [executor, waiting](bridges::HttpReply answer) {
+                asio::post(executor, [waiting, answer = std::move(answer)]() mutable {
+                  (*waiting)(std::move(answer));
+                });
+              });
+            },
+            asio::use_awaitable);
+        co_return http::Response::text(reply.status, std::move(reply.body),
+                                       std::move(reply.contentType));
+      };
+      router.add(http_proto::string_to_verb(shared->method), shared->pattern, handler);
+    }
+  }
+}
+
 }  // namespace
 
 int serve(const core::config::Config& loaded) {
@@ -269,6 +309,7 @@ int serve(const core::config::Config& loaded) {
   api::registerAuditRoutes(*router, context);
   api::registerLinkRoutes(*router, context);
   api::registerBridgeFileRoutes(*router, context);
+  registerBridgeRoutes(*router, bridges.value());
 
   http::ServerOptions options;
   options.host = config->server.listenHost;

@@ -38,6 +38,7 @@ class PgBridgeStore final : public BridgeStore {
   Result<bool> tryLockLink(std::string_view linkId) override;
   Status unlockLink(std::string_view linkId) override;
 
+  Result<bool> inboxHas(std::string_view bridge, std::string_view remoteId) override;
   Result<bool> claimInbox(std::string_view bridge, std::string_view remoteId,
                           std::string_view effectKind, std::int64_t receivedAt) override;
   Status setInboxEffect(std::string_view bridge, std::string_view remoteId,

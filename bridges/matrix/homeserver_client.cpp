@@ -1,0 +1,166 @@
+#include "bridges/matrix/homeserver_client.hpp"
+
+#include <cpprest/http_client.h>
+#include <cpprest/uri.h>
+
+namespace parley::bridges::matrix {
+namespace {
+
+namespace http = web::http;
+
+// Media ids and server names: what an mxc URI may carry (the spec's [A-Za-z0-9_-] media id;
+// a server name's host, port and brackets).
+bool isMxcPart(const std::string& text) {
+  return !text.empty() && text.size() <= 255 &&
+         text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                                "_-.:[]") == std::string::npos;
+}
+
+HsReply classify(unsigned status, std::string bytes, std::string contentType,
+                 const std::string& what) {
+  HsReply reply;
+  reply.status = status;
+  reply.contentType = std::move(contentType);
+  reply.body = nlohmann::json::parse(bytes, nullptr, false);
+  if (reply.body.is_discarded()) reply.body = nullptr;
+  if (status >= 200 && status < 300) {
+    reply.kind = HsReply::Kind::kOk;
+    reply.bytes = std::move(bytes);
+    return reply;
+  }
+  if (reply.body.is_object()) {
+    reply.errcode = reply.body.value("errcode", "");
+    if (reply.body.contains("retry_after_ms") && reply.body["retry_after_ms"].is_number_integer()) {
+      reply.retryAfter = std::chrono::milliseconds(
+          std::clamp<std::int64_t>(reply.body["retry_after_ms"].get<std::int64_t>(), 0, 3600000));
+    }
+  }
+  const std::string message =
+      reply.body.is_object() && reply.body.contains("error") && reply.body["error"].is_string()
+          ? reply.body["error"].get<std::string>().substr(0, 300)
+          : std::string();
+  reply.error = what + ": " + std::to_string(status) +
+                (reply.errcode.empty() ? "" : " " + reply.errcode) +
+                (message.empty() ? "" : " (" + message + ")");
+  reply.kind = status == 429 || status >= 500 || status == 408 ? HsReply::Kind::kRetry
+                                                                : HsReply::Kind::kRejected;
+  return reply;
+}
+
+std::string describe(const std::string& method, const std::string& pathAndQuery) {
+  // The path alone: a query may name a puppet, never a token (the token is a header).
+  return method + " " + pathAndQuery.substr(0, pathAndQuery.find('?'));
+}
+
+}  // namespace
+
+HomeserverClient::HomeserverClient(std::string baseUrl, std::string asToken,
+                                   std::chrono::milliseconds timeout)
+    : asToken_(std::move(asToken)) {
+  http::client::http_client_config config;
+  config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  client_ = std::make_unique<http::client::http_client>(baseUrl, config);
+}
+
+HomeserverClient::~HomeserverClient() = default;
+
+std::string HomeserverClient::segment(const std::string& text) {
+  return web::uri::encode_data_string(text);
+}
+
+HsReply HomeserverClient::call(const std::string& method, const std::string& path,
+                               const Query& query, const std::optional<nlohmann::json>& body) {
+  std::string target = path;
+  char separator = '?';
+  for (const auto& [name, value] : query) {
+    target += separator + name + "=" + web::uri::encode_data_string(value);
+    separator = '&';
+  }
+  const std::string text = body ? body->dump() : std::string();
+  return send(method, target, "application/json", body ? &text : nullptr, false, 0);
+}
+
+HsReply HomeserverClient::upload(const std::string& userId, const std::string& fileName,
+                                 const std::string& contentType, const std::string& bytes) {
+  const std::string target = "/_matrix/media/v3/upload?filename=" +
+                             web::uri::encode_data_string(fileName) +
+                             "&user_id=" + web::uri::encode_data_string(userId);
+  return send("POST", target, contentType.empty() ? "application/octet-stream" : contentType,
+              &bytes, true, 0);
+}
+
+HsReply HomeserverClient::download(const std::string& mxc, std::uint64_t maxBytes) {
+  constexpr std::string_view kScheme = "mxc://";
+  const auto slash = mxc.find('/', kScheme.size());
+  if (!mxc.starts_with(kScheme) || slash == std::string::npos) {
+    HsReply bad;
+    bad.kind = HsReply::Kind::kRejected;
+    bad.error = "not an mxc:// URI";
+    return bad;
+  }
+  const std::string server = mxc.substr(kScheme.size(), slash - kScheme.size());
+  const std::string media = mxc.substr(slash + 1);
+  if (!isMxcPart(server) || !isMxcPart(media) || media.find(':') != std::string::npos) {
+    HsReply bad;
+    bad.kind = HsReply::Kind::kRejected;
+    bad.error = "not an mxc:// URI";
+    return bad;
+  }
+  const std::string tail = segment(server) + "/" + segment(media);
+  auto reply = send("GET", "/_matrix/client/v1/media/download/" + tail, {}, nullptr, true, maxBytes);
+  // A server without authenticated media (before Matrix 1.11) answers 404 or 400
+  // M_UNRECOGNIZED: the legacy route then.
+  if (!reply.ok() && reply.status != 0 && reply.status != 413 && reply.status != 429) {
+    reply = send("GET", "/_matrix/media/v3/download/" + tail, {}, nullptr, true, maxBytes);
+  }
+  return reply;
+}
+
+HsReply HomeserverClient::send(const std::string& method, const std::string& pathAndQuery,
+                               const std::string& contentType, const std::string* body,
+                               bool binary, std::uint64_t maxBytes) {
+  const std::string what = describe(method, pathAndQuery);
+  try {
+    http::http_request request{http::method(method)};
+    request.set_request_uri(pathAndQuery);
+    request.headers().add("Authorization", "Bearer " + asToken_);
+    if (body != nullptr) {
+      if (binary) {
+        request.set_body(std::vector<unsigned char>(body->begin(), body->end()));
+        request.headers().set_content_type(contentType);
+      } else {
+        request.set_body(*body, contentType);
+      }
+    }
+    http::http_response response = client_->request(request).get();
+    if (maxBytes > 0 && response.headers().content_length() > maxBytes) {
+      HsReply big;
+      big.kind = HsReply::Kind::kRejected;
+      big.status = 413;
+      big.error = what + ": larger than " + std::to_string(maxBytes) + " bytes";
+      return big;
+    }
+    const auto data = response.extract_vector().get();
+    if (maxBytes > 0 && data.size() > maxBytes) {
+      HsReply big;
+      big.kind = HsReply::Kind::kRejected;
+      big.status = 413;
+      big.error = what + ": larger than " + std::to_string(maxBytes) + " bytes";
+      return big;
+    }
+    std::string bytes(data.begin(), data.end());
+    std::string type;
+    if (const auto found = response.headers().find("Content-Type");
+        found != response.headers().end()) {
+      type = found->second;
+    }
+    return classify(response.status_code(), std::move(bytes), std::move(type), what);
+  } catch (const std::exception& error) {
+    HsReply failed;
+    failed.kind = HsReply::Kind::kRetry;
+    failed.error = what + ": " + error.what();
+    return failed;
+  }
+}
+
+}  // namespace parley::bridges::matrix

@@ -1,0 +1,657 @@
+#include "bridges/matrix/matrix_bridge.hpp"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/common/log.hpp"
+#include "core/store/bridge_store.hpp"
+#include "core/store/store.hpp"
+
+namespace parley::bridges::matrix {
+
+struct MatrixBridge::Transaction {
+  std::string txnId;
+  nlohmann::json events;
+  std::function<void(HttpReply)> reply;
+  std::atomic<std::size_t> pending{0};
+  std::atomic<bool> failed{false};
+};
+
+namespace {
+
+using core::model::MessageChange;
+using Kind = HsReply::Kind;
+
+constexpr std::string_view kLog = "matrix";
+constexpr std::size_t kMaxTxnIdBytes = 255;
+constexpr std::size_t kMaxIdBytes = 255;  // the spec's limit for user, room and event ids
+
+HttpReply matrixError(unsigned status, std::string_view errcode, std::string_view message) {
+  return HttpReply{status, nlohmann::json{{"errcode", errcode}, {"error", message}}.dump(),
+                   "application/json"};
+}
+
+HttpReply emptyOk() { return HttpReply{200, "{}", "application/json"}; }
+
+bool sameSecret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string stringField(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+const nlohmann::json& objectField(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  if (!object.is_object()) return kEmpty;
+  const auto found = object.find(key);
+  return found != object.end() && found->is_object() ? *found : kEmpty;
+}
+
+// "@carol:example.org" -> "example.org"; "" when it is not an MXID.
+std::string serverOf(const std::string& userId) {
+  const auto colon = userId.find(':');
+  if (userId.size() < 4 || userId.front() != '@' || colon == std::string::npos || colon == 1) {
+    return {};
+  }
+  return userId.substr(colon + 1);
+}
+
+std::string localpartOf(const std::string& userId) {
+  const auto colon = userId.find(':');
+  return colon == std::string::npos || userId.empty() ? std::string()
+                                                      : userId.substr(1, colon - 1);
+}
+
+// A Matrix localpart made of a Mattermost username (lower case; a-z 0-9 . _ = - / are the
+// characters Matrix allows, anything else becomes '_': a puppet's "carol:partner.example").
+std::string matrixLocalpart(std::string_view username) {
+  std::string out;
+  for (const char c : username) {
+    const auto u = static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool allowed = std::isalnum(u) != 0 || u == '.' || u == '_' || u == '=' || u == '-';
+    out.push_back(allowed ? static_cast<char>(u) : '_');
+  }
+  return out;
+}
+
+DeliveryResult failure(const HsReply& reply) {
+  DeliveryResult result;
+  result.outcome = reply.kind == Kind::kRejected ? DeliveryResult::Outcome::kRejected
+                                                 : DeliveryResult::Outcome::kRetry;
+  result.error = reply.error.empty() ? std::string("the homeserver call failed") : reply.error;
+  result.retryAfter = reply.retryAfter;
+  return result;
+}
+
+DeliveryResult sent(std::vector<RemotePart> parts = {}) {
+  return DeliveryResult{DeliveryResult::Outcome::kSent, std::move(parts), {}, {}};
+}
+
+}  // namespace
+
+core::Result<BridgePtr> MatrixBridge::create(const BridgeEnvironment& environment) {
+  const auto& matrix = environment.config->matrix;
+  if (!matrix || !matrix->enabled) {
+    return core::makeError(core::ErrorCode::kInvalidArgument, "bridges.matrix.disabled",
+                           "the matrix bridge is not enabled in the configuration");
+  }
+  auto tokens = loadOrCreateTokens(matrix->tokenFile);
+  if (!tokens) return std::move(tokens).error();
+  return BridgePtr(
+      std::make_unique<MatrixBridge>(*matrix, std::move(tokens).value(), environment.database));
+}
+
+MatrixBridge::MatrixBridge(core::config::MatrixBridgeConfig config, AppServiceTokens tokens,
+                           core::store::DatabasePtr database)
+    : config_(std::move(config)),
+      tokens_(std::move(tokens)),
+      database_(std::move(database)),
+      client_(std::make_unique<HomeserverClient>(config_.homeserverUrl, tokens_.asToken,
+                                                 config_.requestTimeout)),
+      workers_(std::make_unique<asio::thread_pool>(2)) {}
+
+MatrixBridge::~MatrixBridge() { stop(); }
+
+core::Status MatrixBridge::start(IngressSink& sink) {
+  sink_ = &sink;
+  asio::post(*workers_, [this] { loadRooms(); });
+  core::log::info(kLog, "matrix application service started",
+                  {{"homeserver", config_.homeserverUrl}, {"as_id", config_.id}});
+  return {};
+}
+
+void MatrixBridge::stop() {
+  if (stopped_.exchange(true)) return;
+  // Deliveries under way finish (their outcome is recorded or the row goes again); what is
+  // still queued is dropped with the pool, and the drainer sends it after the next start.
+  workers_->stop();
+  workers_->join();
+  sink_ = nullptr;
+}
+
+std::string MatrixBridge::botId() const {
+  return "@" + config_.senderLocalpart + ":" + config_.serverName;
+}
+
+std::string MatrixBridge::puppetId(const std::string& username) const {
+  return "@" + config_.userPrefix + matrixLocalpart(username) + ":" + config_.serverName;
+}
+
+bool MatrixBridge::inUserNamespace(const std::string& userId) const {
+  return userId.starts_with("@" + config_.userPrefix) && serverOf(userId) == config_.serverName;
+}
+
+// ------------------------------------------------------------------ homeserver -> AS
+
+std::vector<HttpEndpoint> MatrixBridge::httpEndpoints() {
+  const std::string& base = config_.urlPath;
+  std::vector<HttpEndpoint> endpoints;
+  const auto transaction = [this](HttpCall call, std::function<void(HttpReply)> reply) {
+    onTransaction(std::move(call), std::move(reply));
+  };
+  const auto user = [this](HttpCall call, std::function<void(HttpReply)> reply) {
+    onUserQuery(std::move(call), std::move(reply));
+  };
+  // Parley links rooms through the admin API (with its channel.link decision); a room alias
+  // in the namespace that names no link does not exist (matrix-appservice.md §8).
+  const auto room = [this](HttpCall call, std::function<void(HttpReply)> reply) {
+    if (auto refused = refuseAuth(call)) return reply(*refused);
+    reply(matrixError(404, "M_NOT_FOUND", "no such room"));
+  };
+  const auto ping = [this](HttpCall call, std::function<void(HttpReply)> reply) {
+    if (auto refused = refuseAuth(call)) return reply(*refused);
+    reply(emptyOk());
+  };
+  const std::vector<std::string> token = {"access_token"};
+  for (const std::string family : {"/_matrix/app/v1", ""}) {
+    endpoints.push_back({"PUT", base + family + "/transactions/{txnId}", token, transaction});
+    endpoints.push_back({"GET", base + family + "/users/{userId}", token, user});
+    endpoints.push_back({"GET", base + family + "/rooms/{roomAlias}", token, room});
+  }
+  endpoints.push_back({"POST", base + "/_matrix/app/v1/ping", token, ping});
+  return endpoints;
+}
+
+std::optional<HttpReply> MatrixBridge::refuseAuth(const HttpCall& call) const {
+  std::string header;
+  if (call.authorization.starts_with("Bearer ")) header = call.authorization.substr(7);
+  const auto query = call.query.find("access_token");
+  const std::string fromQuery = query == call.query.end() ? std::string() : query->second;
+  if (header.empty() && fromQuery.empty()) {
+    return matrixError(401, "M_MISSING_TOKEN", "missing the homeserver token");
+  }
+  // Both given: they must be the same token (the spec's advice), and it must be ours.
+  if ((!header.empty() && !sameSecret(header, tokens_.hsToken)) ||
+      (!fromQuery.empty() && !sameSecret(fromQuery, tokens_.hsToken))) {
+    return matrixError(403, "M_FORBIDDEN", "invalid homeserver token");
+  }
+  return std::nullopt;
+}
+
+void MatrixBridge::onTransaction(HttpCall call, std::function<void(HttpReply)> reply) {
+  if (auto refused = refuseAuth(call)) return reply(*refused);
+  const std::string txnId = call.params["txnId"];
+  if (txnId.empty() || txnId.size() > kMaxTxnIdBytes) {
+    return reply(matrixError(400, "M_INVALID_PARAM", "bad transaction id"));
+  }
+  auto body = nlohmann::json::parse(call.body, nullptr, false);
+  if (body.is_discarded()) return reply(matrixError(400, "M_NOT_JSON", "the body is not JSON"));
+  if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {
+    return reply(matrixError(400, "M_BAD_JSON", "expected an object with an events array"));
+  }
+  if (sink_.load() == nullptr || stopped_) {
+    // Not started (or stopping): the homeserver keeps the transaction and retries.
+    return reply(matrixError(503, "M_UNKNOWN", "the bridge is not running"));
+  }
+  auto transaction = std::make_shared<Transaction>();
+  transaction->txnId = txnId;
+  transaction->events = std::move(body["events"]);
+  transaction->reply = std::move(reply);
+  database_->submit([this, transaction](core::store::Store& store) {
+    auto seen = store.bridges().inboxHas(name(), "txn:" + config_.id + ":" + transaction->txnId);
+    if (!seen) {
+      core::log::warn(kLog, "cannot read the inbox; the transaction is refused for a retry",
+                      {{"error", seen.error().message}});
+      return transaction->reply(matrixError(500, "M_UNKNOWN", "database unavailable"));
+    }
+    if (*seen) return transaction->reply(emptyOk());  // processed before: a retry
+    if (stopped_) return transaction->reply(matrixError(503, "M_UNKNOWN", "stopping"));
+    asio::post(*workers_, [this, transaction] { processTransaction(transaction); });
+  });
+}
+
+void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) {
+  IngressSink* sink = sink_.load();
+  if (sink == nullptr) {
+    return transaction->reply(matrixError(503, "M_UNKNOWN", "the bridge is not running"));
+  }
+  std::vector<InboundEvent> inbound;
+  bool reloaded = false;
+  for (const auto& event : transaction->events) {
+    const std::string type = stringField(event, "type");
+    const std::string sender = stringField(event, "sender");
+    const std::string roomId = stringField(event, "room_id");
+    const std::string eventId = stringField(event, "event_id");
+    if (type.empty() || sender.empty() || roomId.empty() || eventId.empty() ||
+        sender.size() > kMaxIdBytes || roomId.size() > kMaxIdBytes ||
+        eventId.size() > kMaxIdBytes || serverOf(sender).empty()) {
+      core::log::warn(kLog, "a malformed event in a transaction is ignored",
+                      {{"txn_id", transaction->txnId}, {"event_id", eventId.substr(0, 80)}});
+      continue;
+    }
+    if (sender == botId() || inUserNamespace(sender)) {
+      // Parley's own puppets and bot: what Parley sent, coming back (no echo). The namespace is
+      // exclusive, so nobody else can send as these users; one that is not a puppet of a
+      // Parley user would be a registration mistake worth seeing.
+      if (sender != botId() && localpartOf(sender).size() <= config_.userPrefix.size()) {
+        core::log::warn(kLog, "an event from the AS namespace that no puppet sends is ignored",
+                        {{"sender", sender}, {"event_id", eventId}});
+      }
+      continue;
+    }
+    const auto& content = objectField(event, "content");
+    if (type == "m.room.member") {
+      if (stringField(event, "state_key") == botId() &&
+          stringField(content, "membership") == "invite") {
+        // The bot invited to a room: it joins, so that the room's events reach Parley (a room
+        // no link names is only joined; nothing of it is bridged).
+        HsReply error;
+        if (!ensureJoined(roomId, botId(), error)) {
+          core::log::warn(kLog, "cannot accept an invitation",
+                          {{"room_id", roomId}, {"error", error.error}});
+        }
+        continue;
+      }
+      // The sender's display name, for its puppet (members' own events carry it).
+      const std::string name = stringField(content, "displayname");
+      if (stringField(event, "state_key") == sender && !name.empty()) {
+        std::lock_guard lock(mutex_);
+        displayNames_[sender] = name.substr(0, 128);
+      }
+      continue;
+    }
+    if (event.contains("state_key")) continue;  // other state: nothing to bridge
+    std::string remote;
+    for (int attempt = 0; attempt < 2 && remote.empty(); ++attempt) {
+      {
+        std::lock_guard lock(mutex_);
+        const auto found = remoteOfRoom_.find(roomId);
+        if (found != remoteOfRoom_.end()) remote = found->second;
+      }
+      if (remote.empty() && !reloaded) {
+        loadRooms();  // a link made since the rooms were read
+        reloaded = true;
+      }
+    }
+    if (remote.empty()) continue;  // a room no link names: the puppets' other rooms
+
+    InboundEvent in;
+    in.bridge = std::string(name());
+    in.remoteRoom = remote;
+    in.remoteEventId = eventId;
+    in.sender = core::model::RemoteOrigin{in.bridge, remote, sender, serverOf(sender)};
+    {
+      std::lock_guard lock(mutex_);
+      const auto known = displayNames_.find(sender);
+      in.senderDisplayName = known != displayNames_.end() ? known->second : localpartOf(sender);
+    }
+    const auto& relates = objectField(content, "m.relates_to");
+    if (type == "m.room.message") {
+      if (stringField(relates, "rel_type") == "m.replace") {
+        in.change = MessageChange::kEdit;
+        in.targetRemoteId = stringField(relates, "event_id");
+        in.text = stringField(objectField(content, "m.new_content"), "body");
+      } else {
+        in.text = stringField(content, "body");
+        if (stringField(relates, "rel_type") == "m.thread") {
+          in.replyToRemoteId = stringField(relates, "event_id");
+        } else {
+          in.replyToRemoteId = stringField(objectField(relates, "m.in_reply_to"), "event_id");
+        }
+      }
+      if (in.text.empty()) continue;
+    } else if (type == "m.reaction") {
+      if (stringField(relates, "rel_type") != "m.annotation") continue;
+      in.change = MessageChange::kReaction;
+      in.targetRemoteId = stringField(relates, "event_id");
+      in.emoji = stringField(relates, "key");
+    } else if (type == "m.room.redaction") {
+      in.change = MessageChange::kDelete;
+      // Room v11 moved `redacts` into the content; older rooms have it at the top.
+      in.targetRemoteId = stringField(content, "redacts");
+      if (in.targetRemoteId.empty()) in.targetRemoteId = stringField(event, "redacts");
+    } else {
+      continue;
+    }
+    inbound.push_back(std::move(in));
+  }
+  if (inbound.empty()) return finishTransaction(transaction);
+  transaction->pending = inbound.size();
+  for (auto& event : inbound) {
+    const std::string eventId = event.remoteEventId;
+    sink->receive(std::move(event), [this, transaction, eventId](IngressResult result) {
+      switch (result.outcome) {
+        case IngressOutcome::kApplied:
+        case IngressOutcome::kDuplicate: break;
+        case IngressOutcome::kDenied:
+          // Decided and audited; the homeserver must not retry a denial (it would forever).
+          core::log::info(kLog, "an event was denied at the boundary",
+                          {{"event_id", eventId}, {"reason", result.error}});
+          break;
+        case IngressOutcome::kUnknownRoom:
+        case IngressOutcome::kUnknownTarget:
+        case IngressOutcome::kRejected:
+          core::log::warn(kLog, "an event was not applied",
+                          {{"event_id", eventId}, {"error", result.error}});
+          break;
+      }
+      if (transaction->pending.fetch_sub(1) == 1) finishTransaction(transaction);
+    });
+  }
+}
+
+void MatrixBridge::finishTransaction(std::shared_ptr<Transaction> transaction) {
+  // Every event's effect is committed: now the transaction is recorded and acknowledged.
+  database_->submit([this, transaction](core::store::Store& store) {
+    auto claimed = store.bridges().claimInbox(
+        name(), "txn:" + config_.id + ":" + transaction->txnId, "transaction", store.clock().nowMillis());
+    if (!claimed) {
+      return transaction->reply(matrixError(500, "M_UNKNOWN", "database unavailable"));
+    }
+    transaction->reply(emptyOk());
+  });
+}
+
+void MatrixBridge::onUserQuery(HttpCall call, std::function<void(HttpReply)> reply) {
+  if (auto refused = refuseAuth(call)) return reply(*refused);
+  const std::string userId = call.params["userId"];
+  const std::string localpart = localpartOf(userId);
+  if (!inUserNamespace(userId) || localpart.size() <= config_.userPrefix.size() ||
+      userId.size() > kMaxIdBytes) {
+    return reply(matrixError(404, "M_NOT_FOUND", "no such user"));
+  }
+  // A local user's puppet exists once asked for: registered before the answer (spec).
+  const std::string username = localpart.substr(config_.userPrefix.size());
+  auto shared = std::make_shared<std::function<void(HttpReply)>>(std::move(reply));
+  database_->submit([this, username, userId, shared](core::store::Store& store) {
+    auto user = store.users().getByUsername(username);
+    if (!user || user->deleteAt != 0 || user->isRemote() || puppetId(user->username) != userId) {
+      return (*shared)(matrixError(404, "M_NOT_FOUND", "no such user"));
+    }
+    const std::string display = user->nickname.empty() ? user->username : user->nickname;
+    asio::post(*workers_, [this, userId, display, shared] {
+      HsReply error;
+      if (ensurePuppet(userId, display, error)) return (*shared)(emptyOk());
+      (*shared)(matrixError(500, "M_UNKNOWN", "cannot register the user"));
+    });
+  });
+}
+
+// ------------------------------------------------------------------ AS -> homeserver
+
+HsReply MatrixBridge::track(HsReply reply) {
+  connected_ = reply.status != 0;
+  return reply;
+}
+
+void MatrixBridge::loadRooms() {
+  auto links = database_->runAndWait(
+      [](core::store::Store& store) { return store.bridges().listLinks(); });
+  if (!links) {
+    core::log::warn(kLog, "cannot read the links", {{"error", links.error().message}});
+    return;
+  }
+  std::size_t rooms = 0;
+  for (const auto& link : links.value()) {
+    if (link.bridge != name()) continue;
+    HsReply error;
+    const std::string roomId = roomIdOf(link.remoteRoom, error);
+    if (roomId.empty()) {
+      core::log::warn(kLog, "cannot resolve a linked room",
+                      {{"link", link.id}, {"remote", link.remoteRoom}, {"error", error.error}});
+      continue;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      remoteOfRoom_[roomId] = link.remoteRoom;
+    }
+    // The bot in every linked room: the homeserver sends Parley the events of rooms where one
+    // of its users is joined. A room that needs an invitation is joined when it comes.
+    if (!ensureJoined(roomId, botId(), error)) {
+      core::log::warn(kLog, "the bot cannot join a linked room yet",
+                      {{"room_id", roomId}, {"error", error.error}});
+    }
+    ++rooms;
+  }
+  core::log::info(kLog, "matrix rooms linked", {{"rooms", rooms}});
+}
+
+std::string MatrixBridge::roomIdOf(const std::string& remoteRoom, HsReply& error) {
+  if (remoteRoom.starts_with('!')) {
+    std::lock_guard lock(mutex_);
+    remoteOfRoom_.emplace(remoteRoom, remoteRoom);
+    return remoteRoom;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    const auto known = roomOfRemote_.find(remoteRoom);
+    if (known != roomOfRemote_.end()) return known->second;
+  }
+  if (!remoteRoom.starts_with('#')) {
+    error.kind = Kind::kRejected;
+    error.error = "a matrix link names neither a room id (!...) nor an alias (#...)";
+    return {};
+  }
+  auto reply = track(client_->call(
+      "GET", "/_matrix/client/v3/directory/room/" + HomeserverClient::segment(remoteRoom)));
+  const std::string roomId = stringField(reply.body, "room_id");
+  if (!reply.ok() || roomId.empty()) {
+    error = reply;
+    if (reply.ok()) error.error = "the room directory answered without a room id";
+    return {};
+  }
+  std::lock_guard lock(mutex_);
+  roomOfRemote_[remoteRoom] = roomId;
+  remoteOfRoom_[roomId] = remoteRoom;
+  return roomId;
+}
+
+bool MatrixBridge::ensurePuppet(const std::string& userId, const std::string& displayName,
+                                HsReply& error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (registered_.contains(userId) && displayNames_[userId] == displayName) return true;
+  }
+  auto registered = track(client_->call(
+      "POST", "/_matrix/client/v3/register", {},
+      nlohmann::json{{"type", "m.login.application_service"},
+                     {"username", localpartOf(userId)},
+                     {"inhibit_login", true}}));
+  if (!registered.ok() && registered.errcode != "M_USER_IN_USE") {
+    error = registered;
+    return false;
+  }
+  if (!displayName.empty()) {
+    auto named = track(client_->call(
+        "PUT", "/_matrix/client/v3/profile/" + HomeserverClient::segment(userId) + "/displayname",
+        {{"user_id", userId}}, nlohmann::json{{"displayname", displayName}}));
+    if (!named.ok()) {
+      // The name is cosmetic: the message still goes, under the Matrix id.
+      core::log::warn(kLog, "cannot set a puppet's display name",
+                      {{"user_id", userId}, {"error", named.error}});
+    }
+  }
+  std::lock_guard lock(mutex_);
+  registered_.insert(userId);
+  displayNames_[userId] = displayName;
+  return true;
+}
+
+bool MatrixBridge::ensureJoined(const std::string& roomId, const std::string& userId,
+                                HsReply& error) {
+  const std::string key = roomId + " " + userId;
+  {
+    std::lock_guard lock(mutex_);
+    if (joined_.contains(key)) return true;
+  }
+  const std::string joinPath = "/_matrix/client/v3/join/" + HomeserverClient::segment(roomId);
+  auto joined =
+      track(client_->call("POST", joinPath, {{"user_id", userId}}, nlohmann::json::object()));
+  if (!joined.ok() && joined.status == 403) {
+    // A room that is not public: the bot (a member, or joining now) invites the puppet.
+    auto bot = track(client_->call("POST", joinPath, {}, nlohmann::json::object()));
+    if (!bot.ok()) {
+      error = bot;
+      return false;
+    }
+    auto invited = track(client_->call(
+        "POST", "/_matrix/client/v3/rooms/" + HomeserverClient::segment(roomId) + "/invite", {},
+        nlohmann::json{{"user_id", userId}}));
+    if (!invited.ok() && invited.status != 403) {  // 403: invited or joined already
+      error = invited;
+      return false;
+    }
+    joined =
+        track(client_->call("POST", joinPath, {{"user_id", userId}}, nlohmann::json::object()));
+  }
+  if (!joined.ok()) {
+    error = joined;
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  joined_.insert(key);
+  return true;
+}
+
+void MatrixBridge::deliver(OutboundItem item, std::function<void(DeliveryResult)> done) {
+  if (stopped_) {
+    done(DeliveryResult{DeliveryResult::Outcome::kRetry, {}, "the matrix bridge stopped", {}});
+    return;
+  }
+  auto shared = std::make_shared<OutboundItem>(std::move(item));
+  asio::post(*workers_, [this, shared, done = std::move(done)] { done(deliverNow(*shared)); });
+}
+
+DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
+  const auto& message = item.message;
+  HsReply error;
+  const std::string roomId = roomIdOf(item.link.remoteRoom, error);
+  if (roomId.empty()) return failure(error);
+  if (message.author.username.empty()) {
+    return DeliveryResult{DeliveryResult::Outcome::kRejected, {}, "the change has no author", {}};
+  }
+  const std::string userId = puppetId(message.author.username);
+  const std::string display =
+      message.author.displayName.empty() ? message.author.username : message.author.displayName;
+  if (!ensurePuppet(userId, display, error)) return failure(error);
+  if (!ensureJoined(roomId, userId, error)) return failure(error);
+
+  const std::string roomPath = "/_matrix/client/v3/rooms/" + HomeserverClient::segment(roomId);
+  const auto send = [&](const std::string& type, const std::string& txnId,
+                        const nlohmann::json& content) {
+    auto reply = track(client_->call("PUT",
+                                     roomPath + "/send/" + HomeserverClient::segment(type) + "/" +
+                                         HomeserverClient::segment(txnId),
+                                     {{"user_id", userId}}, content));
+    if (!reply.ok() && reply.status == 403) {
+      // Not (or no longer) in the room: join again before the retry.
+      std::lock_guard lock(mutex_);
+      joined_.erase(roomId + " " + userId);
+      reply.kind = Kind::kRetry;
+    }
+    return reply;
+  };
+  const auto partId = [&](int part) -> std::string {
+    for (const auto& known : item.parts) {
+      if (known.part == part) return known.remoteEventId;
+    }
+    return {};
+  };
+
+  switch (message.change) {
+    case MessageChange::kPost: {
+      nlohmann::json content{{"msgtype", "m.text"}, {"body", message.text}};
+      if (!item.rootRemoteId.empty()) {
+        content["m.relates_to"] = {{"rel_type", "m.thread"},
+                                   {"event_id", item.rootRemoteId},
+                                   {"is_falling_back", true},
+                                   {"m.in_reply_to", {{"event_id", item.rootRemoteId}}}};
+      }
+      auto reply = send("m.room.message", item.txnId + ".0", content);
+      const std::string eventId = stringField(reply.body, "event_id");
+      if (!reply.ok()) return failure(reply);
+      if (eventId.empty()) {
+        reply.kind = Kind::kRetry;
+        reply.error = "the homeserver answered a send without an event id";
+        return failure(reply);
+      }
+      return sent({RemotePart{0, eventId}});
+    }
+    case MessageChange::kEdit: {
+      const std::string target = partId(0);
+      if (target.empty()) return sent();  // never delivered on this link: nothing to edit
+      const nlohmann::json newContent{{"msgtype", "m.text"}, {"body", message.text}};
+      const nlohmann::json content{{"msgtype", "m.text"},
+                                   {"body", "* " + message.text},
+                                   {"m.new_content", newContent},
+                                   {"m.relates_to", {{"rel_type", "m.replace"}, {"event_id", target}}}};
+      auto reply = send("m.room.message", item.txnId + ".0", content);
+      return reply.ok() ? sent() : failure(reply);
+    }
+    case MessageChange::kDelete: {
+      for (const auto& part : item.parts) {
+        auto reply = track(client_->call(
+            "PUT",
+            roomPath + "/redact/" + HomeserverClient::segment(part.remoteEventId) + "/" +
+                HomeserverClient::segment(item.txnId + "." + std::to_string(part.part)),
+            {{"user_id", userId}}, nlohmann::json::object()));
+        if (!reply.ok()) return failure(reply);
+      }
+      return sent();
+    }
+    case MessageChange::kReaction: {
+      const std::string target = partId(0);
+      if (target.empty()) return sent();
+      const nlohmann::json content{
+          {"m.relates_to",
+           {{"rel_type", "m.annotation"}, {"event_id", target}, {"key", message.emoji}}}};
+      auto reply = send("m.reaction", item.txnId + ".0", content);
+      return reply.ok() ? sent() : failure(reply);
+    }
+    case MessageChange::kReactionDelete: {
+      const std::string target = partId(0);
+      if (target.empty()) return sent();
+      // The puppet's m.reaction with that key: found through the relations of the target.
+      auto relations = track(client_->call(
+          "GET",
+          "/_matrix/client/v1/rooms/" + HomeserverClient::segment(roomId) + "/relations/" +
+              HomeserverClient::segment(target) + "/m.annotation/m.reaction",
+          {{"user_id", userId}, {"limit", "100"}}));
+      if (!relations.ok()) return failure(relations);
+      const auto& chunk = relations.body.is_object() ? relations.body.value("chunk", nlohmann::json::array())
+                                                     : nlohmann::json::array();
+      for (const auto& reaction : chunk) {
+        if (stringField(reaction, "sender") != userId) continue;
+        if (stringField(objectField(objectField(reaction, "content"), "m.relates_to"), "key") !=
+            message.emoji) {
+          continue;
+        }
+        auto reply = track(client_->call(
+            "PUT",
+            roomPath + "/redact/" + HomeserverClient::segment(stringField(reaction, "event_id")) +
+                "/" + HomeserverClient::segment(item.txnId + ".0"),
+            {{"user_id", userId}}, nlohmann::json::object()));
+        if (!reply.ok()) return failure(reply);
+      }
+      return sent();
+    }
+  }
+  return DeliveryResult{DeliveryResult::Outcome::kRejected, {}, "unknown change", {}};
+}
+
+}  // namespace parley::bridges::matrix

@@ -1,0 +1,95 @@
+#pragma once
+// The Matrix bridge (issue 7): parleyd as an Application Service of a partner's homeserver
+// (matrix-appservice.md). Links name a room by id ("!abc:example.org") or alias
+// ("#ops:example.org"); an alias is resolved through the room directory.
+//
+// Ingress (homeserver -> Parley, appservice_api.hpp): a transaction's events become
+// InboundEvents for the framework's ingress pipeline, in order (the pipeline applies the events
+// of a room one after the other); the transaction is answered 200 only once every event's
+// effect is committed, then its txnId is claimed in the durable inbox, so a retried
+// transaction is a no-op and a redelivered event is one by its event id. Events sent by
+// Parley's own puppets or its bot (the registration's exclusive user namespace) are echoes and
+// ignored.
+//
+// Egress: deliver() runs on the bridge's own worker threads: ensure the author's puppet
+// (@<user_prefix><username>:<server_name>) is registered (inhibit_login), has its display name
+// and has joined the room (invited by the bot when the room asks for it), then sends as it with
+// ?user_id= and the transaction id "<outbox txnId>.<part>" (unique across puppets, the same on
+// every retry: the homeserver de-duplicates). 429 -> retry after retry_after_ms; 5xx and
+// network -> retry; other 4xx -> rejected.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "bridges/common/bridge.hpp"
+#include "bridges/matrix/homeserver_client.hpp"
+#include "bridges/matrix/registration.hpp"
+#include "core/common/asio.hpp"
+
+namespace parley::bridges::matrix {
+
+class MatrixBridge : public Bridge {
+ public:
+  // The bridge of environment.config->matrix (present and enabled); reads (or generates) the
+  // token file.
+  static core::Result<BridgePtr> create(const BridgeEnvironment& environment);
+
+  MatrixBridge(core::config::MatrixBridgeConfig config, AppServiceTokens tokens,
+               core::store::DatabasePtr database);
+  ~MatrixBridge() override;
+
+  std::string_view name() const override { return "matrix"; }
+  core::Status start(IngressSink& sink) override;
+  void stop() override;
+  bool connected() const override { return connected_.load(); }
+  void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override;
+  std::vector<HttpEndpoint> httpEndpoints() override;
+
+ private:
+  struct Transaction;
+
+  // Homeserver -> AS.
+  void onTransaction(HttpCall call, std::function<void(HttpReply)> reply);
+  void processTransaction(std::shared_ptr<Transaction> transaction);
+  void finishTransaction(std::shared_ptr<Transaction> transaction);
+  void onUserQuery(HttpCall call, std::function<void(HttpReply)> reply);
+  // The hs_token check of every route; nullopt when it passes.
+  std::optional<HttpReply> refuseAuth(const HttpCall& call) const;
+
+  // Parley -> homeserver (worker threads).
+  DeliveryResult deliverNow(const OutboundItem& item);
+  // The room id of a link's remote ("" when it cannot be resolved now; `error` says why).
+  std::string roomIdOf(const std::string& remoteRoom, HsReply& error);
+  // Reads the matrix links and resolves their rooms: room id -> the link's remote.
+  void loadRooms();
+  bool ensurePuppet(const std::string& userId, const std::string& displayName, HsReply& error);
+  bool ensureJoined(const std::string& roomId, const std::string& userId, HsReply& error);
+  HsReply track(HsReply reply);  // keeps connected() current
+
+  // Names.
+  std::string botId() const;
+  std::string puppetId(const std::string& username) const;
+  bool inUserNamespace(const std::string& userId) const;
+
+  core::config::MatrixBridgeConfig config_;
+  AppServiceTokens tokens_;
+  core::store::DatabasePtr database_;
+  std::unique_ptr<HomeserverClient> client_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::atomic<IngressSink*> sink_{nullptr};
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> stopped_{false};
+
+  std::mutex mutex_;
+  std::map<std::string, std::string> roomOfRemote_;  // link remote -> room id
+  std::map<std::string, std::string> remoteOfRoom_;  // room id -> link remote
+  std::set<std::string> registered_;                 // puppets known to exist
+  std::set<std::string> joined_;                     // "<room id> <user id>"
+  std::map<std::string, std::string> displayNames_;  // Matrix user -> its last display name
+};
+
+}  // namespace parley::bridges::matrix

@@ -1,0 +1,486 @@
+'use strict';
+// A fake Matrix homeserver for the Matrix bridge's tests, written from the Matrix specification
+// (Client-Server API v1.x, Application Service API): just what an Application Service uses,
+// behaving as the specification (and Synapse, where the specification leaves it open) says.
+//
+//   const hs = await FakeHomeserver.start({serverName: 'hs.test', registration});
+//   hs.setAppService(`${gateway.url}/matrix`);       // where transactions are pushed
+//   const room = hs.createRoom({creator: '@bob:hs.test', alias: '#ops:hs.test'});
+//   const id = hs.send('@bob:hs.test', room, {msgtype: 'm.text', body: 'hi'});
+//   await hs.waitFor(() => hs.timeline(room).some(...));
+//   await hs.stop();
+//
+// Client-Server side (the AS's as_token): Authorization: Bearer or ?access_token=; identity
+// assertion with ?user_id=, allowed only for the bot (sender_localpart) and REGISTERED users of
+// the registration's user namespaces (403 M_FORBIDDEN otherwise, as Synapse); /register with
+// m.login.application_service (inhibit_login required, as on servers without legacy login;
+// M_USER_IN_USE; M_EXCLUSIVE outside the namespace); profile display names; the room
+// directory; join (public rooms, or invited), invite (by a member); send and redact with
+// per-AS transaction-id idempotency (the key is the path and the AS, never the user: the same
+// txnId from two puppets in one room gives the first event back, as Synapse does); sending
+// requires membership (403 M_FORBIDDEN); relations; the media repository (v3 upload, v1
+// authenticated download, v3 legacy download, config with m.upload.size).
+//
+// Application Service side: every event of a room with a joined namespace user (or the bot),
+// and invites of namespace users, go to the AS in transactions of at most 100 events, one in
+// flight, retried with the same txnId and the same events until a 2xx, with a backoff. The
+// route family ('v1' tries /_matrix/app/v1 first and falls back to the legacy path on any
+// non-2xx, as the specification says; 'legacy' only the legacy path) and the token style
+// ('header', 'query' or 'both') are options.
+//
+// Test controls: rateLimit(n, ms) answers the next n sends with 429 M_LIMIT_EXCEEDED;
+// pause()/resume() make the homeserver unreachable (the port refuses connections) and back.
+
+const crypto = require('node:crypto');
+const http = require('node:http');
+
+const kMaxEventsPerTransaction = 100;
+const kMaxUploadBytes = 1024 * 1024;
+
+const randomId = (n = 12) => crypto.randomBytes(n).toString('base64url');
+
+function matrixError(res, status, errcode, error, extra = {}) {
+  res.writeHead(status, {'Content-Type': 'application/json'});
+  res.end(JSON.stringify({errcode, error, ...extra}));
+}
+
+function ok(res, body = {}) {
+  res.writeHead(200, {'Content-Type': 'application/json'});
+  res.end(JSON.stringify(body));
+}
+
+// The registration's regexes apply to the whole id (Synapse anchors them with re.match; a
+// namespace regex like '@mm_.*:hs\.test' must match all of '@mm_x:hs.test').
+const fullMatch = (regex, text) => new RegExp(`^(?:${regex})$`).test(text);
+
+class FakeHomeserver {
+  // registration: {id, as_token, hs_token, sender_localpart, namespaces: {users, aliases}}
+  // (the YAML `parleyd matrix registration` wrote, parsed).
+  static async start({serverName = 'hs.test', registration, routes = 'v1', tokenStyle = 'header',
+    retryMs = 100, retryMaxMs = 2000} = {}) {
+    const hs = new FakeHomeserver(serverName, registration, {routes, tokenStyle, retryMs,
+      retryMaxMs});
+    await hs.listen(0);
+    return hs;
+  }
+
+  constructor(serverName, registration, options) {
+    this.serverName = serverName;
+    this.options = options;
+    this.users = new Map();
+    this.reg = {namespaces: {}};
+    this.bot = '';
+    if (registration) this.setRegistration(registration);
+    this.rooms = new Map();      // room id -> {id, joinRule, members: Map(user -> membership), events}
+    this.aliases = new Map();    // alias -> room id
+    this.events = new Map();     // event id -> event
+    this.txns = new Map();       // idempotency key -> event id
+    this.media = new Map();      // media id -> {bytes, contentType, filename}
+    this.requests = [];          // {method, path, userId} of every C-S call (for assertions)
+    this.limited = 0;
+    this.limitMs = 0;
+    this.asUrl = '';
+    this.outbox = [];            // events waiting for the AS
+    this.inFlight = null;        // {txnId, events}
+    this.nextTxn = 1;
+    this.transactions = [];      // {txnId, events, status} attempts, for assertions
+    this.pushTimer = null;
+    this.failures = 0;
+    this.sockets = new Set();
+    this.paused = false;
+    this.stopped = false;
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  listen(port) {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.port = this.server.address().port;
+        resolve();
+      });
+    });
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  // The AS registration (parsed YAML); its bot exists from then on.
+  setRegistration(registration) {
+    this.reg = registration;
+    this.bot = `@${registration.sender_localpart}:${this.serverName}`;
+    this.users.set(this.bot, {displayname: registration.sender_localpart});
+  }
+
+  // Where the AS is (the registration's url as reachable from here); pushing starts.
+  setAppService(url) {
+    this.asUrl = url.replace(/\/$/, '');
+    this.schedulePush(0);
+  }
+
+  // Unreachable: the listening socket closes and open connections are cut.
+  async pause() {
+    this.paused = true;
+    await new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  async resume() {
+    this.paused = false;
+    await this.listen(this.port);
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.pushTimer);
+    if (!this.paused) await this.pause();
+  }
+
+  rateLimit(count, retryAfterMs) {
+    this.limited = count;
+    this.limitMs = retryAfterMs;
+  }
+
+  // ------------------------------------------------------------------ rooms and users (tests)
+
+  registerUser(userId, displayname = '') {
+    this.users.set(userId, {displayname});
+    return userId;
+  }
+
+  createRoom({creator, alias = '', joinRule = 'public', name = ''}) {
+    const id = `!${randomId(9)}:${this.serverName}`;
+    const room = {id, joinRule, name, members: new Map(), events: []};
+    this.rooms.set(id, room);
+    this.membership(room, creator, creator, 'join');
+    if (alias) this.aliases.set(alias, id);
+    return id;
+  }
+
+  // A real (non-AS) user's message: the event id.
+  send(sender, roomId, content, type = 'm.room.message') {
+    const room = this.rooms.get(roomId);
+    if (room?.members.get(sender) !== 'join') throw new Error(`${sender} is not in ${roomId}`);
+    return this.addEvent(room, {type, sender, content}).event_id;
+  }
+
+  join(userId, roomId) {
+    this.membership(this.rooms.get(roomId), userId, userId, 'join');
+  }
+
+  redact(sender, roomId, eventId, reason = '') {
+    const room = this.rooms.get(roomId);
+    return this.addEvent(room, {type: 'm.room.redaction', sender, redacts: eventId,
+      content: {redacts: eventId, ...(reason ? {reason} : {})}}).event_id;
+  }
+
+  // The room's events, oldest first (redacted ones with redacted: true).
+  timeline(roomId) {
+    return this.rooms.get(roomId)?.events ?? [];
+  }
+
+  // Messages (m.room.message) of a room from AS users, oldest first.
+  bridged(roomId, type = 'm.room.message') {
+    return this.timeline(roomId).filter((e) => e.type === type && this.isAsUser(e.sender));
+  }
+
+  async waitFor(condition, what = 'the condition', timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = condition();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  inNamespace(kind, text) {
+    return (this.reg.namespaces?.[kind] ?? []).some((ns) => fullMatch(ns.regex, text));
+  }
+
+  isAsUser(userId) {
+    return userId === this.bot || this.inNamespace('users', userId);
+  }
+
+  membership(room, sender, target, membership) {
+    room.members.set(target, membership);
+    const displayname = this.users.get(target)?.displayname;
+    this.addEvent(room, {type: 'm.room.member', sender, state_key: target,
+      content: {membership, ...(displayname ? {displayname} : {})}});
+  }
+
+  addEvent(room, partial) {
+    const event = {event_id: `$${randomId(16)}`, room_id: room.id, origin_server_ts: Date.now(),
+      unsigned: {}, ...partial};
+    room.events.push(event);
+    this.events.set(event.event_id, event);
+    if (event.type === 'm.room.redaction') {
+      const target = this.events.get(event.redacts);
+      if (target) {
+        target.redacted = true;
+        target.content = {};
+      }
+    }
+    // Delivery scope (spec): rooms where an AS user is joined, and invites of AS users.
+    const interested = [...room.members].some(([user, m]) => m === 'join' && this.isAsUser(user)) ||
+      (event.type === 'm.room.member' && this.isAsUser(event.state_key));
+    if (interested) {
+      this.outbox.push(event);
+      this.schedulePush(0);
+    }
+    return event;
+  }
+
+  schedulePush(delayMs) {
+    if (!this.asUrl || this.stopped || this.pushTimer) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      this.push();
+    }, delayMs);
+  }
+
+  asRequest(route, body) {
+    const {routes, tokenStyle} = this.options;
+    const headers = {'Content-Type': 'application/json'};
+    const token = this.reg.hs_token;
+    if (tokenStyle !== 'query') headers.Authorization = `Bearer ${token}`;
+    const query = tokenStyle === 'header' ? '' : `?access_token=${encodeURIComponent(token)}`;
+    const attempt = (prefix) => fetch(`${this.asUrl}${prefix}${route}${query}`,
+        {method: 'PUT', headers, body}).then(async (r) => ({status: r.status, body: await r.text()}));
+    if (routes === 'legacy') return attempt('');
+    // Spec: try /_matrix/app/v1 first, fall back to the legacy route on any non-2xx.
+    return attempt('/_matrix/app/v1').then((r) => (r.status >= 200 && r.status < 300) ? r :
+      attempt('').then((legacy) => ({...legacy, v1Status: r.status})));
+  }
+
+  async push() {
+    if (this.inFlight || this.stopped) return;
+    if (!this.outbox.length) return;
+    const events = this.outbox.splice(0, kMaxEventsPerTransaction);
+    this.inFlight = {txnId: String(this.nextTxn++), events};
+    await this.deliverInFlight();
+  }
+
+  async deliverInFlight() {
+    const {txnId, events} = this.inFlight;
+    const body = JSON.stringify({events, ephemeral: []});
+    let status = 0;
+    try {
+      const reply = await this.asRequest(`/transactions/${encodeURIComponent(txnId)}`, body);
+      status = reply.status;
+    } catch {
+      status = 0;
+    }
+    this.transactions.push({txnId, count: events.length, status});
+    if (this.stopped) return;
+    if (status >= 200 && status < 300) {
+      this.inFlight = null;
+      this.failures = 0;
+      this.schedulePush(0);
+      return;
+    }
+    // The same transaction again, with the same events, after a backoff.
+    this.failures += 1;
+    const delay = Math.min(this.options.retryMaxMs, this.options.retryMs * 2 ** (this.failures - 1));
+    setTimeout(() => { if (!this.stopped) this.deliverInFlight(); }, delay);
+  }
+
+  // Replays a transaction exactly as it was sent (a homeserver that delivers twice).
+  async resendTransaction(txnId, events) {
+    return this.asRequest(`/transactions/${encodeURIComponent(txnId)}`,
+        JSON.stringify({events, ephemeral: []}));
+  }
+
+  // The requester of a C-S call: {userId} or an error sent.
+  authenticate(req, res, url) {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) :
+      url.searchParams.get('access_token');
+    if (!token) return matrixError(res, 401, 'M_MISSING_TOKEN', 'Missing access token'), null;
+    if (token !== this.reg.as_token) {
+      return matrixError(res, 401, 'M_UNKNOWN_TOKEN', 'Unknown access token'), null;
+    }
+    const asserted = url.searchParams.get('user_id');
+    if (!asserted) return {userId: this.bot};
+    if (asserted !== this.bot && !this.inNamespace('users', asserted)) {
+      return matrixError(res, 403, 'M_FORBIDDEN',
+          'Application service cannot masquerade as this user'), null;
+    }
+    if (!this.users.has(asserted)) {
+      return matrixError(res, 403, 'M_FORBIDDEN',
+          'Application service has not registered this user'), null;
+    }
+    return {userId: asserted};
+  }
+
+  async handle(req, res) {
+    const url = new URL(req.url, 'http://x');
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += chunk.length;
+      if (size > kMaxUploadBytes + 1024) {
+        return matrixError(res, 413, 'M_TOO_LARGE', 'Upload is too large');
+      }
+      chunks.push(chunk);
+    }
+    const raw = Buffer.concat(chunks);
+    const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    const path = segments.join('/');
+    try {
+      return await this.route(req, res, url, segments, path, raw);
+    } catch (error) {
+      return matrixError(res, 500, 'M_UNKNOWN', error.message);
+    }
+  }
+
+  async route(req, res, url, s, path, raw) {
+    const method = req.method;
+    const is = (m, prefix, length) => method === m && path.startsWith(prefix) &&
+      (length === undefined || s.length === length);
+    // Public media (legacy v3 download): no authentication.
+    if (is('GET', '_matrix/media/v3/download/')) return this.download(res, s[4], s[5]);
+    const who = this.authenticate(req, res, url);
+    if (!who) return;
+    this.requests.push({method, path, userId: who.userId});
+    let body = {};
+    const json = () => {
+      try {
+        body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+        return true;
+      } catch {
+        matrixError(res, 400, 'M_NOT_JSON', 'Content not JSON.');
+        return false;
+      }
+    };
+
+    if (is('POST', '_matrix/client/v3/register', 4)) {
+      if (!json()) return;
+      if (body.type !== 'm.login.application_service') {
+        return matrixError(res, 400, 'M_UNKNOWN', 'Only m.login.application_service here');
+      }
+      if (body.inhibit_login !== true) {
+        return matrixError(res, 400, 'M_APPSERVICE_LOGIN_UNSUPPORTED',
+            'This server has no legacy login: set inhibit_login');
+      }
+      const userId = `@${body.username}:${this.serverName}`;
+      if (!this.inNamespace('users', userId)) {
+        return matrixError(res, 400, 'M_EXCLUSIVE', 'User ID is not in the AS namespace');
+      }
+      if (this.users.has(userId)) return matrixError(res, 400, 'M_USER_IN_USE', 'User ID already taken.');
+      this.users.set(userId, {displayname: body.username});
+      return ok(res, {user_id: userId});
+    }
+    if (is('PUT', '_matrix/client/v3/profile/', 6) && s[5] === 'displayname') {
+      if (!json()) return;
+      if (s[4] !== who.userId) return matrixError(res, 403, 'M_FORBIDDEN', 'Cannot set another user\'s name');
+      this.users.get(who.userId).displayname = body.displayname;
+      return ok(res);
+    }
+    if (is('GET', '_matrix/client/v3/directory/room/', 5)) {
+      const roomId = this.aliases.get(s[4]);
+      if (!roomId) return matrixError(res, 404, 'M_NOT_FOUND', 'Room alias not found');
+      return ok(res, {room_id: roomId, servers: [this.serverName]});
+    }
+    if (is('POST', '_matrix/client/v3/join/', 4)) {
+      const roomId = s[3].startsWith('#') ? this.aliases.get(s[3]) : s[3];
+      const room = this.rooms.get(roomId);
+      if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
+      const current = room.members.get(who.userId);
+      if (current !== 'join') {
+        if (room.joinRule !== 'public' && current !== 'invite') {
+          return matrixError(res, 403, 'M_FORBIDDEN', 'You are not invited to this room.');
+        }
+        this.membership(room, who.userId, who.userId, 'join');
+      }
+      return ok(res, {room_id: roomId});
+    }
+    if (is('POST', '_matrix/client/v3/rooms/', 6) && s[5] === 'invite') {
+      if (!json()) return;
+      const room = this.rooms.get(s[4]);
+      if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
+      if (room.members.get(who.userId) !== 'join') {
+        return matrixError(res, 403, 'M_FORBIDDEN', 'You are not in this room.');
+      }
+      const target = body.user_id;
+      if (room.members.get(target) === 'join') {
+        return matrixError(res, 403, 'M_FORBIDDEN', `${target} is already in the room.`);
+      }
+      this.membership(room, who.userId, target, 'invite');
+      return ok(res);
+    }
+    if (is('PUT', '_matrix/client/v3/rooms/', 8) && (s[5] === 'send' || s[5] === 'redact')) {
+      if (!json()) return;
+      const room = this.rooms.get(s[4]);
+      if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
+      // Idempotency per AS: the path (without the query) and the requester's AS, not the user.
+      const key = `${this.reg.id} ${url.pathname}`;
+      if (this.txns.has(key)) return ok(res, {event_id: this.txns.get(key)});
+      if (room.members.get(who.userId) !== 'join') {
+        return matrixError(res, 403, 'M_FORBIDDEN', `User ${who.userId} not in room ${room.id}`);
+      }
+      if (this.limited > 0) {
+        this.limited -= 1;
+        return matrixError(res, 429, 'M_LIMIT_EXCEEDED', 'Too Many Requests',
+            {retry_after_ms: this.limitMs});
+      }
+      if (raw.length > 65536) return matrixError(res, 413, 'M_TOO_LARGE', 'Event too large');
+      let event;
+      if (s[5] === 'send') {
+        event = this.addEvent(room, {type: s[6], sender: who.userId, content: body});
+      } else {
+        if (!this.events.has(s[6])) return matrixError(res, 404, 'M_NOT_FOUND', 'Unknown event');
+        event = this.addEvent(room, {type: 'm.room.redaction', sender: who.userId, redacts: s[6],
+          content: {redacts: s[6], ...body}});
+      }
+      this.txns.set(key, event.event_id);
+      return ok(res, {event_id: event.event_id});
+    }
+    if (is('GET', '_matrix/client/v1/rooms/', 8) && s[5] === 'relations') {
+      const room = this.rooms.get(s[4]);
+      if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
+      const chunk = room.events.filter((e) => !e.redacted && e.type === s[8] &&
+          e.content?.['m.relates_to']?.event_id === s[6] &&
+          e.content?.['m.relates_to']?.rel_type === s[7]);
+      return ok(res, {chunk});
+    }
+    if (is('POST', '_matrix/media/v3/upload', 4)) {
+      if (raw.length > kMaxUploadBytes) return matrixError(res, 413, 'M_TOO_LARGE', 'Upload is too large');
+      const id = randomId(12);
+      this.media.set(id, {bytes: raw, contentType: req.headers['content-type'] ?? '',
+        filename: url.searchParams.get('filename') ?? ''});
+      return ok(res, {content_uri: `mxc://${this.serverName}/${id}`});
+    }
+    if (is('GET', '_matrix/client/v1/media/download/')) return this.download(res, s[5], s[6]);
+    if (is('GET', '_matrix/client/v1/media/config', 5) || is('GET', '_matrix/media/v3/config', 4)) {
+      return ok(res, {'m.upload.size': kMaxUploadBytes});
+    }
+    return matrixError(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
+  }
+
+  // Media by mxc://<server>/<id>.
+  uploadMedia(bytes, contentType, filename = '') {
+    const id = randomId(12);
+    this.media.set(id, {bytes: Buffer.from(bytes), contentType, filename});
+    return `mxc://${this.serverName}/${id}`;
+  }
+
+  download(res, server, id) {
+    const media = server === this.serverName ? this.media.get(id) : null;
+    if (!media) return matrixError(res, 404, 'M_NOT_FOUND', 'Not found');
+    res.writeHead(200, {'Content-Type': media.contentType || 'application/octet-stream',
+      'Content-Length': media.bytes.length});
+    res.end(media.bytes);
+  }
+}
+
+module.exports = {FakeHomeserver};
