@@ -402,7 +402,12 @@ class Loader {
       if (name == "matrix") {
         const auto value = *m->get(name);
         bool enabled = false;
-        if (!value.node.IsNull()) {
+        // `matrix: {enabled: false}` only lists the bridge (links may name it), as before this
+        // version had it; any other map describes it in full.
+        const bool listedOnly = value.node.IsMap() && value.node.size() == 1 &&
+                                value.node["enabled"] && value.node["enabled"].IsScalar() &&
+                                value.node["enabled"].Scalar() == "false";
+        if (!value.node.IsNull() && !listedOnly) {
           MatrixBridgeConfig matrix;
           if (!matrixBridge(value, matrix)) continue;
           enabled = matrix.enabled;

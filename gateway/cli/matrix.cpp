@@ -2,6 +2,7 @@
 // its Application Services (bridges/matrix/registration.hpp).
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>

@@ -181,42 +181,53 @@ bool syncLinks(core::store::Database& database, const core::config::Config& conf
   return true;
 }
 
-// The routes bridges serve on this server (the Matrix AS API): each call goes to the bridge and
-// its reply comes back as it is, on the request's executor.
+// One call of a bridge's route: the request goes to the bridge and its reply comes back as it
+// is. The reply may come from any thread: it is posted to the request's executor, where it
+// cancels the timer the request waits on. A function (not a capturing coroutine lambda, whose
+// captures g++ 12 may lose): the endpoint is a parameter, kept in the coroutine frame.
+asio::awaitable<http::Response> callBridge(std::shared_ptr<const bridges::HttpEndpoint> endpoint,
+                                           http::Request& request) {
+  bridges::HttpCall call;
+  call.method = endpoint->method;
+  call.path = std::string(request.path());
+  for (const auto& [name, value] : request.paramList()) {
+    call.params.emplace(std::string(name), value);  // the router decoded them
+  }
+  for (const auto& name : endpoint->queryNames) {
+    if (const auto value = request.query().get(name)) call.query.emplace(name, *value);
+  }
+  call.authorization = std::string(request.header("Authorization"));
+  call.body = request.body();
+  struct Waiting {
+    explicit Waiting(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    std::optional<bridges::HttpReply> reply;
+  };
+  auto executor = co_await asio::this_coro::executor;
+  auto waiting = std::make_shared<Waiting>(executor);
+  waiting->timer.expires_at(asio::steady_timer::time_point::max());
+  endpoint->handle(std::move(call), [executor, waiting](bridges::HttpReply answer) {
+    asio::post(executor, [waiting, answer = std::move(answer)]() mutable {
+      if (waiting->reply) return;
+      waiting->reply = std::move(answer);
+      waiting->timer.cancel();
+    });
+  });
+  while (!waiting->reply) {
+    boost::system::error_code ignored;
+    co_await waiting->timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  co_return http::Response::text(waiting->reply->status, std::move(waiting->reply->body),
+                                 std::move(waiting->reply->contentType));
+}
+
+// The routes bridges serve on this server (the Matrix AS API).
 void registerBridgeRoutes(http::Router& router, std::vector<bridges::BridgePtr>& running) {
   for (auto& bridge : running) {
     for (auto& endpoint : bridge->httpEndpoints()) {
-      auto shared = std::make_shared<bridges::HttpEndpoint>(std::move(endpoint));
-      const auto handler = [shared](http::Request& request) -> asio::awaitable<http::Response> {
-        bridges::HttpCall call;
-        call.method = shared->method;
-        call.path = std::string(request.path());
-        for (const auto& [name, value] : request.paramList()) {
-          std::string decoded;
-          if (!http::percentDecode(value, decoded, false)) decoded = value;
-          call.params.emplace(std::string(name), std::move(decoded));
-        }
-        for (const auto& name : shared->queryNames) {
-          if (const auto value = request.query().get(name)) call.query.emplace(name, *value);
-        }
-        call.authorization = std::string(request.header("Authorization"));
-        call.body = request.body();
-        auto executor = co_await asio::this_coro::executor;
-        auto reply = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                   void(bridges::HttpReply)>(
-            [shared, executor, &call](auto handler) {
-              auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
-              shared->handle(std::move(call), [executor, waiting](bridges::HttpReply answer) {
-                asio::post(executor, [waiting, answer = std::move(answer)]() mutable {
-                  (*waiting)(std::move(answer));
-                });
-              });
-            },
-            asio::use_awaitable);
-        co_return http::Response::text(reply.status, std::move(reply.body),
-                                       std::move(reply.contentType));
-      };
-      router.add(http_proto::string_to_verb(shared->method), shared->pattern, handler);
+      auto shared = std::make_shared<const bridges::HttpEndpoint>(std::move(endpoint));
+      router.add(http_proto::string_to_verb(shared->method), shared->pattern,
+                 [shared](http::Request& request) { return callBridge(shared, request); });
     }
   }
 }

@@ -22,7 +22,7 @@ const {Cluster} = require('./lib/cluster');
 
 const kHere = __dirname;
 // Files that CTest runs as tests of their own (they take minutes): left out of the default set.
-const kOwnTests = new Set(['xmpp_faults.test.js']);
+const kOwnTests = new Set(['xmpp_faults.test.js', 'matrix_faults.test.js']);
 
 function testFiles(args) {
   if (args.length > 0) return args.map((file) => path.resolve(file));

@@ -386,13 +386,13 @@ class FakeHomeserver {
       this.users.get(who.userId).displayname = body.displayname;
       return ok(res);
     }
-    if (is('GET', '_matrix/client/v3/directory/room/', 5)) {
-      const roomId = this.aliases.get(s[4]);
+    if (is('GET', '_matrix/client/v3/directory/room/', 6)) {
+      const roomId = this.aliases.get(s[5]);
       if (!roomId) return matrixError(res, 404, 'M_NOT_FOUND', 'Room alias not found');
       return ok(res, {room_id: roomId, servers: [this.serverName]});
     }
-    if (is('POST', '_matrix/client/v3/join/', 4)) {
-      const roomId = s[3].startsWith('#') ? this.aliases.get(s[3]) : s[3];
+    if (is('POST', '_matrix/client/v3/join/', 5)) {
+      const roomId = s[4].startsWith('#') ? this.aliases.get(s[4]) : s[4];
       const room = this.rooms.get(roomId);
       if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
       const current = room.members.get(who.userId);
@@ -445,7 +445,7 @@ class FakeHomeserver {
       this.txns.set(key, event.event_id);
       return ok(res, {event_id: event.event_id});
     }
-    if (is('GET', '_matrix/client/v1/rooms/', 8) && s[5] === 'relations') {
+    if (is('GET', '_matrix/client/v1/rooms/', 9) && s[5] === 'relations') {
       const room = this.rooms.get(s[4]);
       if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
       const chunk = room.events.filter((e) => !e.redacted && e.type === s[8] &&
