@@ -3,8 +3,8 @@
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -12,8 +12,9 @@ namespace http = web::http;
 // a server name's host, port and brackets).
 bool isMxcPart(const std::string& text) {
   return !text.empty() && text.size() <= 255 &&
-         text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                                "_-.:[]") == std::string::npos;
+         text.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+             "_-.:[]") == std::string::npos;
 }
 
 HsReply classify(unsigned status, std::string bytes, std::string contentType,
@@ -43,7 +44,7 @@ HsReply classify(unsigned status, std::string bytes, std::string contentType,
                 (reply.errcode.empty() ? "" : " " + reply.errcode) +
                 (message.empty() ? "" : " (" + message + ")");
   reply.kind = status == 429 || status >= 500 || status == 408 ? HsReply::Kind::kRetry
-                                                                : HsReply::Kind::kRejected;
+                                                               : HsReply::Kind::kRejected;
   return reply;
 }
 
@@ -82,9 +83,9 @@ HsReply HomeserverClient::call(const std::string& method, const std::string& pat
 
 HsReply HomeserverClient::upload(const std::string& userId, const std::string& fileName,
                                  const std::string& contentType, const std::string& bytes) {
-  const std::string target = "/_matrix/media/v3/upload?filename=" +
-                             web::uri::encode_data_string(fileName) +
-                             "&user_id=" + web::uri::encode_data_string(userId);
+  const std::string target =
+      "/_matrix/media/v3/upload?filename=" + web::uri::encode_data_string(fileName) +
+      "&user_id=" + web::uri::encode_data_string(userId);
   return send("POST", target, contentType.empty() ? "application/octet-stream" : contentType,
               &bytes, true, 0);
 }
@@ -107,7 +108,8 @@ HsReply HomeserverClient::download(const std::string& mxc, std::uint64_t maxByte
     return bad;
   }
   const std::string tail = segment(server) + "/" + segment(media);
-  auto reply = send("GET", "/_matrix/client/v1/media/download/" + tail, {}, nullptr, true, maxBytes);
+  auto reply =
+      send("GET", "/_matrix/client/v1/media/download/" + tail, {}, nullptr, true, maxBytes);
   // A server without authenticated media (before Matrix 1.11) answers 404 or 400
   // M_UNRECOGNIZED: the legacy route then.
   if (!reply.ok() && reply.status != 0 && reply.status != 413 && reply.status != 429) {
@@ -117,8 +119,8 @@ HsReply HomeserverClient::download(const std::string& mxc, std::uint64_t maxByte
 }
 
 HsReply HomeserverClient::send(const std::string& method, const std::string& pathAndQuery,
-                               const std::string& contentType, const std::string* body,
-                               bool binary, std::uint64_t maxBytes) {
+                               const std::string& contentType, const std::string* body, bool binary,
+                               std::uint64_t maxBytes) {
   const std::string what = describe(method, pathAndQuery);
   try {
     http::http_request request{http::method(method)};

@@ -26,13 +26,13 @@ namespace parley::bridges::matrix {
 
 struct HsReply {
   enum class Kind { kOk, kRetry, kRejected } kind = Kind::kRetry;
-  unsigned status = 0;    // 0: no HTTP answer (network, timeout)
-  nlohmann::json body;    // the JSON answer (null when it was not JSON)
-  std::string bytes;      // a download's content
+  unsigned status = 0;  // 0: no HTTP answer (network, timeout)
+  nlohmann::json body;  // the JSON answer (null when it was not JSON)
+  std::string bytes;    // a download's content
   std::string contentType;
-  std::string errcode;    // Matrix errcode of an error answer
+  std::string errcode;  // Matrix errcode of an error answer
   std::chrono::milliseconds retryAfter{0};
-  std::string error;      // for logs and outbox.last_error: what failed, no secret
+  std::string error;  // for logs and outbox.last_error: what failed, no secret
 
   bool ok() const { return kind == Kind::kOk; }
 };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bridges/common/emoji.hpp"
+#include "bridges/matrix/translate.hpp"
 #include "core/common/log.hpp"
 #include "core/store/bridge_store.hpp"
 #include "core/store/store.hpp"
@@ -63,8 +65,7 @@ std::string serverOf(const std::string& userId) {
 
 std::string localpartOf(const std::string& userId) {
   const auto colon = userId.find(':');
-  return colon == std::string::npos || userId.empty() ? std::string()
-                                                      : userId.substr(1, colon - 1);
+  return colon == std::string::npos || userId.empty() ? std::string() : userId.substr(1, colon - 1);
 }
 
 // A Matrix localpart made of a Mattermost username (lower case; a-z 0-9 . _ = - / are the
@@ -290,44 +291,41 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
     }
     if (remote.empty()) continue;  // a room no link names: the puppets' other rooms
 
+    auto translated = fromMatrix(event, inboundOptions());
+    if (!translated) {
+      if (translated.error().id != kErrNothingToBridge) {
+        core::log::warn(kLog, "an event that cannot be bridged is ignored",
+                        {{"event_id", eventId}, {"error", translated.error().message}});
+      }
+      continue;
+    }
+    auto& matrixEvent = translated.value();
+    if (!matrixEvent.files.empty()) {
+      // Media are not fetched from the homeserver yet: the post says what was sent.
+      for (const auto& file : matrixEvent.files) {
+        matrixEvent.text += (matrixEvent.text.empty() ? "" : "\n") + std::string("[") +
+                            (file.name.empty() ? std::string("file") : file.name) +
+                            ": not bridged]";
+      }
+    }
+    if (matrixEvent.change == MessageChange::kPost && matrixEvent.text.empty()) continue;
     InboundEvent in;
     in.bridge = std::string(name());
     in.remoteRoom = remote;
     in.remoteEventId = eventId;
-    in.sender = core::model::RemoteOrigin{in.bridge, remote, sender, serverOf(sender)};
+    in.change = matrixEvent.change;
+    in.sender = core::model::RemoteOrigin{in.bridge, remote, sender, matrixEvent.senderDomain};
     {
       std::lock_guard lock(mutex_);
       const auto known = displayNames_.find(sender);
       in.senderDisplayName = known != displayNames_.end() ? known->second : localpartOf(sender);
     }
-    const auto& relates = objectField(content, "m.relates_to");
-    if (type == "m.room.message") {
-      if (stringField(relates, "rel_type") == "m.replace") {
-        in.change = MessageChange::kEdit;
-        in.targetRemoteId = stringField(relates, "event_id");
-        in.text = stringField(objectField(content, "m.new_content"), "body");
-      } else {
-        in.text = stringField(content, "body");
-        if (stringField(relates, "rel_type") == "m.thread") {
-          in.replyToRemoteId = stringField(relates, "event_id");
-        } else {
-          in.replyToRemoteId = stringField(objectField(relates, "m.in_reply_to"), "event_id");
-        }
-      }
-      if (in.text.empty()) continue;
-    } else if (type == "m.reaction") {
-      if (stringField(relates, "rel_type") != "m.annotation") continue;
-      in.change = MessageChange::kReaction;
-      in.targetRemoteId = stringField(relates, "event_id");
-      in.emoji = stringField(relates, "key");
-    } else if (type == "m.room.redaction") {
-      in.change = MessageChange::kDelete;
-      // Room v11 moved `redacts` into the content; older rooms have it at the top.
-      in.targetRemoteId = stringField(content, "redacts");
-      if (in.targetRemoteId.empty()) in.targetRemoteId = stringField(event, "redacts");
-    } else {
-      continue;
-    }
+    in.text = std::move(matrixEvent.text);
+    // A thread reply names its root, a plain reply its parent: the pipeline puts either under
+    // the root of the post it names (Mattermost threads are flat).
+    in.replyToRemoteId = matrixEvent.replyToEventId;
+    in.targetRemoteId = matrixEvent.targetRemoteId;
+    in.emoji = matrixEvent.emoji;
     inbound.push_back(std::move(in));
   }
   if (inbound.empty()) return finishTransaction(transaction);
@@ -358,8 +356,9 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
 void MatrixBridge::finishTransaction(std::shared_ptr<Transaction> transaction) {
   // Every event's effect is committed: now the transaction is recorded and acknowledged.
   database_->submit([this, transaction](core::store::Store& store) {
-    auto claimed = store.bridges().claimInbox(
-        name(), "txn:" + config_.id + ":" + transaction->txnId, "transaction", store.clock().nowMillis());
+    auto claimed =
+        store.bridges().claimInbox(name(), "txn:" + config_.id + ":" + transaction->txnId,
+                                   "transaction", store.clock().nowMillis());
     if (!claimed) {
       return transaction->reply(matrixError(500, "M_UNKNOWN", "database unavailable"));
     }
@@ -400,8 +399,8 @@ HsReply MatrixBridge::track(HsReply reply) {
 }
 
 void MatrixBridge::loadRooms() {
-  auto links = database_->runAndWait(
-      [](core::store::Store& store) { return store.bridges().listLinks(); });
+  auto links =
+      database_->runAndWait([](core::store::Store& store) { return store.bridges().listLinks(); });
   if (!links) {
     core::log::warn(kLog, "cannot read the links", {{"error", links.error().message}});
     return;
@@ -467,11 +466,10 @@ bool MatrixBridge::ensurePuppet(const std::string& userId, const std::string& di
     std::lock_guard lock(mutex_);
     if (registered_.contains(userId) && displayNames_[userId] == displayName) return true;
   }
-  auto registered = track(client_->call(
-      "POST", "/_matrix/client/v3/register", {},
-      nlohmann::json{{"type", "m.login.application_service"},
-                     {"username", localpartOf(userId)},
-                     {"inhibit_login", true}}));
+  auto registered = track(client_->call("POST", "/_matrix/client/v3/register", {},
+                                        nlohmann::json{{"type", "m.login.application_service"},
+                                                       {"username", localpartOf(userId)},
+                                                       {"inhibit_login", true}}));
   if (!registered.ok() && registered.errcode != "M_USER_IN_USE") {
     error = registered;
     return false;
@@ -566,92 +564,93 @@ DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
     }
     return reply;
   };
-  const auto partId = [&](int part) -> std::string {
-    for (const auto& known : item.parts) {
-      if (known.part == part) return known.remoteEventId;
-    }
-    return {};
-  };
-
-  switch (message.change) {
-    case MessageChange::kPost: {
-      nlohmann::json content{{"msgtype", "m.text"}, {"body", message.text}};
-      if (!item.rootRemoteId.empty()) {
-        content["m.relates_to"] = {{"rel_type", "m.thread"},
-                                   {"event_id", item.rootRemoteId},
-                                   {"is_falling_back", true},
-                                   {"m.in_reply_to", {{"event_id", item.rootRemoteId}}}};
+  OutboundRequest request;
+  request.txnId = item.txnId;
+  for (const auto& part : item.parts) request.targets.push_back({part.part, part.remoteEventId});
+  request.rootRemoteId = item.rootRemoteId;
+  for (const auto& username : mentionedUsernames(message.text)) {
+    request.mentions[username] = mentionTarget(username);
+  }
+  const bool targeted = message.change != MessageChange::kPost;
+  if (targeted && item.parts.empty()) return sent();  // never delivered on this link
+  auto outbound = message;
+  if (message.change == MessageChange::kPost && !message.files.empty()) {
+    // Media are not uploaded yet: the text says which files the post has.
+    for (const auto& file : message.files) outbound.text += "\n[" + file.name + "]";
+    outbound.files.clear();
+  }
+  if (message.change == MessageChange::kReactionDelete) {
+    // The puppet's m.reaction with that key, found through the relations of the target.
+    const auto key = emojiForName(message.emoji);
+    const std::string wanted = key ? *key : ":" + message.emoji + ":";
+    const std::string target = item.parts.front().remoteEventId;
+    auto relations = track(client_->call(
+        "GET",
+        "/_matrix/client/v1/rooms/" + HomeserverClient::segment(roomId) + "/relations/" +
+            HomeserverClient::segment(target) + "/m.annotation/m.reaction",
+        {{"user_id", userId}, {"limit", "100"}}));
+    if (!relations.ok()) return failure(relations);
+    const auto chunk = relations.body.is_object() ? relations.body.value("chunk", nlohmann::json())
+                                                  : nlohmann::json();
+    for (const auto& reaction : chunk.is_array() ? chunk : nlohmann::json::array()) {
+      if (stringField(reaction, "sender") != userId) continue;
+      if (stringField(objectField(objectField(reaction, "content"), "m.relates_to"), "key") ==
+          wanted) {
+        request.reactionEventId = stringField(reaction, "event_id");
       }
-      auto reply = send("m.room.message", item.txnId + ".0", content);
-      const std::string eventId = stringField(reply.body, "event_id");
-      if (!reply.ok()) return failure(reply);
+    }
+    if (request.reactionEventId.empty()) return sent();  // not (or no longer) in the room
+  }
+  auto events = toMatrix(outbound, request);
+  if (!events) {
+    return DeliveryResult{DeliveryResult::Outcome::kRejected, {}, events.error().message, {}};
+  }
+  std::vector<RemotePart> parts;
+  for (const auto& event : events.value()) {
+    HsReply reply;
+    if (event.type == kEventRedaction) {
+      reply = track(client_->call("PUT",
+                                  roomPath + "/redact/" + HomeserverClient::segment(event.redacts) +
+                                      "/" + HomeserverClient::segment(event.txnId),
+                                  {{"user_id", userId}}, event.content));
+    } else {
+      reply = send(event.type, event.txnId, event.content);
+    }
+    if (!reply.ok()) return failure(reply);
+    const std::string eventId = stringField(reply.body, "event_id");
+    if (message.change == MessageChange::kPost) {
       if (eventId.empty()) {
         reply.kind = Kind::kRetry;
         reply.error = "the homeserver answered a send without an event id";
         return failure(reply);
       }
-      return sent({RemotePart{0, eventId}});
-    }
-    case MessageChange::kEdit: {
-      const std::string target = partId(0);
-      if (target.empty()) return sent();  // never delivered on this link: nothing to edit
-      const nlohmann::json newContent{{"msgtype", "m.text"}, {"body", message.text}};
-      const nlohmann::json content{{"msgtype", "m.text"},
-                                   {"body", "* " + message.text},
-                                   {"m.new_content", newContent},
-                                   {"m.relates_to", {{"rel_type", "m.replace"}, {"event_id", target}}}};
-      auto reply = send("m.room.message", item.txnId + ".0", content);
-      return reply.ok() ? sent() : failure(reply);
-    }
-    case MessageChange::kDelete: {
-      for (const auto& part : item.parts) {
-        auto reply = track(client_->call(
-            "PUT",
-            roomPath + "/redact/" + HomeserverClient::segment(part.remoteEventId) + "/" +
-                HomeserverClient::segment(item.txnId + "." + std::to_string(part.part)),
-            {{"user_id", userId}}, nlohmann::json::object()));
-        if (!reply.ok()) return failure(reply);
-      }
-      return sent();
-    }
-    case MessageChange::kReaction: {
-      const std::string target = partId(0);
-      if (target.empty()) return sent();
-      const nlohmann::json content{
-          {"m.relates_to",
-           {{"rel_type", "m.annotation"}, {"event_id", target}, {"key", message.emoji}}}};
-      auto reply = send("m.reaction", item.txnId + ".0", content);
-      return reply.ok() ? sent() : failure(reply);
-    }
-    case MessageChange::kReactionDelete: {
-      const std::string target = partId(0);
-      if (target.empty()) return sent();
-      // The puppet's m.reaction with that key: found through the relations of the target.
-      auto relations = track(client_->call(
-          "GET",
-          "/_matrix/client/v1/rooms/" + HomeserverClient::segment(roomId) + "/relations/" +
-              HomeserverClient::segment(target) + "/m.annotation/m.reaction",
-          {{"user_id", userId}, {"limit", "100"}}));
-      if (!relations.ok()) return failure(relations);
-      const auto& chunk = relations.body.is_object() ? relations.body.value("chunk", nlohmann::json::array())
-                                                     : nlohmann::json::array();
-      for (const auto& reaction : chunk) {
-        if (stringField(reaction, "sender") != userId) continue;
-        if (stringField(objectField(objectField(reaction, "content"), "m.relates_to"), "key") !=
-            message.emoji) {
-          continue;
-        }
-        auto reply = track(client_->call(
-            "PUT",
-            roomPath + "/redact/" + HomeserverClient::segment(stringField(reaction, "event_id")) +
-                "/" + HomeserverClient::segment(item.txnId + ".0"),
-            {{"user_id", userId}}, nlohmann::json::object()));
-        if (!reply.ok()) return failure(reply);
-      }
-      return sent();
+      parts.push_back(RemotePart{event.part, eventId});
     }
   }
-  return DeliveryResult{DeliveryResult::Outcome::kRejected, {}, "unknown change", {}};
+  return sent(std::move(parts));
+}
+
+InboundOptions MatrixBridge::inboundOptions() const {
+  InboundOptions options;
+  // A pill of one of Parley's puppets is a mention of the local user it stands for; of a
+  // Matrix user, of that user's puppet here ("carol:partner.example").
+  options.mentionResolver = [this](std::string_view mxid) -> std::optional<std::string> {
+    const std::string id(mxid);
+    if (inUserNamespace(id)) return localpartOf(id).substr(config_.userPrefix.size());
+    if (serverOf(id).empty()) return std::nullopt;
+    return localpartOf(id) + ":" + serverOf(id);
+  };
+  return options;
+}
+
+std::string MatrixBridge::mentionTarget(const std::string& username) const {
+  // A puppet of a Matrix user ("carol:partner.example") is that user; anyone else is addressed
+  // through their own puppet.
+  const auto colon = username.find(':');
+  if (colon != std::string::npos) {
+    return "@" + username.substr(0, colon) + ":" + username.substr(colon + 1);
+  }
+  return puppetId(username);
 }
 
 }  // namespace parley::bridges::matrix

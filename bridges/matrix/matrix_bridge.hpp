@@ -28,6 +28,7 @@
 #include "bridges/common/bridge.hpp"
 #include "bridges/matrix/homeserver_client.hpp"
 #include "bridges/matrix/registration.hpp"
+#include "bridges/matrix/translate.hpp"
 #include "core/common/asio.hpp"
 
 namespace parley::bridges::matrix {
@@ -69,6 +70,11 @@ class MatrixBridge : public Bridge {
   bool ensurePuppet(const std::string& userId, const std::string& displayName, HsReply& error);
   bool ensureJoined(const std::string& roomId, const std::string& userId, HsReply& error);
   HsReply track(HsReply reply);  // keeps connected() current
+
+  // Translation settings: mention pills resolved from the names of puppets.
+  InboundOptions inboundOptions() const;
+  // The MXID a Mattermost @mention of `username` pills.
+  std::string mentionTarget(const std::string& username) const;
 
   // Names.
   std::string botId() const;

@@ -84,9 +84,10 @@ core::Result<AppServiceTokens> loadOrCreateTokens(const std::filesystem::path& f
     return tokenError(file, std::string("cannot create it: ") + std::strerror(errno));
   }
   AppServiceTokens tokens{randomHex(), randomHex()};
-  const std::string text = "# Parley's Matrix Application Service tokens: secrets, keep 0600.\n"
-                           "as_token: " +
-                           tokens.asToken + "\nhs_token: " + tokens.hsToken + "\n";
+  const std::string text =
+      "# Parley's Matrix Application Service tokens: secrets, keep 0600.\n"
+      "as_token: " +
+      tokens.asToken + "\nhs_token: " + tokens.hsToken + "\n";
   const bool written = !tokens.asToken.empty() && !tokens.hsToken.empty() &&
                        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                        ::fsync(fd) == 0;

@@ -167,9 +167,9 @@ struct MatrixBridgeConfig {
   std::string url;
   std::string urlPath;
   std::string senderLocalpart = "parleybot";  // the bridge bot @<it>:<serverName>
-  std::string userPrefix = "mm_";    // puppets of local users: @<prefix><username>:<serverName>
-  std::string aliasPrefix = "mm_";   // room aliases Parley may own: #<prefix>...:<serverName>
-  std::filesystem::path tokenFile;   // as_token and hs_token, generated once
+  std::string userPrefix = "mm_";   // puppets of local users: @<prefix><username>:<serverName>
+  std::string aliasPrefix = "mm_";  // room aliases Parley may own: #<prefix>...:<serverName>
+  std::filesystem::path tokenFile;  // as_token and hs_token, generated once
   std::chrono::milliseconds requestTimeout{30000};  // one call to the homeserver
 
   bool operator==(const MatrixBridgeConfig&) const = default;
@@ -208,7 +208,7 @@ struct Config {
   WebsocketConfig websocket;
   LoggingConfig logging;
   std::vector<BridgeConfig> bridges;
-  std::optional<XmppBridgeConfig> xmpp;  // bridges.xmpp, when written as a map
+  std::optional<XmppBridgeConfig> xmpp;      // bridges.xmpp, when written as a map
   std::optional<MatrixBridgeConfig> matrix;  // bridges.matrix, when written as a map
   std::vector<LinkConfig> links;
   PolicyConfig policy;

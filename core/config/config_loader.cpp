@@ -498,9 +498,9 @@ class Loader {
   // bridges.matrix written as a map: the homeserver, the registration's names and where the
   // generated tokens are kept. False when anything is wrong.
   bool matrixBridge(const Field& field, MatrixBridgeConfig& out) {
-    const auto m = r_.map(field, {"enabled", "homeserver_url", "server_name", "id", "url",
-                                  "sender_localpart", "user_prefix", "alias_prefix", "token_file",
-                                  "request_timeout"});
+    const auto m =
+        r_.map(field, {"enabled", "homeserver_url", "server_name", "id", "url", "sender_localpart",
+                       "user_prefix", "alias_prefix", "token_file", "request_timeout"});
     if (!m) return false;
     const std::size_t problemsBefore = r_.problemCount();
     assign(out.enabled, r_.boolean(m->get("enabled")));
@@ -596,8 +596,7 @@ class Loader {
 
   static bool isMatrixName(std::string_view text) {
     return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
-             c == '-';
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
     });
   }
 

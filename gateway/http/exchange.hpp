@@ -52,9 +52,7 @@ class Request {
 
   // Path parameters captured by the route pattern, e.g. "user_id" in /users/{user_id}.
   std::string_view param(std::string_view name) const;
-  const std::vector<std::pair<std::string_view, std::string>>& paramList() const {
-    return params_;
-  }
+  const std::vector<std::pair<std::string_view, std::string>>& paramList() const { return params_; }
   void setParams(std::vector<std::pair<std::string_view, std::string>> params) {
     params_ = std::move(params);
   }

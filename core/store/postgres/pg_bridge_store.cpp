@@ -119,8 +119,8 @@ constexpr Statement kClaimInbox{
     "bridge_inbox_claim",
     "INSERT INTO inbox (bridge, remote_id, effect_kind, received_at) VALUES ($1, $2, $3, $4)"
     " ON CONFLICT (bridge, remote_id) DO NOTHING RETURNING 1"};
-constexpr Statement kInboxHas{
-    "bridge_inbox_has", "SELECT 1 FROM inbox WHERE bridge = $1 AND remote_id = $2"};
+constexpr Statement kInboxHas{"bridge_inbox_has",
+                              "SELECT 1 FROM inbox WHERE bridge = $1 AND remote_id = $2"};
 constexpr Statement kSetInboxEffect{
     "bridge_inbox_effect",
     "UPDATE inbox SET effect_kind = $3, effect_id = $4 WHERE bridge = $1 AND remote_id = $2"};

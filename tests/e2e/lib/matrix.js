@@ -8,47 +8,16 @@ const fs = require('node:fs');
 
 const {FakeHomeserver} = require('./fake_homeserver');
 const {Gateway} = require('./gateway');
-const {policyFile} = require('./policy_enforcement');
+const {openBridgeBundle, policyFile} = require('./policy_enforcement');
 const {eventually} = require('./websocket');
 
 const kServerName = 'hs.test';
 const kAsPath = '/matrix';
 
-// Every local action permitted; message.egress/thread.egress/message.ingress over the matrix
-// bridge permitted (from hs.test); `moreRules` added.
+// Every local action permitted; messages cross the matrix bridge both ways (from hs.test);
+// `moreRules` added.
 function openMatrixBundle(name, moreRules = '') {
-  return `apiVersion: parley.policy/v1
-kind: PolicyBundle
-metadata: {name: ${name}}
-label_policies:
-  T:
-    classifications: [UNCLASSIFIED, SECRET]
-schema:
-  subject:
-    clearance: {type: clearance, policy: T, source: admin}
-  channel:
-    label: {type: label, policy: T, optional: true}
-bridges:
-  matrix:
-    protocol: matrix
-    remote_domains: {allow: [${kServerName}]}
-    clearance: "UNCLASSIFIED"
-rules:
-  - id: L0-everyone
-    tier: 1
-    effect: permit
-    actions: [channel.join, channel.read, message.post, file.upload, file.download]
-  - id: E1-to-matrix
-    tier: 2
-    effect: permit
-    actions: [message.egress, thread.egress]
-    bridges: [matrix]
-  - id: N1-from-matrix
-    tier: 2
-    effect: permit
-    actions: [message.ingress]
-    bridges: [matrix]
-${moreRules}`;
+  return openBridgeBundle(name, 'matrix', kServerName, moreRules);
 }
 
 function matrixYaml(hs) {

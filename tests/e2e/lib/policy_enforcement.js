@@ -18,10 +18,10 @@ function policyFile(text) {
   return {file, extra: `policy:\n  files:\n    - ${file}\n`};
 }
 
-// A bundle under which every local action is permitted and messages cross the xmpp bridge both
-// ways (from the domain "localhost" of the test Prosody), with the guard deciding each crossing;
-// `moreRules`, YAML list items, are added to its rules (e.g. a forbid a test is about).
-function openXmppBundle(name, moreRules = '') {
+// A bundle under which every local action is permitted and messages cross `bridge` (protocol
+// of the same name) both ways from `domain`, with the guard deciding each crossing; `moreRules`,
+// YAML list items, are added to its rules (e.g. a forbid a test is about).
+function openBridgeBundle(name, bridge, domain, moreRules = '') {
   return `apiVersion: parley.policy/v1
 kind: PolicyBundle
 metadata: {name: ${name}}
@@ -34,26 +34,51 @@ schema:
   channel:
     label: {type: label, policy: T, optional: true}
 bridges:
-  xmpp:
-    protocol: xmpp
-    remote_domains: {allow: [localhost]}
+  ${bridge}:
+    protocol: ${bridge}
+    remote_domains: {allow: [${domain}]}
     clearance: "UNCLASSIFIED"
 rules:
   - id: L0-everyone
     tier: 1
     effect: permit
     actions: [channel.join, channel.read, message.post, file.upload, file.download]
-  - id: E1-to-xmpp
+  - id: E1-to-${bridge}
     tier: 2
     effect: permit
     actions: [message.egress, thread.egress]
-    bridges: [xmpp]
-  - id: N1-from-xmpp
+    bridges: [${bridge}]
+  - id: N1-from-${bridge}
     tier: 2
     effect: permit
     actions: [message.ingress]
-    bridges: [xmpp]
+    bridges: [${bridge}]
 ${moreRules}`;
+}
+
+// The same for the xmpp bridge and the domain "localhost" of the test Prosody.
+function openXmppBundle(name, moreRules = '') {
+  return openBridgeBundle(name, 'xmpp', 'localhost', moreRules);
+}
+
+// A forbid (tier 0) that keeps a channel labelled above the peer's clearance from it, both ways.
+const kPeerClearanceRule = `  - id: B1-peer-clearance
+    tier: 0
+    effect: forbid
+    actions: [message.egress, thread.egress, message.ingress]
+    when: ["has(channel.label) && !dominates(bridge.clearance, channel.label)"]
+    reason: "the channel's label is not releasable to {{bridge.id}}"
+`;
+
+// Every post of a channel as `client` sees it, oldest first.
+async function channelPosts(client, channelId) {
+  const posts = [];
+  for (let page = 0; ; ++page) {
+    const list = await client.getPosts(channelId, page, 200);
+    posts.push(...list.order.map((id) => list.posts[id]));
+    if (list.order.length < 200) break;
+  }
+  return posts.reverse();
 }
 
 // parleyd's JSON log lines with `msg`, oldest first.
@@ -86,4 +111,5 @@ async function reloadPolicy(gateway, file, text) {
   return outcome;
 }
 
-module.exports = {bundleHash, logLines, openXmppBundle, policyFile, reloadPolicy};
+module.exports = {bundleHash, channelPosts, kPeerClearanceRule, logLines, openBridgeBundle,
+  openXmppBundle, policyFile, reloadPolicy};

@@ -10,16 +10,11 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {call} = require('../lib/policy');
+const {kPeerClearanceRule} = require('../lib/policy_enforcement');
 const {openMatrixBundle, putTransaction, startMatrix} = require('../lib/matrix');
 const {buildWorld} = require('../lib/world');
 
-const kBundle = openMatrixBundle('e2e-matrix', `  - id: B1-peer-clearance
-    tier: 0
-    effect: forbid
-    actions: [message.egress, thread.egress, message.ingress]
-    when: ["has(channel.label) && !dominates(bridge.clearance, channel.label)"]
-    reason: "the channel's label is not releasable to {{bridge.id}}"
-`);
+const kBundle = openMatrixBundle('e2e-matrix', kPeerClearanceRule);
 
 const kBob = '@bob:hs.test';
 const kCarol = '@carol:hs.test';
@@ -123,6 +118,41 @@ describe('matrix bridge: messages both ways', () => {
     assert.equal((await posts('town')).filter((p) => p.message === 'hello matrix').length, 1);
     assert.equal(hs.bridged(town).filter((e) => e.content.body === 'hello mattermost').length, 0);
     assert.ok(post.id);
+  });
+
+  test('formatting, emotes and reactions, both ways', async () => {
+    const post = await alice.createPost({channel_id: world.channels.town,
+      message: 'some **bold** and `code`'});
+    const event = await hs.waitFor(() => hs.bridged(town).find((e) =>
+      e.content.formatted_body?.includes('<strong>bold</strong>')), 'the formatted post');
+    assert.equal(event.content.format, 'org.matrix.custom.html');
+    assert.ok(event.content.formatted_body.includes('<code>code</code>'));
+    assert.ok(!event.content.body.includes('<'), 'the body is plain text');
+
+    hs.send(kBob, town, {msgtype: 'm.text', body: 'bob says hi there',
+      format: 'org.matrix.custom.html',
+      formatted_body: '<em>bob</em> says <strong>hi</strong> there<script>alert(1)</script>'});
+    const formatted = await postIn('town', (p) => p.message.includes('says') &&
+      p.message.includes('hi') && p.message.includes('there') && p.message.includes('bob'), 'post');
+    assert.match(formatted.message, /\*\*hi\*\*/);
+    assert.ok(!formatted.message.includes('script') && !formatted.message.includes('alert'));
+
+    hs.send(kBob, town, {msgtype: 'm.emote', body: 'waves'});
+    await postIn('town', (p) => p.message.includes('waves') && p.user_id === formatted.user_id,
+        'the emote');
+
+    // A reaction both ways; its removal redacts the puppet's m.reaction.
+    await alice.addReaction(world.users.alice.id, post.id, '+1');
+    const reaction = await hs.waitFor(() => hs.bridged(town, 'm.reaction').find((e) =>
+      e.content['m.relates_to']?.event_id === event.event_id), 'the reaction');
+    assert.equal(reaction.content['m.relates_to'].key, '👍');
+    await alice.removeReaction(world.users.alice.id, post.id, '+1');
+    await hs.waitFor(() => hs.timeline(town).some((e) => e.type === 'm.room.redaction' &&
+      e.redacts === reaction.event_id), 'the reaction redacted');
+    hs.send(kBob, town, {'m.relates_to': {rel_type: 'm.annotation', event_id: event.event_id,
+      key: '🎉'}}, 'm.reaction');
+    await until(async () => (await alice.getReactionsForPost(post.id) ?? []).some((r) =>
+      r.user_id !== world.users.alice.id && r.emoji_name === 'tada'), 'the Matrix reaction');
   });
 
   test('a thread reply under the right root, both ways', async () => {

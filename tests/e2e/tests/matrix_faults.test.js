@@ -14,6 +14,7 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {kAsPath, openMatrixBundle, roomsLinked, startMatrix} = require('../lib/matrix');
+const {channelPosts: allPosts} = require('../lib/policy_enforcement');
 const {buildWorld} = require('../lib/world');
 
 const kCount = 1000;
@@ -54,16 +55,7 @@ describe('matrix bridge under faults', () => {
     await hs?.stop();
   });
 
-  const channelPosts = async (name) => {
-    const client = world.client('alice');
-    const posts = [];
-    for (let page = 0; ; ++page) {
-      const list = await client.getPosts(world.channels[name], page, 200);
-      posts.push(...list.order.map((id) => list.posts[id]));
-      if (list.order.length < 200) break;
-    }
-    return posts.reverse();
-  };
+  const channelPosts = (name) => allPosts(world.client('alice'), world.channels[name]);
 
   const killAndRestart = async () => {
     const server = gateway.server_;

@@ -18,7 +18,8 @@ const {after, before, describe, test} = require('node:test');
 
 const {scalar} = require('../lib/database');
 const {Gateway} = require('../lib/gateway');
-const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
+const {channelPosts: allPosts, openXmppBundle, policyFile} =
+  require('../lib/policy_enforcement');
 const {Prosody} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
@@ -90,16 +91,7 @@ describe('xmpp bridge under faults', () => {
   });
 
   // Every post of a channel, oldest first.
-  const channelPosts = async (name) => {
-    const client = world.client('alice');
-    const posts = [];
-    for (let page = 0; ; ++page) {
-      const list = await client.getPosts(world.channels[name], page, 200);
-      posts.push(...list.order.map((id) => list.posts[id]));
-      if (list.order.length < 200) break;
-    }
-    return posts.reverse();
-  };
+  const channelPosts = (name) => allPosts(world.client('alice'), world.channels[name]);
 
   // What a client shows: the messages it received live before it caught up, the catch-up,
   // then what came live since; stanza-ids in first-seen order, and the raw duplicates (the

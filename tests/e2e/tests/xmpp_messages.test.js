@@ -13,7 +13,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {Gateway} = require('../lib/gateway');
 const {call} = require('../lib/policy');
-const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
+const {kPeerClearanceRule, openXmppBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
@@ -28,13 +28,7 @@ const kRetractNs = 'urn:xmpp:message-retract:1';
 const kCorrectNs = 'urn:xmpp:message-correct:0';
 
 // Everything crosses, except what a channel's label keeps from the peer.
-const kBundle = openXmppBundle('e2e-xmpp-messages', `  - id: B1-peer-clearance
-    tier: 0
-    effect: forbid
-    actions: [message.egress, thread.egress, message.ingress]
-    when: ["has(channel.label) && !dominates(bridge.clearance, channel.label)"]
-    reason: "the channel's label is not releasable to {{bridge.id}}"
-`);
+const kBundle = openXmppBundle('e2e-xmpp-messages', kPeerClearanceRule);
 
 // Everything an XMPP user is sent in a room for `ms` (taken), to assert that nothing came.
 const roomMessages = (user, room, ms = 1500) =>

@@ -96,8 +96,9 @@ TEST_F(MatrixConfigTest, MistakesAreReportedAtTheirLine) {
       "    request_timeout: 0s\n");
   EXPECT_EQ(problems(result),
             (std::vector<std::string>{
-                R"(gateway.yaml:4: bridges.matrix.homeserver_url: expected a URL such as )"
-                R"(https://chat.example.org, got "matrix.partner.example")",
+                R"(gateway.yaml:4: bridges.matrix.homeserver_url: expected an http:// or )"
+                R"(https:// URL without a path, such as https://chat.example.org, got )"
+                R"("matrix.partner.example")",
                 R"(gateway.yaml:5: bridges.matrix.server_name: expected a lower-case server )"
                 R"(name such as example.org, got "Partner.Example")",
                 R"(gateway.yaml:6: bridges.matrix.url: expected the URL the homeserver reaches )"
@@ -105,7 +106,8 @@ TEST_F(MatrixConfigTest, MistakesAreReportedAtTheirLine) {
                 R"(http://parley.internal:8065/matrix, got "http://gateway.dmz:8065/a b")",
                 R"(gateway.yaml:7: bridges.matrix: sender_localpart must not start with )"
                 R"(user_prefix (the bot would be taken for a puppet))",
-                R"(gateway.yaml:9: bridges.matrix.request_timeout: 0s is below the minimum 1s)",
+                R"(gateway.yaml:9: bridges.matrix.request_timeout: expected a duration from 1s )"
+                R"(to 10m, got "0s")",
             }));
 }
 
