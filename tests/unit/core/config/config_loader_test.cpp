@@ -339,19 +339,19 @@ TEST(ConfigLoaderTest, TheTableIsLargeAndItsNamesAreUnique) {
 TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInLineOrder) {
   ConfigDir dir;
   const auto result = loadString(
-      "server:\n"                    // 1
-      "  listen: localhost\n"        // 2
-      "  threads: many\n"            // 3
-      "database:\n"                  // 4
-      "  dsn_env: PARLEY_NOT_SET\n"  // 5
-      "  pool_size: 1000\n"          // 6
-      "limits:\n"                    // 7
-      "  max_body_size: 1GB\n"       // 8  (fine: 10^9 bytes is below 1GiB)
-      "  max_header_size: 2MiB\n"    // 9
-      "bridges:\n"                   // 10
-      "  matrix: {enabled: true}\n"  // 11
-      "logging:\n"                   // 12
-      "  levle: debug\n",            // 13
+      "server:\n"                        // 1
+      "  listen: localhost\n"            // 2
+      "  threads: many\n"                // 3
+      "database:\n"                      // 4
+      "  dsn_env: PARLEY_NOT_SET\n"      // 5
+      "  pool_size: 1000\n"              // 6
+      "limits:\n"                        // 7
+      "  max_body_size: 1GB\n"           // 8  (fine: 10^9 bytes is below 1GiB)
+      "  max_header_size: 2MiB\n"        // 9
+      "bridges:\n"                       // 10
+      "  workspaces: {enabled: true}\n"  // 11
+      "logging:\n"                       // 12
+      "  levle: debug\n",                // 13
       dir);
   EXPECT_FALSE(result.ok());
   EXPECT_EQ(
@@ -362,7 +362,7 @@ TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInLineOrder) {
           R"(gateway.yaml:5: database.dsn_env: the environment variable PARLEY_NOT_SET is not set)",
           R"(gateway.yaml:6: database.pool_size: expected an integer from 1 to 256, got "1000")",
           R"(gateway.yaml:9: limits.max_header_size: expected a size from 1KiB to 1MiB, got "2MiB")",
-          R"(gateway.yaml:11: bridges.matrix.enabled: the matrix bridge is not available in this version of parleyd)",
+          R"(gateway.yaml:11: bridges.workspaces.enabled: the workspaces bridge is not available in this version of parleyd)",
           R"(gateway.yaml:13: unknown key "levle" in logging (did you mean "level"?))",
       }));
 }
