@@ -89,7 +89,8 @@ class FakeHomeserver {
     this.sockets = new Set();
     this.paused = false;
     this.stopped = false;
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    // A request whose connection was cut (pause(), a client that gave up) has nobody to answer.
+    this.server = http.createServer((req, res) => this.handle(req, res).catch(() => res.destroy()));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
