@@ -234,6 +234,9 @@ void XmppBridge::stop() {
     if (partner_) partner_->leaveAll();
   });
   component_->stop();
+  // The component thread has ended. libstrophe 0.12 does not free a context's global timed
+  // handlers with the context: remove onStarted's (a no-op when it never ran or is gone).
+  xmpp_global_timed_handler_delete(component_->context(), &XmppBridge::onTick);
 }
 
 bool XmppBridge::connected() const { return component_ && component_->connected(); }
