@@ -453,6 +453,17 @@ class FakeServer {
   std::atomic<int> accepted_{0};
 };
 
+// A component of the fake server's, reconnecting quickly.
+ComponentOptions fakeServerOptions(const FakeServer& server) {
+  ComponentOptions options;
+  options.domain = std::string(kDomain);
+  options.port = server.port();
+  options.secret = "component-secret";
+  options.reconnectMin = 100ms;
+  options.reconnectMax = 400ms;
+  return options;
+}
+
 TEST_F(ComponentTest, MalformedXmlOnTheComponentStreamDropsItAndTheLinkComesBack) {
   // Prosody only routes well-formed stanzas; a broken server (or a tampered link) may not. The
   // component hands nothing of a malformed stream to the rooms, ends that stream (a stream
@@ -460,12 +471,7 @@ TEST_F(ComponentTest, MalformedXmlOnTheComponentStreamDropsItAndTheLinkComesBack
   FakeServer server(
       {"<message from='alice@localhost/x' to='town-square@mattermost.localhost' "
        "type='groupchat' id='m1'><body>broken</bodyy></message>"});
-  ComponentOptions options;
-  options.domain = std::string(kDomain);
-  options.port = server.port();
-  options.secret = "component-secret";
-  options.reconnectMin = 100ms;
-  options.reconnectMax = 400ms;
+  const ComponentOptions options = fakeServerOptions(server);
   std::atomic<int> stanzas{0};
   std::atomic<int> drops{0};
   Component::Handlers handlers;
@@ -492,12 +498,7 @@ TEST_F(ComponentTest, EveryMalformedStreamIsDroppedNotOnlyTheFirst) {
   FakeServer server({"<message><body>one</message>", "<<not xml at all>>",
                      "<message from='alice@localhost/x' to='town-square@mattermost.localhost' "
                      "type='groupchat' id='m3'><body>fine</body></message>"});
-  ComponentOptions options;
-  options.domain = std::string(kDomain);
-  options.port = server.port();
-  options.secret = "component-secret";
-  options.reconnectMin = 100ms;
-  options.reconnectMax = 400ms;
+  const ComponentOptions options = fakeServerOptions(server);
   std::atomic<int> stanzas{0};
   std::atomic<int> drops{0};
   Component::Handlers handlers;
