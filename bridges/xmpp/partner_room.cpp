@@ -361,6 +361,15 @@ void PartnerRooms::handleMessage(Room& room, const Stanza& message, const Jid& f
     const auto it = pendingById_.find(*key);
     if (it == pendingById_.end()) continue;
     const auto pending = pending_.find(it->second);
+    if (pending != pending_.end() &&
+        (pending->second.room != room.jid || from.resource != pending->second.nick)) {
+      // Another occupant sending a message under the id Parley gave its own: not the
+      // reflection, and not a message to bridge either (its id is Parley's).
+      core::log::warn(
+          kLog, "a message with the id of Parley's pending message came from another occupant",
+          {{"room", room.jid}, {"nick", from.resource}});
+      return;
+    }
     pendingById_.erase(it);
     if (pending == pending_.end()) return;
     auto& waiting = pending->second;
@@ -548,24 +557,30 @@ void PartnerRooms::post(const std::string& room, const std::string& username,
   puppet.nickName = displayName;
   puppet.wanted = true;
   if (puppet.state == State::kIn) {
-    sendAll(*found, pendingId, messages);
+    sendAll(puppet, pendingId, messages);
     return;
   }
-  puppet.waiting.emplace_back([this, roomJid = found->jid, pendingId,
+  puppet.waiting.emplace_back([this, roomJid = found->jid, username, pendingId,
                                messages = std::move(messages)](const std::string& error) {
     if (!error.empty()) {
       fail(pendingId, error);
       return;
     }
-    if (Room* again = findRoom(roomJid)) sendAll(*again, pendingId, messages);
+    Room* again = findRoom(roomJid);
+    if (again == nullptr || !again->puppets.contains(username)) {
+      fail(pendingId, "the room is no longer linked");
+      return;
+    }
+    sendAll(again->puppets.at(username), pendingId, messages);
   });
   if (puppet.state == State::kOut) join(*found, puppet);
 }
 
-void PartnerRooms::sendAll(Room& /*room*/, std::uint64_t pendingId,
+void PartnerRooms::sendAll(const Occupant& sender, std::uint64_t pendingId,
                            const std::vector<Stanza>& messages) {
   const auto pending = pending_.find(pendingId);
   if (pending == pending_.end()) return;
+  pending->second.nick = sender.nick;
   pending->second.deadline = std::chrono::steady_clock::now() + options_.replyTimeout;
   for (const auto& message : messages) {
     pendingById_[std::string(message.attribute("id"))] = pendingId;

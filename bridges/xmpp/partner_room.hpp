@@ -166,6 +166,7 @@ class PartnerRooms {
   };
   struct Pending {
     std::string room;
+    std::string nick;  // the puppet's nick when it sent: only its reflection counts
     std::vector<std::string> ids;
     std::vector<std::string> stanzaIds;
     std::size_t remaining = 0;
@@ -188,7 +189,8 @@ class PartnerRooms {
   void queryArchive(Room& room, const std::string& after);
   void finishCatchUp(Room& room);
   void fail(std::uint64_t pendingId, const std::string& error);
-  void sendAll(Room& room, std::uint64_t pendingId, const std::vector<Stanza>& messages);
+  void sendAll(const Occupant& sender, std::uint64_t pendingId,
+               const std::vector<Stanza>& messages);
   std::string roomStanzaId(const Room& room, const Stanza& message) const;
   Room* findRoom(std::string_view jid);
   const Room* findRoom(std::string_view jid) const;

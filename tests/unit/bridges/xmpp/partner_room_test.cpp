@@ -154,6 +154,26 @@ TEST_F(PartnerRoomsTest, PostJoinsFirstThenLearnsTheStanzaIdFromTheReflection) {
   EXPECT_EQ(rooms_->joinedNicks(kRoom), (std::vector<std::string>{"Alice (MM)", "Mattermost"}));
 }
 
+TEST_F(PartnerRoomsTest, AnotherOccupantUsingParleysIdIsNotTheReflection) {
+  joinListener();
+  std::optional<PartnerRooms::Posted> posted;
+  rooms_->post(std::string(kRoom), "alice", "Alice", {message("parley-p1")},
+               [&](PartnerRooms::Posted result) { posted = std::move(result); });
+  selfPresence(kAlice, "Alice (MM)");
+  take();
+  // A partner occupant who saw (or guessed) the id sends under it first: the delivery is not
+  // settled with that occupant's stanza-id, and the message is not bridged in either.
+  receive(groupchat(kListener, "mallory", "parley-p1", "sid-forged"));
+  EXPECT_FALSE(posted);
+  EXPECT_TRUE(incoming_.empty());
+  EXPECT_EQ(rooms_->ownMessageId(std::string(kRoom), "sid-forged"), "");
+  // The puppet's own reflection still settles it.
+  receive(groupchat(kListener, "Alice (MM)", "parley-p1", "sid-1"));
+  ASSERT_TRUE(posted);
+  EXPECT_TRUE(posted->ok);
+  EXPECT_EQ(posted->stanzaIds, std::vector<std::string>{"sid-1"});
+}
+
 TEST_F(PartnerRoomsTest, OnlyTheListenersCopyOfAnOccupantsMessageIsPassedOn) {
   joinListener();
   rooms_->post(std::string(kRoom), "alice", "Alice", {message("parley-p1")},
