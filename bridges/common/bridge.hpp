@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridges/common/attachment_fetch.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
 #include "core/config/config.hpp"
@@ -149,6 +150,10 @@ class Bridge {
   // start(); a handler may be called before start() returns and after stop(): it answers then
   // with an error the peer retries.
   virtual std::vector<HttpEndpoint> httpEndpoints() { return {}; }
+  // How the ingress pipeline fetches the attachments of this bridge's events (FileRef::url):
+  // null (the default) = plain HTTP(S) with file_fetcher.hpp's rules. Asked once, before
+  // start().
+  virtual AttachmentFetcher attachmentFetcher() { return nullptr; }
 };
 
 using BridgePtr = std::unique_ptr<Bridge>;

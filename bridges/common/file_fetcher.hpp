@@ -26,25 +26,11 @@
 #include <string>
 #include <string_view>
 
+#include "bridges/common/attachment_fetch.hpp"
 #include "core/common/asio.hpp"
 #include "core/common/result.hpp"
 
 namespace parley::bridges {
-
-struct FetchLimits {
-  std::uint64_t maxBytes = 100ull * 1024 * 1024;
-  std::chrono::milliseconds timeout{60000};
-  bool allowHttp = false;
-  bool allowPrivateAddresses = false;
-  int maxRedirects = 3;
-};
-
-struct FetchResult {
-  enum class Outcome { kFetched, kTooLarge, kRefused, kFailed } outcome = Outcome::kFailed;
-  std::string bytes;       // kFetched: the body
-  std::uint64_t size = 0;  // kFetched: bytes.size(); kTooLarge: the announced size, 0 = unknown
-  std::string error;       // kRefused / kFailed: why, without the URL's query string
-};
 
 FetchResult fetchFile(std::string_view url, const FetchLimits& limits);
 

@@ -29,20 +29,35 @@ std::string megabytes(std::uint64_t bytes) {
 }  // namespace
 
 InboundFileSettings inboundFileSettings(const core::config::Config& config,
-                                        core::files::FileStorePtr files, core::ClockPtr clock) {
+                                        core::files::FileStorePtr files, core::ClockPtr clock,
+                                        const std::vector<BridgePtr>& bridges) {
   InboundFileSettings settings;
   settings.files = std::move(files);
   settings.clock = std::move(clock);
   settings.maxFileSize = config.files.maxFileSize;
+  // A bridge's max_file_size: 0 = files.max_file_size, which also caps it.
+  const auto capped = [&config](std::uint64_t bridgeMax) {
+    return bridgeMax == 0 ? config.files.maxFileSize
+                          : std::min(bridgeMax, config.files.maxFileSize);
+  };
   if (config.xmpp && config.xmpp->enabled) {
     FetchLimits limits;
-    limits.maxBytes = config.xmpp->maxFileBytes == 0
-                          ? config.files.maxFileSize
-                          : std::min(config.xmpp->maxFileBytes, config.files.maxFileSize);
+    limits.maxBytes = capped(config.xmpp->maxFileBytes);
     limits.timeout = config.xmpp->fetchTimeout;
     limits.allowHttp = config.xmpp->allowHttpUrls;
     limits.allowPrivateAddresses = config.xmpp->allowPrivateAddresses;
     settings.limits.emplace("xmpp", limits);
+  }
+  if (config.matrix && config.matrix->enabled) {
+    FetchLimits limits;
+    limits.maxBytes = capped(config.matrix->maxFileBytes);
+    limits.timeout = config.matrix->requestTimeout;
+    settings.limits.emplace("matrix", limits);
+  }
+  for (const auto& bridge : bridges) {
+    if (auto fetcher = bridge->attachmentFetcher()) {
+      settings.fetchers.emplace(std::string(bridge->name()), std::move(fetcher));
+    }
   }
   return settings;
 }
@@ -82,19 +97,27 @@ std::string tooLargeNote(std::uint64_t size, std::uint64_t limit) {
                   : "file too large (more than " + megabytes(limit) + ")";
 }
 
+void appendAttachmentNote(std::string& text, std::string_view note) {
+  text += (text.empty() ? "[" : "\n[") + std::string(note) + "]";
+}
+
 std::vector<FetchedAttachment> fetchAttachments(const InboundEvent& event,
-                                                const FetchLimits* limits) {
+                                                const FetchLimits* limits,
+                                                const AttachmentFetcher& fetcher) {
   std::vector<FetchedAttachment> fetched;
   for (const auto& file : event.files) {
     if (file.url.empty()) continue;
     FetchedAttachment attachment;
-    attachment.name = attachmentName(file.url);
+    // A URL fetched over HTTP(S) names its file by its last path segment (XEP-0363 keeps the
+    // uploader's name there); another bridge's URL (an mxc:// media id) names nothing.
+    attachment.name = fetcher ? core::services::sanitizeFileName(file.name) : std::string();
+    if (attachment.name.empty()) attachment.name = attachmentName(file.url);
     if (limits == nullptr) {
       attachment.note = attachment.name + ": not fetched";
       fetched.push_back(std::move(attachment));
       continue;
     }
-    FetchResult result = fetchFile(file.url, *limits);
+    FetchResult result = fetcher ? fetcher(file, *limits) : fetchFile(file.url, *limits);
     switch (result.outcome) {
       case FetchResult::Outcome::kFetched: attachment.bytes = std::move(result.bytes); break;
       case FetchResult::Outcome::kTooLarge:
@@ -126,9 +149,7 @@ core::Result<std::vector<core::model::FileInfo>> storeAttachments(
     core::model::CanonicalMessage& message) {
   std::vector<core::model::FileInfo> stored;
   std::string notes;
-  const auto addNote = [&notes](const std::string& note) {
-    notes += (notes.empty() ? "" : "\n") + std::string("[") + note + "]";
-  };
+  const auto addNote = [&notes](const std::string& note) { appendAttachmentNote(notes, note); };
   message.files.clear();
   for (const auto& attachment : fetched) {
     if (!attachment.note.empty()) {

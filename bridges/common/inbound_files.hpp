@@ -34,13 +34,18 @@ struct InboundFileSettings {
   // The fetch limits of each bridge (by name); a bridge without an entry fetches nothing (its
   // URLs become notes).
   std::map<std::string, FetchLimits, std::less<>> limits;
+  // The bridges that fetch their own way (Bridge::attachmentFetcher()); the others' URLs are
+  // fetched over HTTP(S) by fetchFile().
+  std::map<std::string, AttachmentFetcher, std::less<>> fetchers;
 };
 
 // The settings of gateway.yaml: files.max_file_size, and each bridge's attachment limits
 // (bridges.xmpp: max_file_size capped by files.max_file_size, fetch_timeout, allow_http_urls,
-// allow_private_addresses).
+// allow_private_addresses; bridges.matrix: max_file_size likewise, within its
+// request_timeout), and the fetchers of `bridges` that have one.
 InboundFileSettings inboundFileSettings(const core::config::Config& config,
-                                        core::files::FileStorePtr files, core::ClockPtr clock);
+                                        core::files::FileStorePtr files, core::ClockPtr clock,
+                                        const std::vector<BridgePtr>& bridges = {});
 
 // One url of InboundEvent::files, in order.
 struct FetchedAttachment {
@@ -52,10 +57,13 @@ struct FetchedAttachment {
 // Whether the event has attachments to fetch (a post with files that have a url).
 bool hasAttachmentsToFetch(const InboundEvent& event);
 
-// Fetches each file of `event` that has a url (blocking: network). `limits` null: nothing is
-// fetched, each file gets a note. Logs failures without the URL's query string.
+// Fetches each file of `event` that has a url (blocking: network), with `fetcher` when the
+// bridge has one (the file then keeps the name the sender gave it, FileRef::name), else with
+// fetchFile(). `limits` null: nothing is fetched, each file gets a note. Logs failures without
+// the URL's query string.
 std::vector<FetchedAttachment> fetchAttachments(const InboundEvent& event,
-                                                const FetchLimits* limits);
+                                                const FetchLimits* limits,
+                                                const AttachmentFetcher& fetcher = nullptr);
 
 // "photo one.png" from ".../photo%20one.png?x=1": the file's name as the sender's client named
 // it; "file" when nothing usable is left.
@@ -63,6 +71,11 @@ std::string attachmentName(std::string_view url);
 
 // "file too large (12.5 MB)" / "file too large (more than 10 MB)".
 std::string tooLargeNote(std::uint64_t size, std::uint64_t limit);
+
+// Adds "[note]" on a line of its own to a post's text: how a post says which of its files did
+// not come ("[photo.jpg: could not be fetched]"). Bridges that know before the pipeline that a
+// file cannot come (an encrypted Matrix file) write their note with it too.
+void appendAttachmentNote(std::string& text, std::string_view note);
 
 // Inside the pipeline's transaction: stores the fetched bytes as files of `author` in
 // `channelId` (not yet recorded), puts them in message.files and appends the notes to

@@ -152,8 +152,10 @@ void IngressPipeline::receive(InboundEvent event, std::function<void(IngressResu
 void IngressPipeline::fetchFor(std::string room, std::uint64_t id, InboundEvent event) {
   asio::post(*fetchPool_, [this, room = std::move(room), id, event = std::move(event)] {
     const auto limits = files_->limits.find(event.bridge);
+    const auto fetcher = files_->fetchers.find(event.bridge);
     auto fetched =
-        fetchAttachments(event, limits == files_->limits.end() ? nullptr : &limits->second);
+        fetchAttachments(event, limits == files_->limits.end() ? nullptr : &limits->second,
+                         fetcher == files_->fetchers.end() ? AttachmentFetcher() : fetcher->second);
     bool resume = false;
     {
       // The event is still queued: a head that is not ready is never taken.

@@ -1,21 +1,15 @@
 #include "bridges/matrix/homeserver_client.hpp"
 
+#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/uri.h>
+
+#include "bridges/matrix/translate.hpp"
 
 namespace parley::bridges::matrix {
 namespace {
 
 namespace http = web::http;
-
-// Media ids and server names: what an mxc URI may carry (the spec's [A-Za-z0-9_-] media id;
-// a server name's host, port and brackets).
-bool isMxcPart(const std::string& text) {
-  return !text.empty() && text.size() <= 255 &&
-         text.find_first_not_of(
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-             "_-.:[]") == std::string::npos;
-}
 
 HsReply classify(unsigned status, std::string bytes, std::string contentType,
                  const std::string& what) {
@@ -91,31 +85,23 @@ HsReply HomeserverClient::upload(const std::string& userId, const std::string& f
 }
 
 HsReply HomeserverClient::download(const std::string& mxc, std::uint64_t maxBytes) {
-  constexpr std::string_view kScheme = "mxc://";
-  const auto slash = mxc.find('/', kScheme.size());
-  if (!mxc.starts_with(kScheme) || slash == std::string::npos) {
+  const auto parsed = parseMxc(mxc);
+  if (!parsed) {
     HsReply bad;
     bad.kind = HsReply::Kind::kRejected;
     bad.error = "not an mxc:// URI";
     return bad;
   }
-  const std::string server = mxc.substr(kScheme.size(), slash - kScheme.size());
-  const std::string media = mxc.substr(slash + 1);
-  if (!isMxcPart(server) || !isMxcPart(media) || media.find(':') != std::string::npos) {
-    HsReply bad;
-    bad.kind = HsReply::Kind::kRejected;
-    bad.error = "not an mxc:// URI";
-    return bad;
-  }
-  const std::string tail = segment(server) + "/" + segment(media);
-  auto reply =
-      send("GET", "/_matrix/client/v1/media/download/" + tail, {}, nullptr, true, maxBytes);
-  // A server without authenticated media (before Matrix 1.11) answers 404 or 400
-  // M_UNRECOGNIZED: the legacy route then.
-  if (!reply.ok() && reply.status != 0 && reply.status != 413 && reply.status != 429) {
-    reply = send("GET", "/_matrix/media/v3/download/" + tail, {}, nullptr, true, maxBytes);
-  }
+  // The authenticated route, then the legacy one (parseMxc admits no character to encode).
+  const auto paths = mediaDownloadPaths(*parsed);
+  auto reply = send("GET", paths.front(), {}, nullptr, true, maxBytes);
+  if (legacyMediaFallback(reply)) reply = send("GET", paths.back(), {}, nullptr, true, maxBytes);
   return reply;
+}
+
+bool HomeserverClient::legacyMediaFallback(const HsReply& v1Reply) {
+  if (v1Reply.ok() || v1Reply.status == 0) return false;
+  return v1Reply.status == 404 || v1Reply.status == 405 || v1Reply.errcode == "M_UNRECOGNIZED";
 }
 
 HsReply HomeserverClient::send(const std::string& method, const std::string& pathAndQuery,
@@ -135,22 +121,37 @@ HsReply HomeserverClient::send(const std::string& method, const std::string& pat
       }
     }
     http::http_response response = client_->request(request).get();
-    if (maxBytes > 0 && response.headers().content_length() > maxBytes) {
+    const auto tooLarge = [&](std::uint64_t announced) {
       HsReply big;
       big.kind = HsReply::Kind::kRejected;
       big.status = 413;
+      big.announcedSize = announced;
       big.error = what + ": larger than " + std::to_string(maxBytes) + " bytes";
       return big;
+    };
+    const bool success = response.status_code() >= 200 && response.status_code() < 300;
+    std::string bytes;
+    if (maxBytes > 0 && success) {
+      // A download: refused by its announced size before any of it is read, else read in
+      // pieces and abandoned as soon as it grows past the limit (a server may send no length).
+      const std::uint64_t announced = response.headers().content_length();
+      if (announced > maxBytes) return tooLarge(announced);
+      concurrency::streams::stringstreambuf buffer;
+      auto stream = response.body();
+      constexpr std::size_t kPiece = 64 * 1024;
+      // The buffer's collection grows by a whole piece before each read: the count read is
+      // what it holds.
+      std::uint64_t read = 0;
+      for (std::size_t n = 0; (n = stream.read(buffer, kPiece).get()) > 0;) {
+        read += n;
+        if (read > maxBytes) return tooLarge(0);
+      }
+      bytes = std::move(buffer.collection());
+      bytes.resize(read);
+    } else {
+      const auto data = response.extract_vector().get();
+      bytes.assign(data.begin(), data.end());
     }
-    const auto data = response.extract_vector().get();
-    if (maxBytes > 0 && data.size() > maxBytes) {
-      HsReply big;
-      big.kind = HsReply::Kind::kRejected;
-      big.status = 413;
-      big.error = what + ": larger than " + std::to_string(maxBytes) + " bytes";
-      return big;
-    }
-    std::string bytes(data.begin(), data.end());
     std::string type;
     if (const auto found = response.headers().find("Content-Type");
         found != response.headers().end()) {

@@ -33,6 +33,8 @@ struct HsReply {
   std::string errcode;  // Matrix errcode of an error answer
   std::chrono::milliseconds retryAfter{0};
   std::string error;  // for logs and outbox.last_error: what failed, no secret
+  // A download refused for its size (status 413): the size the server announced, 0 = unknown.
+  std::uint64_t announcedSize = 0;
 
   bool ok() const { return kind == Kind::kOk; }
 };
@@ -50,8 +52,15 @@ class HomeserverClient {
   // Raw bytes (media upload).
   HsReply upload(const std::string& userId, const std::string& fileName,
                  const std::string& contentType, const std::string& bytes);
-  // mxc://server/id: the authenticated v1 route first, then the legacy v3 one.
+  // mxc://server/id: the authenticated v1 route first, then the legacy v3 one when
+  // legacyMediaFallback() says so. At most maxBytes are read (more: status 413, kRejected).
   HsReply download(const std::string& mxc, std::uint64_t maxBytes);
+
+  // Whether the answer of an authenticated media route (/_matrix/client/v1/media/...) says the
+  // server does not have it, so that the legacy /_matrix/media/v3/... route is the one to use:
+  // 404 or 405 (the spec's answer to an unknown endpoint, M_UNRECOGNIZED) or M_UNRECOGNIZED
+  // with another status (older Synapse: 400). Servers before Matrix 1.11 have only v3.
+  static bool legacyMediaFallback(const HsReply& v1Reply);
 
   // A path segment, percent-encoded (room ids, aliases, user ids, event ids).
   static std::string segment(const std::string& text);

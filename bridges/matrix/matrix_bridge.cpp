@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "bridges/common/emoji.hpp"
+#include "bridges/common/inbound_files.hpp"
 #include "bridges/matrix/translate.hpp"
 #include "core/common/log.hpp"
 #include "core/store/bridge_store.hpp"
@@ -103,18 +104,25 @@ core::Result<BridgePtr> MatrixBridge::create(const BridgeEnvironment& environmen
   }
   auto tokens = loadOrCreateTokens(matrix->tokenFile);
   if (!tokens) return std::move(tokens).error();
-  return BridgePtr(
-      std::make_unique<MatrixBridge>(*matrix, std::move(tokens).value(), environment.database));
+  return BridgePtr(std::make_unique<MatrixBridge>(
+      *matrix, std::move(tokens).value(), environment.database, environment.files,
+      environment.config->server.siteUrl, environment.clock));
 }
 
 MatrixBridge::MatrixBridge(core::config::MatrixBridgeConfig config, AppServiceTokens tokens,
-                           core::store::DatabasePtr database)
+                           core::store::DatabasePtr database, core::files::FileStorePtr files,
+                           std::string siteUrl, core::ClockPtr clock)
     : config_(std::move(config)),
       tokens_(std::move(tokens)),
       database_(std::move(database)),
-      client_(std::make_unique<HomeserverClient>(config_.homeserverUrl, tokens_.asToken,
+      client_(std::make_shared<HomeserverClient>(config_.homeserverUrl, tokens_.asToken,
                                                  config_.requestTimeout)),
+      media_(std::make_unique<MatrixMedia>(
+          client_, std::move(files), database_, std::move(siteUrl),
+          clock ? std::move(clock) : std::make_shared<core::SystemClock>())),
       workers_(std::make_unique<asio::thread_pool>(2)) {}
+
+AttachmentFetcher MatrixBridge::attachmentFetcher() { return MatrixMedia::fetcher(client_); }
 
 MatrixBridge::~MatrixBridge() { stop(); }
 
@@ -300,15 +308,17 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
       continue;
     }
     auto& matrixEvent = translated.value();
-    if (!matrixEvent.files.empty()) {
-      // Media are not fetched from the homeserver yet: the post says what was sent.
-      for (const auto& file : matrixEvent.files) {
-        matrixEvent.text += (matrixEvent.text.empty() ? "" : "\n") + std::string("[") +
-                            (file.name.empty() ? std::string("file") : file.name) +
-                            ": not bridged]";
-      }
+    // Media: the pipeline downloads them (attachmentFetcher()); an encrypted file cannot be
+    // read by Parley, so the post says so in its place.
+    std::erase_if(matrixEvent.files, [&matrixEvent](const core::model::FileRef& file) {
+      if (!file.url.empty()) return false;
+      appendAttachmentNote(matrixEvent.text, file.name + ": encrypted, not bridged");
+      return true;
+    });
+    if (matrixEvent.change == MessageChange::kPost && matrixEvent.text.empty() &&
+        matrixEvent.files.empty()) {
+      continue;
     }
-    if (matrixEvent.change == MessageChange::kPost && matrixEvent.text.empty()) continue;
     InboundEvent in;
     in.bridge = std::string(name());
     in.remoteRoom = remote;
@@ -321,6 +331,7 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
       in.senderDisplayName = known != displayNames_.end() ? known->second : localpartOf(sender);
     }
     in.text = std::move(matrixEvent.text);
+    in.files = std::move(matrixEvent.files);
     // A thread reply names its root, a plain reply its parent: the pipeline puts either under
     // the root of the post it names (Mattermost threads are flat).
     in.replyToRemoteId = matrixEvent.replyToEventId;
@@ -573,11 +584,11 @@ DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
   }
   const bool targeted = message.change != MessageChange::kPost;
   if (targeted && item.parts.empty()) return sent();  // never delivered on this link
-  auto outbound = message;
   if (message.change == MessageChange::kPost && !message.files.empty()) {
-    // Media are not uploaded yet: the text says which files the post has.
-    for (const auto& file : message.files) outbound.text += "\n[" + file.name + "]";
-    outbound.files.clear();
+    // Each file uploaded as the puppet (or, too large for the homeserver, a link to it).
+    auto uploads = media_->prepare(item, userId, error);
+    if (!uploads) return failure(error);
+    request.files = std::move(*uploads);
   }
   if (message.change == MessageChange::kReactionDelete) {
     // The puppet's m.reaction with that key, found through the relations of the target.
@@ -601,7 +612,7 @@ DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
     }
     if (request.reactionEventId.empty()) return sent();  // not (or no longer) in the room
   }
-  auto events = toMatrix(outbound, request);
+  auto events = toMatrix(message, request);
   if (!events) {
     return DeliveryResult{DeliveryResult::Outcome::kRejected, {}, events.error().message, {}};
   }

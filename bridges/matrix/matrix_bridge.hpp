@@ -27,6 +27,7 @@
 
 #include "bridges/common/bridge.hpp"
 #include "bridges/matrix/homeserver_client.hpp"
+#include "bridges/matrix/media.hpp"
 #include "bridges/matrix/registration.hpp"
 #include "bridges/matrix/translate.hpp"
 #include "core/common/asio.hpp"
@@ -39,8 +40,10 @@ class MatrixBridge : public Bridge {
   // token file.
   static core::Result<BridgePtr> create(const BridgeEnvironment& environment);
 
+  // `files`, `siteUrl`, `clock`: the media of posts (media.hpp).
   MatrixBridge(core::config::MatrixBridgeConfig config, AppServiceTokens tokens,
-               core::store::DatabasePtr database);
+               core::store::DatabasePtr database, core::files::FileStorePtr files = nullptr,
+               std::string siteUrl = {}, core::ClockPtr clock = nullptr);
   ~MatrixBridge() override;
 
   std::string_view name() const override { return "matrix"; }
@@ -49,6 +52,8 @@ class MatrixBridge : public Bridge {
   bool connected() const override { return connected_.load(); }
   void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override;
   std::vector<HttpEndpoint> httpEndpoints() override;
+  // Media of inbound events: mxc:// URIs downloaded from the homeserver (media.hpp).
+  AttachmentFetcher attachmentFetcher() override;
 
  private:
   struct Transaction;
@@ -84,7 +89,8 @@ class MatrixBridge : public Bridge {
   core::config::MatrixBridgeConfig config_;
   AppServiceTokens tokens_;
   core::store::DatabasePtr database_;
-  std::unique_ptr<HomeserverClient> client_;
+  std::shared_ptr<HomeserverClient> client_;  // shared with the attachment fetcher
+  std::unique_ptr<MatrixMedia> media_;
   std::unique_ptr<asio::thread_pool> workers_;
   std::atomic<IngressSink*> sink_{nullptr};
   std::atomic<bool> connected_{false};

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <utility>
 
 #include "bridges/common/emoji.hpp"
 #include "bridges/common/utf8.hpp"
+#include "core/common/xml_escape.hpp"
 
 namespace parley::bridges::matrix {
 
@@ -171,8 +173,33 @@ MatrixText renderText(const CanonicalMessage& message, const OutboundRequest& re
   return markdownToMatrix(source, request.mentions, request.markup);
 }
 
+// "3.2 MB", "12 KB", "900 bytes": a size for people.
+std::string readableSize(std::int64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " bytes";
+  const bool mega = bytes >= 1024 * 1024;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f",
+                static_cast<double>(bytes) / (mega ? 1048576.0 : 1024.0));
+  std::string out(text);
+  if (out.ends_with(".0")) out.resize(out.size() - 2);
+  return out + (mega ? " MB" : " KB");
+}
+
+// A file the homeserver does not take: a message with the link to it.
+json linkContent(const std::string& name, const FileRef& file, const std::string& url) {
+  const std::string size = file.size > 0 ? " (" + readableSize(file.size) + ")" : "";
+  const std::string link = utf8::sanitized(url);
+  return {{"msgtype", "m.text"},
+          {"body", name + size + ": " + link},
+          {"format", kFormatHtml},
+          {"formatted_body",
+           "<a href=\"" + core::xmlEscape(link) + "\">" + core::xmlEscape(name) + "</a>" + size},
+          {"m.mentions", json::object()}};
+}
+
 json fileContent(const FileRef& file, const UploadedFile& upload) {
   const std::string name = file.name.empty() ? std::string("file") : utf8::sanitized(file.name);
+  if (!upload.linkUrl.empty()) return linkContent(name, file, upload.linkUrl);
   const std::string_view msgtype = msgtypeForMime(file.mimeType);
   json info = json::object();
   if (!file.mimeType.empty()) info["mimetype"] = utf8::sanitized(file.mimeType);
@@ -211,8 +238,11 @@ core::Result<std::vector<OutboundEvent>> postEvents(const CanonicalMessage& mess
   }
   for (std::size_t i = 0; i < message.files.size(); ++i) {
     const UploadedFile& upload = request.files[i];
-    if (!parseMxc(upload.mxcUri)) {
-      return badUrl("File " + std::to_string(i + 1) + " has no valid mxc:// URI.");
+    const bool linked =
+        upload.linkUrl.starts_with("https://") || upload.linkUrl.starts_with("http://");
+    if (upload.linkUrl.empty() ? !parseMxc(upload.mxcUri) : !linked) {
+      return badUrl("File " + std::to_string(i + 1) +
+                    " has neither a valid mxc:// URI nor a link.");
     }
     json content = fileContent(message.files[i], upload);
     addThread(content, message, request);
@@ -222,8 +252,10 @@ core::Result<std::vector<OutboundEvent>> postEvents(const CanonicalMessage& mess
     if (dumpedSize(content) > kMaxEventBytes - kEnvelopeBytes) {
       return tooLarge("A file event is larger than a Matrix event may be.");
     }
-    events.push_back({static_cast<int>(i) + 1, eventTxnId(request, events.size()),
-                      std::string(kEventMessage), "", std::move(content)});
+    // By part, not by position: the same file is the same send whatever else the post has.
+    const int part = static_cast<int>(i) + 1;
+    events.push_back({part, request.txnId + "." + std::to_string(part), std::string(kEventMessage),
+                      "", std::move(content)});
   }
   if (events.empty()) return malformed("The post has neither text nor files.");
   return events;
@@ -447,14 +479,15 @@ core::Status readMentions(const json& content, InboundMatrixEvent& out) {
 
 core::Result<FileRef> mediaFile(const json& content, std::string_view msgtype,
                                 const InboundLimits& limits) {
-  if (content.contains("file") && !content.contains("url")) {
-    return unsupported("Encrypted media is not bridged.");
-  }
-  auto url = stringField(content, "url", 1024, "url");
-  if (!url.ok()) return std::move(url).error();
-  if (*url == nullptr || !parseMxc(**url)) return badUrl("A media event needs an mxc:// URL.");
+  // Encrypted media (`file`, an EncryptedFile, instead of `url`): named, not fetched.
+  const bool encrypted = content.contains("file") && !content.contains("url");
   FileRef file;
-  file.url = **url;
+  if (!encrypted) {
+    auto url = stringField(content, "url", 1024, "url");
+    if (!url.ok()) return std::move(url).error();
+    if (*url == nullptr || !parseMxc(**url)) return badUrl("A media event needs an mxc:// URL.");
+    file.url = **url;
+  }
   auto filename = stringField(content, "filename", limits.maxFileNameBytes * 4, "filename");
   if (!filename.ok()) return std::move(filename).error();
   auto body = stringField(content, "body", limits.maxBodyChars * 4, "body");

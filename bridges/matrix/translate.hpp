@@ -24,9 +24,9 @@
 //        as the body:
 //        - m.room.message, m.reaction: PUT /_matrix/client/v3/rooms/{room}/send/{type}/{txnId}
 //        - m.room.redaction: PUT /_matrix/client/v3/rooms/{room}/redact/{redacts}/{txnId}
-//        Each event has its own txnId (the first: request.txnId, the n-th further:
-//        "<txnId>-<n>"), so a retry of the whole item re-sends the same txnIds and the
-//        homeserver returns the same event ids.
+//        Each event has its own txnId (the text: request.txnId, a file: "<txnId>.<part>",
+//        the n-th further event of other changes: "<txnId>-<n>"), so a retry of the whole item
+//        re-sends the same txnIds and the homeserver returns the same event ids.
 //     3. kPost: DeliveryResult.parts = {event.part, returned event_id} of every event (part 0
 //        the text if there is text, then one part per file: 1..n). kReaction: the reaction's
 //        event id is the bridge's to keep (for its later redaction); kEdit/kDelete create no
@@ -39,8 +39,9 @@
 //        silently; any other error: log it and skip the event. Either way the transaction is
 //        still acknowledged (a non-2xx makes the homeserver resend it forever).
 //     2. InboundEvent: remoteEventId = eventId; change; sender = {bridge, roomId, sender,
-//        senderDomain}; text; files (FileRef.url = the mxc:// URI: turn it into a download
-//        with mediaDownloadPaths() before the ingress pipeline fetches it); emoji;
+//        senderDomain}; text; files (FileRef.url = the mxc:// URI, downloaded from the
+//        mediaDownloadPaths() by the bridge's attachment fetcher; url "" (encrypted): a note
+//        in the text instead); emoji;
 //        targetRemoteId; replyToRemoteId = replyToEventId, resolved by the bridge: for
 //        ReplyKind::kThread it is the thread root itself, for ReplyKind::kReply it is the
 //        parent, whose thread root (the id map's post -> its root) is where Mattermost puts the
@@ -103,6 +104,10 @@ struct UploadedFile {
   int width = 0;       // images and videos, 0 = unknown
   int height = 0;
   std::int64_t durationMs = 0;  // audio and video, 0 = unknown
+  // A file larger than the homeserver takes (its m.upload.size, or a 413 M_TOO_LARGE) is not
+  // uploaded: its part is an m.text with a link to it instead (Parley's signed URL of the file,
+  // bridge_file_url.hpp), mxcUri "".
+  std::string linkUrl;
 };
 
 struct OutboundRequest {
@@ -144,9 +149,11 @@ struct OutboundEvent {
 };
 
 // kPost: the text (part 0, if any; m.text/m.emote/m.notice with body + formatted_body) then
-// one event per file (parts 1..n: m.image/m.video/m.audio/m.file by mime type, body and
-// filename the file's name, url its mxc URI, info {mimetype, size, w, h, duration}); a reply
-// puts on each the m.thread relation (is_falling_back, m.in_reply_to). kEdit: one m.replace
+// one event per file (parts 1..n, txnId "<txnId>.<part>": m.image/m.video/m.audio/m.file by
+// mime type, body and filename the file's name, url its mxc URI, info {mimetype, size, w, h,
+// duration}; a file with a linkUrl instead: an m.text "name (size): url" with the link in its
+// formatted_body); a reply puts on each the m.thread relation (is_falling_back,
+// m.in_reply_to). kEdit: one m.replace
 // of the lowest part ("* " fallback body, m.new_content). kDelete: one redaction per part.
 // kReaction: one m.annotation whose key is the Unicode emoji (a name outside the emoji table,
 // such as a custom emoji, as ":name:"). kReactionDelete: one redaction of reactionEventId.
@@ -205,7 +212,8 @@ struct InboundMatrixEvent {
   std::string emoji;        // kReaction: the Mattermost name
   std::string reactionKey;  // kReaction: the key as sent
   // Media: url = the mxc:// URI (not fetchable as it is: mediaDownloadPaths()), name,
-  // mimeType and size as the sender declared them (the pipeline detects the real type).
+  // mimeType and size as the sender declared them (the pipeline detects the real type). An
+  // encrypted file (content `file` instead of `url`, which Parley cannot decrypt): url "".
   std::vector<core::model::FileRef> files;
   std::vector<std::string> mentionedUserIds;  // m.mentions.user_ids and pills, unique
   bool mentionsRoom = false;                  // m.mentions.room

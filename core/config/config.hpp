@@ -171,6 +171,9 @@ struct MatrixBridgeConfig {
   std::string aliasPrefix = "mm_";  // room aliases Parley may own: #<prefix>...:<serverName>
   std::filesystem::path tokenFile;  // as_token and hs_token, generated once
   std::chrono::milliseconds requestTimeout{30000};  // one call to the homeserver
+  // Media of inbound events (downloaded from the homeserver): at most this many bytes (0 =
+  // files.maxFileSize, which also caps it); a larger file becomes a note in the post.
+  std::uint64_t maxFileBytes = 0;
 
   bool operator==(const MatrixBridgeConfig&) const = default;
 };

@@ -498,9 +498,9 @@ class Loader {
   // bridges.matrix written as a map: the homeserver, the registration's names and where the
   // generated tokens are kept. False when anything is wrong.
   bool matrixBridge(const Field& field, MatrixBridgeConfig& out) {
-    const auto m =
-        r_.map(field, {"enabled", "homeserver_url", "server_name", "id", "url", "sender_localpart",
-                       "user_prefix", "alias_prefix", "token_file", "request_timeout"});
+    const auto m = r_.map(
+        field, {"enabled", "homeserver_url", "server_name", "id", "url", "sender_localpart",
+                "user_prefix", "alias_prefix", "token_file", "request_timeout", "max_file_size"});
     if (!m) return false;
     const std::size_t problemsBefore = r_.problemCount();
     assign(out.enabled, r_.boolean(m->get("enabled")));
@@ -591,6 +591,7 @@ class Loader {
       assign(out.tokenFile, r_.path(tokenField, baseDir_));
     }
     assign(out.requestTimeout, r_.duration(m->get("request_timeout"), 1s, 10min));
+    assign(out.maxFileBytes, r_.size(m->get("max_file_size"), 0, kTiB));
     return r_.problemCount() == problemsBefore;
   }
 

@@ -298,7 +298,8 @@ int serve(const core::config::Config& loaded) {
   auto bridgeMetrics = std::make_shared<core::metrics::BridgeMetrics>(metrics.get());
   // Outlives every bridge and the database's last job: bridges hand it events until stop().
   auto ingress = std::make_unique<bridges::IngressPipeline>(database, bridgeMetrics);
-  ingress->enableAttachments(bridges::inboundFileSettings(*config, files.value(), clock));
+  ingress->enableAttachments(
+      bridges::inboundFileSettings(*config, files.value(), clock, bridges.value()));
 
   auto context = std::make_shared<api::ApiContext>(api::ApiContext{
       config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});

@@ -18,8 +18,22 @@
 // directory; join (public rooms, or invited), invite (by a member); send and redact with
 // per-AS transaction-id idempotency (the key is the path and the AS, never the user: the same
 // txnId from two puppets in one room gives the first event back, as Synapse does); sending
-// requires membership (403 M_FORBIDDEN); relations; the media repository (v3 upload, v1
-// authenticated download, v3 legacy download, config with m.upload.size).
+// requires membership (403 M_FORBIDDEN); relations; the media repository (below).
+//
+// Media repository (spec: content repository module, authed-content-repo.yaml,
+// content-repo.yaml): POST /_matrix/media/v3/upload (authenticated, ?filename=, the body's
+// Content-Type; larger than maxUploadBytes: 413 M_TOO_LARGE) -> {content_uri}; GET
+// /_matrix/client/v1/media/config and the legacy /_matrix/media/v3/config (authenticated) ->
+// {"m.upload.size"} (left out when advertiseUploadLimit is false: the spec's "unknown");
+// downloads with Content-Type and Content-Disposition. Two kinds of server (option `media`):
+//   'authenticated' (Matrix 1.11+, the default): GET /_matrix/client/v1/media/download/
+//     {serverName}/{mediaId}[/{fileName}] requires the access token; the unauthenticated
+//     legacy /_matrix/media/v3/download is frozen (404 M_NOT_FOUND), as Synapse with
+//     enable_authenticated_media does for media uploaded after the freeze;
+//   'legacy' (before 1.11): no /_matrix/client/v1/media/* route (404 M_UNRECOGNIZED, the
+//     spec's answer to an unknown endpoint); media are downloaded from the legacy route
+//     without authentication.
+// Every download is recorded in `downloads` ({route: 'v1' | 'v3', mediaId, status}).
 //
 // Application Service side: every event of a room with a joined namespace user (or the bot),
 // and invites of namespace users, go to the AS in transactions of at most 100 events, one in
@@ -29,13 +43,14 @@
 // ('header', 'query' or 'both') are options.
 //
 // Test controls: rateLimit(n, ms) answers the next n sends with 429 M_LIMIT_EXCEEDED;
+// uploadMedia(bytes, type, name) stores a media as a Matrix client's upload would;
 // pause()/resume() make the homeserver unreachable (the port refuses connections) and back.
 
 const crypto = require('node:crypto');
 const http = require('node:http');
 
 const kMaxEventsPerTransaction = 100;
-const kMaxUploadBytes = 1024 * 1024;
+const kMaxRequestBytes = 64 * 1024 * 1024;  // what the fake reads of any request at all
 
 const randomId = (n = 12) => crypto.randomBytes(n).toString('base64url');
 
@@ -57,9 +72,11 @@ class FakeHomeserver {
   // registration: {id, as_token, hs_token, sender_localpart, namespaces: {users, aliases}}
   // (the YAML `parleyd matrix registration` wrote, parsed).
   static async start({serverName = 'hs.test', registration, routes = 'v1', tokenStyle = 'header',
-    retryMs = 100, retryMaxMs = 2000} = {}) {
+    retryMs = 100, retryMaxMs = 2000, media = 'authenticated', maxUploadBytes = 1024 * 1024,
+    advertiseUploadLimit = true} = {}) {
+    if (!['authenticated', 'legacy'].includes(media)) throw new Error(`media: ${media}?`);
     const hs = new FakeHomeserver(serverName, registration, {routes, tokenStyle, retryMs,
-      retryMaxMs});
+      retryMaxMs, media, maxUploadBytes, advertiseUploadLimit});
     await hs.listen(0);
     return hs;
   }
@@ -75,7 +92,8 @@ class FakeHomeserver {
     this.aliases = new Map();    // alias -> room id
     this.events = new Map();     // event id -> event
     this.txns = new Map();       // idempotency key -> event id
-    this.media = new Map();      // media id -> {bytes, contentType, filename}
+    this.media = new Map();      // media id -> {bytes, contentType, filename, uploader}
+    this.downloads = [];         // {route, mediaId, status} of every download
     this.requests = [];          // {method, path, userId} of every C-S call (for assertions)
     this.limited = 0;
     this.limitMs = 0;
@@ -325,15 +343,15 @@ class FakeHomeserver {
 
   async handle(req, res) {
     const url = new URL(req.url, 'http://x');
+    // The whole body is read even when it is too large (answering before would cut the
+    // client's upload off with a reset instead of the 413).
     const chunks = [];
     let size = 0;
     for await (const chunk of req) {
       size += chunk.length;
-      if (size > kMaxUploadBytes + 1024) {
-        return matrixError(res, 413, 'M_TOO_LARGE', 'Upload is too large');
-      }
-      chunks.push(chunk);
+      if (size <= kMaxRequestBytes) chunks.push(chunk);
     }
+    if (size > kMaxRequestBytes) return matrixError(res, 413, 'M_TOO_LARGE', 'Request too large');
     const raw = Buffer.concat(chunks);
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const path = segments.join('/');
@@ -348,8 +366,18 @@ class FakeHomeserver {
     const method = req.method;
     const is = (m, prefix, length) => method === m && path.startsWith(prefix) &&
       (length === undefined || s.length === length);
-    // Public media (legacy v3 download): no authentication.
-    if (is('GET', '_matrix/media/v3/download/')) return this.download(res, s[4], s[5]);
+    // Legacy media download: no authentication (frozen on an authenticated-media server).
+    if (is('GET', '_matrix/media/v3/download/') && (s.length === 6 || s.length === 7)) {
+      if (this.options.media === 'authenticated') {
+        this.downloads.push({route: 'v3', mediaId: s[5], status: 404});
+        return matrixError(res, 404, 'M_NOT_FOUND', 'Not found');
+      }
+      return this.download(res, 'v3', s[4], s[5]);
+    }
+    // A server before authenticated media has no /_matrix/client/v1/media routes at all.
+    if (this.options.media === 'legacy' && path.startsWith('_matrix/client/v1/media/')) {
+      return matrixError(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
+    }
     const who = this.authenticate(req, res, url);
     if (!who) return;
     this.requests.push({method, path, userId: who.userId});
@@ -455,31 +483,49 @@ class FakeHomeserver {
       return ok(res, {chunk});
     }
     if (is('POST', '_matrix/media/v3/upload', 4)) {
-      if (raw.length > kMaxUploadBytes) return matrixError(res, 413, 'M_TOO_LARGE', 'Upload is too large');
+      if (raw.length > this.options.maxUploadBytes) {
+        return matrixError(res, 413, 'M_TOO_LARGE', 'Cannot upload files larger than ' +
+            `${this.options.maxUploadBytes} bytes`);
+      }
       const id = randomId(12);
       this.media.set(id, {bytes: raw, contentType: req.headers['content-type'] ?? '',
-        filename: url.searchParams.get('filename') ?? ''});
+        filename: url.searchParams.get('filename') ?? '', uploader: who.userId});
       return ok(res, {content_uri: `mxc://${this.serverName}/${id}`});
     }
-    if (is('GET', '_matrix/client/v1/media/download/')) return this.download(res, s[5], s[6]);
+    if (is('GET', '_matrix/client/v1/media/download/') && (s.length === 7 || s.length === 8)) {
+      return this.download(res, 'v1', s[5], s[6]);
+    }
     if (is('GET', '_matrix/client/v1/media/config', 5) || is('GET', '_matrix/media/v3/config', 4)) {
-      return ok(res, {'m.upload.size': kMaxUploadBytes});
+      return ok(res, this.options.advertiseUploadLimit ?
+        {'m.upload.size': this.options.maxUploadBytes} : {});
     }
     return matrixError(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
   }
 
-  // Media by mxc://<server>/<id>.
-  uploadMedia(bytes, contentType, filename = '') {
+  // Media by mxc://<server>/<id>, as a Matrix user's client uploads it.
+  uploadMedia(bytes, contentType, filename = '', uploader = '') {
     const id = randomId(12);
-    this.media.set(id, {bytes: Buffer.from(bytes), contentType, filename});
+    this.media.set(id, {bytes: Buffer.from(bytes), contentType, filename, uploader});
     return `mxc://${this.serverName}/${id}`;
   }
 
-  download(res, server, id) {
+  // The media an mxc URI names, or undefined.
+  mediaOf(mxc) {
+    const match = /^mxc:\/\/([^/]+)\/([A-Za-z0-9_-]+)$/.exec(mxc ?? '');
+    return match && match[1] === this.serverName ? this.media.get(match[2]) : undefined;
+  }
+
+  download(res, route, server, id) {
     const media = server === this.serverName ? this.media.get(id) : null;
+    this.downloads.push({route, mediaId: id, status: media ? 200 : 404});
     if (!media) return matrixError(res, 404, 'M_NOT_FOUND', 'Not found');
-    res.writeHead(200, {'Content-Type': media.contentType || 'application/octet-stream',
-      'Content-Length': media.bytes.length});
+    // Spec (v1.12): a Content-Disposition with the upload's file name, inline only for types
+    // that cannot run script.
+    const type = media.contentType || 'application/octet-stream';
+    const inline = /^(image\/(png|jpeg|gif|webp)|text\/plain|video\/|audio\/)/.test(type);
+    const name = encodeURIComponent(media.filename || 'file');
+    res.writeHead(200, {'Content-Type': type, 'Content-Length': media.bytes.length,
+      'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename*=utf-8''${name}`});
     res.end(media.bytes);
   }
 }

@@ -100,4 +100,12 @@ async function seedWorld(gateway) {
   };
 }
 
-module.exports = {jpegSize, makePng, seedWorld, sha256, storedFiles};
+// The multipart form of POST /files: one file `name` with `bytes` for `channelId`.
+function filesForm(channelId, name, bytes) {
+  const form = new FormData();
+  form.append('channel_id', channelId);
+  form.append('files', new Blob([bytes]), name);
+  return form;
+}
+
+module.exports = {filesForm, jpegSize, makePng, seedWorld, sha256, storedFiles};

@@ -8,6 +8,7 @@ const fs = require('node:fs');
 
 const {FakeHomeserver} = require('./fake_homeserver');
 const {Gateway} = require('./gateway');
+const {freePort} = require('./prosody');
 const {openBridgeBundle, policyFile} = require('./policy_enforcement');
 const {eventually} = require('./websocket');
 
@@ -20,7 +21,8 @@ function openMatrixBundle(name, moreRules = '') {
   return openBridgeBundle(name, 'matrix', kServerName, moreRules);
 }
 
-function matrixYaml(hs) {
+// `more`: lines added to bridges.matrix (e.g. 'max_file_size: 64KiB\n').
+function matrixYaml(hs, more = '') {
   return 'bridges:\n  matrix:\n    enabled: true\n' +
     `    homeserver_url: ${hs.url}\n` +
     `    server_name: ${kServerName}\n` +
@@ -29,7 +31,8 @@ function matrixYaml(hs) {
     '    sender_localpart: parleybot\n' +
     '    user_prefix: mm_\n' +
     '    token_file: matrix-tokens.yaml\n' +
-    '    request_timeout: 5s\n';
+    '    request_timeout: 5s\n' +
+    more.split('\n').filter(Boolean).map((line) => `    ${line}\n`).join('');
 }
 
 // The registration YAML as parleyd writes it (a flat subset: read without a YAML library).
@@ -52,14 +55,21 @@ function parseRegistration(text) {
 
 // A homeserver and a parleyd bridged to it. `links(hs)`: the links: lines to add (after the
 // world is built by `setup(gateway)`); parleyd restarts with them and the homeserver pushes.
-async function startMatrix({bundle, hsOptions = {}, setup, links}) {
+// `matrix`: lines added to bridges.matrix; `siteUrl`: parleyd listens on a fixed port from
+// the restart on and server.site_url names it (the base of the file links it sends).
+async function startMatrix({bundle, hsOptions = {}, setup, links, matrix = '', siteUrl = false}) {
   const hs = await FakeHomeserver.start({serverName: kServerName, ...hsOptions});
-  const gateway = await Gateway.start({extra: matrixYaml(hs) + policyFile(bundle).extra});
+  const gateway = await Gateway.start({extra: matrixYaml(hs, matrix) + policyFile(bundle).extra});
   const printed = await gateway.parleyd(['matrix', 'registration']);
   assert.equal(printed.code, 0, printed.stderr);
   const registration = parseRegistration(printed.stdout);
   hs.setRegistration(registration);
   const context = await setup(gateway, hs);
+  if (siteUrl) {
+    const port = await freePort();
+    fs.writeFileSync(gateway.config, fs.readFileSync(gateway.config, 'utf8').replace(
+        '  listen: 127.0.0.1:0\n', `  listen: 127.0.0.1:${port}\n  site_url: http://127.0.0.1:${port}\n`));
+  }
   fs.appendFileSync(gateway.config, 'links:\n' + links(hs, context).map((l) => `  - ${l}\n`).join(''));
   await gateway.restart();
   await roomsLinked(gateway);
@@ -92,5 +102,17 @@ async function putTransaction(gateway, txnId, body, {token, route = '/_matrix/ap
   return {status: response.status, body: json};
 }
 
+// Polls an async `condition` until it resolves truthy, and resolves with that value; rejects
+// after `timeoutMs` saying `what` did not happen.
+async function until(condition, what, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 module.exports = {kServerName, kAsPath, openMatrixBundle, matrixYaml, parseRegistration,
-  startMatrix, roomsLinked, putTransaction};
+  startMatrix, roomsLinked, putTransaction, until};

@@ -56,6 +56,30 @@ rules:
 ${moreRules}`;
 }
 
+// The bundle of the attachment tests: openBridgeBundle's, plus files crossing `bridge` both
+// ways, outward up to `maxEgress` bytes (file.size); a larger one is withheld and the message
+// says `placeholder` instead.
+function openFilesBundle(name, bridge, domain, maxEgress, placeholder) {
+  return openBridgeBundle(name, bridge, domain, `  - id: F0-withhold-denied-files
+    tier: 2
+    effect: permit
+    actions: [message.egress]
+    bridges: [${bridge}]
+    obligations: [{strip_denied_attachments: {placeholder: "${placeholder}"}}]
+  - id: F1-files-to-${bridge}
+    tier: 2
+    effect: permit
+    actions: [file.egress]
+    bridges: [${bridge}]
+    when: ["file.size <= ${maxEgress}"]
+  - id: F2-files-from-${bridge}
+    tier: 2
+    effect: permit
+    actions: [file.ingress]
+    bridges: [${bridge}]
+`).replace('\n  channel:\n', '\n  file: {size: {type: int, source: filter}}\n  channel:\n');
+}
+
 // The same for the xmpp bridge and the domain "localhost" of the test Prosody.
 function openXmppBundle(name, moreRules = '') {
   return openBridgeBundle(name, 'xmpp', 'localhost', moreRules);
@@ -112,4 +136,5 @@ async function reloadPolicy(gateway, file, text) {
 }
 
 module.exports = {bundleHash, channelPosts, kPeerClearanceRule, logLines, openBridgeBundle,
+  openFilesBundle,
   openXmppBundle, policyFile, reloadPolicy};

@@ -11,7 +11,7 @@ const {after, before, describe, test} = require('node:test');
 
 const {call} = require('../lib/policy');
 const {kPeerClearanceRule} = require('../lib/policy_enforcement');
-const {openMatrixBundle, putTransaction, startMatrix} = require('../lib/matrix');
+const {openMatrixBundle, putTransaction, startMatrix, until} = require('../lib/matrix');
 const {buildWorld} = require('../lib/world');
 
 const kBundle = openMatrixBundle('e2e-matrix', kPeerClearanceRule);
@@ -67,16 +67,6 @@ describe('matrix bridge: messages both ways', () => {
   const posts = async (channel) => {
     const list = await alice.getPosts(world.channels[channel], 0, 200);
     return list.order.map((id) => list.posts[id]).reverse();
-  };
-  // hs.waitFor polls a synchronous condition; this one is asynchronous.
-  const until = async (condition, what, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await condition();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   };
   const postIn = (channel, predicate, what) => until(async () =>
     (await posts(channel)).find(predicate), what);

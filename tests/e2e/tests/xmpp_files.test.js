@@ -14,10 +14,10 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const {after, before, describe, test} = require('node:test');
 
-const {makePng} = require('../lib/files');
+const {filesForm, makePng, sha256} = require('../lib/files');
 const {call} = require('../lib/policy');
 const {Gateway} = require('../lib/gateway');
-const {openXmppBundle, policyFile} = require('../lib/policy_enforcement');
+const {openFilesBundle, policyFile} = require('../lib/policy_enforcement');
 const {Prosody, freePort} = require('../lib/prosody');
 const {eventually} = require('../lib/websocket');
 const {buildWorld} = require('../lib/world');
@@ -32,26 +32,7 @@ const kOob = 'jabber:x:oob';
 // kMaxEgress bytes; a larger one is withheld and the message says so.
 const kMaxEgress = 100 * 1024;
 const kWithheld = '[attachment withheld by policy]';
-const kBundle = openXmppBundle('e2e-xmpp-files', `  - id: F0-withhold-denied-files
-    tier: 2
-    effect: permit
-    actions: [message.egress]
-    bridges: [xmpp]
-    obligations: [{strip_denied_attachments: {placeholder: "${kWithheld}"}}]
-  - id: F1-files-to-xmpp
-    tier: 2
-    effect: permit
-    actions: [file.egress]
-    bridges: [xmpp]
-    when: ["file.size <= ${kMaxEgress}"]
-  - id: F2-files-from-xmpp
-    tier: 2
-    effect: permit
-    actions: [file.ingress]
-    bridges: [xmpp]
-`).replace('\n  channel:\n', '\n  file: {size: {type: int, source: filter}}\n  channel:\n');
-
-const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+const kBundle = openFilesBundle('e2e-xmpp-files', 'xmpp', 'localhost', kMaxEgress, kWithheld);
 
 // Uploads `bytes` through Prosody's XEP-0363 service as `user`: resolves with the GET URL.
 async function uploadToProsody(prosody, user, filename, bytes, contentType) {
@@ -301,11 +282,3 @@ describe('xmpp bridge: attachments', () => {
     assert.ok(!gateway.log().includes('secret-in-query'));
   });
 });
-
-// The multipart form Client4.uploadFile sends.
-function filesForm(channelId, name, bytes) {
-  const form = new FormData();
-  form.append('channel_id', channelId);
-  form.append('files', new Blob([bytes]), name);
-  return form;
-}

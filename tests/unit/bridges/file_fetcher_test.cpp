@@ -287,5 +287,50 @@ TEST(InboundFiles, WithoutLimitsNothingIsFetchedAndEachFileGetsANote) {
   EXPECT_FALSE(hasAttachmentsToFetch(event));
 }
 
+TEST(InboundFiles, ABridgesOwnFetcherGetsEachFileWithTheLimitsAndTheSendersName) {
+  InboundEvent event;
+  event.files.push_back(core::model::FileRef{"", "cat.png", "", 0, "", "mxc://hs/a"});
+  event.files.push_back(core::model::FileRef{"", "../big.bin", "", 0, "", "mxc://hs/b"});
+  event.files.push_back(core::model::FileRef{"", "", "", 0, "", "mxc://hs/gone"});
+  FetchLimits limits;
+  limits.maxBytes = 1048576;
+  std::vector<std::string> asked;
+  const AttachmentFetcher fetcher = [&asked](const core::model::FileRef& file,
+                                             const FetchLimits& given) {
+    asked.push_back(file.url + " " + std::to_string(given.maxBytes));
+    FetchResult result;
+    if (file.url.ends_with("/a")) {
+      result.outcome = FetchResult::Outcome::kFetched;
+      result.bytes = "png bytes";
+    } else if (file.url.ends_with("/b")) {
+      result.outcome = FetchResult::Outcome::kTooLarge;
+      result.size = 2 * 1048576;
+    } else {
+      result.error = "GET /_matrix/client/v1/media/download/hs/gone: 404 M_NOT_FOUND";
+    }
+    return result;
+  };
+  const auto fetched = fetchAttachments(event, &limits, fetcher);
+  EXPECT_EQ(asked, (std::vector<std::string>{"mxc://hs/a 1048576", "mxc://hs/b 1048576",
+                                             "mxc://hs/gone 1048576"}));
+  ASSERT_EQ(fetched.size(), 3u);
+  EXPECT_EQ(fetched[0].name, "cat.png");
+  EXPECT_EQ(fetched[0].bytes, "png bytes");
+  EXPECT_EQ(fetched[0].note, "");
+  EXPECT_EQ(fetched[1].note, "big.bin: file too large (2 MB)");
+  EXPECT_EQ(fetched[2].note, "gone: could not be fetched");  // no name given: the URL's
+}
+
+TEST(InboundFiles, NotesAreLinesOfTheirOwn) {
+  std::string text;
+  appendAttachmentNote(text, "a.png: encrypted, not bridged");
+  EXPECT_EQ(text, "[a.png: encrypted, not bridged]");
+  appendAttachmentNote(text, "b.txt: could not be fetched");
+  EXPECT_EQ(text, "[a.png: encrypted, not bridged]\n[b.txt: could not be fetched]");
+  std::string caption = "look";
+  appendAttachmentNote(caption, "c.jpg: not fetched");
+  EXPECT_EQ(caption, "look\n[c.jpg: not fetched]");
+}
+
 }  // namespace
 }  // namespace parley::bridges

@@ -119,16 +119,16 @@ TEST(ToMatrixTest, FilesAreOneEventEachAfterTheText) {
                    FileRef{"f4", "clip.mp4", "video/mp4", 1000, "", ""}};
   OutboundRequest req = request();
   req.rootRemoteId = "$root";
-  req.files = {{"mxc://hs.example/cat", 640, 480, 0},
-               {"mxc://hs.example/notes", 0, 0, 0},
-               {"mxc://hs.example/song", 0, 0, 5000},
-               {"mxc://hs.example/clip", 320, 200, 7000}};
+  req.files = {{"mxc://hs.example/cat", 640, 480, 0, ""},
+               {"mxc://hs.example/notes", 0, 0, 0, ""},
+               {"mxc://hs.example/song", 0, 0, 5000, ""},
+               {"mxc://hs.example/clip", 320, 200, 7000, ""}};
   const auto out = events(message, req);
   ASSERT_EQ(out.size(), 5U);
   EXPECT_EQ(out[0].part, 0);
   EXPECT_EQ(out[1].part, 1);
-  EXPECT_EQ(out[1].txnId, "mm-p1-post-1");
-  EXPECT_EQ(out[4].txnId, "mm-p1-post-4");
+  EXPECT_EQ(out[1].txnId, "mm-p1-post.1");
+  EXPECT_EQ(out[4].txnId, "mm-p1-post.4");
   json image = out[1].content;
   EXPECT_EQ(image["m.relates_to"]["event_id"], "$root");
   image.erase("m.relates_to");
@@ -149,7 +149,30 @@ TEST(ToMatrixTest, FilesAreOneEventEachAfterTheText) {
   const auto fileEvents = events(only, req);
   ASSERT_EQ(fileEvents.size(), 4U);
   EXPECT_EQ(fileEvents[0].part, 1);
-  EXPECT_EQ(fileEvents[0].txnId, "mm-p1-post");
+  EXPECT_EQ(fileEvents[0].txnId, "mm-p1-post.1");  // by part: the same with or without text
+}
+
+TEST(ToMatrixTest, AFileTheHomeserverDoesNotTakeIsALinkToIt) {
+  CanonicalMessage message = post("");
+  message.files = {
+      FileRef{"f1", "dump <1>.bin", "application/octet-stream", 3 * 1048576 + 1, "", ""},
+      FileRef{"f2", "a.txt", "text/plain", 900, "", ""}};
+  OutboundRequest req = request();
+  req.files = {{"", 0, 0, 0, "https://chat.example/api/v4/parley/bridge_files/f1/d?sig=a&b=c"},
+               {"", 0, 0, 0, "https://chat.example/f2"}};
+  const auto out = events(message, req);
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(out[0].part, 1);
+  EXPECT_EQ(out[0].txnId, "mm-p1-post.1");
+  EXPECT_EQ(out[0].content, json::parse(R"json({
+    "msgtype": "m.text",
+    "body": "dump <1>.bin (3 MB): https://chat.example/api/v4/parley/bridge_files/f1/d?sig=a&b=c",
+    "format": "org.matrix.custom.html",
+    "formatted_body": "<a href=\"https://chat.example/api/v4/parley/bridge_files/f1/d?sig=a&amp;b=c\">dump &lt;1&gt;.bin</a> (3 MB)",
+    "m.mentions": {}})json"));
+  EXPECT_EQ(out[1].content["body"], "a.txt (900 bytes): https://chat.example/f2");
+  req.files[1].linkUrl = "javascript:alert(1)";
+  EXPECT_EQ(egressError(message, req).id, kErrBadUrl);
 }
 
 TEST(ToMatrixTest, FilesNeedTheirValidMxcUris) {
@@ -157,9 +180,9 @@ TEST(ToMatrixTest, FilesNeedTheirValidMxcUris) {
   message.files = {FileRef{"f1", "a.txt", "text/plain", 1, "", ""}};
   EXPECT_EQ(egressError(message, request()).id, kErrMalformed);
   OutboundRequest req = request();
-  req.files = {{"https://hs.example/a", 0, 0, 0}};
+  req.files = {{"https://hs.example/a", 0, 0, 0, ""}};
   EXPECT_EQ(egressError(message, req).id, kErrBadUrl);
-  req.files = {{"mxc://hs.example/../etc", 0, 0, 0}};
+  req.files = {{"mxc://hs.example/../etc", 0, 0, 0, ""}};
   EXPECT_EQ(egressError(message, req).id, kErrBadUrl);
 }
 
@@ -456,10 +479,35 @@ TEST(FromMatrixTest, TheSpecsImageAndFileEvents) {
     "body": "x.png", "msgtype": "m.image", "url": "https://example.org/x.png"})")))
                 .id,
             kErrBadUrl);
-  EXPECT_EQ(inError(clientEvent("m.room.message", json::parse(R"({
-    "body": "x.png", "msgtype": "m.image", "file": {"url": "mxc://e.org/x"}})")))
-                .id,
-            kErrUnsupported);
+  // Encrypted media: the file is named, with no URL to fetch.
+  const auto encrypted = in(clientEvent("m.room.message", json::parse(R"({
+    "body": "x.png", "msgtype": "m.image", "file": {"url": "mxc://e.org/x"}})")));
+  ASSERT_EQ(encrypted.files.size(), 1U);
+  EXPECT_EQ(encrypted.files[0].name, "x.png");
+  EXPECT_EQ(encrypted.files[0].url, "");
+  EXPECT_EQ(encrypted.text, "");
+}
+
+TEST(FromMatrixTest, CaptionRules) {
+  // spec v1.10: body is the caption only when filename is there and differs from it
+  const auto captioned = [](const char* content) {
+    return in(clientEvent("m.room.message", json::parse(content)));
+  };
+  const auto same = captioned(R"({"msgtype": "m.file", "body": "a.pdf", "filename": "a.pdf",
+    "url": "mxc://e.org/a"})");
+  EXPECT_EQ(same.text, "");
+  EXPECT_EQ(same.files[0].name, "a.pdf");
+  const auto noFilename = captioned(R"({"msgtype": "m.video", "body": "clip.mp4",
+    "url": "mxc://e.org/a"})");
+  EXPECT_EQ(noFilename.text, "");
+  EXPECT_EQ(noFilename.files[0].name, "clip.mp4");
+  const auto caption = captioned(R"({"msgtype": "m.audio", "body": "listen", "filename": "s.ogg",
+    "url": "mxc://e.org/a"})");
+  EXPECT_EQ(caption.text, "listen");
+  EXPECT_EQ(caption.files[0].name, "s.ogg");
+  const auto unnamed = captioned(R"({"msgtype": "m.image", "body": "", "url": "mxc://e.org/a"})");
+  EXPECT_EQ(unnamed.text, "");
+  EXPECT_EQ(unnamed.files[0].name, "image");
 }
 
 TEST(FromMatrixTest, MentionsAndPills) {

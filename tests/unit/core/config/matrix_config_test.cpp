@@ -41,6 +41,7 @@ TEST_F(MatrixConfigTest, AnEnabledBridgeWithEveryKey) {
       "    alias_prefix: opsroom_\n"
       "    token_file: secrets/matrix.yaml\n"
       "    request_timeout: 5s\n"
+      "    max_file_size: 20MiB\n"
       "links:\n"
       "  - {channel: ops/town-square, bridge: matrix, remote: \"#town:partner.example\"}\n");
   ASSERT_TRUE(result.ok()) << ::testing::PrintToString(problems(result));
@@ -58,6 +59,7 @@ TEST_F(MatrixConfigTest, AnEnabledBridgeWithEveryKey) {
   EXPECT_EQ(m.aliasPrefix, "opsroom_");
   EXPECT_EQ(m.tokenFile, dir_.path() / "secrets/matrix.yaml");
   EXPECT_EQ(m.requestTimeout, 5s);
+  EXPECT_EQ(m.maxFileBytes, 20u * 1024 * 1024);
   EXPECT_EQ(c.bridges, (std::vector<BridgeConfig>{{"matrix", true}}));
 }
 
@@ -73,6 +75,7 @@ TEST_F(MatrixConfigTest, DefaultsAndAUrlWithoutPath) {
   EXPECT_EQ(m.senderLocalpart, "parleybot");
   EXPECT_EQ(m.userPrefix, "mm_");
   EXPECT_EQ(m.requestTimeout, 30s);
+  EXPECT_EQ(m.maxFileBytes, 0u);
   EXPECT_EQ(result.config->bridges, (std::vector<BridgeConfig>{{"matrix", false}}));
 }
 
@@ -93,7 +96,8 @@ TEST_F(MatrixConfigTest, MistakesAreReportedAtTheirLine) {
       "    url: http://gateway.dmz:8065/a b\n"
       "    sender_localpart: mm_bot\n"
       "    token_file: t.yaml\n"
-      "    request_timeout: 0s\n");
+      "    request_timeout: 0s\n"
+      "    max_file_size: lots\n");
   EXPECT_EQ(problems(result),
             (std::vector<std::string>{
                 R"(gateway.yaml:4: bridges.matrix.homeserver_url: expected an http:// or )"
@@ -108,6 +112,9 @@ TEST_F(MatrixConfigTest, MistakesAreReportedAtTheirLine) {
                 R"(user_prefix (the bot would be taken for a puppet))",
                 R"(gateway.yaml:9: bridges.matrix.request_timeout: expected a duration from 1s )"
                 R"(to 10m, got "0s")",
+                R"(gateway.yaml:10: bridges.matrix.max_file_size: expected a number of bytes )"
+                R"(or a size with a unit (KB, MB, GB, KiB, MiB, GiB, ...) such as "100MiB", )"
+                R"(got "lots")",
             }));
 }
 
