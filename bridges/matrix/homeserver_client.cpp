@@ -138,7 +138,7 @@ HsReply HomeserverClient::send(const std::string& method, const std::string& pat
       if (announced > maxBytes) return tooLarge(announced);
       concurrency::streams::stringstreambuf buffer;
       auto stream = response.body();
-      constexpr std::size_t kPiece = 64 * 1024;
+      constexpr std::size_t kPiece = std::size_t{64} * 1024;
       // The buffer's collection grows by a whole piece before each read: the count read is
       // what it holds.
       std::uint64_t read = 0;

@@ -17,6 +17,9 @@
 // ?user_id= and the transaction id "<outbox txnId>.<part>" (unique across puppets, the same on
 // every retry: the homeserver de-duplicates). 429 -> retry after retry_after_ms; 5xx and
 // network -> retry; other 4xx -> rejected.
+//
+// Media both ways: media.hpp (uploads of a post's files, or links; the fetcher of inbound
+// mxc:// URIs the ingress pipeline runs).
 
 #include <atomic>
 #include <map>

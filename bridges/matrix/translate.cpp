@@ -176,7 +176,7 @@ MatrixText renderText(const CanonicalMessage& message, const OutboundRequest& re
 // "3.2 MB", "12 KB", "900 bytes": a size for people.
 std::string readableSize(std::int64_t bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " bytes";
-  const bool mega = bytes >= 1024 * 1024;
+  const bool mega = bytes >= std::int64_t{1024} * 1024;
   char text[32];
   std::snprintf(text, sizeof text, "%.1f",
                 static_cast<double>(bytes) / (mega ? 1048576.0 : 1024.0));

@@ -304,7 +304,7 @@ TEST(InboundFiles, ABridgesOwnFetcherGetsEachFileWithTheLimitsAndTheSendersName)
       result.bytes = "png bytes";
     } else if (file.url.ends_with("/b")) {
       result.outcome = FetchResult::Outcome::kTooLarge;
-      result.size = 2 * 1048576;
+      result.size = 2ull * 1048576;
     } else {
       result.error = "GET /_matrix/client/v1/media/download/hs/gone: 404 M_NOT_FOUND";
     }

@@ -10,7 +10,7 @@ namespace parley::bridges::matrix {
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
+using nlohmann::json;
 
 TEST(UploadLimitOf, ReadsMUploadSizeAndNothingElse) {
   EXPECT_EQ(uploadLimitOf(json::parse(R"({"m.upload.size": 50000000})")), 50000000u);

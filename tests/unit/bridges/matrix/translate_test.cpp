@@ -154,9 +154,9 @@ TEST(ToMatrixTest, FilesAreOneEventEachAfterTheText) {
 
 TEST(ToMatrixTest, AFileTheHomeserverDoesNotTakeIsALinkToIt) {
   CanonicalMessage message = post("");
-  message.files = {
-      FileRef{"f1", "dump <1>.bin", "application/octet-stream", 3 * 1048576 + 1, "", ""},
-      FileRef{"f2", "a.txt", "text/plain", 900, "", ""}};
+  message.files = {FileRef{"f1", "dump <1>.bin", "application/octet-stream",
+                           std::int64_t{3} * 1048576 + 1, "", ""},
+                   FileRef{"f2", "a.txt", "text/plain", 900, "", ""}};
   OutboundRequest req = request();
   req.files = {{"", 0, 0, 0, "https://chat.example/api/v4/parley/bridge_files/f1/d?sig=a&b=c"},
                {"", 0, 0, 0, "https://chat.example/f2"}};

@@ -59,7 +59,7 @@ TEST_F(MatrixConfigTest, AnEnabledBridgeWithEveryKey) {
   EXPECT_EQ(m.aliasPrefix, "opsroom_");
   EXPECT_EQ(m.tokenFile, dir_.path() / "secrets/matrix.yaml");
   EXPECT_EQ(m.requestTimeout, 5s);
-  EXPECT_EQ(m.maxFileBytes, 20u * 1024 * 1024);
+  EXPECT_EQ(m.maxFileBytes, 20ull * 1024 * 1024);
   EXPECT_EQ(c.bridges, (std::vector<BridgeConfig>{{"matrix", true}}));
 }
 
@@ -96,8 +96,7 @@ TEST_F(MatrixConfigTest, MistakesAreReportedAtTheirLine) {
       "    url: http://gateway.dmz:8065/a b\n"
       "    sender_localpart: mm_bot\n"
       "    token_file: t.yaml\n"
-      "    request_timeout: 0s\n"
-      "    max_file_size: lots\n");
+      "    request_timeout: 0s\n");
   EXPECT_EQ(problems(result),
             (std::vector<std::string>{
                 R"(gateway.yaml:4: bridges.matrix.homeserver_url: expected an http:// or )"
@@ -112,10 +111,18 @@ TEST_F(MatrixConfigTest, MistakesAreReportedAtTheirLine) {
                 R"(user_prefix (the bot would be taken for a puppet))",
                 R"(gateway.yaml:9: bridges.matrix.request_timeout: expected a duration from 1s )"
                 R"(to 10m, got "0s")",
-                R"(gateway.yaml:10: bridges.matrix.max_file_size: expected a number of bytes )"
-                R"(or a size with a unit (KB, MB, GB, KiB, MiB, GiB, ...) such as "100MiB", )"
-                R"(got "lots")",
             }));
+}
+
+TEST_F(MatrixConfigTest, AMaxFileSizeThatIsNotASize) {
+  const auto result = load(
+      "bridges:\n  matrix:\n    homeserver_url: http://127.0.0.1:8008\n    server_name: hs\n"
+      "    url: http://127.0.0.1:8065\n    token_file: t.yaml\n    max_file_size: lots\n");
+  EXPECT_EQ(problems(result),
+            std::vector<std::string>{
+                R"(gateway.yaml:7: bridges.matrix.max_file_size: expected a number of bytes or )"
+                R"(a size with a unit (KB, MB, GB, KiB, MiB, GiB, ...) such as "100MiB", got )"
+                R"("lots")"});
 }
 
 }  // namespace
