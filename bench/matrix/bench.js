@@ -46,6 +46,8 @@ const os = require('node:os');
 const path = require('node:path');
 const {Worker} = require('node:worker_threads');
 
+const {Arrivals, summary} = require(path.join(__dirname, '..', 'lib', 'arrivals'));
+
 const e2e = path.join(__dirname, '..', '..', 'tests', 'e2e');
 const {scalar, sql} = require(path.join(e2e, 'lib', 'database'));
 const {Gateway} = require(path.join(e2e, 'lib', 'gateway'));
@@ -81,18 +83,6 @@ function parseArgs(argv) {
   return options;
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1]};
-}
-
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
 // The homeserver on its worker thread; `arrivals` records what it stored.
@@ -108,11 +98,10 @@ class HomeserverThread {
         {workerData: {serverName: kServerName}});
     this.calls = new Map();
     this.nextId = 1;
-    this.arrivals = new Map();   // body -> ms
-    this.duplicates = 0;
-    this.waiters = new Map();    // body -> resolve
+    this.arrivals = new Arrivals({timeoutMs: kArrivalTimeoutMs,
+      what: 'reach the homeserver'});
     this.worker.on('message', (message) => {
-      if (message.receipt !== undefined) return this.record(message.receipt, message.at);
+      if (message.receipt !== undefined) return this.arrivals.record(message.receipt, message.at);
       const call = this.calls.get(message.id);
       this.calls.delete(message.id);
       if (message.error) call.reject(new Error(message.error));
@@ -131,29 +120,8 @@ class HomeserverThread {
     });
   }
 
-  record(body, at) {
-    if (this.arrivals.has(body)) {
-      this.duplicates += 1;
-      return;
-    }
-    this.arrivals.set(body, at);
-    const resolve = this.waiters.get(body);
-    if (resolve) {
-      this.waiters.delete(body);
-      resolve(at);
-    }
-  }
-
   waitFor(body) {
-    if (this.arrivals.has(body)) return Promise.resolve(this.arrivals.get(body));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`"${body}" did not reach the homeserver`)),
-          kArrivalTimeoutMs);
-      this.waiters.set(body, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
+    return this.arrivals.waitFor(body);
   }
 
   async stop() {
@@ -444,7 +412,7 @@ async function main() {
           await plainSend(`${tag}-${i}`);
           latency.push((await hs.waitFor(`${tag}-${i}`)) - sent);
         }
-        const times = Array.from({length: options.posts}, (_, i) => hs.arrivals.get(`${tag}-${i}`));
+        const times = Array.from({length: options.posts}, (_, i) => hs.arrivals.times.get(`${tag}-${i}`));
         const seconds = (Math.max(...times) - start) / 1000;
         drain.baseline.push({round, events: options.posts, seconds,
           eventsPerSecond: options.posts / seconds, latency: summary(latency),
@@ -476,7 +444,7 @@ async function main() {
     await waitUntil(async () => (await pendingRows(gateway)) === 0, 'the outbox to empty');
     const failed = Number(await scalar(gateway, 'SELECT count(*) FROM outbox WHERE state <> \'pending\''));
     assert.equal(failed, 0, 'no outbox row denied or failed');
-    assert.equal(hs.duplicates, 0, 'no event stored twice by the homeserver');
+    assert.equal(hs.arrivals.duplicates, 0, 'no event stored twice by the homeserver');
     result.outbound = {
       oneAtATime: {fromSent: summary(oneAtATime.parleyd.fromSent),
         fromAnswer: summary(oneAtATime.parleyd.fromAnswer), post: summary(oneAtATime.parleyd.post),

@@ -30,6 +30,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {performance} = require('node:perf_hooks');
 
+const {Arrivals, summary} = require(path.join(__dirname, '..', 'lib', 'arrivals'));
+
 const e2e = path.join(__dirname, '..', '..', 'tests', 'e2e');
 const {Gateway} = require(path.join(e2e, 'lib', 'gateway'));
 const {openXmppBundle, policyFile} = require(path.join(e2e, 'lib', 'policy_enforcement'));
@@ -40,7 +42,6 @@ const {XmppUser, xml} = require(path.join(e2e, 'lib', 'xmpp'));
 
 const kDomain = 'mattermost.localhost';
 const kRoom = `town-square@${kDomain}`;
-const kArrivalTimeoutMs = 60_000;
 
 function parseArgs(argv) {
   const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16, window: 16,
@@ -51,42 +52,6 @@ function parseArgs(argv) {
     options[key] = key === 'json' ? argv[i + 1] : Number(argv[i + 1]);
   }
   return options;
-}
-
-// Arrival times of message texts, however they arrive; waiters resolve on the first arrival.
-class Arrivals {
-  constructor() {
-    this.times = new Map();    // text -> ms
-    this.waiters = new Map();  // text -> resolve
-  }
-
-  record(text) {
-    if (this.times.has(text)) return;
-    const now = performance.now();
-    this.times.set(text, now);
-    const resolve = this.waiters.get(text);
-    if (resolve) {
-      this.waiters.delete(text);
-      resolve(now);
-    }
-  }
-
-  waitFor(text) {
-    if (this.times.has(text)) return Promise.resolve(this.times.get(text));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`"${text}" did not arrive`)),
-          kArrivalTimeoutMs);
-      this.waiters.set(text, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
-  }
-
-  // The texts in the order they arrived (for the in-order check of a burst).
-  order(prefix) {
-    return [...this.times.keys()].filter((text) => text.startsWith(prefix));
-  }
 }
 
 // An XMPP user whose message bodies are recorded as they arrive (and not kept otherwise: a
@@ -109,18 +74,6 @@ async function joinWhenHosted(user, nick) {
     if (Date.now() > deadline) throw new Error(`${nick} could not join ${kRoom}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1]};
 }
 
 async function main() {
