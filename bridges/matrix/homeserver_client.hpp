@@ -69,6 +69,10 @@ class HomeserverClient {
   HsReply send(const std::string& method, const std::string& pathAndQuery,
                const std::string& contentType, const std::string* body, bool binary,
                std::uint64_t maxBytes);
+  // One attempt; `transportFailure`: no answer, for a reason other than the timeout.
+  HsReply sendOnce(const std::string& method, const std::string& pathAndQuery,
+                   const std::string& contentType, const std::string* body, bool binary,
+                   std::uint64_t maxBytes, bool& transportFailure);
 
   std::string asToken_;
   std::unique_ptr<web::http::client::http_client> client_;

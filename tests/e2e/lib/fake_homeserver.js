@@ -44,7 +44,8 @@
 //
 // Test controls: rateLimit(n, ms) answers the next n sends with 429 M_LIMIT_EXCEEDED;
 // uploadMedia(bytes, type, name) stores a media as a Matrix client's upload would;
-// pause()/resume() make the homeserver unreachable (the port refuses connections) and back.
+// pause()/resume() make the homeserver unreachable (the port refuses connections) and back;
+// dropConnections() closes the open connections (as idle keep-alive ones are closed).
 
 const crypto = require('node:crypto');
 const http = require('node:http');
@@ -140,6 +141,12 @@ class FakeHomeserver {
   setAppService(url) {
     this.asUrl = url.replace(/\/$/, '');
     this.schedulePush(0);
+  }
+
+  // The open connections closed, as a server closes keep-alive connections that sat idle; it
+  // goes on listening.
+  dropConnections() {
+    for (const socket of this.sockets) socket.destroy();
   }
 
   // Unreachable: the listening socket closes and open connections are cut.
