@@ -72,10 +72,16 @@ struct InboundEvent {
   std::string text;                         // Mattermost markdown (the bridge translated it)
   std::vector<core::model::FileRef> files;  // url set: the pipeline fetches with limits
   std::string replyToRemoteId;              // thread/reply target
-  std::string targetRemoteId;               // edit/delete/reaction target
-  std::string emoji;                        // Mattermost emoji name
-  std::string label;                        // peer-supplied label (mapped), "" = none
-  std::string toUser;                       // a DM: the local username addressed
+  // edit/delete/reaction target. A delete that names a reaction the pipeline brought in (by
+  // its remoteEventId: a Matrix redaction of an m.reaction) removes that reaction.
+  std::string targetRemoteId;
+  std::string emoji;   // Mattermost emoji name
+  std::string label;   // peer-supplied label (mapped), "" = none
+  std::string toUser;  // a DM: the local username addressed
+  // kPost: the post's type, as a local client would create it: "" a normal post, "me" an
+  // emote (text "*what*", as Mattermost's /me writes it). The post service refuses the types
+  // a user may not post (system_*).
+  std::string postType;
   // Where the peer's message ids are unique only per sender (an XMPP chat's id attribute), the
   // id map keeps the sender's own messages as "<senderIdScope><id>": a reply or reaction target
   // not known as given is looked up so, as one of the sender's own messages.
@@ -131,6 +137,10 @@ struct HttpEndpoint {
   std::vector<std::string> queryNames;
   // `reply` exactly once, any thread.
   std::function<void(HttpCall call, std::function<void(HttpReply)> reply)> handle;
+  // The route's own request body limit (0: the server-wide limits.max_body_bytes), and the
+  // reply a larger body gets before it is read (its status is 413 whatever `status` says).
+  std::uint64_t maxBodyBytes = 0;
+  HttpReply tooLarge;
 };
 
 class Bridge {

@@ -389,7 +389,9 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
     }
 
     std::string targetPostId;
-    if (event.change == MessageChange::kPost) {
+    // The change applied: the event's own, except a retraction of a reaction (below).
+    MessageChange change = event.change;
+    if (change == MessageChange::kPost) {
       auto parent = postOf(event.replyToRemoteId);
       if (!parent) return std::move(parent).error();
       if (*parent) {
@@ -401,6 +403,23 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
     } else {
       auto target = postOf(event.targetRemoteId);
       if (!target) return std::move(target).error();
+      if (!*target && event.change == MessageChange::kDelete) {
+        // A retraction that names a reaction this bridge brought in (a Matrix redaction of an
+        // m.reaction) takes that reaction back.
+        auto reaction =
+            tx.bridges().remoteReaction(event.bridge, via.remoteRoom, event.targetRemoteId);
+        if (!reaction) return std::move(reaction).error();
+        if (*reaction) {
+          if ((*reaction)->userId != puppet->id) {
+            result = outcome(IngressOutcome::kRejected, "not the author of the target");
+            return rollback();
+          }
+          change = MessageChange::kReactionDelete;
+          message.change = change;
+          message.emoji = (*reaction)->emojiName;
+          target = std::optional<std::string>{(*reaction)->postId};
+        }
+      }
       if (!*target) {
         result = outcome(IngressOutcome::kUnknownTarget, "unknown target");
         return rollback();
@@ -411,8 +430,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
       if (!post) return std::move(post).error();
       message.rootId = post->rootId;
       // A remote user changes only what it said itself (reactions are its own by construction).
-      const bool ownChange =
-          event.change == MessageChange::kEdit || event.change == MessageChange::kDelete;
+      const bool ownChange = change == MessageChange::kEdit || change == MessageChange::kDelete;
       if (ownChange && post->userId != puppet->id) {
         result = outcome(IngressOutcome::kRejected, "not the author of the target");
         return rollback();
@@ -435,12 +453,13 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
 
     std::string effectId = targetPostId;
     core::Status applied;
-    switch (event.change) {
+    switch (change) {
       case MessageChange::kPost: {
         core::model::Post draft;
         draft.channelId = via.channelId;
         draft.message = allowed.text;
         draft.rootId = message.rootId;
+        draft.type = event.postType;  // post_service refuses what a user may not post
         // The (mapped) label it was admitted under is its own, as a local post's.
         if (!allowed.label.empty()) draft.props[core::services::kPostLabelProp] = allowed.label;
         for (const auto& file : allowed.files) {
@@ -482,12 +501,23 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
         reaction.postId = targetPostId;
         reaction.emojiName = allowed.emoji;
         auto added = core::services::addReaction(tx, *puppet, reaction, origin);
-        if (!added) applied = std::move(added).error();
+        if (!added) {
+          applied = std::move(added).error();
+          break;
+        }
+        // Its remote event, for a retraction that names only that event.
+        applied = tx.bridges().putRemoteReaction(event.bridge, via.remoteRoom, event.remoteEventId,
+                                                 {targetPostId, puppet->id, reaction.emojiName},
+                                                 tx.clock().nowMillis());
         break;
       }
       case MessageChange::kReactionDelete:
         applied = core::services::removeReaction(tx, *puppet, puppet->id, targetPostId,
                                                  allowed.emoji, origin);
+        if (applied && event.change == MessageChange::kDelete) {
+          applied =
+              tx.bridges().deleteRemoteReaction(event.bridge, via.remoteRoom, event.targetRemoteId);
+        }
         break;
     }
     if (!applied) {
@@ -500,7 +530,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
     }
     result = outcome(IngressOutcome::kApplied, {}, effectId);
     return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId,
-                                       core::model::messageChangeName(event.change), effectId);
+                                       core::model::messageChangeName(change), effectId);
   }
 }
 

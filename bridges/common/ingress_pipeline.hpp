@@ -12,7 +12,8 @@
 // kDenied, committed with the claim: the same event is not decided twice); then the effect
 // (post, reply under the root the id map names, edit, delete, reaction; a whole reaction set:
 // the difference to the sender's reactions on the post, added and removed one by one through
-// the reaction service) with the post's origin
+// the reaction service; a reaction's remote event recorded in reaction_map, so that a delete
+// naming that event removes the reaction) with the post's origin
 // so that no outbox row goes back toward the link it came in on, and the id map entry of a new
 // post. kUnknownRoom, kUnknownTarget and kRejected roll everything back (the claim too): a
 // redelivery after the link or the target appeared is applied then.

@@ -30,6 +30,12 @@ using Kind = HsReply::Kind;
 constexpr std::string_view kLog = "matrix";
 constexpr std::size_t kMaxTxnIdBytes = 255;
 constexpr std::size_t kMaxIdBytes = 255;  // the spec's limit for user, room and event ids
+// The body of a transaction (its own route limit, above the API's max_body_size): a homeserver
+// sends at most 100 events in one (Synapse, matrix-appservice.md §3.2; the registration asks
+// for no ephemeral events), each at most 64 KiB of canonical JSON, and in the client format an
+// event may carry as much again in `unsigned` (a state event's prev_content): 100 x 128 KiB =
+// 12.5 MiB, plus the envelope's escaping. 16 MiB holds any transaction that keeps to the spec.
+constexpr std::uint64_t kMaxTransactionBytes = 16ULL * 1024 * 1024;
 
 HttpReply matrixError(unsigned status, std::string_view errcode, std::string_view message) {
   return HttpReply{status, nlohmann::json{{"errcode", errcode}, {"error", message}}.dump(),
@@ -120,7 +126,8 @@ MatrixBridge::MatrixBridge(core::config::MatrixBridgeConfig config, AppServiceTo
       media_(std::make_unique<MatrixMedia>(
           client_, std::move(files), database_, std::move(siteUrl),
           clock ? std::move(clock) : std::make_shared<core::SystemClock>())),
-      workers_(std::make_unique<asio::thread_pool>(2)) {}
+      workers_(std::make_unique<asio::thread_pool>(2)),
+      queries_(std::make_unique<asio::thread_pool>(1)) {}
 
 AttachmentFetcher MatrixBridge::attachmentFetcher() { return MatrixMedia::fetcher(client_); }
 
@@ -140,6 +147,8 @@ void MatrixBridge::stop() {
   // still queued is dropped with the pool, and the drainer sends it after the next start.
   workers_->stop();
   workers_->join();
+  queries_->stop();
+  queries_->join();
   sink_ = nullptr;
 }
 
@@ -155,6 +164,15 @@ bool MatrixBridge::inUserNamespace(const std::string& userId) const {
   return userId.starts_with("@" + config_.userPrefix) && serverOf(userId) == config_.serverName;
 }
 
+bool MatrixBridge::inAliasNamespace(const std::string& alias) const {
+  // "#<prefix><something>:<server name>", the registration's alias regex.
+  const std::string head = "#" + config_.aliasPrefix;
+  const std::string tail = ":" + config_.serverName;
+  return alias.size() > head.size() + tail.size() && alias.size() <= kMaxIdBytes &&
+         alias.starts_with(head) && alias.ends_with(tail) &&
+         alias.find(':') == alias.size() - tail.size();
+}
+
 // ------------------------------------------------------------------ homeserver -> AS
 
 std::vector<HttpEndpoint> MatrixBridge::httpEndpoints() {
@@ -166,11 +184,8 @@ std::vector<HttpEndpoint> MatrixBridge::httpEndpoints() {
   const auto user = [this](HttpCall call, std::function<void(HttpReply)> reply) {
     onUserQuery(std::move(call), std::move(reply));
   };
-  // Parley links rooms through the admin API (with its channel.link decision); a room alias
-  // in the namespace that names no link does not exist (matrix-appservice.md §8).
   const auto room = [this](HttpCall call, std::function<void(HttpReply)> reply) {
-    if (auto refused = refuseAuth(call)) return reply(*refused);
-    reply(matrixError(404, "M_NOT_FOUND", "no such room"));
+    onRoomQuery(std::move(call), std::move(reply));
   };
   const auto ping = [this](HttpCall call, std::function<void(HttpReply)> reply) {
     if (auto refused = refuseAuth(call)) return reply(*refused);
@@ -178,11 +193,16 @@ std::vector<HttpEndpoint> MatrixBridge::httpEndpoints() {
   };
   const std::vector<std::string> token = {"access_token"};
   for (const std::string family : {"/_matrix/app/v1", ""}) {
-    endpoints.push_back({"PUT", base + family + "/transactions/{txnId}", token, transaction});
-    endpoints.push_back({"GET", base + family + "/users/{userId}", token, user});
-    endpoints.push_back({"GET", base + family + "/rooms/{roomAlias}", token, room});
+    // A transaction holds up to 100 PDUs and 100 EDUs of up to 64 KiB each: its own limit
+    // (kMaxTransactionBytes), above the API's. Larger: 413 M_TOO_LARGE, which the homeserver
+    // retries (it cannot come from a homeserver that keeps to the spec).
+    endpoints.push_back({"PUT", base + family + "/transactions/{txnId}", token, transaction,
+                         kMaxTransactionBytes,
+                         matrixError(413, "M_TOO_LARGE", "the transaction is too large")});
+    endpoints.push_back({"GET", base + family + "/users/{userId}", token, user, 0, {}});
+    endpoints.push_back({"GET", base + family + "/rooms/{roomAlias}", token, room, 0, {}});
   }
-  endpoints.push_back({"POST", base + "/_matrix/app/v1/ping", token, ping});
+  endpoints.push_back({"POST", base + "/_matrix/app/v1/ping", token, ping, 0, {}});
   return endpoints;
 }
 
@@ -337,6 +357,8 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
     in.replyToRemoteId = matrixEvent.replyToEventId;
     in.targetRemoteId = matrixEvent.targetRemoteId;
     in.emoji = matrixEvent.emoji;
+    // m.emote: a post like Mattermost's /me makes (type "me", text "*what*").
+    in.postType = matrixEvent.postType;
     inbound.push_back(std::move(in));
   }
   if (inbound.empty()) return finishTransaction(transaction);
@@ -402,6 +424,27 @@ void MatrixBridge::onUserQuery(HttpCall call, std::function<void(HttpReply)> rep
   });
 }
 
+void MatrixBridge::onRoomQuery(HttpCall call, std::function<void(HttpReply)> reply) {
+  if (auto refused = refuseAuth(call)) return reply(*refused);
+  // Links are made by gateway.yaml or the admin API (with its channel.link decision): an alias
+  // of the namespace exists when a link names it, and is created now, before the answer (spec);
+  // any other does not (matrix-appservice.md §8).
+  std::string alias = call.params["roomAlias"];
+  if (!inAliasNamespace(alias)) return reply(matrixError(404, "M_NOT_FOUND", "no such room"));
+  if (stopped_) return reply(matrixError(503, "M_UNKNOWN", "the bridge is not running"));
+  auto shared = std::make_shared<std::function<void(HttpReply)>>(std::move(reply));
+  asio::post(*queries_, [this, alias = std::move(alias), shared] {
+    HsReply error;
+    if (!createLinkedRoom(alias, error).empty()) return (*shared)(emptyOk());
+    if (error.kind == Kind::kRejected && error.status == 404) {
+      return (*shared)(matrixError(404, "M_NOT_FOUND", "no such room"));
+    }
+    core::log::warn(kLog, "cannot create a linked room",
+                    {{"alias", alias}, {"error", error.error}});
+    (*shared)(matrixError(500, "M_UNKNOWN", "cannot create the room"));
+  });
+}
+
 // ------------------------------------------------------------------ AS -> homeserver
 
 HsReply MatrixBridge::track(HsReply reply) {
@@ -460,6 +503,11 @@ std::string MatrixBridge::roomIdOf(const std::string& remoteRoom, HsReply& error
   auto reply = track(client_->call(
       "GET", "/_matrix/client/v3/directory/room/" + HomeserverClient::segment(remoteRoom)));
   const std::string roomId = stringField(reply.body, "room_id");
+  if (reply.status == 404 && inAliasNamespace(remoteRoom)) {
+    // An alias of Parley's namespace that nobody made yet: the linked room, made now. (A
+    // homeserver that asks the AS about unknown aliases on lookups made it already.)
+    return createLinkedRoom(remoteRoom, error);
+  }
   if (!reply.ok() || roomId.empty()) {
     error = reply;
     if (reply.ok()) error.error = "the room directory answered without a room id";
@@ -468,6 +516,68 @@ std::string MatrixBridge::roomIdOf(const std::string& remoteRoom, HsReply& error
   std::lock_guard lock(mutex_);
   roomOfRemote_[remoteRoom] = roomId;
   remoteOfRoom_[roomId] = remoteRoom;
+  return roomId;
+}
+
+std::string MatrixBridge::createLinkedRoom(const std::string& alias, HsReply& error) {
+  std::lock_guard creating(creating_);
+  {
+    // Made while this waited for its turn.
+    std::lock_guard lock(mutex_);
+    const auto known = roomOfRemote_.find(alias);
+    if (known != roomOfRemote_.end()) return known->second;
+  }
+  struct Linked {
+    bool found = false;
+    std::string name;
+    std::string topic;
+  };
+  auto linked = database_->runAndWait([&](core::store::Store& store) -> core::Result<Linked> {
+    auto link = store.bridges().linkByRemote(name(), alias);
+    if (!link) return std::move(link).error();
+    if (!*link) return Linked{};
+    auto channel = store.channels().get((*link)->channelId);
+    if (!channel) return std::move(channel).error();
+    return Linked{true, channel->displayName.empty() ? channel->name : channel->displayName,
+                  channel->purpose.empty() ? channel->header : channel->purpose};
+  });
+  if (!linked) {
+    error.kind = Kind::kRetry;
+    error.error = "cannot read the link: " + linked.error().message;
+    return {};
+  }
+  if (!linked->found) {
+    error.kind = Kind::kRejected;
+    error.status = 404;
+    error.error = "no link names the alias";
+    return {};
+  }
+  // "#<localpart>:<server>" -> room_alias_name "<localpart>".
+  const std::string localpart = alias.substr(1, alias.find(':') - 1);
+  nlohmann::json request{{"room_alias_name", localpart},
+                         {"name", linked->name},
+                         {"preset", "public_chat"},
+                         {"visibility", "private"},
+                         {"creation_content", {{"m.federate", true}}}};
+  if (!linked->topic.empty()) request["topic"] = linked->topic;
+  auto created = track(client_->call("POST", "/_matrix/client/v3/createRoom", {}, request));
+  std::string roomId = stringField(created.body, "room_id");
+  if (!created.ok() && created.errcode == "M_ROOM_IN_USE") {
+    // Made meanwhile (by the homeserver's query, or another node): the directory has it now.
+    created = track(client_->call(
+        "GET", "/_matrix/client/v3/directory/room/" + HomeserverClient::segment(alias)));
+    roomId = stringField(created.body, "room_id");
+  }
+  if (!created.ok() || roomId.empty()) {
+    error = created;
+    if (created.ok()) error.error = "the homeserver answered without a room id";
+    return {};
+  }
+  core::log::info(kLog, "created a linked room", {{"alias", alias}, {"room_id", roomId}});
+  std::lock_guard lock(mutex_);
+  roomOfRemote_[alias] = roomId;
+  remoteOfRoom_[roomId] = alias;
+  joined_.insert(roomId + " " + botId());  // its creator
   return roomId;
 }
 
@@ -579,6 +689,7 @@ DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
   request.txnId = item.txnId;
   for (const auto& part : item.parts) request.targets.push_back({part.part, part.remoteEventId});
   request.rootRemoteId = item.rootRemoteId;
+  request.postType = item.postType;  // "me" -> m.emote
   for (const auto& username : mentionedUsernames(message.text)) {
     request.mentions[username] = mentionTarget(username);
   }

@@ -1,7 +1,13 @@
 #pragma once
 // The Matrix bridge (issue 7): parleyd as an Application Service of a partner's homeserver
 // (matrix-appservice.md). Links name a room by id ("!abc:example.org") or alias
-// ("#ops:example.org"); an alias is resolved through the room directory.
+// ("#ops:example.org"); an alias is resolved through the room directory. An alias of Parley's
+// own namespace (#<alias_prefix>...:<server_name>, the registration's) that does not exist yet
+// is a room Parley creates, as its bot (createRoom with that alias, the channel's name and
+// purpose, preset public_chat so that the partner's users join by the alias, unlisted in the
+// directory, m.federate true): when it resolves the link (at start, before a delivery) or when
+// the homeserver asks for the alias (a user joins by it); an alias of the namespace that no
+// link names does not exist (404 M_NOT_FOUND).
 //
 // Ingress (homeserver -> Parley, appservice_api.hpp): a transaction's events become
 // InboundEvents for the framework's ingress pipeline, in order (the pipeline applies the events
@@ -66,6 +72,7 @@ class MatrixBridge : public Bridge {
   void processTransaction(std::shared_ptr<Transaction> transaction);
   void finishTransaction(std::shared_ptr<Transaction> transaction);
   void onUserQuery(HttpCall call, std::function<void(HttpReply)> reply);
+  void onRoomQuery(HttpCall call, std::function<void(HttpReply)> reply);
   // The hs_token check of every route; nullopt when it passes.
   std::optional<HttpReply> refuseAuth(const HttpCall& call) const;
 
@@ -75,6 +82,11 @@ class MatrixBridge : public Bridge {
   std::string roomIdOf(const std::string& remoteRoom, HsReply& error);
   // Reads the matrix links and resolves their rooms: room id -> the link's remote.
   void loadRooms();
+  // The room of a link to `alias` (of the alias namespace), created with that alias (or found,
+  // when the alias was taken meanwhile): its id, "" when there is no such link (`error`
+  // kRejected, status 404) or the homeserver failed. One creation at a time.
+  std::string createLinkedRoom(const std::string& alias, HsReply& error);
+  bool inAliasNamespace(const std::string& alias) const;
   bool ensurePuppet(const std::string& userId, const std::string& displayName, HsReply& error);
   bool ensureJoined(const std::string& roomId, const std::string& userId, HsReply& error);
   HsReply track(HsReply reply);  // keeps connected() current
@@ -95,6 +107,10 @@ class MatrixBridge : public Bridge {
   std::shared_ptr<HomeserverClient> client_;  // shared with the attachment fetcher
   std::unique_ptr<MatrixMedia> media_;
   std::unique_ptr<asio::thread_pool> workers_;
+  // The homeserver's alias queries: their own thread, since a worker resolving an alias may be
+  // waiting for the homeserver, which waits for the query's answer.
+  std::unique_ptr<asio::thread_pool> queries_;
+  std::mutex creating_;  // createLinkedRoom
   std::atomic<IngressSink*> sink_{nullptr};
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopped_{false};

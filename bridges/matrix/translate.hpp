@@ -47,8 +47,10 @@
 //        parent, whose thread root (the id map's post -> its root) is where Mattermost puts the
 //        reply (Mattermost has no nested replies).
 //     3. kDelete: Matrix has one redaction for messages and reactions. If targetRemoteId is a
-//        reaction event the bridge recorded, it becomes kReactionDelete of that reaction.
-//     4. postType "me" (m.emote): text is "*what*", as Mattermost's /me writes it; notice:
+//        reaction the ingress pipeline brought in (reaction_map), the pipeline removes that
+//        reaction instead.
+//     4. postType "me" (m.emote, InboundEvent::postType): text is "*what*", as Mattermost's
+//        /me writes it; notice:
 //        an m.notice (a bot's message), which the bridge may post as a bot post or drop.
 
 #include <cstddef>

@@ -1,7 +1,8 @@
 #pragma once
-// Persistence of the bridge framework (0003_bridges.sql, 0008_bridge_links_peer.sql): channel
-// links, the puppets' lookup table, the transactional outbox, the inbox of remote ids already
-// applied and the id map between local posts and remote events. Call only from inside a
+// Persistence of the bridge framework (0003_bridges.sql, 0008_bridge_links_peer.sql,
+// 0009_bridge_reaction_map.sql): channel links, the puppets' lookup table, the transactional
+// outbox, the inbox of remote ids already applied, the id map between local posts and remote
+// events and the reactions that came in by their remote event. Call only from inside a
 // database job (see store.hpp); every write joins the caller's transaction when there is one.
 
 #include <nlohmann/json.hpp>
@@ -85,6 +86,14 @@ struct IdMapPart {
   std::string remoteEventId;
 };
 
+// A reaction that came in over a bridge, kept by the remote event that made it (a Matrix
+// m.reaction): the peer retracts it later by naming only that event (a redaction).
+struct RemoteReaction {
+  std::string postId;
+  std::string userId;  // the puppet that reacted
+  std::string emojiName;
+};
+
 class BridgeStore {
  public:
   virtual ~BridgeStore() = default;
@@ -147,6 +156,17 @@ class BridgeStore {
   virtual Result<std::optional<std::string>> postOfRemote(std::string_view bridge,
                                                           std::string_view remoteRoom,
                                                           std::string_view remoteEventId) = 0;
+
+  // Reactions by remote event (reaction_map, 0009). putRemoteReaction keeps an existing row
+  // of that event as it is.
+  virtual Status putRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
+                                   std::string_view remoteEventId, const RemoteReaction& reaction,
+                                   std::int64_t at) = 0;
+  virtual Result<std::optional<RemoteReaction>> remoteReaction(std::string_view bridge,
+                                                               std::string_view remoteRoom,
+                                                               std::string_view remoteEventId) = 0;
+  virtual Status deleteRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
+                                      std::string_view remoteEventId) = 0;
 
   // A room's archive (XMPP MAM, history on join): the live, non-system posts of the linked
   // channel that crossed the link in either direction (their part 0 is in the id map of that

@@ -226,8 +226,20 @@ void registerBridgeRoutes(http::Router& router, std::vector<bridges::BridgePtr>&
   for (auto& bridge : running) {
     for (auto& endpoint : bridge->httpEndpoints()) {
       auto shared = std::make_shared<const bridges::HttpEndpoint>(std::move(endpoint));
-      router.add(http_proto::string_to_verb(shared->method), shared->pattern,
-                 [shared](http::Request& request) { return callBridge(shared, request); });
+      const auto method = http_proto::string_to_verb(shared->method);
+      auto handler = [shared](http::Request& request) { return callBridge(shared, request); };
+      if (shared->maxBodyBytes == 0) {
+        router.add(method, shared->pattern, std::move(handler));
+        continue;
+      }
+      http::BodyLimit limit;
+      limit.bytes = shared->maxBodyBytes;
+      limit.tooLarge = core::makeError(
+          core::ErrorCode::kTooLarge, "api.context.request_body_too_large.app_error",
+          "The request body is too large.", "limit " + std::to_string(limit.bytes) + " bytes");
+      limit.tooLargeBody = shared->tooLarge.body;
+      limit.tooLargeContentType = shared->tooLarge.contentType;
+      router.add(method, shared->pattern, std::move(handler), std::move(limit));
     }
   }
 }

@@ -76,12 +76,15 @@ void Router::add(http_proto::verb method, std::string pattern, Handler handler) 
 
 void Router::add(http_proto::verb method, std::string pattern, Handler handler,
                  BodyLimit bodyLimit) {
-  if (pattern.find('{') != std::string::npos) {
-    throw std::logic_error("a body limit needs a literal route: " + pattern);
-  }
   largestBodyLimit_ = std::max(largestBodyLimit_, bodyLimit.bytes);
   const std::string key = pattern;
+  const std::size_t patternCount = patterns_.size();
   add(method, std::move(pattern), std::move(handler));
+  if (patterns_.size() > patternCount) {
+    patterns_.back()->route.bodyLimit = std::move(bodyLimit);
+    limitedPatterns_.push_back(patterns_.back().get());
+    return;
+  }
   for (auto& route : literal_[key]) {
     if (route->method == method) route->bodyLimit = std::move(bodyLimit);
   }
@@ -89,12 +92,31 @@ void Router::add(http_proto::verb method, std::string pattern, Handler handler,
 
 const BodyLimit* Router::bodyLimit(http_proto::verb method, std::string_view path) const {
   if (largestBodyLimit_ == 0) return nullptr;
-  const auto it = literal_.find(path);
-  if (it == literal_.end()) return nullptr;
-  for (const auto& route : it->second) {
-    if (route->method == method && route->bodyLimit) return &*route->bodyLimit;
+  if (const auto it = literal_.find(path); it != literal_.end()) {
+    for (const auto& route : it->second) {
+      // The literal route of this method is the one match() gives.
+      if (route->method == method) return route->bodyLimit ? &*route->bodyLimit : nullptr;
+    }
   }
-  return nullptr;
+  if (limitedPatterns_.empty()) return nullptr;
+  const auto parts = splitPath(path);
+  const bool fits = std::any_of(
+      limitedPatterns_.begin(), limitedPatterns_.end(), [&](const PatternRoute* limited) {
+        return limited->route.method == method && fitsPattern(*limited, parts);
+      });
+  if (!fits) return nullptr;
+  // The route that serves the path (another route may come first), as match() finds it.
+  const Match found = match(method, path);
+  return found.route && found.route->bodyLimit ? &*found.route->bodyLimit : nullptr;
+}
+
+bool Router::fitsPattern(const PatternRoute& candidate,
+                         const std::vector<std::string_view>& parts) {
+  if (candidate.segments.size() != parts.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (!candidate.segments[i].capture && candidate.segments[i].text != parts[i]) return false;
+  }
+  return true;
 }
 
 bool Router::matchPattern(const PatternRoute& candidate, const std::vector<std::string_view>& parts,

@@ -21,10 +21,15 @@ namespace parley::gateway::http {
 using Handler = std::function<asio::awaitable<Response>(Request&)>;
 
 // A route's own request body limit, for the few routes that take more than the server-wide
-// limits.max_body_bytes (file uploads), with the error a larger body gets (413).
+// limits.max_body_bytes (file uploads, the Matrix AS transactions), with the error a larger
+// body gets (413).
 struct BodyLimit {
   std::uint64_t bytes = 0;
   core::Error tooLarge;
+  // A route of another protocol answers in that protocol's form (the Matrix AS API:
+  // {"errcode": "M_TOO_LARGE", ...}): this body instead of `tooLarge` in Mattermost's shape.
+  std::string tooLargeBody;
+  std::string tooLargeContentType = "application/json";
 };
 
 // Per-route request counters by status class and a latency histogram.
@@ -53,11 +58,13 @@ class Router {
 
   // Registers a route. Registering the same method and pattern twice is a programming error.
   void add(http_proto::verb method, std::string pattern, Handler handler);
-  // Registers a route with its own body limit. Only literal patterns (no captures): the server
-  // looks the limit up before the body is read, with one hash lookup.
+  // Registers a route with its own body limit. The server looks the limit up before the body
+  // is read: a literal pattern with one hash lookup; a pattern with captures only for paths
+  // whose segments fit one of the few such patterns, which then are matched in full.
   void add(http_proto::verb method, std::string pattern, Handler handler, BodyLimit bodyLimit);
 
-  // The body limit of the route (method, path) reaches, if it has its own; null otherwise.
+  // The body limit of the route (method, path) reaches (as match() finds it), if it has its
+  // own; null otherwise.
   const BodyLimit* bodyLimit(http_proto::verb method, std::string_view path) const;
   // The largest body any route accepts beyond the server-wide limit (0 when none does).
   std::uint64_t largestBodyLimit() const { return largestBodyLimit_; }
@@ -85,6 +92,9 @@ class Router {
   };
   bool matchPattern(const PatternRoute& candidate, const std::vector<std::string_view>& parts,
                     Match& match) const;
+  // The literal segments and the number of segments fit (captures not decoded).
+  static bool fitsPattern(const PatternRoute& candidate,
+                          const std::vector<std::string_view>& parts);
 
   core::metrics::Registry& registry_;
   // Heterogeneous lookup: find() by string_view without building a std::string per request.
@@ -98,6 +108,7 @@ class Router {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Route>>, PathHash, std::equal_to<>>
       literal_;
   std::vector<std::unique_ptr<PatternRoute>> patterns_;
+  std::vector<const PatternRoute*> limitedPatterns_;  // pattern routes with their own limit
   std::unique_ptr<RouteMetrics> unmatched_;
   std::uint64_t largestBodyLimit_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <unordered_set>
 
 #include "core/common/log.hpp"
@@ -319,10 +320,12 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
     if (ec) {
       if (isQuietDisconnect(ec)) co_return;
       // Malformed or over a limit: answer once, then close; the stream position is unknown.
+      const bool bodyUnread = ec == http_proto::error::body_limit;
       BeastResponse rejection = rejectBeforeRouting(ec, parser.get().version(), routeLimit);
       connection.expiresAfter(clock_->steadyNow(), options_.limits.requestTimeout);
       co_await http_proto::async_write(stream, rejection,
                                        asio::redirect_error(asio::use_awaitable, ec));
+      if (bodyUnread && !ec) co_await discardUnread(connection);
       co_return;
     }
 
@@ -349,6 +352,22 @@ asio::awaitable<void> Server::serve(Stream& stream, Connection& connection) {
   // the buffer; releasing it keeps a long-lived connection small.
   buffer = beast::flat_buffer();
   co_await upgrade_->run(stream, std::move(*upgrade));
+}
+
+asio::awaitable<void> Server::discardUnread(Connection& connection) {
+  // A client still sending the body refused gets a reset if the socket closes with unread data
+  // in it, and a reset can come before it read the 413 (a homeserver would see a connection
+  // failure instead of M_TOO_LARGE). So the rest is read and dropped first (raw bytes: the
+  // connection closes after this), for a bounded time and amount.
+  constexpr std::size_t kMaxDiscardBytes = 64 * 1024 * 1024;
+  connection.expiresAfter(clock_->steadyNow(), std::chrono::seconds(2));
+  std::array<char, 16 * 1024> sink{};
+  std::size_t discarded = 0;
+  beast::error_code ec;
+  while (!ec && discarded < kMaxDiscardBytes) {
+    discarded += co_await connection.socket->async_read_some(
+        asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<BeastResponse> Server::handle(BeastRequest& raw, const std::string& remote) {
@@ -464,8 +483,13 @@ BeastResponse Server::rejectBeforeRouting(const beast::error_code& ec, unsigned 
   }
   const std::string requestId = core::model::newRequestId();
   router_->unmatchedMetrics().record(status, 0);
-  BeastResponse out = finish(Response::error(std::move(error), status), version ? version : 11,
-                             false, false, requestId);
+  // A route of another protocol (the Matrix AS API) refuses in that protocol's form.
+  const bool ownForm =
+      ec == http_proto::error::body_limit && routeLimit && !routeLimit->tooLargeBody.empty();
+  Response response =
+      ownForm ? Response::text(413, routeLimit->tooLargeBody, routeLimit->tooLargeContentType)
+              : Response::error(std::move(error), status);
+  BeastResponse out = finish(std::move(response), version ? version : 11, false, false, requestId);
   out.keep_alive(false);
   return out;
 }

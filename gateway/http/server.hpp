@@ -81,6 +81,8 @@ class Server {
   asio::awaitable<void> sweep(Context& context);
   template <typename Stream>
   asio::awaitable<void> serve(Stream& stream, Connection& connection);
+  // After a 413 sent before the body was read: reads and drops what the client still sends.
+  asio::awaitable<void> discardUnread(Connection& connection);
   asio::awaitable<void> runPlain(asio::ip::tcp::socket socket, Context& context);
   asio::awaitable<void> runTls(asio::ip::tcp::socket socket, Context& context);
   asio::awaitable<http_proto::response<http_proto::string_body>> handle(BeastRequest& request,

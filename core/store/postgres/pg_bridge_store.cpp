@@ -153,6 +153,21 @@ constexpr Statement kPostOfRemote{
     "bridge_id_map_post",
     "SELECT post_id FROM id_map WHERE bridge = $1 AND remote_room = $2 AND remote_event_id = $3"};
 
+constexpr Statement kPutRemoteReaction{
+    "bridge_reaction_map_put",
+    "INSERT INTO reaction_map (bridge, remote_room, remote_event_id, post_id, user_id, "
+    "emoji_name, create_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+    "ON CONFLICT (bridge, remote_room, remote_event_id) DO NOTHING"};
+
+constexpr Statement kRemoteReaction{
+    "bridge_reaction_map_get",
+    "SELECT post_id, user_id, emoji_name FROM reaction_map "
+    "WHERE bridge = $1 AND remote_room = $2 AND remote_event_id = $3"};
+
+constexpr Statement kDeleteRemoteReaction{
+    "bridge_reaction_map_delete",
+    "DELETE FROM reaction_map WHERE bridge = $1 AND remote_room = $2 AND remote_event_id = $3"};
+
 model::LinkDirection directionFromName(std::string_view name) {
   if (name == "inbound") return model::LinkDirection::kInbound;
   if (name == "outbound") return model::LinkDirection::kOutbound;
@@ -452,6 +467,38 @@ Result<std::optional<std::string>> PgBridgeStore::postOfRemote(std::string_view 
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<std::string>{};
   return std::optional<std::string>{rows->string(0, 0)};
+}
+
+Status PgBridgeStore::putRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
+                                        std::string_view remoteEventId,
+                                        const RemoteReaction& reaction, std::int64_t at) {
+  auto rows = store_.exec(kPutRemoteReaction, Params()
+                                                  .add(bridge)
+                                                  .add(remoteRoom)
+                                                  .add(remoteEventId)
+                                                  .add(reaction.postId)
+                                                  .add(reaction.userId)
+                                                  .add(reaction.emojiName)
+                                                  .add(at));
+  if (!rows) return std::move(rows).error();
+  return {};
+}
+
+Result<std::optional<RemoteReaction>> PgBridgeStore::remoteReaction(
+    std::string_view bridge, std::string_view remoteRoom, std::string_view remoteEventId) {
+  auto rows = store_.exec(kRemoteReaction, Params().add(bridge).add(remoteRoom).add(remoteEventId));
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<RemoteReaction>{};
+  return std::optional<RemoteReaction>{
+      RemoteReaction{rows->string(0, 0), rows->string(0, 1), rows->string(0, 2)}};
+}
+
+Status PgBridgeStore::deleteRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
+                                           std::string_view remoteEventId) {
+  auto rows =
+      store_.exec(kDeleteRemoteReaction, Params().add(bridge).add(remoteRoom).add(remoteEventId));
+  if (!rows) return std::move(rows).error();
+  return {};
 }
 
 }  // namespace parley::core::store::postgres

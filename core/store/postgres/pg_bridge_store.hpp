@@ -1,5 +1,6 @@
 #pragma once
-// PostgreSQL implementation of BridgeStore (links, remote_users, outbox, inbox, id_map).
+// PostgreSQL implementation of BridgeStore (links, remote_users, outbox, inbox, id_map,
+// reaction_map).
 
 #include "core/store/bridge_store.hpp"
 #include "core/store/postgres/connection.hpp"
@@ -52,6 +53,15 @@ class PgBridgeStore final : public BridgeStore {
   Result<std::optional<std::string>> postOfRemote(std::string_view bridge,
                                                   std::string_view remoteRoom,
                                                   std::string_view remoteEventId) override;
+
+  Status putRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
+                           std::string_view remoteEventId, const RemoteReaction& reaction,
+                           std::int64_t at) override;
+  Result<std::optional<RemoteReaction>> remoteReaction(std::string_view bridge,
+                                                       std::string_view remoteRoom,
+                                                       std::string_view remoteEventId) override;
+  Status deleteRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
+                              std::string_view remoteEventId) override;
 
  private:
   PgStore& store_;

@@ -15,7 +15,10 @@
 // the registration's user namespaces (403 M_FORBIDDEN otherwise, as Synapse); /register with
 // m.login.application_service (inhibit_login required, as on servers without legacy login;
 // M_USER_IN_USE; M_EXCLUSIVE outside the namespace); profile display names; the room
-// directory; join (public rooms, or invited), invite (by a member); send and redact with
+// directory (GET; PUT to bind an alias: the AS only inside its alias namespace, M_EXCLUSIVE
+// outside it); createRoom (preset, name, topic, room_alias_name under the same rule, 400
+// M_ROOM_IN_USE for a taken alias, creation_content such as m.federate; the initial state as
+// events); join (public rooms, or invited), invite (by a member); send and redact with
 // per-AS transaction-id idempotency (the key is the path and the AS, never the user: the same
 // txnId from two puppets in one room gives the first event back, as Synapse does); sending
 // requires membership (403 M_FORBIDDEN); relations; the media repository (below).
@@ -40,7 +43,11 @@
 // flight, retried with the same txnId and the same events until a 2xx, with a backoff. The
 // route family ('v1' tries /_matrix/app/v1 first and falls back to the legacy path on any
 // non-2xx, as the specification says; 'legacy' only the legacy path) and the token style
-// ('header', 'query' or 'both') are options.
+// ('header', 'query' or 'both') are options. An alias nobody has bound that lies in the AS's
+// alias namespace is asked of the AS (GET /_matrix/app/v1/rooms/{alias}, the legacy
+// /rooms/{alias} as the fallback) before a directory lookup or a join by alias answers 404,
+// and looked up again after a 200 (Synapse: DirectoryHandler.get_association); test users join
+// by alias with joinAlias().
 //
 // Test controls: rateLimit(n, ms) answers the next n sends with 429 M_LIMIT_EXCEEDED;
 // uploadMedia(bytes, type, name) stores a media as a Matrix client's upload would;
@@ -103,6 +110,7 @@ class FakeHomeserver {
     this.inFlight = null;        // {txnId, events}
     this.nextTxn = 1;
     this.transactions = [];      // {txnId, events, status} attempts, for assertions
+    this.aliasQueries = [];      // {alias, status} of every alias query to the AS
     this.pushTimer = null;
     this.failures = 0;
     this.sockets = new Set();
@@ -181,13 +189,48 @@ class FakeHomeserver {
     return userId;
   }
 
-  createRoom({creator, alias = '', joinRule = 'public', name = ''}) {
+  createRoom({creator, alias = '', joinRule = 'public', name = '', topic = '', preset = '',
+    visibility = 'private', creationContent = {}}) {
     const id = `!${randomId(9)}:${this.serverName}`;
-    const room = {id, joinRule, name, members: new Map(), events: []};
+    const room = {id, joinRule, name, topic, preset, visibility, creator, creationContent,
+      members: new Map(), events: []};
     this.rooms.set(id, room);
+    this.addEvent(room, {type: 'm.room.create', sender: creator, state_key: '',
+      content: {...creationContent, creator, room_version: '11'}});
     this.membership(room, creator, creator, 'join');
-    if (alias) this.aliases.set(alias, id);
+    const state = (type, content) => this.addEvent(room, {type, sender: creator, state_key: '',
+      content});
+    state('m.room.power_levels', {users: {[creator]: 100}, users_default: 0, events_default: 0,
+      state_default: 50, redact: 50});
+    state('m.room.join_rules', {join_rule: joinRule});
+    if (name) state('m.room.name', {name});
+    if (topic) state('m.room.topic', {topic});
+    if (alias) {
+      this.aliases.set(alias, id);
+      state('m.room.canonical_alias', {alias});
+    }
     return id;
+  }
+
+  // A user (a test's real user) joins by alias as a client does: an unknown alias of the AS's
+  // namespace is asked of the AS first. The room id, or null when the alias does not resolve.
+  async joinAlias(userId, alias) {
+    const roomId = await this.resolveAlias(alias);
+    if (!roomId) return null;
+    const room = this.rooms.get(roomId);
+    if (room.joinRule !== 'public' && room.members.get(userId) !== 'invite') return null;
+    if (room.members.get(userId) !== 'join') this.membership(room, userId, userId, 'join');
+    return roomId;
+  }
+
+  // The room of an alias; one in the AS's alias namespace that nobody bound is asked of the AS
+  // (spec: query_room; Synapse asks on every lookup), then looked up again.
+  async resolveAlias(alias) {
+    if (this.aliases.has(alias)) return this.aliases.get(alias);
+    if (!this.asUrl || !this.inNamespace('aliases', alias)) return null;
+    const reply = await this.asCall('GET', `/rooms/${encodeURIComponent(alias)}`);
+    this.aliasQueries.push({alias, status: reply.status});
+    return reply.status >= 200 && reply.status < 300 ? this.aliases.get(alias) ?? null : null;
   }
 
   // A real (non-AS) user's message: the event id.
@@ -275,13 +318,17 @@ class FakeHomeserver {
   }
 
   asRequest(route, body) {
+    return this.asCall('PUT', route, body);
+  }
+
+  asCall(method, route, body = undefined) {
     const {routes, tokenStyle} = this.options;
     const headers = {'Content-Type': 'application/json'};
     const token = this.reg.hs_token;
     if (tokenStyle !== 'query') headers.Authorization = `Bearer ${token}`;
     const query = tokenStyle === 'header' ? '' : `?access_token=${encodeURIComponent(token)}`;
     const attempt = (prefix) => fetch(`${this.asUrl}${prefix}${route}${query}`,
-        {method: 'PUT', headers, body}).then(async (r) => ({status: r.status, body: await r.text()}));
+        {method, headers, body}).then(async (r) => ({status: r.status, body: await r.text()}));
     if (routes === 'legacy') return attempt('');
     // Spec: try /_matrix/app/v1 first, fall back to the legacy route on any non-2xx.
     return attempt('/_matrix/app/v1').then((r) => (r.status >= 200 && r.status < 300) ? r :
@@ -423,12 +470,26 @@ class FakeHomeserver {
       return ok(res);
     }
     if (is('GET', '_matrix/client/v3/directory/room/', 6)) {
-      const roomId = this.aliases.get(s[5]);
+      const roomId = await this.resolveAlias(s[5]);
       if (!roomId) return matrixError(res, 404, 'M_NOT_FOUND', 'Room alias not found');
       return ok(res, {room_id: roomId, servers: [this.serverName]});
     }
+    if (is('PUT', '_matrix/client/v3/directory/room/', 6)) {
+      if (!json()) return;
+      if (!this.inNamespace('aliases', s[5])) {
+        return matrixError(res, 400, 'M_EXCLUSIVE', 'This alias is reserved by an application service.');
+      }
+      if (this.aliases.has(s[5])) return matrixError(res, 409, 'M_UNKNOWN', 'Room alias already exists');
+      if (!this.rooms.has(body.room_id)) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
+      this.aliases.set(s[5], body.room_id);
+      return ok(res);
+    }
+    if (is('POST', '_matrix/client/v3/createRoom', 4)) {
+      if (!json()) return;
+      return this.createRoomFor(res, who.userId, body);
+    }
     if (is('POST', '_matrix/client/v3/join/', 5)) {
-      const roomId = s[4].startsWith('#') ? this.aliases.get(s[4]) : s[4];
+      const roomId = s[4].startsWith('#') ? await this.resolveAlias(s[4]) : s[4];
       const room = this.rooms.get(roomId);
       if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
       const current = room.members.get(who.userId);
@@ -507,6 +568,38 @@ class FakeHomeserver {
         {'m.upload.size': this.options.maxUploadBytes} : {});
     }
     return matrixError(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
+  }
+
+  // POST /_matrix/client/v3/createRoom by an AS user (spec: client-server createRoom).
+  createRoomFor(res, creator, body) {
+    const presets = {private_chat: 'invite', trusted_private_chat: 'invite', public_chat: 'public'};
+    const visibility = body.visibility ?? 'private';
+    const preset = body.preset ?? (visibility === 'public' ? 'public_chat' : 'private_chat');
+    if (!(preset in presets) || !['public', 'private'].includes(visibility)) {
+      return matrixError(res, 400, 'M_INVALID_PARAM', 'Invalid preset or visibility');
+    }
+    for (const key of ['name', 'topic', 'room_alias_name']) {
+      if (body[key] !== undefined && typeof body[key] !== 'string') {
+        return matrixError(res, 400, 'M_BAD_JSON', `${key} must be a string`);
+      }
+    }
+    let alias = '';
+    if (body.room_alias_name !== undefined) {
+      if (!body.room_alias_name || /[:\s#]/.test(body.room_alias_name)) {
+        return matrixError(res, 400, 'M_INVALID_PARAM', 'Invalid characters in room alias');
+      }
+      alias = `#${body.room_alias_name}:${this.serverName}`;
+      // An AS creates aliases only inside its own namespace (spec: M_EXCLUSIVE).
+      if (!this.inNamespace('aliases', alias)) {
+        return matrixError(res, 400, 'M_EXCLUSIVE', 'This alias is reserved by an application service.');
+      }
+      if (this.aliases.has(alias)) return matrixError(res, 400, 'M_ROOM_IN_USE', 'Room alias already taken');
+    }
+    const creationContent = typeof body.creation_content === 'object' && body.creation_content ?
+      body.creation_content : {};
+    const roomId = this.createRoom({creator, alias, joinRule: presets[preset], preset, visibility,
+      name: body.name ?? '', topic: body.topic ?? '', creationContent});
+    return ok(res, {room_id: roomId, ...(alias ? {room_alias: alias} : {})});
   }
 
   // Media by mxc://<server>/<id>, as a Matrix user's client uploads it.

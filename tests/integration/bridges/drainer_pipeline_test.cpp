@@ -471,6 +471,56 @@ TEST_F(BridgeFrameworkTest, EditsDeletesAndReactionsFollowTheIdMapAndTheirAuthor
       (std::vector<std::string>{"post", "edit", "reaction", "delete"}));
 }
 
+TEST_F(BridgeFrameworkTest, ADeleteNamingAnInboundReactionRemovesThatReactionOnly) {
+  ASSERT_EQ(receive(fromCarol("r-1", "react to me")).outcome, IngressOutcome::kApplied);
+  const auto react = [&](std::string id, std::string emoji, std::string sender) {
+    auto event = fromCarol(std::move(id), "");
+    event.change = core::model::MessageChange::kReaction;
+    event.targetRemoteId = "r-1";
+    event.emoji = std::move(emoji);
+    event.sender.remoteId = std::move(sender);
+    return receive(event).outcome;
+  };
+  ASSERT_EQ(react("r-2", "tada", "carol@partner-a.example"), IngressOutcome::kApplied);
+  ASSERT_EQ(react("r-3", "heart", "carol@partner-a.example"), IngressOutcome::kApplied);
+  ASSERT_EQ(react("r-4", "tada", "dave@partner-a.example"), IngressOutcome::kApplied);
+  const auto reactions = [&] {
+    return rows(
+        "SELECT u.username || ' ' || r.emoji_name FROM reactions r JOIN users u ON "
+        "u.id = r.user_id WHERE r.delete_at = 0 ORDER BY 1");
+  };
+  ASSERT_EQ(reactions(), (std::vector<std::string>{"carol:partner-a.example heart",
+                                                   "carol:partner-a.example tada",
+                                                   "dave:partner-a.example tada"}));
+  const auto retract = [&](std::string id, std::string target, std::string sender) {
+    auto event = fromCarol(std::move(id), "");
+    event.change = core::model::MessageChange::kDelete;
+    event.targetRemoteId = std::move(target);
+    event.sender.remoteId = std::move(sender);
+    return receive(event).outcome;
+  };
+  // Dave cannot take Carol's reaction back; an unknown event changes nothing.
+  EXPECT_EQ(retract("r-5", "r-2", "dave@partner-a.example"), IngressOutcome::kRejected);
+  EXPECT_EQ(retract("r-6", "never-seen", "carol@partner-a.example"),
+            IngressOutcome::kUnknownTarget);
+  EXPECT_EQ(reactions().size(), 3u);
+
+  ASSERT_EQ(retract("r-7", "r-2", "carol@partner-a.example"), IngressOutcome::kApplied);
+  EXPECT_EQ(reactions(), (std::vector<std::string>{"carol:partner-a.example heart",
+                                                   "dave:partner-a.example tada"}));
+  EXPECT_EQ(scalar("SELECT delete_at FROM posts"), "0") << "the post stays";
+  EXPECT_EQ(scalar("SELECT effect_kind FROM inbox WHERE remote_id = 'r-7'"), "reaction_delete");
+  EXPECT_EQ(scalar("SELECT count(*) FROM reaction_map WHERE remote_event_id = 'r-2'"), "0");
+  // The same retraction again is a duplicate; of the removed reaction's event, unknown.
+  EXPECT_EQ(retract("r-7", "r-2", "carol@partner-a.example"), IngressOutcome::kDuplicate);
+  EXPECT_EQ(retract("r-8", "r-2", "carol@partner-a.example"), IngressOutcome::kUnknownTarget);
+  EXPECT_EQ(rows("SELECT kind || ' ' || reaction_emoji FROM outbox WHERE link_id = "
+                 "'linkbbbbbbbbbbbbbbbbbbbbbb' AND kind LIKE 'reaction%' ORDER BY id"),
+            (std::vector<std::string>{"reaction tada", "reaction heart", "reaction tada",
+                                      "reaction_delete tada"}))
+      << "the removal goes out over the channel's other link";
+}
+
 TEST_F(BridgeFrameworkTest, APostIdOfTheLinkedChannelNamesThatPost) {
   // A room Parley hosts names every message by its post id (XMPP: the stanza-id), also those
   // that came in over it, whose id-map entry is the sender's own id.

@@ -79,6 +79,55 @@ TEST_F(RouterTest, RegisteringTheSameRouteTwiceIsAProgrammingError) {
   EXPECT_THROW(router_.add(verb::get, "/api/v4/system/ping", answering("again")), std::logic_error);
 }
 
+TEST_F(RouterTest, NoRouteHasItsOwnBodyLimitUnlessGivenOne) {
+  EXPECT_EQ(router_.largestBodyLimit(), 0u);
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/api/v4/users/u1"), nullptr);
+}
+
+TEST_F(RouterTest, LiteralAndPatternRoutesCarryTheirOwnBodyLimit) {
+  BodyLimit upload;
+  upload.bytes = 1000;
+  router_.add(verb::post, "/api/v4/files", answering("upload"), upload);
+  BodyLimit transactions;
+  transactions.bytes = 5000;
+  transactions.tooLargeBody = R"({"errcode":"M_TOO_LARGE"})";
+  router_.add(verb::put, "/_matrix/app/v1/transactions/{txnId}", answering("v1"), transactions);
+  router_.add(verb::put, "/transactions/{txnId}", answering("legacy"), transactions);
+  EXPECT_EQ(router_.largestBodyLimit(), 5000u);
+
+  const BodyLimit* literal = router_.bodyLimit(verb::post, "/api/v4/files");
+  ASSERT_NE(literal, nullptr);
+  EXPECT_EQ(literal->bytes, 1000u);
+  for (const char* path : {"/_matrix/app/v1/transactions/42", "/transactions/a%20b"}) {
+    const BodyLimit* limit = router_.bodyLimit(verb::put, path);
+    ASSERT_NE(limit, nullptr) << path;
+    EXPECT_EQ(limit->bytes, 5000u);
+    EXPECT_EQ(limit->tooLargeBody, R"({"errcode":"M_TOO_LARGE"})");
+    // The route that gets the request is the one whose limit applies.
+    EXPECT_EQ(router_.match(verb::put, path).route->bodyLimit->bytes, 5000u);
+  }
+  // Another method, another segment count, another literal segment, a capture that does not
+  // decode, or a route without a limit: the server-wide limit.
+  EXPECT_EQ(router_.bodyLimit(verb::post, "/_matrix/app/v1/transactions/42"), nullptr);
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/_matrix/app/v1/transactions/42/x"), nullptr);
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/_matrix/app/v2/transactions/42"), nullptr);
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/transactions/bad%zz"), nullptr);
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/api/v4/users/u1"), nullptr);
+  EXPECT_EQ(router_.bodyLimit(verb::post, "/api/v4/files/x"), nullptr);
+}
+
+TEST_F(RouterTest, ALimitedPatternShadowedByAnEarlierRouteDoesNotApply) {
+  // "/api/v4/users/{user_id}" (PUT, no limit) comes first: its requests keep the API's limit.
+  BodyLimit big;
+  big.bytes = 5000;
+  router_.add(verb::put, "/api/v4/{thing}/{id}", answering("later"), big);
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/api/v4/users/u1"), nullptr);
+  ASSERT_NE(router_.bodyLimit(verb::put, "/api/v4/teams/t1"), nullptr);
+  // A literal route of the path, without a limit, wins too.
+  router_.add(verb::put, "/api/v4/teams/special", answering("literal"));
+  EXPECT_EQ(router_.bodyLimit(verb::put, "/api/v4/teams/special"), nullptr);
+}
+
 TEST_F(RouterTest, EachRouteCountsItsRequestsByStatusClass) {
   const auto match = router_.match(verb::get, "/api/v4/system/ping");
   match.route->metrics->record(200, 0.001);
