@@ -23,9 +23,19 @@
 //           answers one request at a time per connection);
 //   window  --burst messages with exactly --window of them in flight on every path (a message
 //           is sent when an earlier one arrived): the same concurrency on all three paths.
+//   drain   mm->xmpp without the POSTs in the way: --burst posts made one by one while the bench
+//           holds the link's drain lock (as another node that drains it would), then the lock
+//           released; the relay's own rate from the first arrival to the last, order checked.
 // Every socket the bench opens, and Prosody's, sends at once (TCP_NODELAY), as parleyd's do.
 // Prints a table and writes --json.
+//
+// --pgstats FILE (bench/xmpp/run loads pg_stat_statements for it) profiles the database work of
+// a crossing instead: for each relay path, --latency messages one at a time, then a burst of
+// --burst, each with the statistics reset before; what PostgreSQL executed for them (calls per
+// message, mean and total time per statement, transactions; top-level statements only: each
+// is one round trip) is printed and written to FILE.
 
+const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const {performance} = require('node:perf_hooks');
@@ -45,11 +55,11 @@ const kRoom = `town-square@${kDomain}`;
 
 function parseArgs(argv) {
   const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16, window: 16,
-    json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json')};
+    json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json'), pgstats: ''};
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in options) || i + 1 >= argv.length) throw new Error(`unknown option ${argv[i]}`);
-    options[key] = key === 'json' ? argv[i + 1] : Number(argv[i + 1]);
+    options[key] = key === 'json' || key === 'pgstats' ? argv[i + 1] : Number(argv[i + 1]);
   }
   return options;
 }
@@ -73,6 +83,132 @@ async function joinWhenHosted(user, nick) {
     if (!sequence.some((s) => s.attrs.type === 'error')) return;
     if (Date.now() > deadline) throw new Error(`${nick} could not join ${kRoom}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+// Hands `texts` to path `p` as fast as it takes them. The XMPP clients write them back to back
+// on their stream; a client's posts are answered one by one per connection: `concurrency` in
+// flight, each worker sending its share in order (the channel order is the commit order).
+async function sendBurst(name, p, texts, concurrency) {
+  if (name !== 'mm->xmpp') {
+    for (const text of texts) p.send(text);
+    return;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < texts.length) await p.send(texts[next++]);
+  };
+  await Promise.all(Array.from({length: concurrency}, worker));
+}
+
+// SQL on the gateway's database; rows as arrays of text.
+function psql(gateway, sql) {
+  const out = execFileSync('psql', [gateway.env.PARLEY_DATABASE_DSN, '-XAtq', '-F', '\t', '-c',
+    sql], {encoding: 'utf8'});
+  return out.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
+}
+
+// CPU time (ms, user + system) of the processes that relay: parleyd, the cluster's PostgreSQL
+// server processes (the postmaster's children: the backends, the WAL writer, ...) and Prosody,
+// from /proc (10 ms ticks: enough over hundreds of messages).
+function cpuTimes(gateway, prosody) {
+  const ticks = (pid) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return {ppid: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10};
+    } catch {
+      return {ppid: 0, ms: 0};  // gone meanwhile
+    }
+  };
+  const pidFile = path.join(path.dirname(gateway.dir), 'pg', 'data', 'postmaster.pid');
+  const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  let postgres = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = ticks(entry);
+    if (Number(entry) === postmaster || stat.ppid === postmaster) postgres += stat.ms;
+  }
+  return {parleyd: ticks(gateway.server_.child.pid).ms, postgres,
+    prosody: ticks(prosody.child.pid).ms};
+}
+
+// What PostgreSQL executed for `messages` messages since the last reset, per statement, most
+// time first.
+function statementProfile(gateway, messages, cpuBefore, cpuAfter) {
+  const rows = psql(gateway, 'SELECT calls, total_exec_time, mean_exec_time, rows,' +
+    " regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements" +
+    ' WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())' +
+    " AND query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC");
+  const statements = rows.map(([calls, total, mean, count, query]) => ({
+    calls: Number(calls), perMessage: Number(calls) / messages, totalMs: Number(total),
+    meanMs: Number(mean), rows: Number(count), query}));
+  const sum = (key) => statements.reduce((a, s) => a + s[key], 0);
+  const commits = statements.filter((s) => /^(COMMIT|END)\b/i.test(s.query))
+      .reduce((a, s) => a + s.calls, 0);
+  const cpuMsPerMessage = Object.fromEntries(Object.keys(cpuAfter).map((name) =>
+    [name, (cpuAfter[name] - cpuBefore[name]) / messages]));
+  return {messages, cpuMsPerMessage, statementsPerMessage: sum('calls') / messages,
+    msPerMessage: sum('totalMs') / messages, transactionsPerMessage: commits / messages,
+    statements};
+}
+
+function printProfile(name, profile) {
+  console.log(`${name}: ${profile.messages} messages, ` +
+    `${profile.statementsPerMessage.toFixed(1)} statements (round trips) and ` +
+    `${profile.transactionsPerMessage.toFixed(2)} transactions per message, ` +
+    `${profile.msPerMessage.toFixed(3)} ms of execution per message; CPU ms per message: ` +
+    Object.entries(profile.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+        .join(', '));
+  console.log('  calls/msg   mean ms  total ms  statement');
+  for (const s of profile.statements.slice(0, 40)) {
+    console.log(`  ${s.perMessage.toFixed(2).padStart(9)}  ${s.meanMs.toFixed(3).padStart(8)}` +
+      `  ${s.totalMs.toFixed(1).padStart(8)}  ${s.query.slice(0, 150)}`);
+  }
+}
+
+// One psql session of its own (a session advisory lock lives as long as it): query() resolves
+// with the first line each statement prints.
+class SqlSession {
+  constructor(gateway) {
+    this.child = spawn('psql', [gateway.env.PARLEY_DATABASE_DSN, '-XAtq'],
+        {stdio: ['pipe', 'pipe', 'inherit']});
+    this.lines = [];
+    this.waiters = [];
+    let buffer = '';
+    this.child.stdout.on('data', (data) => {
+      buffer += data.toString();
+      let end;
+      while ((end = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        const waiter = this.waiters.shift();
+        if (waiter) waiter(line); else this.lines.push(line);
+      }
+    });
+  }
+
+  query(sql) {
+    this.child.stdin.write(`${sql};\n`);
+    if (this.lines.length) return Promise.resolve(this.lines.shift());
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close() {
+    this.child.stdin.end();
+  }
+}
+
+// Takes the drain lock of link `linkId` from the drainer: its session is ended (its pool
+// reconnects) until this session holds the lock.
+async function takeDrainLock(session, linkId) {
+  const held = `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 7342 AND ` +
+    `objsubid = 2 AND objid = (hashtext('${linkId}')::bigint & 4294967295)::oid`;
+  for (;;) {
+    await session.query(`SELECT count(pg_terminate_backend(pid)) FROM (${held}) AS h`);
+    if (await session.query(`SELECT pg_try_advisory_lock(7342, hashtext('${linkId}'))`) === 't') {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -155,6 +291,37 @@ async function main() {
       }
     }
 
+    if (options.pgstats) {
+      psql(gateway, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      const profiles = {};
+      for (const name of ['baseline', 'mm->xmpp', 'xmpp->mm']) {
+        const p = paths[name];
+        psql(gateway, 'SELECT pg_stat_statements_reset()');
+        let cpu = cpuTimes(gateway, prosody);
+        for (let i = 0; i < options.latency; ++i) {
+          const text = `bench-prof-${p.tag}-${i}`;
+          const sent = p.send(text);
+          await p.arrivals.waitFor(text);
+          await sent;
+        }
+        profiles[`${name} one at a time`] =
+            statementProfile(gateway, options.latency, cpu, cpuTimes(gateway, prosody));
+        psql(gateway, 'SELECT pg_stat_statements_reset()');
+        cpu = cpuTimes(gateway, prosody);
+        const texts = Array.from({length: options.burst}, (_, i) => `bench-profb-${p.tag}-${i}`);
+        const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
+        await sendBurst(name, p, texts, options.concurrency);
+        await all;
+        profiles[`${name} burst`] =
+            statementProfile(gateway, options.burst, cpu, cpuTimes(gateway, prosody));
+      }
+      for (const [name, profile] of Object.entries(profiles)) printProfile(name, profile);
+      fs.mkdirSync(path.dirname(options.pgstats), {recursive: true});
+      fs.writeFileSync(options.pgstats, JSON.stringify(profiles, null, 2));
+      console.log(`written ${options.pgstats}`);
+      return;
+    }
+
     const latency = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
     const perRound = Math.ceil(options.latency / options.rounds);
     for (let round = 0; round < options.rounds; ++round) {
@@ -177,17 +344,7 @@ async function main() {
         const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
         const start = performance.now();
         const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
-        if (name === 'mm->xmpp') {
-          // A client's posts are answered one by one per connection: --concurrency in flight,
-          // each worker sending its share in order (the channel order is the commit order).
-          let next = 0;
-          const worker = async () => {
-            while (next < texts.length) await p.send(texts[next++]);
-          };
-          await Promise.all(Array.from({length: options.concurrency}, worker));
-        } else {
-          for (const text of texts) p.send(text);
-        }
+        await sendBurst(name, p, texts, options.concurrency);
         const sent = performance.now();
         await all;
         const end = Math.max(...texts.map((text) => p.arrivals.times.get(text)));
@@ -225,7 +382,31 @@ async function main() {
       }
     }
 
-    const result = {date: new Date().toISOString(), options, latency: {}, throughput, windowed};
+    // The relay's own drain, mm->xmpp: the outbox filled first, then drained.
+    const linkId = psql(gateway, "SELECT id FROM links WHERE bridge = 'xmpp'")[0][0];
+    const drained = [];
+    for (let round = 0; round < options.rounds; ++round) {
+      const p = paths['mm->xmpp'];
+      const prefix = `bench-drain-${round}-`;
+      const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
+      const session = new SqlSession(gateway);
+      await takeDrainLock(session, linkId);
+      // One at a time: the outbox then holds them in the order of the texts (nothing is timed
+      // until the lock is released).
+      for (const text of texts) await p.send(text);
+      const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
+      await session.query(`SELECT pg_advisory_unlock(7342, hashtext('${linkId}'))`);
+      await all;
+      session.close();
+      const times = texts.map((text) => p.arrivals.times.get(text));
+      const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
+      drained.push({messages: texts.length, seconds,
+        perSecond: (texts.length - 1) / seconds, msPerMessage: 1000 * seconds / (texts.length - 1),
+        inOrder: p.arrivals.order(prefix).every((text, i) => text === texts[i])});
+    }
+
+    const result = {date: new Date().toISOString(), options, latency: {}, throughput, windowed,
+      drained};
     for (const [name, samples] of Object.entries(latency)) result.latency[name] = summary(samples);
     const base = result.latency.baseline;
     const fmt = (ms) => ms.toFixed(2);
@@ -259,6 +440,12 @@ async function main() {
       console.log(`  ${name.padEnd(9)} ${runs.map((r) => r.perSecond.toFixed(0)).join(', ')}` +
         `  mean ${mean.toFixed(0)}  ratio ${(mean / windowBase).toFixed(2)}`);
     }
+    console.log(`mm->xmpp drain of an outbox of ${options.burst} (the relay alone, no POSTs):`);
+    const drainMean = drained.reduce((a, r) => a + r.perSecond, 0) / drained.length;
+    console.log(`  ${drained.map((r) => r.perSecond.toFixed(0)).join(', ')} msgs/s` +
+      `  mean ${drainMean.toFixed(0)}  ratio to the baseline burst ${(drainMean / baseRate).toFixed(2)}` +
+      `  (${drained.map((r) => r.msPerMessage.toFixed(2)).join(', ')} ms per message)` +
+      `${drained.every((r) => r.inOrder) ? '' : '  OUT OF ORDER'}`);
     fs.mkdirSync(path.dirname(options.json), {recursive: true});
     fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
     console.log(`written ${options.json}`);

@@ -114,6 +114,53 @@ core::Status applyReactionSet(Store& tx, const core::model::User& puppet, const 
 
 }  // namespace
 
+// The writes of one transaction's events that need no answer before the next event: one
+// statement each for the whole batch (an event later in the batch that addresses a post made
+// earlier in it finds it in `posted`), and the lookups every event of a sender repeats.
+struct IngressPipeline::Crossings {
+  explicit Crossings(std::string bridgeName) : bridge(std::move(bridgeName)) {}
+
+  std::string bridge;
+  std::vector<core::store::InboxEffect> effects;
+  std::vector<core::store::PostParts> parts;
+  std::map<std::string, std::string> posted;         // remote room "\n" remote event id -> post id
+  std::map<std::string, core::model::User> puppets;  // by sender and shown name
+  std::map<std::string, core::model::Link> links;    // by room (or DM pair), found ones only
+  std::set<std::string> members;                     // channel id "\n" puppet id
+
+  // The claims of `events` (those of `valid`) in one statement: per event, whether it took its
+  // inbox id.
+  core::Result<std::vector<bool>> claim(Store& tx, const std::vector<const InboundEvent*>& events,
+                                        const std::vector<bool>& valid) {
+    std::vector<core::store::InboxClaim> claims;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (!valid[i]) continue;
+      claims.push_back({events[i]->remoteEventId,
+                        std::string(core::model::messageChangeName(events[i]->change))});
+    }
+    auto taken = tx.bridges().claimInboxMany(bridge, claims, tx.clock().nowMillis());
+    if (!taken) return std::move(taken).error();
+    std::vector<bool> claimed(events.size(), false);
+    for (std::size_t i = 0, next = 0; i < events.size(); ++i) {
+      if (valid[i]) claimed[i] = (*taken)[next++];
+    }
+    return claimed;
+  }
+
+  std::optional<std::string> postedHere(const std::string& room,
+                                        const std::string& remoteId) const {
+    const auto found = posted.find(room + '\n' + remoteId);
+    if (found == posted.end()) return std::nullopt;
+    return found->second;
+  }
+
+  // After the last event, in the same transaction.
+  core::Status write(Store& tx) {
+    if (auto set = tx.bridges().setInboxEffects(bridge, effects); !set) return set;
+    return tx.bridges().putPartsMany(parts, tx.clock().nowMillis());
+  }
+};
+
 IngressPipeline::IngressPipeline(core::store::DatabasePtr database,
                                  std::shared_ptr<core::metrics::BridgeMetrics> metrics,
                                  std::function<void()> afterCommit)
@@ -238,16 +285,21 @@ std::vector<IngressResult> IngressPipeline::applyTogether(
   std::vector<core::model::FileInfo> storedFiles;
   std::vector<core::model::FileInfo> droppedFiles;
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
+    // One room's (or direct conversation's) events: one bridge.
+    Crossings crossings(events.front()->bridge);
+    auto claimed = crossings.claim(tx, events, valid);
+    if (!claimed) return std::move(claimed).error();
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (!valid[i]) continue;
       // An event that is not applied (unknown room or target, rejected) or a failure rolls the
       // whole batch back: it is then applied again one event per transaction.
-      if (auto applied = applyIn(tx, *events[i], {}, results[i], storedFiles, droppedFiles);
+      if (auto applied = applyIn(tx, *events[i], (*claimed)[i], {}, crossings, results[i],
+                                 storedFiles, droppedFiles);
           !applied) {
         return applied;
       }
     }
-    return {};
+    return crossings.write(tx);
   });
   if (!committed) {
     results.clear();
@@ -286,7 +338,15 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
   std::vector<core::model::FileInfo> storedFiles;
   std::vector<core::model::FileInfo> droppedFiles;
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
-    return applyIn(tx, event, fetched, result, storedFiles, droppedFiles);
+    Crossings crossings(event.bridge);
+    auto claimed = crossings.claim(tx, {&event}, {true});
+    if (!claimed) return std::move(claimed).error();
+    if (auto applied = applyIn(tx, event, claimed->front(), fetched, crossings, result, storedFiles,
+                               droppedFiles);
+        !applied) {
+      return applied;
+    }
+    return crossings.write(tx);
   });
 
   if (files_) {
@@ -306,37 +366,54 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
   return result;
 }
 
-core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
+core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool claimed,
                                       const std::vector<FetchedAttachment>& fetched,
-                                      IngressResult& result,
+                                      Crossings& crossings, IngressResult& result,
                                       std::vector<core::model::FileInfo>& storedFiles,
                                       std::vector<core::model::FileInfo>& droppedFiles) {
   {
-    auto claimed = tx.bridges().claimInbox(event.bridge, event.remoteEventId,
-                                           core::model::messageChangeName(event.change),
-                                           tx.clock().nowMillis());
-    if (!claimed) return std::move(claimed).error();
-    if (!*claimed) {
+    if (!claimed) {
       result = outcome(IngressOutcome::kDuplicate);
       // The post it made, so that the bridge can acknowledge a sender's retry (XMPP: the
       // reflection its client waits for).
       if (event.change == MessageChange::kPost && !event.remoteRoom.empty()) {
+        if (auto here = crossings.postedHere(event.remoteRoom, event.remoteEventId)) {
+          result.postId = *here;
+          return {};
+        }
         auto known = tx.bridges().postOfRemote(event.bridge, event.remoteRoom, event.remoteEventId);
         if (known && *known) result.postId = **known;
       }
       return {};
     }
-    auto puppet = core::services::findOrCreatePuppet(tx, event.sender, event.senderDisplayName);
-    if (!puppet) return std::move(puppet).error();
-    auto link = linkOf(tx, event, *puppet);
-    if (!link) return std::move(link).error();
-    if (!*link || !(*link)->takesIn()) {
-      result = outcome(IngressOutcome::kUnknownRoom, "no link takes events from this room");
-      return rollback();
+    const std::string puppetKey =
+        event.sender.remoteId + '\n' + event.sender.domain + '\n' + event.senderDisplayName;
+    auto knownPuppet = crossings.puppets.find(puppetKey);
+    if (knownPuppet == crossings.puppets.end()) {
+      auto found = core::services::findOrCreatePuppet(tx, event.sender, event.senderDisplayName);
+      if (!found) return std::move(found).error();
+      knownPuppet = crossings.puppets.emplace(puppetKey, std::move(*found)).first;
     }
-    const core::model::Link& via = **link;
-    if (auto member = core::services::ensurePuppetMembership(tx, *puppet, via.channelId); !member) {
-      return member;
+    const core::model::User& puppet = knownPuppet->second;
+    const std::string linkKey = event.remoteRoom.empty()
+                                    ? "\n" + event.toUser + '\n' + event.sender.remoteId
+                                    : event.remoteRoom;
+    auto knownLink = crossings.links.find(linkKey);
+    if (knownLink == crossings.links.end()) {
+      auto link = linkOf(tx, event, puppet);
+      if (!link) return std::move(link).error();
+      if (!*link || !(*link)->takesIn()) {
+        result = outcome(IngressOutcome::kUnknownRoom, "no link takes events from this room");
+        return rollback();
+      }
+      knownLink = crossings.links.emplace(linkKey, std::move(**link)).first;
+    }
+    const core::model::Link& via = knownLink->second;
+    if (crossings.members.insert(via.channelId + '\n' + puppet.id).second) {
+      if (auto member = core::services::ensurePuppetMembership(tx, puppet, via.channelId);
+          !member) {
+        return member;
+      }
     }
     const core::model::RemoteOrigin origin{event.bridge, via.remoteRoom, event.sender.remoteId,
                                            event.sender.domain};
@@ -345,10 +422,14 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
     const auto postOf =
         [&](const std::string& remoteId) -> core::Result<std::optional<std::string>> {
       if (remoteId.empty()) return std::optional<std::string>{};
-      auto mapped = tx.bridges().postOfRemote(event.bridge, via.remoteRoom, remoteId);
+      // The id map, with what this transaction made before it writes it.
+      const auto inIdMap = [&](const std::string& id) -> core::Result<std::optional<std::string>> {
+        if (auto here = crossings.postedHere(via.remoteRoom, id)) return here;
+        return tx.bridges().postOfRemote(event.bridge, via.remoteRoom, id);
+      };
+      auto mapped = inIdMap(remoteId);
       if (mapped && !*mapped && !event.senderIdScope.empty()) {
-        mapped =
-            tx.bridges().postOfRemote(event.bridge, via.remoteRoom, event.senderIdScope + remoteId);
+        mapped = inIdMap(event.senderIdScope + remoteId);
       }
       if (!mapped || *mapped || !core::model::isValidId(remoteId)) return mapped;
       // A room Parley hosts names its messages by post id (XMPP: the stanza-id, xmpp.md §2),
@@ -372,17 +453,17 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
     message.emoji = event.emoji;
     if (event.reactionSet) message.reactions = *event.reactionSet;
     message.label = event.label;
-    message.author.userId = puppet->id;
-    message.author.username = puppet->username;
+    message.author.userId = puppet.id;
+    message.author.username = puppet.username;
     message.author.displayName =
-        event.senderDisplayName.empty() ? puppet->username : event.senderDisplayName;
+        event.senderDisplayName.empty() ? puppet.username : event.senderDisplayName;
     message.author.remote = event.sender;
     message.origin = origin;
     message.createAt = tx.clock().nowMillis();
     if (hasAttachmentsToFetch(event)) {
       const std::vector<FetchedAttachment> unfetched =
           fetched.empty() ? fetchAttachments(event, nullptr) : std::vector<FetchedAttachment>{};
-      auto stored = storeAttachments(files_ ? *files_ : InboundFileSettings{}, *puppet,
+      auto stored = storeAttachments(files_ ? *files_ : InboundFileSettings{}, puppet,
                                      via.channelId, fetched.empty() ? unfetched : fetched, message);
       if (!stored) return std::move(stored).error();
       storedFiles = std::move(*stored);
@@ -410,7 +491,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
             tx.bridges().remoteReaction(event.bridge, via.remoteRoom, event.targetRemoteId);
         if (!reaction) return std::move(reaction).error();
         if (*reaction) {
-          if ((*reaction)->userId != puppet->id) {
+          if ((*reaction)->userId != puppet.id) {
             result = outcome(IngressOutcome::kRejected, "not the author of the target");
             return rollback();
           }
@@ -431,7 +512,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
       message.rootId = post->rootId;
       // A remote user changes only what it said itself (reactions are its own by construction).
       const bool ownChange = change == MessageChange::kEdit || change == MessageChange::kDelete;
-      if (ownChange && post->userId != puppet->id) {
+      if (ownChange && post->userId != puppet.id) {
         result = outcome(IngressOutcome::kRejected, "not the author of the target");
         return rollback();
       }
@@ -442,8 +523,8 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
       result = outcome(IngressOutcome::kDenied, verdict.decision.reasonCode.empty()
                                                     ? std::string("policy.denied")
                                                     : verdict.decision.reasonCode);
-      return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId, "denied",
-                                         std::to_string(verdict.auditId));
+      crossings.effects.push_back({event.remoteEventId, "denied", std::to_string(verdict.auditId)});
+      return {};
     }
     const core::model::CanonicalMessage& allowed = verdict.message;
     if (auto recorded = recordAttachments(tx, storedFiles, allowed.files, droppedFiles);
@@ -471,49 +552,50 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
         options.setOnline = false;
         options.origin = origin;
         options.afterLastPost = true;  // listed in the order the room sent them
-        auto created = core::services::createPost(tx, *puppet, std::move(draft), options);
+        auto created = core::services::createPost(tx, puppet, std::move(draft), options);
         if (!created) {
           applied = std::move(created).error();
           break;
         }
         effectId = created->id;
-        applied = tx.bridges().putParts(created->id, event.bridge, via.remoteRoom,
-                                        {{0, event.remoteEventId}}, tx.clock().nowMillis());
+        crossings.parts.push_back(
+            {created->id, event.bridge, via.remoteRoom, {{0, event.remoteEventId}}});
+        crossings.posted[via.remoteRoom + '\n' + event.remoteEventId] = created->id;
         break;
       }
       case MessageChange::kEdit: {
         core::services::PostPatch patch;
         patch.message = allowed.text;
-        auto edited = core::services::patchPost(tx, *puppet, targetPostId, patch, origin);
+        auto edited = core::services::patchPost(tx, puppet, targetPostId, patch, origin);
         if (!edited) applied = std::move(edited).error();
         break;
       }
       case MessageChange::kDelete:
-        applied = core::services::deletePost(tx, *puppet, targetPostId, origin);
+        applied = core::services::deletePost(tx, puppet, targetPostId, origin);
         break;
       case MessageChange::kReaction: {
         if (event.reactionSet) {
-          applied = applyReactionSet(tx, *puppet, targetPostId, allowed.reactions, origin);
+          applied = applyReactionSet(tx, puppet, targetPostId, allowed.reactions, origin);
           break;
         }
         core::model::Reaction reaction;
-        reaction.userId = puppet->id;
+        reaction.userId = puppet.id;
         reaction.postId = targetPostId;
         reaction.emojiName = allowed.emoji;
-        auto added = core::services::addReaction(tx, *puppet, reaction, origin);
+        auto added = core::services::addReaction(tx, puppet, reaction, origin);
         if (!added) {
           applied = std::move(added).error();
           break;
         }
         // Its remote event, for a retraction that names only that event.
         applied = tx.bridges().putRemoteReaction(event.bridge, via.remoteRoom, event.remoteEventId,
-                                                 {targetPostId, puppet->id, reaction.emojiName},
+                                                 {targetPostId, puppet.id, reaction.emojiName},
                                                  tx.clock().nowMillis());
         break;
       }
       case MessageChange::kReactionDelete:
-        applied = core::services::removeReaction(tx, *puppet, puppet->id, targetPostId,
-                                                 allowed.emoji, origin);
+        applied = core::services::removeReaction(tx, puppet, puppet.id, targetPostId, allowed.emoji,
+                                                 origin);
         if (applied && event.change == MessageChange::kDelete) {
           applied =
               tx.bridges().deleteRemoteReaction(event.bridge, via.remoteRoom, event.targetRemoteId);
@@ -529,8 +611,9 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event,
       return rollback();
     }
     result = outcome(IngressOutcome::kApplied, {}, effectId);
-    return tx.bridges().setInboxEffect(event.bridge, event.remoteEventId,
-                                       core::model::messageChangeName(change), effectId);
+    crossings.effects.push_back(
+        {event.remoteEventId, std::string(core::model::messageChangeName(change)), effectId});
+    return {};
   }
 }
 

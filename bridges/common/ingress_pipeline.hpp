@@ -66,7 +66,9 @@ class IngressPipeline final : public IngressSink {
 
   // Group commit: `events` (in order, none with attachments to fetch) in ONE transaction, each
   // as apply() would, so that a burst costs one commit (and one wait for the audit chain's
-  // lock) per batch instead of one per event. The batch commits only when every event in it
+  // lock) per batch instead of one per event, and the inbox claims, inbox effects and id map
+  // entries of the batch one statement each; the puppet, link and membership of a sender
+  // are looked up once per batch. The batch commits only when every event in it
   // is applied, a duplicate or denied; when one is not (unknown room or target, rejected) or
   // the database fails, nothing of it is kept and the events are applied again one per
   // transaction with apply(): the outcome of every event is the one apply() gives.
@@ -86,11 +88,17 @@ class IngressPipeline final : public IngressSink {
   void drainRoom(std::string room);
   // Fetches the attachments of the queued event `id` of `room` on fetchPool_.
   void fetchFor(std::string room, std::uint64_t id, InboundEvent event);
-  // The body of apply()'s transaction: sets `result`; an error rolls the transaction back
-  // (the id "bridges.ingress.rollback": an outcome in `result`, not a failure).
-  core::Status applyIn(core::store::Store& tx, const InboundEvent& event,
-                       const std::vector<FetchedAttachment>& fetched, IngressResult& result,
-                       std::vector<core::model::FileInfo>& storedFiles,
+  // The events of one transaction: their inbox claims, inbox effects and id map entries each
+  // written in one statement for all of them, and what they share looked up once
+  // (ingress_pipeline.cpp).
+  struct Crossings;
+  // The body of apply()'s transaction for one event whose inbox claim `claimed` says whether
+  // it took the id (false: a duplicate): sets `result` and adds what is written at the end to
+  // `crossings`; an error rolls the transaction back (the id "bridges.ingress.rollback": an
+  // outcome in `result`, not a failure).
+  core::Status applyIn(core::store::Store& tx, const InboundEvent& event, bool claimed,
+                       const std::vector<FetchedAttachment>& fetched, Crossings& crossings,
+                       IngressResult& result, std::vector<core::model::FileInfo>& storedFiles,
                        std::vector<core::model::FileInfo>& droppedFiles);
   // The metrics of a committed outcome, and the drainer's wake-up after an applied one.
   void count(const std::string& bridge, IngressOutcome kind);

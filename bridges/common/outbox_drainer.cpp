@@ -202,28 +202,45 @@ void OutboxDrainer::run() {
       const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
         return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty();
       });
-      if (mailbox_->stopping) return;
+      if (mailbox_->stopping) {
+        lock.unlock();
+        // A clean stop leaves nothing delivered pending.
+        if (!delivered_.empty()) recordDelivered();
+        return;
+      }
       look = !signalled || std::exchange(mailbox_->woken, false);
       outcomes.swap(mailbox_->outcomes);
     }
-    for (const auto& outcome : outcomes) {
+    for (auto& outcome : outcomes) {
       auto link = links_.find(outcome.linkId);
       // After a retry the rows behind wait too: they keep their order behind the one that
-      // waits. Otherwise the next prepared item goes out while this outcome is written: the
-      // bridge sends while the database writes. Should the write fail, the row stays pending
-      // and goes again later with the same txn id, as after a restart (the peer de-duplicates).
+      // waits. Otherwise the next prepared item goes out before this outcome is written (a
+      // delivered row is written behind, with others): the bridge does not wait for the
+      // database. Should the write fail, the row stays pending and goes again later with the
+      // same txn id, as after a restart (the peer de-duplicates).
       const bool retry = outcome.result.outcome == DeliveryResult::Outcome::kRetry;
       if (link != links_.end()) {
         link->second.inFlight = false;
         if (retry) link->second.ready.clear();          // decided again when the row is due again
         if (!deliverNext(outcome.linkId)) look = true;  // a link whose batch is done is read again
       }
-      if (!record(outcome) && link != links_.end()) {
-        link->second.ready.clear();
+      if (!record(std::move(outcome))) {
+        if (link != links_.end()) link->second.ready.clear();
         look = true;
       }
     }
+    // Delivered rows wait only while their link's next item goes out. A link with nothing in
+    // flight has its rows written before the next pass, which may read its outbox again.
+    if (mustRecordDelivered() && !recordDelivered()) look = true;
   }
+}
+
+bool OutboxDrainer::mustRecordDelivered() const {
+  if (delivered_.size() >= static_cast<std::size_t>(kBatchRows)) return true;
+  return std::any_of(delivered_.begin(), delivered_.end(), [&](const Outcome& outcome) {
+    const auto link = links_.find(outcome.linkId);
+    return link == links_.end() || !link->second.inFlight;
+  });
 }
 
 std::int64_t OutboxDrainer::pass() {
@@ -393,38 +410,21 @@ bool OutboxDrainer::deliverNext(const std::string& linkId) {
   return true;
 }
 
-bool OutboxDrainer::record(const Outcome& outcome) {
+bool OutboxDrainer::record(Outcome outcome) {
   using Result = DeliveryResult::Outcome;
+  if (outcome.result.outcome == Result::kSent) {
+    delivered_.push_back(std::move(outcome));
+    return true;
+  }
+  // A link's rows are written in their order: the delivered ones before a later row's retry
+  // or failure.
+  if (!delivered_.empty() && !recordDelivered()) return false;
   auto& metrics = linkMetrics(outcome.bridge, outcome.linkId);
   const std::int64_t now = clock_->nowMillis();
   const auto& row = outcome.row;
   core::Status written;
   switch (outcome.result.outcome) {
-    case Result::kSent: {
-      std::vector<core::store::IdMapPart> parts;
-      for (const auto& part : outcome.result.parts) {
-        parts.push_back(core::store::IdMapPart{part.part, part.remoteEventId});
-      }
-      written = database_->runAndWait([&](core::store::Store& s) {
-        return s.transaction([&](core::store::Store& tx) -> core::Status {
-          // Only a post's own parts are what later changes and replies address.
-          if (row.kind == MessageChange::kPost && !parts.empty()) {
-            if (auto put = tx.bridges().putParts(row.postId, outcome.bridge, outcome.remoteRoom,
-                                                 parts, now);
-                !put) {
-              return put;
-            }
-          }
-          return tx.bridges().markSent(row.id);
-        });
-      });
-      if (written) {
-        metrics.sent->increment();
-        metrics.lag->observe(static_cast<double>(std::max<std::int64_t>(0, now - row.createAt)) /
-                             1000.0);
-      }
-      break;
-    }
+    case Result::kSent: break;
     case Result::kRetry: {
       const int attempts = row.attempts + 1;
       const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
@@ -453,6 +453,47 @@ bool OutboxDrainer::record(const Outcome& outcome) {
         kComponent, "cannot record a delivery outcome",
         {{"link", outcome.linkId}, {"outbox_id", row.id}, {"error", written.error().message}});
     return false;
+  }
+  return true;
+}
+
+bool OutboxDrainer::recordDelivered() {
+  std::vector<core::store::PostParts> parts;
+  std::vector<std::int64_t> ids;
+  for (const auto& outcome : delivered_) {
+    ids.push_back(outcome.row.id);
+    // Only a post's own parts are what later changes and replies address.
+    if (outcome.row.kind != MessageChange::kPost || outcome.result.parts.empty()) continue;
+    core::store::PostParts post{outcome.row.postId, outcome.bridge, outcome.remoteRoom, {}};
+    for (const auto& part : outcome.result.parts) {
+      post.parts.push_back(core::store::IdMapPart{part.part, part.remoteEventId});
+    }
+    parts.push_back(std::move(post));
+  }
+  const std::int64_t now = clock_->nowMillis();
+  const core::Status written = database_->runAndWait([&](core::store::Store& s) {
+    return s.transaction([&](core::store::Store& tx) -> core::Status {
+      if (auto put = tx.bridges().putPartsMany(parts, now); !put) return put;
+      return tx.bridges().markSentMany(ids);
+    });
+  });
+  std::vector<Outcome> recorded;
+  recorded.swap(delivered_);
+  if (!written) {
+    // The rows stay pending as they were and go again (same txn ids: the peer de-duplicates).
+    core::log::warn(
+        kComponent, "cannot record deliveries",
+        {{"rows", static_cast<std::int64_t>(ids.size())}, {"error", written.error().message}});
+    for (const auto& outcome : recorded) {
+      if (auto link = links_.find(outcome.linkId); link != links_.end()) link->second.ready.clear();
+    }
+    return false;
+  }
+  for (const auto& outcome : recorded) {
+    auto& metrics = linkMetrics(outcome.bridge, outcome.linkId);
+    metrics.sent->increment();
+    metrics.lag->observe(
+        static_cast<double>(std::max<std::int64_t>(0, now - outcome.row.createAt)) / 1000.0);
   }
   return true;
 }

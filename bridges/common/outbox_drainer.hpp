@@ -15,9 +15,13 @@
 // backoff and jitter, and the rest of the batch waits behind it (decided again when it is due: a
 // decision stands for one crossing); kRejected -> kept as failed with the peer's error. After
 // kSent or kRejected the next item of the batch goes to the bridge at once, without reading the
-// outbox again, and the outcome is written while the bridge sends it (one item in flight per
-// link all the same). Should that write fail, the row stays pending and goes again with the same
-// txn id, as after a restart; the rest of the batch is dropped and decided again.
+// outbox again (one item in flight per link all the same). The delivered rows are written
+// behind, together: one transaction with one statement for their id map entries and one that
+// removes them, once their link has nothing in flight (its batch went out, before its outbox
+// is read again), before a later row's retry or failure is written, and 32 at most at a time.
+// Should that write fail, or parleyd stop before it, the rows stay pending and go again with the
+// same txn ids, as after a restart (the peer de-duplicates); the rest of the batch is dropped and
+// decided again.
 //
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
@@ -125,8 +129,13 @@ class OutboxDrainer {
   // Hands the link's next ready item to its bridge unless one is in flight. False when the link
   // has nothing ready (and nothing in flight).
   bool deliverNext(const std::string& linkId);
-  // Writes a delivery's outcome; false when it could not be written.
-  bool record(const Outcome& outcome);
+  // Writes a delivery's outcome (kSent: into delivered_); false when it could not be written.
+  bool record(Outcome outcome);
+  // Writes the delivered rows (delivered_) in one transaction; false when that failed (the
+  // rows stay pending and their links' ready items are dropped: read again).
+  bool recordDelivered();
+  // Whether delivered_ is written now: a link of it has nothing in flight, or it is full.
+  bool mustRecordDelivered() const;
   Bridge* bridgeNamed(const std::string& name) const;
   core::metrics::BridgeMetrics::Link& linkMetrics(const std::string& bridge,
                                                   const std::string& linkId);
@@ -138,6 +147,7 @@ class OutboxDrainer {
   DrainerOptions options_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
   std::map<std::string, LinkState> links_;           // by link id (drainer thread only)
+  std::vector<Outcome> delivered_;                   // kSent outcomes not written yet
   std::map<std::string, std::string> bridgeOfLink_;  // for metrics of links gone idle
   std::mt19937_64 random_{std::random_device{}()};
   std::thread thread_;

@@ -94,6 +94,25 @@ struct RemoteReaction {
   std::string emojiName;
 };
 
+// The id map entries of one post on one room (putPartsMany).
+struct PostParts {
+  std::string postId;
+  std::string bridge;
+  std::string remoteRoom;
+  std::vector<IdMapPart> parts;
+};
+
+struct InboxClaim {
+  std::string remoteId;
+  std::string effectKind;
+};
+
+struct InboxEffect {
+  std::string remoteId;
+  std::string effectKind;
+  std::string effectId;
+};
+
 class BridgeStore {
  public:
   virtual ~BridgeStore() = default;
@@ -126,6 +145,9 @@ class BridgeStore {
   virtual Result<std::vector<PendingLink>> pendingLinks() = 0;
   // The peer acknowledged: the row is removed (the id map keeps what was sent).
   virtual Status markSent(std::int64_t id) = 0;
+  // markSent for several rows in one statement (the drainer records a batch's deliveries
+  // together).
+  virtual Status markSentMany(const std::vector<std::int64_t>& ids) = 0;
   virtual Status markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) = 0;
   virtual Status markFailed(std::int64_t id, std::string_view lastError) = 0;
   virtual Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
@@ -143,6 +165,14 @@ class BridgeStore {
                                   std::string_view effectKind, std::int64_t receivedAt) = 0;
   virtual Status setInboxEffect(std::string_view bridge, std::string_view remoteId,
                                 std::string_view effectKind, std::string_view effectId) = 0;
+  // The claims and effects of several events in one statement each (the ingress group
+  // commit). claimInboxMany: for each claim, in order, whether it took (bridge, remote id);
+  // an id named twice is taken by its first claim only.
+  virtual Result<std::vector<bool>> claimInboxMany(std::string_view bridge,
+                                                   const std::vector<InboxClaim>& claims,
+                                                   std::int64_t receivedAt) = 0;
+  virtual Status setInboxEffects(std::string_view bridge,
+                                 const std::vector<InboxEffect>& effects) = 0;
   // Whether (bridge, remote id) was claimed (a Matrix transaction id already processed).
   virtual Result<bool> inboxHas(std::string_view bridge, std::string_view remoteId) = 0;
 
@@ -150,6 +180,8 @@ class BridgeStore {
   virtual Status putParts(std::string_view postId, std::string_view bridge,
                           std::string_view remoteRoom, const std::vector<IdMapPart>& parts,
                           std::int64_t at) = 0;
+  // The parts of several posts in one statement.
+  virtual Status putPartsMany(const std::vector<PostParts>& posts, std::int64_t at) = 0;
   virtual Result<std::vector<IdMapPart>> partsOf(std::string_view postId, std::string_view bridge,
                                                  std::string_view remoteRoom) = 0;
   // The local post a remote event of that room is part of.

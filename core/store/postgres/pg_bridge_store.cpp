@@ -1,5 +1,7 @@
 #include "core/store/postgres/pg_bridge_store.hpp"
 
+#include <set>
+
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
 
@@ -84,6 +86,10 @@ constexpr Statement kPendingLinks{
     "SELECT DISTINCT ON (link_id) link_id, next_attempt_at FROM outbox"
     " WHERE state = 'pending' ORDER BY link_id, id"};
 constexpr Statement kMarkSent{"bridge_outbox_sent", "DELETE FROM outbox WHERE id = $1"};
+// $1: a JSON array of row ids.
+constexpr Statement kMarkSentMany{
+    "bridge_outbox_sent_many",
+    "DELETE FROM outbox WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)"};
 constexpr Statement kMarkDenied{
     "bridge_outbox_denied",
     "UPDATE outbox SET state = 'denied', audit_id = NULLIF($2, 0), last_error = $3"
@@ -119,16 +125,34 @@ constexpr Statement kClaimInbox{
     "bridge_inbox_claim",
     "INSERT INTO inbox (bridge, remote_id, effect_kind, received_at) VALUES ($1, $2, $3, $4)"
     " ON CONFLICT (bridge, remote_id) DO NOTHING RETURNING 1"};
+// Several claims at once: $2 a JSON array of {remote_id, effect_kind}; the ids it took.
+constexpr Statement kClaimInboxMany{
+    "bridge_inbox_claim_many",
+    "INSERT INTO inbox (bridge, remote_id, effect_kind, received_at)"
+    " SELECT $1, c.remote_id, c.effect_kind, $3"
+    " FROM jsonb_to_recordset($2::jsonb) AS c(remote_id text, effect_kind text)"
+    " ON CONFLICT (bridge, remote_id) DO NOTHING RETURNING remote_id"};
 constexpr Statement kInboxHas{"bridge_inbox_has",
                               "SELECT 1 FROM inbox WHERE bridge = $1 AND remote_id = $2"};
 constexpr Statement kSetInboxEffect{
     "bridge_inbox_effect",
     "UPDATE inbox SET effect_kind = $3, effect_id = $4 WHERE bridge = $1 AND remote_id = $2"};
 
-constexpr Statement kPutPart{
-    "bridge_id_map_put",
+// $2: a JSON array of {remote_id, effect_kind, effect_id}.
+constexpr Statement kSetInboxEffects{
+    "bridge_inbox_effects",
+    "UPDATE inbox SET effect_kind = e.effect_kind, effect_id = e.effect_id"
+    " FROM jsonb_to_recordset($2::jsonb) AS e(remote_id text, effect_kind text, effect_id text)"
+    " WHERE inbox.bridge = $1 AND inbox.remote_id = e.remote_id"};
+
+// $1: a JSON array of {post_id, part, bridge, remote_room, remote_event_id}.
+constexpr Statement kPutParts{
+    "bridge_id_map_put_many",
     "INSERT INTO id_map (post_id, part, bridge, remote_room, remote_event_id, create_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"};
+    " SELECT p.post_id, p.part, p.bridge, p.remote_room, p.remote_event_id, $2"
+    " FROM jsonb_to_recordset($1::jsonb)"
+    "   AS p(post_id text, part integer, bridge text, remote_room text, remote_event_id text)"
+    " ON CONFLICT DO NOTHING"};
 // A room's archive: $4/$5 exclusive (create_at, id) cursors ("" = none), $6/$7 create_at
 // bounds (0 = none), $8 the limit, $9 newest first.
 constexpr Statement kArchive{
@@ -222,6 +246,17 @@ OutboxRow outboxFromRow(const Rows& rows, int row) {
 Error linkNotFound() {
   return makeError(ErrorCode::kNotFound, "app.parley.link.not_found.app_error",
                    "Unable to find the link.");
+}
+
+// A list parameter. Text that is not UTF-8 is an error, as PostgreSQL's for a single value:
+// replacing it would store another id than the one asked for.
+Result<std::string> jsonText(const nlohmann::json& list) {
+  try {
+    return list.dump();
+  } catch (const nlohmann::json::type_error&) {
+    return makeError(ErrorCode::kInvalidArgument, "app.parley.bridge.encoding.app_error",
+                     "A remote id is not valid UTF-8.");
+  }
 }
 
 bool isReaction(model::MessageChange kind) {
@@ -360,6 +395,11 @@ Status PgBridgeStore::markSent(std::int64_t id) {
   return done(store_.exec(kMarkSent, Params().add(id)));
 }
 
+Status PgBridgeStore::markSentMany(const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return {};
+  return done(store_.exec(kMarkSentMany, Params().add(nlohmann::json(ids).dump())));
+}
+
 Status PgBridgeStore::markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) {
   return done(store_.exec(kMarkDenied, Params().add(id).add(auditId).add(reason)));
 }
@@ -410,20 +450,63 @@ Status PgBridgeStore::setInboxEffect(std::string_view bridge, std::string_view r
                           Params().add(bridge).add(remoteId).add(effectKind).add(effectId)));
 }
 
+Result<std::vector<bool>> PgBridgeStore::claimInboxMany(std::string_view bridge,
+                                                        const std::vector<InboxClaim>& claims,
+                                                        std::int64_t receivedAt) {
+  if (claims.empty()) return std::vector<bool>{};
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& claim : claims) {
+    list.push_back({{"remote_id", claim.remoteId}, {"effect_kind", claim.effectKind}});
+  }
+  auto text = jsonText(list);
+  if (!text) return std::move(text).error();
+  auto rows = store_.exec(kClaimInboxMany, Params().add(bridge).add(*text).add(receivedAt));
+  if (!rows) return std::move(rows).error();
+  std::set<std::string> taken;
+  for (int i = 0; i < rows->size(); ++i) taken.insert(rows->string(i, 0));
+  std::vector<bool> claimed;
+  claimed.reserve(claims.size());
+  // An id the statement took once goes to its first claim in the list.
+  for (const auto& claim : claims) claimed.push_back(taken.erase(claim.remoteId) > 0);
+  return claimed;
+}
+
+Status PgBridgeStore::setInboxEffects(std::string_view bridge,
+                                      const std::vector<InboxEffect>& effects) {
+  if (effects.empty()) return {};
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& effect : effects) {
+    list.push_back({{"remote_id", effect.remoteId},
+                    {"effect_kind", effect.effectKind},
+                    {"effect_id", effect.effectId}});
+  }
+  auto text = jsonText(list);
+  if (!text) return std::move(text).error();
+  return done(store_.exec(kSetInboxEffects, Params().add(bridge).add(*text)));
+}
+
 Status PgBridgeStore::putParts(std::string_view postId, std::string_view bridge,
                                std::string_view remoteRoom, const std::vector<IdMapPart>& parts,
                                std::int64_t at) {
-  for (const auto& part : parts) {
-    auto rows = store_.exec(kPutPart, Params()
-                                          .add(postId)
-                                          .add(part.part)
-                                          .add(bridge)
-                                          .add(remoteRoom)
-                                          .add(part.remoteEventId)
-                                          .add(at));
-    if (!rows) return std::move(rows).error();
+  return putPartsMany(
+      {PostParts{std::string(postId), std::string(bridge), std::string(remoteRoom), parts}}, at);
+}
+
+Status PgBridgeStore::putPartsMany(const std::vector<PostParts>& posts, std::int64_t at) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& post : posts) {
+    for (const auto& part : post.parts) {
+      list.push_back({{"post_id", post.postId},
+                      {"part", part.part},
+                      {"bridge", post.bridge},
+                      {"remote_room", post.remoteRoom},
+                      {"remote_event_id", part.remoteEventId}});
+    }
   }
-  return {};
+  if (list.empty()) return {};
+  auto text = jsonText(list);
+  if (!text) return std::move(text).error();
+  return done(store_.exec(kPutParts, Params().add(*text).add(at)));
 }
 
 Result<std::vector<IdMapPart>> PgBridgeStore::partsOf(std::string_view postId,

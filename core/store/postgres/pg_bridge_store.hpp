@@ -31,6 +31,7 @@ class PgBridgeStore final : public BridgeStore {
   Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit) override;
   Result<std::vector<PendingLink>> pendingLinks() override;
   Status markSent(std::int64_t id) override;
+  Status markSentMany(const std::vector<std::int64_t>& ids) override;
   Status markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) override;
   Status markFailed(std::int64_t id, std::string_view lastError) override;
   Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
@@ -44,9 +45,14 @@ class PgBridgeStore final : public BridgeStore {
                           std::string_view effectKind, std::int64_t receivedAt) override;
   Status setInboxEffect(std::string_view bridge, std::string_view remoteId,
                         std::string_view effectKind, std::string_view effectId) override;
+  Result<std::vector<bool>> claimInboxMany(std::string_view bridge,
+                                           const std::vector<InboxClaim>& claims,
+                                           std::int64_t receivedAt) override;
+  Status setInboxEffects(std::string_view bridge, const std::vector<InboxEffect>& effects) override;
 
   Status putParts(std::string_view postId, std::string_view bridge, std::string_view remoteRoom,
                   const std::vector<IdMapPart>& parts, std::int64_t at) override;
+  Status putPartsMany(const std::vector<PostParts>& posts, std::int64_t at) override;
   Result<std::vector<IdMapPart>> partsOf(std::string_view postId, std::string_view bridge,
                                          std::string_view remoteRoom) override;
   Result<std::vector<ArchivedPost>> archive(const ArchiveQuery& query) override;

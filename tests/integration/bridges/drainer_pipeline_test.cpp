@@ -259,6 +259,43 @@ TEST_F(BridgeFrameworkTest, NothingIsLostWhenTheDrainerStopsWithAnItemInFlight) 
       << "delivered again after the restart";
 }
 
+TEST_F(BridgeFrameworkTest, DeliveredRowsAreWrittenTogetherOnceTheirLinkHasNothingInFlight) {
+  for (int i = 0; i < 3; ++i) {
+    auto created = post(kAlice, kLinked, "batch " + std::to_string(i));
+    ASSERT_TRUE(created.ok()) << created.error().id;
+  }
+  const auto pendingOn = [&](const char* link) {
+    return scalar(
+        ("SELECT count(*) FROM outbox WHERE link_id = '" + std::string(link) + "'").c_str());
+  };
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  // Link A's first item acknowledged: the next one goes out at once, and the first row is
+  // written with the rest of the batch, not while its successor is in flight.
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkA).size() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // several poll intervals
+  EXPECT_EQ(pendingOn(kLinkA), "3");
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+  }
+  ASSERT_TRUE(eventually([&] { return pendingOn(kLinkA) == "0"; }))
+      << "written once link A has nothing in flight, whatever link B does";
+  EXPECT_EQ(pendingOn(kLinkB), "3");
+  EXPECT_EQ(scalar("SELECT count(*) FROM id_map WHERE remote_room = 'ops@rooms.partner-a.example'"
+                   " AND remote_event_id LIKE 'remote-%'"),
+            "3")
+      << "each post's parts, as the peer assigned them";
+
+  // Stopped after an acknowledgement, with the next item in flight: what was acknowledged is
+  // written, the rest stays pending.
+  ASSERT_TRUE(bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkB).size() == 2; }));
+  drainer_->stop();
+  drainer_.reset();
+  EXPECT_EQ(pendingOn(kLinkB), "2");
+}
+
 TEST_F(BridgeFrameworkTest, ADeniedRowIsKeptWithItsAuditRecordAndTheNextOneGoes) {
   ASSERT_TRUE(
       execSql("UPDATE links SET peer = 'closed' WHERE id = 'linkbbbbbbbbbbbbbbbbbbbbbb'").ok());
@@ -364,6 +401,12 @@ TEST_F(BridgeFrameworkTest, EventsAppliedTogetherKeepTheirOrderOnceEachInOneTran
   EXPECT_EQ(scalar("SELECT count(*) FROM inbox"), "4");
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'message.ingress'"), "4")
       << "one decision per event that was not a duplicate";
+  EXPECT_EQ(rows("SELECT remote_id, effect_kind FROM inbox ORDER BY remote_id"),
+            (std::vector<std::string>{"b-1|post", "b-2|post", "b-3|post", "b-4|edit"}))
+      << "each event's effect, written with the batch";
+  EXPECT_EQ(scalar("SELECT effect_id FROM inbox WHERE remote_id = 'b-1'"), first[0].postId);
+  EXPECT_EQ(scalar("SELECT post_id FROM id_map WHERE remote_event_id = 'b-1'"), first[0].postId);
+  EXPECT_EQ(scalar("SELECT count(*) FROM id_map WHERE remote_event_id IN ('b-2', 'b-3')"), "2");
 
   // One event of a batch that cannot be applied (an unknown target): the others are applied
   // all the same, each on its own, and that one leaves nothing behind.

@@ -21,6 +21,7 @@ using testing::kLinkB;
 using testing::kLinked;
 using testing::kPlain;
 using testing::kRoomA;
+using testing::kRoomB;
 using testing::runSync;
 
 class OutboxWriterTest : public testing::BridgeTest {};
@@ -169,6 +170,67 @@ TEST_F(OutboxWriterTest, TheStoreClaimsInboxIdsOnceAndMapsRemoteEvents) {
   auto refused = runSync(*database_, [&](Store& s) { return s.bridges().createLink(duplicate); });
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().id, "app.parley.link.exists.app_error");
+}
+
+TEST_F(OutboxWriterTest, TheStoreWritesClaimsEffectsPartsAndSentRowsOfManyAtOnce) {
+  auto first = post(kAlice, kLinked, "first");
+  auto second = post(kAlice, kLinked, "second");
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return s.bridges().claimInbox("test", "stanza-0", "post", 1);
+              }).ok());
+
+  // Claimed before, new, new, and the same new id again: only its first claim takes it.
+  auto claimed = runSync(*database_, [&](Store& s) {
+    return s.bridges().claimInboxMany(
+        "test",
+        {{"stanza-0", "post"}, {"stanza-1", "post"}, {"stanza-2", "edit"}, {"stanza-1", "post"}},
+        9);
+  });
+  ASSERT_TRUE(claimed.ok()) << claimed.error().detail;
+  EXPECT_EQ(*claimed, (std::vector<bool>{false, true, true, false}));
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return s.bridges().setInboxEffects(
+                    "test", {{"stanza-1", "post", first->id}, {"stanza-2", "denied", "42"}});
+              }).ok());
+  EXPECT_EQ(rows("SELECT remote_id, effect_kind, effect_id, received_at FROM inbox"
+                 " ORDER BY remote_id"),
+            (std::vector<std::string>{"stanza-0|post||1", "stanza-1|post|" + first->id + "|9",
+                                      "stanza-2|denied|42|9"}));
+  auto invalid = runSync(*database_, [&](Store& s) {
+    return s.bridges().claimInboxMany("test", {{"stanza-\xff", "post"}}, 10);
+  });
+  ASSERT_FALSE(invalid.ok()) << "an id that is not UTF-8 is refused, not stored as another";
+  EXPECT_EQ(scalar("SELECT count(*) FROM inbox"), "3");
+
+  // Two posts' parts in one statement; a part recorded already is kept as it was.
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return s.bridges().putPartsMany(
+                    {{first->id, "test", kRoomA, {{0, "a-text"}, {1, "a-file"}}},
+                     {second->id, "test", kRoomB, {{0, "b-text"}}}},
+                    11);
+              }).ok());
+  ASSERT_TRUE(
+      runSync(*database_, [&](Store& s) {
+        return s.bridges().putPartsMany({{first->id, "test", kRoomA, {{0, "a-other"}}}}, 12);
+      }).ok());
+  const std::string idMap = "SELECT post_id = '" + first->id +
+                            "', part, remote_room, remote_event_id, create_at FROM id_map"
+                            " ORDER BY remote_event_id";
+  EXPECT_EQ(rows(idMap.c_str()),
+            (std::vector<std::string>{"t|1|ops@rooms.partner-a.example|a-file|11",
+                                      "t|0|ops@rooms.partner-a.example|a-text|11",
+                                      "f|0|ops@rooms.partner-b.example|b-text|11"}));
+
+  // Each post queued one row per link that sends out: the first post's two rows go at once.
+  const auto firstRows =
+      rows(("SELECT id FROM outbox WHERE post_id = '" + first->id + "'").c_str());
+  ASSERT_EQ(firstRows.size(), 2u);
+  ASSERT_TRUE(
+      runSync(*database_, [&](Store& s) {
+        return s.bridges().markSentMany({std::stoll(firstRows[0]), std::stoll(firstRows[1])});
+      }).ok());
+  EXPECT_EQ(rows("SELECT post_id FROM outbox"), (std::vector<std::string>{second->id, second->id}));
 }
 
 TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
