@@ -202,22 +202,17 @@ void OutboxDrainer::run() {
       const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
         return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty();
       });
-      if (mailbox_->stopping) {
-        lock.unlock();
-        // A clean stop leaves nothing delivered pending.
-        if (!delivered_.empty()) recordDelivered();
-        return;
-      }
+      if (mailbox_->stopping) return;
       look = !signalled || std::exchange(mailbox_->woken, false);
       outcomes.swap(mailbox_->outcomes);
     }
     for (auto& outcome : outcomes) {
       auto link = links_.find(outcome.linkId);
       // After a retry the rows behind wait too: they keep their order behind the one that
-      // waits. Otherwise the next prepared item goes out before this outcome is written (a
-      // delivered row is written behind, with others): the bridge does not wait for the
-      // database. Should the write fail, the row stays pending and goes again later with the
-      // same txn id, as after a restart (the peer de-duplicates).
+      // waits. Otherwise the next prepared item goes out before this outcome is written (the
+      // delivered rows below the loop): the bridge does not wait for the database. Should the write
+      // fail, the row stays pending and goes again later with the same txn id, as after a restart
+      // (the peer de-duplicates).
       const bool retry = outcome.result.outcome == DeliveryResult::Outcome::kRetry;
       if (link != links_.end()) {
         link->second.inFlight = false;
@@ -229,18 +224,12 @@ void OutboxDrainer::run() {
         look = true;
       }
     }
-    // Delivered rows wait only while their link's next item goes out. A link with nothing in
-    // flight has its rows written before the next pass, which may read its outbox again.
-    if (mustRecordDelivered() && !recordDelivered()) look = true;
+    // The delivered outcomes of this wake-up are written now, together, while each link's next
+    // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
+    // (a partner's MUC room gives every message a new stanza-id) would show each row delivered
+    // but not written twice after a crash, so at most the one in flight may go again.
+    if (!delivered_.empty() && !recordDelivered()) look = true;
   }
-}
-
-bool OutboxDrainer::mustRecordDelivered() const {
-  if (delivered_.size() >= static_cast<std::size_t>(kBatchRows)) return true;
-  return std::any_of(delivered_.begin(), delivered_.end(), [&](const Outcome& outcome) {
-    const auto link = links_.find(outcome.linkId);
-    return link == links_.end() || !link->second.inFlight;
-  });
 }
 
 std::int64_t OutboxDrainer::pass() {

@@ -15,13 +15,12 @@
 // backoff and jitter, and the rest of the batch waits behind it (decided again when it is due: a
 // decision stands for one crossing); kRejected -> kept as failed with the peer's error. After
 // kSent or kRejected the next item of the batch goes to the bridge at once, without reading the
-// outbox again (one item in flight per link all the same). The delivered rows are written
-// behind, together: one transaction with one statement for their id map entries and one that
-// removes them, once their link has nothing in flight (its batch went out, before its outbox
-// is read again), before a later row's retry or failure is written, and 32 at most at a time.
-// Should that write fail, or parleyd stop before it, the rows stay pending and go again with the
-// same txn ids, as after a restart (the peer de-duplicates); the rest of the batch is dropped and
-// decided again.
+// outbox again (one item in flight per link all the same). The outcomes that arrived together
+// are written while the next items are out: the delivered rows in one transaction with one
+// statement for their id map entries and one that removes them, before a later row's retry or
+// failure. Should that write fail, or parleyd die before it, the rows stay pending and go
+// again with the same txn ids, as after a restart; the rest of the batch is dropped and decided
+// again.
 //
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
@@ -134,8 +133,6 @@ class OutboxDrainer {
   // Writes the delivered rows (delivered_) in one transaction; false when that failed (the
   // rows stay pending and their links' ready items are dropped: read again).
   bool recordDelivered();
-  // Whether delivered_ is written now: a link of it has nothing in flight, or it is full.
-  bool mustRecordDelivered() const;
   Bridge* bridgeNamed(const std::string& name) const;
   core::metrics::BridgeMetrics::Link& linkMetrics(const std::string& bridge,
                                                   const std::string& linkId);
