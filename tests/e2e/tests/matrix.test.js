@@ -282,4 +282,34 @@ describe('matrix bridge: messages both ways', () => {
         {token: registration.hs_token})).status, 200);
     assert.equal((await posts('town')).filter((p) => p.message === 'forged').length, 0);
   });
+
+  test('events of an unlinked room and changes to unknown events change nothing', async () => {
+    const base = {room_id: town, sender: kCarol, origin_server_ts: Date.now()};
+    const before = await posts('town');
+    const reply = await putTransaction(gateway, 'unknown-1', {events: [
+      // A room no link names (the puppets' other rooms): not bridged anywhere.
+      {...base, room_id: '!unlinked:hs.test', event_id: '$stray1', type: 'm.room.message',
+        content: {msgtype: 'm.text', body: 'stray'}},
+      // An edit, a redaction and a reaction naming an event Parley never saw.
+      {...base, event_id: '$edit1', type: 'm.room.message', content: {msgtype: 'm.text',
+        'body': '* changed', 'm.new_content': {msgtype: 'm.text', body: 'changed'},
+        'm.relates_to': {rel_type: 'm.replace', event_id: '$nothere'}}},
+      {...base, event_id: '$redact1', type: 'm.room.redaction', redacts: '$nothere',
+        content: {redacts: '$nothere'}},
+      {...base, event_id: '$react1', type: 'm.reaction', content: {'m.relates_to':
+        {rel_type: 'm.annotation', event_id: '$nothere', key: '👍'}}},
+      // The transaction's good event still arrives.
+      {...base, event_id: '$after1', type: 'm.room.message',
+        content: {msgtype: 'm.text', body: 'after the unknowns'}},
+    ]}, {token: registration.hs_token});
+    assert.equal(reply.status, 200, 'acknowledged: a homeserver would retry anything else forever');
+    const now = await posts('town');
+    assert.equal(now.length, before.length + 1);
+    assert.equal(now.at(-1).message, 'after the unknowns');
+    assert.deepEqual(now.slice(0, -1).map((p) => [p.id, p.message, p.update_at]),
+        before.map((p) => [p.id, p.message, p.update_at]), 'no earlier post changed');
+    for (const channel of ['town', 'vault']) {
+      assert.equal((await posts(channel)).filter((p) => /stray|changed/.test(p.message)).length, 0);
+    }
+  });
 });
