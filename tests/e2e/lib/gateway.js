@@ -190,6 +190,19 @@ class Gateway {
     return server.exit;
   }
 
+  // SIGKILL, as a crash or power loss would stop it: nothing is flushed or said goodbye to.
+  // The database and the files stay, so serve() can start it again on them.
+  async kill() {
+    const server = this.server_;
+    server.child.kill('SIGKILL');
+    const exit = await server.exited;
+    if (exit.signal !== 'SIGKILL') {
+      throw new Error(`parleyd serve ended before the SIGKILL (${JSON.stringify(exit)})`);
+    }
+    this.port = 0;
+    return exit;
+  }
+
   // The same gateway again: shutdown, then serve on the same database (a new port).
   async restart() {
     const exit = await this.shutdown();

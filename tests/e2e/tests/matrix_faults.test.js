@@ -58,11 +58,7 @@ describe('matrix bridge under faults', () => {
   const channelPosts = (name) => allPosts(world.client('alice'), world.channels[name]);
 
   const killAndRestart = async () => {
-    const server = gateway.server_;
-    server.child.kill('SIGKILL');
-    const exit = await server.exited;
-    assert.equal(exit.signal, 'SIGKILL');
-    gateway.port = 0;
+    await gateway.kill();
     await gateway.serve();
     await roomsLinked(gateway);
     hs.setAppService(`${gateway.url}${kAsPath}`);

@@ -367,10 +367,7 @@ describe('xmpp bridge: a channel linked to a room on the partner\'s MUC service'
   test('parleyd SIGKILLed: its occupants come back and what the room said meanwhile arrives once',
       async () => {
         const before = (await posts()).length;
-        const server = gateway.server_;
-        server.child.kill('SIGKILL');
-        assert.equal((await server.exited).signal, 'SIGKILL');
-        gateway.port = 0;
+        await gateway.kill();
         // Parley's occupants did not leave: the room bounces their copies off the component.
         await sendToRoom(xena, 'while killed');
         const all = await serveAgainUntil('while killed');
