@@ -19,6 +19,12 @@ std::string_view directRoomRemoteId(std::string_view remoteRoom) {
   return colon == std::string_view::npos ? std::string_view{} : remoteRoom.substr(colon + 1);
 }
 
+std::string_view directRoomLocalId(std::string_view remoteRoom) {
+  if (directRoomRemoteId(remoteRoom).empty()) return {};
+  remoteRoom.remove_prefix(kDirectPrefix.size());
+  return remoteRoom.substr(0, remoteRoom.find(':'));
+}
+
 std::string_view linkDirectionName(LinkDirection direction) {
   switch (direction) {
     case LinkDirection::kInbound: return "inbound";

@@ -38,6 +38,8 @@ struct Link {
 std::string directRoom(std::string_view localUserId, std::string_view remoteId);
 // The remote id of a direct room, or "" when `remoteRoom` is not one.
 std::string_view directRoomRemoteId(std::string_view remoteRoom);
+// The local user id of a direct room, or "" when `remoteRoom` is not one.
+std::string_view directRoomLocalId(std::string_view remoteRoom);
 
 // Where a remote user or message comes from.
 struct RemoteOrigin {

@@ -102,6 +102,16 @@ struct PostParts {
   std::vector<IdMapPart> parts;
 };
 
+// The remote room of a direct message between a local user and a remote user (direct_rooms,
+// 0010): a Matrix room made with is_direct.
+struct DirectRoom {
+  std::string roomId;
+  std::string localUserId;
+  std::string localUsername;  // read with the room (users.username); not written
+  std::string remoteId;       // the remote user (an MXID)
+  std::int64_t createAt = 0;
+};
+
 struct InboxClaim {
   std::string remoteId;
   std::string effectKind;
@@ -199,6 +209,16 @@ class BridgeStore {
                                                                std::string_view remoteEventId) = 0;
   virtual Status deleteRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
                                       std::string_view remoteEventId) = 0;
+
+  // Rooms of direct messages (direct_rooms, 0010). putDirectRoom keeps an existing row of that
+  // room as it is; directRoomOfPair answers the newest room of the pair; directRoomById
+  // answers the room, whoever's it is.
+  virtual Status putDirectRoom(std::string_view bridge, const DirectRoom& room) = 0;
+  virtual Result<std::optional<DirectRoom>> directRoomOfPair(std::string_view bridge,
+                                                             std::string_view localUserId,
+                                                             std::string_view remoteId) = 0;
+  virtual Result<std::optional<DirectRoom>> directRoomById(std::string_view bridge,
+                                                           std::string_view roomId) = 0;
 
   // A room's archive (XMPP MAM, history on join): the live, non-system posts of the linked
   // channel that crossed the link in either direction (their part 0 is in the id map of that

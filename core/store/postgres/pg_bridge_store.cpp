@@ -192,6 +192,24 @@ constexpr Statement kDeleteRemoteReaction{
     "bridge_reaction_map_delete",
     "DELETE FROM reaction_map WHERE bridge = $1 AND remote_room = $2 AND remote_event_id = $3"};
 
+constexpr Statement kPutDirectRoom{
+    "bridge_direct_room_put",
+    "INSERT INTO direct_rooms (bridge, room_id, local_user_id, remote_id, create_at) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bridge, room_id) DO NOTHING"};
+
+constexpr Statement kDirectRoomOfPair{
+    "bridge_direct_room_of_pair",
+    "SELECT d.room_id, d.local_user_id, u.username, d.remote_id, d.create_at "
+    "FROM direct_rooms d JOIN users u ON u.id = d.local_user_id "
+    "WHERE d.bridge = $1 AND d.local_user_id = $2 AND d.remote_id = $3 "
+    "ORDER BY d.create_at DESC, d.room_id DESC LIMIT 1"};
+
+constexpr Statement kDirectRoomById{
+    "bridge_direct_room_by_id",
+    "SELECT d.room_id, d.local_user_id, u.username, d.remote_id, d.create_at "
+    "FROM direct_rooms d JOIN users u ON u.id = d.local_user_id "
+    "WHERE d.bridge = $1 AND d.room_id = $2"};
+
 model::LinkDirection directionFromName(std::string_view name) {
   if (name == "inbound") return model::LinkDirection::kInbound;
   if (name == "outbound") return model::LinkDirection::kOutbound;
@@ -582,6 +600,42 @@ Status PgBridgeStore::deleteRemoteReaction(std::string_view bridge, std::string_
       store_.exec(kDeleteRemoteReaction, Params().add(bridge).add(remoteRoom).add(remoteEventId));
   if (!rows) return std::move(rows).error();
   return {};
+}
+
+namespace {
+
+std::optional<DirectRoom> directRoomRow(const Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return DirectRoom{rows.string(0, 0), rows.string(0, 1), rows.string(0, 2), rows.string(0, 3),
+                    rows.int64(0, 4)};
+}
+
+}  // namespace
+
+Status PgBridgeStore::putDirectRoom(std::string_view bridge, const DirectRoom& room) {
+  auto rows = store_.exec(kPutDirectRoom, Params()
+                                              .add(bridge)
+                                              .add(room.roomId)
+                                              .add(room.localUserId)
+                                              .add(room.remoteId)
+                                              .add(room.createAt));
+  if (!rows) return std::move(rows).error();
+  return {};
+}
+
+Result<std::optional<DirectRoom>> PgBridgeStore::directRoomOfPair(std::string_view bridge,
+                                                                  std::string_view localUserId,
+                                                                  std::string_view remoteId) {
+  auto rows = store_.exec(kDirectRoomOfPair, Params().add(bridge).add(localUserId).add(remoteId));
+  if (!rows) return std::move(rows).error();
+  return directRoomRow(*rows);
+}
+
+Result<std::optional<DirectRoom>> PgBridgeStore::directRoomById(std::string_view bridge,
+                                                                std::string_view roomId) {
+  auto rows = store_.exec(kDirectRoomById, Params().add(bridge).add(roomId));
+  if (!rows) return std::move(rows).error();
+  return directRoomRow(*rows);
 }
 
 }  // namespace parley::core::store::postgres

@@ -1,6 +1,6 @@
 #pragma once
 // PostgreSQL implementation of BridgeStore (links, remote_users, outbox, inbox, id_map,
-// reaction_map).
+// reaction_map, direct_rooms).
 
 #include "core/store/bridge_store.hpp"
 #include "core/store/postgres/connection.hpp"
@@ -66,6 +66,12 @@ class PgBridgeStore final : public BridgeStore {
   Result<std::optional<RemoteReaction>> remoteReaction(std::string_view bridge,
                                                        std::string_view remoteRoom,
                                                        std::string_view remoteEventId) override;
+  Status putDirectRoom(std::string_view bridge, const DirectRoom& room) override;
+  Result<std::optional<DirectRoom>> directRoomOfPair(std::string_view bridge,
+                                                     std::string_view localUserId,
+                                                     std::string_view remoteId) override;
+  Result<std::optional<DirectRoom>> directRoomById(std::string_view bridge,
+                                                   std::string_view roomId) override;
   Status deleteRemoteReaction(std::string_view bridge, std::string_view remoteRoom,
                               std::string_view remoteEventId) override;
 

@@ -56,6 +56,15 @@ TEST(DirectRoom, NamesTheLocalUserAndTheRemoteSender) {
   EXPECT_EQ(core::model::directRoomRemoteId(room), "carol@partner.example");
   EXPECT_EQ(core::model::directRoomRemoteId("@carol:matrix.example"), "");
   EXPECT_EQ(core::model::directRoomRemoteId("ops@rooms.example"), "");
+  EXPECT_EQ(core::model::directRoomLocalId(room), "bobuseraaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(core::model::directRoomLocalId("ops@rooms.example"), "");
+}
+
+TEST(DirectRoom, AMatrixUserIdWithItsColonIsTheRemoteIdWhole) {
+  const auto room = core::model::directRoom("bobuseraaaaaaaaaaaaaaaaaaa", "@carol:hs.example:8448");
+  EXPECT_EQ(core::model::directRoomRemoteId(room), "@carol:hs.example:8448");
+  EXPECT_EQ(core::model::directRoomLocalId(room), "bobuseraaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(core::model::directRoomLocalId("dm:nocolon"), "");
 }
 
 TEST(ReactionSetDelta, AddsWhatIsNewAndRemovesWhatIsGoneEachOnce) {
