@@ -7,8 +7,10 @@
 
 #include "bridges/common/emoji.hpp"
 #include "bridges/common/inbound_files.hpp"
+#include "bridges/matrix/direct.hpp"
 #include "bridges/matrix/translate.hpp"
 #include "core/common/log.hpp"
+#include "core/model/link.hpp"
 #include "core/store/bridge_store.hpp"
 #include "core/store/store.hpp"
 
@@ -285,6 +287,12 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
     }
     const auto& content = objectField(event, "content");
     if (type == "m.room.member") {
+      const auto direct = directInviteOf(
+          event, [this](std::string_view id) { return inUserNamespace(std::string(id)); });
+      if (direct) {
+        acceptDirectInvite(direct->roomId, direct->inviter, direct->invitee);
+        continue;
+      }
       if (stringField(event, "state_key") == botId() &&
           stringField(content, "membership") == "invite") {
         // The bot invited to a room: it joins, so that the room's events reach Parley (a room
@@ -305,19 +313,27 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
       continue;
     }
     if (event.contains("state_key")) continue;  // other state: nothing to bridge
-    std::string remote;
-    for (int attempt = 0; attempt < 2 && remote.empty(); ++attempt) {
-      {
-        std::lock_guard lock(mutex_);
-        const auto found = remoteOfRoom_.find(roomId);
-        if (found != remoteOfRoom_.end()) remote = found->second;
-      }
-      if (remote.empty() && !reloaded) {
-        loadRooms();  // a link made since the rooms were read
-        reloaded = true;
-      }
+    // A linked room, or the direct room of a Matrix user and a local user.
+    const auto linkedRemote = [this, &roomId] {
+      std::lock_guard lock(mutex_);
+      const auto found = remoteOfRoom_.find(roomId);
+      return found != remoteOfRoom_.end() ? found->second : std::string();
+    };
+    std::string remote = linkedRemote();
+    std::optional<core::store::DirectRoom> direct;
+    if (remote.empty()) direct = directOfRoom(roomId);
+    if (remote.empty() && !direct && !reloaded) {
+      loadRooms();  // a link made since the rooms were read
+      reloaded = true;
+      remote = linkedRemote();
     }
-    if (remote.empty()) continue;  // a room no link names: the puppets' other rooms
+    if (remote.empty() && !direct) continue;  // a room no link names: the puppets' other rooms
+    if (direct && sender != direct->remoteId) {
+      // A DM is between two: someone else the Matrix user let into the room is not bridged.
+      core::log::info(kLog, "an event of a third member of a direct room is ignored",
+                      {{"room_id", roomId}, {"sender", sender}, {"event_id", eventId}});
+      continue;
+    }
 
     auto translated = fromMatrix(event, inboundOptions());
     if (!translated) {
@@ -341,7 +357,8 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
     }
     InboundEvent in;
     in.bridge = std::string(name());
-    in.remoteRoom = remote;
+    in.remoteRoom = remote;  // "" for a DM: the pipeline finds the direct channel by toUser
+    if (direct) in.toUser = direct->localUsername;
     in.remoteEventId = eventId;
     in.change = matrixEvent.change;
     in.sender = core::model::RemoteOrigin{in.bridge, remote, sender, matrixEvent.senderDomain};
@@ -408,13 +425,10 @@ void MatrixBridge::onUserQuery(HttpCall call, std::function<void(HttpReply)> rep
     return reply(matrixError(404, "M_NOT_FOUND", "no such user"));
   }
   // A local user's puppet exists once asked for: registered before the answer (spec).
-  const std::string username = localpart.substr(config_.userPrefix.size());
   auto shared = std::make_shared<std::function<void(HttpReply)>>(std::move(reply));
-  database_->submit([this, username, userId, shared](core::store::Store& store) {
-    auto user = store.users().getByUsername(username);
-    if (!user || user->deleteAt != 0 || user->isRemote() || puppetId(user->username) != userId) {
-      return (*shared)(matrixError(404, "M_NOT_FOUND", "no such user"));
-    }
+  database_->submit([this, userId, shared](core::store::Store& store) {
+    auto user = localUserOf(store, userId);
+    if (!user) return (*shared)(matrixError(404, "M_NOT_FOUND", "no such user"));
     const std::string display = user->nickname.empty() ? user->username : user->nickname;
     asio::post(*workers_, [this, userId, display, shared] {
       HsReply error;
@@ -461,7 +475,10 @@ void MatrixBridge::loadRooms() {
   }
   std::size_t rooms = 0;
   for (const auto& link : links.value()) {
-    if (link.bridge != name()) continue;
+    // A DM's implicit link has no room of its own here: its room is in direct_rooms.
+    if (link.bridge != name() || !core::model::directRoomRemoteId(link.remoteRoom).empty()) {
+      continue;
+    }
     HsReply error;
     const std::string roomId = roomIdOf(link.remoteRoom, error);
     if (roomId.empty()) {
@@ -581,6 +598,162 @@ std::string MatrixBridge::createLinkedRoom(const std::string& alias, HsReply& er
   return roomId;
 }
 
+std::optional<core::model::User> MatrixBridge::localUserOf(core::store::Store& store,
+                                                          const std::string& userId) const {
+  const std::string localpart = localpartOf(userId);
+  if (!inUserNamespace(userId) || localpart.size() <= config_.userPrefix.size()) {
+    return std::nullopt;
+  }
+  auto user = store.users().getByUsername(localpart.substr(config_.userPrefix.size()));
+  if (!user || user->deleteAt != 0 || user->isRemote() || puppetId(user->username) != userId) {
+    return std::nullopt;
+  }
+  return std::move(user).value();
+}
+
+void MatrixBridge::rememberDirect(const core::store::DirectRoom& room) {
+  std::lock_guard lock(mutex_);
+  directOfRoom_[room.roomId] = room;
+  auto& newest = roomOfDirect_[room.localUserId + " " + room.remoteId];
+  const auto current = directOfRoom_.find(newest);
+  if (newest.empty() || current == directOfRoom_.end() ||
+      current->second.createAt <= room.createAt) {
+    newest = room.roomId;
+  }
+}
+
+std::optional<core::store::DirectRoom> MatrixBridge::directOfRoom(const std::string& roomId) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto known = directOfRoom_.find(roomId);
+    if (known != directOfRoom_.end()) return known->second;
+  }
+  auto stored = database_->runAndWait(
+      [&](core::store::Store& store) { return store.bridges().directRoomById(name(), roomId); });
+  if (!stored) {
+    core::log::warn(kLog, "cannot read the direct rooms", {{"error", stored.error().message}});
+    return std::nullopt;
+  }
+  if (*stored) rememberDirect(**stored);
+  return *stored;
+}
+
+void MatrixBridge::acceptDirectInvite(const std::string& roomId, const std::string& inviter,
+                                      const std::string& invitee) {
+  auto local = database_->runAndWait(
+      [&](core::store::Store& store) -> core::Result<std::optional<core::store::DirectRoom>> {
+        auto user = localUserOf(store, invitee);
+        if (!user || user->isBot) return std::optional<core::store::DirectRoom>{};
+        core::store::DirectRoom room{roomId, user->id, user->username, inviter,
+                                     store.clock().nowMillis()};
+        if (auto put = store.bridges().putDirectRoom(name(), room); !put) {
+          return std::move(put).error();
+        }
+        auto stored = store.bridges().directRoomById(name(), roomId);
+        if (!stored) return std::move(stored).error();
+        return *stored ? *stored : std::optional<core::store::DirectRoom>{room};
+      });
+  if (!local) {
+    // Not remembered: the invitation stays pending, and the Matrix user may invite again.
+    core::log::warn(kLog, "cannot record a direct room; the invitation is left pending",
+                    {{"room_id", roomId}, {"error", local.error().message}});
+    return;
+  }
+  HsReply error;
+  if (!*local) {
+    core::log::warn(kLog, "a direct invitation for a user Parley does not have is rejected",
+                    {{"room_id", roomId}, {"inviter", inviter}, {"invitee", invitee}});
+    auto left = track(client_->call(
+        "POST", "/_matrix/client/v3/rooms/" + HomeserverClient::segment(roomId) + "/leave",
+        {{"user_id", invitee}}, nlohmann::json{{"reason", "no such user"}}));
+    if (!left.ok()) {
+      core::log::warn(kLog, "cannot reject a direct invitation",
+                      {{"room_id", roomId}, {"error", left.error}});
+    }
+    return;
+  }
+  if ((*local)->remoteId != inviter) {
+    // The room was the DM of another pair (Parley's own invitation, answered): kept as it was.
+    core::log::warn(kLog, "a direct room of another pair is not taken over",
+                    {{"room_id", roomId}, {"inviter", inviter}});
+    return;
+  }
+  rememberDirect(**local);
+  const std::string display = (*local)->localUsername;
+  if (!ensurePuppet(invitee, display, error) || !ensureJoined(roomId, invitee, error)) {
+    // Joined at the first message the local user writes back (deliverNow joins before sending).
+    core::log::warn(kLog, "cannot join a direct room yet",
+                    {{"room_id", roomId}, {"error", error.error}});
+    return;
+  }
+  core::log::info(kLog, "joined a direct room",
+                  {{"room_id", roomId}, {"inviter", inviter}, {"invitee", invitee}});
+}
+
+std::string MatrixBridge::directRoomOf(const OutboundItem& item, const std::string& userId,
+                                       const std::string& displayName, HsReply& error) {
+  const std::string remoteId(core::model::directRoomRemoteId(item.link.remoteRoom));
+  const std::string localId(core::model::directRoomLocalId(item.link.remoteRoom));
+  if (item.message.author.userId != localId) {
+    // The puppet of the Matrix user never writes here (the outbox skips the link a post came
+    // in on), nor does anyone else: a direct channel has two members.
+    error.kind = Kind::kRejected;
+    error.error = "only the local user of a direct message writes to its Matrix room";
+    return {};
+  }
+  {
+    std::lock_guard lock(mutex_);
+    const auto known = roomOfDirect_.find(localId + " " + remoteId);
+    if (known != roomOfDirect_.end()) return known->second;
+  }
+  auto stored = database_->runAndWait([&](core::store::Store& store) {
+    return store.bridges().directRoomOfPair(name(), localId, remoteId);
+  });
+  if (!stored) {
+    error.kind = Kind::kRetry;
+    error.error = "cannot read the direct rooms: " + stored.error().message;
+    return {};
+  }
+  if (*stored) {
+    rememberDirect(**stored);
+    return (*stored)->roomId;
+  }
+  if (item.message.change != MessageChange::kPost) {
+    error.kind = Kind::kOk;  // a change of a post that never went there: nothing to do
+    return {};
+  }
+  // The first message of the pair: the local user's puppet makes the room, inviting the Matrix
+  // user (who sees an invitation with is_direct, as from a Matrix client).
+  if (!ensurePuppet(userId, displayName, error)) return {};
+  auto created = track(client_->call("POST", "/_matrix/client/v3/createRoom",
+                                     {{"user_id", userId}}, directRoomRequest(remoteId)));
+  const std::string roomId = stringField(created.body, "room_id");
+  if (!created.ok() || roomId.empty()) {
+    error = created;
+    if (created.ok()) {
+      error.kind = Kind::kRetry;
+      error.error = "the homeserver answered createRoom without a room id";
+    }
+    return {};
+  }
+  core::store::DirectRoom room{roomId, localId, item.message.author.username, remoteId, 0};
+  auto put = database_->runAndWait([&](core::store::Store& store) {
+    room.createAt = store.clock().nowMillis();
+    return store.bridges().putDirectRoom(name(), room);
+  });
+  if (!put) {
+    // The room is made: used from memory until the next restart, which makes another.
+    core::log::warn(kLog, "cannot record a direct room",
+                    {{"room_id", roomId}, {"error", put.error().message}});
+  }
+  core::log::info(kLog, "created a direct room",
+                  {{"room_id", roomId}, {"local_user_id", localId}, {"invitee", remoteId}});
+  rememberDirect(room);
+  std::lock_guard lock(mutex_);
+  joined_.insert(roomId + " " + userId);  // its creator
+  return roomId;
+}
+
 bool MatrixBridge::ensurePuppet(const std::string& userId, const std::string& displayName,
                                 HsReply& error) {
   {
@@ -659,14 +832,20 @@ void MatrixBridge::deliver(OutboundItem item, std::function<void(DeliveryResult)
 DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
   const auto& message = item.message;
   HsReply error;
-  const std::string roomId = roomIdOf(item.link.remoteRoom, error);
-  if (roomId.empty()) return failure(error);
   if (message.author.username.empty()) {
     return DeliveryResult{DeliveryResult::Outcome::kRejected, {}, "the change has no author", {}};
   }
   const std::string userId = puppetId(message.author.username);
   const std::string display =
       message.author.displayName.empty() ? message.author.username : message.author.displayName;
+  const bool isDirect = !core::model::directRoomRemoteId(item.link.remoteRoom).empty();
+  const std::string roomId = isDirect ? directRoomOf(item, userId, display, error)
+                                      : roomIdOf(item.link.remoteRoom, error);
+  if (roomId.empty()) {
+    // A change of a post that never went to a DM that has no room: nothing to change there.
+    if (isDirect && error.kind == Kind::kOk) return sent();
+    return failure(error);
+  }
   if (!ensurePuppet(userId, display, error)) return failure(error);
   if (!ensureJoined(roomId, userId, error)) return failure(error);
 

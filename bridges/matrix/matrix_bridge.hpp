@@ -24,6 +24,13 @@
 // every retry: the homeserver de-duplicates). 429 -> retry after retry_after_ms; 5xx and
 // network -> retry; other 4xx -> rejected.
 //
+// Direct messages (direct.hpp): a Matrix user's is_direct invitation of a Mattermost user's
+// puppet is accepted as that puppet and the room kept (direct_rooms) as the DM of the pair; its
+// messages come in addressed to the local user (InboundEvent::toUser), and what the local user
+// writes in the direct channel goes there, the room made by the puppet (createRoom, is_direct,
+// the Matrix user invited) when the pair has none yet. An invitation for a puppet of nobody is
+// left (rejected).
+//
 // Media both ways: media.hpp (uploads of a post's files, or links; the fetcher of inbound
 // mxc:// URIs the ingress pipeline runs).
 
@@ -31,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -40,6 +48,9 @@
 #include "bridges/matrix/registration.hpp"
 #include "bridges/matrix/translate.hpp"
 #include "core/common/asio.hpp"
+#include "core/model/user.hpp"
+#include "core/store/bridge_store.hpp"
+#include "core/store/store.hpp"
 
 namespace parley::bridges::matrix {
 
@@ -87,6 +98,17 @@ class MatrixBridge : public Bridge {
   // kRejected, status 404) or the homeserver failed. One creation at a time.
   std::string createLinkedRoom(const std::string& alias, HsReply& error);
   bool inAliasNamespace(const std::string& alias) const;
+  // Direct rooms: the pair a room is the DM of (nullopt: not a direct room, or the database
+  // did not answer); an invitation; the room of a DM link, made when there is none and `create`.
+  std::optional<core::store::DirectRoom> directOfRoom(const std::string& roomId);
+  void acceptDirectInvite(const std::string& roomId, const std::string& inviter,
+                          const std::string& invitee);
+  std::string directRoomOf(const OutboundItem& item, const std::string& userId,
+                           const std::string& displayName, HsReply& error);
+  void rememberDirect(const core::store::DirectRoom& room);
+  // The local user `userId` (a puppet MXID of the namespace) stands for: active and local.
+  std::optional<core::model::User> localUserOf(core::store::Store& store,
+                                               const std::string& userId) const;
   bool ensurePuppet(const std::string& userId, const std::string& displayName, HsReply& error);
   bool ensureJoined(const std::string& roomId, const std::string& userId, HsReply& error);
   HsReply track(HsReply reply);  // keeps connected() current
@@ -121,6 +143,8 @@ class MatrixBridge : public Bridge {
   std::set<std::string> registered_;                 // puppets known to exist
   std::set<std::string> joined_;                     // "<room id> <user id>"
   std::map<std::string, std::string> displayNames_;  // Matrix user -> its last display name
+  std::map<std::string, core::store::DirectRoom> directOfRoom_;  // DM room id -> its pair
+  std::map<std::string, std::string> roomOfDirect_;  // "<local id> <MXID>" -> newest room id
 };
 
 }  // namespace parley::bridges::matrix

@@ -18,7 +18,9 @@
 // directory (GET; PUT to bind an alias: the AS only inside its alias namespace, M_EXCLUSIVE
 // outside it); createRoom (preset, name, topic, room_alias_name under the same rule, 400
 // M_ROOM_IN_USE for a taken alias, creation_content such as m.federate; the initial state as
-// events); join (public rooms, or invited), invite (by a member); send and redact with
+// events; `invite` and `is_direct`: each invitee's m.room.member invite event, with
+// content.is_direct true for a DM); join (public rooms, or invited), invite (by a member), leave
+// (a member, or an invitation rejected); send and redact with
 // per-AS transaction-id idempotency (the key is the path and the AS, never the user: the same
 // txnId from two puppets in one room gives the first event back, as Synapse does); sending
 // requires membership (403 M_FORBIDDEN); relations; the media repository (below).
@@ -50,6 +52,8 @@
 // by alias with joinAlias().
 //
 // Test controls: rateLimit(n, ms) answers the next n sends with 429 M_LIMIT_EXCEEDED;
+// refuseCreateRoom(status, errcode, n) answers the next n createRoom calls with that error;
+// createDirectRoom(user, invitee) is a Matrix client's DM (is_direct invitation);
 // uploadMedia(bytes, type, name) stores a media as a Matrix client's upload would;
 // pause()/resume() make the homeserver unreachable (the port refuses connections) and back;
 // dropConnections() closes the open connections (as idle keep-alive ones are closed).
@@ -92,6 +96,7 @@ class FakeHomeserver {
   constructor(serverName, registration, options) {
     this.serverName = serverName;
     this.options = options;
+    this.createRoomRefusals = [];  // [status, errcode] for the next createRoom calls
     this.users = new Map();
     this.reg = {namespaces: {}};
     this.bot = '';
@@ -182,6 +187,11 @@ class FakeHomeserver {
     this.limitMs = retryAfterMs;
   }
 
+  // The next createRoom calls answer these errors, one each: refuseCreateRoom(403, 'M_FORBIDDEN').
+  refuseCreateRoom(status, errcode, times = 1) {
+    for (let i = 0; i < times; i += 1) this.createRoomRefusals.push([status, errcode]);
+  }
+
   // ------------------------------------------------------------------ rooms and users (tests)
 
   registerUser(userId, displayname = '') {
@@ -244,6 +254,20 @@ class FakeHomeserver {
     this.membership(this.rooms.get(roomId), userId, userId, 'join');
   }
 
+  // A real user's DM, as a Matrix client makes it (createRoom with preset trusted_private_chat,
+  // is_direct and invite): an invite-only room where `invitee` is invited with is_direct.
+  createDirectRoom(creator, invitee) {
+    const roomId = this.createRoom({creator, joinRule: 'invite', preset: 'trusted_private_chat'});
+    this.membership(this.rooms.get(roomId), creator, invitee, 'invite', {is_direct: true});
+    return roomId;
+  }
+
+  // The rooms `userId` is a member of or invited to, with is_direct invitations first noted.
+  directRoomsOf(userId) {
+    return [...this.rooms.values()].filter((room) => room.events.some((e) =>
+      e.type === 'm.room.member' && e.state_key === userId && e.content.is_direct === true));
+  }
+
   redact(sender, roomId, eventId, reason = '') {
     const room = this.rooms.get(roomId);
     return this.addEvent(room, {type: 'm.room.redaction', sender, redacts: eventId,
@@ -280,11 +304,11 @@ class FakeHomeserver {
     return userId === this.bot || this.inNamespace('users', userId);
   }
 
-  membership(room, sender, target, membership) {
+  membership(room, sender, target, membership, extra = {}) {
     room.members.set(target, membership);
     const displayname = this.users.get(target)?.displayname;
     this.addEvent(room, {type: 'm.room.member', sender, state_key: target,
-      content: {membership, ...(displayname ? {displayname} : {})}});
+      content: {membership, ...(displayname ? {displayname} : {}), ...extra}});
   }
 
   addEvent(room, partial) {
@@ -515,6 +539,18 @@ class FakeHomeserver {
       this.membership(room, who.userId, target, 'invite');
       return ok(res);
     }
+    if (is('POST', '_matrix/client/v3/rooms/', 6) && s[5] === 'leave') {
+      if (!json()) return;
+      const room = this.rooms.get(s[4]);
+      if (!room) return matrixError(res, 404, 'M_NOT_FOUND', 'No such room');
+      const current = room.members.get(who.userId);
+      if (current !== 'join' && current !== 'invite') {
+        return matrixError(res, 403, 'M_FORBIDDEN', 'You are not in this room.');
+      }
+      this.membership(room, who.userId, who.userId, 'leave',
+          typeof body.reason === 'string' ? {reason: body.reason} : {});
+      return ok(res);
+    }
     if (is('PUT', '_matrix/client/v3/rooms/', 8) && (s[5] === 'send' || s[5] === 'redact')) {
       if (!json()) return;
       const room = this.rooms.get(s[4]);
@@ -583,6 +619,17 @@ class FakeHomeserver {
         return matrixError(res, 400, 'M_BAD_JSON', `${key} must be a string`);
       }
     }
+    const invite = body.invite ?? [];
+    if (!Array.isArray(invite) || invite.some((u) => typeof u !== 'string' || !/^@[^:]+:.+$/.test(u))) {
+      return matrixError(res, 400, 'M_INVALID_PARAM', 'invite must be a list of user ids');
+    }
+    if (body.is_direct !== undefined && typeof body.is_direct !== 'boolean') {
+      return matrixError(res, 400, 'M_BAD_JSON', 'is_direct must be a boolean');
+    }
+    if (this.createRoomRefusals.length > 0) {
+      const [status, errcode] = this.createRoomRefusals.shift();
+      return matrixError(res, status, errcode, 'createRoom refused');
+    }
     let alias = '';
     if (body.room_alias_name !== undefined) {
       if (!body.room_alias_name || /[:\s#]/.test(body.room_alias_name)) {
@@ -599,6 +646,11 @@ class FakeHomeserver {
       body.creation_content : {};
     const roomId = this.createRoom({creator, alias, joinRule: presets[preset], preset, visibility,
       name: body.name ?? '', topic: body.topic ?? '', creationContent});
+    // The invitations after the initial state (spec: createRoom step 7), each with is_direct.
+    const room = this.rooms.get(roomId);
+    for (const target of invite) {
+      this.membership(room, creator, target, 'invite', body.is_direct ? {is_direct: true} : {});
+    }
     return ok(res, {room_id: roomId, ...(alias ? {room_alias: alias} : {})});
   }
 
