@@ -26,8 +26,8 @@ struct DirectInvite {
 // content.is_direct true, whose state_key is a user of Parley's namespace
 // (`isParleyUser`) and whose sender is not. nullopt for anything else (an invitation to an
 // ordinary room, a join, an invitation sent by Parley itself).
-std::optional<DirectInvite> directInviteOf(const nlohmann::json& event,
-                                           const std::function<bool(std::string_view)>& isParleyUser);
+std::optional<DirectInvite> directInviteOf(
+    const nlohmann::json& event, const std::function<bool(std::string_view)>& isParleyUser);
 
 // The body of the createRoom call a puppet makes for a DM with `invitee` (an MXID): is_direct,
 // the Matrix user invited, preset trusted_private_chat (both members are equal, as in a DM a

@@ -599,7 +599,7 @@ std::string MatrixBridge::createLinkedRoom(const std::string& alias, HsReply& er
 }
 
 std::optional<core::model::User> MatrixBridge::localUserOf(core::store::Store& store,
-                                                          const std::string& userId) const {
+                                                           const std::string& userId) const {
   const std::string localpart = localpartOf(userId);
   if (!inUserNamespace(userId) || localpart.size() <= config_.userPrefix.size()) {
     return std::nullopt;
@@ -725,8 +725,8 @@ std::string MatrixBridge::directRoomOf(const OutboundItem& item, const std::stri
   // The first message of the pair: the local user's puppet makes the room, inviting the Matrix
   // user (who sees an invitation with is_direct, as from a Matrix client).
   if (!ensurePuppet(userId, displayName, error)) return {};
-  auto created = track(client_->call("POST", "/_matrix/client/v3/createRoom",
-                                     {{"user_id", userId}}, directRoomRequest(remoteId)));
+  auto created = track(client_->call("POST", "/_matrix/client/v3/createRoom", {{"user_id", userId}},
+                                     directRoomRequest(remoteId)));
   const std::string roomId = stringField(created.body, "room_id");
   if (!created.ok() || roomId.empty()) {
     error = created;
@@ -839,8 +839,8 @@ DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
   const std::string display =
       message.author.displayName.empty() ? message.author.username : message.author.displayName;
   const bool isDirect = !core::model::directRoomRemoteId(item.link.remoteRoom).empty();
-  const std::string roomId = isDirect ? directRoomOf(item, userId, display, error)
-                                      : roomIdOf(item.link.remoteRoom, error);
+  const std::string roomId =
+      isDirect ? directRoomOf(item, userId, display, error) : roomIdOf(item.link.remoteRoom, error);
   if (roomId.empty()) {
     // A change of a post that never went to a DM that has no room: nothing to change there.
     if (isDirect && error.kind == Kind::kOk) return sent();

@@ -262,7 +262,7 @@ class FakeHomeserver {
     return roomId;
   }
 
-  // The rooms `userId` is a member of or invited to, with is_direct invitations first noted.
+  // The rooms where `userId` was invited with is_direct (a DM of theirs).
   directRoomsOf(userId) {
     return [...this.rooms.values()].filter((room) => room.events.some((e) =>
       e.type === 'm.room.member' && e.state_key === userId && e.content.is_direct === true));

@@ -15,12 +15,12 @@ bool parleyUser(std::string_view id) { return id.starts_with("@mm_") && id.ends_
 json invite(json content, std::string sender = "@carol:hs.test",
             std::string target = "@mm_alice:hs.test") {
   return json{{"type", "m.room.member"}, {"room_id", "!dm:hs.test"}, {"sender", sender},
-              {"state_key", target},     {"event_id", "$1"},           {"content", content}};
+              {"state_key", target},     {"event_id", "$1"},         {"content", content}};
 }
 
 TEST(DirectInviteOf, AMatrixUserInvitingAPuppetWithIsDirect) {
-  const auto found = directInviteOf(invite({{"membership", "invite"}, {"is_direct", true}}),
-                                    parleyUser);
+  const auto found =
+      directInviteOf(invite({{"membership", "invite"}, {"is_direct", true}}), parleyUser);
   ASSERT_TRUE(found);
   EXPECT_EQ(found->roomId, "!dm:hs.test");
   EXPECT_EQ(found->inviter, "@carol:hs.test");
@@ -29,8 +29,10 @@ TEST(DirectInviteOf, AMatrixUserInvitingAPuppetWithIsDirect) {
 
 TEST(DirectInviteOf, NotAnOrdinaryInvitationNorAnotherMembership) {
   EXPECT_FALSE(directInviteOf(invite({{"membership", "invite"}}), parleyUser));
-  EXPECT_FALSE(directInviteOf(invite({{"membership", "invite"}, {"is_direct", false}}), parleyUser));
-  EXPECT_FALSE(directInviteOf(invite({{"membership", "invite"}, {"is_direct", "true"}}), parleyUser));
+  EXPECT_FALSE(
+      directInviteOf(invite({{"membership", "invite"}, {"is_direct", false}}), parleyUser));
+  EXPECT_FALSE(
+      directInviteOf(invite({{"membership", "invite"}, {"is_direct", "true"}}), parleyUser));
   EXPECT_FALSE(directInviteOf(invite({{"membership", "join"}, {"is_direct", true}}), parleyUser));
   auto message = invite({{"membership", "invite"}, {"is_direct", true}});
   message["type"] = "m.room.message";
