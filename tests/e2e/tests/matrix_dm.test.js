@@ -64,7 +64,7 @@ describe('matrix bridge: direct messages', () => {
   `the puppet ${username}`);
   // A Matrix user speaks in the linked room: from then on Parley has their puppet.
   const speakInTown = async (mxid) => {
-    const body = `${mxid} in town`;
+    const body = `${mxid.slice(1, mxid.indexOf(':'))} speaks in town`;
     hs.send(mxid, town, {msgtype: 'm.text', body});
     await until(async () => (await postsOf(alice, world.channels.town)).some((p) =>
       p.message === body), `${mxid} in town`);
