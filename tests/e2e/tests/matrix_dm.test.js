@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {scalar, sql} = require('../lib/database');
-const {openMatrixBundle, roomsLinked, startMatrix, until} = require('../lib/matrix');
+const {kAsPath, openMatrixBundle, roomsLinked, startMatrix, until} = require('../lib/matrix');
 const {buildWorld} = require('../lib/world');
 
 const kCarol = '@carol:hs.test';  // writes to alice first
@@ -179,6 +179,9 @@ describe('matrix bridge: direct messages', () => {
     const roomsBefore = hs.rooms.size;
     await gateway.restart();
     await roomsLinked(gateway);
+    // The restarted parleyd listens on a new port: the homeserver and alice's client follow.
+    hs.setAppService(`${gateway.url}${kAsPath}`);
+    alice = world.client('alice');
     await alice.createPost({channel_id: daveDirect.id, message: 'dave, after the restart'});
     await hs.waitFor(() => hs.bridged(daveRoom).some((e) =>
       e.content.body === 'dave, after the restart'), 'the message in the same room');
