@@ -4,9 +4,9 @@
 // inviting the puppet of a Mattermost user) lands in the direct channel between their puppet
 // and that user, through the guard; a Mattermost user's first message to a Matrix user's puppet
 // makes the DM room as their own puppet (createRoom with is_direct, the Matrix user invited).
-// Replies, reactions, no echo, the room kept across a restart (direct_rooms), an invitation for
-// a user Parley does not have rejected, createRoom's 4xx kept in the outbox row and its 5xx
-// retried.
+// Replies, reactions, edits and redactions, no echo, the rooms kept across a restart
+// (direct_rooms), an invitation for a user Parley does not have rejected, createRoom's 4xx kept
+// in the outbox row and its 5xx retried, a third member of a DM room not bridged.
 
 const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
@@ -143,6 +143,31 @@ describe('matrix bridge: direct messages', () => {
     assert.equal(hs.bridged(carolRoom, 'm.reaction').length, 1);
   });
 
+  test('an edit and a redaction in a DM, both ways', async () => {
+    const mine = hs.send(kCarol, carolRoom, {msgtype: 'm.text', body: 'carol typo'});
+    const inbound = await until(async () => (await postsOf(alice, carolDirect.id)).find((p) =>
+      p.message === 'carol typo'), 'carol\'s post');
+    hs.send(kCarol, carolRoom, {msgtype: 'm.text', body: '* carol fixed',
+      'm.new_content': {msgtype: 'm.text', body: 'carol fixed'},
+      'm.relates_to': {rel_type: 'm.replace', event_id: mine}});
+    await until(async () => (await alice.getPost(inbound.id)).message === 'carol fixed', 'the edit');
+    hs.redact(kCarol, carolRoom, mine);
+    await until(async () => !(await postsOf(alice, carolDirect.id)).some((p) =>
+      p.id === inbound.id), 'the redaction');
+
+    const post = await alice.createPost({channel_id: carolDirect.id, message: 'alice typo'});
+    const original = await hs.waitFor(() => hs.bridged(carolRoom).find((e) =>
+      e.content.body === 'alice typo'), 'alice\'s post');
+    await alice.patchPost({id: post.id, message: 'alice fixed'});
+    const edit = await hs.waitFor(() => hs.bridged(carolRoom).find((e) =>
+      e.content['m.relates_to']?.rel_type === 'm.replace' &&
+      e.content['m.relates_to'].event_id === original.event_id), 'the edit');
+    assert.equal(edit.content['m.new_content'].body, 'alice fixed');
+    await alice.deletePost(post.id);
+    await hs.waitFor(() => hs.timeline(carolRoom).some((e) => e.type === 'm.room.redaction' &&
+      e.redacts === original.event_id), 'the redaction');
+  });
+
   let daveRoom;
   let daveDirect;
 
@@ -237,5 +262,18 @@ describe('matrix bridge: direct messages', () => {
     await hs.waitFor(() => hs.bridged(room.id).some((e) => e.content.body === 'hello frank'),
         'the message after a retry', 30_000);
     assert.equal(directInvitations(kFrank).length, 1);
+  });
+
+  test('a third member of a DM room is not bridged', async () => {
+    // carol lets frank into her DM with alice; what he says there reaches nobody.
+    hs.membership(hs.rooms.get(carolRoom), kCarol, kFrank, 'invite');
+    hs.join(kFrank, carolRoom);
+    hs.send(kFrank, carolRoom, {msgtype: 'm.text', body: 'frank intrudes'});
+    hs.send(kCarol, carolRoom, {msgtype: 'm.text', body: 'carol after frank'});
+    await until(async () => (await postsOf(alice, carolDirect.id)).some((p) =>
+      p.message === 'carol after frank'), 'carol\'s message after frank\'s');
+    assert.equal(await scalar(gateway,
+        'SELECT count(*) FROM posts WHERE message = \'frank intrudes\''), '0');
+    assert.ok(gateway.log().includes('an event of a third member of a direct room is ignored'));
   });
 });
