@@ -293,8 +293,18 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
         acceptDirectInvite(direct->roomId, direct->inviter, direct->invitee);
         continue;
       }
-      if (stringField(event, "state_key") == botId() &&
-          stringField(content, "membership") == "invite") {
+      const std::string membership = stringField(content, "membership");
+      if (membership == "leave" || membership == "ban") {
+        // One of a DM's pair gone (left, kicked or banned): the room no longer carries the DM.
+        if (auto room = directOfRoom(roomId)) {
+          const std::string member = stringField(event, "state_key");
+          if (member == room->remoteId || member == puppetId(room->localUsername)) {
+            endDirect(*room, member);
+            continue;
+          }
+        }
+      }
+      if (stringField(event, "state_key") == botId() && membership == "invite") {
         // The bot invited to a room: it joins, so that the room's events reach Parley (a room
         // no link names is only joined; nothing of it is bridged).
         HsReply error;
@@ -688,6 +698,40 @@ void MatrixBridge::acceptDirectInvite(const std::string& roomId, const std::stri
   }
   core::log::info(kLog, "joined a direct room",
                   {{"room_id", roomId}, {"inviter", inviter}, {"invitee", invitee}});
+}
+
+void MatrixBridge::endDirect(const core::store::DirectRoom& room, const std::string& member) {
+  auto forgotten = database_->runAndWait([&](core::store::Store& store) {
+    return store.bridges().deleteDirectRoom(name(), room.roomId);
+  });
+  if (!forgotten) {
+    // Kept: the next message of the pair still goes to this room, where the Matrix user may
+    // come back; the departure is logged for the administrator.
+    core::log::warn(kLog, "cannot forget a direct room that was left",
+                    {{"room_id", room.roomId}, {"error", forgotten.error().message}});
+    return;
+  }
+  const std::string puppet = puppetId(room.localUsername);
+  {
+    std::lock_guard lock(mutex_);
+    directOfRoom_.erase(room.roomId);
+    const auto newest = roomOfDirect_.find(room.localUserId + " " + room.remoteId);
+    if (newest != roomOfDirect_.end() && newest->second == room.roomId) {
+      roomOfDirect_.erase(newest);  // the next message reads the pair's rooms again
+    }
+    joined_.erase(room.roomId + " " + puppet);
+  }
+  core::log::info(kLog, "a direct room was left; the next message makes a new one",
+                  {{"room_id", room.roomId}, {"member", member}});
+  if (member == puppet) return;
+  // The Matrix user left: the puppet leaves too, as a Matrix client does with an empty DM.
+  auto left = track(client_->call(
+      "POST", "/_matrix/client/v3/rooms/" + HomeserverClient::segment(room.roomId) + "/leave",
+      {{"user_id", puppet}}, nlohmann::json::object()));
+  if (!left.ok()) {
+    core::log::warn(kLog, "cannot leave a direct room",
+                    {{"room_id", room.roomId}, {"error", left.error}});
+  }
 }
 
 std::string MatrixBridge::directRoomOf(const OutboundItem& item, const std::string& userId,

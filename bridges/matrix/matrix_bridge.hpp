@@ -29,7 +29,8 @@
 // messages come in addressed to the local user (InboundEvent::toUser), and what the local user
 // writes in the direct channel goes there, the room made by the puppet (createRoom, is_direct,
 // the Matrix user invited) when the pair has none yet. An invitation for a puppet of nobody is
-// left (rejected).
+// left (rejected). When one of the pair leaves the room, it is forgotten and the puppet leaves:
+// the next message makes a new one.
 //
 // Media both ways: media.hpp (uploads of a post's files, or links; the fetcher of inbound
 // mxc:// URIs the ingress pipeline runs).
@@ -106,6 +107,9 @@ class MatrixBridge : public Bridge {
   std::string directRoomOf(const OutboundItem& item, const std::string& userId,
                            const std::string& displayName, HsReply& error);
   void rememberDirect(const core::store::DirectRoom& room);
+  // `member`, one of the pair, left `room`: it is forgotten (and left by the puppet), so that
+  // the pair's next message makes a new room rather than going where the Matrix user is not.
+  void endDirect(const core::store::DirectRoom& room, const std::string& member);
   // The local user `userId` (a puppet MXID of the namespace) stands for: active and local.
   std::optional<core::model::User> localUserOf(core::store::Store& store,
                                                const std::string& userId) const;

@@ -212,8 +212,9 @@ class BridgeStore {
 
   // Rooms of direct messages (direct_rooms, 0010). putDirectRoom keeps an existing row of that
   // room as it is; directRoomOfPair answers the newest room of the pair; directRoomById
-  // answers the room, whoever's it is.
+  // answers the room, whoever's it is; deleteDirectRoom forgets a room one of the pair left.
   virtual Status putDirectRoom(std::string_view bridge, const DirectRoom& room) = 0;
+  virtual Status deleteDirectRoom(std::string_view bridge, std::string_view roomId) = 0;
   virtual Result<std::optional<DirectRoom>> directRoomOfPair(std::string_view bridge,
                                                              std::string_view localUserId,
                                                              std::string_view remoteId) = 0;

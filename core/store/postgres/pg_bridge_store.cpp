@@ -197,6 +197,9 @@ constexpr Statement kPutDirectRoom{
     "INSERT INTO direct_rooms (bridge, room_id, local_user_id, remote_id, create_at) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bridge, room_id) DO NOTHING"};
 
+constexpr Statement kDeleteDirectRoom{
+    "bridge_direct_room_delete", "DELETE FROM direct_rooms WHERE bridge = $1 AND room_id = $2"};
+
 constexpr Statement kDirectRoomOfPair{
     "bridge_direct_room_of_pair",
     "SELECT d.room_id, d.local_user_id, u.username, d.remote_id, d.create_at "
@@ -619,6 +622,12 @@ Status PgBridgeStore::putDirectRoom(std::string_view bridge, const DirectRoom& r
                                               .add(room.localUserId)
                                               .add(room.remoteId)
                                               .add(room.createAt));
+  if (!rows) return std::move(rows).error();
+  return {};
+}
+
+Status PgBridgeStore::deleteDirectRoom(std::string_view bridge, std::string_view roomId) {
+  auto rows = store_.exec(kDeleteDirectRoom, Params().add(bridge).add(roomId));
   if (!rows) return std::move(rows).error();
   return {};
 }

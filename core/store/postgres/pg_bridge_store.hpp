@@ -67,6 +67,7 @@ class PgBridgeStore final : public BridgeStore {
                                                        std::string_view remoteRoom,
                                                        std::string_view remoteEventId) override;
   Status putDirectRoom(std::string_view bridge, const DirectRoom& room) override;
+  Status deleteDirectRoom(std::string_view bridge, std::string_view roomId) override;
   Result<std::optional<DirectRoom>> directRoomOfPair(std::string_view bridge,
                                                      std::string_view localUserId,
                                                      std::string_view remoteId) override;

@@ -254,6 +254,11 @@ class FakeHomeserver {
     this.membership(this.rooms.get(roomId), userId, userId, 'join');
   }
 
+  // A real user leaves a room (their m.room.member leave, as the client's /leave makes it).
+  leave(userId, roomId) {
+    this.membership(this.rooms.get(roomId), userId, userId, 'leave');
+  }
+
   // A real user's DM, as a Matrix client makes it (createRoom with preset trusted_private_chat,
   // is_direct and invite): an invite-only room where `invitee` is invited with is_direct.
   createDirectRoom(creator, invitee) {

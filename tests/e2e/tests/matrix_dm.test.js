@@ -6,7 +6,8 @@
 // makes the DM room as their own puppet (createRoom with is_direct, the Matrix user invited).
 // Replies, reactions, edits and redactions, no echo, the rooms kept across a restart
 // (direct_rooms), an invitation for a user Parley does not have rejected, createRoom's 4xx kept
-// in the outbox row and its 5xx retried, a third member of a DM room not bridged.
+// in the outbox row and its 5xx retried, a third member of a DM room not bridged, a room the
+// Matrix user left replaced by a new one at the next message.
 
 const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
@@ -275,5 +276,30 @@ describe('matrix bridge: direct messages', () => {
     assert.equal(await scalar(gateway,
         'SELECT count(*) FROM posts WHERE message = \'frank intrudes\''), '0');
     assert.ok(gateway.log().includes('an event of a third member of a direct room is ignored'));
+  });
+
+  test('a Matrix user who leaves the DM room gets a new room with the next message', async () => {
+    const puppet = await puppetOf('dave:hs.test');
+    hs.leave(kDave, daveRoom);
+    await hs.waitFor(() => hs.rooms.get(daveRoom).members.get(kAlicePuppet) === 'leave',
+        'alice\'s puppet leaving the empty DM');
+    assert.equal(await scalar(gateway,
+        `SELECT count(*) FROM direct_rooms WHERE room_id = '${daveRoom}'`), '0');
+
+    await alice.createPost({channel_id: daveDirect.id, message: 'dave, are you back?'});
+    const room = await hs.waitFor(() => directInvitations(kDave).find((r) => r.id !== daveRoom),
+        'a new DM room with dave');
+    assert.equal(room.creator, kAlicePuppet);
+    await hs.waitFor(() => hs.bridged(room.id).some((e) => e.content.body === 'dave, are you back?'),
+        'the message in the new room');
+    assert.ok(!hs.bridged(daveRoom).some((e) => e.content.body === 'dave, are you back?'),
+        'nothing goes to the room dave left');
+
+    // dave joins the new room and answers: the same direct channel as before.
+    hs.join(kDave, room.id);
+    hs.send(kDave, room.id, {msgtype: 'm.text', body: 'dave is back'});
+    await until(async () => (await postsOf(alice, daveDirect.id)).some((p) =>
+      p.message === 'dave is back' && p.user_id === puppet.id), 'dave\'s answer in the new room');
+    assert.equal(directInvitations(kDave).length, 2);
   });
 });
