@@ -8,10 +8,14 @@
 // join the room; a Mattermost user (alice) posts and reads events on a WebSocket.
 //
 //   baseline  xena -> yuri, a one-to-one chat through Prosody alone (c2s -> c2s)
+//   muc       yuri -> xena, a groupchat in a room of Prosody's own MUC service (mod_muc with
+//             muc_mam, as the e2e Prosody runs it): the same room traffic as the relay paths
+//             (the message reflected to both occupants, archived), through Prosody alone
 //   mm->xmpp  alice's POST /api/v4/posts -> parleyd -> outbox -> component -> Prosody -> xena
 //   xmpp->mm  yuri's groupchat -> Prosody -> component -> parleyd -> post -> alice's WebSocket
 //
-// Every local action and both directions are permitted, with the guard deciding every crossing
+// Ratios are to the baseline, and the relay paths' also to muc. Every local action and both
+// directions are permitted, with the guard deciding every crossing
 // as in production.
 //
 // Latency: --latency messages one at a time per path (send, wait for arrival, next), the three
@@ -52,6 +56,7 @@ const {XmppUser, xml} = require(path.join(e2e, 'lib', 'xmpp'));
 
 const kDomain = 'mattermost.localhost';
 const kRoom = `town-square@${kDomain}`;
+const kMucRoom = 'town-square@conference.localhost';
 
 function parseArgs(argv) {
   const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16, window: 16,
@@ -76,12 +81,12 @@ function recordBodies(user, arrivals, type) {
   setInterval(() => { user.stanzas.length = 0; }, 1000).unref();
 }
 
-async function joinWhenHosted(user, nick) {
+async function joinWhenHosted(user, nick, room = kRoom) {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const sequence = await user.join(kRoom, nick, 0);
+    const sequence = await user.join(room, nick, 0);
     if (!sequence.some((s) => s.attrs.type === 'error')) return;
-    if (Date.now() > deadline) throw new Error(`${nick} could not join ${kRoom}`);
+    if (Date.now() > deadline) throw new Error(`${nick} could not join ${room}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -215,7 +220,7 @@ async function takeDrainLock(session, linkId) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const prosody = await Prosody.start({users: [['xena', 'xenapass'], ['yuri', 'yuripass']],
-    nagle: false});
+    nagle: false, muc: true});
   process.env.PARLEY_XMPP_SECRET = prosody.componentSecret;
   const policy = policyFile(openXmppBundle('bench-xmpp'));
   const quiet = 'limits:\n  requests_per_second: 0\nlogging:\n  level: info\n' +
@@ -240,6 +245,8 @@ async function main() {
     users.push(xena, yuri);
     await joinWhenHosted(xena, 'xena');
     await joinWhenHosted(yuri, 'yuri');
+    await joinWhenHosted(xena, 'xena', kMucRoom);
+    await joinWhenHosted(yuri, 'yuri', kMucRoom);
     const atXena = new Arrivals();
     const atYuri = new Arrivals();
     const atAlice = new Arrivals();
@@ -266,6 +273,12 @@ async function main() {
           id: text}, xml('body', {}, text), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: text}))),
         arrivals: atYuri,
         tag: 'base',
+      },
+      'muc': {
+        send: (text) => yuri.send(xml('message', {type: 'groupchat', to: kMucRoom, id: text},
+            xml('body', {}, text), xml('origin-id', {xmlns: 'urn:xmpp:sid:0', id: text}))),
+        arrivals: atXena,
+        tag: 'muc',
       },
       'mm->xmpp': {
         send: (text) => alice.createPost({channel_id: channelId, message: text}),
@@ -294,7 +307,7 @@ async function main() {
     if (options.pgstats) {
       psql(gateway, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
       const profiles = {};
-      for (const name of ['baseline', 'mm->xmpp', 'xmpp->mm']) {
+      for (const name of Object.keys(paths)) {
         const p = paths[name];
         psql(gateway, 'SELECT pg_stat_statements_reset()');
         let cpu = cpuTimes(gateway, prosody);
@@ -408,42 +421,52 @@ async function main() {
     const result = {date: new Date().toISOString(), options, latency: {}, throughput, windowed,
       drained};
     for (const [name, samples] of Object.entries(latency)) result.latency[name] = summary(samples);
-    const base = result.latency.baseline;
     const fmt = (ms) => ms.toFixed(2);
+    const relay = (name) => name !== 'baseline' && name !== 'muc';
+    const {baseline: base, muc} = result.latency;
     console.log(`latency (ms), ${perRound * options.rounds} messages per path, one at a time:`);
-    console.log('  path       p50     p99     max    added p50 / p99 over the baseline');
+    console.log('  path       p50     p99     max    added p50 / p99 over baseline, over muc');
     for (const [name, s] of Object.entries(result.latency)) {
+      const over = (b) => `${fmt(s.p50 - b.p50)} / ${fmt(s.p99 - b.p99)}`;
       const added = name === 'baseline' ? '' :
-        `${fmt(s.p50 - base.p50)} / ${fmt(s.p99 - base.p99)}`;
+        relay(name) ? `${over(base)}, ${over(muc)}` : over(base);
       console.log(`  ${name.padEnd(9)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
         `${fmt(s.max).padStart(6)}    ${added}`);
     }
+    // Mean rate of each path's runs, and its ratios to the baseline's and to muc's.
+    // (`runsOf` is `into`: each path's list of runs becomes its summary.)
+    const rates = (runsOf, into) => {
+      const mean = (runs) => runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
+      const base = mean(runsOf.baseline);
+      const muc = mean(runsOf.muc);
+      for (const [name, runs] of Object.entries(runsOf)) {
+        into[name] = {runs, mean: mean(runs), ratioToBaseline: mean(runs) / base,
+          ratioToMuc: mean(runs) / muc};
+      }
+      return into;
+    };
+    const ratios = (r, name) => `ratio ${r.ratioToBaseline.toFixed(2)}` +
+      (relay(name) ? `, to muc ${r.ratioToMuc.toFixed(2)}` : '');
     console.log(`throughput (messages/s), bursts of ${options.burst}:`);
-    const baseRate = throughput.baseline.reduce((a, r) => a + r.perSecond, 0) /
-      throughput.baseline.length;
-    for (const [name, runs] of Object.entries(throughput)) {
-      const mean = runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
-      result.throughput[name] = {runs, mean, ratioToBaseline: mean / baseRate};
-      console.log(`  ${name.padEnd(9)} ${runs.map((r) => r.perSecond.toFixed(0)).join(', ')}` +
-        `  mean ${mean.toFixed(0)}  ratio ${(mean / baseRate).toFixed(2)}` +
-        `  (sent at ${runs.map((r) => r.sendPerSecond.toFixed(0)).join(', ')}/s)` +
-        `${runs.every((r) => r.complete) ? '' : '  INCOMPLETE'}` +
-        `${runs.some((r) => r.inOrder === false) ? '  OUT OF ORDER' : ''}`);
+    for (const [name, r] of Object.entries(rates(throughput, result.throughput))) {
+      console.log(`  ${name.padEnd(9)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
+        `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}` +
+        `  (sent at ${r.runs.map((x) => x.sendPerSecond.toFixed(0)).join(', ')}/s)` +
+        `${r.runs.every((x) => x.complete) ? '' : '  INCOMPLETE'}` +
+        `${r.runs.some((x) => x.inOrder === false) ? '  OUT OF ORDER' : ''}`);
     }
     console.log(`throughput (messages/s), ${options.burst} messages, ${options.window} in flight ` +
       'on every path:');
-    const windowBase = windowed.baseline.reduce((a, r) => a + r.perSecond, 0) /
-      windowed.baseline.length;
-    for (const [name, runs] of Object.entries(windowed)) {
-      const mean = runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
-      result.windowed[name] = {runs, mean, ratioToBaseline: mean / windowBase};
-      console.log(`  ${name.padEnd(9)} ${runs.map((r) => r.perSecond.toFixed(0)).join(', ')}` +
-        `  mean ${mean.toFixed(0)}  ratio ${(mean / windowBase).toFixed(2)}`);
+    for (const [name, r] of Object.entries(rates(windowed, result.windowed))) {
+      console.log(`  ${name.padEnd(9)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
+        `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}`);
     }
     console.log(`mm->xmpp drain of an outbox of ${options.burst} (the relay alone, no POSTs):`);
     const drainMean = drained.reduce((a, r) => a + r.perSecond, 0) / drained.length;
     console.log(`  ${drained.map((r) => r.perSecond.toFixed(0)).join(', ')} msgs/s` +
-      `  mean ${drainMean.toFixed(0)}  ratio to the baseline burst ${(drainMean / baseRate).toFixed(2)}` +
+      `  mean ${drainMean.toFixed(0)}  ratio to the baseline burst ` +
+      `${(drainMean / result.throughput.baseline.mean).toFixed(2)}, to muc's ` +
+      `${(drainMean / result.throughput.muc.mean).toFixed(2)}` +
       `  (${drained.map((r) => r.msPerMessage.toFixed(2)).join(', ')} ms per message)` +
       `${drained.every((r) => r.inOrder) ? '' : '  OUT OF ORDER'}`);
     fs.mkdirSync(path.dirname(options.json), {recursive: true});
