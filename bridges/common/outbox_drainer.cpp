@@ -40,16 +40,6 @@ std::vector<RemotePart> remoteParts(const std::vector<core::store::IdMapPart>& p
 // together and they then go out one after the other without a database round trip in between.
 constexpr int kBatchRows = 32;
 
-// What one database job found for the head rows of a link.
-struct Batch {
-  bool drainsHere = false;  // this node holds the link's drain lock and runs its bridge
-  Bridge* bridge = nullptr;
-  std::vector<OutboundItem> items;           // permitted, in row order
-  std::vector<core::store::OutboxRow> rows;  // the row of each item
-  int denied = 0;
-  int failed = 0;
-};
-
 // The policy's notify_sender text for the local author of a denied change, shown to them alone
 // in the channel (and thread) of the post.
 core::events::EphemeralMessage denialNotice(core::store::Store& tx,
@@ -135,19 +125,23 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
 }
 
 std::unique_ptr<OutboxDrainer> OutboxDrainer::start(
-    core::store::DatabasePtr database, std::vector<Bridge*> bridges, core::ClockPtr clock,
+    core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,
+    std::vector<Bridge*> bridges, core::ClockPtr clock,
     std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options) {
-  std::unique_ptr<OutboxDrainer> drainer(new OutboxDrainer(
-      std::move(database), std::move(bridges), std::move(clock), std::move(metrics), options));
+  std::unique_ptr<OutboxDrainer> drainer(
+      new OutboxDrainer(std::move(database), std::move(prepareDatabase), std::move(bridges),
+                        std::move(clock), std::move(metrics), options));
   drainer->thread_ = std::thread([raw = drainer.get()] { raw->run(); });
   return drainer;
 }
 
-OutboxDrainer::OutboxDrainer(core::store::DatabasePtr database, std::vector<Bridge*> bridges,
+OutboxDrainer::OutboxDrainer(core::store::DatabasePtr database,
+                             core::store::DatabasePtr prepareDatabase, std::vector<Bridge*> bridges,
                              core::ClockPtr clock,
                              std::shared_ptr<core::metrics::BridgeMetrics> metrics,
                              DrainerOptions options)
     : database_(std::move(database)),
+      prepareDatabase_(std::move(prepareDatabase)),
       bridges_(std::move(bridges)),
       clock_(std::move(clock)),
       metrics_(metrics ? std::move(metrics)
@@ -171,6 +165,11 @@ void OutboxDrainer::stop() {
   }
   mailbox_->wakeup.notify_one();
   if (thread_.joinable()) thread_.join();
+  // A batch still being prepared ahead uses this drainer: its job is waited for (the pool runs
+  // its jobs in order, so a job queued now runs after it).
+  if (prepareDatabase_) {
+    (void)prepareDatabase_->runAndWait([](core::store::Store&) { return core::Status{}; });
+  }
 }
 
 Bridge* OutboxDrainer::bridgeNamed(const std::string& name) const {
@@ -194,17 +193,20 @@ void OutboxDrainer::run() {
   for (;;) {
     if (look) nextDue = pass();
     std::deque<Outcome> outcomes;
+    std::deque<Prepared> prepared;
     {
       std::unique_lock lock(mailbox_->mutex);
       const std::int64_t untilDue = nextDue - clock_->nowMillis();
       const auto wait = std::chrono::milliseconds(
           std::clamp<std::int64_t>(untilDue, 0, options_.pollInterval.count()));
       const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
-        return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty();
+        return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty() ||
+               !mailbox_->prepared.empty();
       });
       if (mailbox_->stopping) return;
       look = !signalled || std::exchange(mailbox_->woken, false);
       outcomes.swap(mailbox_->outcomes);
+      prepared.swap(mailbox_->prepared);
     }
     for (auto& outcome : outcomes) {
       auto link = links_.find(outcome.linkId);
@@ -216,13 +218,31 @@ void OutboxDrainer::run() {
       const bool retry = outcome.result.outcome == DeliveryResult::Outcome::kRetry;
       if (link != links_.end()) {
         link->second.inFlight = false;
-        if (retry) link->second.ready.clear();          // decided again when the row is due again
+        link->second.inFlightPost.clear();
+        if (retry) dropReady(link->second);             // decided again when the row is due again
         if (!deliverNext(outcome.linkId)) look = true;  // a link whose batch is done is read again
       }
       if (!record(std::move(outcome))) {
-        if (link != links_.end()) link->second.ready.clear();
+        if (link != links_.end()) dropReady(link->second);
         look = true;
       }
+    }
+    // Batches prepared ahead join their link's queue, unless what was ready was dropped since
+    // (a retry, a failed write): then the link is read from its head again once it is idle.
+    for (auto& batch : prepared) {
+      auto link = links_.find(batch.linkId);
+      if (link == links_.end()) continue;
+      link->second.preparing = false;
+      if (!batch.batch) {
+        core::log::warn(kComponent, "cannot prepare outbox items ahead",
+                        {{"link", batch.linkId}, {"error", batch.batch.error().message}});
+      }
+      if (!batch.batch || !batch.batch->drainsHere || batch.generation != link->second.generation) {
+        look = true;
+        continue;
+      }
+      if (install(batch.linkId, std::move(*batch.batch))) look = true;
+      if (!deliverNext(batch.linkId)) look = true;
     }
     // The delivered outcomes of this wake-up are written now, together, while each link's next
     // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
@@ -245,7 +265,8 @@ std::int64_t OutboxDrainer::pass() {
   for (const auto& link : *pending) {
     busy.insert(link.linkId);
     if (const auto known = links_.find(link.linkId);
-        known != links_.end() && (known->second.inFlight || !known->second.ready.empty())) {
+        known != links_.end() &&
+        (known->second.inFlight || !known->second.ready.empty() || known->second.preparing)) {
       continue;
     }
     if (link.headDueAt > clock_->nowMillis()) {
@@ -270,111 +291,182 @@ std::int64_t OutboxDrainer::pass() {
 }
 
 bool OutboxDrainer::prepare(const std::string& linkId) {
-  using core::store::Store;
-  auto batch = database_->runAndWait([&](Store& s) -> core::Result<Batch> {
-    Batch b;
-    auto locked = s.bridges().tryLockLink(linkId);
-    if (!locked) return std::move(locked).error();
-    if (!*locked) return b;  // another node drains this link
-    auto found = s.bridges().getLink(linkId);
-    if (!found) return std::move(found).error();
-    b.bridge = bridgeNamed(found->bridge);
-    if (b.bridge == nullptr) {
-      // Not running here: leave the link to a node that runs its bridge.
-      if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked.error();
-      return b;
-    }
-    b.drainsHere = true;
-    auto rows = s.bridges().pendingOfLink(linkId, kBatchRows);
-    if (!rows) return std::move(rows).error();
-    // The batch's decisions, their audit records and the denied or failed rows' new states
-    // commit together: one commit (and one wait for the audit chain's lock) per batch.
-    core::Status decidedAll = s.transaction([&](Store&) -> core::Status {
-      // Posts of this batch: a later row that addresses one (an edit, a reply) needs the ids the
-      // peer gives it, so the batch ends before that row.
-      std::set<std::string> postedHere;
-      for (const auto& row : *rows) {
-        std::string postType;
-        auto message = outboundMessage(s, row, &postType);
-        if (!message) {
-          ++b.failed;
-          if (auto failed = s.bridges().markFailed(row.id, message.error().message); !failed) {
-            return failed.error();
-          }
-          continue;
-        }
-        if (postedHere.contains(row.postId) || postedHere.contains(message->rootId)) break;
-        OutboundItem item;
-        item.link = *found;
-        item.outboxId = row.id;
-        item.txnId = row.txnId;
-        item.postType = std::move(postType);
-        if (row.kind != MessageChange::kPost) {
-          auto parts = s.bridges().partsOf(row.postId, found->bridge, found->remoteRoom);
-          if (!parts) return std::move(parts).error();
-          item.parts = remoteParts(*parts);
-        }
-        if (!message->rootId.empty()) {
-          auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
-          if (!root) return std::move(root).error();
-          if (!root->empty() && root->front().part == 0) {
-            item.rootRemoteId = root->front().remoteEventId;
-            // The root went over this link, so quoting it releases nothing new.
-            if (auto rootPost = s.posts().get(message->rootId); rootPost) {
-              item.rootText = rootPost->message;
-              auto author = s.users().getById(rootPost->userId);
-              if (author) item.rootAuthor = author->username;
-            }
-          }
-        }
-        // The decision, its audit record and a denial's new row state commit together.
-        bool permitted = false;
-        core::Status decided = s.transaction([&](Store& tx) -> core::Status {
-          auto verdict = core::services::guardMessageEgress(tx, *found, *message);
-          if (!verdict.permitted()) {
-            const std::string reason =
-                verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
-            if (verdict.notifySender && !message->author.remote) {
-              tx.afterCommit(denialNotice(tx, *message, *verdict.notifySender));
-            }
-            return tx.bridges().markDenied(row.id, verdict.auditId, reason);
-          }
-          permitted = true;
-          item.message = std::move(verdict.message);
-          return {};
-        });
-        if (!decided) return decided.error();
-        if (!permitted) {
-          ++b.denied;
-          continue;
-        }
-        if (row.kind == MessageChange::kPost) postedHere.insert(row.postId);
-        b.items.push_back(std::move(item));
-        b.rows.push_back(row);
-      }
-      return {};
-    });
-    if (!decidedAll) return decidedAll.error();
-    return b;
-  });
+  BatchRequest request;
+  request.linkId = linkId;
+  auto batch = database_->runAndWait(
+      [&](core::store::Store& s) -> core::Result<Batch> { return decideBatch(s, request); });
   if (!batch) {
     core::log::warn(kComponent, "cannot prepare outbox items",
                     {{"link", linkId}, {"error", batch.error().message}});
     return false;
   }
   if (!batch->drainsHere) return false;
+  return install(linkId, std::move(*batch));
+}
+
+void OutboxDrainer::prepareAhead(const std::string& linkId, LinkState& state) {
+  BatchRequest request;
+  request.linkId = linkId;
+  request.afterId = state.lastRowId;
+  request.lockHolder = state.lockHolder;
+  // Posts on their way whose remote ids may not be written when the job runs: a row that
+  // addresses one of them waits for the next batch, as within a batch.
+  for (const auto& ready : state.ready) {
+    if (ready.row.kind == MessageChange::kPost) request.unrecordedPosts.insert(ready.row.postId);
+  }
+  if (!state.inFlightPost.empty()) request.unrecordedPosts.insert(state.inFlightPost);
+  for (const auto& outcome : delivered_) {
+    if (outcome.linkId == linkId && outcome.row.kind == MessageChange::kPost) {
+      request.unrecordedPosts.insert(outcome.row.postId);
+    }
+  }
+  state.preparing = true;
+  state.more = false;
+  prepareDatabase_->submit([this, request = std::move(request), generation = state.generation,
+                            mailbox = mailbox_](core::store::Store& s) mutable {
+    Prepared prepared{request.linkId, generation, decideBatch(s, request)};
+    {
+      std::lock_guard lock(mailbox->mutex);
+      mailbox->prepared.push_back(std::move(prepared));
+    }
+    mailbox->wakeup.notify_one();
+  });
+}
+
+core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store& s,
+                                                              const BatchRequest& request) const {
+  using core::store::Store;
+  const std::string& linkId = request.linkId;
+  Batch b;
+  if (request.lockHolder == 0) {
+    auto locked = s.bridges().tryLockLink(linkId);
+    if (!locked) return std::move(locked).error();
+    if (!*locked) return b;  // another node drains this link
+  } else {
+    // Ahead, on the other connection: only while the drainer's session still holds the link
+    // (a lost connection loses the lock; the link is then locked again from the head).
+    auto holder = s.bridges().linkLockHolder(linkId);
+    if (!holder) return std::move(holder).error();
+    if (*holder != request.lockHolder) return b;
+  }
+  auto found = s.bridges().getLink(linkId);
+  if (!found) return std::move(found).error();
+  b.bridge = bridgeNamed(found->bridge);
+  if (b.bridge == nullptr) {
+    // Not running here: leave the link to a node that runs its bridge.
+    if (request.lockHolder == 0) {
+      if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked.error();
+    }
+    return b;
+  }
+  b.drainsHere = true;
+  b.lockHolder = request.lockHolder;
+  if (b.lockHolder == 0 && prepareDatabase_) {
+    auto holder = s.bridges().linkLockHolder(linkId);
+    if (!holder) return std::move(holder).error();
+    b.lockHolder = *holder;
+  }
+  auto rows = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
+  if (!rows) return std::move(rows).error();
+  b.more = static_cast<int>(rows->size()) == kBatchRows;
+  // The batch's decisions, their audit records and the denied or failed rows' new states
+  // commit together: one commit (and one wait for the audit chain's lock) per batch.
+  core::Status decidedAll = s.transaction([&](Store&) -> core::Status {
+    // Posts of this batch, and those still on their way (ahead): a later row that addresses
+    // one (an edit, a reply) needs the ids the peer gives it, so the batch ends before that row.
+    std::set<std::string> postedHere = request.unrecordedPosts;
+    for (const auto& row : *rows) {
+      std::string postType;
+      auto message = outboundMessage(s, row, &postType);
+      if (!message) {
+        ++b.failed;
+        b.lastRowId = row.id;
+        if (auto failed = s.bridges().markFailed(row.id, message.error().message); !failed) {
+          return failed.error();
+        }
+        continue;
+      }
+      if (postedHere.contains(row.postId) || postedHere.contains(message->rootId)) {
+        b.more = false;  // what follows waits for these posts' ids
+        break;
+      }
+      b.lastRowId = row.id;
+      OutboundItem item;
+      item.link = *found;
+      item.outboxId = row.id;
+      item.txnId = row.txnId;
+      item.postType = std::move(postType);
+      if (row.kind != MessageChange::kPost) {
+        auto parts = s.bridges().partsOf(row.postId, found->bridge, found->remoteRoom);
+        if (!parts) return std::move(parts).error();
+        item.parts = remoteParts(*parts);
+      }
+      if (!message->rootId.empty()) {
+        auto root = s.bridges().partsOf(message->rootId, found->bridge, found->remoteRoom);
+        if (!root) return std::move(root).error();
+        if (!root->empty() && root->front().part == 0) {
+          item.rootRemoteId = root->front().remoteEventId;
+          // The root went over this link, so quoting it releases nothing new.
+          if (auto rootPost = s.posts().get(message->rootId); rootPost) {
+            item.rootText = rootPost->message;
+            auto author = s.users().getById(rootPost->userId);
+            if (author) item.rootAuthor = author->username;
+          }
+        }
+      }
+      // The decision, its audit record and a denial's new row state commit together.
+      bool permitted = false;
+      core::Status decided = s.transaction([&](Store& tx) -> core::Status {
+        auto verdict = core::services::guardMessageEgress(tx, *found, *message);
+        if (!verdict.permitted()) {
+          const std::string reason =
+              verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
+          if (verdict.notifySender && !message->author.remote) {
+            tx.afterCommit(denialNotice(tx, *message, *verdict.notifySender));
+          }
+          return tx.bridges().markDenied(row.id, verdict.auditId, reason);
+        }
+        permitted = true;
+        item.message = std::move(verdict.message);
+        return {};
+      });
+      if (!decided) return decided.error();
+      if (!permitted) {
+        ++b.denied;
+        continue;
+      }
+      if (row.kind == MessageChange::kPost) postedHere.insert(row.postId);
+      b.items.push_back(std::move(item));
+      b.rows.push_back(row);
+    }
+    return {};
+  });
+  if (!decidedAll) return decidedAll.error();
+  return b;
+}
+
+bool OutboxDrainer::install(const std::string& linkId, Batch batch) {
   const std::string bridge =
-      batch->bridge->name().empty() ? std::string("unknown") : std::string(batch->bridge->name());
+      batch.bridge->name().empty() ? std::string("unknown") : std::string(batch.bridge->name());
   auto& metrics = linkMetrics(bridge, linkId);
-  for (int i = 0; i < batch->denied; ++i) metrics.denied->increment();
-  for (int i = 0; i < batch->failed; ++i) metrics.failed->increment();
+  for (int i = 0; i < batch.denied; ++i) metrics.denied->increment();
+  for (int i = 0; i < batch.failed; ++i) metrics.failed->increment();
   LinkState& state = links_[linkId];
-  state.bridge = batch->bridge;
-  for (std::size_t i = 0; i < batch->items.size(); ++i) {
-    state.ready.push_back(Ready{std::move(batch->items[i]), std::move(batch->rows[i])});
+  state.bridge = batch.bridge;
+  state.lockHolder = batch.lockHolder;
+  state.more = batch.more;
+  if (batch.lastRowId != 0) state.lastRowId = batch.lastRowId;
+  for (std::size_t i = 0; i < batch.items.size(); ++i) {
+    state.ready.push_back(Ready{std::move(batch.items[i]), std::move(batch.rows[i])});
   }
   // A denied or failed row does not hold the link up: whatever follows may go at once.
-  return batch->items.empty() && batch->denied + batch->failed > 0;
+  return batch.items.empty() && batch.denied + batch.failed > 0;
+}
+
+void OutboxDrainer::dropReady(LinkState& state) {
+  state.ready.clear();
+  state.more = false;
+  ++state.generation;  // a batch being prepared ahead of what was dropped is stale
 }
 
 bool OutboxDrainer::deliverNext(const std::string& linkId) {
@@ -385,6 +477,13 @@ bool OutboxDrainer::deliverNext(const std::string& linkId) {
   Ready next = std::move(state.ready.front());
   state.ready.pop_front();
   state.inFlight = true;
+  state.inFlightPost = next.row.kind == MessageChange::kPost ? next.row.postId : std::string();
+  // Half the batch left: the next one is decided on the other connection meanwhile, so that
+  // the link does not stand still while the guard decides it.
+  if (prepareDatabase_ && state.more && !state.preparing && state.lockHolder != 0 &&
+      state.ready.size() <= kBatchRows / 2) {
+    prepareAhead(linkId, state);
+  }
   Outcome outcome{
       linkId, std::move(next.row), next.item.link.bridge, next.item.link.remoteRoom, {}};
   state.bridge->deliver(std::move(next.item), [mailbox = mailbox_, outcome = std::move(outcome)](
@@ -474,7 +573,7 @@ bool OutboxDrainer::recordDelivered() {
         kComponent, "cannot record deliveries",
         {{"rows", static_cast<std::int64_t>(ids.size())}, {"error", written.error().message}});
     for (const auto& outcome : recorded) {
-      if (auto link = links_.find(outcome.linkId); link != links_.end()) link->second.ready.clear();
+      if (auto link = links_.find(outcome.linkId); link != links_.end()) dropReady(link->second);
     }
     return false;
   }

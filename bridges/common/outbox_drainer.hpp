@@ -22,9 +22,18 @@
 // again with the same txn ids, as after a restart; the rest of the batch is dropped and decided
 // again.
 //
+// While a link's batch goes out, the next one is decided ahead: once half of a full batch has
+// gone to the bridge, a job on a second connection (`prepareDatabase`) decides the rows after
+// it, so that the link does not stand still while the guard decides (tens of ms for a batch).
+// It reads past the last row decided, holds back rows that address a post not yet written to
+// the id map (as within a batch), and is used only if the drainer's session still held the
+// link's lock when it ran and nothing ready was dropped meanwhile (a retry, a failed write);
+// otherwise its rows stay pending and are decided again from the link's head.
+//
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
-// of its jobs must run on the same connection.
+// of its jobs must run on the same connection. `prepareDatabase`, when given, is another pool
+// of one connection (null: each batch is decided when the one before is done).
 
 #include <chrono>
 #include <condition_variable>
@@ -72,6 +81,7 @@ class OutboxDrainer {
  public:
   // `bridges` outlive the drainer (it is stopped before them). `metrics` may be null.
   static std::unique_ptr<OutboxDrainer> start(core::store::DatabasePtr database,
+                                              core::store::DatabasePtr prepareDatabase,
                                               std::vector<Bridge*> bridges, core::ClockPtr clock,
                                               std::shared_ptr<core::metrics::BridgeMetrics> metrics,
                                               DrainerOptions options = {});
@@ -93,6 +103,29 @@ class OutboxDrainer {
     std::string remoteRoom;
     DeliveryResult result;
   };
+  // What one database job decided for rows of a link.
+  struct Batch {
+    bool drainsHere = false;  // this node holds the link's drain lock and runs its bridge
+    Bridge* bridge = nullptr;
+    std::vector<OutboundItem> items;           // permitted, in row order
+    std::vector<core::store::OutboxRow> rows;  // the row of each item
+    int denied = 0;
+    int failed = 0;
+    std::int64_t lastRowId = 0;   // the newest row decided (0: none)
+    bool more = false;            // a full batch was read: more rows may follow at once
+    std::int64_t lockHolder = 0;  // the session holding the link's drain lock (ahead: checked)
+  };
+  struct BatchRequest {
+    std::string linkId;
+    std::int64_t afterId = 0;     // rows after this one (0: from the link's head)
+    std::int64_t lockHolder = 0;  // 0: take the lock here; else the session that must hold it
+    std::set<std::string> unrecordedPosts;  // posts whose remote ids may not be written yet
+  };
+  struct Prepared {
+    std::string linkId;
+    std::uint64_t generation = 0;  // the link's when the job was submitted
+    core::Result<Batch> batch;
+  };
   // Shared with the done callbacks of deliver(), which may run after the drainer is gone.
   struct Mailbox {
     std::mutex mutex;
@@ -100,6 +133,7 @@ class OutboxDrainer {
     bool woken = false;
     bool stopping = false;
     std::deque<Outcome> outcomes;
+    std::deque<Prepared> prepared;  // batches decided ahead
   };
 
   // What the drainer keeps of a link it drains: the items the guard let through, waiting for
@@ -112,11 +146,17 @@ class OutboxDrainer {
     Bridge* bridge = nullptr;
     std::deque<Ready> ready;
     bool inFlight = false;
+    std::string inFlightPost;      // the post of the item with the bridge, when it is a post
+    std::int64_t lastRowId = 0;    // the newest row decided: a batch ahead reads after it
+    bool more = false;             // the last batch was full: decide the next one ahead
+    bool preparing = false;        // a batch is being decided ahead
+    std::uint64_t generation = 0;  // moves on whenever `ready` is dropped
+    std::int64_t lockHolder = 0;   // the drainer session's pid, holding the drain lock
   };
 
-  OutboxDrainer(core::store::DatabasePtr database, std::vector<Bridge*> bridges,
-                core::ClockPtr clock, std::shared_ptr<core::metrics::BridgeMetrics> metrics,
-                DrainerOptions options);
+  OutboxDrainer(core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,
+                std::vector<Bridge*> bridges, core::ClockPtr clock,
+                std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options);
   void run();
   // One look at every link with pending rows, preparing and starting those with nothing in
   // flight; returns when the next row falls due (ms).
@@ -125,6 +165,18 @@ class OutboxDrainer {
   // True when the link should be looked at again at once (rows were denied or failed and
   // none is ready).
   bool prepare(const std::string& linkId);
+  // Submits the decision of the link's next batch to the prepare pool; its Prepared comes back
+  // through the mailbox.
+  void prepareAhead(const std::string& linkId, LinkState& state);
+  // Decides up to a batch of the link's pending rows after request.afterId (the lock, the
+  // canonical messages, the guard's decisions and audit records in one transaction). Runs on
+  // a database worker.
+  core::Result<Batch> decideBatch(core::store::Store& s, const BatchRequest& request) const;
+  // A decided batch into links_[linkId]: true when the link should be looked at again at once
+  // (rows were denied or failed and none is ready).
+  bool install(const std::string& linkId, Batch batch);
+  // Drops what is ready (decided again later from the link's head), and any batch ahead.
+  void dropReady(LinkState& state);
   // Hands the link's next ready item to its bridge unless one is in flight. False when the link
   // has nothing ready (and nothing in flight).
   bool deliverNext(const std::string& linkId);
@@ -138,6 +190,7 @@ class OutboxDrainer {
                                                   const std::string& linkId);
 
   core::store::DatabasePtr database_;
+  core::store::DatabasePtr prepareDatabase_;  // may be null
   std::vector<Bridge*> bridges_;
   core::ClockPtr clock_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;

@@ -149,9 +149,10 @@ class BridgeStore {
   // Outbox. enqueue returns the row id.
   virtual Result<std::int64_t> enqueue(const OutboxRow& row) = 0;
   virtual Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) = 0;
-  // The oldest pending rows of a link, in id order, due or not (order is kept: a row waits
-  // until every earlier one is done).
-  virtual Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit) = 0;
+  // The oldest pending rows of a link with an id above `afterId`, in id order, due or not
+  // (order is kept: a row waits until every earlier one is done).
+  virtual Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit,
+                                                       std::int64_t afterId) = 0;
   virtual Result<std::vector<PendingLink>> pendingLinks() = 0;
   // The peer acknowledged: the row is removed (the id map keeps what was sent).
   virtual Status markSent(std::int64_t id) = 0;
@@ -168,6 +169,9 @@ class BridgeStore {
   // connection this store is bound to. True when this session holds it (again) afterwards.
   virtual Result<bool> tryLockLink(std::string_view linkId) = 0;
   virtual Status unlockLink(std::string_view linkId) = 0;
+  // The session (PostgreSQL backend pid) that holds the link's drain lock now, 0 when none: a
+  // job on another connection checks with it that the drainer's session still holds the link.
+  virtual Result<std::int64_t> linkLockHolder(std::string_view linkId) = 0;
 
   // Inbox. claim: INSERT .. ON CONFLICT DO NOTHING; false when (bridge, remote id) was claimed
   // before (by a committed transaction, or one that commits while this waits).

@@ -368,7 +368,9 @@ int serve(const core::config::Config& loaded) {
   server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
 
   // The drainer's pool has one connection of its own: its drain locks belong to that session.
+  // A second one decides a link's next batch while the current one goes out.
   core::store::DatabasePtr drainDatabase;
+  core::store::DatabasePtr prepareDatabase;
   std::unique_ptr<bridges::OutboxDrainer> drainer;
   if (!bridges.value().empty()) {
     auto drainConfig = config->database;
@@ -376,10 +378,12 @@ int serve(const core::config::Config& loaded) {
     // Its commits produce no outbox rows, only notices for the authors of denied changes.
     drainDatabase = core::store::postgres::openDatabase(
         drainConfig, clock, websocket::publishingSink(eventBus), policyHolder);
+    prepareDatabase = core::store::postgres::openDatabase(
+        drainConfig, clock, websocket::publishingSink(eventBus), policyHolder);
     std::vector<bridges::Bridge*> running;
     for (auto& bridge : bridges.value()) running.push_back(bridge.get());
-    drainer =
-        bridges::OutboxDrainer::start(drainDatabase, std::move(running), clock, bridgeMetrics);
+    drainer = bridges::OutboxDrainer::start(drainDatabase, prepareDatabase, std::move(running),
+                                            clock, bridgeMetrics);
     drainerWakeup->set([raw = drainer.get()] { raw->wake(); });
   }
   for (auto& bridge : bridges.value()) {
@@ -412,6 +416,7 @@ int serve(const core::config::Config& loaded) {
   drainerWakeup->clear();
   if (drainer) drainer->stop();
   if (drainDatabase) drainDatabase->stop();
+  if (prepareDatabase) prepareDatabase->stop();
   for (auto& bridge : bridges.value()) bridge->stop();
   if (relay) relay->stop();
   context->blocking->join();

@@ -80,7 +80,7 @@ constexpr Statement kOutboxRow{"bridge_outbox_row",
 constexpr Statement kPendingOfLink{
     "bridge_outbox_pending_of_link",
     "SELECT " PARLEY_PG_OUTBOX_COLUMNS
-    " FROM outbox WHERE link_id = $1 AND state = 'pending' ORDER BY id LIMIT $2"};
+    " FROM outbox WHERE link_id = $1 AND state = 'pending' AND id > $3 ORDER BY id LIMIT $2"};
 constexpr Statement kPendingLinks{
     "bridge_outbox_pending_links",
     "SELECT DISTINCT ON (link_id) link_id, next_attempt_at FROM outbox"
@@ -117,6 +117,11 @@ constexpr Statement kOutboxCounts{
 constexpr Statement kTryLockLink{"bridge_link_try_lock",
                                  "SELECT CASE WHEN " PARLEY_PG_LINK_LOCK_HELD
                                  " THEN true ELSE pg_try_advisory_lock(7342, hashtext($1)) END"};
+constexpr Statement kLinkLockHolder{
+    "bridge_link_lock_holder",
+    "SELECT COALESCE((SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid = 7342 AND objsubid = 2"
+    " AND objid = (hashtext($1)::bigint & 4294967295)::oid LIMIT 1), 0)"};
 constexpr Statement kUnlockLink{"bridge_link_unlock",
                                 "SELECT CASE WHEN " PARLEY_PG_LINK_LOCK_HELD
                                 " THEN pg_advisory_unlock(7342, hashtext($1)) ELSE false END"};
@@ -394,8 +399,9 @@ Result<std::optional<OutboxRow>> PgBridgeStore::outboxRow(std::int64_t id) {
   return std::optional<OutboxRow>{outboxFromRow(*rows, 0)};
 }
 
-Result<std::vector<OutboxRow>> PgBridgeStore::pendingOfLink(std::string_view linkId, int limit) {
-  auto rows = store_.exec(kPendingOfLink, Params().add(linkId).add(limit));
+Result<std::vector<OutboxRow>> PgBridgeStore::pendingOfLink(std::string_view linkId, int limit,
+                                                            std::int64_t afterId) {
+  auto rows = store_.exec(kPendingOfLink, Params().add(linkId).add(limit).add(afterId));
   if (!rows) return std::move(rows).error();
   std::vector<OutboxRow> out;
   for (int i = 0; i < rows->size(); ++i) out.push_back(outboxFromRow(*rows, i));
@@ -449,6 +455,12 @@ Result<bool> PgBridgeStore::tryLockLink(std::string_view linkId) {
 
 Status PgBridgeStore::unlockLink(std::string_view linkId) {
   return done(store_.exec(kUnlockLink, Params().add(linkId)));
+}
+
+Result<std::int64_t> PgBridgeStore::linkLockHolder(std::string_view linkId) {
+  auto rows = store_.exec(kLinkLockHolder, Params().add(linkId));
+  if (!rows) return std::move(rows).error();
+  return rows->int64(0, 0);
 }
 
 Result<bool> PgBridgeStore::claimInbox(std::string_view bridge, std::string_view remoteId,

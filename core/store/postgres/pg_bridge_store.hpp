@@ -28,7 +28,8 @@ class PgBridgeStore final : public BridgeStore {
 
   Result<std::int64_t> enqueue(const OutboxRow& row) override;
   Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) override;
-  Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit) override;
+  Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit,
+                                               std::int64_t afterId) override;
   Result<std::vector<PendingLink>> pendingLinks() override;
   Status markSent(std::int64_t id) override;
   Status markSentMany(const std::vector<std::int64_t>& ids) override;
@@ -39,6 +40,7 @@ class PgBridgeStore final : public BridgeStore {
   Result<OutboxCounts> outboxCounts(std::string_view linkId) override;
   Result<bool> tryLockLink(std::string_view linkId) override;
   Status unlockLink(std::string_view linkId) override;
+  Result<std::int64_t> linkLockHolder(std::string_view linkId) override;
 
   Result<bool> inboxHas(std::string_view bridge, std::string_view remoteId) override;
   Result<bool> claimInbox(std::string_view bridge, std::string_view remoteId,

@@ -1,6 +1,7 @@
 // The bridge framework end to end inside parleyd's core, against a real PostgreSQL and the
 // policy engine: the outbox drainer (order per link, one item in flight per link, backoff on
-// kRetry, nothing lost across a restart, denied rows kept with their audit record) and the
+// kRetry, nothing lost across a restart, denied rows kept with their audit record, the next
+// batch decided while one goes out) and the
 // ingress pipeline (inbox de-duplication, replies under the right root through the id map, no
 // echo toward the origin room, puppets that cannot log in, direct messages). The Bridge here is
 // an in-process recorder of deliveries: it is our own interface, not a peer.
@@ -128,18 +129,36 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     database_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
     config.poolSize = 1;
     drainDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+    prepareDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
   }
 
   void TearDown() override {
     if (drainer_) drainer_->stop();
     if (drainDatabase_) drainDatabase_->stop();
+    if (prepareDatabase_) prepareDatabase_->stop();
     testing::BridgeTest::TearDown();
   }
 
   void startDrainer() {
     DrainerOptions options;
     options.pollInterval = std::chrono::milliseconds(50);
-    drainer_ = OutboxDrainer::start(drainDatabase_, {&bridge_}, clock_, metrics_, options);
+    drainer_ = OutboxDrainer::start(drainDatabase_, prepareDatabase_, {&bridge_}, clock_, metrics_,
+                                    options);
+  }
+
+  // `count` posts by alice in the linked channel, their ids in order.
+  std::vector<std::string> postMany(int count, const std::string& prefix) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i) {
+      auto created = post(kAlice, kLinked, prefix + std::to_string(i));
+      EXPECT_TRUE(created.ok());
+      if (created.ok()) ids.push_back(created->id);
+    }
+    return ids;
+  }
+
+  std::string egressDecisions() {
+    return scalar("SELECT count(*) FROM audit_log WHERE action = 'message.egress'");
   }
 
   std::vector<std::string> deliveredPosts(const std::string& linkId) {
@@ -169,6 +188,7 @@ class BridgeFrameworkTest : public testing::BridgeTest {
 
   std::shared_ptr<policy::PolicyHolder> policy_;
   core::store::DatabasePtr drainDatabase_;
+  core::store::DatabasePtr prepareDatabase_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_ =
       std::make_shared<core::metrics::BridgeMetrics>(nullptr);
   RecorderBridge bridge_;
@@ -293,6 +313,83 @@ TEST_F(BridgeFrameworkTest, ADeliveredRowIsWrittenWhileItsSuccessorIsInFlight) {
   drainer_->stop();
   drainer_.reset();
   EXPECT_EQ(pendingOn(kLinkB), "2");
+}
+
+TEST_F(BridgeFrameworkTest, TheNextBatchIsDecidedWhileTheLastOneGoesOut) {
+  const auto ids = postMany(70, "backlog ");  // a batch is 32 rows: three batches per link
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  EXPECT_EQ(egressDecisions(), "64") << "each link's first batch";
+  // Half of link A's batch out, the 16th item with the bridge: its next batch is decided now,
+  // not once the last item of this one came back.
+  for (int i = 0; i < 15; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+  }
+  ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkA).size() == 16; }));
+  ASSERT_TRUE(eventually([&] { return egressDecisions() == "96"; }))
+      << "link A's second batch decided while its first goes out: " << egressDecisions();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(egressDecisions(), "96") << "link B's first batch has not gone half yet";
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 16u) << "still one item in flight";
+
+  bridge_.setAutoSend(true);
+  while (bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent) ||
+         bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent)) {
+  }
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+  EXPECT_EQ(deliveredPosts(kLinkA), ids) << "in order, each once";
+  EXPECT_EQ(deliveredPosts(kLinkB), ids);
+  EXPECT_EQ(egressDecisions(), "140") << "one decision per row";
+}
+
+TEST_F(BridgeFrameworkTest, ABatchDecidedAheadIsDroppedAfterARetryAndDecidedAgain) {
+  const auto ids = postMany(50, "retried ");
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+  }
+  ASSERT_TRUE(eventually([&] { return egressDecisions() == "82"; }))
+      << "the rest of link A decided ahead: " << egressDecisions();
+  // The peer goes down on the 21st: the rows behind it, decided ahead or not, wait behind it.
+  ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkA).size() == 21; }));
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kRetry, "peer down"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 21u) << "nothing passes the row that waits";
+
+  clock_->advance(std::chrono::minutes(2));
+  bridge_.setAutoSend(true);
+  drainer_->wake();
+  while (bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent)) {
+  }
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+  auto sentOnA = deliveredPosts(kLinkA);
+  ASSERT_EQ(sentOnA.size(), 51u) << "the 21st twice, every other once";
+  EXPECT_EQ(sentOnA[20], sentOnA[21]);
+  sentOnA.erase(sentOnA.begin() + 21);
+  EXPECT_EQ(sentOnA, ids) << "in order";
+  EXPECT_EQ(deliveredPosts(kLinkB), ids);
+}
+
+TEST_F(BridgeFrameworkTest, AReplyDecidedAheadWaitsForItsRootsRemoteId) {
+  auto ids = postMany(40, "thread ");
+  // Row 41 of each link: a reply to the 20th post, which is still on its way when the rows
+  // after the first batch are decided ahead.
+  auto reply = post(kAlice, kLinked, "a reply", ids[19]);
+  ASSERT_TRUE(reply.ok());
+  ids.push_back(reply->id);
+  bridge_.setAutoSend(true);
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+  EXPECT_EQ(deliveredPosts(kLinkA), ids);
+  const auto delivered = bridge_.delivered();
+  const auto sentOnA = [&](const std::string& postId) {
+    return *std::find_if(delivered.begin(), delivered.end(), [&](const OutboundItem& item) {
+      return item.link.id == kLinkA && item.message.postId == postId;
+    });
+  };
+  EXPECT_EQ(sentOnA(reply->id).rootRemoteId, "remote-" + std::to_string(sentOnA(ids[19]).outboxId))
+      << "the reply names its root as the peer knows it";
 }
 
 TEST_F(BridgeFrameworkTest, ADeniedRowIsKeptWithItsAuditRecordAndTheNextOneGoes) {
@@ -655,7 +752,7 @@ TEST_F(BridgeFrameworkTest, AReactionSetAddsAndRemovesTheDifferenceToTheSendersR
 
   // Going out, a reaction carries its author's whole current set on the post.
   auto message = runSync(*database_, [&](Store& s) -> core::Result<core::model::CanonicalMessage> {
-    auto pending = s.bridges().pendingOfLink(kLinkB, 100);
+    auto pending = s.bridges().pendingOfLink(kLinkB, 100, 0);
     if (!pending) return std::move(pending).error();
     for (const auto& row : *pending) {
       if (row.reactionUserId == kAlice) return outboundMessage(s, row);

@@ -250,11 +250,24 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
   EXPECT_TRUE(*held);
   EXPECT_TRUE(*again) << "the holder keeps it";
   EXPECT_FALSE(*theirs) << "another session (node) does not get it";
+  const auto holder = [&](store::Database& db) {
+    auto pid = runSync(db, [](Store& s) { return s.bridges().linkLockHolder(kLinkA); });
+    EXPECT_TRUE(pid.ok());
+    return pid.ok() ? *pid : -1;
+  };
+  const std::int64_t holding = holder(*database_);
+  EXPECT_GT(holding, 0);
+  EXPECT_EQ(holder(*other), holding) << "any session sees which one holds the link";
+  EXPECT_EQ(runSync(*other, [](Store& s) { return s.bridges().linkLockHolder("nolink"); }).value(),
+            0)
+      << "nobody holds a link nobody locked";
   // One unlock releases it even after the holder asked twice: the hold is not stacked.
   ASSERT_TRUE(runSync(*database_, [](Store& s) { return s.bridges().unlockLink(kLinkA); }).ok());
   auto now = lock(*other);
   ASSERT_TRUE(now.ok());
   EXPECT_TRUE(*now);
+  EXPECT_NE(holder(*database_), holding) << "the other session holds it now";
+  EXPECT_GT(holder(*database_), 0);
   other->stop();
 }
 
