@@ -361,14 +361,16 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   }
   b.drainsHere = true;
   b.lockHolder = request.lockHolder;
-  if (b.lockHolder == 0 && prepareDatabase_) {
+  auto rows = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
+  if (!rows) return std::move(rows).error();
+  b.more = static_cast<int>(rows->size()) == kBatchRows;
+  if (b.more && b.lockHolder == 0 && prepareDatabase_) {
+    // Only a full batch is followed by one decided ahead, which needs the session that holds
+    // the link (one round trip, not made for the single rows of live traffic).
     auto holder = s.bridges().linkLockHolder(linkId);
     if (!holder) return std::move(holder).error();
     b.lockHolder = *holder;
   }
-  auto rows = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
-  if (!rows) return std::move(rows).error();
-  b.more = static_cast<int>(rows->size()) == kBatchRows;
   // The batch's decisions, their audit records and the denied or failed rows' new states
   // commit together: one commit (and one wait for the audit chain's lock) per batch.
   core::Status decidedAll = s.transaction([&](Store&) -> core::Status {
