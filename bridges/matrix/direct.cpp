@@ -1,29 +1,21 @@
 #include "bridges/matrix/direct.hpp"
 
+#include "bridges/matrix/json_fields.hpp"
+
 namespace parley::bridges::matrix {
-
-namespace {
-
-std::string stringOf(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return {};
-  const auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
-}  // namespace
 
 std::optional<DirectInvite> directInviteOf(
     const nlohmann::json& event, const std::function<bool(std::string_view)>& isParleyUser) {
-  if (stringOf(event, "type") != "m.room.member") return std::nullopt;
+  if (stringField(event, "type") != "m.room.member") return std::nullopt;
   const auto content = event.is_object() ? event.find("content") : event.end();
   if (!event.is_object() || content == event.end() || !content->is_object()) return std::nullopt;
-  if (stringOf(*content, "membership") != "invite") return std::nullopt;
+  if (stringField(*content, "membership") != "invite") return std::nullopt;
   const auto direct = content->find("is_direct");
   if (direct == content->end() || !direct->is_boolean() || !direct->get<bool>()) {
     return std::nullopt;
   }
-  DirectInvite invite{stringOf(event, "room_id"), stringOf(event, "sender"),
-                      stringOf(event, "state_key")};
+  DirectInvite invite{stringField(event, "room_id"), stringField(event, "sender"),
+                      stringField(event, "state_key")};
   if (invite.roomId.empty() || invite.inviter.empty() || invite.invitee.empty() ||
       invite.inviter == invite.invitee || !isParleyUser(invite.invitee) ||
       isParleyUser(invite.inviter)) {

@@ -8,6 +8,7 @@
 #include "bridges/common/emoji.hpp"
 #include "bridges/common/inbound_files.hpp"
 #include "bridges/matrix/direct.hpp"
+#include "bridges/matrix/json_fields.hpp"
 #include "bridges/matrix/translate.hpp"
 #include "core/common/log.hpp"
 #include "core/model/link.hpp"
@@ -50,17 +51,10 @@ bool sameSecret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string stringField(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return {};
-  const auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
-const nlohmann::json& objectField(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json kEmpty = nlohmann::json::object();
-  if (!object.is_object()) return kEmpty;
-  const auto found = object.find(key);
-  return found != object.end() && found->is_object() ? *found : kEmpty;
+// The key of a room member ("<room id> <user id>") in joined_, and of a DM's pair
+// ("<local user id> <MXID>") in roomOfDirect_.
+std::string pairKey(const std::string& first, const std::string& second) {
+  return first + " " + second;
 }
 
 // "@carol:example.org" -> "example.org"; "" when it is not an MXID.
@@ -296,7 +290,13 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
       const std::string membership = stringField(content, "membership");
       if (membership == "leave" || membership == "ban") {
         // One of a DM's pair gone (left, kicked or banned): the room no longer carries the DM.
-        if (auto room = directOfRoom(roomId)) {
+        // (A linked room is no DM: its members come and go without a database read.)
+        bool linked = false;
+        {
+          std::lock_guard lock(mutex_);
+          linked = remoteOfRoom_.contains(roomId);
+        }
+        if (auto room = linked ? std::nullopt : directOfRoom(roomId)) {
           const std::string member = stringField(event, "state_key");
           if (member == room->remoteId || member == puppetId(room->localUsername)) {
             endDirect(*room, member);
@@ -604,7 +604,7 @@ std::string MatrixBridge::createLinkedRoom(const std::string& alias, HsReply& er
   std::lock_guard lock(mutex_);
   roomOfRemote_[alias] = roomId;
   remoteOfRoom_[roomId] = alias;
-  joined_.insert(roomId + " " + botId());  // its creator
+  joined_.insert(pairKey(roomId, botId()));  // its creator
   return roomId;
 }
 
@@ -624,7 +624,7 @@ std::optional<core::model::User> MatrixBridge::localUserOf(core::store::Store& s
 void MatrixBridge::rememberDirect(const core::store::DirectRoom& room) {
   std::lock_guard lock(mutex_);
   directOfRoom_[room.roomId] = room;
-  auto& newest = roomOfDirect_[room.localUserId + " " + room.remoteId];
+  auto& newest = roomOfDirect_[pairKey(room.localUserId, room.remoteId)];
   const auto current = directOfRoom_.find(newest);
   if (newest.empty() || current == directOfRoom_.end() ||
       current->second.createAt <= room.createAt) {
@@ -715,11 +715,11 @@ void MatrixBridge::endDirect(const core::store::DirectRoom& room, const std::str
   {
     std::lock_guard lock(mutex_);
     directOfRoom_.erase(room.roomId);
-    const auto newest = roomOfDirect_.find(room.localUserId + " " + room.remoteId);
+    const auto newest = roomOfDirect_.find(pairKey(room.localUserId, room.remoteId));
     if (newest != roomOfDirect_.end() && newest->second == room.roomId) {
       roomOfDirect_.erase(newest);  // the next message reads the pair's rooms again
     }
-    joined_.erase(room.roomId + " " + puppet);
+    joined_.erase(pairKey(room.roomId, puppet));
   }
   core::log::info(kLog, "a direct room was left; the next message makes a new one",
                   {{"room_id", room.roomId}, {"member", member}});
@@ -747,7 +747,7 @@ std::string MatrixBridge::directRoomOf(const OutboundItem& item, const std::stri
   }
   {
     std::lock_guard lock(mutex_);
-    const auto known = roomOfDirect_.find(localId + " " + remoteId);
+    const auto known = roomOfDirect_.find(pairKey(localId, remoteId));
     if (known != roomOfDirect_.end()) return known->second;
   }
   auto stored = database_->runAndWait([&](core::store::Store& store) {
@@ -794,7 +794,7 @@ std::string MatrixBridge::directRoomOf(const OutboundItem& item, const std::stri
                   {{"room_id", roomId}, {"local_user_id", localId}, {"invitee", remoteId}});
   rememberDirect(room);
   std::lock_guard lock(mutex_);
-  joined_.insert(roomId + " " + userId);  // its creator
+  joined_.insert(pairKey(roomId, userId));  // its creator
   return roomId;
 }
 
@@ -830,7 +830,7 @@ bool MatrixBridge::ensurePuppet(const std::string& userId, const std::string& di
 
 bool MatrixBridge::ensureJoined(const std::string& roomId, const std::string& userId,
                                 HsReply& error) {
-  const std::string key = roomId + " " + userId;
+  const std::string key = pairKey(roomId, userId);
   {
     std::lock_guard lock(mutex_);
     if (joined_.contains(key)) return true;
@@ -903,7 +903,7 @@ DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {
     if (!reply.ok() && reply.status == 403) {
       // Not (or no longer) in the room: join again before the retry.
       std::lock_guard lock(mutex_);
-      joined_.erase(roomId + " " + userId);
+      joined_.erase(pairKey(roomId, userId));
       reply.kind = Kind::kRetry;
     }
     return reply;
