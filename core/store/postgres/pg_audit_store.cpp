@@ -1,5 +1,7 @@
 #include "core/store/postgres/pg_audit_store.hpp"
 
+#include <algorithm>
+
 #include "core/common/hex.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
@@ -9,12 +11,20 @@ namespace {
 
 // Every appender of every node takes this lock (pg_advisory_xact_lock: released at COMMIT or
 // ROLLBACK), so that reading the newest hash and inserting after it cannot interleave.
-constexpr Statement kAuditLock{"audit_lock", "SELECT pg_advisory_xact_lock(8097879415207327076)"};
+// With the transaction's first id, taken once the lock is held (a subquery with a volatile
+// function is evaluated before the query above it): ids rise in the order records chain.
+constexpr Statement kAuditLockAndId{
+    "audit_lock_and_id",
+    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+    "FROM (SELECT pg_advisory_xact_lock(8097879415207327076)) AS locked"};
 constexpr Statement kAuditLastHash{
     "audit_last_hash",
     "SELECT COALESCE(encode(chain_hash, 'hex'), '') FROM audit_log ORDER BY id DESC LIMIT 1"};
-constexpr Statement kAuditNextId{"audit_next_id",
-                                 "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"};
+constexpr Statement kAuditNextIds{"audit_next_ids",
+                                  "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+                                  "FROM generate_series(1, $1)"};
+// The most ids one round trip takes for a transaction.
+constexpr std::int64_t kMaxReservedIds = 64;
 constexpr Statement kAuditInsert{
     "audit_insert",
     "INSERT INTO audit_log (id, time, subject, resource, action, decision, rules, obligations, "
@@ -97,14 +107,19 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
       // Appended by this transaction, which holds the lock: nobody appended since.
       stored.previousHash = tipHash_;
     } else {
-      if (auto locked = store_.exec(kAuditLock); !locked) return std::move(locked).error();
+      auto locked = store_.exec(kAuditLockAndId);
+      if (!locked) return std::move(locked).error();
+      reservedIds_.assign(1, locked->int64(0, 0));
+      idsUsed_ = 0;
+      // A statement of its own: its snapshot is taken after the lock was granted, so it sees
+      // the record of whoever held the lock before.
       auto last = store_.exec(kAuditLastHash);
       if (!last) return std::move(last).error();
       stored.previousHash = last->empty() ? std::string() : hexDecode(last->text(0, 0));
     }
-    auto next = store_.exec(kAuditNextId);
+    auto next = nextId();
     if (!next) return std::move(next).error();
-    stored.id = next->int64(0, 0);
+    stored.id = *next;
     stored.chainHash = policy::chainHash(stored.previousHash, stored.id, record);
     if (stored.chainHash.empty()) {
       return makeError(ErrorCode::kInternal, "app.audit.chain_hash.app_error",
@@ -130,6 +145,24 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   });
   if (!written) return std::move(written).error();
   return stored;
+}
+
+Result<std::int64_t> PgAuditStore::nextId() {
+  if (reservedIds_.empty()) {
+    const std::int64_t count = std::clamp<std::int64_t>(idsUsed_, 1, kMaxReservedIds);
+    auto taken = store_.exec(kAuditNextIds, Params().add(count));
+    if (!taken) return std::move(taken).error();
+    for (int row = 0; row < taken->size(); ++row) reservedIds_.push_back(taken->int64(row, 0));
+    if (reservedIds_.empty()) {
+      return makeError(ErrorCode::kInternal, "app.audit.next_id.app_error",
+                       "The audit log's sequence gave no id.");
+    }
+    std::sort(reservedIds_.rbegin(), reservedIds_.rend());
+  }
+  const std::int64_t id = reservedIds_.back();
+  reservedIds_.pop_back();
+  ++idsUsed_;
+  return id;
 }
 
 Result<std::vector<policy::StoredAuditRecord>> PgAuditStore::query(const AuditQuery& query) {

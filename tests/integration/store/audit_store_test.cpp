@@ -140,6 +140,61 @@ TEST_F(AuditStoreTest, ConcurrentAppendersFormOneChain) {
   EXPECT_EQ(report.checked, 45);
 }
 
+// A transaction of many records (a bridge's batch) takes its ids from the sequence a few at a
+// time: transactions of 1 to 12 records each, one after the other on each of three connections
+// at once (in one job per connection, as the ingress pipeline runs them), still form one chain,
+// with the ids of each transaction rising in the order it appended them.
+TEST_F(AuditStoreTest, TransactionsOfManyRecordsFormOneChain) {
+  std::vector<std::future<std::vector<std::vector<std::int64_t>>>> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.push_back(std::async(std::launch::async, [this, w] {
+      std::vector<std::vector<std::int64_t>> transactions;
+      (void)runSync(*database_, [&](Store& s) {
+        for (int size = 1; size <= 12; ++size) {
+          std::vector<std::int64_t> ids;
+          auto written = s.transaction([&](Store& tx) -> Status {
+            for (int n = 0; n < size; ++n) {
+              auto stored = tx.audit().append(record(w * 1000 + size * 20 + n));
+              if (!stored) return std::move(stored).error();
+              ids.push_back(stored->id);
+            }
+            return {};
+          });
+          EXPECT_TRUE(written.ok()) << written.error().message;
+          transactions.push_back(std::move(ids));
+        }
+        return Status{};
+      });
+      return transactions;
+    }));
+  }
+  std::size_t records = 0;
+  for (auto& writer : writers) {
+    for (const auto& ids : writer.get()) {
+      records += ids.size();
+      for (std::size_t i = 1; i < ids.size(); ++i) EXPECT_LT(ids[i - 1], ids[i]);
+    }
+  }
+  EXPECT_EQ(records, 3U * 78U);
+  const auto report = verify();
+  EXPECT_TRUE(report.intact) << report.reason;
+  EXPECT_EQ(report.checked, static_cast<std::int64_t>(records));
+
+  // A rolled-back transaction leaves a gap in the ids, not in the chain.
+  auto rolledBack = runSync(*database_, [&](Store& s) {
+    return s.transaction([&](Store& tx) -> Status {
+      for (int n = 0; n < 3; ++n) (void)tx.audit().append(record(n));
+      return makeError(ErrorCode::kConflict, "test.rollback", "rolled back");
+    });
+  });
+  EXPECT_FALSE(rolledBack.ok());
+  const auto after = append(record(9999));
+  const auto last = verify();
+  EXPECT_TRUE(last.intact) << last.reason;
+  EXPECT_EQ(last.checked, static_cast<std::int64_t>(records) + 1);
+  EXPECT_EQ(last.lastId, after.id);
+}
+
 TEST_F(AuditStoreTest, InvalidRecordIsRefusedAndNothingWritten) {
   AuditRecord bad = record(1);
   bad.subject.clear();
