@@ -2,6 +2,7 @@
 
 #include "core/model/id.hpp"
 #include "core/model/reaction_set.hpp"
+#include "core/services/batch_reads.hpp"
 #include "core/services/boundary_guard.hpp"
 #include "core/services/channel_service.hpp"
 #include "core/services/message_label.hpp"
@@ -127,6 +128,8 @@ struct IngressPipeline::Crossings {
   std::map<std::string, core::model::User> puppets;  // by sender and shown name
   std::map<std::string, core::model::Link> links;    // by room (or DM pair), found ones only
   std::set<std::string> members;                     // channel id "\n" puppet id
+  // The channel's and authors' reads of the guard and the post service (batch_reads.hpp).
+  core::services::BatchReads reads;
 
   // The claims of `events` (those of `valid`) in one statement: per event, whether it took its
   // inbox id.
@@ -518,7 +521,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
       }
     }
 
-    auto verdict = core::services::guardMessageIngress(tx, via, message);
+    auto verdict = core::services::guardMessageIngress(tx, via, message, &crossings.reads);
     if (!verdict.permitted()) {
       result = outcome(IngressOutcome::kDenied, verdict.decision.reasonCode.empty()
                                                     ? std::string("policy.denied")
@@ -552,6 +555,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
         options.setOnline = false;
         options.origin = origin;
         options.afterLastPost = true;  // listed in the order the room sent them
+        options.reads = &crossings.reads;
         auto created = core::services::createPost(tx, puppet, std::move(draft), options);
         if (!created) {
           applied = std::move(created).error();

@@ -70,7 +70,8 @@ std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts
 
 core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
                                                             const core::store::OutboxRow& row,
-                                                            std::string* postType) {
+                                                            std::string* postType,
+                                                            core::services::BatchReads* reads) {
   auto post = store.posts().get(row.postId);
   if (!post) return std::move(post).error();
   core::model::CanonicalMessage message;
@@ -92,14 +93,17 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
     message.label = post->props.value(core::services::kPostLabelProp, nlohmann::json()).dump();
   }
 
-  auto author = store.users().getById(isReaction(row.kind) ? row.reactionUserId : post->userId);
-  if (!author) return std::move(author).error();
-  message.author.userId = author->id;
-  message.author.username = author->username;
-  message.author.displayName = displayName(*author);
-  if (!author->remoteBridge.empty()) {
-    message.author.remote = core::model::RemoteOrigin{author->remoteBridge, "",
-                                                      author->remoteUserId, author->remoteDomain};
+  core::services::BatchReads ownReads;
+  auto read = (reads != nullptr ? *reads : ownReads)
+                  .user(store, isReaction(row.kind) ? row.reactionUserId : post->userId);
+  if (!read) return std::move(read).error();
+  const core::model::User& author = **read;
+  message.author.userId = author.id;
+  message.author.username = author.username;
+  message.author.displayName = displayName(author);
+  if (!author.remoteBridge.empty()) {
+    message.author.remote = core::model::RemoteOrigin{author.remoteBridge, "", author.remoteUserId,
+                                                      author.remoteDomain};
   }
   if (isReaction(row.kind)) {
     // Read now, not when the row was written: protocols that send the author's whole set
@@ -107,7 +111,7 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
     auto reactions = store.reactions().forPosts({post->id});
     if (!reactions) return std::move(reactions).error();
     for (const auto& reaction : *reactions) {
-      if (reaction.userId == author->id) message.reactions.push_back(reaction.emojiName);
+      if (reaction.userId == author.id) message.reactions.push_back(reaction.emojiName);
     }
   }
   const bool carriesContent = row.kind == MessageChange::kPost || row.kind == MessageChange::kEdit;
@@ -373,13 +377,15 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   }
   // The batch's decisions, their audit records and the denied or failed rows' new states
   // commit together: one commit (and one wait for the audit chain's lock) per batch.
+  // What every row's decision reads about the link's channel and the authors: read once.
+  core::services::BatchReads reads;
   core::Status decidedAll = s.transaction([&](Store&) -> core::Status {
     // Posts of this batch, and those still on their way (ahead): a later row that addresses
     // one (an edit, a reply) needs the ids the peer gives it, so the batch ends before that row.
     std::set<std::string> postedHere = request.unrecordedPosts;
     for (const auto& row : *rows) {
       std::string postType;
-      auto message = outboundMessage(s, row, &postType);
+      auto message = outboundMessage(s, row, &postType, &reads);
       if (!message) {
         ++b.failed;
         b.lastRowId = row.id;
@@ -411,15 +417,15 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
           // The root went over this link, so quoting it releases nothing new.
           if (auto rootPost = s.posts().get(message->rootId); rootPost) {
             item.rootText = rootPost->message;
-            auto author = s.users().getById(rootPost->userId);
-            if (author) item.rootAuthor = author->username;
+            auto author = reads.user(s, rootPost->userId);
+            if (author) item.rootAuthor = (*author)->username;
           }
         }
       }
       // The decision, its audit record and a denial's new row state commit together.
       bool permitted = false;
       core::Status decided = s.transaction([&](Store& tx) -> core::Status {
-        auto verdict = core::services::guardMessageEgress(tx, *found, *message);
+        auto verdict = core::services::guardMessageEgress(tx, *found, *message, &reads);
         if (!verdict.permitted()) {
           const std::string reason =
               verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;

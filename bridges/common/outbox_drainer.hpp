@@ -52,6 +52,7 @@
 #include "core/common/clock.hpp"
 #include "core/events/domain_event.hpp"
 #include "core/metrics/bridge_metrics.hpp"
+#include "core/services/batch_reads.hpp"
 #include "core/store/bridge_store.hpp"
 #include "core/store/database.hpp"
 
@@ -73,9 +74,10 @@ std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts
 // The canonical message of an outbox row, from the post, its author (the reacting user for a
 // reaction, with that user's current reactions on the post), its files and the row's payload
 // (origin), as the guard decides on it. `postType`, when given, receives the post's type.
-core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
-                                                            const core::store::OutboxRow& row,
-                                                            std::string* postType = nullptr);
+// `reads`: the drainer's batch (batch_reads.hpp), where each author is read once.
+core::Result<core::model::CanonicalMessage> outboundMessage(
+    core::store::Store& store, const core::store::OutboxRow& row, std::string* postType = nullptr,
+    core::services::BatchReads* reads = nullptr);
 
 class OutboxDrainer {
  public:

@@ -30,14 +30,18 @@ std::string_view directionName(Direction direction) {
 }
 
 // What a decision is taken about, loaded once per guard call: the link's channel and the
-// subject's stored attributes. `policy.channel` points at `channel`: not movable.
+// subject's stored attributes, read through the caller's batch (batch_reads.hpp) when it has
+// one. `policy.channel` points at `channel`: not movable.
 struct GuardContext {
-  GuardContext(const model::Link& l, Direction d) : link(l), direction(d) {}
+  GuardContext(const model::Link& l, Direction d, BatchReads* batch = nullptr)
+      : link(l), direction(d), reads(batch != nullptr ? *batch : ownReads) {}
   GuardContext(const GuardContext&) = delete;
   GuardContext& operator=(const GuardContext&) = delete;
 
   const model::Link& link;
   Direction direction;
+  BatchReads ownReads;  // a guard call on its own: its reads are its own
+  BatchReads& reads;
   std::optional<model::Channel> channel;
   PolicyChannel policy;
   const model::User* localSubject = nullptr;
@@ -51,35 +55,34 @@ struct GuardContext {
 
 // The link's channel with its policy attributes. A channel that cannot be loaded leaves the
 // request without channel attributes: every rule reading them fails closed.
-void loadChannel(store::Store& store, std::string_view channelId, GuardContext& context) {
-  auto channel = store.channels().get(channelId);
+void loadChannel(store::Store& store, const std::string& channelId, GuardContext& context) {
+  auto channel = context.reads.channel(store, channelId);
   if (!channel) {
     log::warn(kComponent, "boundary decision without the link's channel",
-              {{"channel_id", std::string(channelId)}, {"error", channel.error().message}});
+              {{"channel_id", channelId}, {"error", channel.error().message}});
     return;
   }
-  context.channel = std::move(*channel);
-  auto loaded = loadPolicyChannel(store, *context.channel, nullptr);
-  if (loaded) {
-    context.policy = std::move(*loaded);
-  } else {
-    context.policy = PolicyChannel{&*context.channel, nullptr, {}, {}};
+  context.channel = **channel;
+  context.policy = PolicyChannel{&*context.channel, nullptr, {}, {}};
+  if (auto policy = context.reads.channelPolicy(store, **channel); policy) {
+    context.policy.teamName = (*policy)->teamName;
+    context.policy.attributes = (*policy)->attributes;
   }
 }
 
 void loadSubjectAttributes(store::Store& store, const model::User& subject, GuardContext& context) {
   context.localSubject = &subject;
   context.auditSubject = subject.id;
-  auto attributes = store.policyAttributes().userAttributes(subject.id);
-  if (attributes) context.subjectAttributes = std::move(*attributes);
+  auto attributes = context.reads.userAttributes(store, subject.id);
+  if (attributes) context.subjectAttributes = **attributes;
 }
 
 // The local author of an outgoing message, as stored (roles decide subject.role).
 void loadAuthor(store::Store& store, const model::CanonicalMessage& message,
                 GuardContext& context) {
-  auto user = store.users().getById(message.author.userId);
+  auto user = context.reads.user(store, message.author.userId);
   if (user) {
-    context.loadedSubject = std::move(*user);
+    context.loadedSubject = **user;
   } else {
     context.loadedSubject.id = message.author.userId;
     context.loadedSubject.username = message.author.username;
@@ -485,8 +488,8 @@ void denyForObligation(policy::Decision& decision, const std::string& failure) {
 }
 
 BoundaryVerdict guardMessageEgress(store::Store& store, const model::Link& link,
-                                   const model::CanonicalMessage& message) {
-  GuardContext context(link, Direction::kEgress);
+                                   const model::CanonicalMessage& message, BatchReads* reads) {
+  GuardContext context(link, Direction::kEgress, reads);
   prepareEgress(store, link, message, context);
   return guardMessage(store, context,
                       message.rootId.empty() ? kActionMessageEgress : kActionThreadEgress,
@@ -494,8 +497,8 @@ BoundaryVerdict guardMessageEgress(store::Store& store, const model::Link& link,
 }
 
 BoundaryVerdict guardMessageIngress(store::Store& store, const model::Link& link,
-                                    const model::CanonicalMessage& message) {
-  GuardContext context(link, Direction::kIngress);
+                                    const model::CanonicalMessage& message, BatchReads* reads) {
+  GuardContext context(link, Direction::kIngress, reads);
   prepareIngress(store, link, message, context);
   return guardMessage(store, context, kActionMessageIngress, kActionFileIngress, message);
 }

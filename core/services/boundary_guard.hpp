@@ -31,6 +31,7 @@
 #include "core/policy/bundle.hpp"
 #include "core/policy/decision.hpp"
 #include "core/services/access_policy.hpp"
+#include "core/services/batch_reads.hpp"
 #include "core/store/store.hpp"
 
 namespace parley::core::services {
@@ -65,14 +66,18 @@ struct BoundaryVerdict {
 // file.egress decision (audited); a denied one is replaced by the permit's
 // strip_denied_attachments placeholder, and without that obligation the whole message is
 // denied. Callers need not call guardFileEgress for the files of a message they guard here.
+// `reads`: the caller's batch (batch_reads.hpp), through which the link's channel with its
+// policy attributes and team, and the author with theirs, are read once for all its decisions.
 BoundaryVerdict guardMessageEgress(store::Store& store, const model::Link& link,
-                                   const model::CanonicalMessage& message);
+                                   const model::CanonicalMessage& message,
+                                   BatchReads* reads = nullptr);
 // message.ingress: the message's label (`label`) is the peer's own text, mapped through the
 // peer's label_map (or parsed in the bundle's label policy when it has none); on permit the
 // returned message carries the local label. The author's `remote` (else the message's
 // `origin`) names the remote sender. Attachments: file.ingress each, as for egress.
 BoundaryVerdict guardMessageIngress(store::Store& store, const model::Link& link,
-                                    const model::CanonicalMessage& message);
+                                    const model::CanonicalMessage& message,
+                                    BatchReads* reads = nullptr);
 // One file on its own (the verdict's message carries that file only).
 BoundaryVerdict guardFileEgress(store::Store& store, const model::Link& link,
                                 const model::CanonicalMessage& message, const model::FileRef& file);

@@ -1,6 +1,7 @@
 #include "core/services/outbox_writer.hpp"
 
 #include "core/model/id.hpp"
+#include "core/services/batch_reads.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -24,11 +25,12 @@ nlohmann::json payloadOf(const std::optional<model::RemoteOrigin>& origin) {
 
 Status enqueueOutbound(store::Store& tx, const model::Post& post, model::MessageChange change,
                        const std::optional<model::RemoteOrigin>& origin,
-                       const model::Reaction* reaction) {
-  auto links = tx.bridges().linksOfChannel(post.channelId);
+                       const model::Reaction* reaction, BatchReads* reads) {
+  BatchReads ownReads;
+  auto links = (reads != nullptr ? *reads : ownReads).links(tx, post.channelId);
   if (!links) return std::move(links).error();
   const std::int64_t now = tx.clock().nowMillis();
-  for (const auto& link : *links) {
+  for (const auto& link : **links) {
     if (!link.sendsOut() || cameInOn(origin, link)) continue;
     store::OutboxRow row;
     row.linkId = link.id;

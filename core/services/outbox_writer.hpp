@@ -20,13 +20,16 @@
 
 namespace parley::core::services {
 
+class BatchReads;
+
 // Enqueues `change` of `post` toward every link of the post's channel that sends out, except
 // the link `origin` came in on (origin bridge and remote room == link bridge and remote room):
 // no echo. `reaction` is the reaction of kReaction / kReactionDelete. Call inside the
-// transaction that writes the change (`tx`).
+// transaction that writes the change (`tx`). `reads`: the batch's (batch_reads.hpp), where the
+// channel's links are read once for all of its changes.
 Status enqueueOutbound(store::Store& tx, const model::Post& post, model::MessageChange change,
                        const std::optional<model::RemoteOrigin>& origin,
-                       const model::Reaction* reaction = nullptr);
+                       const model::Reaction* reaction = nullptr, BatchReads* reads = nullptr);
 
 // The origin recorded in an outbox row's payload (nullopt for a local change).
 std::optional<model::RemoteOrigin> originOfPayload(const nlohmann::json& payload);

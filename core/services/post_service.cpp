@@ -7,6 +7,7 @@
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
 #include "core/services/access_policy.hpp"
+#include "core/services/batch_reads.hpp"
 #include "core/services/message_label.hpp"
 #include "core/services/outbox_writer.hpp"
 #include "core/services/permissions.hpp"
@@ -176,6 +177,15 @@ Status addCursors(store::Store& store, std::string_view channelId, model::PostLi
   return {};
 }
 
+// The author's access to the channel of a post made on their behalf (no permission check).
+Result<model::ChannelAccess> accessOfPoster(store::Store& store, const model::User& author,
+                                            const std::string& channelId, BatchReads* reads) {
+  if (reads == nullptr) return loadChannelAccess(store, author, channelId);
+  auto access = reads->access(store, author.id, channelId);
+  if (!access) return std::move(access).error();
+  return **access;
+}
+
 Result<model::Post> requireEditable(store::Store& store, const model::User& user,
                                     std::string_view postId, std::string_view ownPermission,
                                     std::string_view othersPermission) {
@@ -220,7 +230,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
 
   auto access = options.checkChannelPermission
                     ? requireChannelPermission(store, author, draft.channelId, p::kCreatePost)
-                    : loadChannelAccess(store, author, draft.channelId);
+                    : accessOfPoster(store, author, draft.channelId, options.reads);
   if (!access) return std::move(access).error();
   if (access->channel.isArchived()) {
     return badRequest("api.post.create_post.can_not_post_to_deleted.error",
@@ -290,9 +300,11 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
                                           draft.isRoot());
     if (!counted) return std::move(counted).error();
     mentioned = std::move(*counted);
-    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin);
+    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin, nullptr,
+                           options.reads);
   });
   if (!written) return std::move(written).error();
+  if (options.reads != nullptr) options.reads->posted(draft.channelId, draft.createAt);
   std::vector<model::Post> one{std::move(draft)};
   if (auto filled = fillMetadata(store, one); !filled) return std::move(filled).error();
   // Committed already, or part of the caller's transaction (webhooks): then it waits for that.

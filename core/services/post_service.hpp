@@ -20,6 +20,8 @@
 
 namespace parley::core::services {
 
+class BatchReads;
+
 struct CreatePostOptions {
   // false for posts made on someone's behalf after their own authorisation (an incoming
   // webhook posts as its creator into its channel): the channel is still loaded and must not
@@ -38,6 +40,10 @@ struct CreatePostOptions {
   // remote room's messages, applied in the order they came (several in one millisecond when
   // they come fast), are also listed in that order (posts sort by create_at).
   bool afterLastPost = false;
+  // Set by the ingress pipeline for the posts of one batch (batch_reads.hpp): the author's
+  // access to the channel and the channel's links are read from it, and the post moves the
+  // channel's last_post_at in it. Only with checkChannelPermission false.
+  BatchReads* reads = nullptr;
 };
 
 // Creates a post in `draft.channelId` as `author`. From the draft are taken: channel_id,

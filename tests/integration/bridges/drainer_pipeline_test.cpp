@@ -481,8 +481,13 @@ TEST_F(BridgeFrameworkTest, EventsAppliedTogetherKeepTheirOrderOnceEachInOneTran
   auto edit = fromCarol("b-4", "one, edited");
   edit.change = core::model::MessageChange::kEdit;
   edit.targetRemoteId = "b-1";  // made earlier in the same batch
-  const auto first = together({fromCarol("b-1", "one"), fromCarol("b-2", "two"),
-                               fromCarol("b-1", "one again"), edit, fromCarol("b-3", "three")});
+  // A second sender between carol's posts: each post orders itself after the one before it,
+  // whoever made that one.
+  auto fromDave = fromCarol("b-2", "two");
+  fromDave.sender.remoteId = "dave@partner-a.example";
+  fromDave.senderDisplayName = "Dave";
+  const auto first = together({fromCarol("b-1", "one"), fromDave, fromCarol("b-1", "one again"),
+                               edit, fromCarol("b-3", "three")});
   ASSERT_EQ(first.size(), 5u);
   EXPECT_EQ(first[0].outcome, IngressOutcome::kApplied) << first[0].error;
   EXPECT_EQ(first[1].outcome, IngressOutcome::kApplied) << first[1].error;

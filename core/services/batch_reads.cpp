@@ -1,0 +1,68 @@
+#include "core/services/batch_reads.hpp"
+
+#include <algorithm>
+
+#include "core/services/access_policy.hpp"
+
+namespace parley::core::services {
+namespace {
+
+// The value kept under `key`, else what `read()` gives, kept when it is not an error.
+template <typename Map, typename Read>
+auto readOnce(Map& kept, const typename Map::key_type& key, Read read)
+    -> Result<const typename Map::mapped_type*> {
+  if (const auto found = kept.find(key); found != kept.end()) return &found->second;
+  auto value = read();
+  if (!value) return std::move(value).error();
+  return &kept.emplace(key, std::move(*value)).first->second;
+}
+
+}  // namespace
+
+Result<const model::Channel*> BatchReads::channel(store::Store& store,
+                                                  const std::string& channelId) {
+  return readOnce(channels_, channelId, [&] { return store.channels().get(channelId); });
+}
+
+Result<const model::ChannelAccess*> BatchReads::access(store::Store& store,
+                                                       const std::string& userId,
+                                                       const std::string& channelId) {
+  return readOnce(access_, {userId, channelId},
+                  [&] { return store.channels().access(userId, channelId); });
+}
+
+Result<const std::vector<model::Link>*> BatchReads::links(store::Store& store,
+                                                          const std::string& channelId) {
+  return readOnce(links_, channelId, [&] { return store.bridges().linksOfChannel(channelId); });
+}
+
+Result<const ChannelPolicyReads*> BatchReads::channelPolicy(store::Store& store,
+                                                            const model::Channel& channel) {
+  return readOnce(policies_, channel.id, [&]() -> Result<ChannelPolicyReads> {
+    auto loaded = loadPolicyChannel(store, channel, nullptr);
+    if (!loaded) return std::move(loaded).error();
+    return ChannelPolicyReads{std::move(loaded->attributes), std::move(loaded->teamName)};
+  });
+}
+
+Result<const model::User*> BatchReads::user(store::Store& store, const std::string& userId) {
+  return readOnce(users_, userId, [&] { return store.users().getById(userId); });
+}
+
+Result<const model::AttributeMap*> BatchReads::userAttributes(store::Store& store,
+                                                              const std::string& userId) {
+  return readOnce(userAttributes_, userId,
+                  [&] { return store.policyAttributes().userAttributes(userId); });
+}
+
+void BatchReads::posted(const std::string& channelId, std::int64_t createAt) {
+  const auto moved = [createAt](model::Channel& channel) {
+    channel.lastPostAt = std::max(channel.lastPostAt, createAt);
+  };
+  if (auto found = channels_.find(channelId); found != channels_.end()) moved(found->second);
+  for (auto& [key, access] : access_) {
+    if (key.second == channelId) moved(access.channel);
+  }
+}
+
+}  // namespace parley::core::services

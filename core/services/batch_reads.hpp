@@ -1,0 +1,59 @@
+#pragma once
+// What each change of a bridge's batch would read again: the channel it goes to or comes from
+// (with the author's access to it, its links, its policy attributes and its team) and the users
+// who wrote it (with their policy attributes). A batch is the events the ingress pipeline applies
+// in one transaction, or the outbox rows the drainer decides in one: read on the batch's first
+// need and kept until it ends, these cost one round trip per batch instead of one per change.
+//
+// A batch decides and writes on one reading, as a transaction on one snapshot would: what another
+// session changes meanwhile (an attribute, a link, a role) is read by the next batch. So an
+// instance lives no longer than its batch. The posts made through it keep their channel's
+// last_post_at current in it (posted()), which the next post of the batch orders itself after.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/model/channel.hpp"
+#include "core/model/link.hpp"
+#include "core/model/policy_attributes.hpp"
+#include "core/model/user.hpp"
+#include "core/store/store.hpp"
+
+namespace parley::core::services {
+
+// A channel's policy attributes and its team's name (access_policy.hpp PolicyChannel).
+struct ChannelPolicyReads {
+  model::AttributeMap attributes;
+  std::string teamName;  // empty for direct and group channels
+};
+
+class BatchReads {
+ public:
+  // Each read the first time it is asked for; an error is returned and not kept (the next ask
+  // reads again). The pointers stay valid for the life of the instance.
+  Result<const model::Channel*> channel(store::Store& store, const std::string& channelId);
+  Result<const model::ChannelAccess*> access(store::Store& store, const std::string& userId,
+                                             const std::string& channelId);
+  Result<const std::vector<model::Link>*> links(store::Store& store, const std::string& channelId);
+  Result<const ChannelPolicyReads*> channelPolicy(store::Store& store,
+                                                  const model::Channel& channel);
+  Result<const model::User*> user(store::Store& store, const std::string& userId);
+  Result<const model::AttributeMap*> userAttributes(store::Store& store, const std::string& userId);
+
+  // A post created at `createAt` in `channelId`: its last_post_at, as the post wrote it.
+  void posted(const std::string& channelId, std::int64_t createAt);
+
+ private:
+  std::map<std::string, model::Channel> channels_;
+  std::map<std::pair<std::string, std::string>, model::ChannelAccess> access_;  // user, channel
+  std::map<std::string, std::vector<model::Link>> links_;
+  std::map<std::string, ChannelPolicyReads> policies_;
+  std::map<std::string, model::User> users_;
+  std::map<std::string, model::AttributeMap> userAttributes_;
+};
+
+}  // namespace parley::core::services
