@@ -614,14 +614,7 @@ core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
   return [inner = std::move(inner),
           wakeup = std::move(wakeup)](const core::events::DomainEvent& event) {
     if (inner) inner(event);
-    namespace e = core::events;
-    if (std::holds_alternative<e::PostCreated>(event) ||
-        std::holds_alternative<e::PostEdited>(event) ||
-        std::holds_alternative<e::PostDeleted>(event) ||
-        std::holds_alternative<e::ReactionAdded>(event) ||
-        std::holds_alternative<e::ReactionRemoved>(event)) {
-      (*wakeup)();
-    }
+    if (std::holds_alternative<core::events::OutboundQueued>(event)) (*wakeup)();
   };
 }
 

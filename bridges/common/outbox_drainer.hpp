@@ -218,8 +218,8 @@ class DrainerWakeup {
   std::function<void()> wake_;
 };
 
-// `inner`, and the wake-up for the committed changes that write outbox rows (posts, edits,
-// deletions, reactions).
+// `inner`, and the drainer's wake-up when a committed change wrote outbox rows (OutboundQueued:
+// a post, edit, deletion or reaction with a link to cross).
 core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
                                          std::shared_ptr<const DrainerWakeup> wakeup);
 

@@ -113,7 +113,9 @@ void Component::post(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
+    const bool woken = !tasks_.empty();  // the first of these woke the thread, which takes all
     tasks_.push_back(std::move(task));
+    if (woken) return;
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto written = ::write(wakeFd_, &one, sizeof one);

@@ -208,6 +208,10 @@ struct SessionsRevoked {
   bool allOfUser = false;
 };
 
+// Outbox rows toward a bridge link were written (core/services/outbox_writer): what wakes the
+// outbox drainer. Clients are not told.
+struct OutboundQueued {};
+
 using DomainEvent =
     std::variant<PostCreated, PostEdited, PostDeleted, ReactionAdded, ReactionRemoved,
                  ChannelCreated, DirectChannelCreated, ChannelUpdated, ChannelDeleted,
@@ -216,7 +220,7 @@ using DomainEvent =
                  TeamMemberRemoved, UserCreated, UserUpdated, UserRolesUpdated, StatusChanged,
                  PreferencesChanged, PreferencesDeleted, ChannelsViewed, SidebarCategoryCreated,
                  SidebarCategoriesUpdated, SidebarCategoryOrderUpdated, SidebarCategoryDeleted,
-                 SessionsRevoked, EphemeralMessage>;
+                 SessionsRevoked, EphemeralMessage, OutboundQueued>;
 
 // Receives committed events. Called on the database worker that committed them, in the order
 // they were recorded; it must not block (render, publish, return) and must not throw.

@@ -30,6 +30,7 @@ Status enqueueOutbound(store::Store& tx, const model::Post& post, model::Message
   auto links = (reads != nullptr ? *reads : ownReads).links(tx, post.channelId);
   if (!links) return std::move(links).error();
   const std::int64_t now = tx.clock().nowMillis();
+  bool queued = false;
   for (const auto& link : **links) {
     if (!link.sendsOut() || cameInOn(origin, link)) continue;
     store::OutboxRow row;
@@ -45,8 +46,11 @@ Status enqueueOutbound(store::Store& tx, const model::Post& post, model::Message
     row.txnId = "parley." + model::newId();
     row.nextAttemptAt = now;
     row.createAt = now;
-    if (auto queued = tx.bridges().enqueue(row); !queued) return std::move(queued).error();
+    if (auto written = tx.bridges().enqueue(row); !written) return std::move(written).error();
+    queued = true;
   }
+  // Once per change that has somewhere to go: a post that crosses no link wakes nobody.
+  if (queued) tx.afterCommit(events::OutboundQueued{});
   return {};
 }
 

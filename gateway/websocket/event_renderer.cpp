@@ -293,6 +293,9 @@ std::vector<ev::Event> render(const ev::EphemeralMessage& notice) {
                     {{"post", encoded(json::postToJson(notice.post))}})};
 }
 
+// The outbox drainer's wake-up: nothing for clients.
+std::vector<ev::Event> render(const ev::OutboundQueued&) { return {}; }
+
 }  // namespace
 
 std::vector<core::events::Event> renderEvent(const core::events::DomainEvent& event) {

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
+
+#include "bridges/common/outbox_drainer.hpp"
 #include "core/model/id.hpp"
 #include "core/services/outbox_writer.hpp"
 #include "core/services/reaction_service.hpp"
@@ -40,6 +44,35 @@ TEST_F(OutboxWriterTest, APostInALinkedChannelQueuesOneRowPerLinkThatSendsOut) {
 
   ASSERT_TRUE(post(kAlice, kPlain, "no links here").ok());
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "2") << "an unlinked channel queues nothing";
+}
+
+// The drainer is woken by the changes that gave it work, once each committed: not by a post
+// with no link to cross nor by one whose transaction rolled back.
+TEST_F(OutboxWriterTest, OnlyACommittedChangeWithRowsToSendWakesTheDrainer) {
+  auto wakeup = std::make_shared<bridges::DrainerWakeup>();
+  std::atomic<int> wakes{0};
+  wakeup->set([&] { ++wakes; });
+  openPool(2, bridges::wakingSink({}, wakeup));
+
+  ASSERT_TRUE(post(kAlice, kLinked, "two links to cross").ok());
+  EXPECT_EQ(wakes.load(), 1) << "one wake-up for the change, whatever its number of rows";
+  ASSERT_TRUE(post(kAlice, kPlain, "no links here").ok());
+  EXPECT_EQ(wakes.load(), 1) << "nothing queued, nobody woken";
+
+  const model::User alice = user(kAlice);
+  model::Post draft;
+  draft.channelId = kLinked;
+  draft.message = "never committed";
+  ASSERT_FALSE(runSync(*database_, [&](Store& s) {
+                 return s.transaction([&](Store& tx) -> Status {
+                   auto created = createPost(tx, alice, draft);
+                   if (!created) return std::move(created).error();
+                   return makeError(ErrorCode::kInternal, "test.rollback", "rolled back");
+                 });
+               }).ok());
+  EXPECT_EQ(wakes.load(), 1) << "a rolled-back change queued nothing";
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "2");
+  wakeup->clear();
 }
 
 TEST_F(OutboxWriterTest, ARolledBackPostLeavesNoOutboxRow) {
