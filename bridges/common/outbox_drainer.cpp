@@ -567,12 +567,9 @@ bool OutboxDrainer::recordDelivered() {
     parts.push_back(std::move(post));
   }
   const std::int64_t now = clock_->nowMillis();
-  const core::Status written = database_->runAndWait([&](core::store::Store& s) {
-    return s.transaction([&](core::store::Store& tx) -> core::Status {
-      if (auto put = tx.bridges().putPartsMany(parts, now); !put) return put;
-      return tx.bridges().markSentMany(ids);
-    });
-  });
+  // One statement, atomic on its own: the write takes one round trip while the next item is out.
+  const core::Status written = database_->runAndWait(
+      [&](core::store::Store& s) { return s.bridges().markSentMany(ids, parts, now); });
   std::vector<Outcome> recorded;
   recorded.swap(delivered_);
   if (!written) {

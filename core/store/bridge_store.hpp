@@ -156,9 +156,11 @@ class BridgeStore {
   virtual Result<std::vector<PendingLink>> pendingLinks() = 0;
   // The peer acknowledged: the row is removed (the id map keeps what was sent).
   virtual Status markSent(std::int64_t id) = 0;
-  // markSent for several rows in one statement (the drainer records a batch's deliveries
-  // together).
-  virtual Status markSentMany(const std::vector<std::int64_t>& ids) = 0;
+  // markSent for several rows, with the id map entries of what they sent (`parts`, as
+  // putPartsMany), in one statement: atomic on its own, so the drainer records the deliveries
+  // that came together in one round trip, no transaction around it.
+  virtual Status markSentMany(const std::vector<std::int64_t>& ids,
+                              const std::vector<PostParts>& parts, std::int64_t at) = 0;
   virtual Status markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) = 0;
   virtual Status markFailed(std::int64_t id, std::string_view lastError) = 0;
   virtual Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,

@@ -87,9 +87,16 @@ constexpr Statement kPendingLinks{
     " WHERE state = 'pending' ORDER BY link_id, id"};
 constexpr Statement kMarkSent{"bridge_outbox_sent", "DELETE FROM outbox WHERE id = $1"};
 // $1: a JSON array of row ids.
+// The rows $1 (a JSON array of ids) delivered, with their id map entries $2 (as kPutParts): a
+// data-modifying WITH runs whether or not it is read, and the statement is atomic.
 constexpr Statement kMarkSentMany{
     "bridge_outbox_sent_many",
-    "DELETE FROM outbox WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)"};
+    "WITH parts AS (INSERT INTO id_map (post_id, part, bridge, remote_room, remote_event_id,"
+    " create_at) SELECT p.post_id, p.part, p.bridge, p.remote_room, p.remote_event_id, $3"
+    " FROM jsonb_to_recordset($2::jsonb)"
+    "   AS p(post_id text, part integer, bridge text, remote_room text, remote_event_id text)"
+    " ON CONFLICT DO NOTHING)"
+    " DELETE FROM outbox WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)"};
 constexpr Statement kMarkDenied{
     "bridge_outbox_denied",
     "UPDATE outbox SET state = 'denied', audit_id = NULLIF($2, 0), last_error = $3"
@@ -285,6 +292,21 @@ Result<std::string> jsonText(const nlohmann::json& list) {
   }
 }
 
+// The id map entries of `posts` as the JSON list kPutParts and kMarkSentMany read.
+nlohmann::json partsJson(const std::vector<PostParts>& posts) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& post : posts) {
+    for (const auto& part : post.parts) {
+      list.push_back({{"post_id", post.postId},
+                      {"part", part.part},
+                      {"bridge", post.bridge},
+                      {"remote_room", post.remoteRoom},
+                      {"remote_event_id", part.remoteEventId}});
+    }
+  }
+  return list;
+}
+
 bool isReaction(model::MessageChange kind) {
   return kind == model::MessageChange::kReaction || kind == model::MessageChange::kReactionDelete;
 }
@@ -422,9 +444,13 @@ Status PgBridgeStore::markSent(std::int64_t id) {
   return done(store_.exec(kMarkSent, Params().add(id)));
 }
 
-Status PgBridgeStore::markSentMany(const std::vector<std::int64_t>& ids) {
-  if (ids.empty()) return {};
-  return done(store_.exec(kMarkSentMany, Params().add(nlohmann::json(ids).dump())));
+Status PgBridgeStore::markSentMany(const std::vector<std::int64_t>& ids,
+                                   const std::vector<PostParts>& parts, std::int64_t at) {
+  if (ids.empty() && parts.empty()) return {};
+  auto text = jsonText(partsJson(parts));
+  if (!text) return std::move(text).error();
+  return done(store_.exec(kMarkSentMany,
+                          Params().add(nlohmann::json(ids).dump()).add(*text).add(at)));
 }
 
 Status PgBridgeStore::markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) {
@@ -526,16 +552,7 @@ Status PgBridgeStore::putParts(std::string_view postId, std::string_view bridge,
 }
 
 Status PgBridgeStore::putPartsMany(const std::vector<PostParts>& posts, std::int64_t at) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& post : posts) {
-    for (const auto& part : post.parts) {
-      list.push_back({{"post_id", post.postId},
-                      {"part", part.part},
-                      {"bridge", post.bridge},
-                      {"remote_room", post.remoteRoom},
-                      {"remote_event_id", part.remoteEventId}});
-    }
-  }
+  const nlohmann::json list = partsJson(posts);
   if (list.empty()) return {};
   auto text = jsonText(list);
   if (!text) return std::move(text).error();

@@ -32,7 +32,8 @@ class PgBridgeStore final : public BridgeStore {
                                                std::int64_t afterId) override;
   Result<std::vector<PendingLink>> pendingLinks() override;
   Status markSent(std::int64_t id) override;
-  Status markSentMany(const std::vector<std::int64_t>& ids) override;
+  Status markSentMany(const std::vector<std::int64_t>& ids, const std::vector<PostParts>& parts,
+                      std::int64_t at) override;
   Status markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) override;
   Status markFailed(std::int64_t id, std::string_view lastError) override;
   Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,

@@ -259,11 +259,33 @@ TEST_F(OutboxWriterTest, TheStoreWritesClaimsEffectsPartsAndSentRowsOfManyAtOnce
   const auto firstRows =
       rows(("SELECT id FROM outbox WHERE post_id = '" + first->id + "'").c_str());
   ASSERT_EQ(firstRows.size(), 2u);
-  ASSERT_TRUE(
-      runSync(*database_, [&](Store& s) {
-        return s.bridges().markSentMany({std::stoll(firstRows[0]), std::stoll(firstRows[1])});
-      }).ok());
+  const std::vector<std::int64_t> firstIds{std::stoll(firstRows[0]), std::stoll(firstRows[1])};
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return s.bridges().markSentMany(firstIds, {}, 13);
+              }).ok());
   EXPECT_EQ(rows("SELECT post_id FROM outbox"), (std::vector<std::string>{second->id, second->id}));
+
+  // Delivered with what they sent: the id map entries and the rows' removal in one statement,
+  // all or nothing (a remote id that is not UTF-8 fails it whole).
+  const auto secondRows =
+      rows(("SELECT id FROM outbox WHERE post_id = '" + second->id + "'").c_str());
+  ASSERT_EQ(secondRows.size(), 2u);
+  const std::vector<std::int64_t> secondIds{std::stoll(secondRows[0]), std::stoll(secondRows[1])};
+  ASSERT_FALSE(runSync(*database_, [&](Store& s) {
+                 return s.bridges().markSentMany(
+                     secondIds, {{second->id, "test", kRoomA, {{0, "b-\xff"}}}}, 14);
+               }).ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "2") << "nothing removed";
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return s.bridges().markSentMany(
+                    secondIds, {{second->id, "test", kRoomA, {{0, "b-in-a"}, {1, "b-file"}}}},
+                    15);
+              }).ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0");
+  EXPECT_EQ(rows(("SELECT part, remote_event_id, create_at FROM id_map WHERE post_id = '" +
+                  second->id + "' AND remote_room = 'ops@rooms.partner-a.example' ORDER BY part")
+                     .c_str()),
+            (std::vector<std::string>{"0|b-in-a|15", "1|b-file|15"}));
 }
 
 TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
