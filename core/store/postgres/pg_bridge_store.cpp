@@ -449,8 +449,8 @@ Status PgBridgeStore::markSentMany(const std::vector<std::int64_t>& ids,
   if (ids.empty() && parts.empty()) return {};
   auto text = jsonText(partsJson(parts));
   if (!text) return std::move(text).error();
-  return done(store_.exec(kMarkSentMany,
-                          Params().add(nlohmann::json(ids).dump()).add(*text).add(at)));
+  return done(
+      store_.exec(kMarkSentMany, Params().add(nlohmann::json(ids).dump()).add(*text).add(at)));
 }
 
 Status PgBridgeStore::markDenied(std::int64_t id, std::int64_t auditId, std::string_view reason) {

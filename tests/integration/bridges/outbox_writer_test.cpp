@@ -278,8 +278,7 @@ TEST_F(OutboxWriterTest, TheStoreWritesClaimsEffectsPartsAndSentRowsOfManyAtOnce
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "2") << "nothing removed";
   ASSERT_TRUE(runSync(*database_, [&](Store& s) {
                 return s.bridges().markSentMany(
-                    secondIds, {{second->id, "test", kRoomA, {{0, "b-in-a"}, {1, "b-file"}}}},
-                    15);
+                    secondIds, {{second->id, "test", kRoomA, {{0, "b-in-a"}, {1, "b-file"}}}}, 15);
               }).ok());
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0");
   EXPECT_EQ(rows(("SELECT part, remote_event_id, create_at FROM id_map WHERE post_id = '" +
