@@ -375,10 +375,10 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
     if (!holder) return std::move(holder).error();
     b.lockHolder = *holder;
   }
-  // The batch's decisions, their audit records and the denied or failed rows' new states
-  // commit together: one commit (and one wait for the audit chain's lock) per batch.
   // What every row's decision reads about the link's channel and the authors: read once.
   core::services::BatchReads reads;
+  // The batch's decisions, their audit records and the denied or failed rows' new states
+  // commit together: one commit (and one wait for the audit chain's lock) per batch.
   core::Status decidedAll = s.transaction([&](Store&) -> core::Status {
     // Posts of this batch, and those still on their way (ahead): a later row that addresses
     // one (an edit, a reply) needs the ids the peer gives it, so the batch ends before that row.
