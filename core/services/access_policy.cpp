@@ -105,16 +105,11 @@ void addBundleChannelAttributes(const policy::CompiledBundle& bundle, const Poli
 
 Result<PolicyChannel> loadPolicyChannel(store::Store& store, const model::Channel& channel,
                                         const model::ChannelMember* member) {
-  PolicyChannel out{&channel, member, {}, {}};
-  auto attributes = store.policyAttributes().channelAttributes(channel.id);
-  if (!attributes) return std::move(attributes).error();
-  out.attributes = std::move(*attributes);
-  if (!channel.teamId.empty()) {
-    // Direct and group channels have no team, so no bundle name either.
-    auto team = store.teams().get(channel.teamId);
-    if (team) out.teamName = team->name;
-  }
-  return out;
+  // Direct and group channels have no team, so no bundle name either.
+  auto inputs = store.policyAttributes().channelPolicyInputs(channel.id, channel.teamId);
+  if (!inputs) return std::move(inputs).error();
+  return PolicyChannel{&channel, member, std::move(inputs->teamName),
+                       std::move(inputs->attributes)};
 }
 
 policy::BundlePtr bundleInForce(store::Store& store) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "core/services/access_policy.hpp"
-
 namespace parley::core::services {
 namespace {
 
@@ -36,12 +34,10 @@ Result<const std::vector<model::Link>*> BatchReads::links(store::Store& store,
   return readOnce(links_, channelId, [&] { return store.bridges().linksOfChannel(channelId); });
 }
 
-Result<const ChannelPolicyReads*> BatchReads::channelPolicy(store::Store& store,
-                                                            const model::Channel& channel) {
-  return readOnce(policies_, channel.id, [&]() -> Result<ChannelPolicyReads> {
-    auto loaded = loadPolicyChannel(store, channel, nullptr);
-    if (!loaded) return std::move(loaded).error();
-    return ChannelPolicyReads{std::move(loaded->attributes), std::move(loaded->teamName)};
+Result<const store::ChannelPolicyInputs*> BatchReads::channelPolicy(store::Store& store,
+                                                                    const model::Channel& channel) {
+  return readOnce(policies_, channel.id, [&] {
+    return store.policyAttributes().channelPolicyInputs(channel.id, channel.teamId);
   });
 }
 

@@ -25,12 +25,6 @@
 
 namespace parley::core::services {
 
-// A channel's policy attributes and its team's name (access_policy.hpp PolicyChannel).
-struct ChannelPolicyReads {
-  model::AttributeMap attributes;
-  std::string teamName;  // empty for direct and group channels
-};
-
 class BatchReads {
  public:
   // Each read the first time it is asked for; an error is returned and not kept (the next ask
@@ -39,8 +33,8 @@ class BatchReads {
   Result<const model::ChannelAccess*> access(store::Store& store, const std::string& userId,
                                              const std::string& channelId);
   Result<const std::vector<model::Link>*> links(store::Store& store, const std::string& channelId);
-  Result<const ChannelPolicyReads*> channelPolicy(store::Store& store,
-                                                  const model::Channel& channel);
+  Result<const store::ChannelPolicyInputs*> channelPolicy(store::Store& store,
+                                                          const model::Channel& channel);
   Result<const model::User*> user(store::Store& store, const std::string& userId);
   Result<const model::AttributeMap*> userAttributes(store::Store& store, const std::string& userId);
 
@@ -51,7 +45,7 @@ class BatchReads {
   std::map<std::string, model::Channel> channels_;
   std::map<std::pair<std::string, std::string>, model::ChannelAccess> access_;  // user, channel
   std::map<std::string, std::vector<model::Link>> links_;
-  std::map<std::string, ChannelPolicyReads> policies_;
+  std::map<std::string, store::ChannelPolicyInputs> policies_;
   std::map<std::string, model::User> users_;
   std::map<std::string, model::AttributeMap> userAttributes_;
 };

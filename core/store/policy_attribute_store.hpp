@@ -2,7 +2,7 @@
 // Persistence of policy attributes: the custom profile attribute fields and values
 // (property_groups, property_fields, property_values) and the channels' policy attributes
 // (channel_policy_attributes). Call only from inside a database job (see store.hpp).
-// userAttributes() and channelAttributes() are what the enforcement points read to build a
+// userAttributes() and channelPolicyInputs() are what the enforcement points read to build a
 // policy request; every value there was set by a system admin (provenance "admin").
 
 #include <nlohmann/json.hpp>
@@ -18,6 +18,12 @@
 #include "core/model/policy_attributes.hpp"
 
 namespace parley::core::store {
+
+// What a policy request on a channel reads besides the channel itself.
+struct ChannelPolicyInputs {
+  model::AttributeMap attributes;  // model::attributeMapOf; empty when never set
+  std::string teamName;            // for the bundle's "team/channel" names; "" without a team
+};
 
 class PolicyAttributeStore {
  public:
@@ -56,10 +62,12 @@ class PolicyAttributeStore {
   virtual Status saveChannelPolicy(const model::ChannelPolicyAttributes& attributes) = 0;
 
   // For policy requests: the user's attributes by field name (model::attributeValueOf), and the
-  // channel's (model::attributeMapOf; empty when never set). Absent means absent: a policy
-  // that needs it denies.
+  // channel's with the name of its team `teamId` ("" for none, or a team that is gone), in one
+  // statement (every post and every crossing reads them). Absent means absent: a policy that
+  // needs it denies.
   virtual Result<model::AttributeMap> userAttributes(std::string_view userId) = 0;
-  virtual Result<model::AttributeMap> channelAttributes(std::string_view channelId) = 0;
+  virtual Result<ChannelPolicyInputs> channelPolicyInputs(std::string_view channelId,
+                                                          std::string_view teamId) = 0;
 };
 
 }  // namespace parley::core::store

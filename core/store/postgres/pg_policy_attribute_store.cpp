@@ -58,10 +58,19 @@ constexpr Statement kUserAttributes{
     "SELECT " PARLEY_PG_FIELD_COLUMNS
     ", v.value::text FROM property_values v JOIN property_fields f ON f.id = v.field_id "
     "AND f.delete_at = 0 WHERE v.target_id = $1"};
-constexpr Statement kChannelPolicyGet{
-    "channel_policy_get",
-    "SELECT channel_id, label, mission, bridging, bridges::text, guests, update_at, updated_by "
-    "FROM channel_policy_attributes WHERE channel_id = $1"};
+#define PARLEY_PG_CHANNEL_POLICY_COLUMNS \
+  "channel_id, label, mission, bridging, bridges::text, guests, update_at, updated_by"
+constexpr Statement kChannelPolicyGet{"channel_policy_get",
+                                      "SELECT " PARLEY_PG_CHANNEL_POLICY_COLUMNS
+                                      " FROM channel_policy_attributes"
+                                      " WHERE channel_id = $1"};
+// Always one row: the attributes' columns are null when never set.
+constexpr Statement kChannelPolicyInputs{
+    "channel_policy_inputs",
+    "SELECT " PARLEY_PG_CHANNEL_POLICY_COLUMNS
+    ", COALESCE((SELECT name FROM teams WHERE id = $2),"
+    " '') FROM (VALUES (1)) AS one LEFT JOIN channel_policy_attributes ON channel_id = $1"};
+constexpr int kChannelPolicyColumnCount = 8;
 constexpr Statement kChannelPolicyUpsert{
     "channel_policy_upsert",
     "INSERT INTO channel_policy_attributes (channel_id, label, mission, bridging, bridges, "
@@ -104,6 +113,22 @@ Status oneField(Result<Rows> rows) {
   if (!rows) return std::move(rows).error();
   if (rows->affected() == 0) return fieldNotFound();
   return {};
+}
+
+// The columns of PARLEY_PG_CHANNEL_POLICY_COLUMNS, from `row`.
+model::ChannelPolicyAttributes channelPolicyFromRow(const Rows& rows, int row) {
+  model::ChannelPolicyAttributes attributes;
+  attributes.channelId = rows.string(row, 0);
+  attributes.label = rows.string(row, 1);
+  attributes.mission = rows.string(row, 2);
+  attributes.bridging = rows.string(row, 3);
+  for (const auto& bridge : parseJson(rows.text(row, 4), nlohmann::json::array())) {
+    if (bridge.is_string()) attributes.bridges.push_back(bridge.get<std::string>());
+  }
+  attributes.guests = rows.boolean(row, 5);
+  attributes.updateAt = rows.int64(row, 6);
+  attributes.updatedBy = rows.string(row, 7);
+  return attributes;
 }
 
 }  // namespace
@@ -196,18 +221,7 @@ Result<std::optional<model::ChannelPolicyAttributes>> PgPolicyAttributeStore::ch
   auto rows = store_.exec(kChannelPolicyGet, Params().add(channelId));
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<model::ChannelPolicyAttributes>();
-  model::ChannelPolicyAttributes attributes;
-  attributes.channelId = rows->string(0, 0);
-  attributes.label = rows->string(0, 1);
-  attributes.mission = rows->string(0, 2);
-  attributes.bridging = rows->string(0, 3);
-  for (const auto& bridge : parseJson(rows->text(0, 4), nlohmann::json::array())) {
-    if (bridge.is_string()) attributes.bridges.push_back(bridge.get<std::string>());
-  }
-  attributes.guests = rows->boolean(0, 5);
-  attributes.updateAt = rows->int64(0, 6);
-  attributes.updatedBy = rows->string(0, 7);
-  return std::optional<model::ChannelPolicyAttributes>(std::move(attributes));
+  return std::optional<model::ChannelPolicyAttributes>(channelPolicyFromRow(*rows, 0));
 }
 
 Status PgPolicyAttributeStore::saveChannelPolicy(const model::ChannelPolicyAttributes& attributes) {
@@ -235,11 +249,15 @@ Result<model::AttributeMap> PgPolicyAttributeStore::userAttributes(std::string_v
   return attributes;
 }
 
-Result<model::AttributeMap> PgPolicyAttributeStore::channelAttributes(std::string_view channelId) {
-  auto attributes = channelPolicy(channelId);
-  if (!attributes) return std::move(attributes).error();
-  if (!*attributes) return model::AttributeMap();
-  return model::attributeMapOf(**attributes);
+Result<ChannelPolicyInputs> PgPolicyAttributeStore::channelPolicyInputs(std::string_view channelId,
+                                                                        std::string_view teamId) {
+  auto rows = store_.exec(kChannelPolicyInputs, Params().add(channelId).add(teamId));
+  if (!rows) return std::move(rows).error();
+  ChannelPolicyInputs inputs;
+  if (!rows->isNull(0, 0))
+    inputs.attributes = model::attributeMapOf(channelPolicyFromRow(*rows, 0));
+  inputs.teamName = rows->string(0, kChannelPolicyColumnCount);
+  return inputs;
 }
 
 }  // namespace parley::core::store::postgres

@@ -28,7 +28,8 @@ class PgPolicyAttributeStore final : public PolicyAttributeStore {
       std::string_view channelId) override;
   Status saveChannelPolicy(const model::ChannelPolicyAttributes& attributes) override;
   Result<model::AttributeMap> userAttributes(std::string_view userId) override;
-  Result<model::AttributeMap> channelAttributes(std::string_view channelId) override;
+  Result<ChannelPolicyInputs> channelPolicyInputs(std::string_view channelId,
+                                                  std::string_view teamId) override;
 
  private:
   PgStore& store_;

@@ -1,5 +1,5 @@
 // Policy attributes against a real PostgreSQL, through the services that guard them: what the
-// enforcement points will read (userAttributes / channelAttributes) after admins set fields,
+// enforcement points will read (userAttributes / channelPolicyInputs) after admins set fields,
 // values and channel attributes; who may set them (never the user themself); limits; and the
 // audit records every change leaves. Users and channels are written with SQL.
 
@@ -20,6 +20,7 @@ constexpr const char* kAdmin = "adminaaaaaaaaaaaaaaaaaaaaa";
 constexpr const char* kOtherAdmin = "adminbbbbbbbbbbbbbbbbbbbbb";
 constexpr const char* kUser = "useraaaaaaaaaaaaaaaaaaaaaa";
 constexpr const char* kChannel = "channelaaaaaaaaaaaaaaaaaaa";
+constexpr const char* kTeam = "teamaaaaaaaaaaaaaaaaaaaaaa";
 
 constexpr const char* kFixture = R"sql(
 INSERT INTO users (id, username, email, roles) VALUES
@@ -210,10 +211,16 @@ TEST_F(PolicyAttributeStoreTest, FieldLimitAndUniqueNames) {
 }
 
 TEST_F(PolicyAttributeStoreTest, ChannelPolicyAttributes) {
-  auto none = runSync(*database_,
-                      [](Store& s) { return s.policyAttributes().channelAttributes(kChannel); });
+  const auto inputs = [&](const char* teamId) {
+    return runSync(*database_, [&](Store& s) {
+      return s.policyAttributes().channelPolicyInputs(kChannel, teamId);
+    });
+  };
+  auto none = inputs(kTeam);
   ASSERT_TRUE(none.ok());
-  EXPECT_TRUE(none->empty());  // never set: nothing known, policies deny
+  EXPECT_TRUE(none->attributes.empty());  // never set: nothing known, policies deny
+  EXPECT_EQ(none->teamName, "ops") << "the bundle names the channel ops/<name>";
+  EXPECT_EQ(inputs("")->teamName, "") << "a direct channel has no team";
 
   model::ChannelPolicyAttributes attributes;
   attributes.channelId = kChannel;
@@ -230,25 +237,25 @@ TEST_F(PolicyAttributeStoreTest, ChannelPolicyAttributes) {
   auto set = runSync(*database_,
                      [&](Store& s) { return services::setChannelPolicy(s, admin_, attributes); });
   ASSERT_TRUE(set.ok()) << set.error().message;
-  auto map = runSync(*database_,
-                     [](Store& s) { return s.policyAttributes().channelAttributes(kChannel); });
-  ASSERT_TRUE(map.ok());
-  EXPECT_EQ(std::get<std::string>(map->at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
-  EXPECT_EQ(std::get<std::string>(map->at("mission")), "NORTHWIND");
-  EXPECT_EQ(std::get<std::string>(map->at("bridging")), "allowed");
-  EXPECT_EQ(std::get<std::vector<std::string>>(map->at("bridges")),
+  auto read = inputs(kTeam);
+  ASSERT_TRUE(read.ok());
+  const auto& map = read->attributes;
+  EXPECT_EQ(std::get<std::string>(map.at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
+  EXPECT_EQ(std::get<std::string>(map.at("mission")), "NORTHWIND");
+  EXPECT_EQ(std::get<std::string>(map.at("bridging")), "allowed");
+  EXPECT_EQ(std::get<std::vector<std::string>>(map.at("bridges")),
             (std::vector<std::string>{"matrix-fra", "xmpp-usa"}));
-  EXPECT_TRUE(std::get<bool>(map->at("guests")));
+  EXPECT_TRUE(std::get<bool>(map.at("guests")));
+  EXPECT_EQ(read->teamName, "ops");
 
   attributes.label = "SECRET<script>";
   auto bad = runSync(*database_,
                      [&](Store& s) { return services::setChannelPolicy(s, admin_, attributes); });
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().id, "api.context.invalid_body_param.app_error");
-  map = runSync(*database_,
-                [](Store& s) { return s.policyAttributes().channelAttributes(kChannel); });
-  ASSERT_TRUE(map.ok());
-  EXPECT_EQ(std::get<std::string>(map->at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
+  read = inputs(kTeam);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(std::get<std::string>(read->attributes.at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
 }
 
 }  // namespace
