@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -154,10 +155,11 @@ OutboxDrainer::OutboxDrainer(core::store::DatabasePtr database,
 
 OutboxDrainer::~OutboxDrainer() { stop(); }
 
-void OutboxDrainer::wake() {
+void OutboxDrainer::wake(const std::vector<std::string>& linkIds) {
   {
     std::lock_guard lock(mailbox_->mutex);
-    mailbox_->woken = true;
+    if (linkIds.empty()) mailbox_->woken = true;
+    mailbox_->wokenLinks.insert(linkIds.begin(), linkIds.end());
   }
   mailbox_->wakeup.notify_one();
 }
@@ -198,19 +200,21 @@ void OutboxDrainer::run() {
     if (look) nextDue = pass();
     std::deque<Outcome> outcomes;
     std::deque<Prepared> prepared;
+    std::set<std::string> wokenLinks;
     {
       std::unique_lock lock(mailbox_->mutex);
       const std::int64_t untilDue = nextDue - clock_->nowMillis();
       const auto wait = std::chrono::milliseconds(
           std::clamp<std::int64_t>(untilDue, 0, options_.pollInterval.count()));
       const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
-        return mailbox_->stopping || mailbox_->woken || !mailbox_->outcomes.empty() ||
-               !mailbox_->prepared.empty();
+        return mailbox_->stopping || mailbox_->woken || !mailbox_->wokenLinks.empty() ||
+               !mailbox_->outcomes.empty() || !mailbox_->prepared.empty();
       });
       if (mailbox_->stopping) return;
       look = !signalled || std::exchange(mailbox_->woken, false);
       outcomes.swap(mailbox_->outcomes);
       prepared.swap(mailbox_->prepared);
+      wokenLinks.swap(mailbox_->wokenLinks);
     }
     for (auto& outcome : outcomes) {
       auto link = links_.find(outcome.linkId);
@@ -248,6 +252,12 @@ void OutboxDrainer::run() {
       if (install(batch.linkId, std::move(*batch.batch))) look = true;
       if (!deliverNext(batch.linkId)) look = true;
     }
+    // Rows queued for a link that is draining here are read when its batch is done (as every
+    // link's are then): the outbox is read now only for the others. In a burst of posts to one
+    // link that is each commit's read of the outbox saved.
+    for (const auto& linkId : wokenLinks) {
+      if (!draining(linkId)) look = true;
+    }
     // The delivered outcomes of this wake-up are written now, together, while each link's next
     // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
     // (a partner's MUC room gives every message a new stanza-id) would show each row delivered
@@ -268,11 +278,7 @@ std::int64_t OutboxDrainer::pass() {
   std::set<std::string> busy;
   for (const auto& link : *pending) {
     busy.insert(link.linkId);
-    if (const auto known = links_.find(link.linkId);
-        known != links_.end() &&
-        (known->second.inFlight || !known->second.ready.empty() || known->second.preparing)) {
-      continue;
-    }
+    if (draining(link.linkId)) continue;
     if (link.headDueAt > clock_->nowMillis()) {
       nextDue = std::min(nextDue, link.headDueAt);
       continue;
@@ -280,18 +286,37 @@ std::int64_t OutboxDrainer::pass() {
     if (prepare(link.linkId)) nextDue = clock_->nowMillis();  // more rows than one batch
     deliverNext(link.linkId);
   }
-  // The queued gauges: counted for the links with pending rows, zero for those gone idle.
+  // The queued gauges: zero for the links gone idle; for those with pending rows counted at
+  // most once per poll interval (a pass runs at every commit that queued rows for an idle link:
+  // a count each time would be a second read of the outbox per crossing).
+  const std::int64_t now = clock_->nowMillis();
   for (const auto& [linkId, bridge] : bridgeOfLink_) {
-    if (!busy.contains(linkId)) linkMetrics(bridge, linkId).queued->store(0);
+    if (!busy.contains(linkId)) {
+      linkMetrics(bridge, linkId).queued->store(0);
+      queuedCountedAt_.erase(linkId);
+    }
   }
   for (const auto& linkId : busy) {
     auto known = bridgeOfLink_.find(linkId);
     if (known == bridgeOfLink_.end()) continue;
+    if (auto counted = queuedCountedAt_.find(linkId);
+        counted != queuedCountedAt_.end() &&
+        now - counted->second < options_.pollInterval.count()) {
+      continue;
+    }
     auto counts = database_->runAndWait(
         [&](core::store::Store& s) { return s.bridges().outboxCounts(linkId); });
-    if (counts) linkMetrics(known->second, linkId).queued->store(counts->pending);
+    if (!counts) continue;
+    linkMetrics(known->second, linkId).queued->store(counts->pending);
+    queuedCountedAt_[linkId] = now;
   }
   return nextDue;
+}
+
+bool OutboxDrainer::draining(const std::string& linkId) const {
+  const auto known = links_.find(linkId);
+  return known != links_.end() &&
+         (known->second.inFlight || !known->second.ready.empty() || known->second.preparing);
 }
 
 bool OutboxDrainer::prepare(const std::string& linkId) {
@@ -342,19 +367,22 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   using core::store::Store;
   const std::string& linkId = request.linkId;
   Batch b;
+  std::optional<core::model::Link> found;
   if (request.lockHolder == 0) {
-    auto locked = s.bridges().tryLockLink(linkId);
+    auto locked = s.bridges().lockLink(linkId);
     if (!locked) return std::move(locked).error();
-    if (!*locked) return b;  // another node drains this link
+    if (!locked->locked) return b;  // another node drains this link
+    found = std::move(locked->link);
   } else {
     // Ahead, on the other connection: only while the drainer's session still holds the link
     // (a lost connection loses the lock; the link is then locked again from the head).
     auto holder = s.bridges().linkLockHolder(linkId);
     if (!holder) return std::move(holder).error();
     if (*holder != request.lockHolder) return b;
+    auto link = s.bridges().getLink(linkId);
+    if (!link) return std::move(link).error();
+    found = std::move(*link);
   }
-  auto found = s.bridges().getLink(linkId);
-  if (!found) return std::move(found).error();
   b.bridge = bridgeNamed(found->bridge);
   if (b.bridge == nullptr) {
     // Not running here: leave the link to a node that runs its bridge.
@@ -591,7 +619,7 @@ bool OutboxDrainer::recordDelivered() {
   return true;
 }
 
-void DrainerWakeup::set(std::function<void()> wake) {
+void DrainerWakeup::set(std::function<void(const std::vector<std::string>&)> wake) {
   std::lock_guard lock(mutex_);
   wake_ = std::move(wake);
 }
@@ -601,9 +629,9 @@ void DrainerWakeup::clear() {
   wake_ = nullptr;
 }
 
-void DrainerWakeup::operator()() const {
+void DrainerWakeup::operator()(const std::vector<std::string>& linkIds) const {
   std::lock_guard lock(mutex_);
-  if (wake_) wake_();
+  if (wake_) wake_(linkIds);
 }
 
 core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
@@ -611,7 +639,9 @@ core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
   return [inner = std::move(inner),
           wakeup = std::move(wakeup)](const core::events::DomainEvent& event) {
     if (inner) inner(event);
-    if (std::holds_alternative<core::events::OutboundQueued>(event)) (*wakeup)();
+    if (const auto* queued = std::get_if<core::events::OutboundQueued>(&event)) {
+      (*wakeup)(queued->linkIds);
+    }
   };
 }
 

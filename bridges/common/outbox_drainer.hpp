@@ -39,6 +39,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -91,8 +92,10 @@ class OutboxDrainer {
   OutboxDrainer(const OutboxDrainer&) = delete;
   OutboxDrainer& operator=(const OutboxDrainer&) = delete;
 
-  // Something may have been queued (a commit on this node): look now. Any thread.
-  void wake();
+  // Something was queued for `linkIds` (a commit on this node), or may have been anywhere
+  // (none given): look now. A link that is draining here already is read when its batch is
+  // done. Any thread.
+  void wake(const std::vector<std::string>& linkIds = {});
   // Stops the thread. Items still in flight are not waited for: their rows stay pending and
   // are delivered again (with the same txn id) by the next drainer. Idempotent.
   void stop();
@@ -132,7 +135,8 @@ class OutboxDrainer {
   struct Mailbox {
     std::mutex mutex;
     std::condition_variable wakeup;
-    bool woken = false;
+    bool woken = false;                // look at every link
+    std::set<std::string> wokenLinks;  // look at these (rows were queued for them)
     bool stopping = false;
     std::deque<Outcome> outcomes;
     std::deque<Prepared> prepared;  // batches decided ahead
@@ -177,6 +181,9 @@ class OutboxDrainer {
   // A decided batch into links_[linkId]: true when the link should be looked at again at once
   // (rows were denied or failed and none is ready).
   bool install(const std::string& linkId, Batch batch);
+  // The link has an item with its bridge, items ready or a batch being decided ahead: it is
+  // read again once that is done.
+  bool draining(const std::string& linkId) const;
   // Drops what is ready (decided again later from the link's head), and any batch ahead.
   void dropReady(LinkState& state);
   // Hands the link's next ready item to its bridge unless one is in flight. False when the link
@@ -198,9 +205,10 @@ class OutboxDrainer {
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
   DrainerOptions options_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
-  std::map<std::string, LinkState> links_;           // by link id (drainer thread only)
-  std::vector<Outcome> delivered_;                   // kSent outcomes not written yet
-  std::map<std::string, std::string> bridgeOfLink_;  // for metrics of links gone idle
+  std::map<std::string, LinkState> links_;               // by link id (drainer thread only)
+  std::vector<Outcome> delivered_;                       // kSent outcomes not written yet
+  std::map<std::string, std::string> bridgeOfLink_;      // for metrics of links gone idle
+  std::map<std::string, std::int64_t> queuedCountedAt_;  // a busy link's gauge, last counted
   std::mt19937_64 random_{std::random_device{}()};
   std::thread thread_;
 };
@@ -209,13 +217,14 @@ class OutboxDrainer {
 // database (whose event sink calls it) and pointed at the drainer once that runs.
 class DrainerWakeup {
  public:
-  void set(std::function<void()> wake);
+  // `wake` gets the links that were queued for (OutboxDrainer::wake).
+  void set(std::function<void(const std::vector<std::string>&)> wake);
   void clear();
-  void operator()() const;
+  void operator()(const std::vector<std::string>& linkIds) const;
 
  private:
   mutable std::mutex mutex_;
-  std::function<void()> wake_;
+  std::function<void(const std::vector<std::string>&)> wake_;
 };
 
 // `inner`, and the drainer's wake-up when a committed change wrote outbox rows (OutboundQueued:

@@ -208,9 +208,11 @@ struct SessionsRevoked {
   bool allOfUser = false;
 };
 
-// Outbox rows toward a bridge link were written (core/services/outbox_writer): what wakes the
+// Outbox rows toward bridge links were written (core/services/outbox_writer): what wakes the
 // outbox drainer. Clients are not told.
-struct OutboundQueued {};
+struct OutboundQueued {
+  std::vector<std::string> linkIds;  // the links that got rows
+};
 
 using DomainEvent =
     std::variant<PostCreated, PostEdited, PostDeleted, ReactionAdded, ReactionRemoved,

@@ -30,7 +30,7 @@ Status enqueueOutbound(store::Store& tx, const model::Post& post, model::Message
   auto links = (reads != nullptr ? *reads : ownReads).links(tx, post.channelId);
   if (!links) return std::move(links).error();
   const std::int64_t now = tx.clock().nowMillis();
-  bool queued = false;
+  events::OutboundQueued queued;
   for (const auto& link : **links) {
     if (!link.sendsOut() || cameInOn(origin, link)) continue;
     store::OutboxRow row;
@@ -47,10 +47,10 @@ Status enqueueOutbound(store::Store& tx, const model::Post& post, model::Message
     row.nextAttemptAt = now;
     row.createAt = now;
     if (auto written = tx.bridges().enqueue(row); !written) return std::move(written).error();
-    queued = true;
+    queued.linkIds.push_back(link.id);
   }
   // Once per change that has somewhere to go: a post that crosses no link wakes nobody.
-  if (queued) tx.afterCommit(events::OutboundQueued{});
+  if (!queued.linkIds.empty()) tx.afterCommit(std::move(queued));
   return {};
 }
 

@@ -81,6 +81,12 @@ struct OutboxCounts {
   std::int64_t oldestPendingCreateAt = 0;  // 0 when nothing is pending
 };
 
+// A link read together with its drain lock (BridgeStore::lockLink).
+struct LockedLink {
+  model::Link link;
+  bool locked = false;  // this session holds the link's drain lock (another session does not)
+};
+
 struct IdMapPart {
   int part = 0;
   std::string remoteEventId;
@@ -168,8 +174,10 @@ class BridgeStore {
   virtual Result<OutboxCounts> outboxCounts(std::string_view linkId) = 0;
 
   // Cross-node exclusivity of draining a link: a session-level advisory lock on the
-  // connection this store is bound to. True when this session holds it (again) afterwards.
-  virtual Result<bool> tryLockLink(std::string_view linkId) = 0;
+  // connection this store is bound to, tried in the statement that reads the link (what the
+  // drainer needs next), so a drain starts one round trip sooner. kNotFound as getLink (no
+  // lock is tried then); `locked` when this session holds the lock (again) afterwards.
+  virtual Result<LockedLink> lockLink(std::string_view linkId) = 0;
   virtual Status unlockLink(std::string_view linkId) = 0;
   // The session (PostgreSQL backend pid) that holds the link's drain lock now, 0 when none: a
   // job on another connection checks with it that the drainer's session still holds the link.

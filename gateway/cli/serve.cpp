@@ -384,7 +384,8 @@ int serve(const core::config::Config& loaded) {
     for (auto& bridge : bridges.value()) running.push_back(bridge.get());
     drainer = bridges::OutboxDrainer::start(drainDatabase, prepareDatabase, std::move(running),
                                             clock, bridgeMetrics);
-    drainerWakeup->set([raw = drainer.get()] { raw->wake(); });
+    drainerWakeup->set(
+        [raw = drainer.get()](const std::vector<std::string>& linkIds) { raw->wake(linkIds); });
   }
   for (auto& bridge : bridges.value()) {
     if (auto started = bridge->start(*ingress); !started) {

@@ -34,6 +34,7 @@ namespace {
 #define PARLEY_PG_LINK_COLUMNS                                                               \
   "id, channel_id, bridge, remote_room, peer, direction, read_only, created_by, create_at, " \
   "update_at"
+constexpr int kLinkColumnCount = 10;
 
 constexpr Statement kCreateLink{"bridge_link_create",
                                 "INSERT INTO links (" PARLEY_PG_LINK_COLUMNS
@@ -121,9 +122,10 @@ constexpr Statement kOutboxCounts{
   "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted" \
   " AND pid = pg_backend_pid() AND classid = 7342 AND objsubid = 2"        \
   " AND objid = (hashtext($1)::bigint & 4294967295)::oid)"
-constexpr Statement kTryLockLink{"bridge_link_try_lock",
-                                 "SELECT CASE WHEN " PARLEY_PG_LINK_LOCK_HELD
-                                 " THEN true ELSE pg_try_advisory_lock(7342, hashtext($1)) END"};
+constexpr Statement kLockLink{
+    "bridge_link_lock", "SELECT " PARLEY_PG_LINK_COLUMNS ", CASE WHEN " PARLEY_PG_LINK_LOCK_HELD
+                        " THEN true ELSE pg_try_advisory_lock(7342, hashtext($1)) END"
+                        " FROM links WHERE id = $1"};
 constexpr Statement kLinkLockHolder{
     "bridge_link_lock_holder",
     "SELECT COALESCE((SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
@@ -473,10 +475,11 @@ Result<OutboxCounts> PgBridgeStore::outboxCounts(std::string_view linkId) {
   return OutboxCounts{rows->int64(0, 0), rows->int64(0, 1), rows->int64(0, 2), rows->int64(0, 3)};
 }
 
-Result<bool> PgBridgeStore::tryLockLink(std::string_view linkId) {
-  auto rows = store_.exec(kTryLockLink, Params().add(linkId));
+Result<LockedLink> PgBridgeStore::lockLink(std::string_view linkId) {
+  auto rows = store_.exec(kLockLink, Params().add(linkId));
   if (!rows) return std::move(rows).error();
-  return rows->boolean(0, 0);
+  if (rows->empty()) return linkNotFound();
+  return LockedLink{linkFromRow(*rows, 0), rows->boolean(0, kLinkColumnCount)};
 }
 
 Status PgBridgeStore::unlockLink(std::string_view linkId) {

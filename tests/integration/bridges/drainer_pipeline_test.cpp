@@ -126,14 +126,16 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     core::config::DatabaseConfig config;
     config.dsn = dsn_;
     config.poolSize = 2;
-    database_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+    // The posts of the test wake the drainer as parleyd's do (serve.cpp).
+    database_ = core::store::postgres::openDatabase(config, clock_, wakingSink({}, drainerWakeup_),
+                                                    policy_);
     config.poolSize = 1;
     drainDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
     prepareDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
   }
 
   void TearDown() override {
-    if (drainer_) drainer_->stop();
+    stopDrainer();
     if (drainDatabase_) drainDatabase_->stop();
     if (prepareDatabase_) prepareDatabase_->stop();
     testing::BridgeTest::TearDown();
@@ -144,6 +146,15 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     options.pollInterval = std::chrono::milliseconds(50);
     drainer_ = OutboxDrainer::start(drainDatabase_, prepareDatabase_, {&bridge_}, clock_, metrics_,
                                     options);
+    drainerWakeup_->set([drainer = drainer_.get()](const std::vector<std::string>& linkIds) {
+      drainer->wake(linkIds);
+    });
+  }
+
+  void stopDrainer() {
+    drainerWakeup_->clear();
+    if (drainer_) drainer_->stop();
+    drainer_.reset();
   }
 
   // `count` posts by alice in the linked channel, their ids in order.
@@ -192,6 +203,7 @@ class BridgeFrameworkTest : public testing::BridgeTest {
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_ =
       std::make_shared<core::metrics::BridgeMetrics>(nullptr);
   RecorderBridge bridge_;
+  std::shared_ptr<DrainerWakeup> drainerWakeup_ = std::make_shared<DrainerWakeup>();
   std::unique_ptr<OutboxDrainer> drainer_;
 };
 
@@ -263,8 +275,7 @@ TEST_F(BridgeFrameworkTest, NothingIsLostWhenTheDrainerStopsWithAnItemInFlight) 
   ASSERT_TRUE(created.ok());
   startDrainer();
   ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
-  drainer_->stop();  // as parleyd killed: the peer never acknowledged
-  drainer_.reset();
+  stopDrainer();  // as parleyd killed: the peer never acknowledged
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE state = 'pending'"), "2");
 
   drainDatabase_->stop();  // the session (and its drain locks) ends with the process
@@ -310,9 +321,34 @@ TEST_F(BridgeFrameworkTest, ADeliveredRowIsWrittenWhileItsSuccessorIsInFlight) {
   // written, the rest stays pending.
   ASSERT_TRUE(bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent));
   ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkB).size() == 2; }));
-  drainer_->stop();
-  drainer_.reset();
+  stopDrainer();
   EXPECT_EQ(pendingOn(kLinkB), "2");
+}
+
+// A commit wakes the drainer for the links it queued for; a link that is draining reads its
+// new rows when its batch is done, so nothing queued meanwhile is left behind. The queued gauge
+// follows each link's pending rows.
+TEST_F(BridgeFrameworkTest, RowsQueuedWhileALinkDrainsFollowAndTheQueuedGaugeCountsThem) {
+  auto ids = postMany(2, "before ");
+  const auto queued = [&](const char* link) { return metrics_->link("test", link).queued->load(); };
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  ASSERT_TRUE(eventually([&] { return queued(kLinkA) == 2 && queued(kLinkB) == 2; }))
+      << "each link's pending rows, the one in flight included";
+
+  // Queued while both links have an item in flight: the wake-up names both, neither reads the
+  // outbox now.
+  auto later = post(kAlice, kLinked, "while draining");
+  ASSERT_TRUE(later.ok());
+  ids.push_back(later->id);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+  }
+  EXPECT_EQ(deliveredPosts(kLinkA), ids) << "the row queued meanwhile follows, in order";
+  ASSERT_TRUE(eventually([&] { return queued(kLinkA) == 0; })) << "link A is drained";
+  clock_->advance(std::chrono::seconds(1));  // a busy link's gauge is counted once per interval
+  ASSERT_TRUE(eventually([&] { return queued(kLinkB) == 3; }))
+      << "link B's peer has not answered: its three rows wait";
 }
 
 TEST_F(BridgeFrameworkTest, TheNextBatchIsDecidedWhileTheLastOneGoesOut) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 
 #include "bridges/common/outbox_drainer.hpp"
 #include "core/model/id.hpp"
@@ -51,11 +52,17 @@ TEST_F(OutboxWriterTest, APostInALinkedChannelQueuesOneRowPerLinkThatSendsOut) {
 TEST_F(OutboxWriterTest, OnlyACommittedChangeWithRowsToSendWakesTheDrainer) {
   auto wakeup = std::make_shared<bridges::DrainerWakeup>();
   std::atomic<int> wakes{0};
-  wakeup->set([&] { ++wakes; });
+  std::set<std::string> wokenLinks;
+  wakeup->set([&](const std::vector<std::string>& linkIds) {
+    ++wakes;
+    wokenLinks.insert(linkIds.begin(), linkIds.end());
+  });
   openPool(2, bridges::wakingSink({}, wakeup));
 
   ASSERT_TRUE(post(kAlice, kLinked, "two links to cross").ok());
   EXPECT_EQ(wakes.load(), 1) << "one wake-up for the change, whatever its number of rows";
+  EXPECT_EQ(wokenLinks, (std::set<std::string>{kLinkA, kLinkB}))
+      << "naming the links that got rows (the inbound-only one got none)";
   ASSERT_TRUE(post(kAlice, kPlain, "no links here").ok());
   EXPECT_EQ(wakes.load(), 1) << "nothing queued, nobody woken";
 
@@ -293,7 +300,12 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
   config.poolSize = 1;
   auto other = store::postgres::openDatabase(config, clock_);
   const auto lock = [](store::Database& db) {
-    return runSync(db, [](Store& s) { return s.bridges().tryLockLink(kLinkA); });
+    return runSync(db, [](Store& s) -> core::Result<bool> {
+      auto locked = s.bridges().lockLink(kLinkA);
+      if (!locked) return std::move(locked).error();
+      EXPECT_EQ(locked->link.id, kLinkA) << "the link comes with its lock";
+      return locked->locked;
+    });
   };
   database_->stop();
   openPool(1);  // one connection: every job of this pool runs in the same session
@@ -315,6 +327,12 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
   EXPECT_EQ(runSync(*other, [](Store& s) { return s.bridges().linkLockHolder("nolink"); }).value(),
             0)
       << "nobody holds a link nobody locked";
+  auto gone = runSync(*database_, [](Store& s) { return s.bridges().lockLink("nolink"); });
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, core::ErrorCode::kNotFound);
+  EXPECT_EQ(runSync(*other, [](Store& s) { return s.bridges().linkLockHolder("nolink"); }).value(),
+            0)
+      << "a link that is not there is not locked";
   // One unlock releases it even after the holder asked twice: the hold is not stacked.
   ASSERT_TRUE(runSync(*database_, [](Store& s) { return s.bridges().unlockLink(kLinkA); }).ok());
   auto now = lock(*other);
