@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "core/common/log.hpp"
 
@@ -86,6 +88,10 @@ bool Connection::healthy() {
 }
 
 Result<Rows> Connection::exec(const Statement& statement, const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.values().size());
+  for (const auto& value : params.values()) values.push_back(value ? value->c_str() : nullptr);
+  if (beginPending_) return execAfterBegin(statement, values);
   if (!prepared_.contains(statement.name)) {
     PgResultPtr prepared(PQprepare(conn_.get(), statement.name, statement.sql, 0, nullptr));
     if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
@@ -93,9 +99,6 @@ Result<Rows> Connection::exec(const Statement& statement, const Params& params) 
     }
     prepared_.insert(statement.name);
   }
-  std::vector<const char*> values;
-  values.reserve(params.values().size());
-  for (const auto& value : params.values()) values.push_back(value ? value->c_str() : nullptr);
   PgResultPtr result(PQexecPrepared(conn_.get(), statement.name, static_cast<int>(values.size()),
                                     values.data(), nullptr, nullptr, 0));
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
@@ -105,7 +108,66 @@ Result<Rows> Connection::exec(const Statement& statement, const Params& params) 
   return Rows(std::move(result));
 }
 
+Result<Rows> Connection::execAfterBegin(const Statement& statement,
+                                        const std::vector<const char*>& values) {
+  beginPending_ = false;
+  PGconn* conn = conn_.get();
+  const bool prepare = !prepared_.contains(statement.name);
+  if (PQenterPipelineMode(conn) != 1) return errorFrom(conn, nullptr);
+  const bool sent =
+      PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      (!prepare || PQsendPrepare(conn, statement.name, statement.sql, 0, nullptr) == 1) &&
+      PQsendQueryPrepared(conn, statement.name, static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0) == 1 &&
+      PQpipelineSync(conn) == 1;
+  // Each query's result, then the null that ends it; after an error the rest of the pipeline
+  // reports PGRES_PIPELINE_ABORTED; then the sync.
+  std::vector<PgResultPtr> results;
+  if (sent) {
+    for (int query = 0; query < (prepare ? 3 : 2); ++query) {
+      results.emplace_back(PQgetResult(conn));
+      if (!results.back()) break;  // the connection failed
+      while (PGresult* end = PQgetResult(conn)) PQclear(end);
+    }
+    if (results.size() == (prepare ? 3u : 2u) && results.back()) {
+      PgResultPtr sync(PQgetResult(conn));
+    }
+  }
+  (void)PQexitPipelineMode(conn);
+  const auto ok = [&](std::size_t i, ExecStatusType expected) {
+    return i < results.size() && results[i] && PQresultStatus(results[i].get()) == expected;
+  };
+  // The first failure says what went wrong (an aborted pipeline's results say nothing).
+  for (std::size_t i = 0; i + 1 < (prepare ? 3u : 2u); ++i) {
+    if (!ok(i, PGRES_COMMAND_OK))
+      return errorFrom(conn, i < results.size() ? results[i].get() : nullptr);
+  }
+  if (prepare) prepared_.insert(statement.name);
+  const std::size_t last = prepare ? 2 : 1;
+  if (!ok(last, PGRES_TUPLES_OK) && !ok(last, PGRES_COMMAND_OK)) {
+    return errorFrom(conn, last < results.size() ? results[last].get() : nullptr);
+  }
+  return Rows(std::move(results[last]));
+}
+
+void Connection::beginWithFirstStatement() { beginPending_ = true; }
+
+Result<bool> Connection::commit() {
+  if (std::exchange(beginPending_, false)) return true;  // an empty block: nothing was sent
+  auto committed = execScript("COMMIT");
+  if (!committed) return std::move(committed).error();
+  return committed->commandTag() != "ROLLBACK";
+}
+
+void Connection::rollback() {
+  if (std::exchange(beginPending_, false)) return;
+  if (inTransaction()) (void)execScript("ROLLBACK");
+}
+
 Result<Rows> Connection::execScript(const char* sql) {
+  if (std::exchange(beginPending_, false)) {
+    if (auto begun = execScript("BEGIN"); !begun) return begun;
+  }
   PgResultPtr result(PQexec(conn_.get(), sql));
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

@@ -119,14 +119,27 @@ class Connection {
   // parameters): for migrations and transaction control, never for values from outside.
   Result<Rows> execScript(const char* sql);
 
+  // A transaction block whose BEGIN goes to the server with its first statement: exec()
+  // pipelines the two (libpq pipeline mode), so the block costs one round trip fewer;
+  // execScript() sends it first. commit() and rollback() end the block; when no statement ran
+  // in it, nothing was sent and nothing is.
+  void beginWithFirstStatement();
+  // COMMIT: true when committed, false when the server ended the block with a ROLLBACK (a
+  // statement in it failed and its error was ignored).
+  Result<bool> commit();
+  void rollback();
+
   bool inTransaction() const;
   PGconn* raw() { return conn_.get(); }
 
  private:
   explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
+  // BEGIN, `statement` (prepared first if it is new) and a sync in one pipeline.
+  Result<Rows> execAfterBegin(const Statement& statement, const std::vector<const char*>& values);
 
   PgConnPtr conn_;
   std::unordered_set<std::string> prepared_;
+  bool beginPending_ = false;  // beginWithFirstStatement() and no statement since
 };
 
 // Turns a failed result (or a failed connection when `result` is null) into an Error:

@@ -164,7 +164,7 @@ class PgDatabase final : public Database {
     if (!worker.connection) return;
     // Store::transaction() always ends what it begins; this only guards against a connection
     // that died between BEGIN and COMMIT leaving libpq's state behind.
-    if (worker.connection->inTransaction()) (void)worker.connection->execScript("ROLLBACK");
+    worker.connection->rollback();
     dropIfDead(worker, index);
   }
 

@@ -135,6 +135,53 @@ TEST_F(PoolTest, ATransactionWhoseStatementFailedIsNotReportedAsCommitted) {
   EXPECT_FALSE(systemValue("written")->has_value());
 }
 
+// A transaction's BEGIN travels with its first statement (one round trip): that statement is
+// still inside the transaction, whether it is new to the connection or not, and a failing
+// first statement leaves the connection ready for the next transaction.
+TEST_F(PoolTest, ATransactionsFirstStatementRunsInsideIt) {
+  database_->stop();
+  openPool(1);
+  const core::store::DatabasePtr elsewhere = database_;  // another session
+  openPool(1);                               // the test's transactions, all on one connection
+  for (int round = 0; round < 2; ++round) {  // the statement new to the connection, then not
+    bool visibleBeforeCommit = true;
+    auto done = runSync(*database_, [&](Store& store) {
+      return store.transaction([&](Store& tx) -> Status {
+        if (auto set = tx.system().set("first", "1"); !set) return set;
+        visibleBeforeCommit = runSync(*elsewhere, [](Store& s) { return s.system().get("first"); })
+                                  .value()
+                                  .has_value();
+        return makeError(ErrorCode::kInvalidArgument, "test.abort", "changed my mind");
+      });
+    });
+    ASSERT_FALSE(done.ok());
+    EXPECT_FALSE(visibleBeforeCommit) << "round " << round << ": not committed on its own";
+    EXPECT_FALSE(systemValue("first")->has_value()) << "round " << round << ": rolled back";
+  }
+
+  const auto taken = makeUser("first", "first@example.org");
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(taken); }).ok());
+  auto failed = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      if (auto created = tx.users().create(makeUser("first", "x@example.org")); !created) {
+        return created;
+      }
+      return tx.system().set("after", "1");
+    });
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().id, "app.user.save.username_exists.app_error");
+  auto empty = runSync(
+      *database_, [](Store& store) { return store.transaction([](Store&) { return Status{}; }); });
+  EXPECT_TRUE(empty.ok()) << "a transaction with no statement commits nothing, and succeeds";
+  auto next = runSync(*database_, [](Store& store) {
+    return store.transaction([](Store& tx) { return tx.system().set("after", "2"); });
+  });
+  ASSERT_TRUE(next.ok()) << next.error().detail;
+  EXPECT_EQ(systemValue("after")->value_or(""), "2") << "the connection is usable again";
+  elsewhere->stop();
+}
+
 TEST_F(PoolTest, UniqueViolationsAreConflictsNamingTheField) {
   const auto alice = makeUser("alice", "alice@example.org");
   ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(alice); }).ok());
