@@ -148,18 +148,20 @@ function statementProfile(gateway, messages, cpuBefore, cpuAfter) {
     calls: Number(calls), perMessage: Number(calls) / messages, totalMs: Number(total),
     meanMs: Number(mean), rows: Number(count), query}));
   const sum = (key) => statements.reduce((a, s) => a + s[key], 0);
-  const commits = statements.filter((s) => /^(COMMIT|END)\b/i.test(s.query))
+  const callsOf = (pattern) => statements.filter((s) => pattern.test(s.query))
       .reduce((a, s) => a + s.calls, 0);
+  const commits = callsOf(/^(COMMIT|END)\b/i);
   const cpuMsPerMessage = Object.fromEntries(Object.keys(cpuAfter).map((name) =>
     [name, (cpuAfter[name] - cpuBefore[name]) / messages]));
   return {messages, cpuMsPerMessage, statementsPerMessage: sum('calls') / messages,
-    msPerMessage: sum('totalMs') / messages, transactionsPerMessage: commits / messages,
+    beginsPerMessage: callsOf(/^BEGIN\b/i) / messages, msPerMessage: sum('totalMs') / messages, transactionsPerMessage: commits / messages,
     statements};
 }
 
 function printProfile(name, profile) {
   console.log(`${name}: ${profile.messages} messages, ` +
-    `${profile.statementsPerMessage.toFixed(1)} statements (round trips) and ` +
+    `${profile.statementsPerMessage.toFixed(1)} statements (${profile.beginsPerMessage.toFixed(1)} ` +
+    'of them BEGIN, which parleyd sends with the statement after it since 4766331) and ' +
     `${profile.transactionsPerMessage.toFixed(2)} transactions per message, ` +
     `${profile.msPerMessage.toFixed(3)} ms of execution per message; CPU ms per message: ` +
     Object.entries(profile.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`)

@@ -253,10 +253,20 @@ void OutboxDrainer::run() {
       if (!deliverNext(batch.linkId)) look = true;
     }
     // Rows queued for a link that is draining here are read when its batch is done (as every
-    // link's are then): the outbox is read now only for the others. In a burst of posts to one
-    // link that is each commit's read of the outbox saved.
+    // link's are then): in a burst of posts to one link that is each commit's read of the
+    // outbox saved. A link drained here before and not waiting for a retry starts at once: its
+    // new rows are due (only a retry schedules a row later), so the pass's read of every link's
+    // head is not needed. Any other link is read by the pass.
     for (const auto& linkId : wokenLinks) {
-      if (!draining(linkId)) look = true;
+      if (look) break;  // the pass reads them all
+      if (draining(linkId)) continue;
+      const auto known = links_.find(linkId);
+      if (known == links_.end() || known->second.retryAt > clock_->nowMillis()) {
+        look = true;
+        break;
+      }
+      if (prepare(linkId)) look = true;  // rows denied or failed: more may follow at once
+      deliverNext(linkId);
     }
     // The delivered outcomes of this wake-up are written now, together, while each link's next
     // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
@@ -558,6 +568,9 @@ bool OutboxDrainer::record(Outcome outcome) {
       written = database_->runAndWait([&](core::store::Store& s) {
         return s.bridges().reschedule(row.id, attempts, next, error);
       });
+      if (auto link = links_.find(outcome.linkId); written && link != links_.end()) {
+        link->second.retryAt = next;
+      }
       metrics.retried->increment();
       break;
     }

@@ -158,6 +158,7 @@ class OutboxDrainer {
     bool preparing = false;        // a batch is being decided ahead
     std::uint64_t generation = 0;  // moves on whenever `ready` is dropped
     std::int64_t lockHolder = 0;   // the drainer session's pid, holding the drain lock
+    std::int64_t retryAt = 0;      // the head row waits for a retry until then (ms)
   };
 
   OutboxDrainer(core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,

@@ -251,6 +251,9 @@ TEST_F(BridgeFrameworkTest, ARetryWaitsWithBackoffAndKeepsItsTxnId) {
                " FROM outbox WHERE link_id = 'linkaaaaaaaaaaaaaaaaaaaaaa'") ==
            "1|connection refused|true";
   }));
+  // A post meanwhile wakes the drainer for the link: it waits behind the row that waits.
+  auto behind = post(kAlice, kLinked, "queued behind the retry");
+  ASSERT_TRUE(behind.ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(deliveredPosts(kLinkA).size(), 1u) << "not tried again before it is due";
 
@@ -263,6 +266,9 @@ TEST_F(BridgeFrameworkTest, ARetryWaitsWithBackoffAndKeepsItsTxnId) {
     if (item.link.id == kLinkA) txns.push_back(item.txnId);
   }
   EXPECT_EQ(txns[0], txns[1]) << "the peer can de-duplicate the retry";
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] { return deliveredPosts(kLinkA).size() == 3; }));
+  EXPECT_EQ(deliveredPosts(kLinkA).back(), behind->id) << "then the post that waited behind it";
   ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
   ASSERT_TRUE(eventually([&] {
     return scalar("SELECT count(*) FROM outbox WHERE link_id = 'linkaaaaaaaaaaaaaaaaaaaaaa'") ==
