@@ -339,6 +339,7 @@ async function main() {
 
     const latency = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
     latency['mm->xmpp POST'] = [];
+    latency['API ping'] = [];
     const perRound = Math.ceil(options.latency / options.rounds);
     for (let round = 0; round < options.rounds; ++round) {
       for (const [name, p] of Object.entries(paths)) {
@@ -355,6 +356,13 @@ async function main() {
           await sent;
           latency[name].push(at - start);
         }
+      }
+      // The floor of any API call from this client (GET /api/v4/system/ping: no database):
+      // what of the POST's time is the client and the HTTP round trip.
+      for (let i = 0; i < perRound; ++i) {
+        const start = performance.now();
+        await alice.ping();
+        latency['API ping'].push(performance.now() - start);
       }
     }
 
@@ -436,7 +444,7 @@ async function main() {
     console.log('  path           p50     p99     max    added p50 / p99 over baseline, over muc');
     for (const [name, s] of Object.entries(result.latency)) {
       const over = (b) => `${fmt(s.p50 - b.p50)} / ${fmt(s.p99 - b.p99)}`;
-      const added = name === 'baseline' || name === 'mm->xmpp POST' ? '' :
+      const added = name === 'baseline' || name === 'mm->xmpp POST' || name === 'API ping' ? '' :
         relay(name) ? `${over(base)}, ${over(muc)}` : over(base);
       console.log(`  ${name.padEnd(13)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
         `${fmt(s.max).padStart(6)}    ${added}`);
