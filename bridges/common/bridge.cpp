@@ -4,6 +4,51 @@
 #include "bridges/xmpp/xmpp_bridge.hpp"
 
 namespace parley::bridges {
+namespace {
+
+struct Turns {
+  std::vector<OutboundItem> items;
+  std::vector<DeliveryResult> results;
+  std::function<void(const OutboundItem&, std::function<void(DeliveryResult)>)> deliverOne;
+  std::function<void(std::vector<DeliveryResult>)> done;
+};
+
+void nextTurn(const std::shared_ptr<Turns>& turns) {
+  const OutboundItem& item = turns->items[turns->results.size()];
+  turns->deliverOne(item, [turns](DeliveryResult result) {
+    const bool retry = result.outcome == DeliveryResult::Outcome::kRetry;
+    turns->results.push_back(std::move(result));
+    if (retry || turns->results.size() == turns->items.size()) {
+      turns->done(std::move(turns->results));
+      return;
+    }
+    nextTurn(turns);
+  });
+}
+
+}  // namespace
+
+void deliverInTurn(
+    std::vector<OutboundItem> items,
+    std::function<void(const OutboundItem&, std::function<void(DeliveryResult)>)> deliverOne,
+    std::function<void(std::vector<DeliveryResult>)> done) {
+  if (items.empty()) {
+    done({});
+    return;
+  }
+  nextTurn(
+      std::make_shared<Turns>(Turns{std::move(items), {}, std::move(deliverOne), std::move(done)}));
+}
+
+void Bridge::deliverRun(std::vector<OutboundItem> items,
+                        std::function<void(std::vector<DeliveryResult>)> done) {
+  deliverInTurn(
+      std::move(items),
+      [this](const OutboundItem& item, std::function<void(DeliveryResult)> one) {
+        deliver(item, std::move(one));
+      },
+      std::move(done));
+}
 
 core::Result<std::vector<BridgePtr>> createBridges(const BridgeEnvironment& environment) {
   std::vector<BridgePtr> bridges;

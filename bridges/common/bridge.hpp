@@ -2,11 +2,13 @@
 // A Bridge connects Parley to one partner network (XMPP, Matrix, another Mattermost). Each
 // implementation lives in its own directory under bridges/ and is built by createBridges() from
 // gateway.yaml. The framework around it (bridges/common) owns everything that is the same for
-// every network: the outbox drainer hands a bridge one OutboundItem at a time per link, and the
+// every network: the outbox drainer hands a bridge the OutboundItems of a link in order (one at a
+// time, or a run of them where the bridge allows: maxRun), and the
 // ingress pipeline (an IngressSink) turns what a bridge received into local posts, in one
 // transaction with the inbox claim that makes a redelivery a no-op.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -156,6 +158,17 @@ class Bridge {
   // One item; `done` exactly once, any thread. The drainer sends the items of one link one at
   // a time in outbox order and waits for done before the next.
   virtual void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) = 0;
+  // How many items of `link` the drainer may hand over together (deliverRun), at least 1.
+  // After a crash every item handed over but not yet recorded as sent goes again, so more than
+  // one only where the peer tells a re-sent message from a new one (it carries the same id).
+  virtual std::size_t maxRun(const core::model::Link& /*link*/) const { return 1; }
+  // Items of one link in outbox order (at most maxRun of them), delivered in that order, each
+  // after the one before was sent or rejected: `done` exactly once, any thread, with the
+  // results of the items tried, in order; the run stops after a kRetry (the items after it are
+  // not tried). By default deliver() one after the other (deliverInTurn); a bridge overrides it
+  // to take a run in one hand-over.
+  virtual void deliverRun(std::vector<OutboundItem> items,
+                          std::function<void(std::vector<DeliveryResult>)> done);
   // Routes the peer calls on parleyd's HTTP server (none by default). Asked once, before
   // start(); a handler may be called before start() returns and after stop(): it answers then
   // with an error the peer retries.
@@ -167,6 +180,14 @@ class Bridge {
 };
 
 using BridgePtr = std::unique_ptr<Bridge>;
+
+// Bridge::deliverRun's order with `deliverOne`: each item once the one before was sent or
+// rejected, stopping after a kRetry; `done` gets the results of the items tried. `deliverOne`
+// may answer at once or later, on any thread.
+void deliverInTurn(
+    std::vector<OutboundItem> items,
+    std::function<void(const OutboundItem&, std::function<void(DeliveryResult)>)> deliverOne,
+    std::function<void(std::vector<DeliveryResult>)> done);
 
 // What a bridge may need from the rest of Parley: built once in `parleyd serve`.
 struct BridgeEnvironment {

@@ -40,6 +40,9 @@ std::vector<RemotePart> remoteParts(const std::vector<core::store::IdMapPart>& p
 // Rows of one link prepared by one database job, at most this many: the guard decides them
 // together and they then go out one after the other without a database round trip in between.
 constexpr int kBatchRows = 32;
+// Items of a link with its bridge at once, at most (Bridge::maxRun may allow fewer): half a
+// batch, so that the next batch is decided ahead while a run is out.
+constexpr std::size_t kMaxRun = kBatchRows / 2;
 
 // The policy's notify_sender text for the local author of a denied change, shown to them alone
 // in the channel (and thread) of the post.
@@ -223,10 +226,11 @@ void OutboxDrainer::run() {
       // delivered rows below the loop): the bridge does not wait for the database. Should the write
       // fail, the row stays pending and goes again later with the same txn id, as after a restart
       // (the peer de-duplicates).
+      // A run's outcomes come together, in order; the link's next run goes after its last.
       const bool retry = outcome.result.outcome == DeliveryResult::Outcome::kRetry;
-      if (link != links_.end()) {
+      if (link != links_.end() && outcome.endsRun) {
         link->second.inFlight = false;
-        link->second.inFlightPost.clear();
+        link->second.inFlightPosts.clear();
         if (retry) dropReady(link->second);             // decided again when the row is due again
         if (!deliverNext(outcome.linkId)) look = true;  // a link whose batch is done is read again
       }
@@ -353,7 +357,7 @@ void OutboxDrainer::prepareAhead(const std::string& linkId, LinkState& state) {
   for (const auto& ready : state.ready) {
     if (ready.row.kind == MessageChange::kPost) request.unrecordedPosts.insert(ready.row.postId);
   }
-  if (!state.inFlightPost.empty()) request.unrecordedPosts.insert(state.inFlightPost);
+  request.unrecordedPosts.insert(state.inFlightPosts.begin(), state.inFlightPosts.end());
   for (const auto& outcome : delivered_) {
     if (outcome.linkId == linkId && outcome.row.kind == MessageChange::kPost) {
       request.unrecordedPosts.insert(outcome.row.postId);
@@ -520,24 +524,44 @@ bool OutboxDrainer::deliverNext(const std::string& linkId) {
   if (link == links_.end() || link->second.inFlight) return link != links_.end();
   LinkState& state = link->second;
   if (state.ready.empty()) return false;
-  Ready next = std::move(state.ready.front());
-  state.ready.pop_front();
+  // The run: the head items, as many as the bridge takes together on this link.
+  const std::size_t most = std::max<std::size_t>(
+      1, std::min(kMaxRun, state.bridge->maxRun(state.ready.front().item.link)));
+  std::vector<OutboundItem> items;
+  std::vector<Outcome> outcomes;
+  while (!state.ready.empty() && items.size() < most) {
+    Ready next = std::move(state.ready.front());
+    state.ready.pop_front();
+    if (next.row.kind == MessageChange::kPost) state.inFlightPosts.insert(next.row.postId);
+    outcomes.push_back(
+        Outcome{linkId, std::move(next.row), next.item.link.bridge, next.item.link.remoteRoom, {}});
+    items.push_back(std::move(next.item));
+  }
   state.inFlight = true;
-  state.inFlightPost = next.row.kind == MessageChange::kPost ? next.row.postId : std::string();
   // Half the batch left: the next one is decided on the other connection meanwhile, so that
   // the link does not stand still while the guard decides it.
   if (prepareDatabase_ && state.more && !state.preparing && state.lockHolder != 0 &&
       state.ready.size() <= kBatchRows / 2) {
     prepareAhead(linkId, state);
   }
-  Outcome outcome{
-      linkId, std::move(next.row), next.item.link.bridge, next.item.link.remoteRoom, {}};
-  state.bridge->deliver(std::move(next.item), [mailbox = mailbox_, outcome = std::move(outcome)](
-                                                  DeliveryResult result) mutable {
-    outcome.result = std::move(result);
+  state.bridge->deliverRun(std::move(items), [mailbox = mailbox_, outcomes = std::move(outcomes)](
+                                                 std::vector<DeliveryResult> results) mutable {
+    // A run stops only after a retry. One cut short otherwise (or answered with nothing) is a
+    // retry of its first untried item, so that nothing behind that item overtakes it.
+    if (results.size() < outcomes.size() &&
+        (results.empty() || results.back().outcome != DeliveryResult::Outcome::kRetry)) {
+      results.push_back(DeliveryResult{
+          DeliveryResult::Outcome::kRetry, {}, "the bridge did not try this item of its run"});
+    }
+    // The items after the last result were not tried: they stay pending.
+    outcomes.resize(std::min(outcomes.size(), results.size()));
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      outcomes[i].result = std::move(results[i]);
+    }
+    outcomes.back().endsRun = true;
     {
       std::lock_guard lock(mailbox->mutex);
-      mailbox->outcomes.push_back(std::move(outcome));
+      for (auto& outcome : outcomes) mailbox->outcomes.push_back(std::move(outcome));
     }
     mailbox->wakeup.notify_one();
   });

@@ -1,6 +1,6 @@
 #pragma once
 // The outbox drainer (design.md §2 "Egress"): carries the outbox rows of every link to its
-// bridge, one link at a time in row order, one item in flight per link.
+// bridge, each link's in row order, one run of items in flight per link.
 //
 // For the oldest pending rows of a link that is due (up to a batch of them), in one database
 // job: the link's drain lock (a PostgreSQL session advisory lock: one node drains a link), the
@@ -9,13 +9,15 @@
 // new states. The batch ends
 // before a row that addresses a post of the same batch (an edit, a reply): that one needs the
 // ids the peer gives the post first. Denied -> the row is kept as denied with the audit id.
-// Permitted -> Bridge::deliver(); its DeliveryResult then decides: kSent -> the id map gets the
-// parts the peer assigned and the row is removed (only now: nothing is lost when parleyd stops with
-// an item in flight, the row is simply tried again); kRetry -> the row waits with exponential
-// backoff and jitter, and the rest of the batch waits behind it (decided again when it is due: a
-// decision stands for one crossing); kRejected -> kept as failed with the peer's error. After
-// kSent or kRejected the next item of the batch goes to the bridge at once, without reading the
-// outbox again (one item in flight per link all the same). The outcomes that arrived together
+// Permitted -> the link's bridge, in runs of up to Bridge::maxRun items (1 unless the peer tells
+// a re-sent message from a new one: a crash re-sends what was handed over and not yet recorded),
+// delivered in order (Bridge::deliverRun). Each item's DeliveryResult decides: kSent -> the id map
+// gets the parts the peer assigned and the row is removed (only now: nothing is lost when parleyd
+// stops with an item in flight, the row is simply tried again); kRetry -> the row waits with
+// exponential backoff and jitter, and the rest of the batch waits behind it (decided again when it
+// is due: a decision stands for one crossing); kRejected -> kept as failed with the peer's error.
+// After kSent or kRejected the next item of the run goes; after a run, the next run of the batch
+// goes to the bridge at once, without reading the outbox again. The outcomes that arrived together
 // are written while the next items are out: the delivered rows in one transaction with one
 // statement for their id map entries and one that removes them, before a later row's retry or
 // failure. Should that write fail, or parleyd die before it, the rows stay pending and go
@@ -107,6 +109,7 @@ class OutboxDrainer {
     std::string bridge;
     std::string remoteRoom;
     DeliveryResult result;
+    bool endsRun = false;  // the last outcome of its run: the link's next run may go
   };
   // What one database job decided for rows of a link.
   struct Batch {
@@ -151,14 +154,14 @@ class OutboxDrainer {
   struct LinkState {
     Bridge* bridge = nullptr;
     std::deque<Ready> ready;
-    bool inFlight = false;
-    std::string inFlightPost;      // the post of the item with the bridge, when it is a post
-    std::int64_t lastRowId = 0;    // the newest row decided: a batch ahead reads after it
-    bool more = false;             // the last batch was full: decide the next one ahead
-    bool preparing = false;        // a batch is being decided ahead
-    std::uint64_t generation = 0;  // moves on whenever `ready` is dropped
-    std::int64_t lockHolder = 0;   // the drainer session's pid, holding the drain lock
-    std::int64_t retryAt = 0;      // the head row waits for a retry until then (ms)
+    bool inFlight = false;                // a run is with the bridge
+    std::set<std::string> inFlightPosts;  // the posts of that run
+    std::int64_t lastRowId = 0;           // the newest row decided: a batch ahead reads after it
+    bool more = false;                    // the last batch was full: decide the next one ahead
+    bool preparing = false;               // a batch is being decided ahead
+    std::uint64_t generation = 0;         // moves on whenever `ready` is dropped
+    std::int64_t lockHolder = 0;          // the drainer session's pid, holding the drain lock
+    std::int64_t retryAt = 0;             // the head row waits for a retry until then (ms)
   };
 
   OutboxDrainer(core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,

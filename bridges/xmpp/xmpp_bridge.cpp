@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 
 #include "bridges/common/ingress_pipeline.hpp"
@@ -566,6 +567,31 @@ void XmppBridge::deliver(OutboundItem item, std::function<void(DeliveryResult)> 
   // The item travels to the component thread; `done` runs there or, if the bridge stopped
   // meanwhile, is dropped with the task (the drainer retries the row after a restart).
   component_->post([this, shared, done = std::move(done)] { deliverNow(*shared, done); });
+}
+
+std::size_t XmppBridge::maxRun(const core::model::Link& link) const {
+  const bool hosted = core::model::directRoomRemoteId(link.remoteRoom).empty() &&
+                      !localpartOf(link.remoteRoom).empty();
+  return hosted ? std::numeric_limits<std::size_t>::max() : 1;  // as many as the drainer hands
+}
+
+void XmppBridge::deliverRun(std::vector<OutboundItem> items,
+                            std::function<void(std::vector<DeliveryResult>)> done) {
+  if (!component_) {
+    done({DeliveryResult{DeliveryResult::Outcome::kRetry, {}, "the xmpp bridge is not started"}});
+    return;
+  }
+  // As deliver(): `done` runs on the component thread, or is dropped with the task when the
+  // bridge stopped meanwhile (the rows stay pending).
+  auto run = std::make_shared<std::vector<OutboundItem>>(std::move(items));
+  component_->post([this, run, done = std::move(done)] {
+    deliverInTurn(
+        std::move(*run),
+        [this](const OutboundItem& item, std::function<void(DeliveryResult)> one) {
+          deliverNow(item, one);
+        },
+        done);
+  });
 }
 
 void XmppBridge::deliverNow(const OutboundItem& item,

@@ -46,6 +46,13 @@ class XmppBridge : public Bridge {
   void stop() override;
   bool connected() const override;
   void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override;
+  // A room Parley hosts takes runs: a re-sent message carries its post's stanza-id again, by
+  // which clients tell it from a new one (XEP-0359). A partner's room gives it a new stanza-id
+  // and a direct chat has none, so there one item at a time.
+  std::size_t maxRun(const core::model::Link& link) const override;
+  // The run in one hand-over to the component thread.
+  void deliverRun(std::vector<OutboundItem> items,
+                  std::function<void(std::vector<DeliveryResult>)> done) override;
 
   // `siteUrl`: where partners' clients reach Parley for the files of bridged posts
   // (server.site_url); `clock`: their URLs' expiry (null: the system clock).

@@ -63,21 +63,40 @@ class RecorderBridge final : public Bridge {
   void stop() override {}
   bool connected() const override { return true; }
   void deliver(OutboundItem item, std::function<void(DeliveryResult)> done) override {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    delivered_.push_back(item);
     if (autoSend_) {
-      DeliveryResult sent{
-          DeliveryResult::Outcome::kSent, {{0, "remote-" + std::to_string(item.outboxId)}}, {}};
-      delivered_.push_back(item);
-      done(std::move(sent));
+      lock.unlock();  // `done` may hand over the run's next item at once
+      done(DeliveryResult{
+          DeliveryResult::Outcome::kSent, {{0, "remote-" + std::to_string(item.outboxId)}}, {}});
       return;
     }
-    delivered_.push_back(item);
     open_.push_back(Call{std::move(item), std::move(done)});
+  }
+  std::size_t maxRun(const core::model::Link& /*link*/) const override { return maxRun_; }
+  // The items of a run are answered one by one as deliver()'s (the default deliverRun).
+  void deliverRun(std::vector<OutboundItem> items,
+                  std::function<void(std::vector<DeliveryResult>)> done) override {
+    if (!items.empty()) {
+      std::lock_guard lock(mutex_);
+      runs_.emplace_back(items.front().link.id, items.size());
+    }
+    Bridge::deliverRun(std::move(items), std::move(done));
   }
 
   void setAutoSend(bool on) {
     std::lock_guard lock(mutex_);
     autoSend_ = on;
+  }
+  void setMaxRun(std::size_t items) { maxRun_ = items; }  // before the drainer starts
+  // The number of items of each run the drainer handed over on `linkId`, in order.
+  std::vector<std::size_t> runSizes(const std::string& linkId) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::size_t> sizes;
+    for (const auto& [link, size] : runs_) {
+      if (link == linkId) sizes.push_back(size);
+    }
+    return sizes;
   }
   std::vector<OutboundItem> delivered() {
     std::lock_guard lock(mutex_);
@@ -111,6 +130,8 @@ class RecorderBridge final : public Bridge {
  private:
   std::mutex mutex_;
   bool autoSend_ = false;
+  std::size_t maxRun_ = 1;
+  std::vector<std::pair<std::string, std::size_t>> runs_;  // link, items
   std::vector<OutboundItem> delivered_;
   std::vector<Call> open_;
 };
@@ -355,6 +376,41 @@ TEST_F(BridgeFrameworkTest, RowsQueuedWhileALinkDrainsFollowAndTheQueuedGaugeCou
   clock_->advance(std::chrono::seconds(1));  // a busy link's gauge is counted once per interval
   ASSERT_TRUE(eventually([&] { return queued(kLinkB) == 3; }))
       << "link B's peer has not answered: its three rows wait";
+}
+
+// Where the bridge takes several items at once (Bridge::maxRun), the drainer hands it the link's
+// head items together; the bridge tries them in order and the run stops at a retry: what was
+// sent is recorded, the rest waits behind the row that waits, and nothing is lost.
+TEST_F(BridgeFrameworkTest, ARunOfItemsGoesTogetherAndStopsAtARetry) {
+  using Outcome = DeliveryResult::Outcome;
+  bridge_.setMaxRun(4);
+  const auto ids = postMany(6, "run ");
+  const auto pendingOn = [&](const char* link) {
+    return scalar(
+        ("SELECT count(*) FROM outbox WHERE link_id = '" + std::string(link) + "'").c_str());
+  };
+  startDrainer();
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  EXPECT_EQ(bridge_.runSizes(kLinkA), std::vector<std::size_t>{4}) << "the four head items";
+  ASSERT_TRUE(bridge_.answer(kLinkA, Outcome::kSent));
+  ASSERT_TRUE(bridge_.answer(kLinkA, Outcome::kSent));  // the run's second item, handed at once
+  ASSERT_TRUE(bridge_.answer(kLinkA, Outcome::kRetry, "the peer went away"));
+  ASSERT_TRUE(eventually([&] { return pendingOn(kLinkA) == "4"; }))
+      << "the two sent are recorded; the retried one and the three behind it wait";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(deliveredPosts(kLinkA), (std::vector<std::string>{ids[0], ids[1], ids[2]}))
+      << "the run's fourth item is not tried after the retry";
+
+  clock_->advance(std::chrono::minutes(2));
+  drainer_->wake();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, Outcome::kSent); }));
+  }
+  ASSERT_TRUE(eventually([&] { return pendingOn(kLinkA) == "0"; }));
+  EXPECT_EQ(deliveredPosts(kLinkA),
+            (std::vector<std::string>{ids[0], ids[1], ids[2], ids[2], ids[3], ids[4], ids[5]}))
+      << "each post once after the retry, in order";
+  EXPECT_EQ(bridge_.runSizes(kLinkA), (std::vector<std::size_t>{4, 4}));
 }
 
 TEST_F(BridgeFrameworkTest, TheNextBatchIsDecidedWhileTheLastOneGoesOut) {
