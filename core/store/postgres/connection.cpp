@@ -79,7 +79,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& dsn,
 }
 
 bool Connection::healthy() {
-  if (PQstatus(conn_.get()) != CONNECTION_OK) return false;
+  if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
   // Reads anything pending without blocking; fails when the socket is closed. A server
   // restart leaves a FATAL "terminating connection" message that this consumes.
   if (PQconsumeInput(conn_.get()) == 0) return false;
@@ -133,14 +133,17 @@ Result<Rows> Connection::execAfterBegin(const Statement& statement,
       PgResultPtr sync(PQgetResult(conn));
     }
   }
-  (void)PQexitPipelineMode(conn);
+  // Refused only with results left unread: the connection's state is then unknown, and the pool
+  // replaces it (healthy()).
+  if (PQexitPipelineMode(conn) != 1) broken_ = true;
   const auto ok = [&](std::size_t i, ExecStatusType expected) {
     return i < results.size() && results[i] && PQresultStatus(results[i].get()) == expected;
   };
   // The first failure says what went wrong (an aborted pipeline's results say nothing).
   for (std::size_t i = 0; i + 1 < (prepare ? 3u : 2u); ++i) {
-    if (!ok(i, PGRES_COMMAND_OK))
+    if (!ok(i, PGRES_COMMAND_OK)) {
       return errorFrom(conn, i < results.size() ? results[i].get() : nullptr);
+    }
   }
   if (prepare) prepared_.insert(statement.name);
   const std::size_t last = prepare ? 2 : 1;

@@ -140,6 +140,7 @@ class Connection {
   PgConnPtr conn_;
   std::unordered_set<std::string> prepared_;
   bool beginPending_ = false;  // beginWithFirstStatement() and no statement since
+  bool broken_ = false;        // left in pipeline mode: not to be used again
 };
 
 // Turns a failed result (or a failed connection when `result` is null) into an Error:
