@@ -92,6 +92,10 @@ DeliveryResult failure(const HsReply& reply) {
   return result;
 }
 
+// Events of sent posts kept for postOrEvent: far more than a burst sends in the moment between
+// the homeserver's answer and the drainer's write of the id map.
+constexpr std::size_t kRememberedSends = 4096;
+
 DeliveryResult sent(std::vector<RemotePart> parts = {}) {
   return DeliveryResult{DeliveryResult::Outcome::kSent, std::move(parts), {}, {}};
 }
@@ -381,8 +385,11 @@ void MatrixBridge::processTransaction(std::shared_ptr<Transaction> transaction) 
     in.files = std::move(matrixEvent.files);
     // A thread reply names its root, a plain reply its parent: the pipeline puts either under
     // the root of the post it names (Mattermost threads are flat).
-    in.replyToRemoteId = matrixEvent.replyToEventId;
-    in.targetRemoteId = matrixEvent.targetRemoteId;
+    // An event Parley sent a moment ago may not be in the id map yet (the drainer writes it
+    // after the homeserver answered): named by its post, which the pipeline takes for a post
+    // of the linked channel, a quick reply or reaction to it is not lost.
+    in.replyToRemoteId = postOrEvent(matrixEvent.replyToEventId);
+    in.targetRemoteId = postOrEvent(matrixEvent.targetRemoteId);
     in.emoji = matrixEvent.emoji;
     // m.emote: a post like Mattermost's /me makes (type "me", text "*what*").
     in.postType = matrixEvent.postType;
@@ -870,7 +877,33 @@ void MatrixBridge::deliver(OutboundItem item, std::function<void(DeliveryResult)
     return;
   }
   auto shared = std::make_shared<OutboundItem>(std::move(item));
-  asio::post(*workers_, [this, shared, done = std::move(done)] { done(deliverNow(*shared)); });
+  asio::post(*workers_, [this, shared, done = std::move(done)] {
+    DeliveryResult result = deliverNow(*shared);
+    if (result.outcome == DeliveryResult::Outcome::kSent &&
+        shared->message.change == MessageChange::kPost) {
+      rememberSent(shared->message.postId, result.parts);
+    }
+    done(std::move(result));
+  });
+}
+
+void MatrixBridge::rememberSent(const std::string& postId, const std::vector<RemotePart>& parts) {
+  std::lock_guard lock(mutex_);
+  for (const auto& part : parts) {
+    if (!postOfSent_.emplace(part.remoteEventId, postId).second) continue;
+    sentOrder_.push_back(part.remoteEventId);
+    if (sentOrder_.size() > kRememberedSends) {
+      postOfSent_.erase(sentOrder_.front());
+      sentOrder_.pop_front();
+    }
+  }
+}
+
+std::string MatrixBridge::postOrEvent(const std::string& eventId) {
+  if (eventId.empty()) return eventId;
+  std::lock_guard lock(mutex_);
+  const auto sent = postOfSent_.find(eventId);
+  return sent != postOfSent_.end() ? sent->second : eventId;
 }
 
 DeliveryResult MatrixBridge::deliverNow(const OutboundItem& item) {

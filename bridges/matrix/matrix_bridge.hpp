@@ -36,6 +36,7 @@
 // mxc:// URIs the ingress pipeline runs).
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -90,6 +91,11 @@ class MatrixBridge : public Bridge {
 
   // Parley -> homeserver (worker threads).
   DeliveryResult deliverNow(const OutboundItem& item);
+  // The events a post became (kSent), kept for the last kRememberedSends of them: an inbound
+  // event that names one of them before the drainer wrote the id map finds its post.
+  void rememberSent(const std::string& postId, const std::vector<RemotePart>& parts);
+  // The post of an event Parley sent lately, else `eventId` as it is.
+  std::string postOrEvent(const std::string& eventId);
   // The room id of a link's remote ("" when it cannot be resolved now; `error` says why).
   std::string roomIdOf(const std::string& remoteRoom, HsReply& error);
   // Reads the matrix links and resolves their rooms: room id -> the link's remote.
@@ -149,6 +155,9 @@ class MatrixBridge : public Bridge {
   std::map<std::string, std::string> displayNames_;  // Matrix user -> its last display name
   std::map<std::string, core::store::DirectRoom> directOfRoom_;  // DM room id -> its pair
   std::map<std::string, std::string> roomOfDirect_;  // "<local id> <MXID>" -> newest room id
+  // The events of the posts sent last, by event id: their post (postOrEvent).
+  std::map<std::string, std::string> postOfSent_;
+  std::deque<std::string> sentOrder_;  // the same event ids, oldest first
 };
 
 }  // namespace parley::bridges::matrix

@@ -6,9 +6,11 @@
 // admin API, or on the homeserver's alias query).
 
 const assert = require('node:assert/strict');
+const {spawn} = require('node:child_process');
 const {after, before, describe, test} = require('node:test');
 
 const {openMatrixBundle, kAsPath, putTransaction, startMatrix, until} = require('../lib/matrix');
+const {scalar} = require('../lib/database');
 const {call} = require('../lib/policy');
 const {buildWorld} = require('../lib/world');
 
@@ -109,6 +111,32 @@ describe('matrix bridge: reactions taken back, emotes, the transaction limit, ro
         await until(async () => (await reactionsOf(post.id)).length === 2, 'the reaction gone');
         assert.deepEqual(await reactionsOf(post.id), ['bob:hs.test heart', 'carol:hs.test tada']);
         assert.equal((await alice.getPost(post.id)).message, 'react to this', 'the post stays');
+      });
+
+  // The homeserver may hand Parley a reaction (or a reply) to one of its events before the
+  // drainer wrote that event into the id map: it is applied all the same. Here the id map's
+  // write is held back by a lock on the table until the reaction has landed.
+  test('a reaction to an event Parley just sent lands before its id map entry is written',
+      async () => {
+        const locker = spawn('psql', ['-X', '-q', '-A', '-t', gateway.env.PARLEY_DATABASE_DSN],
+            {stdio: ['pipe', 'pipe', 'inherit']});
+        const locked = new Promise((resolve) => locker.stdout.once('data', resolve));
+        locker.stdin.write('BEGIN; LOCK TABLE id_map IN EXCLUSIVE MODE; SELECT 1;\n');
+        await locked;
+        try {
+          const post = await alice.createPost({channel_id: world.channels.town,
+            message: 'quick reaction'});
+          const event = await hs.waitFor(() => bridgedBody('quick reaction'), 'the post');
+          hs.send(kCarol, town, {'m.relates_to':
+            {rel_type: 'm.annotation', event_id: event.event_id, key: '👍'}}, 'm.reaction');
+          await until(async () => (await reactionsOf(post.id)).length === 1, 'the reaction');
+          assert.deepEqual(await reactionsOf(post.id), ['carol:hs.test +1']);
+          assert.equal(await scalar(gateway, `SELECT count(*) FROM id_map WHERE post_id =
+            '${post.id}'`), '0', 'the id map entry was still held back');
+        } finally {
+          locker.stdin.end('COMMIT;\n');
+          await new Promise((resolve) => locker.once('exit', resolve));
+        }
       });
 
   test('a Mattermost reaction removed: the puppet\'s m.reaction is redacted', async () => {
