@@ -41,6 +41,7 @@
 
 const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const {performance} = require('node:perf_hooks');
 
@@ -104,6 +105,16 @@ async function sendBurst(name, p, texts, concurrency) {
     while (next < texts.length) await p.send(texts[next++]);
   };
   await Promise.all(Array.from({length: concurrency}, worker));
+}
+
+// GET `url` with node's http module on `agent`; resolves when the whole answer is read.
+function rawGet(url, agent) {
+  return new Promise((resolve, reject) => {
+    http.get(url, {agent}, (response) => {
+      response.resume();
+      response.on('end', resolve);
+    }).on('error', reject);
+  });
 }
 
 // SQL on the gateway's database; rows as arrays of text.
@@ -340,7 +351,9 @@ async function main() {
     const latency = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
     latency['mm->xmpp POST'] = [];
     latency['API ping'] = [];
+    latency['raw ping'] = [];
     const perRound = Math.ceil(options.latency / options.rounds);
+    const pingAgent = new http.Agent({keepAlive: true, maxSockets: 1});
     for (let round = 0; round < options.rounds; ++round) {
       for (const [name, p] of Object.entries(paths)) {
         for (let i = 0; i < perRound; ++i) {
@@ -363,6 +376,13 @@ async function main() {
         const start = performance.now();
         await alice.ping();
         latency['API ping'].push(performance.now() - start);
+      }
+      // The same request from node's own HTTP client (one kept-alive connection, no fetch):
+      // what of the API floor is the official client's.
+      for (let i = 0; i < perRound; ++i) {
+        const start = performance.now();
+        await rawGet(gateway.url + '/api/v4/system/ping', pingAgent);
+        latency['raw ping'].push(performance.now() - start);
       }
     }
 
@@ -444,7 +464,7 @@ async function main() {
     console.log('  path           p50     p99     max    added p50 / p99 over baseline, over muc');
     for (const [name, s] of Object.entries(result.latency)) {
       const over = (b) => `${fmt(s.p50 - b.p50)} / ${fmt(s.p99 - b.p99)}`;
-      const added = name === 'baseline' || name === 'mm->xmpp POST' || name === 'API ping' ? '' :
+      const added = ['baseline', 'mm->xmpp POST', 'API ping', 'raw ping'].includes(name) ? '' :
         relay(name) ? `${over(base)}, ${over(muc)}` : over(base);
       console.log(`  ${name.padEnd(13)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
         `${fmt(s.max).padStart(6)}    ${added}`);
