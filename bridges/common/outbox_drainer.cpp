@@ -256,11 +256,17 @@ void OutboxDrainer::run() {
       if (install(batch.linkId, std::move(*batch.batch))) look = true;
       if (!deliverNext(batch.linkId)) look = true;
     }
+    // The delivered outcomes of this wake-up are written now, together, while each link's next
+    // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
+    // (a partner's MUC room gives every message a new stanza-id) would show each row delivered
+    // but not written twice after a crash, so at most the one in flight may go again.
+    if (!delivered_.empty() && !recordDelivered()) look = true;
     // Rows queued for a link that is draining here are read when its batch is done (as every
     // link's are then): in a burst of posts to one link that is each commit's read of the
     // outbox saved. A link drained here before and not waiting for a retry starts at once: its
     // new rows are due (only a retry schedules a row later), so the pass's read of every link's
-    // head is not needed. Any other link is read by the pass.
+    // head is not needed. Any other link is read by the pass. After the delivered rows are
+    // written, not before: a peer's answer to one of them (a reaction) may already be on its way.
     for (const auto& linkId : wokenLinks) {
       if (look) break;  // the pass reads them all
       if (draining(linkId)) continue;
@@ -269,14 +275,8 @@ void OutboxDrainer::run() {
         look = true;
         break;
       }
-      if (prepare(linkId)) look = true;  // rows denied or failed: more may follow at once
-      deliverNext(linkId);
+      if (start(linkId)) look = true;
     }
-    // The delivered outcomes of this wake-up are written now, together, while each link's next
-    // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
-    // (a partner's MUC room gives every message a new stanza-id) would show each row delivered
-    // but not written twice after a crash, so at most the one in flight may go again.
-    if (!delivered_.empty() && !recordDelivered()) look = true;
   }
 }
 
@@ -297,8 +297,7 @@ std::int64_t OutboxDrainer::pass() {
       nextDue = std::min(nextDue, link.headDueAt);
       continue;
     }
-    if (prepare(link.linkId)) nextDue = clock_->nowMillis();  // more rows than one batch
-    deliverNext(link.linkId);
+    if (start(link.linkId)) nextDue = clock_->nowMillis();
   }
   // The queued gauges: zero for the links gone idle; for those with pending rows counted at
   // most once per poll interval (a pass runs at every commit that queued rows for an idle link:
@@ -331,6 +330,12 @@ bool OutboxDrainer::draining(const std::string& linkId) const {
   const auto known = links_.find(linkId);
   return known != links_.end() &&
          (known->second.inFlight || !known->second.ready.empty() || known->second.preparing);
+}
+
+bool OutboxDrainer::start(const std::string& linkId) {
+  const bool again = prepare(linkId);
+  deliverNext(linkId);
+  return again;
 }
 
 bool OutboxDrainer::prepare(const std::string& linkId) {

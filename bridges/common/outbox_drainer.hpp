@@ -175,6 +175,8 @@ class OutboxDrainer {
   // True when the link should be looked at again at once (rows were denied or failed and
   // none is ready).
   bool prepare(const std::string& linkId);
+  // prepare(), then the link's first run to its bridge. True as prepare(): look again at once.
+  bool start(const std::string& linkId);
   // Submits the decision of the link's next batch to the prepare pool; its Prepared comes back
   // through the mailbox.
   void prepareAhead(const std::string& linkId, LinkState& state);
