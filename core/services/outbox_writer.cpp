@@ -46,7 +46,7 @@ Status enqueueOutbound(store::Store& tx, const model::Post& post, model::Message
     row.txnId = "parley." + model::newId();
     row.nextAttemptAt = now;
     row.createAt = now;
-    if (auto written = tx.bridges().enqueue(row); !written) return std::move(written).error();
+    if (auto written = tx.bridges().enqueue(row); !written) return written;
     queued.linkIds.push_back(link.id);
   }
   // Once per change that has somewhere to go: a post that crosses no link wakes nobody.

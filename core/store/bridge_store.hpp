@@ -152,8 +152,10 @@ class BridgeStore {
   // Inserts, or updates domain, display name and update_at of an existing row.
   virtual Status upsertRemoteUser(const model::RemoteUser& user) = 0;
 
-  // Outbox. enqueue returns the row id.
-  virtual Result<std::int64_t> enqueue(const OutboxRow& row) = 0;
+  // Outbox. The database numbers the row (its order on the link). Inside a transaction the
+  // write may reach the server only with the transaction's next statement or its COMMIT,
+  // which then report its failure.
+  virtual Status enqueue(const OutboxRow& row) = 0;
   virtual Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) = 0;
   // The oldest pending rows of a link with an id above `afterId`, in id order, due or not
   // (order is kept: a row waits until every earlier one is done).

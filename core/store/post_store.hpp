@@ -40,6 +40,8 @@ class PostStore {
   // Inserts `post` as given and, in the same statement, records it in its channel
   // (last_post_at, last_root_post_at, total_msg_count, total_msg_count_root) and marks it read
   // for its author (last_viewed_at, msg_count, msg_count_root of their membership, if any).
+  // Inside a transaction the write may reach the server only with the transaction's next
+  // statement or its COMMIT, which then report its failure.
   virtual Status create(const model::Post& post, std::int64_t now) = 0;
 
   // Sets the post's file_ids (after attaching them dropped some: FileInfoStore::attachToPost).

@@ -87,11 +87,20 @@ bool Connection::healthy() {
   return PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
-Result<Rows> Connection::exec(const Statement& statement, const Params& params) {
+namespace {
+
+std::vector<const char*> valuesOf(const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.values().size());
   for (const auto& value : params.values()) values.push_back(value ? value->c_str() : nullptr);
-  if (beginPending_) return execAfterBegin(statement, values);
+  return values;
+}
+
+}  // namespace
+
+Result<Rows> Connection::exec(const Statement& statement, const Params& params) {
+  const std::vector<const char*> values = valuesOf(params);
+  if (beginPending_ || !deferred_.empty()) return execPipelined(&statement, values);
   if (!prepared_.contains(statement.name)) {
     PgResultPtr prepared(PQprepare(conn_.get(), statement.name, statement.sql, 0, nullptr));
     if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
@@ -108,54 +117,102 @@ Result<Rows> Connection::exec(const Statement& statement, const Params& params) 
   return Rows(std::move(result));
 }
 
-Result<Rows> Connection::execAfterBegin(const Statement& statement,
-                                        const std::vector<const char*>& values) {
-  beginPending_ = false;
+Status Connection::defer(const Statement& statement, Params params) {
+  if (!beginPending_ && !inTransaction()) {
+    auto done = exec(statement, params);
+    if (!done) return std::move(done).error();
+    return {};
+  }
+  deferred_.push_back({&statement, std::move(params)});
+  return {};
+}
+
+Result<Rows> Connection::execPipelined(const Statement* last,
+                                       const std::vector<const char*>& values,
+                                       const char* lastText) {
   PGconn* conn = conn_.get();
-  const bool prepare = !prepared_.contains(statement.name);
+  const bool begin = std::exchange(beginPending_, false);
+  std::vector<Deferred> deferred = std::exchange(deferred_, {});
   if (PQenterPipelineMode(conn) != 1) return errorFrom(conn, nullptr);
-  const bool sent =
-      PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-      (!prepare || PQsendPrepare(conn, statement.name, statement.sql, 0, nullptr) == 1) &&
-      PQsendQueryPrepared(conn, statement.name, static_cast<int>(values.size()), values.data(),
-                          nullptr, nullptr, 0) == 1 &&
-      PQpipelineSync(conn) == 1;
+
+  // What was sent, in order: a result comes back for each.
+  struct Sent {
+    const char* preparedName;  // a prepare of this statement, or null for a query
+    bool last;
+  };
+  std::vector<Sent> sent;
+  std::unordered_set<std::string_view> preparing;
+  const auto send = [&](const Statement& statement, const std::vector<const char*>& params,
+                        bool isLast) {
+    if (!prepared_.contains(statement.name) && preparing.insert(statement.name).second) {
+      if (PQsendPrepare(conn, statement.name, statement.sql, 0, nullptr) != 1) return false;
+      sent.push_back({statement.name, false});
+    }
+    if (PQsendQueryPrepared(conn, statement.name, static_cast<int>(params.size()), params.data(),
+                            nullptr, nullptr, 0) != 1) {
+      return false;
+    }
+    sent.push_back({nullptr, isLast});
+    return true;
+  };
+  bool ok =
+      !begin || PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  if (ok && begin) sent.push_back({nullptr, false});
+  for (std::size_t i = 0; ok && i < deferred.size(); ++i) {
+    ok = send(*deferred[i].statement, valuesOf(deferred[i].params), false);
+  }
+  if (ok) {
+    if (last != nullptr) {
+      ok = send(*last, values, true);
+    } else {
+      ok = PQsendQueryParams(conn, lastText, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+      if (ok) sent.push_back({nullptr, true});
+    }
+  }
+  ok = ok && PQpipelineSync(conn) == 1;
+
   // Each query's result, then the null that ends it; after an error the rest of the pipeline
   // reports PGRES_PIPELINE_ABORTED; then the sync.
   std::vector<PgResultPtr> results;
-  if (sent) {
-    for (int query = 0; query < (prepare ? 3 : 2); ++query) {
+  if (ok) {
+    for (std::size_t i = 0; i < sent.size(); ++i) {
       results.emplace_back(PQgetResult(conn));
       if (!results.back()) break;  // the connection failed
       while (PGresult* end = PQgetResult(conn)) PQclear(end);
     }
-    if (results.size() == (prepare ? 3u : 2u) && results.back()) {
-      PgResultPtr sync(PQgetResult(conn));
-    }
+    if (results.size() == sent.size() && results.back()) PgResultPtr sync(PQgetResult(conn));
   }
   // Refused only with results left unread: the connection's state is then unknown, and the pool
   // replaces it (healthy()).
   if (PQexitPipelineMode(conn) != 1) broken_ = true;
-  const auto ok = [&](std::size_t i, ExecStatusType expected) {
-    return i < results.size() && results[i] && PQresultStatus(results[i].get()) == expected;
+  if (!ok) return errorFrom(conn, nullptr);
+
+  const auto succeeded = [&](std::size_t i) {
+    if (i >= results.size() || !results[i]) return false;
+    const auto status = PQresultStatus(results[i].get());
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
   };
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    if (sent[i].preparedName != nullptr && succeeded(i)) prepared_.insert(sent[i].preparedName);
+  }
   // The first failure says what went wrong (an aborted pipeline's results say nothing).
-  for (std::size_t i = 0; i + 1 < (prepare ? 3u : 2u); ++i) {
-    if (!ok(i, PGRES_COMMAND_OK)) {
-      return errorFrom(conn, i < results.size() ? results[i].get() : nullptr);
-    }
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    if (!succeeded(i)) return errorFrom(conn, i < results.size() ? results[i].get() : nullptr);
   }
-  if (prepare) prepared_.insert(statement.name);
-  const std::size_t last = prepare ? 2 : 1;
-  if (!ok(last, PGRES_TUPLES_OK) && !ok(last, PGRES_COMMAND_OK)) {
-    return errorFrom(conn, last < results.size() ? results[last].get() : nullptr);
-  }
-  return Rows(std::move(results[last]));
+  return Rows(std::move(results.back()));
 }
 
 void Connection::beginWithFirstStatement() { beginPending_ = true; }
 
 Result<bool> Connection::commit() {
+  if (!deferred_.empty()) {
+    auto committed = execPipelined(nullptr, {}, "COMMIT");
+    if (!committed) {
+      rollback();
+      return std::move(committed).error();
+    }
+    return committed->commandTag() != "ROLLBACK";
+  }
   if (std::exchange(beginPending_, false)) return true;  // an empty block: nothing was sent
   auto committed = execScript("COMMIT");
   if (!committed) return std::move(committed).error();
@@ -163,11 +220,14 @@ Result<bool> Connection::commit() {
 }
 
 void Connection::rollback() {
+  deferred_.clear();
   if (std::exchange(beginPending_, false)) return;
   if (inTransaction()) (void)execScript("ROLLBACK");
 }
 
 Result<Rows> Connection::execScript(const char* sql) {
+  // What was queued goes first, in its order, with the script (then one statement).
+  if (!deferred_.empty()) return execPipelined(nullptr, {}, sql);
   if (std::exchange(beginPending_, false)) {
     if (auto begun = execScript("BEGIN"); !begun) return begun;
   }

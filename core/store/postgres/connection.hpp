@@ -119,13 +119,19 @@ class Connection {
   // parameters): for migrations and transaction control, never for values from outside.
   Result<Rows> execScript(const char* sql);
 
-  // A transaction block whose BEGIN goes to the server with its first statement: exec()
-  // pipelines the two (libpq pipeline mode), so the block costs one round trip fewer;
+  // A transaction block whose BEGIN goes to the server with its first statement: exec() and
+  // commit() pipeline the two (libpq pipeline mode), so the block costs one round trip fewer;
   // execScript() sends it first. commit() and rollback() end the block; when no statement ran
   // in it, nothing was sent and nothing is.
   void beginWithFirstStatement();
+  // Queues a statement whose rows nobody reads inside the open transaction block: it goes to
+  // the server in one pipeline with the block's next exec() or its COMMIT, and its failure is
+  // reported there (the first failure of the pipeline wins; the block is then aborted). Outside
+  // a block it runs at once. Only for statements whose caller would pass any error on as it is.
+  Status defer(const Statement& statement, Params params);
   // COMMIT: true when committed, false when the server ended the block with a ROLLBACK (a
-  // statement in it failed and its error was ignored).
+  // statement in it failed and its error was ignored). When a deferred statement fails, its
+  // error is returned and the block is rolled back.
   Result<bool> commit();
   void rollback();
 
@@ -133,14 +139,25 @@ class Connection {
   PGconn* raw() { return conn_.get(); }
 
  private:
+  // A statement waiting in the pipeline: its parameters are kept until it is sent.
+  struct Deferred {
+    const Statement* statement;
+    Params params;
+  };
+
   explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
-  // BEGIN, `statement` (prepared first if it is new) and a sync in one pipeline.
-  Result<Rows> execAfterBegin(const Statement& statement, const std::vector<const char*>& values);
+  // Sends in one pipeline whatever is waiting (a pending BEGIN, deferred statements), then
+  // `last` with `values` (or, when `last` is null, the one statement `lastText`: COMMIT),
+  // preparing statements new to the connection on the way; returns the result of the last or
+  // the first failure.
+  Result<Rows> execPipelined(const Statement* last, const std::vector<const char*>& values,
+                             const char* lastText = nullptr);
 
   PgConnPtr conn_;
   std::unordered_set<std::string> prepared_;
-  bool beginPending_ = false;  // beginWithFirstStatement() and no statement since
-  bool broken_ = false;        // left in pipeline mode: not to be used again
+  std::vector<Deferred> deferred_;  // defer() since the last statement sent
+  bool beginPending_ = false;       // beginWithFirstStatement() and no statement since
+  bool broken_ = false;             // left in pipeline mode: not to be used again
 };
 
 // Turns a failed result (or a failed connection when `result` is null) into an Error:

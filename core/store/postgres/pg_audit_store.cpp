@@ -11,15 +11,14 @@ namespace {
 
 // Every appender of every node takes this lock (pg_advisory_xact_lock: released at COMMIT or
 // ROLLBACK), so that reading the newest hash and inserting after it cannot interleave.
-// With the transaction's first id, taken once the lock is held (a subquery with a volatile
-// function is evaluated before the query above it): ids rise in the order records chain.
-constexpr Statement kAuditLockAndId{
-    "audit_lock_and_id",
-    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
-    "FROM (SELECT pg_advisory_xact_lock(8097879415207327076)) AS locked"};
-constexpr Statement kAuditLastHash{
-    "audit_last_hash",
-    "SELECT COALESCE(encode(chain_hash, 'hex'), '') FROM audit_log ORDER BY id DESC LIMIT 1"};
+constexpr Statement kAuditLock{"audit_lock", "SELECT pg_advisory_xact_lock(8097879415207327076)"};
+// Sent right after the lock, in the same pipeline: a statement of its own, so its snapshot is
+// taken once the lock was granted and it sees the record of whoever held the lock before; and
+// the transaction's first id is taken then, so that ids rise in the order records chain.
+constexpr Statement kAuditIdAndLastHash{
+    "audit_id_and_last_hash",
+    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')), "
+    "COALESCE((SELECT encode(chain_hash, 'hex') FROM audit_log ORDER BY id DESC LIMIT 1), '')"};
 constexpr Statement kAuditNextIds{"audit_next_ids",
                                   "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
                                   "FROM generate_series(1, $1)"};
@@ -107,15 +106,12 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
       // Appended by this transaction, which holds the lock: nobody appended since.
       stored.previousHash = tipHash_;
     } else {
-      auto locked = store_.exec(kAuditLockAndId);
-      if (!locked) return std::move(locked).error();
-      reservedIds_.assign(1, locked->int64(0, 0));
+      if (auto locked = store_.defer(kAuditLock); !locked) return locked;
+      auto tip = store_.exec(kAuditIdAndLastHash);
+      if (!tip) return std::move(tip).error();
+      reservedIds_.assign(1, tip->int64(0, 0));
       idsUsed_ = 0;
-      // A statement of its own: its snapshot is taken after the lock was granted, so it sees
-      // the record of whoever held the lock before.
-      auto last = store_.exec(kAuditLastHash);
-      if (!last) return std::move(last).error();
-      stored.previousHash = last->empty() ? std::string() : hexDecode(last->text(0, 0));
+      stored.previousHash = hexDecode(tip->text(0, 1));
     }
     auto next = nextId();
     if (!next) return std::move(next).error();
@@ -125,18 +121,19 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
       return makeError(ErrorCode::kInternal, "app.audit.chain_hash.app_error",
                        "Unable to compute the audit chain hash.");
     }
-    auto inserted = done(store_.exec(kAuditInsert, Params()
-                                                       .add(stored.id)
-                                                       .add(record.time)
-                                                       .add(record.subject)
-                                                       .add(record.resource)
-                                                       .add(record.action)
-                                                       .add(policy::decisionName(record.decision))
-                                                       .add(record.rules.dump())
-                                                       .add(record.obligations.dump())
-                                                       .add(record.bundleHash)
-                                                       .add(record.detail.dump())
-                                                       .add(hexEncode(stored.chainHash))));
+    // With the transaction's next statement or its COMMIT, under the lock.
+    auto inserted = store_.defer(kAuditInsert, Params()
+                                                   .add(stored.id)
+                                                   .add(record.time)
+                                                   .add(record.subject)
+                                                   .add(record.resource)
+                                                   .add(record.action)
+                                                   .add(policy::decisionName(record.decision))
+                                                   .add(record.rules.dump())
+                                                   .add(record.obligations.dump())
+                                                   .add(record.bundleHash)
+                                                   .add(record.detail.dump())
+                                                   .add(hexEncode(stored.chainHash)));
     if (inserted) {
       tipTransaction_ = transaction;
       tipHash_ = stored.chainHash;

@@ -75,7 +75,7 @@ constexpr Statement kEnqueue{
     "bridge_outbox_enqueue",
     "INSERT INTO outbox (link_id, kind, post_id, reaction_user_id, reaction_emoji, payload,"
     "                    txn_id, next_attempt_at, create_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) RETURNING id"};
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"};
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
 constexpr Statement kPendingOfLink{
@@ -402,7 +402,7 @@ Status PgBridgeStore::upsertRemoteUser(const model::RemoteUser& user) {
                                                  .add(user.updateAt)));
 }
 
-Result<std::int64_t> PgBridgeStore::enqueue(const OutboxRow& row) {
+Status PgBridgeStore::enqueue(const OutboxRow& row) {
   Params params;
   params.add(row.linkId).add(model::messageChangeName(row.kind)).add(row.postId);
   if (isReaction(row.kind)) {
@@ -411,9 +411,8 @@ Result<std::int64_t> PgBridgeStore::enqueue(const OutboxRow& row) {
     params.addNull().addNull();
   }
   params.add(row.payload.dump()).add(row.txnId).add(row.nextAttemptAt).add(row.createAt);
-  auto rows = store_.exec(kEnqueue, params);
-  if (!rows) return std::move(rows).error();
-  return rows->int64(0, 0);
+  // Goes with the change's next statement or its COMMIT: the row is written or nothing is.
+  return store_.defer(kEnqueue, std::move(params));
 }
 
 Result<std::optional<OutboxRow>> PgBridgeStore::outboxRow(std::int64_t id) {

@@ -26,7 +26,7 @@ class PgBridgeStore final : public BridgeStore {
                                                           std::string_view remoteId) override;
   Status upsertRemoteUser(const model::RemoteUser& user) override;
 
-  Result<std::int64_t> enqueue(const OutboxRow& row) override;
+  Status enqueue(const OutboxRow& row) override;
   Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) override;
   Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit,
                                                std::int64_t afterId) override;

@@ -232,7 +232,8 @@ Status PgPostStore::create(const model::Post& post, std::int64_t now) {
       .add(post.pendingPostId)
       .addOrNull(post.remoteId)
       .add(now);
-  return done(store_.exec(kCreate, params));
+  // Nothing is read back: inside a transaction it goes with the next statement.
+  return store_.defer(kCreate, std::move(params));
 }
 
 Status PgPostStore::setFileIds(std::string_view postId, const std::vector<std::string>& fileIds) {

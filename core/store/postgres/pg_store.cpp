@@ -17,6 +17,11 @@ Result<Rows> PgStore::exec(const Statement& statement, const Params& params) {
   return connection_->exec(statement, params);
 }
 
+Status PgStore::defer(const Statement& statement, Params params) {
+  if (connection_ == nullptr) return unavailableError("not connected");
+  return connection_->defer(statement, std::move(params));
+}
+
 Status PgStore::ping() {
   auto rows = exec(kPing);
   if (!rows) return std::move(rows).error();

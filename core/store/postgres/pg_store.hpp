@@ -79,6 +79,11 @@ class PgStore final : public Store {
 
   // For the stores of this module: runs a named statement on the bound connection.
   Result<Rows> exec(const Statement& statement, const Params& params = {});
+  // A write whose rows nobody reads: inside a transaction it travels to the server with the
+  // transaction's next statement or its COMMIT, and a failure ends the transaction there
+  // (Connection::defer); outside one it runs at once. For statements whose error the caller
+  // only passes on.
+  Status defer(const Statement& statement, Params params = {});
   // Names the open transaction (different for every one this store begins); 0 outside one.
   std::uint64_t transactionSerial() const { return transactionDepth_ > 0 ? transactionSerial_ : 0; }
 

@@ -182,6 +182,95 @@ TEST_F(PoolTest, ATransactionsFirstStatementRunsInsideIt) {
   elsewhere->stop();
 }
 
+// A deferred write (Connection::defer) reaches the server with the transaction's next
+// statement or its COMMIT, in one pipeline: it is inside the transaction, in its order, rolls
+// back with it, and a failure is reported by the statement or the COMMIT it travelled with.
+TEST_F(PoolTest, DeferredWritesTravelWithTheNextStatementOrTheCommit) {
+  constexpr Statement kInsert{"test_deferred_insert",
+                              "INSERT INTO system (name, value) VALUES ($1, $2)"};
+  constexpr Statement kCount{"test_deferred_count",
+                             "SELECT count(*) FROM system WHERE name LIKE 'deferred%'"};
+  database_->stop();
+  openPool(1);
+  const core::store::DatabasePtr elsewhere = database_;  // another session
+  openPool(1);  // the test's transactions, all on one connection
+  const auto pg = [](Store& store) -> PgStore& { return dynamic_cast<PgStore&>(store); };
+  const auto countElsewhere = [&] {
+    return runSync(*elsewhere, [&](Store& s) { return pg(s).exec(kCount); })->int64(0, 0);
+  };
+
+  // Two deferred writes (the statement new to the connection, then prepared), then a read in
+  // the same transaction: it sees both, nobody else does before the COMMIT.
+  std::int64_t seenInside = -1;
+  std::int64_t seenElsewhereBeforeCommit = -1;
+  auto done = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      if (auto a = pg(tx).defer(kInsert, Params().add("deferred-a").add("1")); !a) return a;
+      if (auto b = pg(tx).defer(kInsert, Params().add("deferred-b").add("2")); !b) return b;
+      seenElsewhereBeforeCommit = countElsewhere();
+      auto count = pg(tx).exec(kCount);
+      if (!count) return std::move(count).error();
+      seenInside = count->int64(0, 0);
+      return pg(tx).defer(kInsert, Params().add("deferred-c").add("3"));  // goes with COMMIT
+    });
+  });
+  ASSERT_TRUE(done.ok()) << done.error().detail;
+  EXPECT_EQ(seenElsewhereBeforeCommit, 0) << "nothing is sent before the next statement";
+  EXPECT_EQ(seenInside, 2) << "the deferred writes ran before the statement they went with";
+  EXPECT_EQ(countElsewhere(), 3) << "the last one went with the COMMIT";
+
+  // A deferred write that fails: the COMMIT reports its own error and nothing is written.
+  auto failed = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      if (auto d = pg(tx).defer(kInsert, Params().add("deferred-d").add("4")); !d) return d;
+      return pg(tx).defer(kInsert, Params().add("deferred-a").add("again"));  // taken
+    });
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kConflict) << failed.error().detail;
+  EXPECT_EQ(countElsewhere(), 3) << "the whole transaction rolled back";
+
+  // ... or the statement it went with reports it, whose own work is not done either.
+  auto failedEarly = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      if (auto d = pg(tx).defer(kInsert, Params().add("deferred-b").add("again")); !d) return d;
+      return tx.system().set("deferred-e", "5");
+    });
+  });
+  ASSERT_FALSE(failedEarly.ok());
+  EXPECT_EQ(failedEarly.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(systemValue("deferred-e")->has_value());
+
+  // A body that gives up drops what it deferred: nothing was sent.
+  auto abandoned = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      (void)pg(tx).defer(kInsert, Params().add("deferred-f").add("6"));
+      return makeError(ErrorCode::kInvalidArgument, "test.abort", "changed my mind");
+    });
+  });
+  ASSERT_FALSE(abandoned.ok());
+  EXPECT_EQ(countElsewhere(), 3);
+
+  // Outside a transaction a deferred write runs at once and reports its own failure.
+  auto alone = runSync(*database_, [&](Store& store) {
+    return pg(store).defer(kInsert, Params().add("deferred-g").add("7"));
+  });
+  ASSERT_TRUE(alone.ok()) << alone.error().detail;
+  EXPECT_EQ(countElsewhere(), 4);
+  auto aloneTaken = runSync(*database_, [&](Store& store) {
+    return pg(store).defer(kInsert, Params().add("deferred-g").add("again"));
+  });
+  ASSERT_FALSE(aloneTaken.ok());
+  EXPECT_EQ(aloneTaken.error().code, ErrorCode::kConflict);
+
+  // After all that the connection is in a clean state.
+  ASSERT_TRUE(runSync(*database_, [](Store& store) {
+                return store.transaction([](Store& tx) { return tx.system().set("after", "ok"); });
+              }).ok());
+  EXPECT_EQ(systemValue("after")->value_or(""), "ok");
+  elsewhere->stop();
+}
+
 TEST_F(PoolTest, UniqueViolationsAreConflictsNamingTheField) {
   const auto alice = makeUser("alice", "alice@example.org");
   ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(alice); }).ok());
