@@ -12,6 +12,8 @@
 //             muc_mam, as the e2e Prosody runs it): the same room traffic as the relay paths
 //             (the message reflected to both occupants, archived), through Prosody alone
 //   mm->xmpp  alice's POST /api/v4/posts -> parleyd -> outbox -> component -> Prosody -> xena
+//   mm->xmpp http  the same POST from node's own http module (kept-alive connections, the
+//             request @mattermost/client makes): the path without the official client's cost
 //   xmpp->mm  yuri's groupchat -> Prosody -> component -> parleyd -> post -> alice's WebSocket
 //
 // Ratios are to the baseline, and the relay paths' also to muc. Every local action and both
@@ -96,7 +98,7 @@ async function joinWhenHosted(user, nick, room = kRoom) {
 // on their stream; a client's posts are answered one by one per connection: `concurrency` in
 // flight, each worker sending its share in order (the channel order is the commit order).
 async function sendBurst(name, p, texts, concurrency) {
-  if (name !== 'mm->xmpp') {
+  if (!p.answered) {
     for (const text of texts) p.send(text);
     return;
   }
@@ -107,13 +109,17 @@ async function sendBurst(name, p, texts, concurrency) {
   await Promise.all(Array.from({length: concurrency}, worker));
 }
 
-// GET `url` with node's http module on `agent`; resolves when the whole answer is read.
-function rawGet(url, agent) {
+// A request with node's http module on `agent`; resolves when the whole answer is read,
+// rejects on a status other than `expect`.
+function rawRequest(url, agent, {method = 'GET', headers = {}, body = null, expect = 200} = {}) {
   return new Promise((resolve, reject) => {
-    http.get(url, {agent}, (response) => {
+    const request = http.request(url, {agent, method, headers}, (response) => {
       response.resume();
-      response.on('end', resolve);
-    }).on('error', reject);
+      response.on('end', () => (response.statusCode === expect ? resolve() :
+        reject(new Error(`${method} ${url}: ${response.statusCode}`))));
+    });
+    request.on('error', reject);
+    request.end(body);
   });
 }
 
@@ -277,6 +283,9 @@ async function main() {
         .unref();
     const alice = world.client('alice');
     const channelId = world.channels.town;
+    const postAgent = new http.Agent({keepAlive: true, maxSockets: options.concurrency});
+    const postHeaders = {'Authorization': `Bearer ${world.users.alice.token}`,
+      'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest'};
 
     // One message on each path: `send` starts it, `arrivals` sees it arrive; the texts carry `tag`
     // (plain letters: nothing the translation between markdown and XEP-0393 would change).
@@ -297,6 +306,15 @@ async function main() {
         send: (text) => alice.createPost({channel_id: channelId, message: text}),
         arrivals: atXena,
         tag: 'm2x',
+        answered: true,  // HTTP: one request at a time per connection
+      },
+      'mm->xmpp http': {
+        send: (text) => rawRequest(gateway.url + '/api/v4/posts', postAgent, {method: 'POST',
+          headers: postHeaders, body: JSON.stringify({channel_id: channelId, message: text}),
+          expect: 201}),
+        arrivals: atXena,
+        tag: 'm2xh',
+        answered: true,
       },
       'xmpp->mm': {
         // Every real client gives its messages an id (Parley de-duplicates with it).
@@ -381,7 +399,7 @@ async function main() {
       // what of the API floor is the official client's.
       for (let i = 0; i < perRound; ++i) {
         const start = performance.now();
-        await rawGet(gateway.url + '/api/v4/system/ping', pingAgent);
+        await rawRequest(gateway.url + '/api/v4/system/ping', pingAgent);
         latency['raw ping'].push(performance.now() - start);
       }
     }
@@ -404,7 +422,7 @@ async function main() {
         (throughput[name] ??= []).push({messages: texts.length, seconds, sendSeconds,
           sendPerSecond: texts.length / sendSeconds,
           perSecond: texts.length / seconds, complete: order.length === texts.length,
-          inOrder: name === 'mm->xmpp' ? null : order.every((text, i) => text === texts[i])});
+          inOrder: p.answered ? null : order.every((text, i) => text === texts[i])});
       }
     }
 
@@ -461,12 +479,12 @@ async function main() {
     const relay = (name) => name !== 'baseline' && name !== 'muc';
     const {baseline: base, muc} = result.latency;
     console.log(`latency (ms), ${perRound * options.rounds} messages per path, one at a time:`);
-    console.log('  path           p50     p99     max    added p50 / p99 over baseline, over muc');
+    console.log('  path            p50     p99     max    added p50 / p99 over baseline, over muc');
     for (const [name, s] of Object.entries(result.latency)) {
       const over = (b) => `${fmt(s.p50 - b.p50)} / ${fmt(s.p99 - b.p99)}`;
       const added = ['baseline', 'mm->xmpp POST', 'API ping', 'raw ping'].includes(name) ? '' :
         relay(name) ? `${over(base)}, ${over(muc)}` : over(base);
-      console.log(`  ${name.padEnd(13)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
+      console.log(`  ${name.padEnd(14)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
         `${fmt(s.max).padStart(6)}    ${added}`);
     }
     // Mean rate of each path's runs, and its ratios to the baseline's and to muc's.
@@ -485,7 +503,7 @@ async function main() {
       (relay(name) ? `, to muc ${r.ratioToMuc.toFixed(2)}` : '');
     console.log(`throughput (messages/s), bursts of ${options.burst}:`);
     for (const [name, r] of Object.entries(rates(throughput, result.throughput))) {
-      console.log(`  ${name.padEnd(9)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
+      console.log(`  ${name.padEnd(14)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
         `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}` +
         `  (sent at ${r.runs.map((x) => x.sendPerSecond.toFixed(0)).join(', ')}/s)` +
         `${r.runs.every((x) => x.complete) ? '' : '  INCOMPLETE'}` +
@@ -494,7 +512,7 @@ async function main() {
     console.log(`throughput (messages/s), ${options.burst} messages, ${options.window} in flight ` +
       'on every path:');
     for (const [name, r] of Object.entries(rates(windowed, result.windowed))) {
-      console.log(`  ${name.padEnd(9)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
+      console.log(`  ${name.padEnd(14)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
         `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}`);
     }
     console.log(`mm->xmpp drain of an outbox of ${options.burst} (the relay alone, no POSTs):`);
