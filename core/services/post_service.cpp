@@ -283,6 +283,13 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   const bool everyone =
       mentions.channelWide && hasChannelPermission(author, *access, p::kUseChannelMentions);
 
+  // The channel's links are read before the transaction, which then goes to the server in one
+  // pipeline with its COMMIT (its writes are deferred): the channel's row, which the post's
+  // insert locks, is held for no round trip while other posts to the channel wait for it.
+  BatchReads ownReads;
+  BatchReads& reads = options.reads != nullptr ? *options.reads : ownReads;
+  if (auto links = reads.links(store, draft.channelId); !links) return std::move(links).error();
+
   std::vector<std::string> mentioned;
   Status written = store.transaction([&](store::Store& tx) -> Status {
     if (auto created = tx.posts().create(draft, now); !created) return created;
@@ -300,8 +307,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
                                           draft.isRoot());
     if (!counted) return std::move(counted).error();
     mentioned = std::move(*counted);
-    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin, nullptr,
-                           options.reads);
+    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin, nullptr, &reads);
   });
   if (!written) return std::move(written).error();
   if (options.reads != nullptr) options.reads->posted(draft.channelId, draft.createAt);
