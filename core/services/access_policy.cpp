@@ -30,19 +30,21 @@ Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_
                                                std::string_view messageLabel) {
   const policy::PolicyHolder* holder = store.policyHolder();
   if (holder == nullptr) return std::optional<policy::Decision>{};
-  auto userAttributes = store.policyAttributes().userAttributes(subject.id);
-  if (!userAttributes) return std::move(userAttributes).error();
-  auto channel =
-      loadPolicyChannel(store, access.channel, access.member ? &*access.member : nullptr);
-  if (!channel) return std::move(channel).error();
-  policy::Request request = buildPolicyRequest(action, subject, *userAttributes, &*channel, file,
+  // The channel itself is the caller's (as read with the membership): only its attributes and
+  // the subject's are used.
+  auto inputs = store.policyAttributes().policyInputs(subject.id, access.channel.id);
+  if (!inputs) return std::move(inputs).error();
+  const PolicyChannel channel{&access.channel, access.member ? &*access.member : nullptr,
+                              std::move(inputs->channelPolicy.teamName),
+                              std::move(inputs->channelPolicy.attributes)};
+  policy::Request request = buildPolicyRequest(action, subject, inputs->subject, &channel, file,
                                                store.clock().nowMillis());
   // Absent: the bundle's default (the channel's label).
   if (!messageLabel.empty()) request.attributes["message.label"] = std::string(messageLabel);
   // One snapshot for the whole decision: a reload in between cannot mix two bundles.
   const policy::BundlePtr bundle = holder->current();
   if (!bundle) return std::optional<policy::Decision>{holder->decide(request)};
-  addBundleChannelAttributes(*bundle, *channel, request);
+  addBundleChannelAttributes(*bundle, channel, request);
   return std::optional<policy::Decision>{policy::decide(*bundle, request)};
 }
 

@@ -51,6 +51,19 @@ Result<const model::AttributeMap*> BatchReads::userAttributes(store::Store& stor
                   [&] { return store.policyAttributes().userAttributes(userId); });
 }
 
+void BatchReads::readPolicyInputs(store::Store& store, const std::string& userId,
+                                  const std::string& channelId) {
+  const bool channelKept = channels_.contains(channelId) && policies_.contains(channelId);
+  if (channelKept && (userId.empty() || userAttributes_.contains(userId))) return;
+  auto inputs = store.policyAttributes().policyInputs(userId, channelId);
+  if (!inputs) return;
+  if (inputs->channel) {
+    channels_.try_emplace(channelId, std::move(*inputs->channel));
+    policies_.try_emplace(channelId, std::move(inputs->channelPolicy));
+  }
+  if (!userId.empty()) userAttributes_.try_emplace(userId, std::move(inputs->subject));
+}
+
 void BatchReads::posted(const std::string& channelId, std::int64_t createAt) {
   const auto moved = [createAt](model::Channel& channel) {
     channel.lastPostAt = std::max(channel.lastPostAt, createAt);

@@ -37,6 +37,12 @@ class BatchReads {
                                                           const model::Channel& channel);
   Result<const model::User*> user(store::Store& store, const std::string& userId);
   Result<const model::AttributeMap*> userAttributes(store::Store& store, const std::string& userId);
+  // Reads ahead, in one statement, what channel(), channelPolicy() and userAttributes() (of
+  // `userId`, unless it is "") would each read, when any of them is not kept yet; what was kept
+  // stays as it was. A failure keeps nothing: each part is then read, and its error reported,
+  // by its own accessor.
+  void readPolicyInputs(store::Store& store, const std::string& userId,
+                        const std::string& channelId);
 
   // A post created at `createAt` in `channelId`: its last_post_at, as the post wrote it.
   void posted(const std::string& channelId, std::int64_t createAt);

@@ -53,9 +53,13 @@ struct GuardContext {
   const PolicyChannel* policyChannel() const { return channel ? &policy : nullptr; }
 };
 
-// The link's channel with its policy attributes. A channel that cannot be loaded leaves the
-// request without channel attributes: every rule reading them fails closed.
-void loadChannel(store::Store& store, const std::string& channelId, GuardContext& context) {
+// The link's channel with its policy attributes, read in one statement with the attributes of
+// the local subject `subjectId` (none for ""), which loadSubjectAttributes() then finds read. A
+// channel that cannot be loaded leaves the request without channel attributes: every rule
+// reading them fails closed.
+void loadChannel(store::Store& store, const std::string& channelId, GuardContext& context,
+                 const std::string& subjectId = {}) {
+  context.reads.readPolicyInputs(store, subjectId, channelId);
   auto channel = context.reads.channel(store, channelId);
   if (!channel) {
     log::warn(kComponent, "boundary decision without the link's channel",
@@ -246,7 +250,7 @@ BoundaryVerdict guardMessage(store::Store& store, const GuardContext& context,
 
 void prepareEgress(store::Store& store, const model::Link& link,
                    const model::CanonicalMessage& message, GuardContext& context) {
-  loadChannel(store, link.channelId, context);
+  loadChannel(store, link.channelId, context, message.author.userId);
   loadAuthor(store, message, context);
   if (!message.rootId.empty()) {
     auto labels = store.posts().threadLabels(message.rootId, message.postId);
@@ -522,7 +526,7 @@ BoundaryVerdict guardFileIngress(store::Store& store, const model::Link& link,
 std::optional<nlohmann::json> guardUserEgress(store::Store& store, const model::Link& link,
                                               const model::User& user) {
   GuardContext context(link, Direction::kEgress);
-  loadChannel(store, link.channelId, context);
+  loadChannel(store, link.channelId, context, user.id);
   loadSubjectAttributes(store, user, context);
   BoundaryVerdict verdict;
   Decided decided = decideBoundary(

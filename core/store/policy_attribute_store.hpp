@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/common/result.hpp"
+#include "core/model/channel.hpp"
 #include "core/model/policy_attributes.hpp"
 
 namespace parley::core::store {
@@ -23,6 +24,14 @@ namespace parley::core::store {
 struct ChannelPolicyInputs {
   model::AttributeMap attributes;  // model::attributeMapOf; empty when never set
   std::string teamName;            // for the bundle's "team/channel" names; "" without a team
+};
+
+// What a policy request about a subject on a channel reads: the channel, its policy inputs and
+// the subject's attributes.
+struct PolicyInputs {
+  std::optional<model::Channel> channel;  // nullopt when there is no such channel
+  ChannelPolicyInputs channelPolicy;      // of the channel's own team
+  model::AttributeMap subject;            // as userAttributes()
 };
 
 class PolicyAttributeStore {
@@ -68,6 +77,10 @@ class PolicyAttributeStore {
   virtual Result<model::AttributeMap> userAttributes(std::string_view userId) = 0;
   virtual Result<ChannelPolicyInputs> channelPolicyInputs(std::string_view channelId,
                                                           std::string_view teamId) = 0;
+  // All that a decision about `userId` on `channelId` reads, in one statement: a post and a
+  // crossing each decide once, and each statement is a round trip on their way.
+  virtual Result<PolicyInputs> policyInputs(std::string_view userId,
+                                            std::string_view channelId) = 0;
 };
 
 }  // namespace parley::core::store

@@ -1,5 +1,6 @@
 #include "core/store/postgres/pg_policy_attribute_store.hpp"
 
+#include "core/store/postgres/pg_channel_rows.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
 
@@ -58,19 +59,31 @@ constexpr Statement kUserAttributes{
     "SELECT " PARLEY_PG_FIELD_COLUMNS
     ", v.value::text FROM property_values v JOIN property_fields f ON f.id = v.field_id "
     "AND f.delete_at = 0 WHERE v.target_id = $1"};
-#define PARLEY_PG_CHANNEL_POLICY_COLUMNS \
-  "channel_id, label, mission, bridging, bridges::text, guests, update_at, updated_by"
+#define PARLEY_PG_CHANNEL_POLICY_COLUMNS                                                          \
+  "cp.channel_id, cp.label, cp.mission, cp.bridging, cp.bridges::text, cp.guests, cp.update_at, " \
+  "cp.updated_by"
+constexpr int kChannelPolicyColumnCount = 8;
 constexpr Statement kChannelPolicyGet{"channel_policy_get",
                                       "SELECT " PARLEY_PG_CHANNEL_POLICY_COLUMNS
-                                      " FROM channel_policy_attributes"
-                                      " WHERE channel_id = $1"};
+                                      " FROM channel_policy_attributes cp"
+                                      " WHERE cp.channel_id = $1"};
 // Always one row: the attributes' columns are null when never set.
 constexpr Statement kChannelPolicyInputs{
     "channel_policy_inputs",
     "SELECT " PARLEY_PG_CHANNEL_POLICY_COLUMNS
-    ", COALESCE((SELECT name FROM teams WHERE id = $2),"
-    " '') FROM (VALUES (1)) AS one LEFT JOIN channel_policy_attributes ON channel_id = $1"};
-constexpr int kChannelPolicyColumnCount = 8;
+    ", COALESCE((SELECT name FROM teams WHERE id = $2), '') FROM (VALUES (1)) AS one"
+    " LEFT JOIN channel_policy_attributes cp ON cp.channel_id = $1"};
+// At least one row, one per attribute of the user: the channel's columns repeated (null when
+// there is no such channel, or its attributes were never set), then the attribute's (null when
+// the user has none).
+constexpr Statement kPolicyInputs{
+    "policy_inputs", "SELECT " PARLEY_PG_CHANNEL_COLUMNS ", " PARLEY_PG_CHANNEL_POLICY_COLUMNS
+                     ", COALESCE(t.name, ''), " PARLEY_PG_FIELD_COLUMNS
+                     ", v.value::text FROM (VALUES (1)) AS one"
+                     " LEFT JOIN channels c ON c.id = $2 LEFT JOIN teams t ON t.id = c.team_id"
+                     " LEFT JOIN channel_policy_attributes cp ON cp.channel_id = $2"
+                     " LEFT JOIN (property_values v JOIN property_fields f ON f.id = v.field_id"
+                     " AND f.delete_at = 0) ON v.target_id = $1"};
 constexpr Statement kChannelPolicyUpsert{
     "channel_policy_upsert",
     "INSERT INTO channel_policy_attributes (channel_id, label, mission, bridging, bridges, "
@@ -85,19 +98,28 @@ Error fieldNotFound() {
                    "Unable to find the custom profile attribute field.");
 }
 
-model::PropertyField fieldFromRow(const Rows& rows, int row) {
+// The columns of PARLEY_PG_FIELD_COLUMNS, from column `first` of `row`.
+model::PropertyField fieldFromRow(const Rows& rows, int row, int first = 0) {
   model::PropertyField field;
-  field.id = rows.string(row, 0);
-  field.groupId = rows.string(row, 1);
-  field.name = rows.string(row, 2);
-  field.type = rows.string(row, 3);
-  field.attrs = parseJson(rows.text(row, 4), nlohmann::json::object());
-  field.createAt = rows.int64(row, 5);
-  field.updateAt = rows.int64(row, 6);
-  field.deleteAt = rows.int64(row, 7);
-  field.createdBy = rows.string(row, 8);
-  field.updatedBy = rows.string(row, 9);
+  field.id = rows.string(row, first);
+  field.groupId = rows.string(row, first + 1);
+  field.name = rows.string(row, first + 2);
+  field.type = rows.string(row, first + 3);
+  field.attrs = parseJson(rows.text(row, first + 4), nlohmann::json::object());
+  field.createAt = rows.int64(row, first + 5);
+  field.updateAt = rows.int64(row, first + 6);
+  field.deleteAt = rows.int64(row, first + 7);
+  field.createdBy = rows.string(row, first + 8);
+  field.updatedBy = rows.string(row, first + 9);
   return field;
+}
+
+// A user's attribute: PARLEY_PG_FIELD_COLUMNS and the value, from column `first` of `row`.
+void addUserAttribute(const Rows& rows, int row, int first, model::AttributeMap& attributes) {
+  const model::PropertyField field = fieldFromRow(rows, row, first);
+  auto value =
+      model::attributeValueOf(field, parseJson(rows.text(row, first + kFieldColumnCount), nullptr));
+  if (value) attributes.emplace(field.name, std::move(*value));
 }
 
 Result<std::vector<model::PropertyField>> fieldsOf(Result<Rows> rows) {
@@ -115,20 +137,30 @@ Status oneField(Result<Rows> rows) {
   return {};
 }
 
-// The columns of PARLEY_PG_CHANNEL_POLICY_COLUMNS, from `row`.
-model::ChannelPolicyAttributes channelPolicyFromRow(const Rows& rows, int row) {
+// The columns of PARLEY_PG_CHANNEL_POLICY_COLUMNS, from column `first` of `row`.
+model::ChannelPolicyAttributes channelPolicyFromRow(const Rows& rows, int row, int first = 0) {
   model::ChannelPolicyAttributes attributes;
-  attributes.channelId = rows.string(row, 0);
-  attributes.label = rows.string(row, 1);
-  attributes.mission = rows.string(row, 2);
-  attributes.bridging = rows.string(row, 3);
-  for (const auto& bridge : parseJson(rows.text(row, 4), nlohmann::json::array())) {
+  attributes.channelId = rows.string(row, first);
+  attributes.label = rows.string(row, first + 1);
+  attributes.mission = rows.string(row, first + 2);
+  attributes.bridging = rows.string(row, first + 3);
+  for (const auto& bridge : parseJson(rows.text(row, first + 4), nlohmann::json::array())) {
     if (bridge.is_string()) attributes.bridges.push_back(bridge.get<std::string>());
   }
-  attributes.guests = rows.boolean(row, 5);
-  attributes.updateAt = rows.int64(row, 6);
-  attributes.updatedBy = rows.string(row, 7);
+  attributes.guests = rows.boolean(row, first + 5);
+  attributes.updateAt = rows.int64(row, first + 6);
+  attributes.updatedBy = rows.string(row, first + 7);
   return attributes;
+}
+
+// Channel policy columns and the team's name, from column `first` of `row` (kChannelPolicyInputs).
+ChannelPolicyInputs channelPolicyInputsFromRow(const Rows& rows, int row, int first) {
+  ChannelPolicyInputs inputs;
+  if (!rows.isNull(row, first)) {
+    inputs.attributes = model::attributeMapOf(channelPolicyFromRow(rows, row, first));
+  }
+  inputs.teamName = rows.string(row, first + kChannelPolicyColumnCount);
+  return inputs;
 }
 
 }  // namespace
@@ -240,12 +272,7 @@ Result<model::AttributeMap> PgPolicyAttributeStore::userAttributes(std::string_v
   auto rows = store_.exec(kUserAttributes, Params().add(userId));
   if (!rows) return std::move(rows).error();
   model::AttributeMap attributes;
-  for (int row = 0; row < rows->size(); ++row) {
-    const model::PropertyField field = fieldFromRow(*rows, row);
-    auto value =
-        model::attributeValueOf(field, parseJson(rows->text(row, kFieldColumnCount), nullptr));
-    if (value) attributes.emplace(field.name, std::move(*value));
-  }
+  for (int row = 0; row < rows->size(); ++row) addUserAttribute(*rows, row, 0, attributes);
   return attributes;
 }
 
@@ -253,10 +280,21 @@ Result<ChannelPolicyInputs> PgPolicyAttributeStore::channelPolicyInputs(std::str
                                                                         std::string_view teamId) {
   auto rows = store_.exec(kChannelPolicyInputs, Params().add(channelId).add(teamId));
   if (!rows) return std::move(rows).error();
-  ChannelPolicyInputs inputs;
-  if (!rows->isNull(0, 0))
-    inputs.attributes = model::attributeMapOf(channelPolicyFromRow(*rows, 0));
-  inputs.teamName = rows->string(0, kChannelPolicyColumnCount);
+  return channelPolicyInputsFromRow(*rows, 0, 0);
+}
+
+Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userId,
+                                                          std::string_view channelId) {
+  auto rows = store_.exec(kPolicyInputs, Params().add(userId).add(channelId));
+  if (!rows) return std::move(rows).error();
+  constexpr int kChannelPolicyFirst = kChannelColumnCount;
+  constexpr int kFieldFirst = kChannelPolicyFirst + kChannelPolicyColumnCount + 1;
+  PolicyInputs inputs;
+  if (!rows->isNull(0, 0)) inputs.channel = channelFromRow(*rows, 0, 0);
+  inputs.channelPolicy = channelPolicyInputsFromRow(*rows, 0, kChannelPolicyFirst);
+  for (int row = 0; row < rows->size(); ++row) {
+    if (!rows->isNull(row, kFieldFirst)) addUserAttribute(*rows, row, kFieldFirst, inputs.subject);
+  }
   return inputs;
 }
 

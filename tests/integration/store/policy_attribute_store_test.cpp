@@ -258,5 +258,53 @@ TEST_F(PolicyAttributeStoreTest, ChannelPolicyAttributes) {
   EXPECT_EQ(std::get<std::string>(read->attributes.at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
 }
 
+// What a decision reads, in one statement: the channel, its attributes and team, and every one
+// of the subject's attributes (one row each), whatever of it exists.
+TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheChannelItsAttributesAndTheSubjects) {
+  const auto inputs = [&](const char* userId, const char* channelId) {
+    auto read = runSync(
+        *database_, [&](Store& s) { return s.policyAttributes().policyInputs(userId, channelId); });
+    EXPECT_TRUE(read.ok()) << read.error().message;
+    return read.ok() ? *read : PolicyInputs{};
+  };
+  auto bare = inputs(kUser, kChannel);
+  ASSERT_TRUE(bare.channel.has_value());
+  EXPECT_EQ(bare.channel->name, "ops");
+  EXPECT_EQ(bare.channelPolicy.teamName, "ops");
+  EXPECT_TRUE(bare.channelPolicy.attributes.empty());
+  EXPECT_TRUE(bare.subject.empty());
+
+  const auto clearance = createField("clearance", "text");
+  const auto nationality = createField("nationality", "select", {{"options", {{{"name", "GBR"}}}}});
+  const std::string gbr = nationality.attrs["options"][0]["id"];
+  ASSERT_TRUE(setValues(admin_, kUser, {{clearance.id, "SECRET"}, {nationality.id, gbr}}).ok());
+  model::ChannelPolicyAttributes attributes;
+  attributes.channelId = kChannel;
+  attributes.label = "SECRET REL GBR";
+  attributes.mission = "NORTHWIND";
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return services::setChannelPolicy(s, admin_, attributes);
+              }).ok());
+
+  auto full = inputs(kUser, kChannel);
+  ASSERT_TRUE(full.channel.has_value());
+  EXPECT_EQ(full.channel->id, kChannel);
+  EXPECT_EQ(std::get<std::string>(full.channelPolicy.attributes.at("label")), "SECRET REL GBR");
+  EXPECT_EQ(std::get<std::string>(full.channelPolicy.attributes.at("mission")), "NORTHWIND");
+  EXPECT_EQ(full.subject, userAttributes(kUser)) << "the same as read on their own";
+  EXPECT_EQ(full.subject.size(), 2U);
+  EXPECT_EQ(std::get<std::string>(full.subject.at("clearance")), "SECRET");
+
+  auto otherUser = inputs(kAdmin, kChannel);
+  EXPECT_TRUE(otherUser.subject.empty()) << "another user's attributes are not the subject's";
+  EXPECT_EQ(otherUser.channelPolicy.attributes, full.channelPolicy.attributes);
+
+  auto noChannel = inputs(kUser, "channelzzzzzzzzzzzzzzzzzzz");
+  EXPECT_FALSE(noChannel.channel.has_value());
+  EXPECT_TRUE(noChannel.channelPolicy.attributes.empty());
+  EXPECT_EQ(noChannel.channelPolicy.teamName, "");
+  EXPECT_EQ(noChannel.subject.size(), 2U) << "the subject's attributes do not need the channel";
+}
+
 }  // namespace
 }  // namespace parley::core::store
