@@ -205,17 +205,14 @@ Result<Rows> Connection::execPipelined(const Statement* last,
 void Connection::beginWithFirstStatement() { beginPending_ = true; }
 
 Result<bool> Connection::commit() {
-  if (!deferred_.empty()) {
-    auto committed = execPipelined(nullptr, {}, "COMMIT");
-    if (!committed) {
-      rollback();
-      return std::move(committed).error();
-    }
-    return committed->commandTag() != "ROLLBACK";
-  }
-  if (std::exchange(beginPending_, false)) return true;  // an empty block: nothing was sent
+  // A block in which nothing ran, not even a deferred write, was never sent.
+  if (deferred_.empty() && std::exchange(beginPending_, false)) return true;
+  // With the deferred writes, in one pipeline (execScript).
   auto committed = execScript("COMMIT");
-  if (!committed) return std::move(committed).error();
+  if (!committed) {
+    rollback();  // a deferred write failed and aborted the block (a failed COMMIT ended it)
+    return std::move(committed).error();
+  }
   return committed->commandTag() != "ROLLBACK";
 }
 
