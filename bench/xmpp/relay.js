@@ -38,8 +38,8 @@
 // --pgstats FILE (bench/xmpp/run loads pg_stat_statements for it) profiles the database work of
 // a crossing instead: for each relay path, --latency messages one at a time, then a burst of
 // --burst, each with the statistics reset before; what PostgreSQL executed for them (calls per
-// message, mean and total time per statement, transactions; top-level statements only: each
-// is one round trip) is printed and written to FILE.
+// message, mean and total time per statement, transactions; round trips as parleyd counts
+// them) is printed and written to FILE.
 
 const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
@@ -154,17 +154,18 @@ function cpuTimes(gateway, prosody) {
     prosody: ticks(prosody.child.pid).ms};
 }
 
-// Statements parleyd sends in one pipeline with the statement after them, so that they cost no
-// round trip of their own: a transaction's BEGIN (since 4766331) and the writes it defers
-// (PgStore::defer, since 6ceb3d0): a post's insert, an outbox row, the audit chain's lock and
-// an audit record.
-const kTravelsWithTheNext = new RegExp('^(BEGIN\\b|WITH p AS \\( INSERT INTO posts |' +
-  'INSERT INTO outbox |INSERT INTO audit_log |' +
-  'SELECT pg_advisory_xact_lock\\(8097879415207327076\\)$)');
+// parleyd's count of its database workers' round trips (a pipeline is one: a transaction's
+// BEGIN and its deferred writes travel with the statement after them).
+async function roundTrips(gateway) {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('parley_db_round_trips '));
+  if (!line) throw new Error('parley_db_round_trips is not on /metrics');
+  return Number(line.split(' ')[1]);
+}
 
 // What PostgreSQL executed for `messages` messages since the last reset, per statement, most
-// time first.
-function statementProfile(gateway, messages, cpuBefore, cpuAfter) {
+// time first; `trips`: parleyd's round trips for them.
+function statementProfile(gateway, messages, cpuBefore, cpuAfter, trips) {
   const rows = psql(gateway, 'SELECT calls, total_exec_time, mean_exec_time, rows,' +
     " regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements" +
     ' WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())' +
@@ -179,7 +180,7 @@ function statementProfile(gateway, messages, cpuBefore, cpuAfter) {
   const cpuMsPerMessage = Object.fromEntries(Object.keys(cpuAfter).map((name) =>
     [name, (cpuAfter[name] - cpuBefore[name]) / messages]));
   return {messages, cpuMsPerMessage, statementsPerMessage: sum('calls') / messages,
-    roundTripsPerMessage: (sum('calls') - callsOf(kTravelsWithTheNext)) / messages,
+    roundTripsPerMessage: trips / messages,
     msPerMessage: sum('totalMs') / messages, transactionsPerMessage: commits / messages,
     statements};
 }
@@ -352,22 +353,24 @@ async function main() {
         const p = paths[name];
         psql(gateway, 'SELECT pg_stat_statements_reset()');
         let cpu = cpuTimes(gateway, prosody);
+        let trips = await roundTrips(gateway);
         for (let i = 0; i < options.latency; ++i) {
           const text = `bench-prof-${p.tag}-${i}`;
           const sent = p.send(text);
           await p.arrivals.waitFor(text);
           await sent;
         }
-        profiles[`${name} one at a time`] =
-            statementProfile(gateway, options.latency, cpu, cpuTimes(gateway, prosody));
+        profiles[`${name} one at a time`] = statementProfile(gateway, options.latency, cpu,
+            cpuTimes(gateway, prosody), await roundTrips(gateway) - trips);
         psql(gateway, 'SELECT pg_stat_statements_reset()');
         cpu = cpuTimes(gateway, prosody);
+        trips = await roundTrips(gateway);
         const texts = Array.from({length: options.burst}, (_, i) => `bench-profb-${p.tag}-${i}`);
         const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
         await sendBurst(name, p, texts, options.concurrency);
         await all;
-        profiles[`${name} burst`] =
-            statementProfile(gateway, options.burst, cpu, cpuTimes(gateway, prosody));
+        profiles[`${name} burst`] = statementProfile(gateway, options.burst, cpu,
+            cpuTimes(gateway, prosody), await roundTrips(gateway) - trips);
       }
       for (const [name, profile] of Object.entries(profiles)) printProfile(name, profile);
       fs.mkdirSync(path.dirname(options.pgstats), {recursive: true});

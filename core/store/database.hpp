@@ -22,6 +22,7 @@ struct PoolStats {
   std::uint64_t queued = 0;  // jobs waiting for a worker
   std::uint64_t completed = 0;
   std::uint64_t reconnects = 0;
+  std::uint64_t roundTrips = 0;  // waits of the workers for the server (a pipeline is one)
 };
 
 class Database {

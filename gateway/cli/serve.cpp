@@ -101,6 +101,8 @@ void registerPoolGauges(core::metrics::Registry& metrics, core::store::DatabaseP
         [](const PoolStats& s) { return s.completed; });
   gauge("parley_db_reconnects", "Database reconnections since start.",
         [](const PoolStats& s) { return s.reconnects; });
+  gauge("parley_db_round_trips", "Round trips of the database workers to the server since start.",
+        [](const PoolStats& s) { return s.roundTrips; });
 }
 
 void registerRelayGauges(core::metrics::Registry& metrics,

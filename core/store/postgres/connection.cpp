@@ -102,12 +102,14 @@ Result<Rows> Connection::exec(const Statement& statement, const Params& params) 
   const std::vector<const char*> values = valuesOf(params);
   if (beginPending_ || !deferred_.empty()) return execPipelined(&statement, values);
   if (!prepared_.contains(statement.name)) {
+    ++roundTrips_;
     PgResultPtr prepared(PQprepare(conn_.get(), statement.name, statement.sql, 0, nullptr));
     if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
       return errorFrom(conn_.get(), prepared.get());
     }
     prepared_.insert(statement.name);
   }
+  ++roundTrips_;
   PgResultPtr result(PQexecPrepared(conn_.get(), statement.name, static_cast<int>(values.size()),
                                     values.data(), nullptr, nullptr, 0));
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
@@ -170,6 +172,7 @@ Result<Rows> Connection::execPipelined(const Statement* last,
     }
   }
   ok = ok && PQpipelineSync(conn) == 1;
+  ++roundTrips_;
 
   // Each query's result, then the null that ends it; after an error the rest of the pipeline
   // reports PGRES_PIPELINE_ABORTED; then the sync.
@@ -228,6 +231,7 @@ Result<Rows> Connection::execScript(const char* sql) {
   if (std::exchange(beginPending_, false)) {
     if (auto begun = execScript("BEGIN"); !begun) return begun;
   }
+  ++roundTrips_;
   PgResultPtr result(PQexec(conn_.get(), sql));
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

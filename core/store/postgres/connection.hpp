@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/common/result.hpp"
@@ -138,6 +139,10 @@ class Connection {
   bool inTransaction() const;
   PGconn* raw() { return conn_.get(); }
 
+  // The times this connection waited for the server since the last call (a pipeline is one):
+  // what a statement costs beyond its execution, and what PoolStats::roundTrips sums.
+  std::uint64_t takeRoundTrips() { return std::exchange(roundTrips_, 0); }
+
  private:
   // A statement waiting in the pipeline: its parameters are kept until it is sent.
   struct Deferred {
@@ -158,6 +163,7 @@ class Connection {
   std::vector<Deferred> deferred_;  // defer() since the last statement sent
   bool beginPending_ = false;       // beginWithFirstStatement() and no statement since
   bool broken_ = false;             // left in pipeline mode: not to be used again
+  std::uint64_t roundTrips_ = 0;    // since takeRoundTrips()
 };
 
 // Turns a failed result (or a failed connection when `result` is null) into an Error:

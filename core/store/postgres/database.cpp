@@ -75,6 +75,7 @@ class PgDatabase final : public Database {
     }
     stats.completed = completed_.load();
     stats.reconnects = reconnects_.load();
+    stats.roundTrips = roundTrips_.load();
     return stats;
   }
 
@@ -165,6 +166,7 @@ class PgDatabase final : public Database {
     // Store::transaction() always ends what it begins; this only guards against a connection
     // that died between BEGIN and COMMIT leaving libpq's state behind.
     worker.connection->rollback();
+    roundTrips_ += worker.connection->takeRoundTrips();
     dropIfDead(worker, index);
   }
 
@@ -199,6 +201,7 @@ class PgDatabase final : public Database {
   std::atomic<unsigned> busy_{0};
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> roundTrips_{0};
 };
 
 }  // namespace

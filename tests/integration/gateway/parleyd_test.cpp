@@ -115,6 +115,7 @@ TEST_F(ParleydTest, MetricsCountRequestsAndShowThePool) {
             std::string::npos);
   EXPECT_NE(response.body.find("parley_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(response.body.find("parley_db_pool_size 2"), std::string::npos);
+  EXPECT_NE(response.body.find("\nparley_db_round_trips "), std::string::npos);
 }
 
 TEST_F(ParleydTest, UnknownRouteIs404AndWrongMethodIs405WithErrorJson) {

@@ -49,6 +49,7 @@ TEST_F(PoolTest, PingAnswersAndStatsCountTheWork) {
   EXPECT_EQ(stats.queued, 0u);
   EXPECT_GE(stats.completed, 1u);
   EXPECT_EQ(stats.reconnects, 0u);
+  EXPECT_GE(stats.roundTrips, 2u) << "the session's settings, then the ping";
 }
 
 TEST_F(PoolTest, SessionsRunInUtcWithTheConfiguredStatementTimeout) {
@@ -199,6 +200,14 @@ TEST_F(PoolTest, DeferredWritesTravelWithTheNextStatementOrTheCommit) {
     return runSync(*elsewhere, [&](Store& s) { return pg(s).exec(kCount); })->int64(0, 0);
   };
 
+  // The pool counts each wait for the server (one job ran when its count is in).
+  ASSERT_TRUE(runSync(*database_, [](Store& store) { return store.ping(); }).ok());
+  const auto roundTripsAfter = [&](std::uint64_t jobs) {
+    EXPECT_TRUE(eventually([&] { return database_->stats().completed >= jobs; }));
+    return database_->stats().roundTrips;
+  };
+  const std::uint64_t roundTripsBefore = roundTripsAfter(1);
+
   // Two deferred writes (the statement new to the connection, then prepared), then a read in
   // the same transaction: it sees both, nobody else does before the COMMIT.
   std::int64_t seenInside = -1;
@@ -218,6 +227,9 @@ TEST_F(PoolTest, DeferredWritesTravelWithTheNextStatementOrTheCommit) {
   EXPECT_EQ(seenElsewhereBeforeCommit, 0) << "nothing is sent before the next statement";
   EXPECT_EQ(seenInside, 2) << "the deferred writes ran before the statement they went with";
   EXPECT_EQ(countElsewhere(), 3) << "the last one went with the COMMIT";
+  EXPECT_EQ(roundTripsAfter(2) - roundTripsBefore, 2U)
+      << "BEGIN, the writes, their statements' preparation and the read in one pipeline; the "
+         "last write with the COMMIT in another";
 
   // A deferred write that fails: the COMMIT reports its own error and nothing is written.
   auto failed = runSync(*database_, [&](Store& store) {
