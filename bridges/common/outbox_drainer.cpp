@@ -196,7 +196,8 @@ core::metrics::BridgeMetrics::Link& OutboxDrainer::linkMetrics(const std::string
 
 void OutboxDrainer::run() {
   // The outbox is read when woken, when a row falls due or the poll interval passed, and when
-  // a link finished its batch; outcomes in between only move a link's batch on.
+  // a link finished a batch that was full or was woken meanwhile (others have nothing new);
+  // outcomes in between only move a link's batch on.
   bool look = true;
   std::int64_t nextDue = 0;
   for (;;) {
@@ -204,6 +205,7 @@ void OutboxDrainer::run() {
     std::deque<Outcome> outcomes;
     std::deque<Prepared> prepared;
     std::set<std::string> wokenLinks;
+    bool wokenAll = false;
     {
       std::unique_lock lock(mailbox_->mutex);
       const std::int64_t untilDue = nextDue - clock_->nowMillis();
@@ -214,7 +216,8 @@ void OutboxDrainer::run() {
                !mailbox_->outcomes.empty() || !mailbox_->prepared.empty();
       });
       if (mailbox_->stopping) return;
-      look = !signalled || std::exchange(mailbox_->woken, false);
+      wokenAll = std::exchange(mailbox_->woken, false);
+      look = !signalled || wokenAll;
       outcomes.swap(mailbox_->outcomes);
       prepared.swap(mailbox_->prepared);
       wokenLinks.swap(mailbox_->wokenLinks);
@@ -229,10 +232,17 @@ void OutboxDrainer::run() {
       // A run's outcomes come together, in order; the link's next run goes after its last.
       const bool retry = outcome.result.outcome == DeliveryResult::Outcome::kRetry;
       if (link != links_.end() && outcome.endsRun) {
-        link->second.inFlight = false;
-        link->second.inFlightPosts.clear();
-        if (retry) dropReady(link->second);             // decided again when the row is due again
-        if (!deliverNext(outcome.linkId)) look = true;  // a link whose batch is done is read again
+        LinkState& state = link->second;
+        state.inFlight = false;
+        state.inFlightPosts.clear();
+        if (retry) dropReady(state);  // decided again when the row is due again
+        // A link whose batch is done is read again when rows may have been queued since its
+        // batch was read (a wake-up meanwhile, or a full batch), or after a retry (when it
+        // falls due). Otherwise its outbox holds nothing new: the read would find nothing.
+        if (!deliverNext(outcome.linkId)) {
+          const bool woken = std::exchange(state.wokenWhileDraining, false);
+          if (retry || state.more || woken) look = true;
+        }
       }
       if (!record(std::move(outcome))) {
         if (link != links_.end()) dropReady(link->second);
@@ -261,12 +271,18 @@ void OutboxDrainer::run() {
     // (a partner's MUC room gives every message a new stanza-id) would show each row delivered
     // but not written twice after a crash, so at most the one in flight may go again.
     if (!delivered_.empty() && !recordDelivered()) look = true;
-    // Rows queued for a link that is draining here are read when its batch is done (as every
-    // link's are then): in a burst of posts to one link that is each commit's read of the
-    // outbox saved. A link drained here before and not waiting for a retry starts at once: its
-    // new rows are due (only a retry schedules a row later), so the pass's read of every link's
-    // head is not needed. Any other link is read by the pass. After the delivered rows are
-    // written, not before: a peer's answer to one of them (a reaction) may already be on its way.
+    // Rows queued for a link that is draining here are read when its batch is done (it is
+    // marked woken, and the pass then reads every link's): in a burst of posts to one link that
+    // is each commit's read of the outbox saved. A link drained here before and not waiting for a
+    // retry starts at once: its new rows are due (only a retry schedules a row later), so the
+    // pass's read of every link's head is not needed. Any other link is read by the pass. After the
+    // delivered rows are written, not before: a peer's answer to one of them (a reaction) may
+    // already be on its way.
+    for (auto& [linkId, state] : links_) {
+      if (draining(linkId) && (wokenAll || wokenLinks.contains(linkId))) {
+        state.wokenWhileDraining = true;
+      }
+    }
     for (const auto& linkId : wokenLinks) {
       if (look) break;  // the pass reads them all
       if (draining(linkId)) continue;

@@ -162,6 +162,7 @@ class OutboxDrainer {
     std::uint64_t generation = 0;         // moves on whenever `ready` is dropped
     std::int64_t lockHolder = 0;          // the drainer session's pid, holding the drain lock
     std::int64_t retryAt = 0;             // the head row waits for a retry until then (ms)
+    bool wokenWhileDraining = false;      // rows may have been queued after its batch was read
   };
 
   OutboxDrainer(core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,

@@ -162,9 +162,10 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     testing::BridgeTest::TearDown();
   }
 
-  void startDrainer() {
+  // A short poll interval: a test that is not about wake-ups does not wait for them.
+  void startDrainer(std::chrono::milliseconds pollInterval = std::chrono::milliseconds(50)) {
     DrainerOptions options;
-    options.pollInterval = std::chrono::milliseconds(50);
+    options.pollInterval = pollInterval;
     drainer_ = OutboxDrainer::start(drainDatabase_, prepareDatabase_, {&bridge_}, clock_, metrics_,
                                     options);
     drainerWakeup_->set([drainer = drainer_.get()](const std::vector<std::string>& linkIds) {
@@ -376,6 +377,31 @@ TEST_F(BridgeFrameworkTest, RowsQueuedWhileALinkDrainsFollowAndTheQueuedGaugeCou
   clock_->advance(std::chrono::seconds(1));  // a busy link's gauge is counted once per interval
   ASSERT_TRUE(eventually([&] { return queued(kLinkB) == 3; }))
       << "link B's peer has not answered: its three rows wait";
+}
+
+// Without polling, wake-ups alone move the outbox: a row queued while its link drains goes when
+// the link's batch is done, and a row queued on an idle link goes at once.
+TEST_F(BridgeFrameworkTest, WakeUpsAloneMoveEveryRowWhetherItsLinkDrainsOrNot) {
+  startDrainer(std::chrono::hours(1));
+  std::vector<std::string> ids = postMany(1, "first ");
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 2; }));
+  const auto later = postMany(1, "while draining ");  // both links have an item in flight
+  ids.insert(ids.end(), later.begin(), later.end());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent); }));
+  }
+  EXPECT_EQ(deliveredPosts(kLinkA), ids) << "the row queued meanwhile follows";
+  EXPECT_EQ(deliveredPosts(kLinkB), ids);
+
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+  const auto idle = postMany(1, "to idle links ");
+  ids.insert(ids.end(), idle.begin(), idle.end());
+  ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+  ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent); }));
+  EXPECT_EQ(deliveredPosts(kLinkA), ids);
+  EXPECT_EQ(deliveredPosts(kLinkB), ids);
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
 }
 
 // Where the bridge takes several items at once (Bridge::maxRun), the drainer hands it the link's
