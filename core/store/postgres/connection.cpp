@@ -96,11 +96,18 @@ std::vector<const char*> valuesOf(const Params& params) {
   return values;
 }
 
+// The one result of a pipeline that was sent one statement to be read.
+Result<Rows> onlyResult(Result<std::vector<Rows>> results) {
+  if (!results) return std::move(results).error();
+  return std::move(results->back());
+}
+
 }  // namespace
 
 Result<Rows> Connection::exec(const Statement& statement, const Params& params) {
+  if (beginPending_ || !deferred_.empty())
+    return onlyResult(execPipelined({{&statement, &params}}));
   const std::vector<const char*> values = valuesOf(params);
-  if (beginPending_ || !deferred_.empty()) return execPipelined(&statement, values);
   if (!prepared_.contains(statement.name)) {
     ++roundTrips_;
     PgResultPtr prepared(PQprepare(conn_.get(), statement.name, statement.sql, 0, nullptr));
@@ -129,9 +136,13 @@ Status Connection::defer(const Statement& statement, Params params) {
   return {};
 }
 
-Result<Rows> Connection::execPipelined(const Statement* last,
-                                       const std::vector<const char*>& values,
-                                       const char* lastText) {
+Result<std::vector<Rows>> Connection::execAll(const std::vector<Query>& queries) {
+  if (queries.empty()) return std::vector<Rows>{};
+  return execPipelined(queries);
+}
+
+Result<std::vector<Rows>> Connection::execPipelined(const std::vector<Query>& wanted,
+                                                    const char* text) {
   PGconn* conn = conn_.get();
   const bool begin = std::exchange(beginPending_, false);
   std::vector<Deferred> deferred = std::exchange(deferred_, {});
@@ -140,12 +151,12 @@ Result<Rows> Connection::execPipelined(const Statement* last,
   // What was sent, in order: a result comes back for each.
   struct Sent {
     const char* preparedName;  // a prepare of this statement, or null for a query
-    bool last;
+    bool wanted;               // its rows are returned
   };
   std::vector<Sent> sent;
   std::unordered_set<std::string_view> preparing;
   const auto send = [&](const Statement& statement, const std::vector<const char*>& params,
-                        bool isLast) {
+                        bool isWanted) {
     if (!prepared_.contains(statement.name) && preparing.insert(statement.name).second) {
       if (PQsendPrepare(conn, statement.name, statement.sql, 0, nullptr) != 1) return false;
       sent.push_back({statement.name, false});
@@ -154,7 +165,7 @@ Result<Rows> Connection::execPipelined(const Statement* last,
                             nullptr, nullptr, 0) != 1) {
       return false;
     }
-    sent.push_back({nullptr, isLast});
+    sent.push_back({nullptr, isWanted});
     return true;
   };
   bool ok =
@@ -163,13 +174,12 @@ Result<Rows> Connection::execPipelined(const Statement* last,
   for (std::size_t i = 0; ok && i < deferred.size(); ++i) {
     ok = send(*deferred[i].statement, valuesOf(deferred[i].params), false);
   }
-  if (ok) {
-    if (last != nullptr) {
-      ok = send(*last, values, true);
-    } else {
-      ok = PQsendQueryParams(conn, lastText, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-      if (ok) sent.push_back({nullptr, true});
-    }
+  for (std::size_t i = 0; ok && i < wanted.size(); ++i) {
+    ok = send(*wanted[i].statement, valuesOf(*wanted[i].params), true);
+  }
+  if (ok && wanted.empty()) {
+    ok = PQsendQueryParams(conn, text, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    if (ok) sent.push_back({nullptr, true});
   }
   ok = ok && PQpipelineSync(conn) == 1;
   ++roundTrips_;
@@ -202,7 +212,11 @@ Result<Rows> Connection::execPipelined(const Statement* last,
   for (std::size_t i = 0; i < sent.size(); ++i) {
     if (!succeeded(i)) return errorFrom(conn, i < results.size() ? results[i].get() : nullptr);
   }
-  return Rows(std::move(results.back()));
+  std::vector<Rows> rows;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    if (sent[i].wanted) rows.emplace_back(std::move(results[i]));
+  }
+  return rows;
 }
 
 void Connection::beginWithFirstStatement() { beginPending_ = true; }
@@ -227,7 +241,7 @@ void Connection::rollback() {
 
 Result<Rows> Connection::execScript(const char* sql) {
   // What was queued goes first, in its order, with the script (then one statement).
-  if (!deferred_.empty()) return execPipelined(nullptr, {}, sql);
+  if (!deferred_.empty()) return onlyResult(execPipelined({}, sql));
   if (std::exchange(beginPending_, false)) {
     if (auto begun = execScript("BEGIN"); !begun) return begun;
   }

@@ -116,6 +116,17 @@ class Connection {
   // Prepares `statement` on first use, then executes it with `params`.
   Result<Rows> exec(const Statement& statement, const Params& params = {});
 
+  // A statement with its parameters, for execAll().
+  struct Query {
+    const Statement* statement;
+    const Params* params;
+  };
+  // Several statements in one round trip (one pipeline), in order, each with its own snapshot
+  // as in separate exec() calls: for reads that do not depend on each other's results. Their
+  // rows in the same order, or the first failure (outside a transaction block they form one
+  // implicit transaction, so none after a failure runs).
+  Result<std::vector<Rows>> execAll(const std::vector<Query>& queries);
+
   // Runs SQL text with the simple query protocol (several statements allowed, no
   // parameters): for migrations and transaction control, never for values from outside.
   Result<Rows> execScript(const char* sql);
@@ -139,6 +150,13 @@ class Connection {
   bool inTransaction() const;
   PGconn* raw() { return conn_.get(); }
 
+  // Session-level locks this connection's session took (named by their holder): they last as
+  // long as the session, which is this object's. For a holder that asks again, the answer
+  // without a round trip. The holder notes a lock it was granted and forgets one it released.
+  bool holdsSessionLock(const std::string& name) const { return sessionLocks_.contains(name); }
+  void noteSessionLock(const std::string& name) { sessionLocks_.insert(name); }
+  void forgetSessionLock(const std::string& name) { sessionLocks_.erase(name); }
+
   // The times this connection waited for the server since the last call (a pipeline is one):
   // what a statement costs beyond its execution, and what PoolStats::roundTrips sums.
   std::uint64_t takeRoundTrips() { return std::exchange(roundTrips_, 0); }
@@ -152,11 +170,11 @@ class Connection {
 
   explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
   // Sends in one pipeline whatever is waiting (a pending BEGIN, deferred statements), then
-  // `last` with `values` (or, when `last` is null, the one statement `lastText`: COMMIT),
-  // preparing statements new to the connection on the way; returns the result of the last or
-  // the first failure.
-  Result<Rows> execPipelined(const Statement* last, const std::vector<const char*>& values,
-                             const char* lastText = nullptr);
+  // `wanted` (or, when it is empty, the one statement `text`: COMMIT), preparing statements new
+  // to the connection on the way; returns the results of `wanted` (of `text`) or the first
+  // failure.
+  Result<std::vector<Rows>> execPipelined(const std::vector<Query>& wanted,
+                                          const char* text = nullptr);
 
   PgConnPtr conn_;
   std::unordered_set<std::string> prepared_;
@@ -164,6 +182,7 @@ class Connection {
   bool beginPending_ = false;       // beginWithFirstStatement() and no statement since
   bool broken_ = false;             // left in pipeline mode: not to be used again
   std::uint64_t roundTrips_ = 0;    // since takeRoundTrips()
+  std::unordered_set<std::string> sessionLocks_;
 };
 
 // Turns a failed result (or a failed connection when `result` is null) into an Error:

@@ -17,6 +17,11 @@ Result<Rows> PgStore::exec(const Statement& statement, const Params& params) {
   return connection_->exec(statement, params);
 }
 
+Result<std::vector<Rows>> PgStore::execAll(const std::vector<Connection::Query>& queries) {
+  if (connection_ == nullptr) return unavailableError("not connected");
+  return connection_->execAll(queries);
+}
+
 Status PgStore::defer(const Statement& statement, Params params) {
   if (connection_ == nullptr) return unavailableError("not connected");
   return connection_->defer(statement, std::move(params));

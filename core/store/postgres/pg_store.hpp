@@ -79,6 +79,10 @@ class PgStore final : public Store {
 
   // For the stores of this module: runs a named statement on the bound connection.
   Result<Rows> exec(const Statement& statement, const Params& params = {});
+  // The bound connection (Connection::holdsSessionLock and the like), null without one.
+  Connection* connection() { return connection_; }
+  // Reads that do not depend on each other, in one round trip (Connection::execAll).
+  Result<std::vector<Rows>> execAll(const std::vector<Connection::Query>& queries);
   // A write whose rows nobody reads: inside a transaction it travels to the server with the
   // transaction's next statement or its COMMIT, and a failure ends the transaction there
   // (Connection::defer); outside one it runs at once. For statements whose error the caller

@@ -283,6 +283,46 @@ TEST_F(PoolTest, DeferredWritesTravelWithTheNextStatementOrTheCommit) {
   elsewhere->stop();
 }
 
+TEST_F(PoolTest, ReadsSentTogetherComeBackInOrderInOneRoundTrip) {
+  constexpr Statement kValue{"test_together_value", "SELECT value FROM system WHERE name = $1"};
+  constexpr Statement kFail{"test_together_fail", "SELECT 1 / (length($1) - length($1))"};
+  database_->stop();
+  openPool(1);
+  const auto pg = [](Store& store) -> PgStore& { return dynamic_cast<PgStore&>(store); };
+  ASSERT_TRUE(runSync(*database_, [](Store& s) -> Status {
+                if (auto a = s.system().set("together-a", "1"); !a) return a;
+                return s.system().set("together-b", "2");
+              }).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 1; }));
+  const std::uint64_t before = database_->stats().roundTrips;
+
+  const Params a = Params().add("together-a");
+  const Params b = Params().add("together-b");
+  const Params none = Params().add("together-none");
+  std::vector<std::string> values;
+  auto read = runSync(*database_, [&](Store& s) -> Status {
+    auto rows = pg(s).execAll({{&kValue, &b}, {&kValue, &none}, {&kValue, &a}});
+    if (!rows) return std::move(rows).error();
+    for (const auto& result : *rows) values.push_back(result.empty() ? "-" : result.string(0, 0));
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().detail;
+  EXPECT_EQ(values, (std::vector<std::string>{"2", "-", "1"})) << "each statement's rows, in order";
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 2; }));
+  EXPECT_EQ(database_->stats().roundTrips - before, 1U) << "preparing and running, all at once";
+
+  // A failure is the answer, whichever statement failed; the connection stays usable.
+  auto failed = runSync(*database_, [&](Store& s) -> Status {
+    auto rows = pg(s).execAll({{&kValue, &a}, {&kFail, &a}, {&kValue, &b}});
+    if (!rows) return std::move(rows).error();
+    return {};
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().detail.find("division by zero"), std::string::npos)
+      << failed.error().detail;
+  EXPECT_EQ(systemValue("together-b")->value_or(""), "2");
+}
+
 TEST_F(PoolTest, UniqueViolationsAreConflictsNamingTheField) {
   const auto alice = makeUser("alice", "alice@example.org");
   ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(alice); }).ok());
