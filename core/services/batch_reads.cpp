@@ -45,6 +45,11 @@ Result<const model::User*> BatchReads::user(store::Store& store, const std::stri
   return readOnce(users_, userId, [&] { return store.users().getById(userId); });
 }
 
+const model::User& BatchReads::keepUser(model::User user) {
+  const std::string id = user.id;
+  return users_.try_emplace(id, std::move(user)).first->second;
+}
+
 Result<const model::AttributeMap*> BatchReads::userAttributes(store::Store& store,
                                                               const std::string& userId) {
   return readOnce(userAttributes_, userId,
@@ -57,8 +62,9 @@ void BatchReads::readPolicyInputs(store::Store& store, const std::string& userId
   if (channelKept && (userId.empty() || userAttributes_.contains(userId))) return;
   auto inputs = store.policyAttributes().policyInputs(userId, channelId);
   if (!inputs) return;
-  if (inputs->channel) {
-    channels_.try_emplace(channelId, std::move(*inputs->channel));
+  if (inputs->access) {
+    channels_.try_emplace(channelId, inputs->access->channel);
+    if (!userId.empty()) access_.try_emplace({userId, channelId}, std::move(*inputs->access));
     policies_.try_emplace(channelId, std::move(inputs->channelPolicy));
   }
   if (!userId.empty()) userAttributes_.try_emplace(userId, std::move(inputs->subject));

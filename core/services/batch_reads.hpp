@@ -36,11 +36,14 @@ class BatchReads {
   Result<const store::ChannelPolicyInputs*> channelPolicy(store::Store& store,
                                                           const model::Channel& channel);
   Result<const model::User*> user(store::Store& store, const std::string& userId);
+  // `user` as read elsewhere (with something else), unless the batch has read that user: then
+  // the batch's reading.
+  const model::User& keepUser(model::User user);
   Result<const model::AttributeMap*> userAttributes(store::Store& store, const std::string& userId);
-  // Reads ahead, in one statement, what channel(), channelPolicy() and userAttributes() (of
-  // `userId`, unless it is "") would each read, when any of them is not kept yet; what was kept
-  // stays as it was. A failure keeps nothing: each part is then read, and its error reported,
-  // by its own accessor.
+  // Reads ahead, in one statement, what channel(), channelPolicy() and access() and
+  // userAttributes() (of `userId`, unless it is "") would each read, when any of them is not
+  // kept yet; what was kept stays as it was. A failure keeps nothing: each part is then read, and
+  // its error reported, by its own accessor.
   void readPolicyInputs(store::Store& store, const std::string& userId,
                         const std::string& channelId);
 

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/common/result.hpp"
 #include "core/model/post.hpp"
+#include "core/model/user.hpp"
 
 namespace parley::core::store {
 
@@ -57,6 +59,10 @@ class PostStore {
 
   // The post, deleted or not. kNotFound "app.post.get.app_error".
   virtual Result<model::Post> get(std::string_view id) = 0;
+  // get(), and the user `authorId` ("": the post's author) as UserStore::getById reads them
+  // (its errors too), in one round trip: what an outgoing change says of its author.
+  virtual Result<std::pair<model::Post, model::User>> getWithAuthor(std::string_view id,
+                                                                    std::string_view authorId) = 0;
   // The posts among `ids` that exist, deleted or not, newest first.
   virtual Result<std::vector<model::Post>> getMany(const std::vector<std::string>& ids) = 0;
 

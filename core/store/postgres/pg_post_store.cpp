@@ -70,6 +70,12 @@ constexpr Statement kAddMentions{
 
 constexpr Statement kGet{"post_get",
                          "SELECT " PARLEY_PG_POST_COLUMNS " FROM posts p WHERE p.id = $1"};
+// The user $2, or without one the author of post $1: independent of kGet's result, so both go
+// in one round trip.
+constexpr Statement kAuthorOf{
+    "post_author_of", "SELECT " PARLEY_PG_USER_COLUMNS
+                      " FROM users WHERE id = "
+                      "COALESCE(NULLIF($2, ''), (SELECT user_id FROM posts WHERE id = $1))"};
 
 constexpr Statement kGetMany{
     "post_get_many", "SELECT " PARLEY_PG_POST_COLUMNS
@@ -169,6 +175,10 @@ constexpr Statement kSearch{
     "   AND (q.query IS NULL OR p.message_tsv @@ q.query)"
     " ORDER BY p.create_at DESC, p.id DESC OFFSET $11 LIMIT $12"};
 
+Error postNotFound() {
+  return makeError(ErrorCode::kNotFound, "app.post.get.app_error", "Unable to get the post.");
+}
+
 }  // namespace
 
 model::Post postFromRow(const Rows& rows, int row) {
@@ -257,10 +267,19 @@ Result<std::vector<std::string>> PgPostStore::addMentions(std::string_view chann
 Result<model::Post> PgPostStore::get(std::string_view id) {
   auto rows = store_.exec(kGet, Params().add(id));
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) {
-    return makeError(ErrorCode::kNotFound, "app.post.get.app_error", "Unable to get the post.");
-  }
+  if (rows->empty()) return postNotFound();
   return postFromRow(*rows, 0);
+}
+
+Result<std::pair<model::Post, model::User>> PgPostStore::getWithAuthor(std::string_view id,
+                                                                       std::string_view authorId) {
+  const Params post = Params().add(id);
+  const Params author = Params().add(id).add(authorId);
+  auto rows = store_.execAll({{&kGet, &post}, {&kAuthorOf, &author}});
+  if (!rows) return std::move(rows).error();
+  if ((*rows)[0].empty()) return postNotFound();
+  if ((*rows)[1].empty()) return missingAccount();
+  return std::pair{postFromRow((*rows)[0], 0), userFromRow((*rows)[1], 0)};
 }
 
 Result<std::vector<model::Post>> PgPostStore::getMany(const std::vector<std::string>& ids) {

@@ -31,6 +31,8 @@ class PgPostStore final : public PostStore {
                                                const std::vector<std::string>& usernames,
                                                bool everyone, bool isRoot) override;
   Result<model::Post> get(std::string_view id) override;
+  Result<std::pair<model::Post, model::User>> getWithAuthor(std::string_view id,
+                                                            std::string_view authorId) override;
   Result<std::vector<model::Post>> getMany(const std::vector<std::string>& ids) override;
   Status update(const model::Post& post) override;
   Status softDelete(std::string_view id, std::string_view deleterId, std::int64_t at) override;

@@ -22,6 +22,11 @@ std::string likePrefix(std::string_view prefix) {
   return pattern;
 }
 
+Error missingAccount() {
+  return makeError(ErrorCode::kNotFound, "app.user.missing_account.const",
+                   "Unable to find the user.");
+}
+
 model::User userFromRow(const Rows& rows, int row) {
   model::User user;
   user.id = rows.string(row, UserColumn::kId);

@@ -95,6 +95,8 @@ std::string likePrefix(std::string_view prefix);
 
 // The user in `row`, from the PARLEY_PG_USER_COLUMNS that start at column 0.
 model::User userFromRow(const Rows& rows, int row);
+// kNotFound "app.user.missing_account.const": no user has that id (name, email...).
+Error missingAccount();
 
 // The values of PARLEY_PG_USER_COLUMNS for an INSERT, in order.
 Params userParams(const model::User& user);

@@ -123,11 +123,6 @@ Error userConflict(Error error) {
   return error;
 }
 
-Error missingAccount() {
-  return makeError(ErrorCode::kNotFound, "app.user.missing_account.const",
-                   "Unable to find the user.");
-}
-
 const char* activeFilter(UserQuery::Active active) {
   switch (active) {
     case UserQuery::Active::kActive: return "active";

@@ -154,6 +154,32 @@ TEST_F(PostServiceTest, ThreadRulesFollowMattermost) {
             "2");
 }
 
+// A post with its author, or with another user (a reaction's), read together; each missing
+// one is the error that reading it alone gives.
+TEST_F(PostServiceTest, APostComesWithItsAuthorOrTheUserAsked) {
+  auto created = post(kAlice, kTownSquare, "by alice");
+  ASSERT_TRUE(created.ok());
+  const auto read = [&](std::string postId, std::string authorId) {
+    return runSync(*database_, [&](Store& s) { return s.posts().getWithAuthor(postId, authorId); });
+  };
+  auto own = read(created->id, "");
+  ASSERT_TRUE(own.ok()) << own.error().message;
+  EXPECT_EQ(own->first.message, "by alice");
+  EXPECT_EQ(own->second.id, kAlice);
+  EXPECT_EQ(own->second.username, "alice");
+  auto reacted = read(created->id, kBob);
+  ASSERT_TRUE(reacted.ok());
+  EXPECT_EQ(reacted->first.id, created->id);
+  EXPECT_EQ(reacted->second.id, kBob);
+
+  auto noPost = read("nosuchpostaaaaaaaaaaaaaaaa", "");
+  ASSERT_FALSE(noPost.ok());
+  EXPECT_EQ(noPost.error().id, "app.post.get.app_error");
+  auto noUser = read(created->id, "nosuchuseraaaaaaaaaaaaaaaa");
+  ASSERT_FALSE(noUser.ok());
+  EXPECT_EQ(noUser.error().id, "app.user.missing_account.const");
+}
+
 TEST_F(PostServiceTest, RefusedPostsWriteNothing) {
   auto archived = post(kAlice, kArchived, "too late");
   ASSERT_FALSE(archived.ok());
