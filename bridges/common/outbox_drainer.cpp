@@ -76,8 +76,14 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
                                                             const core::store::OutboxRow& row,
                                                             std::string* postType,
                                                             core::services::BatchReads* reads) {
-  auto post = store.posts().get(row.postId);
-  if (!post) return std::move(post).error();
+  // A reaction's author is who reacted; a batch's reading of a user is its only one.
+  auto read =
+      store.posts().getWithAuthor(row.postId, isReaction(row.kind) ? row.reactionUserId : "");
+  if (!read) return std::move(read).error();
+  const core::model::Post* post = &read->first;
+  core::services::BatchReads ownReads;
+  const core::model::User& author =
+      (reads != nullptr ? *reads : ownReads).keepUser(std::move(read->second));
   core::model::CanonicalMessage message;
   message.change = row.kind;
   message.postId = post->id;
@@ -97,11 +103,6 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
     message.label = post->props.value(core::services::kPostLabelProp, nlohmann::json()).dump();
   }
 
-  core::services::BatchReads ownReads;
-  auto read = (reads != nullptr ? *reads : ownReads)
-                  .user(store, isReaction(row.kind) ? row.reactionUserId : post->userId);
-  if (!read) return std::move(read).error();
-  const core::model::User& author = **read;
   message.author.userId = author.id;
   message.author.username = author.username;
   message.author.displayName = displayName(author);
@@ -403,11 +404,13 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   const std::string& linkId = request.linkId;
   Batch b;
   std::optional<core::model::Link> found;
+  std::optional<std::vector<core::store::OutboxRow>> rows;
   if (request.lockHolder == 0) {
-    auto locked = s.bridges().lockLink(linkId);
+    auto locked = s.bridges().lockLink(linkId, kBatchRows);
     if (!locked) return std::move(locked).error();
     if (!locked->locked) return b;  // another node drains this link
     found = std::move(locked->link);
+    if (request.afterId == 0) rows = std::move(locked->pending);  // the link's head rows
   } else {
     // Ahead, on the other connection: only while the drainer's session still holds the link
     // (a lost connection loses the lock; the link is then locked again from the head).
@@ -428,8 +431,11 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   }
   b.drainsHere = true;
   b.lockHolder = request.lockHolder;
-  auto rows = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
-  if (!rows) return std::move(rows).error();
+  if (!rows) {
+    auto pending = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
+    if (!pending) return std::move(pending).error();
+    rows = std::move(*pending);
+  }
   b.more = static_cast<int>(rows->size()) == kBatchRows;
   if (b.more && b.lockHolder == 0 && prepareDatabase_) {
     // Only a full batch is followed by one decided ahead, which needs the session that holds
@@ -478,10 +484,9 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
         if (!root->empty() && root->front().part == 0) {
           item.rootRemoteId = root->front().remoteEventId;
           // The root went over this link, so quoting it releases nothing new.
-          if (auto rootPost = s.posts().get(message->rootId); rootPost) {
-            item.rootText = rootPost->message;
-            auto author = reads.user(s, rootPost->userId);
-            if (author) item.rootAuthor = (*author)->username;
+          if (auto rootPost = s.posts().getWithAuthor(message->rootId, ""); rootPost) {
+            item.rootText = rootPost->first.message;
+            item.rootAuthor = reads.keepUser(std::move(rootPost->second)).username;
           }
         }
       }

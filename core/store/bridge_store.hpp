@@ -81,10 +81,11 @@ struct OutboxCounts {
   std::int64_t oldestPendingCreateAt = 0;  // 0 when nothing is pending
 };
 
-// A link read together with its drain lock (BridgeStore::lockLink).
+// A link read together with its drain lock (BridgeStore::lockLink), and its head rows.
 struct LockedLink {
   model::Link link;
   bool locked = false;  // this session holds the link's drain lock (another session does not)
+  std::vector<OutboxRow> pending;  // when locked: pendingOfLink(link, limit, 0)
 };
 
 struct IdMapPart {
@@ -176,10 +177,13 @@ class BridgeStore {
   virtual Result<OutboxCounts> outboxCounts(std::string_view linkId) = 0;
 
   // Cross-node exclusivity of draining a link: a session-level advisory lock on the
-  // connection this store is bound to, tried in the statement that reads the link (what the
-  // drainer needs next), so a drain starts one round trip sooner. kNotFound as getLink (no
-  // lock is tried then); `locked` when this session holds the lock (again) afterwards.
-  virtual Result<LockedLink> lockLink(std::string_view linkId) = 0;
+  // connection this store is bound to, tried in the statement that reads the link, and the
+  // link's first `pendingLimit` pending rows read by the next statement of the same round trip
+  // (what the drainer needs next), once the lock is granted: what another session drained
+  // before it let go is seen as drained. A session that was granted the lock knows it holds it
+  // and only reads. kNotFound as getLink (no lock is tried then); `locked` when this session
+  // holds the lock (again) afterwards.
+  virtual Result<LockedLink> lockLink(std::string_view linkId, int pendingLimit) = 0;
   virtual Status unlockLink(std::string_view linkId) = 0;
   // The session (PostgreSQL backend pid) that holds the link's drain lock now, 0 when none: a
   // job on another connection checks with it that the drainer's session still holds the link.

@@ -278,6 +278,13 @@ OutboxRow outboxFromRow(const Rows& rows, int row) {
   return out;
 }
 
+std::vector<OutboxRow> outboxRowsOf(const Rows& rows) {
+  std::vector<OutboxRow> out;
+  out.reserve(static_cast<std::size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(outboxFromRow(rows, i));
+  return out;
+}
+
 Error linkNotFound() {
   return makeError(ErrorCode::kNotFound, "app.parley.link.not_found.app_error",
                    "Unable to find the link.");
@@ -426,9 +433,7 @@ Result<std::vector<OutboxRow>> PgBridgeStore::pendingOfLink(std::string_view lin
                                                             std::int64_t afterId) {
   auto rows = store_.exec(kPendingOfLink, Params().add(linkId).add(limit).add(afterId));
   if (!rows) return std::move(rows).error();
-  std::vector<OutboxRow> out;
-  for (int i = 0; i < rows->size(); ++i) out.push_back(outboxFromRow(*rows, i));
-  return out;
+  return outboxRowsOf(*rows);
 }
 
 Result<std::vector<PendingLink>> PgBridgeStore::pendingLinks() {
@@ -474,14 +479,38 @@ Result<OutboxCounts> PgBridgeStore::outboxCounts(std::string_view linkId) {
   return OutboxCounts{rows->int64(0, 0), rows->int64(0, 1), rows->int64(0, 2), rows->int64(0, 3)};
 }
 
-Result<LockedLink> PgBridgeStore::lockLink(std::string_view linkId) {
-  auto rows = store_.exec(kLockLink, Params().add(linkId));
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return linkNotFound();
-  return LockedLink{linkFromRow(*rows, 0), rows->boolean(0, kLinkColumnCount)};
+namespace {
+
+std::string drainLockName(std::string_view linkId) { return "drain:" + std::string(linkId); }
+
+}  // namespace
+
+Result<LockedLink> PgBridgeStore::lockLink(std::string_view linkId, int pendingLimit) {
+  Connection* connection = store_.connection();
+  if (connection == nullptr) return unavailableError("not connected");
+  const std::string lockName = drainLockName(linkId);
+  // Granted to this session before: it still holds it, the link is only read (the lock
+  // statement's look at pg_locks is the costliest part of a batch's reads).
+  const bool held = connection->holdsSessionLock(lockName);
+  // Two statements, not one: the second's snapshot is taken after the lock is granted.
+  const Params lockParams = Params().add(linkId);
+  const Params pendingParams = Params().add(linkId).add(pendingLimit).add(std::int64_t{0});
+  auto results = store_.execAll(
+      {{held ? &kGetLink : &kLockLink, &lockParams}, {&kPendingOfLink, &pendingParams}});
+  if (!results) return std::move(results).error();
+  const Rows& link = (*results)[0];
+  if (link.empty()) return linkNotFound();
+  LockedLink locked{linkFromRow(link, 0), held || link.boolean(0, kLinkColumnCount), {}};
+  if (!locked.locked) return locked;  // another session's rows are not this one's to drain
+  connection->noteSessionLock(lockName);
+  locked.pending = outboxRowsOf((*results)[1]);
+  return locked;
 }
 
 Status PgBridgeStore::unlockLink(std::string_view linkId) {
+  if (Connection* connection = store_.connection()) {
+    connection->forgetSessionLock(drainLockName(linkId));
+  }
   return done(store_.exec(kUnlockLink, Params().add(linkId)));
 }
 

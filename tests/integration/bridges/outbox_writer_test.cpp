@@ -299,19 +299,35 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
   config.dsn = dsn_;
   config.poolSize = 1;
   auto other = store::postgres::openDatabase(config, clock_);
-  const auto lock = [](store::Database& db) {
-    return runSync(db, [](Store& s) -> core::Result<bool> {
-      auto locked = s.bridges().lockLink(kLinkA);
+  std::vector<std::int64_t> queued;  // link A's rows, in order
+  for (const char* text : {"one", "two", "three"}) {
+    ASSERT_TRUE(post(kAlice, kLinked, text).ok());
+  }
+  const std::string ofLinkA =
+      std::string("SELECT id FROM outbox WHERE link_id = '") + kLinkA + "' ORDER BY id";
+  for (const auto& row : rows(ofLinkA.c_str())) {
+    queued.push_back(std::stoll(row));
+  }
+  ASSERT_EQ(queued.size(), 3U);
+  std::vector<std::int64_t> pending;  // what the last lock read
+  const auto lock = [&](store::Database& db, int limit = 10) {
+    return runSync(db, [&](Store& s) -> core::Result<bool> {
+      auto locked = s.bridges().lockLink(kLinkA, limit);
       if (!locked) return std::move(locked).error();
       EXPECT_EQ(locked->link.id, kLinkA) << "the link comes with its lock";
+      pending.clear();
+      for (const auto& row : locked->pending) pending.push_back(row.id);
       return locked->locked;
     });
   };
   database_->stop();
   openPool(1);  // one connection: every job of this pool runs in the same session
   auto held = lock(*database_);
-  auto again = lock(*database_);
+  EXPECT_EQ(pending, queued) << "the link's pending rows come with the lock, in order";
+  auto again = lock(*database_, 2);
+  EXPECT_EQ(pending, (std::vector<std::int64_t>{queued[0], queued[1]})) << "as many as asked";
   auto theirs = lock(*other);
+  EXPECT_TRUE(pending.empty()) << "nothing to drain without the lock";
   ASSERT_TRUE(held.ok() && again.ok() && theirs.ok()) << theirs.error().detail;
   EXPECT_TRUE(*held);
   EXPECT_TRUE(*again) << "the holder keeps it";
@@ -327,7 +343,7 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
   EXPECT_EQ(runSync(*other, [](Store& s) { return s.bridges().linkLockHolder("nolink"); }).value(),
             0)
       << "nobody holds a link nobody locked";
-  auto gone = runSync(*database_, [](Store& s) { return s.bridges().lockLink("nolink"); });
+  auto gone = runSync(*database_, [](Store& s) { return s.bridges().lockLink("nolink", 10); });
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, core::ErrorCode::kNotFound);
   EXPECT_EQ(runSync(*other, [](Store& s) { return s.bridges().linkLockHolder("nolink"); }).value(),
@@ -340,6 +356,10 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
   EXPECT_TRUE(*now);
   EXPECT_NE(holder(*database_), holding) << "the other session holds it now";
   EXPECT_GT(holder(*database_), 0);
+  auto lost = lock(*database_);
+  ASSERT_TRUE(lost.ok());
+  EXPECT_FALSE(*lost) << "the first session knows it let go";
+  EXPECT_TRUE(pending.empty());
   other->stop();
 }
 
