@@ -6,6 +6,7 @@
 #include "core/policy/audit_log.hpp"
 #include "core/policy/engine.hpp"
 #include "core/policy/policy_holder.hpp"
+#include "core/services/permissions.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -23,20 +24,25 @@ std::string channelPolicyName(const PolicyChannel& channel) {
 }
 
 // The decision for `action`, or nullopt when no bundle is configured (enforcement off).
+// `inputs`: read with the access already, or null to read them here.
 Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_view action,
                                                const model::User& subject,
                                                const model::ChannelAccess& access,
+                                               const store::PolicyInputs* inputs,
                                                const model::FileInfo* file,
                                                std::string_view messageLabel) {
   const policy::PolicyHolder* holder = store.policyHolder();
   if (holder == nullptr) return std::optional<policy::Decision>{};
+  Result<store::PolicyInputs> read = store::PolicyInputs{};
+  if (inputs == nullptr) {
+    read = store.policyAttributes().policyInputs(subject.id, access.channel.id);
+    if (!read) return std::move(read).error();
+    inputs = &*read;
+  }
   // The channel itself is the caller's (as read with the membership): only its attributes and
   // the subject's are used.
-  auto inputs = store.policyAttributes().policyInputs(subject.id, access.channel.id);
-  if (!inputs) return std::move(inputs).error();
   const PolicyChannel channel{&access.channel, access.member ? &*access.member : nullptr,
-                              std::move(inputs->channelPolicy.teamName),
-                              std::move(inputs->channelPolicy.attributes)};
+                              inputs->channelPolicy.teamName, inputs->channelPolicy.attributes};
   policy::Request request = buildPolicyRequest(action, subject, inputs->subject, &channel, file,
                                                store.clock().nowMillis());
   // Absent: the bundle's default (the channel's label).
@@ -135,10 +141,12 @@ Error policyDenied(const policy::Decision& decision) {
                    policy::userMessage(decision));
 }
 
-Status enforceChannelPolicy(store::Store& store, std::string_view action,
-                            const model::User& subject, const model::ChannelAccess& access,
-                            const model::FileInfo* file, std::string_view messageLabel) {
-  auto decision = decide(store, action, subject, access, file, messageLabel);
+namespace {
+
+Status enforce(store::Store& store, std::string_view action, const model::User& subject,
+               const model::ChannelAccess& access, const store::PolicyInputs* inputs,
+               const model::FileInfo* file, std::string_view messageLabel) {
+  auto decision = decide(store, action, subject, access, inputs, file, messageLabel);
   if (!decision) return std::move(decision).error();
   if (!decision->has_value() || (*decision)->permitted()) return {};
   nlohmann::json detail = {{"channel_id", access.channel.id}};
@@ -158,9 +166,47 @@ Status enforceChannelPolicy(store::Store& store, std::string_view action,
   return policyDenied(**decision);
 }
 
+}  // namespace
+
+Status enforceChannelPolicy(store::Store& store, std::string_view action,
+                            const model::User& subject, const model::ChannelAccess& access,
+                            const model::FileInfo* file, std::string_view messageLabel) {
+  return enforce(store, action, subject, access, nullptr, file, messageLabel);
+}
+
+Status enforceChannelPolicy(store::Store& store, std::string_view action,
+                            const model::User& subject, const PolicedAccess& access,
+                            const model::FileInfo* file, std::string_view messageLabel) {
+  const store::PolicyInputs* inputs = access.policyInputs ? &*access.policyInputs : nullptr;
+  return enforce(store, action, subject, access.access, inputs, file, messageLabel);
+}
+
+Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const model::User& user,
+                                                      std::string_view channelId,
+                                                      std::string_view permission) {
+  std::optional<store::PolicyInputs> inputs;
+  if (store.policyHolder() != nullptr) {
+    auto read = store.policyAttributes().policyInputs(user.id, channelId);
+    if (!read) return std::move(read).error();
+    inputs = std::move(*read);
+  }
+  if (!inputs || !inputs->access) {
+    // No decision to make, or no such channel: the access alone (its own error).
+    auto access = requireChannelPermission(store, user, channelId, permission);
+    if (!access) return std::move(access).error();
+    return PolicedAccess{std::move(*access), std::nullopt};
+  }
+  if (auto allowed = checkChannelPermission(user, *inputs->access, permission); !allowed) {
+    return std::move(allowed).error();
+  }
+  model::ChannelAccess access = std::move(*inputs->access);
+  inputs->access.reset();  // kept once, in PolicedAccess::access
+  return PolicedAccess{std::move(access), std::move(inputs)};
+}
+
 bool policyPermitsChannel(store::Store& store, std::string_view action, const model::User& subject,
                           const model::ChannelAccess& access) {
-  auto decision = decide(store, action, subject, access, nullptr, {});
+  auto decision = decide(store, action, subject, access, nullptr, nullptr, {});
   return decision && (!decision->has_value() || (*decision)->permitted());
 }
 

@@ -7,6 +7,7 @@
 // Mattermost's permissions apply.
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -86,6 +87,24 @@ Error policyDenied(const policy::Decision& decision);
 // `messageLabel`: the post's own label (message.label), "" for the bundle's default.
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const model::ChannelAccess& access,
+                            const model::FileInfo* file = nullptr,
+                            std::string_view messageLabel = {});
+
+// A channel access read together with what a policy decision on it reads (with a bundle
+// configured; without one a decision reads nothing): one round trip for both.
+struct PolicedAccess {
+  model::ChannelAccess access;
+  std::optional<store::PolicyInputs> policyInputs;  // of the user who asked, on this channel
+};
+
+// requireChannelPermission() (the same errors), reading the decision's inputs with the access.
+Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const model::User& user,
+                                                      std::string_view channelId,
+                                                      std::string_view permission);
+
+// enforceChannelPolicy() with the inputs read with the access (`subject` is the user who asked).
+Status enforceChannelPolicy(store::Store& store, std::string_view action,
+                            const model::User& subject, const PolicedAccess& access,
                             const model::FileInfo* file = nullptr,
                             std::string_view messageLabel = {});
 

@@ -42,14 +42,22 @@ Result<ChannelAccess> loadChannelAccess(store::Store& store, const model::User& 
   return store.channels().access(user.id, channelId);
 }
 
+Status checkChannelPermission(const model::User& user, const ChannelAccess& access,
+                              std::string_view permission) {
+  if (!canReadChannel(user, access)) return permissionDenied(p::kReadChannel);
+  if (permission != p::kReadChannel && !hasChannelPermission(user, access, permission)) {
+    return permissionDenied(permission);
+  }
+  return {};
+}
+
 Result<ChannelAccess> requireChannelPermission(store::Store& store, const model::User& user,
                                                std::string_view channelId,
                                                std::string_view permission) {
   auto access = loadChannelAccess(store, user, channelId);
   if (!access) return access;
-  if (!canReadChannel(user, *access)) return permissionDenied(p::kReadChannel);
-  if (permission != p::kReadChannel && !hasChannelPermission(user, *access, permission)) {
-    return permissionDenied(permission);
+  if (auto allowed = checkChannelPermission(user, *access, permission); !allowed) {
+    return std::move(allowed).error();
   }
   return access;
 }

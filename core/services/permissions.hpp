@@ -40,6 +40,10 @@ bool canReadChannel(const model::User& user, const ChannelAccess& access);
 Result<ChannelAccess> loadChannelAccess(store::Store& store, const model::User& user,
                                         std::string_view channelId);
 
+// The checks of requireChannelPermission() on an access read already.
+Status checkChannelPermission(const model::User& user, const ChannelAccess& access,
+                              std::string_view permission);
+
 // loadChannelAccess(), then: a channel the user cannot read is 403 (as Mattermost answers for
 // private channels of others: their existence is not confirmed beyond that), and a readable
 // channel without `permission` is 403 too. Pass permission::kReadChannel to require reading

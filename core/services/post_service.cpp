@@ -115,12 +115,12 @@ Status fillMetadata(store::Store& store, std::vector<model::Post>& posts) {
 // read_channel, then the policy's channel.read.
 Result<model::ChannelAccess> requireReadableChannel(store::Store& store, const model::User& user,
                                                     std::string_view channelId) {
-  auto access = requireChannelPermission(store, user, channelId, p::kReadChannel);
-  if (!access) return access;
+  auto access = requirePolicedChannelPermission(store, user, channelId, p::kReadChannel);
+  if (!access) return std::move(access).error();
   if (auto allowed = enforceChannelPolicy(store, kActionChannelRead, user, *access); !allowed) {
     return std::move(allowed).error();
   }
-  return access;
+  return std::move(access->access);
 }
 
 // A post the caller may see: live (or deleted and `includeDeleted` for a system admin), in a
@@ -177,13 +177,18 @@ Status addCursors(store::Store& store, std::string_view channelId, model::PostLi
   return {};
 }
 
-// The author's access to the channel of a post made on their behalf (no permission check).
-Result<model::ChannelAccess> accessOfPoster(store::Store& store, const model::User& author,
-                                            const std::string& channelId, BatchReads* reads) {
-  if (reads == nullptr) return loadChannelAccess(store, author, channelId);
+// The author's access to the channel of a post made on their behalf (no permission check, no
+// policy decision).
+Result<PolicedAccess> accessOfPoster(store::Store& store, const model::User& author,
+                                     const std::string& channelId, BatchReads* reads) {
+  if (reads == nullptr) {
+    auto access = loadChannelAccess(store, author, channelId);
+    if (!access) return std::move(access).error();
+    return PolicedAccess{std::move(*access), std::nullopt};
+  }
   auto access = reads->access(store, author.id, channelId);
   if (!access) return std::move(access).error();
-  return **access;
+  return PolicedAccess{**access, std::nullopt};
 }
 
 Result<model::Post> requireEditable(store::Store& store, const model::User& user,
@@ -228,10 +233,13 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   if (auto valid = validateContent(draft); !valid) return std::move(valid).error();
   const std::string label = postLabelOf(draft.props).value().value_or("");
 
-  auto access = options.checkChannelPermission
-                    ? requireChannelPermission(store, author, draft.channelId, p::kCreatePost)
-                    : accessOfPoster(store, author, draft.channelId, options.reads);
-  if (!access) return std::move(access).error();
+  // The author's own post: with what the policy decides on (one round trip for both).
+  auto policed =
+      options.checkChannelPermission
+          ? requirePolicedChannelPermission(store, author, draft.channelId, p::kCreatePost)
+          : accessOfPoster(store, author, draft.channelId, options.reads);
+  if (!policed) return std::move(policed).error();
+  const model::ChannelAccess* access = &policed->access;
   if (access->channel.isArchived()) {
     return badRequest("api.post.create_post.can_not_post_to_deleted.error",
                       "Can not post to deleted channel.");
@@ -239,7 +247,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   // Posts the server writes for the user (system messages, webhooks) are not the user's act.
   if (options.checkChannelPermission) {
     if (auto allowed =
-            enforceChannelPolicy(store, kActionMessagePost, author, *access, nullptr, label);
+            enforceChannelPolicy(store, kActionMessagePost, author, *policed, nullptr, label);
         !allowed) {
       return std::move(allowed).error();
     }
@@ -254,7 +262,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
           continue;
         }
         if (auto allowed =
-                enforceChannelPolicy(store, kActionFileUpload, author, *access, &*file, label);
+                enforceChannelPolicy(store, kActionFileUpload, author, *policed, &*file, label);
             !allowed) {
           return std::move(allowed).error();
         }

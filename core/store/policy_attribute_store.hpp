@@ -26,12 +26,12 @@ struct ChannelPolicyInputs {
   std::string teamName;            // for the bundle's "team/channel" names; "" without a team
 };
 
-// What a policy request about a subject on a channel reads: the channel, its policy inputs and
-// the subject's attributes.
+// What a policy request about a subject on a channel reads: the channel with the subject's
+// memberships (as ChannelStore::access), its policy inputs and the subject's attributes.
 struct PolicyInputs {
-  std::optional<model::Channel> channel;  // nullopt when there is no such channel
-  ChannelPolicyInputs channelPolicy;      // of the channel's own team
-  model::AttributeMap subject;            // as userAttributes()
+  std::optional<model::ChannelAccess> access;  // nullopt when there is no such channel
+  ChannelPolicyInputs channelPolicy;           // of the channel's own team
+  model::AttributeMap subject;                 // as userAttributes()
 };
 
 class PolicyAttributeStore {

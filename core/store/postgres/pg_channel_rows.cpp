@@ -96,4 +96,12 @@ std::optional<model::ChannelMember> channelMemberFromRow(const Rows& rows, int r
   return member;
 }
 
+model::ChannelAccess channelAccessFromRow(const Rows& rows, int row, int first) {
+  const int teamMemberFirst = first + kChannelColumnCount;
+  const int memberFirst = teamMemberFirst + kTeamMemberColumnCount;
+  return model::ChannelAccess{channelFromRow(rows, row, first),
+                              teamMemberFromRow(rows, row, teamMemberFirst),
+                              channelMemberFromRow(rows, row, memberFirst)};
+}
+
 }  // namespace parley::core::store::postgres

@@ -38,9 +38,19 @@ inline constexpr int kChannelColumnCount = 20;
   "cm.last_update_at, cm.scheme_guest, cm.scheme_user, cm.scheme_admin"
 inline constexpr int kChannelMemberColumnCount = 14;
 
+// The memberships of user $1 in channel `c` (its team's and its own), joined as `tm` and `cm`.
+#define PARLEY_PG_CHANNEL_ACCESS_JOINS                                    \
+  " LEFT JOIN team_members tm"                                            \
+  "   ON tm.team_id = c.team_id AND tm.user_id = $1 AND tm.delete_at = 0" \
+  " LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = $1"
+
 model::Team teamFromRow(const Rows& rows, int row, int first);
 std::optional<model::TeamMember> teamMemberFromRow(const Rows& rows, int row, int first);
 model::Channel channelFromRow(const Rows& rows, int row, int first);
 std::optional<model::ChannelMember> channelMemberFromRow(const Rows& rows, int row, int first);
+// PARLEY_PG_CHANNEL_COLUMNS, PARLEY_PG_TEAM_MEMBER_COLUMNS, PARLEY_PG_CHANNEL_MEMBER_COLUMNS.
+inline constexpr int kChannelAccessColumnCount =
+    kChannelColumnCount + kTeamMemberColumnCount + kChannelMemberColumnCount;
+model::ChannelAccess channelAccessFromRow(const Rows& rows, int row, int first);
 
 }  // namespace parley::core::store::postgres

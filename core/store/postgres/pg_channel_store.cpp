@@ -12,11 +12,7 @@ namespace {
 constexpr Statement kChannelAccess{
     "channel_access", "SELECT " PARLEY_PG_CHANNEL_COLUMNS ", " PARLEY_PG_TEAM_MEMBER_COLUMNS
                       ", " PARLEY_PG_CHANNEL_MEMBER_COLUMNS
-                      " FROM channels c"
-                      " LEFT JOIN team_members tm"
-                      "   ON tm.team_id = c.team_id AND tm.user_id = $1 AND tm.delete_at = 0"
-                      " LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = $1"
-                      " WHERE c.id = $2"};
+                      " FROM channels c" PARLEY_PG_CHANNEL_ACCESS_JOINS " WHERE c.id = $2"};
 constexpr Statement kChannelInsert{
     "channel_insert",
     "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, display_name, "
@@ -208,11 +204,7 @@ Result<model::ChannelAccess> PgChannelStore::access(std::string_view userId,
   auto rows = store_.exec(kChannelAccess, Params().add(userId).add(channelId));
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return channelNotFound();
-  constexpr int kTeamMemberFirst = kChannelColumnCount;
-  constexpr int kMemberFirst = kTeamMemberFirst + kTeamMemberColumnCount;
-  return model::ChannelAccess{channelFromRow(*rows, 0, 0),
-                              teamMemberFromRow(*rows, 0, kTeamMemberFirst),
-                              channelMemberFromRow(*rows, 0, kMemberFirst)};
+  return channelAccessFromRow(*rows, 0, 0);
 }
 
 Status PgChannelStore::write(const Statement& statement, const Params& params) {

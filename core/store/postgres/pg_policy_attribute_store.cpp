@@ -73,14 +73,16 @@ constexpr Statement kChannelPolicyInputs{
     "SELECT " PARLEY_PG_CHANNEL_POLICY_COLUMNS
     ", COALESCE((SELECT name FROM teams WHERE id = $2), '') FROM (VALUES (1)) AS one"
     " LEFT JOIN channel_policy_attributes cp ON cp.channel_id = $1"};
-// At least one row, one per attribute of the user: the channel's columns repeated (null when
-// there is no such channel, or its attributes were never set), then the attribute's (null when
-// the user has none).
+// At least one row, one per attribute of the user: the channel's access columns and policy
+// columns repeated (null when there is no such channel, or its attributes were never set), then
+// the attribute's (null when the user has none).
 constexpr Statement kPolicyInputs{
-    "policy_inputs", "SELECT " PARLEY_PG_CHANNEL_COLUMNS ", " PARLEY_PG_CHANNEL_POLICY_COLUMNS
+    "policy_inputs", "SELECT " PARLEY_PG_CHANNEL_COLUMNS ", " PARLEY_PG_TEAM_MEMBER_COLUMNS
+                     ", " PARLEY_PG_CHANNEL_MEMBER_COLUMNS ", " PARLEY_PG_CHANNEL_POLICY_COLUMNS
                      ", COALESCE(t.name, ''), " PARLEY_PG_FIELD_COLUMNS
                      ", v.value::text FROM (VALUES (1)) AS one"
-                     " LEFT JOIN channels c ON c.id = $2 LEFT JOIN teams t ON t.id = c.team_id"
+                     " LEFT JOIN channels c ON c.id = $2" PARLEY_PG_CHANNEL_ACCESS_JOINS
+                     " LEFT JOIN teams t ON t.id = c.team_id"
                      " LEFT JOIN channel_policy_attributes cp ON cp.channel_id = $2"
                      " LEFT JOIN (property_values v JOIN property_fields f ON f.id = v.field_id"
                      " AND f.delete_at = 0) ON v.target_id = $1"};
@@ -287,10 +289,10 @@ Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userI
                                                           std::string_view channelId) {
   auto rows = store_.exec(kPolicyInputs, Params().add(userId).add(channelId));
   if (!rows) return std::move(rows).error();
-  constexpr int kChannelPolicyFirst = kChannelColumnCount;
+  constexpr int kChannelPolicyFirst = kChannelAccessColumnCount;
   constexpr int kFieldFirst = kChannelPolicyFirst + kChannelPolicyColumnCount + 1;
   PolicyInputs inputs;
-  if (!rows->isNull(0, 0)) inputs.channel = channelFromRow(*rows, 0, 0);
+  if (!rows->isNull(0, 0)) inputs.access = channelAccessFromRow(*rows, 0, 0);
   inputs.channelPolicy = channelPolicyInputsFromRow(*rows, 0, kChannelPolicyFirst);
   for (int row = 0; row < rows->size(); ++row) {
     if (!rows->isNull(row, kFieldFirst)) addUserAttribute(*rows, row, kFieldFirst, inputs.subject);

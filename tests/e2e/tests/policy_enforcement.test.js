@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const {after, before, describe, test} = require('node:test');
 
 const {assertClientError} = require('../lib/assert_client_error');
+const {newId} = require('../lib/database');
 const {Gateway} = require('../lib/gateway');
 const {call} = require('../lib/policy');
 const {bundleHash, policyFile, reloadPolicy} = require('../lib/policy_enforcement');
@@ -85,7 +86,10 @@ describe('local policy enforcement', () => {
       users: {alice: 'system_user', bob: 'system_user', carol: 'system_user',
         dave: 'system_user'},
       teams: {ops: ['admin', 'alice', 'bob', 'carol', 'dave']},
-      channels: {vault: {team: 'ops', name: 'vault', members: ['alice', 'dave']}},
+      channels: {
+        vault: {team: 'ops', name: 'vault', members: ['alice', 'dave']},
+        bobs: {team: 'ops', name: 'bobs', type: 'P', members: ['bob']},
+      },
     });
     ({admin, alice, bob, carol, dave} = world.users);
     vault = world.channels.vault;
@@ -171,6 +175,24 @@ describe('local policy enforcement', () => {
         `/parley/audit?subject=${dave.id}&action=file.download`);
     assert.equal(denials.length, 1);
     assert.equal(denials[0].resource, `file:${fileId}`);
+  });
+
+  // The access and the decision's inputs are read together: what the access alone answers
+  // stays the answer, and the policy is not asked.
+  test('under a bundle, a channel not there or not theirs answers as without one', async () => {
+    const kNoChannel = {status: 404, id: 'app.channel.get.existing.app_error'};
+    const kNoPermission = {status: 403, id: 'api.context.permissions.app_error'};
+    await assertClientError(alice.client.createPost({channel_id: newId(), message: 'x'}),
+        kNoChannel);
+    await assertClientError(alice.client.getPosts(newId()), kNoChannel);
+    const bobs = world.channels.bobs;
+    await assertClientError(alice.client.createPost({channel_id: bobs, message: 'x'}),
+        kNoPermission);
+    await assertClientError(alice.client.getPosts(bobs), kNoPermission);
+    const decided = await call(admin.client, 'GET', `/parley/audit?subject=${alice.id}`);
+    assert.deepEqual(decided.filter((r) => r.resource === `channel:${bobs}`), []);
+    const posted = await bob.client.createPost({channel_id: bobs, message: 'mine'});
+    assert.equal(posted.channel_id, bobs, 'a SECRET member posts in an unlabelled channel');
   });
 
   test('a denied member gets no posted events of the channel; a cleared one does', async () => {

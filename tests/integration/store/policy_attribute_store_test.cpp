@@ -258,9 +258,10 @@ TEST_F(PolicyAttributeStoreTest, ChannelPolicyAttributes) {
   EXPECT_EQ(std::get<std::string>(read->attributes.at("label")), "CONFIDENTIAL REL USA,GBR,FRA");
 }
 
-// What a decision reads, in one statement: the channel, its attributes and team, and every one
-// of the subject's attributes (one row each), whatever of it exists.
-TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheChannelItsAttributesAndTheSubjects) {
+// What a decision reads, in one statement: the channel with the subject's memberships, its
+// attributes and team, and every one of the subject's attributes (one row each), whatever of it
+// exists.
+TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheAccessTheChannelsAttributesAndTheSubjects) {
   const auto inputs = [&](const char* userId, const char* channelId) {
     auto read = runSync(
         *database_, [&](Store& s) { return s.policyAttributes().policyInputs(userId, channelId); });
@@ -268,8 +269,10 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheChannelItsAttributesAndTheSub
     return read.ok() ? *read : PolicyInputs{};
   };
   auto bare = inputs(kUser, kChannel);
-  ASSERT_TRUE(bare.channel.has_value());
-  EXPECT_EQ(bare.channel->name, "ops");
+  ASSERT_TRUE(bare.access.has_value());
+  EXPECT_EQ(bare.access->channel.name, "ops");
+  EXPECT_FALSE(bare.access->teamMember.has_value());
+  EXPECT_FALSE(bare.access->isMember());
   EXPECT_EQ(bare.channelPolicy.teamName, "ops");
   EXPECT_TRUE(bare.channelPolicy.attributes.empty());
   EXPECT_TRUE(bare.subject.empty());
@@ -286,9 +289,23 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheChannelItsAttributesAndTheSub
                 return services::setChannelPolicy(s, admin_, attributes);
               }).ok());
 
+  ASSERT_TRUE(execSql("INSERT INTO team_members (team_id, user_id, scheme_user) VALUES "
+                      "('teamaaaaaaaaaaaaaaaaaaaaaa', 'useraaaaaaaaaaaaaaaaaaaaaa', true);"
+                      "INSERT INTO channel_members (channel_id, user_id, scheme_user, scheme_admin)"
+                      " VALUES ('channelaaaaaaaaaaaaaaaaaaa', 'useraaaaaaaaaaaaaaaaaaaaaa', true,"
+                      " true)")
+                  .ok());
+
   auto full = inputs(kUser, kChannel);
-  ASSERT_TRUE(full.channel.has_value());
-  EXPECT_EQ(full.channel->id, kChannel);
+  ASSERT_TRUE(full.access.has_value());
+  EXPECT_EQ(full.access->channel.id, kChannel);
+  auto access = runSync(*database_, [](Store& s) { return s.channels().access(kUser, kChannel); });
+  ASSERT_TRUE(access.ok());
+  ASSERT_TRUE(full.access->teamMember.has_value()) << "the subject's memberships, as access()";
+  EXPECT_EQ(full.access->teamMember->teamId, access->teamMember->teamId);
+  ASSERT_TRUE(full.access->isMember());
+  EXPECT_EQ(full.access->member->schemeAdmin, access->member->schemeAdmin);
+  EXPECT_TRUE(full.access->member->schemeAdmin);
   EXPECT_EQ(std::get<std::string>(full.channelPolicy.attributes.at("label")), "SECRET REL GBR");
   EXPECT_EQ(std::get<std::string>(full.channelPolicy.attributes.at("mission")), "NORTHWIND");
   EXPECT_EQ(full.subject, userAttributes(kUser)) << "the same as read on their own";
@@ -297,10 +314,12 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheChannelItsAttributesAndTheSub
 
   auto otherUser = inputs(kAdmin, kChannel);
   EXPECT_TRUE(otherUser.subject.empty()) << "another user's attributes are not the subject's";
+  ASSERT_TRUE(otherUser.access.has_value());
+  EXPECT_FALSE(otherUser.access->isMember()) << "nor their memberships";
   EXPECT_EQ(otherUser.channelPolicy.attributes, full.channelPolicy.attributes);
 
   auto noChannel = inputs(kUser, "channelzzzzzzzzzzzzzzzzzzz");
-  EXPECT_FALSE(noChannel.channel.has_value());
+  EXPECT_FALSE(noChannel.access.has_value());
   EXPECT_TRUE(noChannel.channelPolicy.attributes.empty());
   EXPECT_EQ(noChannel.channelPolicy.teamName, "");
   EXPECT_EQ(noChannel.subject.size(), 2U) << "the subject's attributes do not need the channel";
