@@ -101,8 +101,26 @@ void registerPoolGauges(core::metrics::Registry& metrics, core::store::DatabaseP
         [](const PoolStats& s) { return s.completed; });
   gauge("parley_db_reconnects", "Database reconnections since start.",
         [](const PoolStats& s) { return s.reconnects; });
-  gauge("parley_db_round_trips", "Round trips of the database workers to the server since start.",
-        [](const PoolStats& s) { return s.roundTrips; });
+}
+
+// One sum over every pool (the drainer's too): what a crossing costs in waits for the server.
+void registerRoundTripGauge(core::metrics::Registry& metrics,
+                            const std::vector<core::store::DatabasePtr>& pools) {
+  std::vector<std::weak_ptr<core::store::Database>> weak;
+  for (const auto& pool : pools) {
+    if (pool) weak.emplace_back(pool);
+  }
+  metrics.gauge("parley_db_round_trips",
+                "Round trips of the database workers to the server since start (a pipeline is "
+                "one), all pools.",
+                {}, [weak] {
+                  double sum = 0;
+                  for (const auto& pool : weak) {
+                    if (const auto db = pool.lock())
+                      sum += static_cast<double>(db->stats().roundTrips);
+                  }
+                  return sum;
+                });
 }
 
 void registerRelayGauges(core::metrics::Registry& metrics,
@@ -389,6 +407,7 @@ int serve(const core::config::Config& loaded) {
     drainerWakeup->set(
         [raw = drainer.get()](const std::vector<std::string>& linkIds) { raw->wake(linkIds); });
   }
+  registerRoundTripGauge(*metrics, {database, drainDatabase, prepareDatabase});
   for (auto& bridge : bridges.value()) {
     if (auto started = bridge->start(*ingress); !started) {
       core::log::error(kComponent, started.error().message, {{"bridge", bridge->name()}});
