@@ -218,7 +218,9 @@ void OutboxDrainer::run() {
       });
       if (mailbox_->stopping) return;
       wokenAll = std::exchange(mailbox_->woken, false);
-      look = !signalled || wokenAll;
+      // Due or polled also while outcomes keep it awake: a row due for a retry, or queued by
+      // another node, is not left waiting for a quiet moment.
+      look = !signalled || wokenAll || clock_->nowMillis() >= nextDue;
       outcomes.swap(mailbox_->outcomes);
       prepared.swap(mailbox_->prepared);
       wokenLinks.swap(mailbox_->wokenLinks);
@@ -237,12 +239,13 @@ void OutboxDrainer::run() {
         state.inFlight = false;
         state.inFlightPosts.clear();
         if (retry) dropReady(state);  // decided again when the row is due again
-        // A link whose batch is done is read again when rows may have been queued since its
-        // batch was read (a wake-up meanwhile, or a full batch), or after a retry (when it
-        // falls due). Otherwise its outbox holds nothing new: the read would find nothing.
+        // A link whose batch is done is read again when rows may wait behind it (a wake-up
+        // meanwhile, a full batch, a row held back for this batch's posts), or after a retry
+        // (when it falls due). Otherwise its outbox holds nothing new: the read would find
+        // nothing.
         if (!deliverNext(outcome.linkId)) {
           const bool woken = std::exchange(state.wokenWhileDraining, false);
-          if (retry || state.more || woken) look = true;
+          if (retry || state.more || state.heldBack || woken) look = true;
         }
       }
       if (!record(std::move(outcome))) {
@@ -387,6 +390,7 @@ void OutboxDrainer::prepareAhead(const std::string& linkId, LinkState& state) {
   }
   state.preparing = true;
   state.more = false;
+  state.heldBack = false;
   prepareDatabase_->submit([this, request = std::move(request), generation = state.generation,
                             mailbox = mailbox_](core::store::Store& s) mutable {
     Prepared prepared{request.linkId, generation, decideBatch(s, request)};
@@ -465,6 +469,7 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
       }
       if (postedHere.contains(row.postId) || postedHere.contains(message->rootId)) {
         b.more = false;  // what follows waits for these posts' ids
+        b.heldBack = true;
         break;
       }
       b.lastRowId = row.id;
@@ -531,6 +536,7 @@ bool OutboxDrainer::install(const std::string& linkId, Batch batch) {
   state.bridge = batch.bridge;
   state.lockHolder = batch.lockHolder;
   state.more = batch.more;
+  state.heldBack = batch.heldBack;
   if (batch.lastRowId != 0) state.lastRowId = batch.lastRowId;
   for (std::size_t i = 0; i < batch.items.size(); ++i) {
     state.ready.push_back(Ready{std::move(batch.items[i]), std::move(batch.rows[i])});
@@ -542,6 +548,7 @@ bool OutboxDrainer::install(const std::string& linkId, Batch batch) {
 void OutboxDrainer::dropReady(LinkState& state) {
   state.ready.clear();
   state.more = false;
+  state.heldBack = false;
   ++state.generation;  // a batch being prepared ahead of what was dropped is stale
 }
 

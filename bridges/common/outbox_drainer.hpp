@@ -121,6 +121,7 @@ class OutboxDrainer {
     int failed = 0;
     std::int64_t lastRowId = 0;   // the newest row decided (0: none)
     bool more = false;            // a full batch was read: more rows may follow at once
+    bool heldBack = false;        // it stopped before a row that waits for its posts' ids
     std::int64_t lockHolder = 0;  // the session holding the link's drain lock (ahead: checked)
   };
   struct BatchRequest {
@@ -158,6 +159,7 @@ class OutboxDrainer {
     std::set<std::string> inFlightPosts;  // the posts of that run
     std::int64_t lastRowId = 0;           // the newest row decided: a batch ahead reads after it
     bool more = false;                    // the last batch was full: decide the next one ahead
+    bool heldBack = false;                // the last batch left a row that waits for its posts
     bool preparing = false;               // a batch is being decided ahead
     std::uint64_t generation = 0;         // moves on whenever `ready` is dropped
     std::int64_t lockHolder = 0;          // the drainer session's pid, holding the drain lock

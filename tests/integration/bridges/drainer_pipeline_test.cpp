@@ -404,6 +404,23 @@ TEST_F(BridgeFrameworkTest, WakeUpsAloneMoveEveryRowWhetherItsLinkDrainsOrNot) {
   ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
 }
 
+// A batch stops before a row that addresses one of its own posts (a reply needs its root's remote
+// id): that row goes when the batch is done, without waiting for a wake-up or the poll.
+TEST_F(BridgeFrameworkTest, ARowHeldBackForItsRootGoesWhenTheBatchIsDone) {
+  auto ids = postMany(1, "root ");
+  auto reply = post(kAlice, kLinked, "a quick reply", ids[0]);
+  ASSERT_TRUE(reply.ok());
+  ids.push_back(reply->id);
+  startDrainer(std::chrono::hours(1));  // both rows are in its first batch
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent); }));
+    ASSERT_TRUE(eventually([&] { return bridge_.answer(kLinkB, DeliveryResult::Outcome::kSent); }));
+  }
+  EXPECT_EQ(deliveredPosts(kLinkA), ids);
+  EXPECT_EQ(deliveredPosts(kLinkB), ids);
+  ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));
+}
+
 // Where the bridge takes several items at once (Bridge::maxRun), the drainer hands it the link's
 // head items together; the bridge tries them in order and the run stops at a retry: what was
 // sent is recorded, the rest waits behind the row that waits, and nothing is lost.
