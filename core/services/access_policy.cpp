@@ -24,7 +24,8 @@ std::string channelPolicyName(const PolicyChannel& channel) {
 }
 
 // The decision for `action`, or nullopt when no bundle is configured (enforcement off).
-// `inputs`: read with the access already, or null to read them here.
+// `inputs`: read with the access already, or null to read them here (as they are when they
+// describe another subject than `subject`).
 Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_view action,
                                                const model::User& subject,
                                                const model::ChannelAccess& access,
@@ -34,7 +35,7 @@ Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_
   const policy::PolicyHolder* holder = store.policyHolder();
   if (holder == nullptr) return std::optional<policy::Decision>{};
   Result<store::PolicyInputs> read = store::PolicyInputs{};
-  if (inputs == nullptr) {
+  if (inputs == nullptr || inputs->subjectId != subject.id) {
     read = store.policyAttributes().policyInputs(subject.id, access.channel.id);
     if (!read) return std::move(read).error();
     inputs = &*read;

@@ -102,7 +102,8 @@ Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const
                                                       std::string_view channelId,
                                                       std::string_view permission);
 
-// enforceChannelPolicy() with the inputs read with the access (`subject` is the user who asked).
+// enforceChannelPolicy() with the inputs read with the access: those of the user who asked,
+// used when `subject` is that user, read afresh for anyone else.
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const PolicedAccess& access,
                             const model::FileInfo* file = nullptr,

@@ -32,6 +32,7 @@ struct PolicyInputs {
   std::optional<model::ChannelAccess> access;  // nullopt when there is no such channel
   ChannelPolicyInputs channelPolicy;           // of the channel's own team
   model::AttributeMap subject;                 // as userAttributes()
+  std::string subjectId;                       // the user `subject` describes
 };
 
 class PolicyAttributeStore {

@@ -292,6 +292,7 @@ Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userI
   constexpr int kChannelPolicyFirst = kChannelAccessColumnCount;
   constexpr int kFieldFirst = kChannelPolicyFirst + kChannelPolicyColumnCount + 1;
   PolicyInputs inputs;
+  inputs.subjectId = std::string(userId);
   if (!rows->isNull(0, 0)) inputs.access = channelAccessFromRow(*rows, 0, 0);
   inputs.channelPolicy = channelPolicyInputsFromRow(*rows, 0, kChannelPolicyFirst);
   for (int row = 0; row < rows->size(); ++row) {

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/model/permissions.hpp"
 #include "core/policy/policy_holder.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/boundary_guard.hpp"
 #include "core/services/policy_attribute_service.hpp"
 #include "core/store/postgres/database.hpp"
@@ -437,6 +439,32 @@ TEST_F(BoundaryGuardTest, AReplyCrossesUnderItsThreadsHighWaterMark) {
   EXPECT_EQ(permitted.message.label, "UNCLASSIFIED REL USA,GBR,FRA");
   EXPECT_EQ(auditRow(permitted.auditId).record.action, "thread.egress");
   expectChainIntact();
+}
+
+// A channel's access read with the policy inputs of the user who asked (one round trip) decides
+// for that user only: another subject is decided on their own attributes, read afresh.
+TEST_F(BoundaryGuardTest, InputsReadForOneUserDecideForThatUserOnly) {
+  ASSERT_TRUE(execSql("INSERT INTO team_members (team_id, user_id, scheme_user) VALUES "
+                      "('teamnwaaaaaaaaaaaaaaaaaaaa', 'aliceaaaaaaaaaaaaaaaaaaaaa', true);"
+                      "INSERT INTO channel_members (channel_id, user_id, scheme_user) VALUES "
+                      "('missionopsaaaaaaaaaaaaaaaa', 'aliceaaaaaaaaaaaaaaaaaaaaa', true)")
+                  .ok());
+  const auto alice = userOf(kAlice, "alice");
+  const auto admin = userOf(kAdmin, "admin", true);  // no clearance, no mission
+  const auto decided = guard([&](Store& s) -> Result<std::pair<bool, bool>> {
+    auto policed = services::requirePolicedChannelPermission(s, alice, kMissionOps,
+                                                             model::permission::kReadChannel);
+    if (!policed) return std::move(policed).error();
+    if (!policed->policyInputs) return makeError(ErrorCode::kInternal, "x", "no inputs read");
+    return std::pair{services::enforceChannelPolicy(s, "channel.read", alice, *policed).ok(),
+                     services::enforceChannelPolicy(s, "channel.read", admin, *policed).ok()};
+  });
+  ASSERT_TRUE(decided.ok()) << decided.error().message;
+  EXPECT_TRUE(decided->first) << "alice is cleared for mission-ops";
+  EXPECT_FALSE(decided->second) << "the admin is not, whatever alice's attributes say";
+  const auto denials = rowsOf("channel.read");
+  ASSERT_EQ(denials.size(), 1U);
+  EXPECT_EQ(denials.front().record.subject, kAdmin);
 }
 
 TEST_F(BoundaryGuardTest, WithoutABundleNothingCrosses) {
