@@ -475,13 +475,18 @@ async function main() {
       // until the lock is released).
       for (const text of texts) await p.send(text);
       const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
+      const cpuBefore = cpuTimes(gateway, prosody);
       await session.query(`SELECT pg_advisory_unlock(7342, hashtext('${linkId}'))`);
       await all;
+      const cpuAfter = cpuTimes(gateway, prosody);
       session.close();
       const times = texts.map((text) => p.arrivals.times.get(text));
       const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
       drained.push({messages: texts.length, seconds,
         perSecond: (texts.length - 1) / seconds, msPerMessage: 1000 * seconds / (texts.length - 1),
+        // Less noisy than the rate on a shared machine: what each process spent per message.
+        cpuMsPerMessage: Object.fromEntries(Object.keys(cpuAfter).map((name) =>
+          [name, (cpuAfter[name] - cpuBefore[name]) / texts.length])),
         inOrder: p.arrivals.order(prefix).every((text, i) => text === texts[i])});
     }
 
@@ -536,6 +541,8 @@ async function main() {
       `${(drainMean / result.throughput.muc.mean).toFixed(2)}` +
       `  (${drained.map((r) => r.msPerMessage.toFixed(2)).join(', ')} ms per message)` +
       `${drained.every((r) => r.inOrder) ? '' : '  OUT OF ORDER'}`);
+    console.log('  CPU ms per message: ' + Object.keys(drained[0].cpuMsPerMessage).map((name) =>
+      `${name} ${drained.map((r) => r.cpuMsPerMessage[name].toFixed(2)).join(', ')}`).join('; '));
     fs.mkdirSync(path.dirname(options.json), {recursive: true});
     fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
     console.log(`written ${options.json}`);
