@@ -1,8 +1,10 @@
 #include "bridges/matrix/direct.hpp"
 
-#include "bridges/matrix/json_fields.hpp"
+#include "core/common/json_fields.hpp"
 
 namespace parley::bridges::matrix {
+
+using core::stringField;
 
 std::optional<DirectInvite> directInviteOf(
     const nlohmann::json& event, const std::function<bool(std::string_view)>& isParleyUser) {

@@ -8,14 +8,17 @@
 #include "bridges/common/emoji.hpp"
 #include "bridges/common/inbound_files.hpp"
 #include "bridges/matrix/direct.hpp"
-#include "bridges/matrix/json_fields.hpp"
 #include "bridges/matrix/translate.hpp"
+#include "core/common/json_fields.hpp"
 #include "core/common/log.hpp"
 #include "core/model/link.hpp"
 #include "core/store/bridge_store.hpp"
 #include "core/store/store.hpp"
 
 namespace parley::bridges::matrix {
+
+using core::objectField;
+using core::stringField;
 
 struct MatrixBridge::Transaction {
   std::string txnId;

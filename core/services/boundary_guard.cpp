@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/common/json_fields.hpp"
 #include "core/common/log.hpp"
 #include "core/policy/audit_log.hpp"
 #include "core/policy/engine.hpp"
@@ -163,12 +164,12 @@ void finish(store::Store& store, const GuardContext& context, std::string_view a
   policy::Decision& decision = verdict.decision;
   if (!decision.permitted()) {
     for (const auto& obligation : decision.obligations) {
-      const auto text = [&](const char* key) -> std::string {
-        const auto it = obligation.params.find(key);
-        return it != obligation.params.end() && it->is_string() ? it->get<std::string>() : "";
-      };
-      if (obligation.type == "notify_sender") verdict.notifySender = text("text");
-      if (obligation.type == "quarantine") verdict.quarantine = text("queue");
+      if (obligation.type == "notify_sender") {
+        verdict.notifySender = stringField(obligation.params, "text");
+      }
+      if (obligation.type == "quarantine") {
+        verdict.quarantine = stringField(obligation.params, "queue");
+      }
     }
   }
   verdict.auditId = recordAudit(
@@ -270,11 +271,6 @@ void prepareIngress(store::Store& store, const model::Link& link,
                     const model::CanonicalMessage& message, GuardContext& context) {
   loadChannel(store, link.channelId, context);
   context.auditSubject = remoteSubjectName(link, message);
-}
-
-std::string optionalText(const nlohmann::json& params, const char* key, std::string_view fallback) {
-  const auto it = params.find(key);
-  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
 }
 
 bool carriesText(const model::CanonicalMessage& message) {
@@ -408,7 +404,7 @@ std::optional<std::string> applyMessageObligations(
   for (const auto& obligation : obligations) {
     if (obligation.type != "strip_denied_attachments") continue;
     const std::string placeholder =
-        optionalText(obligation.params, "placeholder", kDefaultPlaceholder);
+        stringField(obligation.params, "placeholder", kDefaultPlaceholder);
     std::vector<model::FileRef> kept;
     for (std::size_t i = 0; i < message.files.size(); ++i) {
       if (!denied[i]) {
@@ -431,27 +427,27 @@ std::optional<std::string> applyMessageObligations(
     if (type == "strip_denied_attachments") continue;
     if (type == "add_banner") {
       if (!carriesText(message)) continue;
-      const std::string banner = optionalText(params, "text", "");
-      if (optionalText(params, "position", "top") == "bottom") {
+      const std::string banner = stringField(params, "text", "");
+      if (stringField(params, "position", "top") == "bottom") {
         message.text += (message.text.empty() ? "" : "\n") + banner;
       } else {
         message.text = banner + (message.text.empty() ? "" : "\n") + message.text;
       }
     } else if (type == "set_metadata") {
-      const std::string key = optionalText(params, "key", "");
+      const std::string key = stringField(params, "key", "");
       if (key.empty()) return "set_metadata: no key";
       message.metadata[key] = params.contains("value") ? params["value"] : nlohmann::json();
     } else if (type == "set_label") {
-      const std::string label = optionalText(params, "label", "");
+      const std::string label = stringField(params, "label", "");
       if (label.empty()) return "set_label: no label";
       if (params.contains("map") && !params.contains("equivalent"))
-        return "set_label: " + label + " has no equivalent in " + optionalText(params, "map", "");
+        return "set_label: " + label + " has no equivalent in " + stringField(params, "map", "");
       nlohmann::json carried = params;
       carried.erase("map");
       message.metadata[std::string(kMetadataLabel)] = std::move(carried);
       message.label = label;
     } else if (type == "rewrite_sender") {
-      message.author.displayName = optionalText(params, "display", message.author.displayName);
+      message.author.displayName = stringField(params, "display", message.author.displayName);
     } else if (type == "strip_file_metadata") {
       for (const auto& file : message.files)
         if (mayCarryEmbeddedMetadata(file.mimeType))

@@ -1,5 +1,6 @@
 #include "core/services/outbox_writer.hpp"
 
+#include "core/common/json_fields.hpp"
 #include "core/model/id.hpp"
 #include "core/services/batch_reads.hpp"
 
@@ -59,12 +60,8 @@ std::optional<model::RemoteOrigin> originOfPayload(const nlohmann::json& payload
   const auto it = payload.find("origin");
   if (it == payload.end() || !it->is_object()) return std::nullopt;
   // Written by enqueueOutbound, but a hand-edited row must not throw here.
-  const auto text = [&](const char* key) {
-    const auto field = it->find(key);
-    return field != it->end() && field->is_string() ? field->get<std::string>() : std::string();
-  };
-  return model::RemoteOrigin{text("bridge"), text("remote_room"), text("remote_id"),
-                             text("domain")};
+  return model::RemoteOrigin{stringField(*it, "bridge"), stringField(*it, "remote_room"),
+                             stringField(*it, "remote_id"), stringField(*it, "domain")};
 }
 
 }  // namespace parley::core::services

@@ -3,6 +3,7 @@
 // /users/tokens/{token_id}, POST /users/tokens/revoke|disable|enable. How a token authenticates
 // is described in core/services/access_token_service.hpp.
 
+#include "core/common/json_fields.hpp"
 #include "core/common/log.hpp"
 #include "core/model/id.hpp"
 #include "core/services/access_token_service.hpp"
@@ -35,8 +36,7 @@ asio::awaitable<http::Response> createToken(const ApiContext& api, http::Request
   if (field != body->end() && !field->is_null() && !field->is_string()) {
     co_return http::Response::error(invalidBodyParam("description"));
   }
-  const std::string description =
-      field != body->end() && field->is_string() ? field->get<std::string>() : std::string();
+  const std::string description = core::stringField(*body, "description");
   const bool enabled = api.config->security.enableUserAccessTokens;
   auto created = co_await api.database->run([&caller, &userId, &description, enabled](Store& s) {
     return services::createAccessToken(s, caller.user, *userId, description, enabled);

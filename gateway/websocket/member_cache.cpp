@@ -4,8 +4,12 @@
 #include <array>
 #include <string_view>
 
+#include "core/common/json_fields.hpp"
+
 namespace parley::gateway::websocket {
 namespace {
+
+using core::stringField;
 
 // Events that never change who belongs to the channel they name. Every other event naming a
 // channel makes the cache forget it.
@@ -18,11 +22,6 @@ constexpr std::array<std::string_view, 14> kMembershipNeutral = {
 bool membershipNeutral(std::string_view name) {
   return std::find(kMembershipNeutral.begin(), kMembershipNeutral.end(), name) !=
          kMembershipNeutral.end();
-}
-
-std::string stringField(const nlohmann::json& data, const char* name) {
-  const auto it = data.find(name);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // user_updated carries the user as an object (not double-encoded).
