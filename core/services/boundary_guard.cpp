@@ -269,7 +269,9 @@ void prepareEgress(store::Store& store, const model::Link& link,
 
 void prepareIngress(store::Store& store, const model::Link& link,
                     const model::CanonicalMessage& message, GuardContext& context) {
-  loadChannel(store, link.channelId, context);
+  // Read with the puppet's access to the channel, which the post it becomes reads next (through
+  // the same BatchReads). The decision itself uses the bridge's remote_users attributes.
+  loadChannel(store, link.channelId, context, message.author.userId);
   context.auditSubject = remoteSubjectName(link, message);
 }
 
