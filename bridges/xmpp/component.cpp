@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 
 #include "core/common/log.hpp"
 
@@ -161,6 +163,14 @@ core::Status Component::prime() {
 
 void Component::run() {
   tCurrent = this;
+  // libstrophe writes with send(2) without MSG_NOSIGNAL: a stanza written to a link the XMPP
+  // server has just closed raises SIGPIPE, whose default action ends the whole process, whatever
+  // the host did about it. Blocked on this thread, the only one writing to the link, the write
+  // fails with EPIPE instead and the link is made again as after any drop.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   nextAttempt_ = Clock::now();
   state_ = State::kWaiting;
   if (handlers_.started) handlers_.started();

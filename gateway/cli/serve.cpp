@@ -270,6 +270,10 @@ int serve(const core::config::Config& loaded) {
   const sigset_t signals = handledSignals();
   // Before any thread starts, so every thread inherits the mask.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write to a peer that has just gone (the XMPP server restarting, a client that hung up) is
+  // an error of that write, never the end of the process: not every library writes with
+  // MSG_NOSIGNAL (libstrophe does not).
+  std::signal(SIGPIPE, SIG_IGN);
 
   auto config = std::make_shared<const core::config::Config>(loaded);
   core::log::info(kComponent, "starting parleyd",

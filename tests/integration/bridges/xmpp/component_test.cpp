@@ -373,9 +373,12 @@ TEST_F(ComponentTest, StanzasWithAForgedOrMissingSenderAreDroppedUnanswered) {
 }
 
 // A stand-in for the XMPP server on a loopback port, for what Prosody never sends: it accepts
-// the component, answers its stream header and handshake, then writes `afterHandshake` raw.
+// the component, answers its stream header and handshake, then writes `afterHandshake` raw
+// (kHangUpWhenTold: nothing; it closes the stream's socket when hangUp() is called).
 class FakeServer {
  public:
+  static constexpr std::string_view kHangUpWhenTold = "\x01hang up when told";
+
   explicit FakeServer(std::vector<std::string> afterHandshake)
       : scripts_(std::move(afterHandshake)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -398,6 +401,8 @@ class FakeServer {
   }
   std::uint16_t port() const { return port_; }
   int accepted() const { return accepted_.load(); }
+  void hangUp() { hangUp_ = true; }
+  bool hungUp() const { return hungUp_.load(); }
 
  private:
   // Waits up to 100 ms for `fd` to be readable.
@@ -435,6 +440,12 @@ class FakeServer {
       }
       if (readUntil(fd, "</handshake>")) {
         write(fd, "<handshake/>");
+        if (round < scripts_.size() && scripts_[round] == kHangUpWhenTold) {
+          while (!hangUp_ && !stop_) std::this_thread::sleep_for(10ms);
+          ::close(fd);
+          hungUp_ = true;
+          continue;
+        }
         if (round < scripts_.size()) write(fd, scripts_[round]);
       }
       // Until the component gives up on this stream: it answers invalid XML with a stream error
@@ -451,6 +462,8 @@ class FakeServer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<bool> hangUp_{false};
+  std::atomic<bool> hungUp_{false};
 };
 
 // A component of the fake server's, reconnecting quickly.
@@ -515,6 +528,41 @@ TEST_F(ComponentTest, EveryMalformedStreamIsDroppedNotOnlyTheFirst) {
       << "handshakes " << component_->handshakes() << ", accepted " << server.accepted();
   EXPECT_EQ(component_->handshakes(), 3u);
   EXPECT_EQ(drops.load(), 2);
+  component_->stop();
+  component_.reset();
+}
+
+TEST_F(ComponentTest, StanzasWrittenToALinkTheServerClosedDropItNotTheProcess) {
+  // libstrophe writes without MSG_NOSIGNAL. The second write to a socket whose peer has closed
+  // raises SIGPIPE, which would end this process (as it ended parleyd when Prosody stopped
+  // while posts went out). The component's thread blocks it: the write fails, the link drops
+  // and comes back.
+  FakeServer server({std::string(FakeServer::kHangUpWhenTold)});
+  Component::Handlers handlers;
+  handlers.started = [] {};
+  handlers.stanza = [](const Stanza&) {};
+  handlers.link = [](bool) {};
+  component_ = std::make_unique<Component>(fakeServerOptions(server), handlers);
+  ASSERT_TRUE(component_->start());
+  ASSERT_TRUE(waitUntil([&] { return component_->connected(); }, 10s));
+  // On the component's thread, so that it reads nothing of the close before it writes: the
+  // server hangs up, then stanzas are queued, and the thread's next turn writes them first.
+  onComponent([&] {
+    server.hangUp();
+    ASSERT_TRUE(waitUntil([&] { return server.hungUp(); }, 2s));
+    std::this_thread::sleep_for(50ms);  // the close has reached this end
+    for (int i = 0; i < 8; ++i) {
+      Stanza message = Stanza::element(component_->context(), "message");
+      message.set("from", "town-square@mattermost.localhost/alice")
+          .set("to", "xena@localhost")
+          .set("type", "groupchat");
+      message.addText("body", {}, "into the void " + std::to_string(i));
+      component_->send(message);
+    }
+  });
+  ASSERT_TRUE(
+      waitUntil([&] { return component_->handshakes() >= 2 && component_->connected(); }, 15s))
+      << "handshakes " << component_->handshakes() << ", accepted " << server.accepted();
   component_->stop();
   component_.reset();
 }
