@@ -165,7 +165,14 @@ class Gateway {
       });
       child.once('error', (error) => fail(`could not start: ${error.message}`));
       server.exited.then((exit) => {
-        if (!this.port) fail(`exited before listening (${JSON.stringify(exit)})`);
+        if (!this.port) {
+          fail(`exited before listening (${JSON.stringify(exit)})`);
+        } else if (!server.stopping) {
+          // A test then fails on refused connections: say why, with what parleyd said last.
+          const tail = server.log.trimEnd().split('\n').slice(-40).join('\n');
+          console.error(`parleyd serve exited on its own (${JSON.stringify(exit)}); its last ` +
+            `log lines:\n${tail}`);
+        }
       });
     });
   }
@@ -181,6 +188,7 @@ class Gateway {
     const server = this.server_;
     if (!server) return null;
     this.port = 0;
+    server.stopping = true;
     if (!server.exit) {
       server.child.kill('SIGTERM');
       const timer = setTimeout(() => server.child.kill('SIGKILL'), kStopTimeoutMs);
@@ -194,6 +202,7 @@ class Gateway {
   // The database and the files stay, so serve() can start it again on them.
   async kill() {
     const server = this.server_;
+    server.stopping = true;
     server.child.kill('SIGKILL');
     const exit = await server.exited;
     if (exit.signal !== 'SIGKILL') {
