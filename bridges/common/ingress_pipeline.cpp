@@ -413,9 +413,17 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
     }
     const core::model::Link& via = knownLink->second;
     if (crossings.members.insert(via.channelId + '\n' + puppet.id).second) {
-      if (auto member = core::services::ensurePuppetMembership(tx, puppet, via.channelId);
-          !member) {
-        return member;
+      // The puppet's access, read with what the guard decides on next (one statement, kept in
+      // the batch's reads): a puppet that is in the channel already needs nothing more.
+      crossings.reads.readPolicyInputs(tx, puppet.id, via.channelId);
+      auto access = crossings.reads.access(tx, puppet.id, via.channelId);
+      if (!access) return std::move(access).error();
+      if (!(*access)->isMember()) {
+        if (auto member = core::services::ensurePuppetMembership(tx, puppet, via.channelId);
+            !member) {
+          return member;
+        }
+        crossings.reads.forgetAccess(puppet.id, via.channelId);  // read again, as a member
       }
     }
     const core::model::RemoteOrigin origin{event.bridge, via.remoteRoom, event.sender.remoteId,

@@ -70,6 +70,10 @@ void BatchReads::readPolicyInputs(store::Store& store, const std::string& userId
   if (!userId.empty()) userAttributes_.try_emplace(userId, std::move(inputs->subject));
 }
 
+void BatchReads::forgetAccess(const std::string& userId, const std::string& channelId) {
+  access_.erase({userId, channelId});
+}
+
 void BatchReads::posted(const std::string& channelId, std::int64_t createAt) {
   const auto moved = [createAt](model::Channel& channel) {
     channel.lastPostAt = std::max(channel.lastPostAt, createAt);

@@ -47,6 +47,8 @@ class BatchReads {
   void readPolicyInputs(store::Store& store, const std::string& userId,
                         const std::string& channelId);
 
+  // The batch changed `userId`'s membership of `channelId`: access() reads it again.
+  void forgetAccess(const std::string& userId, const std::string& channelId);
   // A post created at `createAt` in `channelId`: its last_post_at, as the post wrote it.
   void posted(const std::string& channelId, std::int64_t createAt);
 
