@@ -1,15 +1,10 @@
 #include "core/events/pg_relay.hpp"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <array>
 #include <utility>
 
 #include "core/common/log.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/listener.hpp"
 
 namespace parley::core::events {
 namespace {
@@ -20,10 +15,6 @@ using store::postgres::Params;
 using store::postgres::Statement;
 
 constexpr std::string_view kComponent = "relay";
-constexpr std::chrono::milliseconds kInitialBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
-// poll() wakes at least this often, to purge on time even when nothing happens.
-constexpr int kPollTimeoutMillis = 1000;
 
 constexpr Statement kNotify{"relay_notify", "SELECT pg_notify('parley_events', $1)"};
 // Stores the event and notifies its id in one statement (one implicit transaction): the row is
@@ -112,58 +103,49 @@ Result<RelayedEvent> decodeRelayedEvent(std::string_view text) {
   return relayed;
 }
 
-// What the relay thread owns: its connection and its timers.
-struct PgRelay::Loop {
-  std::unique_ptr<Connection> connection;
-  bool everConnected = false;
-  bool reportedDown = false;
-  std::chrono::milliseconds backoff = kInitialBackoff;
-  std::chrono::steady_clock::time_point nextPurge{};
-};
-
 PgRelay::PgRelay(EventBusPtr bus, RelayOptions options, ClockPtr clock)
-    : bus_(std::move(bus)), options_(std::move(options)), clock_(std::move(clock)) {
-  wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
+    : bus_(std::move(bus)), options_(std::move(options)), clock_(std::move(clock)) {}
 
 std::unique_ptr<PgRelay> PgRelay::start(EventBusPtr bus, RelayOptions options, ClockPtr clock) {
   std::unique_ptr<PgRelay> relay(new PgRelay(std::move(bus), std::move(options), std::move(clock)));
   PgRelay* self = relay.get();
+  self->nextPurge_ = self->clock_->steadyNow();
+  store::postgres::ListenerOptions listening;
+  listening.dsn = self->options_.dsn;
+  listening.applicationName = "parleyd-relay";
+  listening.component = std::string(kComponent);
+  listening.channels = {std::string(kRelayChannel)};
+  store::postgres::ListenerHandlers handlers;
+  handlers.notified = [self](Connection& connection, std::string_view, std::string_view payload) {
+    self->republish(connection, payload);
+  };
+  handlers.turn = [self](Connection& connection) { return self->sendQueued(connection); };
+  relay->listener_ =
+      store::postgres::PgListener::start(std::move(listening), std::move(handlers), relay->clock_);
   relay->subscription_ = relay->bus_->subscribe([self](const EventPtr& event) {
     if (!tRepublishing) self->enqueue(event);
   });
-  relay->thread_ = std::thread([self] { self->run(); });
   return relay;
 }
 
-PgRelay::~PgRelay() {
-  stop();
-  if (wakeFd_ >= 0) ::close(wakeFd_);
-}
+PgRelay::~PgRelay() { stop(); }
 
 void PgRelay::stop() {
-  // No new events first; a publish() already running may still enqueue once, harmlessly (the
-  // object and its eventfd live until the destructor).
+  // No new events first; a publish() already running may still enqueue once, harmlessly.
   subscription_ = Subscription();
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  idle_.notify_all();
-  wake();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  // The listener's last turn sends what is queued if it is connected.
+  if (listener_) listener_->stop();
 }
 
 RelayStats PgRelay::stats() const {
-  return RelayStats{sent_.load(),    stored_.load(),     received_.load(),
-                    dropped_.load(), reconnects_.load(), connected_.load()};
-}
-
-void PgRelay::wake() {
-  if (wakeFd_ < 0) return;
-  const std::uint64_t one = 1;
-  // A full counter (never in practice) still leaves the fd readable: nothing to handle.
-  [[maybe_unused]] const auto written = ::write(wakeFd_, &one, sizeof one);
+  const bool connected = listener_ && listener_->connected();
+  const std::uint64_t reconnects = listener_ ? listener_->reconnects() : 0;
+  return RelayStats{sent_.load(),    stored_.load(), received_.load(),
+                    dropped_.load(), reconnects,     connected};
 }
 
 void PgRelay::enqueue(const EventPtr& event) {
@@ -179,137 +161,51 @@ void PgRelay::enqueue(const EventPtr& event) {
     }
     outbox_.push_back(std::move(message));
   }
-  wake();
+  listener_->wake();
 }
 
-void PgRelay::run() {
-  Loop loop;
-  loop.nextPurge = clock_->steadyNow();
-  const auto drop = [&](const char* why, const std::string& detail) {
-    log::warn(kComponent, why, {{"error", detail}});
-    loop.connection.reset();
-    connected_ = false;
-  };
-
+bool PgRelay::sendQueued(Connection& connection) {
+  // In order; a failure keeps the message for the next connection.
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      // Stopping: what is queued is still sent while the connection is up.
-      if (stopping_ && (outbox_.empty() || !loop.connection)) break;
-    }
-
-    if (!loop.connection) {
-      store::postgres::ConnectOptions connectOptions;
-      connectOptions.applicationName = "parleyd-relay";
-      std::string failure;
-      if (auto opened = Connection::open(options_.dsn, connectOptions); !opened) {
-        failure = opened.error().detail;
-      } else if (auto listening = (*opened)->execScript("LISTEN parley_events"); !listening) {
-        failure = listening.error().detail;
-      } else {
-        loop.connection = std::move(*opened);
-      }
-      if (!loop.connection) {
-        if (!loop.reportedDown) {
-          // libpq's message names the server, never the password; the DSN is not logged.
-          log::warn(kComponent, "cannot connect to the database for the event relay",
-                    {{"error", failure}});
-          loop.reportedDown = true;
-        }
-        std::unique_lock lock(mutex_);
-        idle_.wait_for(lock, loop.backoff, [&] { return stopping_; });
-        loop.backoff = std::min(loop.backoff * 2, kMaxBackoff);
-        continue;
-      }
-      if (loop.everConnected) {
-        ++reconnects_;
-        log::info(kComponent, "event relay reconnected");
-      }
-      loop.everConnected = true;
-      loop.reportedDown = false;
-      loop.backoff = kInitialBackoff;
-      connected_ = true;
-    }
-
-    // Send what local services published, in order; a failure keeps the message for the next
-    // connection.
-    for (;;) {
-      std::string message;
-      {
-        std::lock_guard lock(mutex_);
-        if (outbox_.empty()) break;
-        message = std::move(outbox_.front());
-        outbox_.pop_front();
-      }
-      const bool large = message.size() > kMaxNotifyPayload;
-      auto done = large ? loop.connection->exec(kStore, Params().add(options_.nodeId).add(message))
-                        : loop.connection->exec(kNotify, Params().add(message));
-      if (!done) {
-        if (PQstatus(loop.connection->raw()) == CONNECTION_OK) {
-          // The statement failed on a live connection (e.g. no ws_events table): retrying
-          // would fail the same way.
-          log::warn(kComponent, "an event could not be relayed", {{"error", done.error().detail}});
-          continue;
-        }
-        {
-          std::lock_guard lock(mutex_);
-          outbox_.push_front(std::move(message));
-        }
-        drop("event relay connection lost", done.error().detail);
-        break;
-      }
-      ++sent_;
-      if (large) ++stored_;
-    }
-    if (!loop.connection) continue;
-
-    if (clock_->steadyNow() >= loop.nextPurge) {
-      const auto seconds =
-          std::chrono::duration_cast<std::chrono::seconds>(kStoredEventLifetime).count();
-      if (auto purged = loop.connection->exec(kPurge, Params().add(std::int64_t{seconds}));
-          !purged) {
-        log::warn(kComponent, "old relayed events could not be purged",
-                  {{"error", purged.error().detail}});
-      }
-      loop.nextPurge = clock_->steadyNow() + options_.purgeInterval;
-    }
-
+    std::string message;
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) continue;
+      if (outbox_.empty()) break;
+      message = std::move(outbox_.front());
+      outbox_.pop_front();
     }
-
-    // Notifications may already sit in libpq's buffer (read along with a statement's result):
-    // handle them before waiting for the socket.
-    PGconn* raw = loop.connection->raw();
-    std::array<pollfd, 2> fds{pollfd{PQsocket(raw), POLLIN, 0}, pollfd{wakeFd_, POLLIN, 0}};
-    if (PQconsumeInput(raw) == 0 || PQstatus(raw) != CONNECTION_OK) {
-      drop("event relay connection lost", PQerrorMessage(raw));
-      continue;
+    const bool large = message.size() > kMaxNotifyPayload;
+    auto done = large ? connection.exec(kStore, Params().add(options_.nodeId).add(message))
+                      : connection.exec(kNotify, Params().add(message));
+    if (!done) {
+      if (PQstatus(connection.raw()) == CONNECTION_OK) {
+        // The statement failed on a live connection (e.g. no ws_events table): retrying would
+        // fail the same way.
+        log::warn(kComponent, "an event could not be relayed", {{"error", done.error().detail}});
+        continue;
+      }
+      std::lock_guard lock(mutex_);
+      outbox_.push_front(std::move(message));
+      return false;
     }
-    bool handled = false;
-    while (PGnotify* notify = PQnotifies(raw)) {
-      handled = true;
-      const std::string payload = notify->extra;
-      PQfreemem(notify);
-      republish(*loop.connection, payload);
-    }
-    if (handled) continue;
-    if (::poll(fds.data(), fds.size(), kPollTimeoutMillis) < 0) continue;  // EINTR
-    if ((fds[1].revents & POLLIN) != 0) {
-      std::uint64_t count = 0;
-      [[maybe_unused]] const auto read = ::read(wakeFd_, &count, sizeof count);
-    }
-    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&
-        (PQconsumeInput(raw) == 0 || PQstatus(raw) != CONNECTION_OK)) {
-      drop("event relay connection lost", PQerrorMessage(raw));
-    }
+    ++sent_;
+    if (large) ++stored_;
   }
-  connected_ = false;
-  loop.connection.reset();
+
+  if (clock_->steadyNow() >= nextPurge_) {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(kStoredEventLifetime).count();
+    if (auto purged = connection.exec(kPurge, Params().add(std::int64_t{seconds})); !purged) {
+      log::warn(kComponent, "old relayed events could not be purged",
+                {{"error", purged.error().detail}});
+      if (PQstatus(connection.raw()) != CONNECTION_OK) return false;
+    }
+    nextPurge_ = clock_->steadyNow() + options_.purgeInterval;
+  }
+  return true;
 }
 
-void PgRelay::republish(Connection& connection, const std::string& payload) {
+void PgRelay::republish(Connection& connection, std::string_view payload) {
   auto relayed = decodeRelayedEvent(payload);
   if (!relayed) {
     log::warn(kComponent, "ignoring a notification that is not a relayed event",

@@ -9,22 +9,20 @@
 // on its local bus, from where they are never relayed again. Rows of ws_events older than
 // kStoredEventLifetime are deleted by every node now and then.
 //
-// The relay owns one thread and one connection. A lost connection is reopened with backoff
-// (100 ms doubling up to 5 s); events published meanwhile wait in a bounded queue (the oldest
-// are dropped beyond it, with a warning) and notifications sent by other nodes while this one
-// was disconnected are lost, as with any LISTEN: clients on this node resynchronise on their
-// next reconnect as Mattermost's do.
+// The relay owns one listening connection (store/postgres/listener: its own thread, reopened
+// with backoff when lost). Events published while it is down wait in a bounded queue (the
+// oldest are dropped beyond it, with a warning) and notifications sent by other nodes meanwhile
+// are lost, as with any LISTEN: clients on this node resynchronise on their next reconnect as
+// Mattermost's do.
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
@@ -32,7 +30,8 @@
 
 namespace parley::core::store::postgres {
 class Connection;
-}
+class PgListener;
+}  // namespace parley::core::store::postgres
 
 namespace parley::core::events {
 
@@ -72,7 +71,7 @@ struct RelayStats {
 
 class PgRelay {
  public:
-  // Subscribes to `bus` and starts the relay thread (which connects in the background; an
+  // Subscribes to `bus` and starts listening (the connection is made in the background; an
   // unreachable database is not an error here).
   static std::unique_ptr<PgRelay> start(EventBusPtr bus, RelayOptions options, ClockPtr clock);
 
@@ -83,7 +82,7 @@ class PgRelay {
   PgRelay& operator=(PgRelay&&) = delete;
 
   // Unsubscribes, sends what is queued if connected, closes the connection and joins the
-  // thread. Idempotent; any thread but the relay's.
+  // listener's thread. Idempotent; any thread but the listener's.
   void stop();
 
   RelayStats stats() const;
@@ -92,13 +91,12 @@ class PgRelay {
  private:
   PgRelay(EventBusPtr bus, RelayOptions options, ClockPtr clock);
   void enqueue(const EventPtr& event);
-  void run();
-  void wake();
+  // The listener's turn: sends what is queued, purges ws_events now and then. false when the
+  // connection was lost.
+  bool sendQueued(store::postgres::Connection& connection);
   // Publishes another node's event (loading it from ws_events when the notification is a
-  // reference) on the local bus; on the relay thread.
-  void republish(store::postgres::Connection& connection, const std::string& payload);
-
-  struct Loop;
+  // reference) on the local bus; on the listener's thread.
+  void republish(store::postgres::Connection& connection, std::string_view payload);
 
   EventBusPtr bus_;
   const RelayOptions options_;
@@ -106,19 +104,16 @@ class PgRelay {
   Subscription subscription_;
 
   mutable std::mutex mutex_;
-  std::condition_variable idle_;  // backoff waits, woken by stop()
   std::deque<std::string> outbox_;
   bool stopping_ = false;
-  int wakeFd_ = -1;  // eventfd: the listener wakes the thread's poll()
+  std::chrono::steady_clock::time_point nextPurge_{};  // listener's thread only
 
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> stored_{0};
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> dropped_{0};
-  std::atomic<std::uint64_t> reconnects_{0};
-  std::atomic<bool> connected_{false};
 
-  std::thread thread_;
+  std::unique_ptr<store::postgres::PgListener> listener_;
 };
 
 using PgRelayPtr = std::unique_ptr<PgRelay>;

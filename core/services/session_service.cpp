@@ -166,6 +166,19 @@ Result<model::SessionWithUser> sessionForAccessToken(store::Store& store,
 
 }  // namespace
 
+SessionState sessionState(const model::SessionWithUser& found, std::int64_t nowMillis,
+                          const AuthenticateOptions& options) {
+  const model::Session& session = found.session;
+  if (session.isExpired(nowMillis) || found.user.deleteAt != 0) return SessionState::kDead;
+  if (!options.allowUserAccessTokens && !found.user.isBot && isAccessTokenSession(session)) {
+    return SessionState::kRefused;
+  }
+  if (nowMillis - session.lastActivityAt > kActivityUpdateMillis) {
+    return SessionState::kActivityDue;
+  }
+  return SessionState::kUsable;
+}
+
 Result<model::SessionWithUser> authenticate(store::Store& store, std::string_view token,
                                             const AuthenticateOptions& options) {
   if (token.empty()) return sessionExpired();
@@ -179,21 +192,21 @@ Result<model::SessionWithUser> authenticate(store::Store& store, std::string_vie
   }
   model::Session& session = found->session;
   const auto now = store.clock().nowMillis();
-  if (session.isExpired(now) || found->user.deleteAt != 0) {
-    // Nobody can use it again: drop it now rather than leave it for a sweep.
-    if (auto revoked = store.sessions().revoke(session.id); !revoked) {
-      return std::move(revoked).error();
-    }
-    return sessionExpired();
-  }
-  if (!options.allowUserAccessTokens && !found->user.isBot && isAccessTokenSession(session)) {
-    return sessionExpired();
-  }
-  if (now - session.lastActivityAt > kActivityUpdateMillis) {
-    if (auto touched = store.sessions().touch(session.id, now); !touched) {
-      return std::move(touched).error();
-    }
-    session.lastActivityAt = now;
+  switch (sessionState(*found, now, options)) {
+    case SessionState::kDead:
+      // Nobody can use it again: drop it now rather than leave it for a sweep.
+      if (auto revoked = store.sessions().revoke(session.id); !revoked) {
+        return std::move(revoked).error();
+      }
+      return sessionExpired();
+    case SessionState::kRefused: return sessionExpired();
+    case SessionState::kActivityDue:
+      if (auto touched = store.sessions().touch(session.id, now); !touched) {
+        return std::move(touched).error();
+      }
+      session.lastActivityAt = now;
+      break;
+    case SessionState::kUsable: break;
   }
   return std::move(found).value();
 }

@@ -75,6 +75,16 @@ struct AuthenticateOptions {
   bool allowUserAccessTokens = true;
 };
 
+// What a session found for a request may be used for at `nowMillis`.
+enum class SessionState {
+  kUsable,
+  kActivityDue,  // usable, once last_activity_at is recorded (kActivityUpdateMillis)
+  kDead,         // expired, or its user deactivated: nobody may use it again
+  kRefused,      // a personal access token's, and people's tokens are turned off
+};
+SessionState sessionState(const model::SessionWithUser& found, std::int64_t nowMillis,
+                          const AuthenticateOptions& options);
+
 // The live session for `token` with its user, recording activity now and then; expired
 // sessions and sessions of deactivated users are deleted. A personal access token without a
 // session yet gets one (see access_token_service.hpp), so that each later request is one

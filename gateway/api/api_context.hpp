@@ -9,6 +9,7 @@
 #include "core/config/config.hpp"
 #include "core/files/file_store.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/services/session_cache.hpp"
 #include "core/store/database.hpp"
 
 namespace parley::gateway::api {
@@ -20,6 +21,8 @@ struct ApiContext {
   std::shared_ptr<asio::thread_pool> blocking;  // filesystem and CPU-heavy work
   std::shared_ptr<core::metrics::Registry> metrics;
   core::ClockPtr clock;
+  // Sessions of recent requests (null: every request reads its session).
+  std::shared_ptr<core::services::SessionCache> sessions;
 };
 
 using ApiContextPtr = std::shared_ptr<const ApiContext>;

@@ -1,6 +1,7 @@
 #include "gateway/api/session_context.hpp"
 
 #include "core/common/log.hpp"
+#include "core/security/token.hpp"
 #include "gateway/http/forwarded.hpp"
 
 namespace parley::gateway::api {
@@ -32,10 +33,22 @@ core::model::ConnectionOrigin connectionOrigin(const ApiContext& api,
 asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> sessionOfToken(
     const ApiContext& api, const http::AuthToken& token) {
   using Found = core::Result<std::optional<AuthenticatedUser>>;
-  // Jobs given to co_await capture by reference only: g++ 12 destroys a lambda temporary with
-  // non-trivial captures twice when it is an argument inside a co_await expression.
   core::services::AuthenticateOptions options;
   options.allowUserAccessTokens = api.config->security.enableUserAccessTokens;
+  const auto known = [&](core::model::SessionWithUser found) {
+    return std::optional<AuthenticatedUser>(
+        AuthenticatedUser{std::move(found.session), std::move(found.user), token.location});
+  };
+  core::services::SessionCache::Ticket ticket = 0;
+  if (api.sessions && !token.token.empty()) {
+    const std::string hash = core::security::tokenHash(token.token);
+    if (auto cached = api.sessions->find(hash, api.clock->nowMillis(), options)) {
+      co_return known(std::move(*cached));
+    }
+    ticket = api.sessions->ticket();
+  }
+  // Jobs given to co_await capture by reference only: g++ 12 destroys a lambda temporary with
+  // non-trivial captures twice when it is an argument inside a co_await expression.
   auto found = co_await api.database->run([&token, &options](core::store::Store& s) {
     return core::services::authenticate(s, token.token, options);
   });
@@ -45,8 +58,8 @@ asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> sessionOfToken(
     }
     co_return Found(std::move(found).error());
   }
-  co_return std::optional<AuthenticatedUser>(
-      AuthenticatedUser{std::move(found->session), std::move(found->user), token.location});
+  if (api.sessions) api.sessions->keep(*found, ticket);
+  co_return known(std::move(found).value());
 }
 
 asio::awaitable<core::Result<std::optional<AuthenticatedUser>>> findSession(

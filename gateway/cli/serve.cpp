@@ -17,7 +17,9 @@
 #include "core/model/id.hpp"
 #include "core/policy/policy_holder.hpp"
 #include "core/services/link_service.hpp"
+#include "core/services/session_cache.hpp"
 #include "core/store/postgres/database.hpp"
+#include "core/store/postgres/listener.hpp"
 #include "core/store/postgres/migrations.hpp"
 #include "gateway/api/audit.hpp"
 #include "gateway/api/bots.hpp"
@@ -81,13 +83,20 @@ bool schemaIsCurrent(const core::config::Config& config) {
   return true;
 }
 
-void registerPoolGauges(core::metrics::Registry& metrics, core::store::DatabasePtr database) {
-  const auto gauge = [&](const char* name, const char* help, auto read) {
-    metrics.gauge(name, help, {}, [weak = std::weak_ptr(database), read] {
-      const auto db = weak.lock();
-      return db ? static_cast<double>(read(db->stats())) : 0.0;
+// A gauge of one figure of `source->stats()`, 0 once the source is gone; returns a function
+// that registers one, so that each gauge is a line.
+template <typename Source>
+auto statsGauges(core::metrics::Registry& metrics, const std::shared_ptr<Source>& source) {
+  return [&metrics, weak = std::weak_ptr(source)](const char* name, const char* help, auto read) {
+    metrics.gauge(name, help, {}, [weak, read] {
+      const auto held = weak.lock();
+      return held ? static_cast<double>(read(held->stats())) : 0.0;
     });
   };
+}
+
+void registerPoolGauges(core::metrics::Registry& metrics, core::store::DatabasePtr database) {
+  const auto gauge = statsGauges(metrics, database);
   using core::store::PoolStats;
   gauge("parley_db_pool_size", "Database connections configured.",
         [](const PoolStats& s) { return s.size; });
@@ -125,12 +134,7 @@ void registerRoundTripGauge(core::metrics::Registry& metrics,
 
 void registerRelayGauges(core::metrics::Registry& metrics,
                          const std::shared_ptr<core::events::PgRelay>& relay) {
-  const auto gauge = [&](const char* name, const char* help, auto read) {
-    metrics.gauge(name, help, {}, [weak = std::weak_ptr(relay), read] {
-      const auto held = weak.lock();
-      return held ? static_cast<double>(read(held->stats())) : 0.0;
-    });
-  };
+  const auto gauge = statsGauges(metrics, relay);
   using core::events::RelayStats;
   gauge("parley_events_relay_connected", "1 while the event relay is connected to the database.",
         [](const RelayStats& s) { return s.connected ? 1 : 0; });
@@ -144,6 +148,42 @@ void registerRelayGauges(core::metrics::Registry& metrics,
         [](const RelayStats& s) { return s.dropped; });
   gauge("parley_events_relay_reconnects", "Event relay reconnections since start.",
         [](const RelayStats& s) { return s.reconnects; });
+}
+
+void registerSessionCacheGauges(core::metrics::Registry& metrics,
+                                const std::shared_ptr<core::services::SessionCache>& cache) {
+  const auto gauge = statsGauges(metrics, cache);
+  using core::services::SessionCacheStats;
+  gauge("parley_session_cache_hits", "Requests whose session came from the cache.",
+        [](const SessionCacheStats& s) { return s.hits; });
+  gauge("parley_session_cache_misses", "Requests whose session was read from the database.",
+        [](const SessionCacheStats& s) { return s.misses; });
+  gauge("parley_session_cache_entries", "Sessions in the cache.",
+        [](const SessionCacheStats& s) { return s.entries; });
+  gauge("parley_session_cache_invalidations",
+        "Changes to users, sessions or tokens announced by the database since start.",
+        [](const SessionCacheStats& s) { return s.forgotten; });
+  gauge("parley_session_cache_trusted",
+        "1 while changes made elsewhere can be heard, so that the cache is used.",
+        [](const SessionCacheStats& s) { return s.trusted ? 1 : 0; });
+}
+
+// Hears the changes other processes make to users, sessions and tokens (this node's own are
+// heard by the pool's connections, synchronously): the cache is trusted only while it listens.
+std::unique_ptr<core::store::postgres::PgListener> startSessionCacheListener(
+    const core::config::Config& config, std::shared_ptr<core::services::SessionCache> cache,
+    core::ClockPtr clock) {
+  core::store::postgres::ListenerOptions options;
+  options.dsn = config.database.dsn;
+  options.applicationName = "parleyd-auth";
+  options.component = "auth";
+  options.channels = {std::string(core::services::kAuthChangedChannel)};
+  core::store::postgres::ListenerHandlers handlers;
+  handlers.linkChanged = [cache](bool listening) { cache->setTrusted(listening); };
+  handlers.notified = [cache](core::store::postgres::Connection&, std::string_view,
+                              std::string_view change) { cache->announced(change); };
+  return core::store::postgres::PgListener::start(std::move(options), std::move(handlers),
+                                                  std::move(clock));
 }
 
 // Loads (or reloads) the policy files into `holder`: compiled, their PolicyTest files run,
@@ -304,9 +344,17 @@ int serve(const core::config::Config& loaded) {
   auto eventBus = std::make_shared<core::events::EventBus>();
   // A commit that may have queued outbox rows wakes the drainer (once it runs).
   auto drainerWakeup = std::make_shared<bridges::DrainerWakeup>();
+  // Sessions of recent requests; every pooled connection hears the changes it commits itself.
+  auto sessionCache = std::make_shared<core::services::SessionCache>();
   auto database = core::store::postgres::openDatabase(
       config->database, clock,
-      bridges::wakingSink(websocket::publishingSink(eventBus), drainerWakeup), policyHolder);
+      bridges::wakingSink(websocket::publishingSink(eventBus), drainerWakeup), policyHolder,
+      {{std::string(core::services::kAuthChangedChannel)},
+       [sessionCache](std::string_view, std::string_view change) {
+         sessionCache->announced(change);
+       }});
+  auto sessionCacheListener = startSessionCacheListener(*config, sessionCache, clock);
+  registerSessionCacheGauges(*metrics, sessionCache);
   // Several nodes on one database: events cross between them through PostgreSQL.
   std::shared_ptr<core::events::PgRelay> relay;
   if (config->cluster.enabled) {
@@ -337,8 +385,9 @@ int serve(const core::config::Config& loaded) {
   ingress->enableAttachments(
       bridges::inboundFileSettings(*config, files.value(), clock, bridges.value()));
 
-  auto context = std::make_shared<api::ApiContext>(api::ApiContext{
-      config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock});
+  auto context = std::make_shared<api::ApiContext>(
+      api::ApiContext{config, database, files.value(), std::make_shared<asio::thread_pool>(2),
+                      metrics, clock, sessionCache});
   auto router = std::make_shared<http::Router>(*metrics);
   api::registerSystemRoutes(*router, context);
   api::registerClientConfigRoutes(*router, context);
@@ -445,6 +494,7 @@ int serve(const core::config::Config& loaded) {
   if (prepareDatabase) prepareDatabase->stop();
   for (auto& bridge : bridges.value()) bridge->stop();
   if (relay) relay->stop();
+  sessionCacheListener->stop();
   context->blocking->join();
   // Last: queued database jobs still complete (their coroutines are gone, their results are
   // posted to stopped I/O contexts that the server object still owns).

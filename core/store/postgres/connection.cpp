@@ -66,13 +66,19 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& dsn,
     return unavailableError(trimmed(PQerrorMessage(conn.get())));
   }
   PQsetNoticeProcessor(conn.get(), logNotice, nullptr);
-  std::unique_ptr<Connection> connection(new Connection(std::move(conn)));
+  std::unique_ptr<Connection> connection(new Connection(std::move(conn), options.notified));
 
   // Session settings: UTC so timestamps never depend on the server's zone; a statement
   // timeout so a stuck query cannot hold a worker forever.
   std::string setup = "SET TIME ZONE 'UTC'";
   if (options.statementTimeout.count() > 0) {
     setup += "; SET statement_timeout = " + std::to_string(options.statementTimeout.count());
+  }
+  for (const auto& channel : options.listen) {
+    char* quoted = PQescapeIdentifier(connection->raw(), channel.data(), channel.size());
+    if (quoted == nullptr) return unavailableError(trimmed(PQerrorMessage(connection->raw())));
+    setup.append("; LISTEN ").append(quoted);
+    PQfreemem(quoted);
   }
   if (auto done = connection->execScript(setup.c_str()); !done) return std::move(done).error();
   return connection;
@@ -83,8 +89,24 @@ bool Connection::healthy() {
   // Reads anything pending without blocking; fails when the socket is closed. A server
   // restart leaves a FATAL "terminating connection" message that this consumes.
   if (PQconsumeInput(conn_.get()) == 0) return false;
-  while (PGnotify* notify = PQnotifies(conn_.get())) PQfreemem(notify);
+  if (notified_) {
+    deliverNotifications();  // none of its own can be pending here; drops the others
+  } else {
+    while (PGnotify* notify = PQnotifies(conn_.get())) PQfreemem(notify);
+  }
   return PQstatus(conn_.get()) == CONNECTION_OK;
+}
+
+void Connection::deliverNotifications() {
+  if (!notified_) return;
+  const int self = PQbackendPID(conn_.get());
+  while (PGnotify* notify = PQnotifies(conn_.get())) {
+    const bool own = notify->be_pid == self;
+    const std::string channel = notify->relname;
+    const std::string payload = notify->extra;
+    PQfreemem(notify);
+    if (own) notified_(channel, payload);
+  }
 }
 
 namespace {
@@ -119,6 +141,7 @@ Result<Rows> Connection::exec(const Statement& statement, const Params& params) 
   ++roundTrips_;
   PgResultPtr result(PQexecPrepared(conn_.get(), statement.name, static_cast<int>(values.size()),
                                     values.data(), nullptr, nullptr, 0));
+  deliverNotifications();
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return errorFrom(conn_.get(), result.get());
@@ -198,6 +221,7 @@ Result<std::vector<Rows>> Connection::execPipelined(const std::vector<Query>& wa
   // Refused only with results left unread: the connection's state is then unknown, and the pool
   // replaces it (healthy()).
   if (PQexitPipelineMode(conn) != 1) broken_ = true;
+  deliverNotifications();
   if (!ok) return errorFrom(conn, nullptr);
 
   const auto succeeded = [&](std::size_t i) {
@@ -247,6 +271,7 @@ Result<Rows> Connection::execScript(const char* sql) {
   }
   ++roundTrips_;
   PgResultPtr result(PQexec(conn_.get(), sql));
+  deliverNotifications();
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return errorFrom(conn_.get(), result.get());

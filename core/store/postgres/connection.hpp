@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/common/result.hpp"
+#include "core/store/postgres/notification.hpp"
 
 namespace parley::core::store::postgres {
 
@@ -100,6 +101,15 @@ struct ConnectOptions {
   std::chrono::milliseconds connectTimeout{5000};
   std::chrono::milliseconds statementTimeout{0};  // 0: the server's default
   std::string applicationName = "parleyd";
+  // Channels the session LISTENs on from the start (identifiers, quoted here).
+  std::vector<std::string> listen;
+  // Called with each notification this session's own transactions sent, as soon as it has been
+  // read: with the COMMIT (or with the statement, outside a block), before the caller sees the
+  // change committed. Other sessions' notifications are dropped: they reach this connection
+  // only when it next runs a statement, which may be much later (a listener hears those, see
+  // listener.hpp). Without a handler, every notification stays queued for PQnotifies(). Must
+  // not use the connection.
+  NotificationHandler notified;
 };
 
 class Connection {
@@ -168,7 +178,11 @@ class Connection {
     Params params;
   };
 
-  explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
+  Connection(PgConnPtr conn, NotificationHandler notified)
+      : conn_(std::move(conn)), notified_(std::move(notified)) {}
+  // Hands the notifications of this session that libpq has read to notified_ (if any) and
+  // drops the others: after every wait for the server.
+  void deliverNotifications();
   // Sends in one pipeline whatever is waiting (a pending BEGIN, deferred statements), then
   // `wanted` (or, when it is empty, the one statement `text`: COMMIT), preparing statements new
   // to the connection on the way; returns the results of `wanted` (of `text`) or the first
@@ -177,6 +191,7 @@ class Connection {
                                           const char* text = nullptr);
 
   PgConnPtr conn_;
+  const NotificationHandler notified_;
   std::unordered_set<std::string> prepared_;
   std::vector<Deferred> deferred_;  // defer() since the last statement sent
   bool beginPending_ = false;       // beginWithFirstStatement() and no statement since

@@ -32,11 +32,12 @@ void runJob(Database::Job& job, Store& store) {
 class PgDatabase final : public Database {
  public:
   PgDatabase(config::DatabaseConfig config, ClockPtr clock, events::DomainEventSink sink,
-             std::shared_ptr<const policy::PolicyHolder> policy)
+             std::shared_ptr<const policy::PolicyHolder> policy, PoolListening listening)
       : config_(std::move(config)),
         clock_(std::move(clock)),
         sink_(std::move(sink)),
-        policy_(std::move(policy)) {
+        policy_(std::move(policy)),
+        listening_(std::move(listening)) {
     const unsigned size = std::max(1u, config_.poolSize);
     alive_ = size;
     workers_.reserve(size);
@@ -136,6 +137,8 @@ class PgDatabase final : public Database {
     ConnectOptions options;
     options.connectTimeout = config_.connectTimeout;
     options.statementTimeout = config_.statementTimeout;
+    options.listen = listening_.channels;
+    options.notified = listening_.handler;
     auto opened = Connection::open(config_.dsn, options);
     if (!opened) {
       worker.nextAttempt = now + worker.backoff;
@@ -187,6 +190,7 @@ class PgDatabase final : public Database {
   const ClockPtr clock_;
   const events::DomainEventSink sink_;
   const std::shared_ptr<const policy::PolicyHolder> policy_;
+  const PoolListening listening_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -208,8 +212,10 @@ class PgDatabase final : public Database {
 
 DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
                          events::DomainEventSink sink,
-                         std::shared_ptr<const policy::PolicyHolder> policy) {
-  return std::make_shared<PgDatabase>(config, std::move(clock), std::move(sink), std::move(policy));
+                         std::shared_ptr<const policy::PolicyHolder> policy,
+                         PoolListening listening) {
+  return std::make_shared<PgDatabase>(config, std::move(clock), std::move(sink), std::move(policy),
+                                      std::move(listening));
 }
 
 }  // namespace parley::core::store::postgres

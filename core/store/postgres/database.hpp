@@ -11,10 +11,14 @@
 //   statements are per connection and prepared again after a reconnect.
 // - The DSN is never logged (it may hold a password).
 
+#include <string>
+#include <vector>
+
 #include "core/common/clock.hpp"
 #include "core/config/config.hpp"
 #include "core/events/domain_event.hpp"
 #include "core/store/database.hpp"
+#include "core/store/postgres/notification.hpp"
 
 namespace parley::core::store::postgres {
 
@@ -24,8 +28,15 @@ namespace parley::core::store::postgres {
 // `sink` receives the domain events of committed transactions (Store::afterCommit), on the
 // worker that committed them; empty: events are discarded (command line tools, tests).
 // `policy`: the bundles local enforcement decides with (Store::policyHolder()); null: off.
+// `listening`: channels every connection LISTENs on; their notifications go to the handler on
+// the worker that read them, a job's own (a trigger's NOTIFY) before its result is handed back.
+struct PoolListening {
+  std::vector<std::string> channels;
+  NotificationHandler handler;
+};
 DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
                          events::DomainEventSink sink = {},
-                         std::shared_ptr<const policy::PolicyHolder> policy = nullptr);
+                         std::shared_ptr<const policy::PolicyHolder> policy = nullptr,
+                         PoolListening listening = {});
 
 }  // namespace parley::core::store::postgres

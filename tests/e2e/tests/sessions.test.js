@@ -119,14 +119,20 @@ describe('sessions', () => {
     // Ageing a session is the one thing here the API cannot do.
     await sql(gateway, `UPDATE sessions SET expires_at = ${Date.now() - 1}
                         WHERE user_id = '${alice.user.id}'`);
+    // psql is another process: its change reaches the server's session cache through a NOTIFY,
+    // milliseconds after the commit.
+    const bearer = {Authorization: `Bearer ${client.getToken()}`};
+    for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+      if ((await api('/users/me', {headers: bearer})).status === 401) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const before = await teamCount();
-    const refused = await api('/teams', {method: 'POST',
-      headers: {Authorization: `Bearer ${client.getToken()}`},
+    const refused = await api('/teams', {method: 'POST', headers: bearer,
       body: JSON.stringify({name: 'late', display_name: 'Late', type: 'O'})});
     assert.equal(refused.status, 401);
     assert.equal((await refused.json()).id, kExpired);
     assert.equal(await teamCount(), before);
-    const me = await api('/users/me', {headers: {Authorization: `Bearer ${client.getToken()}`}});
+    const me = await api('/users/me', {headers: bearer});
     assert.equal(me.status, 401);
     await client.login('alice', kPassword);
     assert.equal((await client.getMe()).id, alice.user.id, 'logging in again works');

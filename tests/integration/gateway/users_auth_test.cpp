@@ -91,6 +91,28 @@ class UsersAuthTest : public ParleydTest {
 
   static Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
+  // The value of an unlabelled metric on /metrics.
+  double metric(const std::string& name) {
+    const auto response = get(server_->url() + "/metrics");
+    const auto at = response.body.find("\n" + name + " ");
+    EXPECT_NE(at, std::string::npos) << name;
+    return at == std::string::npos ? -1 : std::stod(response.body.substr(at + name.size() + 2));
+  }
+
+  // Polls GET /users/me with `headers` until it answers `status`, for up to 5 s: a change made
+  // by another process (psql here) reaches the server's session cache through a NOTIFY, a few
+  // milliseconds after it committed.
+  ClientResponse meUntil(unsigned status, const Headers& headers) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+      auto response = me(headers);
+      if (response.status == status || std::chrono::steady_clock::now() >= deadline) {
+        return response;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
   void TearDown() override {
     if (HasFailure() && server_) std::cerr << "parleyd log:\n" << server_->log();
   }
@@ -253,8 +275,12 @@ TEST_F(UsersAuthTest, LogoutRevokesOnlyThatSession) {
   startWithAdmin();
   const std::string first = loginToken();
   const std::string second = loginToken();
+  // Known to the server's session cache from here on.
+  ASSERT_EQ(me(bearer(first)).status, 200u);
+  ASSERT_EQ(me(bearer(second)).status, 200u);
   const auto out = call("POST", "/api/v4/users/logout", "", bearer(first));
   ASSERT_EQ(out.status, 200u) << out.body;
+  // At once, not soon: the logout's own connection heard it before the response was sent.
   EXPECT_EQ(me(bearer(first)).status, 401u);
   EXPECT_EQ(me(bearer(second)).status, 200u);
   EXPECT_EQ(call("POST", "/api/v4/users/logout").status, 200u) << "without a session: StatusOK";
@@ -356,17 +382,42 @@ TEST_F(UsersAuthTest, ExpiredSessionsAndDeactivatedUsersAreRefused) {
   ASSERT_EQ(me(bearer(token)).status, 200u);
   const auto expired = psql("UPDATE sessions SET expires_at = 1");
   ASSERT_EQ(expired.exitCode, 0) << expired.err;
-  const auto refused = me(bearer(token));
+  const auto refused = meUntil(401, bearer(token));
   EXPECT_EQ(refused.status, 401u);
   EXPECT_EQ(errorBody(refused)["id"], "api.context.session_expired.app_error");
   EXPECT_EQ(psql("SELECT count(*) FROM sessions").out, "0\n") << "an expired session is deleted";
 
   const std::string live = loginToken();
+  ASSERT_EQ(me(bearer(live)).status, 200u);
   ASSERT_EQ(psql("UPDATE users SET delete_at = 1").exitCode, 0);
-  EXPECT_EQ(me(bearer(live)).status, 401u);
+  EXPECT_EQ(meUntil(401, bearer(live)).status, 401u);
   const auto inactive = login("admin", kPassword);
   EXPECT_EQ(inactive.status, 401u);
   EXPECT_EQ(errorBody(inactive)["id"], "api.user.login.inactive.app_error");
+}
+
+TEST_F(UsersAuthTest, AKnownSessionCostsNoDatabaseWorkUntilItsUserChanges) {
+  startWithAdmin();
+  const std::string token = loginToken();
+  ASSERT_EQ(me(bearer(token)).status, 200u);
+  const double jobs = metric("parley_db_jobs_completed");
+  const double hits = metric("parley_session_cache_hits");
+  EXPECT_EQ(metric("parley_session_cache_trusted"), 1);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(me(bearer(token)).status, 200u);
+  EXPECT_EQ(metric("parley_db_jobs_completed"), jobs) << "five requests, not one database job";
+  EXPECT_EQ(metric("parley_session_cache_hits"), hits + 5);
+
+  // Changed by another process: the cached user goes, the new roles are seen.
+  ASSERT_EQ(psql("UPDATE users SET roles = 'system_user', nickname = 'demoted'").exitCode, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  nlohmann::json self;
+  do {
+    const auto response = me(bearer(token));
+    ASSERT_EQ(response.status, 200u) << response.body;
+    self = nlohmann::json::parse(response.body);
+  } while (self["nickname"] != "demoted" && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(self["nickname"], "demoted");
+  EXPECT_EQ(self["roles"], "system_user");
 }
 
 TEST_F(UsersAuthTest, SessionLengthComesFromTheConfiguration) {

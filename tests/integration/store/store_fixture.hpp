@@ -65,12 +65,14 @@ class StoreTest : public ::testing::Test {
     return {};
   }
 
-  // `sink` receives the domain events of committed transactions.
-  core::store::Database& openPool(unsigned size = 2, core::events::DomainEventSink sink = {}) {
+  // `sink` receives the domain events of committed transactions; `listening`, notifications.
+  core::store::Database& openPool(unsigned size = 2, core::events::DomainEventSink sink = {},
+                                  core::store::postgres::PoolListening listening = {}) {
     core::config::DatabaseConfig config;
     config.dsn = dsn_;
     config.poolSize = size;
-    database_ = core::store::postgres::openDatabase(config, clock_, std::move(sink));
+    database_ = core::store::postgres::openDatabase(config, clock_, std::move(sink), nullptr,
+                                                    std::move(listening));
     return *database_;
   }
 
