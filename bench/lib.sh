@@ -96,6 +96,22 @@ CONF
   say "$("$parleyd" --version | head -n 1) on $parleyd_url"
 }
 
+# login USERNAME PASSWORD: the session token parleyd answers in the Token header.
+login() {
+  curl -sS -D - -o /dev/null -H 'Content-Type: application/json' \
+    --data "$(jq -nc --arg u "$1" --arg p "$2" '{login_id: $u, password: $p}')" \
+    "$parleyd_url/api/v4/users/login" | awk 'tolower($1) == "token:" { print $2 }' | tr -d '\r'
+}
+
+# start_admin PASSWORD: makes the first administrator "admin" and sets admin_token.
+start_admin() {
+  printf '%s' "$1" >"$work/admin-password"
+  "$parleyd" init-admin --config "$parleyd_config" --username admin --email admin@bench.test \
+    --password-file "$work/admin-password" >>"$work/parleyd.log" 2>&1 || die "init-admin failed"
+  admin_token=$(login admin "$1")
+  [[ -n $admin_token ]] || die "the admin could not log in"
+}
+
 # wrk calls done() once at the end: one line with the raw figures (latencies in microseconds).
 # Scripts that need their own wrk Lua append to this file's content.
 wrk_report_lua='
