@@ -79,20 +79,19 @@ Result<model::User> findOrCreatePuppet(store::Store& tx, const model::RemoteOrig
     if (!known) return std::move(known).error();
   }
   if (*known) {
-    auto user = tx.users().getById((*known)->userId);
-    if (!user) return user;
-    if (!shownName.empty() && shownName != (*known)->displayName) {
-      model::RemoteUser updated = **known;
+    model::User& user = (*known)->user;
+    if (!shownName.empty() && shownName != (*known)->remote.displayName) {
+      model::RemoteUser updated = (*known)->remote;
       updated.displayName = shownName;
       updated.domain = sender.domain;
       updated.updateAt = now;
       if (auto saved = tx.bridges().upsertRemoteUser(updated); !saved)
         return std::move(saved).error();
-      user->nickname = shownName;
-      user->updateAt = now;
-      if (auto saved = tx.users().update(*user); !saved) return std::move(saved).error();
+      user.nickname = shownName;
+      user.updateAt = now;
+      if (auto saved = tx.users().update(user); !saved) return std::move(saved).error();
     }
-    return user;
+    return std::move(user);
   }
 
   model::User puppet;

@@ -16,6 +16,7 @@
 #include "core/common/result.hpp"
 #include "core/model/canonical_message.hpp"
 #include "core/model/link.hpp"
+#include "core/model/user.hpp"
 
 namespace parley::core::store {
 
@@ -147,9 +148,13 @@ class BridgeStore {
   // Rewrites direction, read_only, peer and update_at of an existing link (config sync).
   virtual Status updateLink(const model::Link& link) = 0;
 
-  // Puppets: the lookup row of (bridge, remote id); the user itself is in users.
-  virtual Result<std::optional<model::RemoteUser>> findRemoteUser(std::string_view bridge,
-                                                                  std::string_view remoteId) = 0;
+  // Puppets: the lookup row of (bridge, remote id) with the puppet's user, in one statement.
+  struct KnownPuppet {
+    model::RemoteUser remote;
+    model::User user;
+  };
+  virtual Result<std::optional<KnownPuppet>> findRemoteUser(std::string_view bridge,
+                                                            std::string_view remoteId) = 0;
   // Inserts, or updates domain, display name and update_at of an existing row.
   virtual Status upsertRemoteUser(const model::RemoteUser& user) = 0;
 

@@ -54,10 +54,16 @@ constexpr Statement kUpdateLink{
     "bridge_link_update",
     "UPDATE links SET peer = $2, direction = $3, read_only = $4, update_at = $5 WHERE id = $1"};
 
+// The user's columns first, so that userFromRow() reads them unchanged, then the lookup row's
+// from UserColumn::kCount on (renamed: both tables have create_at and update_at).
 constexpr Statement kFindRemoteUser{
     "bridge_remote_user_find",
-    "SELECT bridge, remote_id, domain, display_name, user_id, create_at, update_at"
-    " FROM remote_users WHERE bridge = $1 AND remote_id = $2"};
+    "SELECT " PARLEY_PG_USER_COLUMNS
+    ", r.* FROM (SELECT bridge AS r_bridge,"
+    " remote_id AS r_remote_id, domain AS r_domain, display_name AS r_display_name,"
+    " user_id AS r_user_id, create_at AS r_create_at, update_at AS r_update_at"
+    " FROM remote_users WHERE bridge = $1 AND remote_id = $2) r"
+    " JOIN users ON users.id = r.r_user_id"};
 constexpr Statement kUpsertRemoteUser{
     "bridge_remote_user_upsert",
     "INSERT INTO remote_users (bridge, remote_id, domain, display_name, user_id, create_at,"
@@ -382,20 +388,22 @@ Status PgBridgeStore::updateLink(const model::Link& link) {
   return {};
 }
 
-Result<std::optional<model::RemoteUser>> PgBridgeStore::findRemoteUser(std::string_view bridge,
-                                                                       std::string_view remoteId) {
+Result<std::optional<BridgeStore::KnownPuppet>> PgBridgeStore::findRemoteUser(
+    std::string_view bridge, std::string_view remoteId) {
   auto rows = store_.exec(kFindRemoteUser, Params().add(bridge).add(remoteId));
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<model::RemoteUser>{};
-  model::RemoteUser user;
-  user.bridge = rows->string(0, 0);
-  user.remoteId = rows->string(0, 1);
-  user.domain = rows->string(0, 2);
-  user.displayName = rows->string(0, 3);
-  user.userId = rows->string(0, 4);
-  user.createAt = rows->int64(0, 5);
-  user.updateAt = rows->int64(0, 6);
-  return std::optional<model::RemoteUser>{std::move(user)};
+  if (rows->empty()) return std::optional<KnownPuppet>{};
+  KnownPuppet found{model::RemoteUser{}, userFromRow(*rows, 0)};
+  model::RemoteUser& remote = found.remote;
+  const int first = UserColumn::kCount;
+  remote.bridge = rows->string(0, first);
+  remote.remoteId = rows->string(0, first + 1);
+  remote.domain = rows->string(0, first + 2);
+  remote.displayName = rows->string(0, first + 3);
+  remote.userId = rows->string(0, first + 4);
+  remote.createAt = rows->int64(0, first + 5);
+  remote.updateAt = rows->int64(0, first + 6);
+  return std::optional<KnownPuppet>{std::move(found)};
 }
 
 Status PgBridgeStore::upsertRemoteUser(const model::RemoteUser& user) {

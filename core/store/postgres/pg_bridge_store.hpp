@@ -22,8 +22,8 @@ class PgBridgeStore final : public BridgeStore {
                                                   std::string_view remoteRoom) override;
   Status updateLink(const model::Link& link) override;
 
-  Result<std::optional<model::RemoteUser>> findRemoteUser(std::string_view bridge,
-                                                          std::string_view remoteId) override;
+  Result<std::optional<KnownPuppet>> findRemoteUser(std::string_view bridge,
+                                                    std::string_view remoteId) override;
   Status upsertRemoteUser(const model::RemoteUser& user) override;
 
   Status enqueue(const OutboxRow& row) override;
