@@ -167,10 +167,10 @@ void Component::run() {
   // server has just closed raises SIGPIPE, whose default action ends the whole process, whatever
   // the host did about it. Blocked on this thread, the only one writing to the link, the write
   // fails with EPIPE instead and the link is made again as after any drop.
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  sigset_t sigpipe;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);
   nextAttempt_ = Clock::now();
   state_ = State::kWaiting;
   if (handlers_.started) handlers_.started();

@@ -5,8 +5,9 @@
 //
 // A cached session must never outlive a change that would refuse it: a logout, a revoked token,
 // a deactivated user, new roles. Every such change announces itself from the database
-// (schemas/sql/0011_auth_changes.sql: NOTIFY kAuthChangedChannel with the user id, from a
-// trigger, so whoever made the change, the command line and psql included), and announced()
+// (schemas/sql/0011_auth_changes.sql: NOTIFY kAuthChangedChannel with the user's id and the
+// transaction's, from a trigger, so whoever made the change, the command line and psql
+// included), and announced()
 // drops that user's entries. The announcement reaches:
 // - this node's own writer synchronously: every pooled connection listens, and reads its own
 //   transaction's notification with the COMMIT, before the job's result is handed back. A
