@@ -414,7 +414,9 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
     const core::model::Link& via = knownLink->second;
     if (crossings.members.insert(via.channelId + '\n' + puppet.id).second) {
       // The puppet's access, read with what the guard decides on next (one statement, kept in
-      // the batch's reads): a puppet that is in the channel already needs nothing more.
+      // the batch's reads): a puppet that is in the channel already needs nothing more. The
+      // decision's audit record will need the chain's head: it travels with them.
+      tx.audit().lockChainAhead();
       crossings.reads.readPolicyInputs(tx, puppet.id, via.channelId);
       auto access = crossings.reads.access(tx, puppet.id, via.channelId);
       if (!access) return std::move(access).error();

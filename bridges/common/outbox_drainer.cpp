@@ -76,14 +76,22 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
                                                             const core::store::OutboxRow& row,
                                                             std::string* postType,
                                                             core::services::BatchReads* reads) {
-  // A reaction's author is who reacted; a batch's reading of a user is its only one.
-  auto read =
-      store.posts().getWithAuthor(row.postId, isReaction(row.kind) ? row.reactionUserId : "");
-  if (!read) return std::move(read).error();
-  const core::model::Post* post = &read->first;
+  // The post and its author as read with the drainer's rows, or else now. A reaction's author is
+  // who reacted; a batch's reading of a user is its only one.
   core::services::BatchReads ownReads;
-  const core::model::User& author =
-      (reads != nullptr ? *reads : ownReads).keepUser(std::move(read->second));
+  core::services::BatchReads& batch = reads != nullptr ? *reads : ownReads;
+  const std::string& reactor = row.reactionUserId;
+  const core::model::Post* post = batch.keptPost(row.postId);
+  const core::model::User* author =
+      post == nullptr ? nullptr : batch.keptUser(isReaction(row.kind) ? reactor : post->userId);
+  std::optional<std::pair<core::model::Post, core::model::User>> read;
+  if (author == nullptr) {
+    auto readNow = store.posts().getWithAuthor(row.postId, isReaction(row.kind) ? reactor : "");
+    if (!readNow) return std::move(readNow).error();
+    read = std::move(*readNow);
+    post = &read->first;
+    author = &batch.keepUser(std::move(read->second));
+  }
   core::model::CanonicalMessage message;
   message.change = row.kind;
   message.postId = post->id;
@@ -103,12 +111,12 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
     message.label = post->props.value(core::services::kPostLabelProp, nlohmann::json()).dump();
   }
 
-  message.author.userId = author.id;
-  message.author.username = author.username;
-  message.author.displayName = displayName(author);
-  if (!author.remoteBridge.empty()) {
-    message.author.remote = core::model::RemoteOrigin{author.remoteBridge, "", author.remoteUserId,
-                                                      author.remoteDomain};
+  message.author.userId = author->id;
+  message.author.username = author->username;
+  message.author.displayName = displayName(*author);
+  if (!author->remoteBridge.empty()) {
+    message.author.remote = core::model::RemoteOrigin{author->remoteBridge, "",
+                                                      author->remoteUserId, author->remoteDomain};
   }
   if (isReaction(row.kind)) {
     // Read now, not when the row was written: protocols that send the author's whole set
@@ -116,7 +124,7 @@ core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& 
     auto reactions = store.reactions().forPosts({post->id});
     if (!reactions) return std::move(reactions).error();
     for (const auto& reaction : *reactions) {
-      if (reaction.userId == author.id) message.reactions.push_back(reaction.emojiName);
+      if (reaction.userId == author->id) message.reactions.push_back(reaction.emojiName);
     }
   }
   const bool carriesContent = row.kind == MessageChange::kPost || row.kind == MessageChange::kEdit;
@@ -408,13 +416,13 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   const std::string& linkId = request.linkId;
   Batch b;
   std::optional<core::model::Link> found;
-  std::optional<std::vector<core::store::OutboxRow>> rows;
+  std::optional<core::store::PendingRows> pending;
   if (request.lockHolder == 0) {
     auto locked = s.bridges().lockLink(linkId, kBatchRows);
     if (!locked) return std::move(locked).error();
     if (!locked->locked) return b;  // another node drains this link
     found = std::move(locked->link);
-    if (request.afterId == 0) rows = std::move(locked->pending);  // the link's head rows
+    if (request.afterId == 0) pending = std::move(locked->pending);  // the link's head rows
   } else {
     // Ahead, on the other connection: only while the drainer's session still holds the link
     // (a lost connection loses the lock; the link is then locked again from the head).
@@ -435,11 +443,12 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   }
   b.drainsHere = true;
   b.lockHolder = request.lockHolder;
-  if (!rows) {
-    auto pending = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
-    if (!pending) return std::move(pending).error();
-    rows = std::move(*pending);
+  if (!pending) {
+    auto read = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
+    if (!read) return std::move(read).error();
+    pending = std::move(*read);
   }
+  const std::vector<core::store::OutboxRow>* rows = &pending->rows;
   b.more = static_cast<int>(rows->size()) == kBatchRows;
   if (b.more && b.lockHolder == 0 && prepareDatabase_) {
     // Only a full batch is followed by one decided ahead, which needs the session that holds
@@ -448,8 +457,11 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
     if (!holder) return std::move(holder).error();
     b.lockHolder = *holder;
   }
-  // What every row's decision reads about the link's channel and the authors: read once.
+  // What every row's decision reads about the link's channel and the authors: read once; the
+  // rows' posts and authors came with them.
   core::services::BatchReads reads;
+  for (auto& post : pending->posts) reads.keepPost(std::move(post));
+  for (auto& author : pending->authors) reads.keepUser(std::move(author));
   // The batch's decisions, their audit records and the denied or failed rows' new states
   // commit together: one commit (and one wait for the audit chain's lock) per batch.
   core::Status decidedAll = s.transaction([&](Store&) -> core::Status {

@@ -50,6 +50,25 @@ const model::User& BatchReads::keepUser(model::User user) {
   return users_.try_emplace(id, std::move(user)).first->second;
 }
 
+void BatchReads::keepLinks(const std::string& channelId, std::vector<model::Link> links) {
+  links_.try_emplace(channelId, std::move(links));
+}
+
+const model::User* BatchReads::keptUser(const std::string& userId) const {
+  const auto found = users_.find(userId);
+  return found == users_.end() ? nullptr : &found->second;
+}
+
+void BatchReads::keepPost(model::Post post) {
+  const std::string id = post.id;
+  posts_.insert_or_assign(id, std::move(post));
+}
+
+const model::Post* BatchReads::keptPost(const std::string& postId) const {
+  const auto found = posts_.find(postId);
+  return found == posts_.end() ? nullptr : &found->second;
+}
+
 Result<const model::AttributeMap*> BatchReads::userAttributes(store::Store& store,
                                                               const std::string& userId) {
   return readOnce(userAttributes_, userId,
@@ -62,6 +81,7 @@ void BatchReads::readPolicyInputs(store::Store& store, const std::string& userId
   if (channelKept && (userId.empty() || userAttributes_.contains(userId))) return;
   auto inputs = store.policyAttributes().policyInputs(userId, channelId);
   if (!inputs) return;
+  links_.try_emplace(channelId, std::move(inputs->links));
   if (inputs->access) {
     channels_.try_emplace(channelId, inputs->access->channel);
     if (!userId.empty()) access_.try_emplace({userId, channelId}, std::move(*inputs->access));

@@ -4,6 +4,7 @@
 // who wrote it (with their policy attributes). A batch is the events the ingress pipeline applies
 // in one transaction, or the outbox rows the drainer decides in one: read on the batch's first
 // need and kept until it ends, these cost one round trip per batch instead of one per change.
+// The drainer also keeps here the posts its rows address, read with the rows.
 //
 // A batch decides and writes on one reading, as a transaction on one snapshot would: what another
 // session changes meanwhile (an attribute, a link, a role) is read by the next batch. So an
@@ -20,6 +21,7 @@
 #include "core/model/channel.hpp"
 #include "core/model/link.hpp"
 #include "core/model/policy_attributes.hpp"
+#include "core/model/post.hpp"
 #include "core/model/user.hpp"
 #include "core/store/store.hpp"
 
@@ -33,14 +35,21 @@ class BatchReads {
   Result<const model::ChannelAccess*> access(store::Store& store, const std::string& userId,
                                              const std::string& channelId);
   Result<const std::vector<model::Link>*> links(store::Store& store, const std::string& channelId);
+  // `links` as read elsewhere (with the policy inputs), unless the batch has read them.
+  void keepLinks(const std::string& channelId, std::vector<model::Link> links);
   Result<const store::ChannelPolicyInputs*> channelPolicy(store::Store& store,
                                                           const model::Channel& channel);
   Result<const model::User*> user(store::Store& store, const std::string& userId);
   // `user` as read elsewhere (with something else), unless the batch has read that user: then
   // the batch's reading.
   const model::User& keepUser(model::User user);
+  // A user the batch has read or kept, or null: nothing is read.
+  const model::User* keptUser(const std::string& userId) const;
+  // Posts read with what addresses them (the drainer's rows): keptPost() finds them, or null.
+  void keepPost(model::Post post);
+  const model::Post* keptPost(const std::string& postId) const;
   Result<const model::AttributeMap*> userAttributes(store::Store& store, const std::string& userId);
-  // Reads ahead, in one statement, what channel(), channelPolicy() and access() and
+  // Reads ahead, in one round trip, what channel(), channelPolicy(), access(), links() and
   // userAttributes() (of `userId`, unless it is "") would each read, when any of them is not
   // kept yet; what was kept stays as it was. A failure keeps nothing: each part is then read, and
   // its error reported, by its own accessor.
@@ -58,6 +67,7 @@ class BatchReads {
   std::map<std::string, std::vector<model::Link>> links_;
   std::map<std::string, store::ChannelPolicyInputs> policies_;
   std::map<std::string, model::User> users_;
+  std::map<std::string, model::Post> posts_;
   std::map<std::string, model::AttributeMap> userAttributes_;
 };
 

@@ -60,6 +60,8 @@ struct GuardContext {
 // reading them fails closed.
 void loadChannel(store::Store& store, const std::string& channelId, GuardContext& context,
                  const std::string& subjectId = {}) {
+  // Every decision that reads these ends with its audit record.
+  store.audit().lockChainAhead();
   context.reads.readPolicyInputs(store, subjectId, channelId);
   auto channel = context.reads.channel(store, channelId);
   if (!channel) {

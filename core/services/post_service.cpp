@@ -296,6 +296,8 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   // insert locks, is held for no round trip while other posts to the channel wait for it.
   BatchReads ownReads;
   BatchReads& reads = options.reads != nullptr ? *options.reads : ownReads;
+  if (policed->policyInputs)
+    reads.keepLinks(draft.channelId, std::move(policed->policyInputs->links));
   if (auto links = reads.links(store, draft.channelId); !links) return std::move(links).error();
 
   std::vector<std::string> mentioned;

@@ -34,6 +34,12 @@ class AuditStore {
   // policy::validateAuditRecord's 400.
   virtual Result<policy::StoredAuditRecord> append(const policy::AuditRecord& record) = 0;
 
+  // The open transaction will append (a boundary decision is about to read its inputs): the
+  // chain's lock and newest hash travel with the transaction's next statement, instead of a
+  // round trip of their own at the first append. The lock is then held from there to the
+  // COMMIT. Outside a transaction, or once the transaction holds the lock, nothing.
+  virtual void lockChainAhead() {}
+
   // Records matching `query`, newest first.
   virtual Result<std::vector<policy::StoredAuditRecord>> query(const AuditQuery& query) = 0;
 

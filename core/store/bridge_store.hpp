@@ -16,6 +16,7 @@
 #include "core/common/result.hpp"
 #include "core/model/canonical_message.hpp"
 #include "core/model/link.hpp"
+#include "core/model/post.hpp"
 #include "core/model/user.hpp"
 
 namespace parley::core::store {
@@ -82,11 +83,21 @@ struct OutboxCounts {
   std::int64_t oldestPendingCreateAt = 0;  // 0 when nothing is pending
 };
 
+// Pending outbox rows of a link in id order, with what their messages are built from, read in
+// the same round trip: the posts they address, and the authors of those posts or, for a
+// reaction, the users who reacted. One the rows name may be missing from them (deleted since,
+// or a row queued between the reads): whoever builds that row's message reads it on its own.
+struct PendingRows {
+  std::vector<OutboxRow> rows;
+  std::vector<model::Post> posts;
+  std::vector<model::User> authors;
+};
+
 // A link read together with its drain lock (BridgeStore::lockLink), and its head rows.
 struct LockedLink {
   model::Link link;
   bool locked = false;  // this session holds the link's drain lock (another session does not)
-  std::vector<OutboxRow> pending;  // when locked: pendingOfLink(link, limit, 0)
+  PendingRows pending;  // when locked: pendingOfLink(link, limit, 0)
 };
 
 struct IdMapPart {
@@ -164,9 +175,9 @@ class BridgeStore {
   virtual Status enqueue(const OutboxRow& row) = 0;
   virtual Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) = 0;
   // The oldest pending rows of a link with an id above `afterId`, in id order, due or not
-  // (order is kept: a row waits until every earlier one is done).
-  virtual Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit,
-                                                       std::int64_t afterId) = 0;
+  // (order is kept: a row waits until every earlier one is done), with their posts and authors.
+  virtual Result<PendingRows> pendingOfLink(std::string_view linkId, int limit,
+                                            std::int64_t afterId) = 0;
   virtual Result<std::vector<PendingLink>> pendingLinks() = 0;
   // The peer acknowledged: the row is removed (the id map keeps what was sent).
   virtual Status markSent(std::int64_t id) = 0;

@@ -16,6 +16,7 @@
 
 #include "core/common/result.hpp"
 #include "core/model/channel.hpp"
+#include "core/model/link.hpp"
 #include "core/model/policy_attributes.hpp"
 
 namespace parley::core::store {
@@ -33,6 +34,9 @@ struct PolicyInputs {
   ChannelPolicyInputs channelPolicy;           // of the channel's own team
   model::AttributeMap subject;                 // as userAttributes()
   std::string subjectId;                       // the user `subject` describes
+  // The channel's links (BridgeStore::linksOfChannel): where a post to it crosses next. Read in
+  // the same round trip, as the post that follows the decision needs them.
+  std::vector<model::Link> links;
 };
 
 class PolicyAttributeStore {

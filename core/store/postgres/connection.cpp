@@ -155,7 +155,25 @@ Status Connection::defer(const Statement& statement, Params params) {
     if (!done) return std::move(done).error();
     return {};
   }
-  deferred_.push_back({&statement, std::move(params)});
+  deferred_.push_back({&statement, std::move(params), {}});
+  return {};
+}
+
+Status Connection::deferRead(const Statement& statement, Params params, RowsHandler onRows) {
+  if (!beginPending_ && !inTransaction()) {
+    auto rows = exec(statement, params);
+    if (!rows) return std::move(rows).error();
+    onRows(std::move(*rows));
+    return {};
+  }
+  deferred_.push_back({&statement, std::move(params), std::move(onRows)});
+  return {};
+}
+
+Status Connection::flush() {
+  if (deferred_.empty() && !beginPending_) return {};
+  auto sent = execPipelined({});
+  if (!sent) return std::move(sent).error();
   return {};
 }
 
@@ -175,34 +193,36 @@ Result<std::vector<Rows>> Connection::execPipelined(const std::vector<Query>& wa
   struct Sent {
     const char* preparedName;  // a prepare of this statement, or null for a query
     bool wanted;               // its rows are returned
+    RowsHandler* onRows;       // a deferred read's: its rows go there
   };
   std::vector<Sent> sent;
   std::unordered_set<std::string_view> preparing;
   const auto send = [&](const Statement& statement, const std::vector<const char*>& params,
-                        bool isWanted) {
+                        bool isWanted, RowsHandler* onRows) {
     if (!prepared_.contains(statement.name) && preparing.insert(statement.name).second) {
       if (PQsendPrepare(conn, statement.name, statement.sql, 0, nullptr) != 1) return false;
-      sent.push_back({statement.name, false});
+      sent.push_back({statement.name, false, nullptr});
     }
     if (PQsendQueryPrepared(conn, statement.name, static_cast<int>(params.size()), params.data(),
                             nullptr, nullptr, 0) != 1) {
       return false;
     }
-    sent.push_back({nullptr, isWanted});
+    sent.push_back({nullptr, isWanted, onRows});
     return true;
   };
   bool ok =
       !begin || PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-  if (ok && begin) sent.push_back({nullptr, false});
+  if (ok && begin) sent.push_back({nullptr, false, nullptr});
   for (std::size_t i = 0; ok && i < deferred.size(); ++i) {
-    ok = send(*deferred[i].statement, valuesOf(deferred[i].params), false);
+    RowsHandler* onRows = deferred[i].onRows ? &deferred[i].onRows : nullptr;
+    ok = send(*deferred[i].statement, valuesOf(deferred[i].params), false, onRows);
   }
   for (std::size_t i = 0; ok && i < wanted.size(); ++i) {
-    ok = send(*wanted[i].statement, valuesOf(*wanted[i].params), true);
+    ok = send(*wanted[i].statement, valuesOf(*wanted[i].params), true, nullptr);
   }
-  if (ok && wanted.empty()) {
+  if (ok && wanted.empty() && text != nullptr) {
     ok = PQsendQueryParams(conn, text, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-    if (ok) sent.push_back({nullptr, true});
+    if (ok) sent.push_back({nullptr, true, nullptr});
   }
   ok = ok && PQpipelineSync(conn) == 1;
   ++roundTrips_;
@@ -238,6 +258,7 @@ Result<std::vector<Rows>> Connection::execPipelined(const std::vector<Query>& wa
   }
   std::vector<Rows> rows;
   for (std::size_t i = 0; i < sent.size(); ++i) {
+    if (sent[i].onRows != nullptr) (*sent[i].onRows)(Rows(std::move(results[i])));
     if (sent[i].wanted) rows.emplace_back(std::move(results[i]));
   }
   return rows;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,6 +152,16 @@ class Connection {
   // reported there (the first failure of the pipeline wins; the block is then aborted). Outside
   // a block it runs at once. Only for statements whose caller would pass any error on as it is.
   Status defer(const Statement& statement, Params params);
+  // A read that travels as defer()'s writes do, with the block's next statement or its COMMIT:
+  // `onRows` receives its rows when that pipeline has come back, before the statement's own
+  // result is returned. Not called when the pipeline fails (the block is then aborted). Outside
+  // a block it runs at once. For a read the caller knows it will need, sent ahead of time.
+  // `onRows` must not use the connection.
+  using RowsHandler = std::function<void(Rows)>;
+  Status deferRead(const Statement& statement, Params params, RowsHandler onRows);
+  // Sends what waits for the block's next statement (BEGIN, deferred writes and reads) now:
+  // for a caller that needs a deferred read's rows before it has a statement of its own.
+  Status flush();
   // COMMIT: true when committed, false when the server ended the block with a ROLLBACK (a
   // statement in it failed and its error was ignored). When a deferred statement fails, its
   // error is returned and the block is rolled back.
@@ -176,6 +187,7 @@ class Connection {
   struct Deferred {
     const Statement* statement;
     Params params;
+    RowsHandler onRows;  // a deferred read's; empty for a write
   };
 
   Connection(PgConnPtr conn, NotificationHandler notified)
@@ -184,9 +196,9 @@ class Connection {
   // drops the others: after every wait for the server.
   void deliverNotifications();
   // Sends in one pipeline whatever is waiting (a pending BEGIN, deferred statements), then
-  // `wanted` (or, when it is empty, the one statement `text`: COMMIT), preparing statements new
-  // to the connection on the way; returns the results of `wanted` (of `text`) or the first
-  // failure.
+  // `wanted` (or, when it is empty, the one statement `text`: COMMIT; or nothing more when
+  // `text` is null), preparing statements new to the connection on the way; hands deferred
+  // reads their rows and returns the results of `wanted` (of `text`) or the first failure.
   Result<std::vector<Rows>> execPipelined(const std::vector<Query>& wanted,
                                           const char* text = nullptr);
 

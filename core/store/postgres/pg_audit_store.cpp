@@ -102,16 +102,20 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   stored.record = record;
   auto written = store_.transaction([&](Store&) -> Status {
     const std::uint64_t transaction = store_.transactionSerial();
+    if (transaction == tipRequested_ && transaction != tipTransaction_) {
+      // Sent ahead and still waiting for a statement to travel with: it goes now.
+      if (auto sent = store_.flush(); !sent) return sent;
+    }
     if (transaction != 0 && transaction == tipTransaction_) {
-      // Appended by this transaction, which holds the lock: nobody appended since.
+      // This transaction holds the lock (it appended, or read the tip ahead): nobody appended
+      // since.
       stored.previousHash = tipHash_;
     } else {
       if (auto locked = store_.defer(kAuditLock); !locked) return locked;
       auto tip = store_.exec(kAuditIdAndLastHash);
       if (!tip) return std::move(tip).error();
-      reservedIds_.assign(1, tip->int64(0, 0));
-      idsUsed_ = 0;
-      stored.previousHash = hexDecode(tip->text(0, 1));
+      takeTip(transaction, *tip);
+      stored.previousHash = tipHash_;
     }
     auto next = nextId();
     if (!next) return std::move(next).error();
@@ -142,6 +146,23 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   });
   if (!written) return std::move(written).error();
   return stored;
+}
+
+void PgAuditStore::lockChainAhead() {
+  const std::uint64_t transaction = store_.transactionSerial();
+  if (transaction == 0 || transaction == tipTransaction_ || transaction == tipRequested_) return;
+  // Inside a transaction both only queue: a failure shows with the statement they travel with.
+  (void)store_.defer(kAuditLock);
+  (void)store_.deferRead(kAuditIdAndLastHash, {},
+                         [this, transaction](Rows tip) { takeTip(transaction, tip); });
+  tipRequested_ = transaction;
+}
+
+void PgAuditStore::takeTip(std::uint64_t transaction, const Rows& tip) {
+  reservedIds_.assign(1, tip.int64(0, 0));
+  idsUsed_ = 0;
+  tipHash_ = hexDecode(tip.text(0, 1));
+  tipTransaction_ = transaction;
 }
 
 Result<std::int64_t> PgAuditStore::nextId() {

@@ -22,8 +22,11 @@ class PgAuditStore final : public AuditStore {
                                                             std::int64_t afterId,
                                                             int limit) override;
   Result<policy::ChainReport> verify() override;
+  void lockChainAhead() override;
 
  private:
+  // The lock's first id and newest hash, read for `transaction` (kAuditIdAndLastHash).
+  void takeTip(std::uint64_t transaction, const Rows& tip);
   // The id of the open transaction's next record (see reservedIds_).
   Result<std::int64_t> nextId();
 
@@ -32,6 +35,9 @@ class PgAuditStore final : public AuditStore {
   // the chain's lock): its next append needs neither the lock nor the newest hash again.
   std::uint64_t tipTransaction_ = 0;
   std::string tipHash_;
+  // The transaction whose lock and newest hash were sent ahead (lockChainAhead) and may not
+  // have come back yet.
+  std::uint64_t tipRequested_ = 0;
   // Ids the open transaction took from the sequence under the chain's lock and has not used:
   // 1 with the lock, then each time they run out as many as it has used so far, so that a
   // transaction of n records spends about log2(n) round trips on their ids and leaves fewer

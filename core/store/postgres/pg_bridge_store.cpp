@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "core/store/postgres/pg_link_rows.hpp"
+#include "core/store/postgres/pg_post_store.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
 
@@ -31,11 +33,6 @@ std::optional<model::MessageChange> messageChangeFromName(std::string_view name)
 namespace parley::core::store::postgres {
 namespace {
 
-#define PARLEY_PG_LINK_COLUMNS                                                               \
-  "id, channel_id, bridge, remote_room, peer, direction, read_only, created_by, create_at, " \
-  "update_at"
-constexpr int kLinkColumnCount = 10;
-
 constexpr Statement kCreateLink{"bridge_link_create",
                                 "INSERT INTO links (" PARLEY_PG_LINK_COLUMNS
                                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
@@ -44,9 +41,6 @@ constexpr Statement kGetLink{"bridge_link_get",
 constexpr Statement kListLinks{
     "bridge_link_list", "SELECT " PARLEY_PG_LINK_COLUMNS " FROM links ORDER BY create_at, id"};
 constexpr Statement kDeleteLink{"bridge_link_delete", "DELETE FROM links WHERE id = $1"};
-constexpr Statement kLinksOfChannel{"bridge_link_of_channel",
-                                    "SELECT " PARLEY_PG_LINK_COLUMNS
-                                    " FROM links WHERE channel_id = $1 ORDER BY create_at, id"};
 constexpr Statement kLinkByRemote{"bridge_link_by_remote",
                                   "SELECT " PARLEY_PG_LINK_COLUMNS
                                   " FROM links WHERE bridge = $1 AND remote_room = $2"};
@@ -84,10 +78,25 @@ constexpr Statement kEnqueue{
     " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"};
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
-constexpr Statement kPendingOfLink{
-    "bridge_outbox_pending_of_link",
-    "SELECT " PARLEY_PG_OUTBOX_COLUMNS
-    " FROM outbox WHERE link_id = $1 AND state = 'pending' AND id > $3 ORDER BY id LIMIT $2"};
+// The pending rows of link $1 after row $2, at most $3 of them; the two statements after it
+// read what those rows address, in the same pipeline (PendingRows).
+#define PARLEY_PG_PENDING_OF_LINK \
+  " FROM outbox WHERE link_id = $1 AND state = 'pending' AND id > $3 ORDER BY id LIMIT $2"
+constexpr Statement kPendingOfLink{"bridge_outbox_pending_of_link",
+                                   "SELECT " PARLEY_PG_OUTBOX_COLUMNS PARLEY_PG_PENDING_OF_LINK};
+constexpr Statement kPendingPostsOfLink{
+    "bridge_outbox_pending_posts",
+    "SELECT " PARLEY_PG_POST_COLUMNS
+    " FROM posts p WHERE p.id IN"
+    " (SELECT o.post_id FROM (SELECT post_id" PARLEY_PG_PENDING_OF_LINK ") o)"};
+constexpr Statement kPendingAuthorsOfLink{
+    "bridge_outbox_pending_authors",
+    "SELECT " PARLEY_PG_USER_COLUMNS
+    " FROM users WHERE id IN"
+    " (SELECT COALESCE(o.reaction_user_id, p.user_id)"
+    "  FROM (SELECT post_id, reaction_user_id" PARLEY_PG_PENDING_OF_LINK
+    ") o"
+    "  JOIN posts p ON p.id = o.post_id)"};
 constexpr Statement kPendingLinks{
     "bridge_outbox_pending_links",
     "SELECT DISTINCT ON (link_id) link_id, next_attempt_at FROM outbox"
@@ -239,6 +248,8 @@ model::LinkDirection directionFromName(std::string_view name) {
   return model::LinkDirection::kBoth;
 }
 
+}  // namespace
+
 model::Link linkFromRow(const Rows& rows, int row) {
   model::Link link;
   link.id = rows.string(row, 0);
@@ -254,11 +265,18 @@ model::Link linkFromRow(const Rows& rows, int row) {
   return link;
 }
 
+std::vector<model::Link> linksFromRows(const Rows& rows) {
+  std::vector<model::Link> links;
+  links.reserve(static_cast<std::size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) links.push_back(linkFromRow(rows, i));
+  return links;
+}
+
+namespace {
+
 Result<std::vector<model::Link>> linksFrom(Result<Rows> rows) {
   if (!rows) return std::move(rows).error();
-  std::vector<model::Link> links;
-  for (int i = 0; i < rows->size(); ++i) links.push_back(linkFromRow(*rows, i));
-  return links;
+  return linksFromRows(*rows);
 }
 
 OutboxRow outboxFromRow(const Rows& rows, int row) {
@@ -289,6 +307,19 @@ std::vector<OutboxRow> outboxRowsOf(const Rows& rows) {
   out.reserve(static_cast<std::size_t>(rows.size()));
   for (int i = 0; i < rows.size(); ++i) out.push_back(outboxFromRow(rows, i));
   return out;
+}
+
+// kPendingOfLink's rows at results[first], the posts and authors of the two statements after it.
+PendingRows pendingRowsOf(const std::vector<Rows>& results, std::size_t first) {
+  PendingRows pending;
+  pending.rows = outboxRowsOf(results[first]);
+  const Rows& posts = results[first + 1];
+  const Rows& authors = results[first + 2];
+  pending.posts.reserve(static_cast<std::size_t>(posts.size()));
+  for (int i = 0; i < posts.size(); ++i) pending.posts.push_back(postFromRow(posts, i));
+  pending.authors.reserve(static_cast<std::size_t>(authors.size()));
+  for (int i = 0; i < authors.size(); ++i) pending.authors.push_back(userFromRow(authors, i));
+  return pending;
 }
 
 Error linkNotFound() {
@@ -437,11 +468,14 @@ Result<std::optional<OutboxRow>> PgBridgeStore::outboxRow(std::int64_t id) {
   return std::optional<OutboxRow>{outboxFromRow(*rows, 0)};
 }
 
-Result<std::vector<OutboxRow>> PgBridgeStore::pendingOfLink(std::string_view linkId, int limit,
-                                                            std::int64_t afterId) {
-  auto rows = store_.exec(kPendingOfLink, Params().add(linkId).add(limit).add(afterId));
-  if (!rows) return std::move(rows).error();
-  return outboxRowsOf(*rows);
+Result<PendingRows> PgBridgeStore::pendingOfLink(std::string_view linkId, int limit,
+                                                 std::int64_t afterId) {
+  const Params params = Params().add(linkId).add(limit).add(afterId);
+  auto results = store_.execAll({{&kPendingOfLink, &params},
+                                 {&kPendingPostsOfLink, &params},
+                                 {&kPendingAuthorsOfLink, &params}});
+  if (!results) return std::move(results).error();
+  return pendingRowsOf(*results, 0);
 }
 
 Result<std::vector<PendingLink>> PgBridgeStore::pendingLinks() {
@@ -503,15 +537,17 @@ Result<LockedLink> PgBridgeStore::lockLink(std::string_view linkId, int pendingL
   // Two statements, not one: the second's snapshot is taken after the lock is granted.
   const Params lockParams = Params().add(linkId);
   const Params pendingParams = Params().add(linkId).add(pendingLimit).add(std::int64_t{0});
-  auto results = store_.execAll(
-      {{held ? &kGetLink : &kLockLink, &lockParams}, {&kPendingOfLink, &pendingParams}});
+  auto results = store_.execAll({{held ? &kGetLink : &kLockLink, &lockParams},
+                                 {&kPendingOfLink, &pendingParams},
+                                 {&kPendingPostsOfLink, &pendingParams},
+                                 {&kPendingAuthorsOfLink, &pendingParams}});
   if (!results) return std::move(results).error();
   const Rows& link = (*results)[0];
   if (link.empty()) return linkNotFound();
   LockedLink locked{linkFromRow(link, 0), held || link.boolean(0, kLinkColumnCount), {}};
   if (!locked.locked) return locked;  // another session's rows are not this one's to drain
   connection->noteSessionLock(lockName);
-  locked.pending = outboxRowsOf((*results)[1]);
+  locked.pending = pendingRowsOf(*results, 1);
   return locked;
 }
 

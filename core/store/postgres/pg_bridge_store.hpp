@@ -28,8 +28,8 @@ class PgBridgeStore final : public BridgeStore {
 
   Status enqueue(const OutboxRow& row) override;
   Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) override;
-  Result<std::vector<OutboxRow>> pendingOfLink(std::string_view linkId, int limit,
-                                               std::int64_t afterId) override;
+  Result<PendingRows> pendingOfLink(std::string_view linkId, int limit,
+                                    std::int64_t afterId) override;
   Result<std::vector<PendingLink>> pendingLinks() override;
   Status markSent(std::int64_t id) override;
   Status markSentMany(const std::vector<std::int64_t>& ids, const std::vector<PostParts>& parts,

@@ -1,6 +1,7 @@
 #include "core/store/postgres/pg_policy_attribute_store.hpp"
 
 #include "core/store/postgres/pg_channel_rows.hpp"
+#include "core/store/postgres/pg_link_rows.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/postgres/pg_support.hpp"
 
@@ -287,8 +288,11 @@ Result<ChannelPolicyInputs> PgPolicyAttributeStore::channelPolicyInputs(std::str
 
 Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userId,
                                                           std::string_view channelId) {
-  auto rows = store_.exec(kPolicyInputs, Params().add(userId).add(channelId));
-  if (!rows) return std::move(rows).error();
+  const Params params = Params().add(userId).add(channelId);
+  const Params channel = Params().add(channelId);
+  auto results = store_.execAll({{&kPolicyInputs, &params}, {&kLinksOfChannel, &channel}});
+  if (!results) return std::move(results).error();
+  const Rows* rows = &(*results)[0];
   constexpr int kChannelPolicyFirst = kChannelAccessColumnCount;
   constexpr int kFieldFirst = kChannelPolicyFirst + kChannelPolicyColumnCount + 1;
   PolicyInputs inputs;
@@ -298,6 +302,7 @@ Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userI
   for (int row = 0; row < rows->size(); ++row) {
     if (!rows->isNull(row, kFieldFirst)) addUserAttribute(*rows, row, kFieldFirst, inputs.subject);
   }
+  inputs.links = linksFromRows((*results)[1]);
   return inputs;
 }
 

@@ -27,6 +27,17 @@ Status PgStore::defer(const Statement& statement, Params params) {
   return connection_->defer(statement, std::move(params));
 }
 
+Status PgStore::deferRead(const Statement& statement, Params params,
+                          Connection::RowsHandler onRows) {
+  if (connection_ == nullptr) return unavailableError("not connected");
+  return connection_->deferRead(statement, std::move(params), std::move(onRows));
+}
+
+Status PgStore::flush() {
+  if (connection_ == nullptr) return unavailableError("not connected");
+  return connection_->flush();
+}
+
 Status PgStore::ping() {
   auto rows = exec(kPing);
   if (!rows) return std::move(rows).error();

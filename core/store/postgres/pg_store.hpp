@@ -88,6 +88,10 @@ class PgStore final : public Store {
   // (Connection::defer); outside one it runs at once. For statements whose error the caller
   // only passes on.
   Status defer(const Statement& statement, Params params = {});
+  // A read sent ahead with the transaction's next statement, its rows handed to `onRows` then
+  // (Connection::deferRead); flush() sends it without waiting for one.
+  Status deferRead(const Statement& statement, Params params, Connection::RowsHandler onRows);
+  Status flush();
   // Names the open transaction (different for every one this store begins); 0 outside one.
   std::uint64_t transactionSerial() const { return transactionDepth_ > 0 ? transactionSerial_ : 0; }
 

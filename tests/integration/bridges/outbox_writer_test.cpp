@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <set>
@@ -316,7 +317,19 @@ TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
       if (!locked) return std::move(locked).error();
       EXPECT_EQ(locked->link.id, kLinkA) << "the link comes with its lock";
       pending.clear();
-      for (const auto& row : locked->pending) pending.push_back(row.id);
+      for (const auto& row : locked->pending.rows) pending.push_back(row.id);
+      // Each row's post and author come with it.
+      for (const auto& row : locked->pending.rows) {
+        const auto& posts = locked->pending.posts;
+        const auto post = std::find_if(posts.begin(), posts.end(),
+                                       [&](const auto& p) { return p.id == row.postId; });
+        EXPECT_NE(post, posts.end()) << "the post of row " << row.id;
+        if (post == posts.end()) continue;
+        const auto& authors = locked->pending.authors;
+        EXPECT_TRUE(std::any_of(authors.begin(), authors.end(),
+                                [&](const auto& u) { return u.id == post->userId; }))
+            << "the author of row " << row.id;
+      }
       return locked->locked;
     });
   };

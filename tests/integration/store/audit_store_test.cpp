@@ -18,6 +18,7 @@ namespace {
 
 using policy::AuditDecision;
 using policy::AuditRecord;
+using testing::eventually;
 using testing::runSync;
 
 AuditRecord record(int n, AuditDecision decision = AuditDecision::kDeny) {
@@ -193,6 +194,55 @@ TEST_F(AuditStoreTest, TransactionsOfManyRecordsFormOneChain) {
   EXPECT_TRUE(last.intact) << last.reason;
   EXPECT_EQ(last.checked, static_cast<std::int64_t>(records) + 1);
   EXPECT_EQ(last.lastId, after.id);
+}
+
+// lockChainAhead: the chain's lock and head travel with the transaction's next read, so a
+// decision's read and its record cost the round trips of the read and the COMMIT only; with
+// nothing read after it, the append sends them itself. Concurrent writers that take the lock
+// ahead still form one chain.
+TEST_F(AuditStoreTest, AChainHeadSentAheadTravelsWithTheNextRead) {
+  database_->stop();
+  openPool(1);
+  const auto decideAndRecord = [&](int n, bool readFirst) {
+    return runSync(*database_, [&](Store& s) {
+      return s.transaction([&](Store& tx) -> Status {
+        tx.audit().lockChainAhead();
+        if (readFirst) {
+          if (auto read = tx.system().get("anything"); !read) return std::move(read).error();
+        }
+        auto stored = tx.audit().append(record(n));
+        if (!stored) return std::move(stored).error();
+        return {};
+      });
+    });
+  };
+  // Warm: the pool's one connection prepares each statement once.
+  ASSERT_TRUE(decideAndRecord(1, true).ok());
+  ASSERT_TRUE(decideAndRecord(2, false).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 2; }));
+
+  std::uint64_t before = database_->stats().roundTrips;
+  ASSERT_TRUE(decideAndRecord(3, true).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 3; }));
+  EXPECT_EQ(database_->stats().roundTrips - before, 2U)
+      << "BEGIN, the lock, the head and the read together; the record with the COMMIT";
+  before = database_->stats().roundTrips;
+  ASSERT_TRUE(decideAndRecord(4, false).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 4; }));
+  EXPECT_EQ(database_->stats().roundTrips - before, 2U) << "the head sent by the append itself";
+
+  database_->stop();
+  openPool(3);
+  std::vector<std::future<void>> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.push_back(std::async(std::launch::async, [&, w] {
+      for (int n = 0; n < 15; ++n) EXPECT_TRUE(decideAndRecord(w * 100 + n, n % 2 == 0).ok());
+    }));
+  }
+  for (auto& writer : writers) writer.get();
+  const auto report = verify();
+  EXPECT_TRUE(report.intact) << report.reason;
+  EXPECT_EQ(report.checked, 4 + 45);
 }
 
 TEST_F(AuditStoreTest, InvalidRecordIsRefusedAndNothingWritten) {

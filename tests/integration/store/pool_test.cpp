@@ -323,6 +323,76 @@ TEST_F(PoolTest, ReadsSentTogetherComeBackInOrderInOneRoundTrip) {
   EXPECT_EQ(systemValue("together-b")->value_or(""), "2");
 }
 
+// A read sent ahead (deferRead) travels with the transaction's next statement: its rows reach
+// its handler before that statement's own result is returned, in the same round trip; flush()
+// sends it when no statement follows; a failed one aborts the block and its handler never runs.
+TEST_F(PoolTest, AReadSentAheadComesBackWithTheNextStatement) {
+  constexpr Statement kValue{"test_ahead_value", "SELECT value FROM system WHERE name = $1"};
+  constexpr Statement kFail{"test_ahead_fail", "SELECT 1 / (length($1) - length($1))"};
+  database_->stop();
+  openPool(1);
+  const auto pg = [](Store& store) -> PgStore& { return dynamic_cast<PgStore&>(store); };
+  ASSERT_TRUE(runSync(*database_, [](Store& s) -> Status {
+                if (auto a = s.system().set("ahead-a", "1"); !a) return a;
+                return s.system().set("ahead-b", "2");
+              }).ok());
+  // Each statement prepared once, so that the counts below are the steady ones.
+  const Params a = Params().add("ahead-a");
+  const Params b = Params().add("ahead-b");
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) { return pg(s).exec(kValue, a); }).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 2; }));
+  const std::uint64_t before = database_->stats().roundTrips;
+
+  std::vector<std::string> seen;
+  auto read = runSync(*database_, [&](Store& s) -> Status {
+    return s.transaction([&](Store&) -> Status {
+      auto ahead = pg(s).deferRead(
+          kValue, a, [&](Rows rows) { seen.push_back("ahead " + rows.string(0, 0)); });
+      if (!ahead) return ahead;
+      if (!seen.empty()) return makeError(ErrorCode::kInternal, "test", "read before it was sent");
+      auto next = pg(s).exec(kValue, b);
+      if (!next) return std::move(next).error();
+      seen.push_back("next " + next->string(0, 0));
+      return {};
+    });
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(seen, (std::vector<std::string>{"ahead 1", "next 2"}));
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 3; }));
+  EXPECT_EQ(database_->stats().roundTrips - before, 2U)
+      << "BEGIN, the read ahead and the next read in one round trip; COMMIT in another";
+
+  // With no statement of its own to travel with, flush() sends it.
+  std::string flushed;
+  auto alone = runSync(*database_, [&](Store& s) -> Status {
+    return s.transaction([&](Store&) -> Status {
+      if (auto ahead = pg(s).deferRead(kValue, b, [&](Rows rows) { flushed = rows.string(0, 0); });
+          !ahead) {
+        return ahead;
+      }
+      return pg(s).flush();
+    });
+  });
+  ASSERT_TRUE(alone.ok()) << alone.error().message;
+  EXPECT_EQ(flushed, "2");
+
+  // A read ahead that fails fails the statement it travelled with; its handler does not run.
+  bool called = false;
+  auto failed = runSync(*database_, [&](Store& s) -> Status {
+    return s.transaction([&](Store& tx) -> Status {
+      if (auto ahead = pg(s).deferRead(kFail, a, [&](Rows) { called = true; }); !ahead) {
+        return ahead;
+      }
+      return tx.system().set("ahead-c", "3");
+    });
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().detail.find("division by zero"), std::string::npos)
+      << failed.error().detail;
+  EXPECT_FALSE(called);
+  EXPECT_FALSE(systemValue("ahead-c")->has_value()) << "the block was rolled back";
+}
+
 TEST_F(PoolTest, UniqueViolationsAreConflictsNamingTheField) {
   const auto alice = makeUser("alice", "alice@example.org");
   ASSERT_TRUE(runSync(*database_, [&](Store& store) { return store.users().create(alice); }).ok());
