@@ -417,7 +417,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
       // the batch's reads): a puppet that is in the channel already needs nothing more. The
       // decision's audit record will need the chain's head: it travels with them.
       tx.audit().lockChainAhead();
-      crossings.reads.readPolicyInputs(tx, puppet.id, via.channelId);
+      crossings.reads.readPolicyInputs(tx, puppet.id, via.channelId, core::store::WithLinks::kYes);
       auto access = crossings.reads.access(tx, puppet.id, via.channelId);
       if (!access) return std::move(access).error();
       if (!(*access)->isMember()) {

@@ -36,7 +36,8 @@ Result<std::optional<policy::Decision>> decide(store::Store& store, std::string_
   if (holder == nullptr) return std::optional<policy::Decision>{};
   Result<store::PolicyInputs> read = store::PolicyInputs{};
   if (inputs == nullptr || inputs->subjectId != subject.id) {
-    read = store.policyAttributes().policyInputs(subject.id, access.channel.id);
+    read =
+        store.policyAttributes().policyInputs(subject.id, access.channel.id, store::WithLinks::kNo);
     if (!read) return std::move(read).error();
     inputs = &*read;
   }
@@ -184,10 +185,11 @@ Status enforceChannelPolicy(store::Store& store, std::string_view action,
 
 Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const model::User& user,
                                                       std::string_view channelId,
-                                                      std::string_view permission) {
+                                                      std::string_view permission,
+                                                      store::WithLinks withLinks) {
   std::optional<store::PolicyInputs> inputs;
   if (store.policyHolder() != nullptr) {
-    auto read = store.policyAttributes().policyInputs(user.id, channelId);
+    auto read = store.policyAttributes().policyInputs(user.id, channelId, withLinks);
     if (!read) return std::move(read).error();
     inputs = std::move(*read);
   }

@@ -97,10 +97,11 @@ struct PolicedAccess {
   std::optional<store::PolicyInputs> policyInputs;  // of the user who asked, on this channel
 };
 
-// requireChannelPermission() (the same errors), reading the decision's inputs with the access.
-Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const model::User& user,
-                                                      std::string_view channelId,
-                                                      std::string_view permission);
+// requireChannelPermission() (the same errors), reading the decision's inputs with the access
+// (and the channel's links, for a caller that posts to it next).
+Result<PolicedAccess> requirePolicedChannelPermission(
+    store::Store& store, const model::User& user, std::string_view channelId,
+    std::string_view permission, store::WithLinks withLinks = store::WithLinks::kNo);
 
 // enforceChannelPolicy() with the inputs read with the access: those of the user who asked,
 // used when `subject` is that user, read afresh for anyone else.

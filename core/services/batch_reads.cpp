@@ -76,12 +76,13 @@ Result<const model::AttributeMap*> BatchReads::userAttributes(store::Store& stor
 }
 
 void BatchReads::readPolicyInputs(store::Store& store, const std::string& userId,
-                                  const std::string& channelId) {
+                                  const std::string& channelId, store::WithLinks withLinks) {
   const bool channelKept = channels_.contains(channelId) && policies_.contains(channelId);
-  if (channelKept && (userId.empty() || userAttributes_.contains(userId))) return;
-  auto inputs = store.policyAttributes().policyInputs(userId, channelId);
+  const bool linksKept = withLinks == store::WithLinks::kNo || links_.contains(channelId);
+  if (channelKept && linksKept && (userId.empty() || userAttributes_.contains(userId))) return;
+  auto inputs = store.policyAttributes().policyInputs(userId, channelId, withLinks);
   if (!inputs) return;
-  links_.try_emplace(channelId, std::move(inputs->links));
+  if (withLinks == store::WithLinks::kYes) links_.try_emplace(channelId, std::move(inputs->links));
   if (inputs->access) {
     channels_.try_emplace(channelId, inputs->access->channel);
     if (!userId.empty()) access_.try_emplace({userId, channelId}, std::move(*inputs->access));

@@ -49,12 +49,13 @@ class BatchReads {
   void keepPost(model::Post post);
   const model::Post* keptPost(const std::string& postId) const;
   Result<const model::AttributeMap*> userAttributes(store::Store& store, const std::string& userId);
-  // Reads ahead, in one round trip, what channel(), channelPolicy(), access(), links() and
-  // userAttributes() (of `userId`, unless it is "") would each read, when any of them is not
-  // kept yet; what was kept stays as it was. A failure keeps nothing: each part is then read, and
-  // its error reported, by its own accessor.
+  // Reads ahead, in one round trip, what channel(), channelPolicy(), access(), userAttributes()
+  // (of `userId`, unless it is "") and, with WithLinks::kYes, links() would each read, when any
+  // of them is not kept yet; what was kept stays as it was. A failure keeps nothing: each part
+  // is then read, and its error reported, by its own accessor.
   void readPolicyInputs(store::Store& store, const std::string& userId,
-                        const std::string& channelId);
+                        const std::string& channelId,
+                        store::WithLinks withLinks = store::WithLinks::kNo);
 
   // The batch changed `userId`'s membership of `channelId`: access() reads it again.
   void forgetAccess(const std::string& userId, const std::string& channelId);

@@ -234,10 +234,10 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   const std::string label = postLabelOf(draft.props).value().value_or("");
 
   // The author's own post: with what the policy decides on (one round trip for both).
-  auto policed =
-      options.checkChannelPermission
-          ? requirePolicedChannelPermission(store, author, draft.channelId, p::kCreatePost)
-          : accessOfPoster(store, author, draft.channelId, options.reads);
+  auto policed = options.checkChannelPermission
+                     ? requirePolicedChannelPermission(store, author, draft.channelId,
+                                                       p::kCreatePost, store::WithLinks::kYes)
+                     : accessOfPoster(store, author, draft.channelId, options.reads);
   if (!policed) return std::move(policed).error();
   const model::ChannelAccess* access = &policed->access;
   if (access->channel.isArchived()) {

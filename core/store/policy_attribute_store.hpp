@@ -34,10 +34,14 @@ struct PolicyInputs {
   ChannelPolicyInputs channelPolicy;           // of the channel's own team
   model::AttributeMap subject;                 // as userAttributes()
   std::string subjectId;                       // the user `subject` describes
-  // The channel's links (BridgeStore::linksOfChannel): where a post to it crosses next. Read in
-  // the same round trip, as the post that follows the decision needs them.
+  // The channel's links (BridgeStore::linksOfChannel), when asked for (WithLinks::kYes): where
+  // a post to it crosses next.
   std::vector<model::Link> links;
 };
+
+// Whether policyInputs() also reads the channel's links, in the same round trip: for a caller
+// that posts to the channel once the decision is made, and would read them next.
+enum class WithLinks : bool { kNo = false, kYes = true };
 
 class PolicyAttributeStore {
  public:
@@ -84,8 +88,8 @@ class PolicyAttributeStore {
                                                           std::string_view teamId) = 0;
   // All that a decision about `userId` on `channelId` reads, in one statement: a post and a
   // crossing each decide once, and each statement is a round trip on their way.
-  virtual Result<PolicyInputs> policyInputs(std::string_view userId,
-                                            std::string_view channelId) = 0;
+  virtual Result<PolicyInputs> policyInputs(std::string_view userId, std::string_view channelId,
+                                            WithLinks withLinks) = 0;
 };
 
 }  // namespace parley::core::store

@@ -287,10 +287,13 @@ Result<ChannelPolicyInputs> PgPolicyAttributeStore::channelPolicyInputs(std::str
 }
 
 Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userId,
-                                                          std::string_view channelId) {
+                                                          std::string_view channelId,
+                                                          WithLinks withLinks) {
   const Params params = Params().add(userId).add(channelId);
   const Params channel = Params().add(channelId);
-  auto results = store_.execAll({{&kPolicyInputs, &params}, {&kLinksOfChannel, &channel}});
+  std::vector<Connection::Query> queries{{&kPolicyInputs, &params}};
+  if (withLinks == WithLinks::kYes) queries.push_back({&kLinksOfChannel, &channel});
+  auto results = store_.execAll(queries);
   if (!results) return std::move(results).error();
   const Rows* rows = &(*results)[0];
   constexpr int kChannelPolicyFirst = kChannelAccessColumnCount;
@@ -302,7 +305,7 @@ Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userI
   for (int row = 0; row < rows->size(); ++row) {
     if (!rows->isNull(row, kFieldFirst)) addUserAttribute(*rows, row, kFieldFirst, inputs.subject);
   }
-  inputs.links = linksFromRows((*results)[1]);
+  if (withLinks == WithLinks::kYes) inputs.links = linksFromRows((*results)[1]);
   return inputs;
 }
 

@@ -28,7 +28,8 @@ class PgPolicyAttributeStore final : public PolicyAttributeStore {
       std::string_view channelId) override;
   Status saveChannelPolicy(const model::ChannelPolicyAttributes& attributes) override;
   Result<model::AttributeMap> userAttributes(std::string_view userId) override;
-  Result<PolicyInputs> policyInputs(std::string_view userId, std::string_view channelId) override;
+  Result<PolicyInputs> policyInputs(std::string_view userId, std::string_view channelId,
+                                    WithLinks withLinks) override;
   Result<ChannelPolicyInputs> channelPolicyInputs(std::string_view channelId,
                                                   std::string_view teamId) override;
 

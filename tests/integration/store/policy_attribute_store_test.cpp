@@ -263,8 +263,9 @@ TEST_F(PolicyAttributeStoreTest, ChannelPolicyAttributes) {
 // exists.
 TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheAccessTheChannelsAttributesAndTheSubjects) {
   const auto inputs = [&](const char* userId, const char* channelId) {
-    auto read = runSync(
-        *database_, [&](Store& s) { return s.policyAttributes().policyInputs(userId, channelId); });
+    auto read = runSync(*database_, [&](Store& s) {
+      return s.policyAttributes().policyInputs(userId, channelId, WithLinks::kNo);
+    });
     EXPECT_TRUE(read.ok()) << read.error().message;
     return read.ok() ? *read : PolicyInputs{};
   };
@@ -323,6 +324,32 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsAreTheAccessTheChannelsAttributesAn
   EXPECT_TRUE(noChannel.channelPolicy.attributes.empty());
   EXPECT_EQ(noChannel.channelPolicy.teamName, "");
   EXPECT_EQ(noChannel.subject.size(), 2U) << "the subject's attributes do not need the channel";
+}
+
+// A caller that posts next (the API's POST, the ingress) asks for the channel's links with the
+// inputs; the others do not read them.
+TEST_F(PolicyAttributeStoreTest, PolicyInputsBringTheChannelsLinksWhenAskedFor) {
+  ASSERT_TRUE(execSql("INSERT INTO links (id, channel_id, bridge, remote_room, create_at) VALUES"
+                      " ('linkaaaaaaaaaaaaaaaaaaaaaa', 'channelaaaaaaaaaaaaaaaaaaa', 'xmpp',"
+                      " 'ops@rooms.example', 1),"
+                      " ('linkbbbbbbbbbbbbbbbbbbbbbb', 'channelaaaaaaaaaaaaaaaaaaa', 'matrix',"
+                      " '!ops:example.org', 2)")
+                  .ok());
+  const auto linksOf = [&](WithLinks withLinks) {
+    auto read = runSync(*database_, [&](Store& s) {
+      return s.policyAttributes().policyInputs(kUser, kChannel, withLinks);
+    });
+    EXPECT_TRUE(read.ok()) << read.error().message;
+    std::vector<std::string> rooms;
+    if (read.ok()) {
+      for (const auto& link : read->links) rooms.push_back(link.bridge + " " + link.remoteRoom);
+    }
+    return rooms;
+  };
+  EXPECT_EQ(linksOf(WithLinks::kYes),
+            (std::vector<std::string>{"xmpp ops@rooms.example", "matrix !ops:example.org"}))
+      << "oldest first";
+  EXPECT_TRUE(linksOf(WithLinks::kNo).empty());
 }
 
 }  // namespace
