@@ -78,7 +78,7 @@ constexpr Statement kEnqueue{
     " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"};
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
-// The pending rows of link $1 after row $2, at most $3 of them; the two statements after it
+// The pending rows of link $1 after row $3, at most $2 of them; the two statements after it
 // read what those rows address, in the same pipeline (PendingRows).
 #define PARLEY_PG_PENDING_OF_LINK \
   " FROM outbox WHERE link_id = $1 AND state = 'pending' AND id > $3 ORDER BY id LIMIT $2"
@@ -534,7 +534,8 @@ Result<LockedLink> PgBridgeStore::lockLink(std::string_view linkId, int pendingL
   // Granted to this session before: it still holds it, the link is only read (the lock
   // statement's look at pg_locks is the costliest part of a batch's reads).
   const bool held = connection->holdsSessionLock(lockName);
-  // Two statements, not one: the second's snapshot is taken after the lock is granted.
+  // The lock in a statement of its own: the snapshots of the reads after it are taken once it
+  // is granted.
   const Params lockParams = Params().add(linkId);
   const Params pendingParams = Params().add(linkId).add(pendingLimit).add(std::int64_t{0});
   auto results = store_.execAll({{held ? &kGetLink : &kLockLink, &lockParams},

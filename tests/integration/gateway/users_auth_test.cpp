@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/algorithm/string/predicate.hpp>
 #include <chrono>
 #include <future>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -400,12 +402,18 @@ TEST_F(UsersAuthTest, AKnownSessionCostsNoDatabaseWorkUntilItsUserChanges) {
   startWithAdmin();
   const std::string token = loginToken();
   ASSERT_EQ(me(bearer(token)).status, 200u);
-  const double jobs = metric("parley_db_jobs_completed");
-  const double hits = metric("parley_session_cache_hits");
   EXPECT_EQ(metric("parley_session_cache_trusted"), 1);
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(me(bearer(token)).status, 200u);
-  EXPECT_EQ(metric("parley_db_jobs_completed"), jobs) << "five requests, not one database job";
-  EXPECT_EQ(metric("parley_session_cache_hits"), hits + 5);
+  // parleyd's own background work may run a job now and then: the fewest jobs over a few rounds
+  // of five requests is what the requests cost (a request that cost one would show in each).
+  double fewestJobs = std::numeric_limits<double>::max();
+  for (int round = 0; round < 3 && fewestJobs > 0; ++round) {
+    const double jobs = metric("parley_db_jobs_completed");
+    const double hits = metric("parley_session_cache_hits");
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(me(bearer(token)).status, 200u);
+    fewestJobs = std::min(fewestJobs, metric("parley_db_jobs_completed") - jobs);
+    EXPECT_EQ(metric("parley_session_cache_hits"), hits + 5) << "each request found its session";
+  }
+  EXPECT_EQ(fewestJobs, 0) << "five requests, not one database job";
 
   // Changed by another process: the cached user goes, the new roles are seen.
   ASSERT_EQ(psql("UPDATE users SET roles = 'system_user', nickname = 'demoted'").exitCode, 0);
