@@ -440,8 +440,9 @@ int serve(const core::config::Config& loaded) {
       websocket::Hub::create(websocket::hubOptions(*config), std::move(members), eventBus, clock);
   server.value()->setUpgradeHandler(websocket::makeEndpoint(context, hub));
 
-  // The drainer's pool has one connection of its own: its drain locks belong to that session.
-  // A second one decides a link's next batch while the current one goes out.
+  // The drainer has one connection of its own, used on its own thread: its drain locks belong to
+  // that session. A second one, with a worker, decides a link's next batch while the current one
+  // goes out.
   core::store::DatabasePtr drainDatabase;
   core::store::DatabasePtr prepareDatabase;
   std::unique_ptr<bridges::OutboxDrainer> drainer;
@@ -449,7 +450,7 @@ int serve(const core::config::Config& loaded) {
     auto drainConfig = config->database;
     drainConfig.poolSize = 1;
     // Its commits produce no outbox rows, only notices for the authors of denied changes.
-    drainDatabase = core::store::postgres::openDatabase(
+    drainDatabase = core::store::postgres::openCallerThreadDatabase(
         drainConfig, clock, websocket::publishingSink(eventBus), policyHolder);
     prepareDatabase = core::store::postgres::openDatabase(
         drainConfig, clock, websocket::publishingSink(eventBus), policyHolder);

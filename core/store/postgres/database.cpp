@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -29,15 +30,23 @@ void runJob(Database::Job& job, Store& store) {
   }
 }
 
+// Where a job runs: on one of the pool's worker threads, or on the thread that submits it.
+enum class JobThread { kWorker, kCaller };
+
 class PgDatabase final : public Database {
  public:
   PgDatabase(config::DatabaseConfig config, ClockPtr clock, events::DomainEventSink sink,
-             std::shared_ptr<const policy::PolicyHolder> policy, PoolListening listening)
+             std::shared_ptr<const policy::PolicyHolder> policy, PoolListening listening,
+             JobThread jobThread)
       : config_(std::move(config)),
         clock_(std::move(clock)),
         sink_(std::move(sink)),
         policy_(std::move(policy)),
         listening_(std::move(listening)) {
+    if (jobThread == JobThread::kCaller) {
+      caller_.emplace();
+      return;
+    }
     const unsigned size = std::max(1u, config_.poolSize);
     alive_ = size;
     workers_.reserve(size);
@@ -51,6 +60,10 @@ class PgDatabase final : public Database {
   PgDatabase& operator=(PgDatabase&&) = delete;
 
   void submit(Job job) override {
+    if (caller_) {
+      runOnCaller(job);
+      return;
+    }
     {
       std::lock_guard lock(mutex_);
       if (alive_ > 0) {
@@ -67,7 +80,7 @@ class PgDatabase final : public Database {
 
   PoolStats stats() const override {
     PoolStats stats;
-    stats.size = static_cast<unsigned>(workers_.size());
+    stats.size = caller_ ? 1 : static_cast<unsigned>(workers_.size());
     stats.connected = connected_.load();
     stats.busy = busy_.load();
     {
@@ -86,6 +99,12 @@ class PgDatabase final : public Database {
       stopping_ = true;
     }
     wake_.notify_all();
+    if (caller_) {
+      // Waits for a job that runs on another thread now; jobs after it find the pool stopped.
+      std::lock_guard running(caller_->mutex);
+      disconnect(caller_->worker);
+      return;
+    }
     std::lock_guard joinLock(joinMutex_);
     for (auto& worker : workers_) {
       // A job that stops the pool cannot wait for its own thread.
@@ -118,14 +137,34 @@ class PgDatabase final : public Database {
         job = std::move(queue_.front());
         queue_.pop_front();
       }
-      ++busy_;
-      PgStore store(ensureConnected(worker, index), *clock_, &sink_, policy_.get());
-      runJob(job, store);
-      afterJob(worker, index);
-      --busy_;
-      ++completed_;
+      runOn(worker, index, job);
     }
     disconnect(worker);
+  }
+
+  void runOn(Worker& worker, unsigned index, Job& job) {
+    ++busy_;
+    PgStore store(ensureConnected(worker, index), *clock_, &sink_, policy_.get());
+    runJob(job, store);
+    afterJob(worker, index);
+    --busy_;
+    ++completed_;
+  }
+
+  // One job at a time, whichever thread submits it: they share the one connection.
+  void runOnCaller(Job& job) {
+    std::lock_guard running(caller_->mutex);
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      stopping = stopping_;
+    }
+    if (stopping) {
+      PgStore store(nullptr, *clock_, &sink_, policy_.get());
+      runJob(job, store);
+      return;
+    }
+    runOn(caller_->worker, 0, job);
   }
 
   Connection* ensureConnected(Worker& worker, unsigned index) {
@@ -200,6 +239,12 @@ class PgDatabase final : public Database {
 
   std::mutex joinMutex_;
   std::vector<std::thread> workers_;
+  // JobThread::kCaller: the one connection, and the lock that makes its jobs take turns.
+  struct CallerWorker {
+    std::mutex mutex;
+    Worker worker;
+  };
+  std::optional<CallerWorker> caller_;
 
   std::atomic<unsigned> connected_{0};
   std::atomic<unsigned> busy_{0};
@@ -215,7 +260,14 @@ DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
                          std::shared_ptr<const policy::PolicyHolder> policy,
                          PoolListening listening) {
   return std::make_shared<PgDatabase>(config, std::move(clock), std::move(sink), std::move(policy),
-                                      std::move(listening));
+                                      std::move(listening), JobThread::kWorker);
+}
+
+DatabasePtr openCallerThreadDatabase(const config::DatabaseConfig& config, ClockPtr clock,
+                                     events::DomainEventSink sink,
+                                     std::shared_ptr<const policy::PolicyHolder> policy) {
+  return std::make_shared<PgDatabase>(config, std::move(clock), std::move(sink), std::move(policy),
+                                      PoolListening{}, JobThread::kCaller);
 }
 
 }  // namespace parley::core::store::postgres

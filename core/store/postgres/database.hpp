@@ -39,4 +39,13 @@ DatabasePtr openDatabase(const config::DatabaseConfig& config, ClockPtr clock,
                          std::shared_ptr<const policy::PolicyHolder> policy = nullptr,
                          PoolListening listening = {});
 
+// One connection and no worker thread: each job runs on the thread that submits it, which
+// blocks until it is done (run() too), and jobs of several threads take turns. For a thread
+// whose work is to wait for the database (the outbox drainer): a worker would cost each job two
+// thread hand-offs, a wake-up of the worker and one of the waiting thread. Never for an I/O
+// thread. Stats and stop() as for a pool of one.
+DatabasePtr openCallerThreadDatabase(const config::DatabaseConfig& config, ClockPtr clock,
+                                     events::DomainEventSink sink = {},
+                                     std::shared_ptr<const policy::PolicyHolder> policy = nullptr);
+
 }  // namespace parley::core::store::postgres

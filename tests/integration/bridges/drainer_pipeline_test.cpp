@@ -154,7 +154,7 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     database_ = core::store::postgres::openDatabase(config, clock_, wakingSink({}, drainerWakeup_),
                                                     policy_);
     config.poolSize = 1;
-    drainDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+    drainDatabase_ = core::store::postgres::openCallerThreadDatabase(config, clock_, {}, policy_);
     prepareDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
   }
 
@@ -313,7 +313,7 @@ TEST_F(BridgeFrameworkTest, NothingIsLostWhenTheDrainerStopsWithAnItemInFlight) 
   core::config::DatabaseConfig config;
   config.dsn = dsn_;
   config.poolSize = 1;
-  drainDatabase_ = core::store::postgres::openDatabase(config, clock_, {}, policy_);
+  drainDatabase_ = core::store::postgres::openCallerThreadDatabase(config, clock_, {}, policy_);
   bridge_.setAutoSend(true);
   startDrainer();
   ASSERT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM outbox") == "0"; }));

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/common/asio.hpp"
@@ -528,6 +531,60 @@ TEST_F(PoolTest, ManyConcurrentJobsAllComplete) {
   EXPECT_EQ(succeeded.load(), 200);
   EXPECT_TRUE(eventually([&] { return database_->stats().completed == 200; }))
       << database_->stats().completed;
+}
+
+TEST_F(PoolTest, ACallerThreadDatabaseRunsEachJobOnItsCallerInTurnOnOneConnection) {
+  core::config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 4;  // not used: one connection
+  auto database = openCallerThreadDatabase(config, clock_);
+  std::atomic<int> onAnotherThread{0};
+  std::atomic<int> running{0};
+  std::atomic<int> mostAtOnce{0};
+  std::mutex seenMutex;
+  std::set<Connection*> connections;
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 4; ++t) {
+    submitters.emplace_back([&] {
+      const auto submitter = std::this_thread::get_id();
+      for (int i = 0; i < 25; ++i) {
+        auto pinged = runSync(*database, [&](Store& store) {
+          if (std::this_thread::get_id() != submitter) ++onAnotherThread;
+          const int now = ++running;
+          int most = mostAtOnce.load();
+          while (now > most && !mostAtOnce.compare_exchange_weak(most, now)) {
+          }
+          auto answer = store.ping();
+          {
+            std::lock_guard lock(seenMutex);
+            connections.insert(static_cast<PgStore&>(store).connection());
+          }
+          --running;
+          return answer;
+        });
+        if (pinged.ok()) ++succeeded;
+      }
+    });
+  }
+  for (auto& submitter : submitters) submitter.join();
+  EXPECT_EQ(succeeded.load(), 100);
+  EXPECT_EQ(onAnotherThread.load(), 0) << "every job ran on the thread that submitted it";
+  EXPECT_EQ(mostAtOnce.load(), 1) << "the jobs of four threads took turns";
+  EXPECT_EQ(connections.size(), 1u) << "over one connection";
+  const auto stats = database->stats();
+  EXPECT_EQ(stats.size, 1u);
+  EXPECT_EQ(stats.connected, 1u);
+  EXPECT_EQ(stats.busy, 0u);
+  EXPECT_EQ(stats.completed, 100u) << "counted before each job's caller goes on";
+  EXPECT_GE(stats.roundTrips, 101u) << "the session's settings, then a ping per job";
+
+  database->stop();
+  database->stop();  // idempotent
+  EXPECT_EQ(database->stats().connected, 0u);
+  auto afterStop = runSync(*database, [](Store& store) { return store.ping(); });
+  ASSERT_FALSE(afterStop.ok()) << "a job after stop() still runs, and sees the pool stopped";
+  EXPECT_EQ(afterStop.error().code, ErrorCode::kUnavailable);
 }
 
 TEST(PoolWithoutServerTest, OpeningNeverFailsAndJobsSeeUnavailable) {
