@@ -141,6 +141,16 @@ struct IngressPipeline::Crossings {
       claims.push_back({events[i]->remoteEventId,
                         std::string(core::model::messageChangeName(events[i]->change))});
     }
+    // What applying the first claimed event reads first, its sender's puppet and its room's
+    // link, travels with the claims; the batch's other events, mostly the same sender's in the
+    // same room, find them kept.
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (!valid[i]) continue;
+      const InboundEvent& first = *events[i];
+      tx.bridges().findRemoteUserAhead(first.sender.bridge, first.sender.remoteId);
+      if (!first.remoteRoom.empty()) tx.bridges().linkByRemoteAhead(first.bridge, first.remoteRoom);
+      break;
+    }
     auto taken = tx.bridges().claimInboxMany(bridge, claims, tx.clock().nowMillis());
     if (!taken) return std::move(taken).error();
     std::vector<bool> claimed(events.size(), false);

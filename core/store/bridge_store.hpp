@@ -169,6 +169,13 @@ class BridgeStore {
   // Inserts, or updates domain, display name and update_at of an existing row.
   virtual Status upsertRemoteUser(const model::RemoteUser& user) = 0;
 
+  // Read ahead: the query travels with the open transaction's next statement, and the same
+  // call later in the transaction (findRemoteUser, linkByRemote) takes its rows instead of a
+  // round trip of its own; a second call reads again. The ingress knows an event's sender and
+  // room before it claims the event's inbox id. Outside a transaction: nothing.
+  virtual void findRemoteUserAhead(std::string_view bridge, std::string_view remoteId) = 0;
+  virtual void linkByRemoteAhead(std::string_view bridge, std::string_view remoteRoom) = 0;
+
   // Outbox. The database numbers the row (its order on the link). Inside a transaction the
   // write may reach the server only with the transaction's next statement or its COMMIT,
   // which then report its failure.
@@ -213,7 +220,9 @@ class BridgeStore {
                                 std::string_view effectKind, std::string_view effectId) = 0;
   // The claims and effects of several events in one statement each (the ingress group
   // commit). claimInboxMany: for each claim, in order, whether it took (bridge, remote id);
-  // an id named twice is taken by its first claim only.
+  // an id named twice is taken by its first claim only. setInboxEffects, like putParts and
+  // putPartsMany, travels with the transaction's next statement or its COMMIT (PgStore::defer):
+  // a failure shows there.
   virtual Result<std::vector<bool>> claimInboxMany(std::string_view bridge,
                                                    const std::vector<InboxClaim>& claims,
                                                    std::int64_t receivedAt) = 0;

@@ -22,6 +22,8 @@ constexpr Statement kAuditIdAndLastHash{
 constexpr Statement kAuditNextIds{"audit_next_ids",
                                   "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
                                   "FROM generate_series(1, $1)"};
+// What lockChainAhead's read is kept under (one chain, one key).
+constexpr std::string_view kChainHeadKey = "chain head";
 // The most ids one round trip takes for a transaction.
 constexpr std::int64_t kMaxReservedIds = 64;
 constexpr Statement kAuditInsert{
@@ -102,21 +104,18 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   stored.record = record;
   auto written = store_.transaction([&](Store&) -> Status {
     const std::uint64_t transaction = store_.transactionSerial();
-    if (transaction == tipRequested_ && transaction != tipTransaction_) {
-      // Sent ahead and still waiting for a statement to travel with: it goes now.
-      if (auto sent = store_.flush(); !sent) return sent;
-    }
-    if (transaction != 0 && transaction == tipTransaction_) {
-      // This transaction holds the lock (it appended, or read the tip ahead): nobody appended
-      // since.
-      stored.previousHash = tipHash_;
-    } else {
-      if (auto locked = store_.defer(kAuditLock); !locked) return locked;
-      auto tip = store_.exec(kAuditIdAndLastHash);
+    if (transaction == 0 || transaction != tipTransaction_) {
+      // The lock and the tip: sent ahead (lockChainAhead), or now.
+      auto ahead = chainHeadAhead_.take(store_, kChainHeadKey);
+      if (!ahead) {
+        if (auto locked = store_.defer(kAuditLock); !locked) return locked;
+      }
+      auto tip = ahead ? std::move(*ahead) : store_.exec(kAuditIdAndLastHash);
       if (!tip) return std::move(tip).error();
       takeTip(transaction, *tip);
-      stored.previousHash = tipHash_;
     }
+    // This transaction holds the lock (it read the tip, or appended): nobody appended since.
+    stored.previousHash = tipHash_;
     auto next = nextId();
     if (!next) return std::move(next).error();
     stored.id = *next;
@@ -150,12 +149,13 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
 
 void PgAuditStore::lockChainAhead() {
   const std::uint64_t transaction = store_.transactionSerial();
-  if (transaction == 0 || transaction == tipTransaction_ || transaction == tipRequested_) return;
+  if (transaction == 0 || transaction == tipTransaction_ ||
+      chainHeadAhead_.pending(store_, kChainHeadKey)) {
+    return;
+  }
   // Inside a transaction both only queue: a failure shows with the statement they travel with.
   (void)store_.defer(kAuditLock);
-  (void)store_.deferRead(kAuditIdAndLastHash, {},
-                         [this, transaction](Rows tip) { takeTip(transaction, tip); });
-  tipRequested_ = transaction;
+  chainHeadAhead_.send(store_, kAuditIdAndLastHash, {}, std::string(kChainHeadKey));
 }
 
 void PgAuditStore::takeTip(std::uint64_t transaction, const Rows& tip) {

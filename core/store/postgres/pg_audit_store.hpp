@@ -7,6 +7,7 @@
 
 #include "core/store/audit_store.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/pg_read_ahead.hpp"
 
 namespace parley::core::store::postgres {
 
@@ -35,9 +36,8 @@ class PgAuditStore final : public AuditStore {
   // the chain's lock): its next append needs neither the lock nor the newest hash again.
   std::uint64_t tipTransaction_ = 0;
   std::string tipHash_;
-  // The transaction whose lock and newest hash were sent ahead (lockChainAhead) and may not
-  // have come back yet.
-  std::uint64_t tipRequested_ = 0;
+  // The lock's first id and newest hash, sent ahead with the lock (lockChainAhead).
+  ReadAhead chainHeadAhead_;
   // Ids the open transaction took from the sequence under the chain's lock and has not used:
   // 1 with the lock, then each time they run out as many as it has used so far, so that a
   // transaction of n records spends about log2(n) round trips on their ids and leaves fewer

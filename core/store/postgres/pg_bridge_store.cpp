@@ -248,6 +248,14 @@ model::LinkDirection directionFromName(std::string_view name) {
   return model::LinkDirection::kBoth;
 }
 
+// What a read ahead is kept under: its arguments.
+std::string aheadKey(std::string_view first, std::string_view second) {
+  std::string key(first);
+  key += '\n';
+  key += second;
+  return key;
+}
+
 }  // namespace
 
 model::Link linkFromRow(const Rows& rows, int row) {
@@ -399,9 +407,16 @@ Result<std::vector<model::Link>> PgBridgeStore::linksOfChannel(std::string_view 
   return linksFrom(store_.exec(kLinksOfChannel, Params().add(channelId)));
 }
 
+void PgBridgeStore::linkByRemoteAhead(std::string_view bridge, std::string_view remoteRoom) {
+  linkByRemoteAhead_.send(store_, kLinkByRemote, Params().add(bridge).add(remoteRoom),
+                          aheadKey(bridge, remoteRoom));
+}
+
 Result<std::optional<model::Link>> PgBridgeStore::linkByRemote(std::string_view bridge,
                                                                std::string_view remoteRoom) {
-  auto rows = store_.exec(kLinkByRemote, Params().add(bridge).add(remoteRoom));
+  auto ahead = linkByRemoteAhead_.take(store_, aheadKey(bridge, remoteRoom));
+  auto rows =
+      ahead ? std::move(*ahead) : store_.exec(kLinkByRemote, Params().add(bridge).add(remoteRoom));
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<model::Link>{};
   return std::optional<model::Link>{linkFromRow(*rows, 0)};
@@ -419,9 +434,16 @@ Status PgBridgeStore::updateLink(const model::Link& link) {
   return {};
 }
 
+void PgBridgeStore::findRemoteUserAhead(std::string_view bridge, std::string_view remoteId) {
+  remoteUserAhead_.send(store_, kFindRemoteUser, Params().add(bridge).add(remoteId),
+                        aheadKey(bridge, remoteId));
+}
+
 Result<std::optional<BridgeStore::KnownPuppet>> PgBridgeStore::findRemoteUser(
     std::string_view bridge, std::string_view remoteId) {
-  auto rows = store_.exec(kFindRemoteUser, Params().add(bridge).add(remoteId));
+  auto ahead = remoteUserAhead_.take(store_, aheadKey(bridge, remoteId));
+  auto rows =
+      ahead ? std::move(*ahead) : store_.exec(kFindRemoteUser, Params().add(bridge).add(remoteId));
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<KnownPuppet>{};
   KnownPuppet found{model::RemoteUser{}, userFromRow(*rows, 0)};
@@ -617,7 +639,8 @@ Status PgBridgeStore::setInboxEffects(std::string_view bridge,
   }
   auto text = jsonText(list);
   if (!text) return std::move(text).error();
-  return done(store_.exec(kSetInboxEffects, Params().add(bridge).add(*text)));
+  // With the transaction's next statement or its COMMIT: nothing reads its rows.
+  return store_.defer(kSetInboxEffects, Params().add(bridge).add(*text));
 }
 
 Status PgBridgeStore::putParts(std::string_view postId, std::string_view bridge,
@@ -632,7 +655,8 @@ Status PgBridgeStore::putPartsMany(const std::vector<PostParts>& posts, std::int
   if (list.empty()) return {};
   auto text = jsonText(list);
   if (!text) return std::move(text).error();
-  return done(store_.exec(kPutParts, Params().add(*text).add(at)));
+  // With the transaction's next statement or its COMMIT: nothing reads its rows.
+  return store_.defer(kPutParts, Params().add(*text).add(at));
 }
 
 Result<std::vector<IdMapPart>> PgBridgeStore::partsOf(std::string_view postId,

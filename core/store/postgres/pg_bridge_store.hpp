@@ -4,6 +4,7 @@
 
 #include "core/store/bridge_store.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/pg_read_ahead.hpp"
 
 namespace parley::core::store::postgres {
 
@@ -25,6 +26,8 @@ class PgBridgeStore final : public BridgeStore {
   Result<std::optional<KnownPuppet>> findRemoteUser(std::string_view bridge,
                                                     std::string_view remoteId) override;
   Status upsertRemoteUser(const model::RemoteUser& user) override;
+  void findRemoteUserAhead(std::string_view bridge, std::string_view remoteId) override;
+  void linkByRemoteAhead(std::string_view bridge, std::string_view remoteRoom) override;
 
   Status enqueue(const OutboxRow& row) override;
   Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) override;
@@ -81,6 +84,8 @@ class PgBridgeStore final : public BridgeStore {
 
  private:
   PgStore& store_;
+  ReadAhead remoteUserAhead_;
+  ReadAhead linkByRemoteAhead_;
 };
 
 }  // namespace parley::core::store::postgres

@@ -13,7 +13,9 @@
 #include "bridges/common/outbox_drainer.hpp"
 #include "core/model/id.hpp"
 #include "core/services/outbox_writer.hpp"
+#include "core/services/puppet_service.hpp"
 #include "core/services/reaction_service.hpp"
+#include "core/store/postgres/pg_store.hpp"
 #include "tests/integration/bridges/bridge_fixture.hpp"
 
 namespace parley::core::services {
@@ -293,6 +295,71 @@ TEST_F(OutboxWriterTest, TheStoreWritesClaimsEffectsPartsAndSentRowsOfManyAtOnce
                   second->id + "' AND remote_room = 'ops@rooms.partner-a.example' ORDER BY part")
                      .c_str()),
             (std::vector<std::string>{"0|b-in-a|15", "1|b-file|15"}));
+}
+
+// The ingress knows an event's sender and room before it claims the event's inbox id: their
+// reads travel with the claim, and the calls that need them take their rows then.
+TEST_F(OutboxWriterTest, ASendersPuppetAndARoomsLinkReadAheadTravelWithTheNextStatement) {
+  const model::RemoteOrigin carol{"test", kRoomA, "carol@partner-a.example", "partner-a.example"};
+  auto made = runSync(*database_, [&](Store& s) { return findOrCreatePuppet(s, carol, "Carol"); });
+  ASSERT_TRUE(made.ok()) << made.error().detail;
+
+  struct Seen {
+    std::uint64_t withTheClaim = 0;  // round trips of the claim and the reads sent ahead
+    std::uint64_t taking = 0;        // of the calls that take their rows
+    std::uint64_t readingAgain = 0;  // of the same calls again, and another room's link
+    std::optional<store::BridgeStore::KnownPuppet> puppet;
+    std::optional<model::Link> link;
+    std::optional<model::Link> otherLink;
+  };
+  auto seen = runSync(*database_, [&](Store& s) -> Result<Seen> {
+    store::postgres::Connection& connection =
+        *static_cast<store::postgres::PgStore&>(s).connection();
+    Seen counted;
+    auto done = s.transaction([&](Store& tx) -> Status {
+      connection.takeRoundTrips();
+      tx.bridges().findRemoteUserAhead("test", carol.remoteId);
+      tx.bridges().linkByRemoteAhead("test", kRoomA);
+      auto claimed = tx.bridges().claimInboxMany("test", {{"s-ahead", "post"}}, 1);
+      if (!claimed) return std::move(claimed).error();
+      counted.withTheClaim = connection.takeRoundTrips();
+      auto puppet = tx.bridges().findRemoteUser("test", carol.remoteId);
+      if (!puppet) return std::move(puppet).error();
+      auto link = tx.bridges().linkByRemote("test", kRoomA);
+      if (!link) return std::move(link).error();
+      counted.taking = connection.takeRoundTrips();
+      counted.puppet = std::move(*puppet);
+      counted.link = std::move(*link);
+      auto again = tx.bridges().findRemoteUser("test", carol.remoteId);
+      if (!again) return std::move(again).error();
+      auto other = tx.bridges().linkByRemote("test", kRoomB);
+      if (!other) return std::move(other).error();
+      counted.otherLink = std::move(*other);
+      counted.readingAgain = connection.takeRoundTrips();
+      return {};
+    });
+    if (!done) return std::move(done).error();
+    return counted;
+  });
+  ASSERT_TRUE(seen.ok()) << seen.error().detail;
+  EXPECT_EQ(seen->withTheClaim, 1u) << "BEGIN, both reads and the claim in one round trip";
+  EXPECT_EQ(seen->taking, 0u) << "the calls took what was read ahead";
+  ASSERT_TRUE(seen->puppet.has_value());
+  EXPECT_EQ(seen->puppet->user.id, made->id);
+  EXPECT_EQ(seen->puppet->remote.displayName, "Carol");
+  ASSERT_TRUE(seen->link.has_value());
+  EXPECT_EQ(seen->link->id, kLinkA);
+  EXPECT_EQ(seen->readingAgain, 2u) << "a second call, and another room's, read for themselves";
+  ASSERT_TRUE(seen->otherLink.has_value());
+  EXPECT_EQ(seen->otherLink->id, kLinkB);
+
+  // Outside a transaction nothing is sent ahead: the call reads for itself.
+  auto alone = runSync(*database_, [&](Store& s) {
+    s.bridges().linkByRemoteAhead("test", kRoomB);
+    return s.bridges().linkByRemote("test", kRoomB);
+  });
+  ASSERT_TRUE(alone.ok() && alone->has_value());
+  EXPECT_EQ((*alone)->id, kLinkB);
 }
 
 TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
