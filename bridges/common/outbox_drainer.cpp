@@ -176,6 +176,18 @@ void OutboxDrainer::wake(const std::vector<std::string>& linkIds) {
   mailbox_->wakeup.notify_one();
 }
 
+void OutboxDrainer::wake(const core::events::OutboundQueued& queued) {
+  if (queued.linkIds.empty()) return;  // not "look at every link"
+  {
+    std::lock_guard lock(mailbox_->mutex);
+    for (const auto& linkId : queued.linkIds) {
+      mailbox_->wokenLinks.insert(linkId);
+      mailbox_->expected.insert_or_assign(linkId, Expected{queued.subjectId, queued.channelId});
+    }
+  }
+  mailbox_->wakeup.notify_one();
+}
+
 void OutboxDrainer::stop() {
   {
     std::lock_guard lock(mailbox_->mutex);
@@ -232,6 +244,10 @@ void OutboxDrainer::run() {
       outcomes.swap(mailbox_->outcomes);
       prepared.swap(mailbox_->prepared);
       wokenLinks.swap(mailbox_->wokenLinks);
+      for (auto& [linkId, expected] : mailbox_->expected) {
+        expected_.insert_or_assign(linkId, std::move(expected));
+      }
+      mailbox_->expected.clear();
     }
     for (auto& outcome : outcomes) {
       auto link = links_.find(outcome.linkId);
@@ -369,6 +385,9 @@ bool OutboxDrainer::start(const std::string& linkId) {
 bool OutboxDrainer::prepare(const std::string& linkId) {
   BatchRequest request;
   request.linkId = linkId;
+  if (auto expected = expected_.find(linkId); expected != expected_.end()) {
+    request.expected = expected->second;
+  }
   auto batch = database_->runAndWait(
       [&](core::store::Store& s) -> core::Result<Batch> { return decideBatch(s, request); });
   if (!batch) {
@@ -412,15 +431,33 @@ void OutboxDrainer::prepareAhead(const std::string& linkId, LinkState& state) {
 
 core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store& s,
                                                               const BatchRequest& request) const {
+  Batch b;
+  // One transaction from the link's lock to the last decision's audit record. What the first
+  // decision is likely to read travels with the link's rows: the inputs of the change that
+  // woke the link, and the audit chain's lock and head. A batch whose first row is someone
+  // else's reads its own.
+  core::Status decided = s.transaction([&](core::store::Store& tx) -> core::Status {
+    if (request.expected) {
+      tx.audit().lockChainAhead();
+      tx.policyAttributes().policyInputsAhead(request.expected->subjectId,
+                                              request.expected->channelId);
+    }
+    return decideBatchIn(tx, request, b);
+  });
+  if (!decided) return decided.error();
+  return b;
+}
+
+core::Status OutboxDrainer::decideBatchIn(core::store::Store& s, const BatchRequest& request,
+                                          Batch& b) const {
   using core::store::Store;
   const std::string& linkId = request.linkId;
-  Batch b;
   std::optional<core::model::Link> found;
   std::optional<core::store::PendingRows> pending;
   if (request.lockHolder == 0) {
     auto locked = s.bridges().lockLink(linkId, kBatchRows);
     if (!locked) return std::move(locked).error();
-    if (!locked->locked) return b;  // another node drains this link
+    if (!locked->locked) return {};  // another node drains this link
     found = std::move(locked->link);
     if (request.afterId == 0) pending = std::move(locked->pending);  // the link's head rows
   } else {
@@ -428,7 +465,7 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
     // (a lost connection loses the lock; the link is then locked again from the head).
     auto holder = s.bridges().linkLockHolder(linkId);
     if (!holder) return std::move(holder).error();
-    if (*holder != request.lockHolder) return b;
+    if (*holder != request.lockHolder) return {};
     auto link = s.bridges().getLink(linkId);
     if (!link) return std::move(link).error();
     found = std::move(*link);
@@ -437,9 +474,9 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   if (b.bridge == nullptr) {
     // Not running here: leave the link to a node that runs its bridge.
     if (request.lockHolder == 0) {
-      if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked.error();
+      if (auto unlocked = s.bridges().unlockLink(linkId); !unlocked) return unlocked;
     }
-    return b;
+    return {};
   }
   b.drainsHere = true;
   b.lockHolder = request.lockHolder;
@@ -534,8 +571,7 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
     }
     return {};
   });
-  if (!decidedAll) return decidedAll.error();
-  return b;
+  return decidedAll;
 }
 
 bool OutboxDrainer::install(const std::string& linkId, Batch batch) {
@@ -701,7 +737,7 @@ bool OutboxDrainer::recordDelivered() {
   return true;
 }
 
-void DrainerWakeup::set(std::function<void(const std::vector<std::string>&)> wake) {
+void DrainerWakeup::set(std::function<void(const core::events::OutboundQueued&)> wake) {
   std::lock_guard lock(mutex_);
   wake_ = std::move(wake);
 }
@@ -711,9 +747,9 @@ void DrainerWakeup::clear() {
   wake_ = nullptr;
 }
 
-void DrainerWakeup::operator()(const std::vector<std::string>& linkIds) const {
+void DrainerWakeup::operator()(const core::events::OutboundQueued& queued) const {
   std::lock_guard lock(mutex_);
-  if (wake_) wake_(linkIds);
+  if (wake_) wake_(queued);
 }
 
 core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
@@ -722,7 +758,7 @@ core::events::DomainEventSink wakingSink(core::events::DomainEventSink inner,
           wakeup = std::move(wakeup)](const core::events::DomainEvent& event) {
     if (inner) inner(event);
     if (const auto* queued = std::get_if<core::events::OutboundQueued>(&event)) {
-      (*wakeup)(queued->linkIds);
+      (*wakeup)(*queued);
     }
   };
 }

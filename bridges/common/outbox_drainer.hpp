@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -98,6 +99,9 @@ class OutboxDrainer {
   // (none given): look now. A link that is draining here already is read when its batch is
   // done. Any thread.
   void wake(const std::vector<std::string>& linkIds = {});
+  // wake(queued.linkIds), and the first decision of those links' next batch is likely about
+  // queued.subjectId on queued.channelId (live traffic): its inputs travel with the link's rows.
+  void wake(const core::events::OutboundQueued& queued);
   // Stops the thread. Items still in flight are not waited for: their rows stay pending and
   // are delivered again (with the same txn id) by the next drainer. Idempotent.
   void stop();
@@ -124,10 +128,16 @@ class OutboxDrainer {
     bool heldBack = false;        // it stopped before a row that waits for its posts' ids
     std::int64_t lockHolder = 0;  // the session holding the link's drain lock (ahead: checked)
   };
+  // The subject and channel of the change that woke a link last (OutboundQueued).
+  struct Expected {
+    std::string subjectId;
+    std::string channelId;
+  };
   struct BatchRequest {
     std::string linkId;
-    std::int64_t afterId = 0;     // rows after this one (0: from the link's head)
-    std::int64_t lockHolder = 0;  // 0: take the lock here; else the session that must hold it
+    std::optional<Expected> expected;  // the first decision's inputs are read ahead
+    std::int64_t afterId = 0;          // rows after this one (0: from the link's head)
+    std::int64_t lockHolder = 0;       // 0: take the lock here; else the session that must hold it
     std::set<std::string> unrecordedPosts;  // posts whose remote ids may not be written yet
   };
   struct Prepared {
@@ -139,8 +149,9 @@ class OutboxDrainer {
   struct Mailbox {
     std::mutex mutex;
     std::condition_variable wakeup;
-    bool woken = false;                // look at every link
-    std::set<std::string> wokenLinks;  // look at these (rows were queued for them)
+    bool woken = false;                        // look at every link
+    std::set<std::string> wokenLinks;          // look at these (rows were queued for them)
+    std::map<std::string, Expected> expected;  // by link id, from the wake-ups
     bool stopping = false;
     std::deque<Outcome> outcomes;
     std::deque<Prepared> prepared;  // batches decided ahead
@@ -187,6 +198,8 @@ class OutboxDrainer {
   // canonical messages, the guard's decisions and audit records in one transaction). Runs on
   // a database worker.
   core::Result<Batch> decideBatch(core::store::Store& s, const BatchRequest& request) const;
+  // decideBatch's work inside its transaction, into `b`.
+  core::Status decideBatchIn(core::store::Store& s, const BatchRequest& request, Batch& b) const;
   // A decided batch into links_[linkId]: true when the link should be looked at again at once
   // (rows were denied or failed and none is ready).
   bool install(const std::string& linkId, Batch batch);
@@ -215,6 +228,7 @@ class OutboxDrainer {
   DrainerOptions options_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
   std::map<std::string, LinkState> links_;               // by link id (drainer thread only)
+  std::map<std::string, Expected> expected_;             // by link id, the latest wake-up's
   std::vector<Outcome> delivered_;                       // kSent outcomes not written yet
   std::map<std::string, std::string> bridgeOfLink_;      // for metrics of links gone idle
   std::map<std::string, std::int64_t> queuedCountedAt_;  // a busy link's gauge, last counted
@@ -226,14 +240,14 @@ class OutboxDrainer {
 // database (whose event sink calls it) and pointed at the drainer once that runs.
 class DrainerWakeup {
  public:
-  // `wake` gets the links that were queued for (OutboxDrainer::wake).
-  void set(std::function<void(const std::vector<std::string>&)> wake);
+  // `wake` gets what was queued (OutboxDrainer::wake).
+  void set(std::function<void(const core::events::OutboundQueued&)> wake);
   void clear();
-  void operator()(const std::vector<std::string>& linkIds) const;
+  void operator()(const core::events::OutboundQueued& queued) const;
 
  private:
   mutable std::mutex mutex_;
-  std::function<void(const std::vector<std::string>&)> wake_;
+  std::function<void(const core::events::OutboundQueued&)> wake_;
 };
 
 // `inner`, and the drainer's wake-up when a committed change wrote outbox rows (OutboundQueued:

@@ -212,6 +212,10 @@ struct SessionsRevoked {
 // outbox drainer. Clients are not told.
 struct OutboundQueued {
   std::vector<std::string> linkIds;  // the links that got rows
+  // Whose change it is (a post's author, a reaction's user) and where: the subject and channel
+  // of the egress decisions its rows will need.
+  std::string subjectId;
+  std::string channelId;
 };
 
 using DomainEvent =

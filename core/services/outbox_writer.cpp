@@ -32,6 +32,8 @@ Status enqueueOutbound(store::Store& tx, const model::Post& post, model::Message
   if (!links) return std::move(links).error();
   const std::int64_t now = tx.clock().nowMillis();
   events::OutboundQueued queued;
+  queued.subjectId = reaction != nullptr ? reaction->userId : post.userId;
+  queued.channelId = post.channelId;
   for (const auto& link : **links) {
     if (!link.sendsOut() || cameInOn(origin, link)) continue;
     store::OutboxRow row;

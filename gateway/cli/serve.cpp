@@ -459,7 +459,7 @@ int serve(const core::config::Config& loaded) {
     drainer = bridges::OutboxDrainer::start(drainDatabase, prepareDatabase, std::move(running),
                                             clock, bridgeMetrics);
     drainerWakeup->set(
-        [raw = drainer.get()](const std::vector<std::string>& linkIds) { raw->wake(linkIds); });
+        [raw = drainer.get()](const core::events::OutboundQueued& queued) { raw->wake(queued); });
   }
   registerRoundTripGauge(*metrics, {database, drainDatabase, prepareDatabase});
   for (auto& bridge : bridges.value()) {

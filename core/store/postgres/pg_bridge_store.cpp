@@ -248,14 +248,6 @@ model::LinkDirection directionFromName(std::string_view name) {
   return model::LinkDirection::kBoth;
 }
 
-// What a read ahead is kept under: its arguments.
-std::string aheadKey(std::string_view first, std::string_view second) {
-  std::string key(first);
-  key += '\n';
-  key += second;
-  return key;
-}
-
 }  // namespace
 
 model::Link linkFromRow(const Rows& rows, int row) {
@@ -409,12 +401,12 @@ Result<std::vector<model::Link>> PgBridgeStore::linksOfChannel(std::string_view 
 
 void PgBridgeStore::linkByRemoteAhead(std::string_view bridge, std::string_view remoteRoom) {
   linkByRemoteAhead_.send(store_, kLinkByRemote, Params().add(bridge).add(remoteRoom),
-                          aheadKey(bridge, remoteRoom));
+                          ReadAhead::keyOf(bridge, remoteRoom));
 }
 
 Result<std::optional<model::Link>> PgBridgeStore::linkByRemote(std::string_view bridge,
                                                                std::string_view remoteRoom) {
-  auto ahead = linkByRemoteAhead_.take(store_, aheadKey(bridge, remoteRoom));
+  auto ahead = linkByRemoteAhead_.take(store_, ReadAhead::keyOf(bridge, remoteRoom));
   auto rows =
       ahead ? std::move(*ahead) : store_.exec(kLinkByRemote, Params().add(bridge).add(remoteRoom));
   if (!rows) return std::move(rows).error();
@@ -436,12 +428,12 @@ Status PgBridgeStore::updateLink(const model::Link& link) {
 
 void PgBridgeStore::findRemoteUserAhead(std::string_view bridge, std::string_view remoteId) {
   remoteUserAhead_.send(store_, kFindRemoteUser, Params().add(bridge).add(remoteId),
-                        aheadKey(bridge, remoteId));
+                        ReadAhead::keyOf(bridge, remoteId));
 }
 
 Result<std::optional<BridgeStore::KnownPuppet>> PgBridgeStore::findRemoteUser(
     std::string_view bridge, std::string_view remoteId) {
-  auto ahead = remoteUserAhead_.take(store_, aheadKey(bridge, remoteId));
+  auto ahead = remoteUserAhead_.take(store_, ReadAhead::keyOf(bridge, remoteId));
   auto rows =
       ahead ? std::move(*ahead) : store_.exec(kFindRemoteUser, Params().add(bridge).add(remoteId));
   if (!rows) return std::move(rows).error();

@@ -286,14 +286,30 @@ Result<ChannelPolicyInputs> PgPolicyAttributeStore::channelPolicyInputs(std::str
   return channelPolicyInputsFromRow(*rows, 0, 0);
 }
 
+void PgPolicyAttributeStore::policyInputsAhead(std::string_view userId,
+                                               std::string_view channelId) {
+  inputsAhead_.send(store_, kPolicyInputs, Params().add(userId).add(channelId),
+                    ReadAhead::keyOf(userId, channelId));
+}
+
 Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userId,
                                                           std::string_view channelId,
                                                           WithLinks withLinks) {
-  const Params params = Params().add(userId).add(channelId);
-  const Params channel = Params().add(channelId);
-  std::vector<Connection::Query> queries{{&kPolicyInputs, &params}};
-  if (withLinks == WithLinks::kYes) queries.push_back({&kLinksOfChannel, &channel});
-  auto results = store_.execAll(queries);
+  auto results = [&]() -> Result<std::vector<Rows>> {
+    if (withLinks == WithLinks::kNo) {
+      if (auto ahead = inputsAhead_.take(store_, ReadAhead::keyOf(userId, channelId))) {
+        if (!*ahead) return std::move(*ahead).error();
+        std::vector<Rows> read;
+        read.push_back(std::move(**ahead));
+        return read;
+      }
+    }
+    const Params params = Params().add(userId).add(channelId);
+    const Params channel = Params().add(channelId);
+    std::vector<Connection::Query> queries{{&kPolicyInputs, &params}};
+    if (withLinks == WithLinks::kYes) queries.push_back({&kLinksOfChannel, &channel});
+    return store_.execAll(queries);
+  }();
   if (!results) return std::move(results).error();
   const Rows* rows = &(*results)[0];
   constexpr int kChannelPolicyFirst = kChannelAccessColumnCount;

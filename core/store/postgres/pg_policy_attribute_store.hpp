@@ -4,6 +4,7 @@
 
 #include "core/store/policy_attribute_store.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/pg_read_ahead.hpp"
 
 namespace parley::core::store::postgres {
 
@@ -30,11 +31,13 @@ class PgPolicyAttributeStore final : public PolicyAttributeStore {
   Result<model::AttributeMap> userAttributes(std::string_view userId) override;
   Result<PolicyInputs> policyInputs(std::string_view userId, std::string_view channelId,
                                     WithLinks withLinks) override;
+  void policyInputsAhead(std::string_view userId, std::string_view channelId) override;
   Result<ChannelPolicyInputs> channelPolicyInputs(std::string_view channelId,
                                                   std::string_view teamId) override;
 
  private:
   PgStore& store_;
+  ReadAhead inputsAhead_;
 };
 
 }  // namespace parley::core::store::postgres

@@ -34,4 +34,11 @@ std::optional<Result<Rows>> ReadAhead::take(PgStore& store, std::string_view key
   return rows;
 }
 
+std::string ReadAhead::keyOf(std::string_view first, std::string_view second) {
+  std::string key(first);
+  key += '\n';
+  key += second;
+  return key;
+}
+
 }  // namespace parley::core::store::postgres

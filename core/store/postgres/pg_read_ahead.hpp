@@ -33,6 +33,9 @@ class ReadAhead {
   // now.
   std::optional<Result<Rows>> take(PgStore& store, std::string_view key);
 
+  // The key of a read of two arguments.
+  static std::string keyOf(std::string_view first, std::string_view second);
+
  private:
   std::uint64_t transaction_ = 0;  // 0: nothing sent, or taken
   std::string key_;

@@ -56,9 +56,9 @@ TEST_F(OutboxWriterTest, OnlyACommittedChangeWithRowsToSendWakesTheDrainer) {
   auto wakeup = std::make_shared<bridges::DrainerWakeup>();
   std::atomic<int> wakes{0};
   std::set<std::string> wokenLinks;
-  wakeup->set([&](const std::vector<std::string>& linkIds) {
+  wakeup->set([&](const core::events::OutboundQueued& queued) {
     ++wakes;
-    wokenLinks.insert(linkIds.begin(), linkIds.end());
+    wokenLinks.insert(queued.linkIds.begin(), queued.linkIds.end());
   });
   openPool(2, bridges::wakingSink({}, wakeup));
 

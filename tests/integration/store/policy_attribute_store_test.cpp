@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/services/policy_attribute_service.hpp"
+#include "core/store/postgres/pg_store.hpp"
 #include "tests/integration/store/store_fixture.hpp"
 
 namespace parley::core::store {
@@ -350,6 +351,65 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsBringTheChannelsLinksWhenAskedFor) 
             (std::vector<std::string>{"xmpp ops@rooms.example", "matrix !ops:example.org"}))
       << "oldest first";
   EXPECT_TRUE(linksOf(WithLinks::kNo).empty());
+}
+
+// The drainer reads ahead the inputs of the decision it expects to make first, with the link's
+// rows. They are taken only by the call for the same user and channel, without the links: any
+// other call reads its own.
+TEST_F(PolicyAttributeStoreTest, PolicyInputsReadAheadServeOnlyTheirOwnUserAndChannel) {
+  const auto clearance = createField("clearance", "text");
+  ASSERT_TRUE(setValues(admin_, kUser, {{clearance.id, "SECRET"}}).ok());
+  ASSERT_TRUE(execSql("INSERT INTO links (id, channel_id, bridge, remote_room, create_at) VALUES"
+                      " ('linkaaaaaaaaaaaaaaaaaaaaaa', 'channelaaaaaaaaaaaaaaaaaaa', 'xmpp',"
+                      " 'ops@rooms.example', 1)")
+                  .ok());
+  struct Seen {
+    std::uint64_t sending = 0;  // round trips of the read sent ahead and the statement after it
+    std::uint64_t other = 0;    // of another user's inputs
+    std::uint64_t withLinks = 0;
+    std::uint64_t taking = 0;  // of the call the read was for
+    PolicyInputs otherInputs;
+    PolicyInputs linkedInputs;
+    PolicyInputs takenInputs;
+  };
+  auto seen = runSync(*database_, [&](Store& s) -> Result<Seen> {
+    postgres::Connection& connection = *static_cast<postgres::PgStore&>(s).connection();
+    Seen counted;
+    auto done = s.transaction([&](Store& tx) -> Status {
+      connection.takeRoundTrips();
+      tx.policyAttributes().policyInputsAhead(kUser, kChannel);
+      if (auto read = tx.system().get("anything"); !read) return std::move(read).error();
+      counted.sending = connection.takeRoundTrips();
+      auto other = tx.policyAttributes().policyInputs(kAdmin, kChannel, WithLinks::kNo);
+      if (!other) return std::move(other).error();
+      counted.other = connection.takeRoundTrips();
+      auto linked = tx.policyAttributes().policyInputs(kUser, kChannel, WithLinks::kYes);
+      if (!linked) return std::move(linked).error();
+      counted.withLinks = connection.takeRoundTrips();
+      auto taken = tx.policyAttributes().policyInputs(kUser, kChannel, WithLinks::kNo);
+      if (!taken) return std::move(taken).error();
+      counted.taking = connection.takeRoundTrips();
+      counted.otherInputs = std::move(*other);
+      counted.linkedInputs = std::move(*linked);
+      counted.takenInputs = std::move(*taken);
+      return {};
+    });
+    if (!done) return std::move(done).error();
+    return counted;
+  });
+  ASSERT_TRUE(seen.ok()) << seen.error().message;
+  EXPECT_EQ(seen->sending, 1U) << "BEGIN, the inputs and the next statement together";
+  EXPECT_EQ(seen->other, 1U) << "another user's inputs are read for themselves";
+  EXPECT_TRUE(seen->otherInputs.subject.empty()) << "and are that user's";
+  EXPECT_EQ(seen->withLinks, 1U) << "a call that needs the links reads for itself";
+  EXPECT_EQ(seen->linkedInputs.links.size(), 1U);
+  EXPECT_EQ(seen->taking, 0U) << "the call the read was for took it";
+  EXPECT_EQ(seen->takenInputs.subjectId, kUser);
+  ASSERT_EQ(seen->takenInputs.subject.size(), 1U);
+  EXPECT_EQ(std::get<std::string>(seen->takenInputs.subject.at("clearance")), "SECRET");
+  ASSERT_TRUE(seen->takenInputs.access.has_value());
+  EXPECT_EQ(seen->takenInputs.access->channel.id, kChannel);
+  EXPECT_TRUE(seen->takenInputs.links.empty());
 }
 
 }  // namespace
