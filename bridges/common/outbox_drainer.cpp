@@ -385,9 +385,8 @@ bool OutboxDrainer::start(const std::string& linkId) {
 bool OutboxDrainer::prepare(const std::string& linkId) {
   BatchRequest request;
   request.linkId = linkId;
-  if (auto expected = expected_.find(linkId); expected != expected_.end()) {
-    request.expected = expected->second;
-  }
+  // Used once: a later batch of the link expects what woke it since, if anything did.
+  if (auto expected = expected_.extract(linkId)) request.expected = std::move(expected.mapped());
   auto batch = database_->runAndWait(
       [&](core::store::Store& s) -> core::Result<Batch> { return decideBatch(s, request); });
   if (!batch) {

@@ -228,7 +228,7 @@ class OutboxDrainer {
   DrainerOptions options_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
   std::map<std::string, LinkState> links_;               // by link id (drainer thread only)
-  std::map<std::string, Expected> expected_;             // by link id, the latest wake-up's
+  std::map<std::string, Expected> expected_;             // by link id: what woke it last
   std::vector<Outcome> delivered_;                       // kSent outcomes not written yet
   std::map<std::string, std::string> bridgeOfLink_;      // for metrics of links gone idle
   std::map<std::string, std::int64_t> queuedCountedAt_;  // a busy link's gauge, last counted
