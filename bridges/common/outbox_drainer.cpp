@@ -230,8 +230,13 @@ void OutboxDrainer::run() {
     {
       std::unique_lock lock(mailbox_->mutex);
       const std::int64_t untilDue = nextDue - clock_->nowMillis();
-      const auto wait = std::chrono::milliseconds(
-          std::clamp<std::int64_t>(untilDue, 0, options_.pollInterval.count()));
+      auto wait = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::milliseconds(
+          std::clamp<std::int64_t>(untilDue, 0, options_.pollInterval.count())));
+      if (auto settled = nextSettled()) {
+        wait = std::min(wait, std::max(std::chrono::microseconds(0),
+                                       std::chrono::duration_cast<std::chrono::microseconds>(
+                                           *settled - std::chrono::steady_clock::now())));
+      }
       const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
         return mailbox_->stopping || mailbox_->woken || !mailbox_->wokenLinks.empty() ||
                !mailbox_->outcomes.empty() || !mailbox_->prepared.empty();
@@ -269,7 +274,13 @@ void OutboxDrainer::run() {
         // nothing.
         if (!deliverNext(outcome.linkId)) {
           const bool woken = std::exchange(state.wokenWhileDraining, false);
-          if (retry || state.more || state.heldBack || woken) look = true;
+          if (retry || state.more || state.heldBack) {
+            look = true;
+          } else if (woken && options_.burstSettle.count() > 0) {
+            state.settleUntil = std::chrono::steady_clock::now() + options_.burstSettle;
+          } else if (woken) {
+            look = true;
+          }
         }
       }
       if (!record(std::move(outcome))) {
@@ -313,7 +324,7 @@ void OutboxDrainer::run() {
     }
     for (const auto& linkId : wokenLinks) {
       if (look) break;  // the pass reads them all
-      if (draining(linkId)) continue;
+      if (draining(linkId) || settling(linkId)) continue;
       const auto known = links_.find(linkId);
       if (known == links_.end() || known->second.retryAt > clock_->nowMillis()) {
         look = true;
@@ -321,7 +332,33 @@ void OutboxDrainer::run() {
       }
       if (start(linkId)) look = true;
     }
+    // Links whose settle is over start as a woken idle link does (the pass, when it runs, starts
+    // them itself).
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [linkId, state] : links_) {
+      if (!state.settleUntil || *state.settleUntil > now) continue;
+      state.settleUntil.reset();
+      if (look || draining(linkId)) continue;
+      if (state.retryAt > clock_->nowMillis()) {
+        look = true;
+        continue;
+      }
+      if (start(linkId)) look = true;
+    }
   }
+}
+
+bool OutboxDrainer::settling(const std::string& linkId) const {
+  const auto known = links_.find(linkId);
+  return known != links_.end() && known->second.settleUntil.has_value();
+}
+
+std::optional<std::chrono::steady_clock::time_point> OutboxDrainer::nextSettled() const {
+  std::optional<std::chrono::steady_clock::time_point> first;
+  for (const auto& [linkId, state] : links_) {
+    if (state.settleUntil && (!first || *state.settleUntil < *first)) first = state.settleUntil;
+  }
+  return first;
 }
 
 std::int64_t OutboxDrainer::pass() {
@@ -377,6 +414,7 @@ bool OutboxDrainer::draining(const std::string& linkId) const {
 }
 
 bool OutboxDrainer::start(const std::string& linkId) {
+  if (auto known = links_.find(linkId); known != links_.end()) known->second.settleUntil.reset();
   const bool again = prepare(linkId);
   deliverNext(linkId);
   return again;

@@ -70,6 +70,11 @@ struct DrainerOptions {
   // d = min(retryMax, retryBase * 2^(n-1)).
   std::chrono::milliseconds retryBase{500};
   std::chrono::milliseconds retryMax{60000};
+  // A link woken again while its batch was out (a burst: commits come faster than the peer
+  // answers) is read this long after the batch is done, so that the rows of the commits under
+  // way go in its next batch together instead of one batch each. One at a time nothing wakes a
+  // link while its batch is out, and nothing waits. 0: read at once.
+  std::chrono::microseconds burstSettle{2000};
 };
 
 // Backoff before attempt `attempts + 1` after `attempts` failed ones (>= 1); `unit` in [0, 1).
@@ -176,6 +181,8 @@ class OutboxDrainer {
     std::int64_t lockHolder = 0;          // the drainer session's pid, holding the drain lock
     std::int64_t retryAt = 0;             // the head row waits for a retry until then (ms)
     bool wokenWhileDraining = false;      // rows may have been queued after its batch was read
+    // Read then (DrainerOptions::burstSettle), on the wait's own clock: not before.
+    std::optional<std::chrono::steady_clock::time_point> settleUntil;
   };
 
   OutboxDrainer(core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,
@@ -206,6 +213,10 @@ class OutboxDrainer {
   // The link has an item with its bridge, items ready or a batch being decided ahead: it is
   // read again once that is done.
   bool draining(const std::string& linkId) const;
+  // The link waits for its settle (DrainerOptions::burstSettle) to be read again.
+  bool settling(const std::string& linkId) const;
+  // The earliest end of a link's settle, if one waits.
+  std::optional<std::chrono::steady_clock::time_point> nextSettled() const;
   // Drops what is ready (decided again later from the link's head), and any batch ahead.
   void dropReady(LinkState& state);
   // Hands the link's next ready item to its bridge unless one is in flight. False when the link

@@ -166,9 +166,11 @@ class BridgeFrameworkTest : public testing::BridgeTest {
   }
 
   // A short poll interval: a test that is not about wake-ups does not wait for them.
-  void startDrainer(std::chrono::milliseconds pollInterval = std::chrono::milliseconds(50)) {
+  void startDrainer(std::chrono::milliseconds pollInterval = std::chrono::milliseconds(50),
+                    std::chrono::microseconds burstSettle = DrainerOptions{}.burstSettle) {
     DrainerOptions options;
     options.pollInterval = pollInterval;
+    options.burstSettle = burstSettle;
     drainer_ = OutboxDrainer::start(drainDatabase_, prepareDatabase_, {&bridge_}, clock_, metrics_,
                                     options);
     drainerWakeup_->set([drainer = drainer_.get()](const core::events::OutboundQueued& queued) {
@@ -554,6 +556,34 @@ TEST_F(BridgeFrameworkTest, ADeniedRowIsKeptWithItsAuditRecordAndTheNextOneGoes)
                    " AND a.action = 'message.egress'"),
             "2")
       << "each denied row names the audit record of its decision";
+}
+
+// In a burst, a link woken again while its batch was out is read a moment after that batch
+// (its settle), so that the rows of the commits under way go together: here one run of three,
+// where reading at once would make runs of two and one.
+TEST_F(BridgeFrameworkTest, ALinkWokenWhileItsBatchWasOutSettlesIntoOneRun) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  bridge_.setMaxRun(4);
+  startDrainer(std::chrono::hours(1), std::chrono::milliseconds(500));
+  auto first = post(kAlice, kLinked, "first");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 1; }));
+  std::vector<std::string> ids{first->id};
+  for (const char* text : {"second", "third"}) {
+    auto queued = post(kAlice, kLinked, text);  // wakes the link while the first is out
+    ASSERT_TRUE(queued.ok());
+    ids.push_back(queued->id);
+  }
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  auto fourth = post(kAlice, kLinked, "fourth");  // within the settle
+  ASSERT_TRUE(fourth.ok());
+  ids.push_back(fourth->id);
+  bridge_.setAutoSend(true);
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == 4 && scalar("SELECT count(*) FROM outbox") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA), ids) << "in order";
+  EXPECT_EQ(bridge_.runSizes(kLinkA), (std::vector<std::size_t>{1, 3}));
 }
 
 // The database work of an inbound post, once its sender's puppet is known: the round trips of
