@@ -1,5 +1,7 @@
 #include "bridges/common/ingress_pipeline.hpp"
 
+#include <algorithm>
+
 #include "core/model/id.hpp"
 #include "core/model/reaction_set.hpp"
 #include "core/services/batch_reads.hpp"
@@ -141,15 +143,8 @@ struct IngressPipeline::Crossings {
       claims.push_back({events[i]->remoteEventId,
                         std::string(core::model::messageChangeName(events[i]->change))});
     }
-    // What applying the first claimed event reads first, its sender's puppet and its room's
-    // link, travels with the claims; the batch's other events, mostly the same sender's in the
-    // same room, find them kept.
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      if (!valid[i]) continue;
-      const InboundEvent& first = *events[i];
-      tx.bridges().findRemoteUserAhead(first.sender.bridge, first.sender.remoteId);
-      if (!first.remoteRoom.empty()) tx.bridges().linkByRemoteAhead(first.bridge, first.remoteRoom);
-      break;
+    if (const auto first = std::find(valid.begin(), valid.end(), true); first != valid.end()) {
+      readAheadFor(tx, *events[first - valid.begin()]);
     }
     auto taken = tx.bridges().claimInboxMany(bridge, claims, tx.clock().nowMillis());
     if (!taken) return std::move(taken).error();
@@ -158,6 +153,14 @@ struct IngressPipeline::Crossings {
       if (valid[i]) claimed[i] = (*taken)[next++];
     }
     return claimed;
+  }
+
+  // What applying `event` reads first, its sender's puppet and its room's link, travels with
+  // the claims. The batch's other events, mostly the same sender's in the same room, then find
+  // them kept.
+  static void readAheadFor(Store& tx, const InboundEvent& event) {
+    tx.bridges().findRemoteUserAhead(event.sender.bridge, event.sender.remoteId);
+    if (!event.remoteRoom.empty()) tx.bridges().linkByRemoteAhead(event.bridge, event.remoteRoom);
   }
 
   std::optional<std::string> postedHere(const std::string& room,
