@@ -26,7 +26,9 @@
 // sends in order:
 //   burst   --burst messages handed in as fast as each path takes them: the XMPP clients write
 //           them back to back on their stream, the POSTs go --concurrency at a time (HTTP
-//           answers one request at a time per connection);
+//           answers one request at a time per connection); with each burst, how busy the
+//           machine was and each process's CPU per message (the bench's client too), which
+//           say whether the rate was the relay's or the machine's;
 //   window  --burst messages with exactly --window of them in flight on every path (a message
 //           is sent when an earlier one arrived): the same concurrency on all three paths.
 //   drain   mm->xmpp without the POSTs in the way: --burst posts made one by one while the bench
@@ -152,6 +154,33 @@ function cpuTimes(gateway, prosody) {
   }
   return {parleyd: ticks(gateway.server_.child.pid).ms, postgres,
     prosody: ticks(prosody.child.pid).ms};
+}
+
+// What the machine as a whole spent, in ms over all cores, from /proc/stat's first line (user,
+// nice, system, idle, iowait, irq, softirq, steal; 10 ms ticks): busy, and busy plus idle.
+function machineTimes() {
+  const ticks = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)
+      .slice(1, 9).map(Number);
+  const all = ticks.reduce((a, b) => a + b, 0);
+  return {busy: (all - ticks[3] - ticks[4]) * 10, all: all * 10};
+}
+
+// A burst's cost: the share of the machine that was busy while it ran, and each process's CPU
+// per message, the bench's own client included. When the machine is busy throughout, the
+// burst's rate is what the four processes' CPU per message allow on this many cores.
+function burstCost(gateway, prosody) {
+  const start = {processes: cpuTimes(gateway, prosody), bench: process.cpuUsage(),
+    machine: machineTimes()};
+  return (messages) => {
+    const processes = cpuTimes(gateway, prosody);
+    const bench = process.cpuUsage(start.bench);
+    const machine = machineTimes();
+    const perMessage = Object.fromEntries(Object.keys(processes).map((name) =>
+      [name, (processes[name] - start.processes[name]) / messages]));
+    perMessage.bench = (bench.user + bench.system) / 1000 / messages;
+    return {machineBusy: (machine.busy - start.machine.busy) /
+      Math.max(1, machine.all - start.machine.all), cpuMsPerMessage: perMessage};
+  };
 }
 
 // parleyd's count of its database workers' round trips (a pipeline is one: a transaction's
@@ -422,18 +451,20 @@ async function main() {
       for (const [name, p] of Object.entries(paths)) {
         const prefix = `bench-burst-${p.tag}-${round}-`;
         const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
+        const cost = burstCost(gateway, prosody);
         const start = performance.now();
         const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
         await sendBurst(name, p, texts, options.concurrency);
         const sent = performance.now();
         await all;
+        const spent = cost(texts.length);
         const end = Math.max(...texts.map((text) => p.arrivals.times.get(text)));
         const seconds = (end - start) / 1000;
         const order = p.arrivals.order(prefix);
         // How fast the messages could be handed in at all (for mm->xmpp: the POSTs answered).
         const sendSeconds = (sent - start) / 1000;
         (throughput[name] ??= []).push({messages: texts.length, seconds, sendSeconds,
-          sendPerSecond: texts.length / sendSeconds,
+          sendPerSecond: texts.length / sendSeconds, ...spent,
           perSecond: texts.length / seconds, complete: order.length === texts.length,
           inOrder: p.answered ? null : order.every((text, i) => text === texts[i])});
       }
@@ -526,6 +557,10 @@ async function main() {
         `  (sent at ${r.runs.map((x) => x.sendPerSecond.toFixed(0)).join(', ')}/s)` +
         `${r.runs.every((x) => x.complete) ? '' : '  INCOMPLETE'}` +
         `${r.runs.some((x) => x.inOrder === false) ? '  OUT OF ORDER' : ''}`);
+      const runs = (value) => r.runs.map(value).join(', ');
+      console.log(`${''.padEnd(17)}machine busy ${runs((x) => `${(100 * x.machineBusy).toFixed(0)}%`)}` +
+        '; CPU ms per message: ' + Object.keys(r.runs[0].cpuMsPerMessage).map((process) =>
+        `${process} ${runs((x) => x.cpuMsPerMessage[process].toFixed(2))}`).join('; '));
     }
     console.log(`throughput (messages/s), ${options.burst} messages, ${options.window} in flight ` +
       'on every path:');
