@@ -9,6 +9,7 @@
 #include "core/config/config.hpp"
 #include "core/files/file_store.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/services/post_lanes.hpp"
 #include "core/services/session_cache.hpp"
 #include "core/store/database.hpp"
 
@@ -23,6 +24,8 @@ struct ApiContext {
   core::ClockPtr clock;
   // Sessions of recent requests (null: every request reads its session).
   std::shared_ptr<core::services::SessionCache> sessions;
+  // New posts, queued per channel and written a batch per transaction.
+  std::shared_ptr<core::services::PostLanes> postLanes;
 };
 
 using ApiContextPtr = std::shared_ptr<const ApiContext>;

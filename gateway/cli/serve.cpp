@@ -385,9 +385,9 @@ int serve(const core::config::Config& loaded) {
   ingress->enableAttachments(
       bridges::inboundFileSettings(*config, files.value(), clock, bridges.value()));
 
-  auto context = std::make_shared<api::ApiContext>(
-      api::ApiContext{config, database, files.value(), std::make_shared<asio::thread_pool>(2),
-                      metrics, clock, sessionCache});
+  auto context = std::make_shared<api::ApiContext>(api::ApiContext{
+      config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock,
+      sessionCache, std::make_shared<core::services::PostLanes>(database)});
   auto router = std::make_shared<http::Router>(*metrics);
   api::registerSystemRoutes(*router, context);
   api::registerClientConfigRoutes(*router, context);

@@ -5,7 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
 #include "core/model/permissions.hpp"
+#include "core/services/post_lanes.hpp"
 #include "core/services/post_service.hpp"
 #include "core/store/postgres/connection.hpp"
 #include "tests/integration/store/store_fixture.hpp"
@@ -311,6 +319,102 @@ TEST_F(PostServiceTest, TheNewestPageCarriesItsVersionAndIsNotReadWhenTheClientH
   });
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.error().code, ErrorCode::kPermissionDenied);
+}
+
+// Posts made through `lanes` while the pool's only worker is held, so that they queue in their
+// channel's lane; the worker is then let go. Their results, in the order they were made.
+std::vector<Result<model::Post>> postWhileTheWorkerIsHeld(
+    store::Database& database, PostLanes& lanes,
+    const std::vector<std::pair<model::User, model::Post>>& drafts) {
+  std::promise<void> release;
+  database.submit([held = release.get_future().share()](Store&) { held.wait(); });
+  std::mutex mutex;
+  std::vector<std::optional<Result<model::Post>>> results(drafts.size());
+  std::promise<void> allDone;
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    lanes.create(drafts[i].first, drafts[i].second, [&, i](Result<model::Post> created) {
+      std::lock_guard lock(mutex);
+      results[i] = std::move(created);
+      if (++done == drafts.size()) allDone.set_value();
+    });
+  }
+  release.set_value();
+  allDone.get_future().wait();
+  std::vector<Result<model::Post>> ordered;
+  for (auto& result : results) ordered.push_back(std::move(*result));
+  return ordered;
+}
+
+model::Post draftIn(const char* channel, std::string message, std::string rootId = {}) {
+  model::Post draft;
+  draft.channelId = channel;
+  draft.message = std::move(message);
+  draft.rootId = std::move(rootId);
+  return draft;
+}
+
+// Posts that queue behind their channel's transaction are written in one: one COMMIT, and each
+// post's writes travelling with the next one's reads. Each gets its own post and result.
+TEST_F(PostServiceTest, PostsQueuedInTheirChannelsLaneAreWrittenInOneTransaction) {
+  openPool(1);
+  auto lanes = std::make_shared<PostLanes>(database_);
+  const model::User alice = user(kAlice);
+  const model::User bob = user(kBob);
+  // A first post prepares the statements on the connection.
+  ASSERT_TRUE(postWhileTheWorkerIsHeld(*database_, *lanes, {{alice, draftIn(kTownSquare, "zero")}})
+                  .front()
+                  .ok());
+  ASSERT_TRUE(runSync(*database_, [](Store&) { return Status(); }).ok());
+  const auto tripsBefore = database_->stats().roundTrips;
+  auto results = postWhileTheWorkerIsHeld(*database_, *lanes,
+                                          {{alice, draftIn(kTownSquare, "one")},
+                                           {bob, draftIn(kTownSquare, "two")},
+                                           {alice, draftIn(kTownSquare, "three")},
+                                           {bob, draftIn(kTownSquare, "four")}});
+  // The lane's job counts its round trips when it ends, after its posts' results.
+  ASSERT_TRUE(runSync(*database_, [](Store&) { return Status(); }).ok());
+  const auto trips = database_->stats().roundTrips - tripsBefore;
+
+  ASSERT_EQ(results.size(), 4u);
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {kAlice, "one"}, {kBob, "two"}, {kAlice, "three"}, {kBob, "four"}};
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].error().detail;
+    EXPECT_EQ(results[i]->userId, expected[i].first);
+    EXPECT_EQ(results[i]->message, expected[i].second);
+    ids.insert(results[i]->id);
+  }
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(scalar("SELECT string_agg(message, ',' ORDER BY message) FROM posts"),
+            "four,one,three,two,zero");
+  EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "5");
+  // Alone, each post is three round trips here (its access, the channel's links, then its
+  // writes with the COMMIT): twelve for four.
+  EXPECT_EQ(trips, 4u + 2u) << "each post's access, the links once, the COMMIT";
+}
+
+// One post's error is its own: the batch it was in is written again one post at a time.
+TEST_F(PostServiceTest, APostThatFailsInALaneFailsAloneAndTheOthersAreWritten) {
+  openPool(1);
+  auto lanes = std::make_shared<PostLanes>(database_);
+  const model::User alice = user(kAlice);
+  auto results = postWhileTheWorkerIsHeld(
+      *database_, *lanes,
+      {{alice, draftIn(kTownSquare, "before")},
+       {alice, draftIn(kTownSquare, "a reply to nothing", "nosuchrootaaaaaaaaaaaaaaaa")},
+       {alice, draftIn(kTownSquare, "after")}});
+
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].ok()) << results[0].error().detail;
+  ASSERT_FALSE(results[1].ok());
+  EXPECT_EQ(results[1].error().id, "api.post.create_post.root_id.app_error");
+  ASSERT_TRUE(results[2].ok()) << results[2].error().detail;
+  EXPECT_EQ(scalar("SELECT string_agg(message, ',' ORDER BY message) FROM posts"), "after,before");
+  EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "2");
 }
 
 }  // namespace
