@@ -1,5 +1,6 @@
 #include "core/services/post_lanes.hpp"
 
+#include <cstddef>
 #include <utility>
 
 #include "core/services/batch_reads.hpp"
@@ -40,8 +41,9 @@ void PostLanes::drain(std::string channelId) {
     {
       std::lock_guard lock(self->mutex_);
       auto lane = self->lanes_.find(channelId);
-      lane->second.erase(lane->second.begin(), lane->second.begin() + batch.size());
-      more = !lane->second.empty();
+      auto& queue = lane->second;
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+      more = !queue.empty();
       if (!more) self->lanes_.erase(lane);
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));

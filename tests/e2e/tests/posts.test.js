@@ -59,6 +59,45 @@ describe('posts', () => {
     assert.equal(Number(await mentions('guest')), guestBefore);
   });
 
+  test('posts made at once to one channel each get their own answer, and all are counted',
+      async () => {
+    // Posts that queue behind their channel's transaction are written together in the next
+    // one (core/services/post_lanes): each must still get its own post, or its own error.
+    const counted = async () => Number(await scalar(gateway,
+        `SELECT total_msg_count FROM channels WHERE id = '${world.channels.town}'`));
+    const before = await counted();
+    const authors = ['alice', 'bob'];
+    const made = Array.from({length: 30}, (_, i) => {
+      const author = authors[i % 2];
+      const message = `at once ${i}`;
+      // Every tenth is a reply to a post that does not exist: refused, alone.
+      const draft = i % 10 === 5 ?
+        {channel_id: world.channels.town, message, root_id: 'nosuchrootaaaaaaaaaaaaaaaa'} :
+        {channel_id: world.channels.town, message};
+      return world.client(author).createPost(draft).then(
+          (post) => ({author, message, post}), (error) => ({author, message, error}));
+    });
+    const results = await Promise.all(made);
+    const posted = results.filter((r) => r.post);
+    const refusedOnes = results.filter((r) => r.error);
+    assert.equal(refusedOnes.length, 3);
+    for (const {error} of refusedOnes) {
+      assert.equal(error.status_code, 400);
+      assert.equal(error.server_error_id, 'api.post.create_post.root_id.app_error');
+    }
+    assert.equal(posted.length, 27);
+    for (const {author, message, post} of posted) {
+      assert.equal(post.user_id, world.users[author].id);
+      assert.equal(post.message, message);
+    }
+    assert.equal(new Set(posted.map((r) => r.post.id)).size, 27, 'each post its own id');
+    assert.equal(await counted(), before + 27);
+    const page = await world.client('alice').getPosts(world.channels.town, 0, 60);
+    const listed = new Set(Object.values(page.posts).map((post) => post.message));
+    for (const {message} of posted) assert.ok(listed.has(message), `${message} is listed`);
+    for (const {message} of refusedOnes) assert.ok(!listed.has(message), `${message} is not`);
+  });
+
   test('create_at is honoured for system admins only', async () => {
     const when = 1_600_000_000_000;
     const byAlice = await world.client('alice').createPost({channel_id: world.channels.town,
