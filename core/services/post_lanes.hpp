@@ -11,6 +11,9 @@
 // Each post is still created by services::createPost(), with its own checks and result: a batch
 // in which any post fails is rolled back and its posts are created again one per transaction,
 // so that one post's error never becomes another's.
+//
+// A queued post is an HTTP request waiting for its answer, so the server's connection limit
+// (`limits.max_connections`) bounds the lanes too.
 
 #include <cstddef>
 #include <deque>

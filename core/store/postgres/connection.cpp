@@ -98,6 +98,7 @@ bool Connection::healthy() {
 }
 
 void Connection::deliverNotifications() {
+  // Without a handler they are left to the connection's owner: the Listener reads its own.
   if (!notified_) return;
   const int self = PQbackendPID(conn_.get());
   while (PGnotify* notify = PQnotifies(conn_.get())) {
