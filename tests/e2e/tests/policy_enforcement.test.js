@@ -195,6 +195,35 @@ describe('local policy enforcement', () => {
     assert.equal(posted.channel_id, bobs, 'a SECRET member posts in an unlabelled channel');
   });
 
+  // Posts made at once to one channel are written in batches (core/services/post_lanes): each
+  // is still decided for its own author, and a denial is that post's alone.
+  test('posts made at once by a cleared and a denied member are decided one by one',
+      async () => {
+    const count = async () => (await alice.client.getPosts(vault, 0, 200)).order.length;
+    const before = await count();
+    const deniedBefore = (await call(admin.client, 'GET',
+        `/parley/audit?subject=${dave.id}&action=message.post`)).length;
+    const made = Array.from({length: 20}, (_, i) => {
+      const author = i % 2 === 0 ? alice : dave;
+      return author.client.createPost({channel_id: vault, message: `together ${i}`}).then(
+          (post) => ({author, post}), (error) => ({author, error}));
+    });
+    const results = await Promise.all(made);
+    for (const {author, post, error} of results) {
+      if (author === alice) {
+        assert.ok(post, `alice's post was refused: ${error?.message}`);
+        assert.equal(post.user_id, alice.id);
+      } else {
+        assert.ok(error, 'dave\'s post went through');
+        assert.deepEqual({status: error.status_code, id: error.server_error_id}, kDenied);
+      }
+    }
+    assert.equal(await count(), before + 10, 'alice\'s ten posts, and none of dave\'s');
+    const denials = await call(admin.client, 'GET',
+        `/parley/audit?subject=${dave.id}&action=message.post`);
+    assert.equal(denials.length, deniedBefore + 10, 'each of dave\'s posts audited once');
+  });
+
   test('a denied member gets no posted events of the channel; a cleared one does', async () => {
     listeners.bob = await officialClient(gateway, bob.token);
     listeners.dave = await officialClient(gateway, dave.token);
