@@ -6,6 +6,7 @@
 #include "core/policy/audit_log.hpp"
 #include "core/policy/engine.hpp"
 #include "core/policy/policy_holder.hpp"
+#include "core/services/batch_reads.hpp"
 #include "core/services/permissions.hpp"
 
 namespace parley::core::services {
@@ -205,6 +206,33 @@ Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const
   model::ChannelAccess access = std::move(*inputs->access);
   inputs->access.reset();  // kept once, in PolicedAccess::access
   return PolicedAccess{std::move(access), std::move(inputs)};
+}
+
+Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, BatchReads& reads,
+                                                      const model::User& user,
+                                                      const std::string& channelId,
+                                                      std::string_view permission) {
+  const auto alone = [&] {
+    return requirePolicedChannelPermission(store, user, channelId, permission,
+                                           store::WithLinks::kYes);
+  };
+  if (store.policyHolder() == nullptr) return alone();
+  reads.readPolicyInputs(store, user.id, channelId, store::WithLinks::kYes);
+  auto access = reads.access(store, user.id, channelId);
+  if (!access) return alone();
+  if (auto allowed = checkChannelPermission(user, **access, permission); !allowed) {
+    return std::move(allowed).error();
+  }
+  auto channelPolicy = reads.channelPolicy(store, (*access)->channel);
+  auto subject = reads.userAttributes(store, user.id);
+  auto links = reads.links(store, channelId);
+  if (!channelPolicy || !subject || !links) return alone();
+  store::PolicyInputs inputs;
+  inputs.channelPolicy = **channelPolicy;
+  inputs.subject = **subject;
+  inputs.subjectId = user.id;
+  inputs.links = **links;
+  return PolicedAccess{**access, std::move(inputs)};
 }
 
 bool policyPermitsChannel(store::Store& store, std::string_view action, const model::User& subject,

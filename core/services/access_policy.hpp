@@ -25,6 +25,8 @@
 
 namespace parley::core::services {
 
+class BatchReads;
+
 // The local actions (the bundle's action names).
 inline constexpr std::string_view kActionChannelJoin = "channel.join";
 inline constexpr std::string_view kActionChannelRead = "channel.read";
@@ -102,6 +104,15 @@ struct PolicedAccess {
 Result<PolicedAccess> requirePolicedChannelPermission(
     store::Store& store, const model::User& user, std::string_view channelId,
     std::string_view permission, store::WithLinks withLinks = store::WithLinks::kNo);
+
+// The same for a batch of changes to one channel (the API's post lanes): the access and the
+// decision's inputs, with the channel's links, are read once per user for the whole batch and
+// kept in `reads`; the permission is checked for every call. Anything the batch cannot read is
+// read as above, so the errors are the same.
+Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, BatchReads& reads,
+                                                      const model::User& user,
+                                                      const std::string& channelId,
+                                                      std::string_view permission);
 
 // enforceChannelPolicy() with the inputs read with the access: those of the user who asked,
 // used when `subject` is that user, read afresh for anyone else.

@@ -233,11 +233,19 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   if (auto valid = validateContent(draft); !valid) return std::move(valid).error();
   const std::string label = postLabelOf(draft.props).value().value_or("");
 
-  // The author's own post: with what the policy decides on (one round trip for both).
-  auto policed = options.checkChannelPermission
-                     ? requirePolicedChannelPermission(store, author, draft.channelId,
-                                                       p::kCreatePost, store::WithLinks::kYes)
-                     : accessOfPoster(store, author, draft.channelId, options.reads);
+  // The author's own post: with what the policy decides on (one round trip for both; in a
+  // batch, one per author).
+  auto policed = [&]() -> Result<PolicedAccess> {
+    if (!options.checkChannelPermission) {
+      return accessOfPoster(store, author, draft.channelId, options.reads);
+    }
+    if (options.reads != nullptr) {
+      return requirePolicedChannelPermission(store, *options.reads, author, draft.channelId,
+                                             p::kCreatePost);
+    }
+    return requirePolicedChannelPermission(store, author, draft.channelId, p::kCreatePost,
+                                           store::WithLinks::kYes);
+  }();
   if (!policed) return std::move(policed).error();
   const model::ChannelAccess* access = &policed->access;
   if (access->channel.isArchived()) {

@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "core/model/permissions.hpp"
+#include "core/policy/policy_holder.hpp"
 #include "core/services/post_lanes.hpp"
 #include "core/services/post_service.hpp"
 #include "core/store/postgres/connection.hpp"
+#include "core/store/postgres/database.hpp"
 #include "tests/integration/store/store_fixture.hpp"
 
 namespace parley::core::services {
@@ -415,6 +417,45 @@ TEST_F(PostServiceTest, APostThatFailsInALaneFailsAloneAndTheOthersAreWritten) {
   EXPECT_EQ(scalar("SELECT string_agg(message, ',' ORDER BY message) FROM posts"), "after,before");
   EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
             "2");
+}
+
+// Under a policy bundle, a batch reads each author's access and the decision's inputs once: the
+// other posts of the same author decide on what the batch kept. Each post is still decided.
+TEST_F(PostServiceTest, ALaneBatchReadsEachAuthorsPolicyInputsOnce) {
+  auto holder = std::make_shared<policy::PolicyHolder>(clock_);
+  const auto loaded = holder->reloadSources({policy::Source{"test.yaml", R"yaml(
+apiVersion: parley.policy/v1
+kind: PolicyBundle
+rules:
+  - {id: open, effect: permit, actions: [channel.join, channel.read, message.post]}
+)yaml"}});
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 1;
+  database_ = store::postgres::openDatabase(config, clock_, {}, holder);
+  auto lanes = std::make_shared<PostLanes>(database_);
+  const model::User alice = user(kAlice);
+  const model::User bob = user(kBob);
+  // A first post prepares the statements on the connection.
+  ASSERT_TRUE(postWhileTheWorkerIsHeld(*database_, *lanes, {{alice, draftIn(kTownSquare, "zero")}})
+                  .front()
+                  .ok());
+  ASSERT_TRUE(runSync(*database_, [](Store&) { return Status(); }).ok());
+  const auto tripsBefore = database_->stats().roundTrips;
+  auto results = postWhileTheWorkerIsHeld(*database_, *lanes,
+                                          {{alice, draftIn(kTownSquare, "one")},
+                                           {alice, draftIn(kTownSquare, "two")},
+                                           {bob, draftIn(kTownSquare, "three")},
+                                           {alice, draftIn(kTownSquare, "four")}});
+  ASSERT_TRUE(runSync(*database_, [](Store&) { return Status(); }).ok());
+  const auto trips = database_->stats().roundTrips - tripsBefore;
+
+  for (const auto& result : results) ASSERT_TRUE(result.ok()) << result.error().detail;
+  EXPECT_EQ(results[2]->userId, kBob);
+  EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "5");
+  EXPECT_EQ(trips, 2u + 1u) << "alice's inputs, bob's, then the COMMIT";
 }
 
 }  // namespace
