@@ -9,70 +9,120 @@
 namespace parley::core::services {
 
 void PostLanes::create(model::User author, model::Post draft, Done done) {
-  std::string channelId = draft.channelId;
+  std::vector<model::Post> drafts;
+  drafts.push_back(std::move(draft));
+  enqueue({std::move(author), std::move(drafts), /*onBehalf=*/false,
+           [done = std::move(done)](Written written) {
+             if (!written) return done(std::move(written).error());
+             done(std::move(written->front()));
+           }},
+          nullptr);
+}
+
+void PostLanes::createOnBehalf(store::Store& here, model::User author,
+                               std::vector<model::Post> drafts, DoneAll done) {
+  if (drafts.empty()) return done(std::vector<model::Post>{});
+  enqueue({std::move(author), std::move(drafts), /*onBehalf=*/true, std::move(done)}, &here);
+}
+
+void PostLanes::enqueue(Request request, store::Store* here) {
+  std::string channelId = request.drafts.front().channelId;
   bool idle = false;
   {
     std::lock_guard lock(mutex_);
     auto& lane = lanes_[channelId];
     idle = lane.empty();
-    lane.push_back({std::move(author), std::move(draft), std::move(done)});
+    lane.push_back(std::move(request));
   }
-  if (idle) drain(std::move(channelId));
+  if (!idle) return;
+  if (here != nullptr) {
+    writeNextBatch(*here, channelId);
+  } else {
+    drain(std::move(channelId));
+  }
 }
 
 void PostLanes::drain(std::string channelId) {
   database_->submit([self = shared_from_this(), channelId = std::move(channelId)](store::Store& s) {
-    std::vector<Request> batch;
-    {
-      // Moved out but left in place: a lane that is not empty tells create() a job runs.
-      std::lock_guard lock(self->mutex_);
-      for (auto& request : self->lanes_.at(channelId)) {
-        if (batch.size() == kPostsPerTransaction) break;
-        batch.push_back(std::move(request));
-      }
-    }
-    std::vector<Result<model::Post>> results;
-    if (batch.size() == 1) {
-      results.push_back(createPost(s, batch.front().author, std::move(batch.front().draft)));
-    } else {
-      results = self->createTogether(s, batch);
-    }
-    bool more = false;
-    {
-      std::lock_guard lock(self->mutex_);
-      auto lane = self->lanes_.find(channelId);
-      auto& queue = lane->second;
-      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(batch.size()));
-      more = !queue.empty();
-      if (!more) self->lanes_.erase(lane);
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
-    // What queued meanwhile goes in a new job at the back of the pool's queue: a busy channel
-    // does not hold a worker while other work waits.
-    if (more) self->drain(channelId);
+    self->writeNextBatch(s, channelId);
   });
 }
 
-std::vector<Result<model::Post>> PostLanes::createTogether(store::Store& store,
-                                                           const std::vector<Request>& batch) {
-  std::vector<Result<model::Post>> results;
-  BatchReads reads;  // the channel's links, read once for the batch
+void PostLanes::writeNextBatch(store::Store& store, const std::string& channelId) {
+  std::vector<Request> batch;
+  {
+    // Moved out but left in place: a lane that is not empty tells enqueue() it is being written.
+    std::lock_guard lock(mutex_);
+    std::size_t posts = 0;
+    for (auto& request : lanes_.at(channelId)) {
+      posts += request.drafts.size();
+      if (!batch.empty() && posts > kPostsPerTransaction) break;
+      batch.push_back(std::move(request));
+    }
+  }
+  std::vector<Written> results = writeTogether(store, batch);
+  bool more = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto lane = lanes_.find(channelId);
+    auto& queue = lane->second;
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+    more = !queue.empty();
+    if (!more) lanes_.erase(lane);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  // What queued meanwhile goes in a new job at the back of the pool's queue: a busy channel
+  // does not hold a worker while other work waits.
+  if (more) drain(channelId);
+}
+
+std::vector<PostLanes::Written> PostLanes::writeTogether(store::Store& store,
+                                                         const std::vector<Request>& batch) {
+  std::vector<Written> results;
+  if (batch.size() == 1) {
+    results.push_back(writeAlone(store, batch.front()));
+    return results;
+  }
+  BatchReads reads;  // each author's access and policy inputs, the channel's links: read once
   CreatePostOptions options;
   options.reads = &reads;
   const Status committed = store.transaction([&](store::Store& tx) -> Status {
     for (const Request& request : batch) {
-      auto created = createPost(tx, request.author, request.draft, options);
-      if (!created) return std::move(created).error();
-      results.push_back(std::move(created));
+      auto written = writePosts(tx, request, options);
+      if (!written) return std::move(written).error();
+      results.push_back(std::move(written));
     }
     return {};
   });
   if (committed) return results;
   results.clear();
-  for (const Request& request : batch) {
-    results.push_back(createPost(store, request.author, request.draft));
-  }
+  for (const Request& request : batch) results.push_back(writeAlone(store, request));
   return results;
+}
+
+PostLanes::Written PostLanes::writePosts(store::Store& store, const Request& request,
+                                         CreatePostOptions options) {
+  options.checkChannelPermission = !request.onBehalf;
+  std::vector<model::Post> posts;
+  for (const model::Post& draft : request.drafts) {
+    auto created = createPost(store, request.author, draft, options);
+    if (!created) return std::move(created).error();
+    posts.push_back(std::move(*created));
+  }
+  return posts;
+}
+
+PostLanes::Written PostLanes::writeAlone(store::Store& store, const Request& request) {
+  // One post outside a transaction of ours: a refusal's audit record, which createPost writes
+  // beside the refused post, must stay written.
+  if (request.drafts.size() == 1) return writePosts(store, request, {});
+  Written written = std::vector<model::Post>{};
+  const Status committed = store.transaction([&](store::Store& tx) -> Status {
+    written = writePosts(tx, request, {});
+    return written ? Status() : written.error();
+  });
+  if (!committed && written) return committed.error();
+  return written;
 }
 
 }  // namespace parley::core::services

@@ -9,11 +9,12 @@
 // that finds its lane idle starts at once, alone, as it would without lanes.
 //
 // Each post is still created by services::createPost(), with its own checks and result: a batch
-// in which any post fails is rolled back and its posts are created again one per transaction,
-// so that one post's error never becomes another's.
+// in which any post fails is rolled back and its requests are written again one per transaction,
+// so that one request's error never becomes another's.
 //
-// A queued post is an HTTP request waiting for its answer, so the server's connection limit
-// (`limits.max_connections`) bounds the lanes too.
+// A request is one post made through the API, or the posts of one incoming webhook call (a long
+// text becomes several), written all or none. A queued request is an HTTP request waiting for
+// its answer, so the server's connection limit (`limits.max_connections`) bounds the lanes too.
 
 #include <cstddef>
 #include <deque>
@@ -27,6 +28,7 @@
 #include "core/common/result.hpp"
 #include "core/model/post.hpp"
 #include "core/model/user.hpp"
+#include "core/services/post_service.hpp"
 #include "core/store/database.hpp"
 
 namespace parley::core::services {
@@ -34,32 +36,50 @@ namespace parley::core::services {
 class PostLanes : public std::enable_shared_from_this<PostLanes> {
  public:
   using Done = std::function<void(Result<model::Post>)>;
+  using DoneAll = std::function<void(Result<std::vector<model::Post>>)>;
 
   // Posts per transaction at most: a longer queue takes several.
   static constexpr std::size_t kPostsPerTransaction = 32;
 
   explicit PostLanes(store::DatabasePtr database) : database_(std::move(database)) {}
 
-  // Creates `draft` as `author`'s post (createPost with its default options) after the posts
+  // Creates `draft` as `author`'s post (createPost with its default options) after the requests
   // queued before it to the same channel. `done` runs on a database worker once the post's
   // transaction has committed, or with the post's error. Thread-safe.
   void create(model::User author, model::Post draft, Done done);
 
+  // Creates `drafts`, all to one channel, all or none, as posts made on `author`'s behalf (not
+  // checked against the author's create_post permission: the caller has authorised them, as
+  // for an incoming webhook). To be called inside a database job, with its store: a lane that
+  // is idle writes them there and then, without a second pass through the pool's queue. `done`
+  // runs once they are written, with them in order, or with the first one's error.
+  void createOnBehalf(store::Store& here, model::User author, std::vector<model::Post> drafts,
+                      DoneAll done);
+
  private:
   struct Request {
     model::User author;
-    model::Post draft;
-    Done done;
+    std::vector<model::Post> drafts;  // one channel's; written all or none
+    bool onBehalf = false;            // CreatePostOptions::checkChannelPermission false
+    DoneAll done;
   };
+  using Written = Result<std::vector<model::Post>>;
 
-  // A job that writes the lane's queued posts, a batch per transaction, until it is empty.
+  // Queues `request` in its channel's lane and, when the lane was idle, writes it: on `here`
+  // when given, otherwise in a new job.
+  void enqueue(Request request, store::Store* here);
+  // A job that writes the lane's next batch, and leaves the rest to a new one.
   void drain(std::string channelId);
-  std::vector<Result<model::Post>> createTogether(store::Store& store,
-                                                  const std::vector<Request>& batch);
+  void writeNextBatch(store::Store& store, const std::string& channelId);
+  std::vector<Written> writeTogether(store::Store& store, const std::vector<Request>& batch);
+  // The request's posts in the caller's transaction, stopping at the first error.
+  static Written writePosts(store::Store& store, const Request& request, CreatePostOptions options);
+  // The request's posts alone: one post as createPost writes it, several in a transaction.
+  static Written writeAlone(store::Store& store, const Request& request);
 
   const store::DatabasePtr database_;
   std::mutex mutex_;
-  // By channel id; a lane exists while a job drains it (its queue is then never empty).
+  // By channel id; a lane exists while it is being written (its queue is then never empty).
   std::map<std::string, std::deque<Request>> lanes_;
 };
 

@@ -40,9 +40,9 @@ struct CreatePostOptions {
   // remote room's messages, applied in the order they came (several in one millisecond when
   // they come fast), are also listed in that order (posts sort by create_at).
   bool afterLastPost = false;
-  // Set by the ingress pipeline for the posts of one batch (batch_reads.hpp): the author's
-  // access to the channel and the channel's links are read from it, and the post moves the
-  // channel's last_post_at in it. Only with checkChannelPermission false.
+  // Set for the posts of one batch, by the ingress pipeline and the post lanes
+  // (batch_reads.hpp): the author's access to the channel, the policy decision's inputs and
+  // the channel's links are read from it, and the post moves the channel's last_post_at in it.
   BatchReads* reads = nullptr;
 };
 

@@ -1,6 +1,11 @@
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "core/model/permissions.hpp"
 #include "core/services/channel_service.hpp"
 #include "core/services/permissions.hpp"
+#include "core/services/post_lanes.hpp"
 #include "core/services/post_service.hpp"
 #include "core/services/webhook_service.hpp"
 
@@ -11,9 +16,17 @@ namespace parley::core::services {
 
 namespace p = model::permission;
 
-Status executeIncomingWebhook(store::Store& store, std::string_view hookId,
-                              const model::IncomingWebhookRequest& request,
-                              const WebhookSettings& settings) {
+namespace {
+
+// The hook's creator and the posts a call makes, checked, or why it makes none.
+struct WebhookDelivery {
+  model::User creator;
+  std::vector<model::Post> posts;
+};
+
+Result<WebhookDelivery> prepareDelivery(store::Store& store, std::string_view hookId,
+                                        const model::IncomingWebhookRequest& request,
+                                        const WebhookSettings& settings) {
   if (!settings.enableIncoming) {
     return makeError(ErrorCode::kNotImplemented, "web.incoming_webhook.disabled.app_error",
                      "Incoming webhooks have been disabled by the system admin.");
@@ -73,20 +86,28 @@ Status executeIncomingWebhook(store::Store& store, std::string_view hookId,
                      "Inappropriate channel permissions.", "channel=" + channelId);
   }
 
-  return store.transaction([&](store::Store& s) -> Status {
-    for (auto& draft : *drafts) {
-      model::Post post;
-      post.channelId = channelId;
-      post.message = std::move(draft.message);
-      post.type = std::move(draft.type);
-      post.props = std::move(draft.props);
-      CreatePostOptions options;
-      options.checkChannelPermission = false;
-      auto created = createPost(s, *creator, std::move(post), options);
-      if (!created) return std::move(created).error();
-    }
-    return {};
-  });
+  WebhookDelivery delivery{std::move(*creator), {}};
+  for (auto& draft : *drafts) {
+    model::Post& post = delivery.posts.emplace_back();
+    post.channelId = channelId;
+    post.message = std::move(draft.message);
+    post.type = std::move(draft.type);
+    post.props = std::move(draft.props);
+  }
+  return delivery;
+}
+
+}  // namespace
+
+void executeIncomingWebhook(store::Store& store, PostLanes& lanes, std::string_view hookId,
+                            const model::IncomingWebhookRequest& request,
+                            const WebhookSettings& settings, std::function<void(Status)> done) {
+  auto delivery = prepareDelivery(store, hookId, request, settings);
+  if (!delivery) return done(std::move(delivery).error());
+  lanes.createOnBehalf(store, std::move(delivery->creator), std::move(delivery->posts),
+                       [done = std::move(done)](Result<std::vector<model::Post>> written) {
+                         done(written ? Status() : std::move(written).error());
+                       });
 }
 
 }  // namespace parley::core::services

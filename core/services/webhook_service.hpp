@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,8 @@
 #include "core/store/store.hpp"
 
 namespace parley::core::services {
+
+class PostLanes;
 
 // Mattermost's limits: the message of one post (runes), the props a webhook may send with
 // each post (PostPropsMaxUserRunes), and the hook's own fields.
@@ -104,14 +107,16 @@ Result<std::vector<WebhookPostDraft>> buildWebhookPosts(
     const model::IncomingWebhookRequest& request, const model::IncomingWebhook& hook,
     const WebhookSettings& settings);
 
-// POST /hooks/{id}: finds the hook and the channel (the hook's, or the request's channel name
-// in the hook's team, or a direct channel with "@username"), checks that a locked hook stays in
-// its channel (403 web.incoming_webhook.channel_locked.app_error) and that the creator may read
-// a non-open channel (403 web.incoming_webhook.permissions.app_error), and creates the posts as
-// the hook's creator in one transaction. 400 web.incoming_webhook.invalid.app_error for an
-// unknown hook, 404 web.incoming_webhook.channel.app_error for an unknown channel name.
-Status executeIncomingWebhook(store::Store& store, std::string_view hookId,
-                              const model::IncomingWebhookRequest& request,
-                              const WebhookSettings& settings);
+// POST /hooks/{id}, inside a database job: finds the hook and the channel (the hook's, or the
+// request's channel name in the hook's team, or a direct channel with "@username"), checks that
+// a locked hook stays in its channel (403 web.incoming_webhook.channel_locked.app_error) and that
+// the creator may read a non-open channel (403 web.incoming_webhook.permissions.app_error), and
+// creates the posts as the hook's creator, all or none, through the channel's lane (they may
+// share a transaction with other posts queued there). `done` gets the outcome once they are
+// written, perhaps after the job. 400 web.incoming_webhook.invalid.app_error for an unknown
+// hook, 404 web.incoming_webhook.channel.app_error for an unknown channel name.
+void executeIncomingWebhook(store::Store& store, PostLanes& lanes, std::string_view hookId,
+                            const model::IncomingWebhookRequest& request,
+                            const WebhookSettings& settings, std::function<void(Status)> done);
 
 }  // namespace parley::core::services

@@ -2,6 +2,7 @@
 
 #include <tuple>
 
+#include "core/common/await_callback.hpp"
 #include "core/model/id.hpp"
 #include "core/services/post_service.hpp"
 #include "core/services/search_service.hpp"
@@ -38,31 +39,13 @@ http::Response statusResponse(core::Status status) {
   return http::Response::statusOk();
 }
 
-// The post written through its channel's lane (services::PostLanes), awaited.
-asio::awaitable<core::Result<core::model::Post>> createInLane(services::PostLanes& lanes,
-                                                              const core::model::User& author,
-                                                              core::model::Post& draft) {
-  using Created = core::Result<core::model::Post>;
-  auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Created)>(
-      [&lanes, &author, &draft, &executor](auto handler) {
-        // std::function needs copyable callables; the coroutine's handler is move-only.
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        lanes.create(author, std::move(draft), [executor, shared](Created created) {
-          asio::post(executor, [shared, created = std::move(created)]() mutable {
-            (*shared)(std::move(created));
-          });
-        });
-      },
-      asio::use_awaitable);
-}
-
 // POST /api/v4/posts
 asio::awaitable<http::Response> createPost(const ApiContext& api, http::Request& request,
                                            const AuthenticatedUser& caller) {
   auto draft = json::postFromJson(request.body());
   if (!draft) co_return http::Response::error(std::move(draft).error());
-  auto created = co_await createInLane(*api.postLanes, caller.user, *draft);
+  auto created = co_await awaitCallback<core::Result<core::model::Post>>(
+      [&](auto reply) { api.postLanes->create(caller.user, std::move(*draft), reply); });
   co_return postResponse(std::move(created), 201);
 }
 

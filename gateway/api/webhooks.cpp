@@ -2,7 +2,9 @@
 
 #include <memory>
 
+#include "core/common/await_callback.hpp"
 #include "core/model/id.hpp"
+#include "core/services/post_lanes.hpp"
 #include "core/services/team_service.hpp"
 #include "core/services/webhook_service.hpp"
 #include "gateway/api/route_support.hpp"
@@ -153,8 +155,10 @@ asio::awaitable<http::Response> executeHook(const ApiContext& api, http::RateLim
                                                     "Invalid webhook."));
   }
   const auto settings = settingsOf(api);
-  auto done = co_await api.database->run([&hookId, &parsed, &settings](core::store::Store& s) {
-    return services::executeIncomingWebhook(s, hookId, *parsed, settings);
+  auto done = co_await awaitCallback<core::Status>([&](auto reply) {
+    api.database->submit([&api, &hookId, &parsed, &settings, reply](core::store::Store& s) {
+      services::executeIncomingWebhook(s, *api.postLanes, hookId, *parsed, settings, reply);
+    });
   });
   if (!done) co_return http::Response::error(std::move(done).error());
   co_return http::Response::text(200, "ok", "text/plain");

@@ -10,7 +10,7 @@ const {after, before, describe, test} = require('node:test');
 const {promisify} = require('node:util');
 
 const {assertClientError} = require('../lib/assert_client_error');
-const {scalar} = require('../lib/database');
+const {scalar, sql} = require('../lib/database');
 const {seedWorld} = require('../lib/files');
 const {Gateway} = require('../lib/gateway');
 
@@ -226,6 +226,47 @@ describe('incoming webhooks', () => {
     await alice.removeIncomingWebhook(hook.id);
     await expect(await postHook(hook.id, JSON.stringify({text: 'x'})), 400,
         'web.incoming_webhook.invalid.app_error');
+  });
+
+  test('hooks called at once beside posts made at once: each call posts once, all or none',
+      async () => {
+    // Webhook calls and API posts to one channel queue in its lane and are written together
+    // (core/services/post_lanes): each call must still make its own posts, exactly once.
+    const channel = ids.townSquare;
+    const counted = async () => Number(await scalar(gateway,
+        `SELECT total_msg_count FROM channels WHERE id = '${channel}'`));
+    const hooks = await Promise.all([0, 1, 2].map(() =>
+      alice.createIncomingWebhook({channel_id: channel})));
+    const before = await counted();
+    // One call's text is one rune over a post's limit: it becomes two posts.
+    const long = 'y'.repeat(16_383) + 'the long tail';
+    const calls = Array.from({length: 30}, (_, i) => {
+      const text = i === 7 ? long : `hook at once ${i}`;
+      return postHook(hooks[i % 3].id, JSON.stringify({text}))
+          .then(async (response) => ({status: response.status, body: await response.text()}));
+    });
+    const made = Array.from({length: 10}, (_, i) => {
+      const [author, client] = i % 2 ? ['gus', gus] : ['alice', alice];
+      return client.createPost({channel_id: channel, message: `api at once ${i}`})
+          .then((post) => ({author, post}));
+    });
+    const answers = await Promise.all(calls);
+    const posts = await Promise.all(made);
+
+    assert.deepEqual(answers, Array(30).fill({status: 200, body: 'ok'}));
+    const me = {alice: ids.alice, gus: ids.gus};
+    posts.forEach(({author, post}, i) => {
+      assert.equal(post.user_id, me[author]);
+      assert.equal(post.message, `api at once ${i}`);
+    });
+    assert.equal(await counted(), before + 29 + 2 + 10);
+    const written = await sql(gateway, `SELECT message, count(*) FROM posts
+        WHERE channel_id = '${channel}' AND message LIKE 'hook at once %' GROUP BY message`);
+    assert.equal(written.length, 29, 'each short call\'s post');
+    for (const [message, times] of written) assert.equal(times, '1', `${message} once`);
+    assert.equal(await scalar(gateway, `SELECT count(*) FROM posts WHERE channel_id =
+        '${channel}' AND message IN (repeat('y', 16383), 'the long tail')`), '2',
+    'the long one, split');
   });
 
   test('each hook is rate limited on its own', async () => {

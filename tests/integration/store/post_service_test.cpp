@@ -432,6 +432,73 @@ TEST_F(PostServiceTest, APostThatFailsInALaneFailsAloneAndTheOthersAreWritten) {
             "2");
 }
 
+// Posts made on someone's behalf inside a database job (an incoming webhook's: several, all or
+// none) are written in that job when their lane is idle, and join the lane's next batch when it
+// is busy, each request all or none.
+TEST_F(PostServiceTest, PostsMadeOnBehalfAreWrittenInTheirJobOrJoinTheBusyLane) {
+  openPool(1);
+  auto lanes = std::make_shared<PostLanes>(database_);
+  // The webhooks' jobs run on another pool, so that they run while this one's is held.
+  config::DatabaseConfig config;
+  config.dsn = dsn_;
+  config.poolSize = 1;
+  auto other = store::postgres::openDatabase(config, clock_, {}, nullptr);
+  const model::User alice = user(kAlice);
+  const model::User bob = user(kBob);
+  using Written = Result<std::vector<model::Post>>;
+  auto callHook = [&](std::vector<model::Post> drafts) {
+    auto written = std::make_shared<std::promise<Written>>();
+    EXPECT_TRUE(other
+                    ->runAndWait([&](Store& s) {
+                      lanes->createOnBehalf(s, bob, std::move(drafts), [written](Written posts) {
+                        written->set_value(std::move(posts));
+                      });
+                      return Status();
+                    })
+                    .ok());
+    return written->get_future();
+  };
+  auto isReady = [](auto& future) {
+    return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  };
+
+  auto alone = callHook({draftIn(kTownSquare, "alone one"), draftIn(kTownSquare, "alone two")});
+  ASSERT_TRUE(isReady(alone)) << "an idle lane writes in the caller's job";
+  auto aloneWritten = alone.get();
+  ASSERT_TRUE(aloneWritten.ok()) << aloneWritten.error().detail;
+  ASSERT_EQ(aloneWritten->size(), 2u);
+  EXPECT_EQ((*aloneWritten)[1].message, "alone two");
+  EXPECT_EQ((*aloneWritten)[1].userId, kBob);
+
+  std::promise<void> release;
+  database_->submit([held = release.get_future().share()](Store&) { held.wait(); });
+  std::promise<Result<model::Post>> byAlice;
+  lanes->create(alice, draftIn(kTownSquare, "alice's"),
+                [&byAlice](Result<model::Post> post) { byAlice.set_value(std::move(post)); });
+  auto joined = callHook({draftIn(kTownSquare, "joined one"), draftIn(kTownSquare, "joined two")});
+  model::Post refusedPart = draftIn(kTownSquare, "refused two");
+  refusedPart.type = "system_join";
+  auto refused = callHook({draftIn(kTownSquare, "refused one"), refusedPart});
+  EXPECT_FALSE(isReady(joined)) << "queued behind alice's post, not written in the job";
+  release.set_value();
+
+  auto joinedWritten = joined.get();
+  ASSERT_TRUE(joinedWritten.ok()) << joinedWritten.error().detail;
+  ASSERT_EQ(joinedWritten->size(), 2u);
+  EXPECT_EQ((*joinedWritten)[0].message, "joined one");
+  EXPECT_EQ((*joinedWritten)[1].message, "joined two");
+  auto refusedWritten = refused.get();
+  ASSERT_FALSE(refusedWritten.ok());
+  EXPECT_EQ(refusedWritten.error().id, "api.context.invalid_param.app_error");
+  auto alicePost = byAlice.get_future().get();
+  ASSERT_TRUE(alicePost.ok()) << alicePost.error().detail;
+  EXPECT_EQ(scalar("SELECT string_agg(message, ',' ORDER BY message) FROM posts"),
+            "alice's,alone one,alone two,joined one,joined two");
+  EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "5");
+  other->stop();
+}
+
 // Under a policy bundle, a batch reads each author's access and the decision's inputs once: the
 // other posts of the same author decide on what the batch kept. Each post is still decided.
 TEST_F(PostServiceTest, ALaneBatchReadsEachAuthorsPolicyInputsOnce) {
