@@ -50,9 +50,10 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
 
   // Creates `drafts`, all to one channel, all or none, as posts made on `author`'s behalf (not
   // checked against the author's create_post permission: the caller has authorised them, as
-  // for an incoming webhook). To be called inside a database job, with its store: a lane that
-  // is idle writes them there and then, without a second pass through the pool's queue. `done`
-  // runs once they are written, with them in order, or with the first one's error.
+  // for an incoming webhook). To be called inside a database job, with its store and outside
+  // any transaction (the lane's would join it): a lane that is idle writes them there and then,
+  // without a second pass through the pool's queue. `done` runs once they are written, with
+  // them in order, or with the first one's error.
   void createOnBehalf(store::Store& here, model::User author, std::vector<model::Post> drafts,
                       DoneAll done);
 
