@@ -21,9 +21,8 @@ asio::awaitable<T> awaitCallback(Start start) {
         // std::function needs copyable callables; the coroutine's handler is move-only.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         start(std::function<void(T)>([executor, shared](T value) {
-          asio::post(executor, [shared, value = std::move(value)]() mutable {
-            (*shared)(std::move(value));
-          });
+          asio::post(executor,
+                     [shared, value = std::move(value)]() mutable { (*shared)(std::move(value)); });
         }));
       },
       asio::use_awaitable);
