@@ -178,6 +178,12 @@ class Connection {
   void noteSessionLock(const std::string& name) { sessionLocks_.insert(name); }
   void forgetSessionLock(const std::string& name) { sessionLocks_.erase(name); }
 
+  // How many records the session's last transaction that appended to the audit chain wrote
+  // (PgAuditStore, which lives one job while the session lives on): the next takes as many
+  // ids with the chain's lock.
+  std::int64_t lastAuditAppends() const { return lastAuditAppends_; }
+  void noteAuditAppends(std::int64_t count) { lastAuditAppends_ = count; }
+
   // The times this connection waited for the server since the last call (a pipeline is one):
   // what a statement costs beyond its execution, and what PoolStats::roundTrips sums.
   std::uint64_t takeRoundTrips() { return std::exchange(roundTrips_, 0); }
@@ -210,6 +216,7 @@ class Connection {
   bool broken_ = false;             // left in pipeline mode: not to be used again
   std::uint64_t roundTrips_ = 0;    // since takeRoundTrips()
   std::unordered_set<std::string> sessionLocks_;
+  std::int64_t lastAuditAppends_ = 0;
 };
 
 // Turns a failed result (or a failed connection when `result` is null) into an Error:

@@ -14,11 +14,13 @@ namespace {
 constexpr Statement kAuditLock{"audit_lock", "SELECT pg_advisory_xact_lock(8097879415207327076)"};
 // Sent right after the lock, in the same pipeline: a statement of its own, so its snapshot is
 // taken once the lock was granted and it sees the record of whoever held the lock before; and
-// the transaction's first id is taken then, so that ids rise in the order records chain.
+// the transaction's first $1 ids are taken then, so that ids rise in the order records chain.
+// The head (an uncorrelated subquery) is read once, and repeated on each row.
 constexpr Statement kAuditIdAndLastHash{
     "audit_id_and_last_hash",
     "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')), "
-    "COALESCE((SELECT encode(chain_hash, 'hex') FROM audit_log ORDER BY id DESC LIMIT 1), '')"};
+    "COALESCE((SELECT encode(chain_hash, 'hex') FROM audit_log ORDER BY id DESC LIMIT 1), '') "
+    "FROM generate_series(1, $1)"};
 constexpr Statement kAuditNextIds{"audit_next_ids",
                                   "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
                                   "FROM generate_series(1, $1)"};
@@ -110,7 +112,7 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
       if (!ahead) {
         if (auto locked = store_.defer(kAuditLock); !locked) return locked;
       }
-      auto tip = ahead ? std::move(*ahead) : store_.exec(kAuditIdAndLastHash);
+      auto tip = ahead ? std::move(*ahead) : store_.exec(kAuditIdAndLastHash, idsWithTheLock());
       if (!tip) return std::move(tip).error();
       takeTip(transaction, *tip);
     }
@@ -155,11 +157,20 @@ void PgAuditStore::lockChainAhead() {
   }
   // Inside a transaction both only queue: a failure shows with the statement they travel with.
   (void)store_.defer(kAuditLock);
-  chainHeadAhead_.send(store_, kAuditIdAndLastHash, {}, std::string(kChainHeadKey));
+  chainHeadAhead_.send(store_, kAuditIdAndLastHash, idsWithTheLock(), std::string(kChainHeadKey));
+}
+
+Params PgAuditStore::idsWithTheLock() {
+  // A bridge's batches of one link are alike: as many as the session's last transaction used.
+  const Connection* connection = store_.connection();
+  const std::int64_t last = connection == nullptr ? 1 : connection->lastAuditAppends();
+  return Params().add(std::clamp<std::int64_t>(last, 1, kMaxReservedIds));
 }
 
 void PgAuditStore::takeTip(std::uint64_t transaction, const Rows& tip) {
-  reservedIds_.assign(1, tip.int64(0, 0));
+  reservedIds_.clear();
+  for (int row = 0; row < tip.size(); ++row) reservedIds_.push_back(tip.int64(row, 0));
+  std::sort(reservedIds_.rbegin(), reservedIds_.rend());
   idsUsed_ = 0;
   tipHash_ = hexDecode(tip.text(0, 1));
   tipTransaction_ = transaction;
@@ -180,6 +191,9 @@ Result<std::int64_t> PgAuditStore::nextId() {
   const std::int64_t id = reservedIds_.back();
   reservedIds_.pop_back();
   ++idsUsed_;
+  if (Connection* connection = store_.connection(); connection != nullptr) {
+    connection->noteAuditAppends(idsUsed_);
+  }
   return id;
 }
 

@@ -26,7 +26,9 @@ class PgAuditStore final : public AuditStore {
   void lockChainAhead() override;
 
  private:
-  // The lock's first id and newest hash, read for `transaction` (kAuditIdAndLastHash).
+  // How many ids to take with the lock: as many as the session's previous transaction used.
+  Params idsWithTheLock();
+  // The lock's first ids and newest hash, read for `transaction` (kAuditIdAndLastHash).
   void takeTip(std::uint64_t transaction, const Rows& tip);
   // The id of the open transaction's next record (see reservedIds_).
   Result<std::int64_t> nextId();
@@ -39,10 +41,11 @@ class PgAuditStore final : public AuditStore {
   // The lock's first id and newest hash, sent ahead with the lock (lockChainAhead).
   ReadAhead chainHeadAhead_;
   // Ids the open transaction took from the sequence under the chain's lock and has not used:
-  // 1 with the lock, then each time they run out as many as it has used so far, so that a
-  // transaction of n records spends about log2(n) round trips on their ids and leaves fewer
-  // unused than it used. Unused ones are gaps, as a rolled-back record's id is. Taken anew
-  // with the lock by each transaction: an id taken earlier may be lower than another
+  // with the lock as many as the session's previous one used (a drainer's batches of one link
+  // are alike: each then takes its ids in no round trip of their own), then each time they run
+  // out as many as it has used so far, so that a transaction of n records spends at most about
+  // log2(n) round trips on their ids. Unused ones are gaps, as a rolled-back record's id is.
+  // Taken anew with the lock by each transaction: an id taken earlier may be lower than another
   // session's record since.
   std::vector<std::int64_t> reservedIds_;  // highest first: the next is at the back
   std::int64_t idsUsed_ = 0;

@@ -58,6 +58,24 @@ class AuditStoreTest : public testing::StoreTest {
   }
 
   Status superuser(const char* sql) { return execSql(sql); }
+
+  // A boundary decision's transaction: the chain's lock and head sent ahead, the decision's
+  // read (unless !readFirst), then `records` records numbered from `first`.
+  Status decideAndRecord(int first, int records, bool readFirst = true) {
+    return runSync(*database_, [&](Store& s) {
+      return s.transaction([&](Store& tx) -> Status {
+        tx.audit().lockChainAhead();
+        if (readFirst) {
+          if (auto read = tx.system().get("anything"); !read) return std::move(read).error();
+        }
+        for (int n = 0; n < records; ++n) {
+          auto stored = tx.audit().append(record(first + n));
+          if (!stored) return std::move(stored).error();
+        }
+        return {};
+      });
+    });
+  }
 };
 
 TEST_F(AuditStoreTest, AppendedRecordsChainAndVerify) {
@@ -203,31 +221,18 @@ TEST_F(AuditStoreTest, TransactionsOfManyRecordsFormOneChain) {
 TEST_F(AuditStoreTest, AChainHeadSentAheadTravelsWithTheNextRead) {
   database_->stop();
   openPool(1);
-  const auto decideAndRecord = [&](int n, bool readFirst) {
-    return runSync(*database_, [&](Store& s) {
-      return s.transaction([&](Store& tx) -> Status {
-        tx.audit().lockChainAhead();
-        if (readFirst) {
-          if (auto read = tx.system().get("anything"); !read) return std::move(read).error();
-        }
-        auto stored = tx.audit().append(record(n));
-        if (!stored) return std::move(stored).error();
-        return {};
-      });
-    });
-  };
   // Warm: the pool's one connection prepares each statement once.
-  ASSERT_TRUE(decideAndRecord(1, true).ok());
-  ASSERT_TRUE(decideAndRecord(2, false).ok());
+  ASSERT_TRUE(decideAndRecord(1, 1, true).ok());
+  ASSERT_TRUE(decideAndRecord(2, 1, false).ok());
   ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 2; }));
 
   std::uint64_t before = database_->stats().roundTrips;
-  ASSERT_TRUE(decideAndRecord(3, true).ok());
+  ASSERT_TRUE(decideAndRecord(3, 1, true).ok());
   ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 3; }));
   EXPECT_EQ(database_->stats().roundTrips - before, 2U)
       << "BEGIN, the lock, the head and the read together; the record with the COMMIT";
   before = database_->stats().roundTrips;
-  ASSERT_TRUE(decideAndRecord(4, false).ok());
+  ASSERT_TRUE(decideAndRecord(4, 1, false).ok());
   ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 4; }));
   EXPECT_EQ(database_->stats().roundTrips - before, 2U) << "the head sent by the append itself";
 
@@ -236,13 +241,35 @@ TEST_F(AuditStoreTest, AChainHeadSentAheadTravelsWithTheNextRead) {
   std::vector<std::future<void>> writers;
   for (int w = 0; w < 3; ++w) {
     writers.push_back(std::async(std::launch::async, [&, w] {
-      for (int n = 0; n < 15; ++n) EXPECT_TRUE(decideAndRecord(w * 100 + n, n % 2 == 0).ok());
+      for (int n = 0; n < 15; ++n) EXPECT_TRUE(decideAndRecord(w * 100 + n, 1, n % 2 == 0).ok());
     }));
   }
   for (auto& writer : writers) writer.get();
   const auto report = verify();
   EXPECT_TRUE(report.intact) << report.reason;
   EXPECT_EQ(report.checked, 4 + 45);
+}
+
+// A transaction that appends as many records as the one before it on its connection (a
+// drainer's batches of one link are alike) takes all their ids with the chain's lock, in no
+// round trip of their own; a larger one takes the rest a few at a time, and the chain holds.
+TEST_F(AuditStoreTest, ABatchLikeThePreviousTakesItsIdsWithTheLock) {
+  database_->stop();
+  openPool(1);
+  // Warm: the pool's one connection prepares each statement once.
+  ASSERT_TRUE(decideAndRecord(0, 6).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 1; }));
+
+  const std::uint64_t before = database_->stats().roundTrips;
+  ASSERT_TRUE(decideAndRecord(10, 6).ok());
+  ASSERT_TRUE(eventually([&] { return database_->stats().completed >= 2; }));
+  EXPECT_EQ(database_->stats().roundTrips - before, 2U)
+      << "BEGIN, the lock, the head, six ids and the read together; the records with the COMMIT";
+
+  ASSERT_TRUE(decideAndRecord(20, 9).ok());
+  const auto report = verify();
+  EXPECT_TRUE(report.intact) << report.reason;
+  EXPECT_EQ(report.checked, 6 + 6 + 9);
 }
 
 TEST_F(AuditStoreTest, InvalidRecordIsRefusedAndNothingWritten) {
