@@ -599,6 +599,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
       }
       case MessageChange::kDelete:
         applied = core::services::deletePost(tx, puppet, targetPostId, origin);
+        crossings.reads.forgetPost(targetPostId);  // a reply later in the batch reads it again
         break;
       case MessageChange::kReaction: {
         if (event.reactionSet) {

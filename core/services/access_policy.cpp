@@ -216,7 +216,15 @@ Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, Batch
     return requirePolicedChannelPermission(store, user, channelId, permission,
                                            store::WithLinks::kYes);
   };
-  if (store.policyHolder() == nullptr) return alone();
+  if (store.policyHolder() == nullptr) {
+    // No decision to make: the access alone, read once per author.
+    auto access = reads.access(store, user.id, channelId);
+    if (!access) return alone();  // its own error
+    if (auto allowed = checkChannelPermission(user, **access, permission); !allowed) {
+      return std::move(allowed).error();
+    }
+    return PolicedAccess{**access, std::nullopt};
+  }
   reads.readPolicyInputs(store, user.id, channelId, store::WithLinks::kYes);
   auto access = reads.access(store, user.id, channelId);
   if (!access) return alone();

@@ -59,6 +59,10 @@ const model::User* BatchReads::keptUser(const std::string& userId) const {
   return found == users_.end() ? nullptr : &found->second;
 }
 
+Result<const model::Post*> BatchReads::post(store::Store& store, const std::string& postId) {
+  return readOnce(posts_, postId, [&] { return store.posts().get(postId); });
+}
+
 void BatchReads::keepPost(model::Post post) {
   const std::string id = post.id;
   posts_.insert_or_assign(id, std::move(post));

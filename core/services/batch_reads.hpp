@@ -45,6 +45,10 @@ class BatchReads {
   const model::User& keepUser(model::User user);
   // A user the batch has read or kept, or null: nothing is read.
   const model::User* keptUser(const std::string& userId) const;
+  // A post (a thread's root the batch replies to, say).
+  Result<const model::Post*> post(store::Store& store, const std::string& postId);
+  // The batch deleted `postId`: post() reads it again.
+  void forgetPost(const std::string& postId) { posts_.erase(postId); }
   // Posts read with what addresses them (the drainer's rows): keptPost() finds them, or null.
   void keepPost(model::Post post);
   const model::Post* keptPost(const std::string& postId) const;

@@ -61,15 +61,22 @@ std::vector<std::string> withoutDuplicates(const std::vector<std::string>& ids) 
 }
 
 // The reply's root must be a live root post of the same channel (app/post.go CreatePost).
-Status checkRoot(store::Store& store, const model::Post& draft) {
+// `reads` keeps the root for the batch's other replies to it.
+Status checkRoot(store::Store& store, const model::Post& draft, BatchReads* reads) {
   if (draft.rootId.empty()) return {};
   if (!model::isValidId(draft.rootId)) return invalidPost("root_id", "Invalid root ID.");
-  auto root = store.posts().get(draft.rootId);
+  std::optional<model::Post> read;
+  auto root = [&]() -> Result<const model::Post*> {
+    if (reads != nullptr) return reads->post(store, draft.rootId);
+    auto got = store.posts().get(draft.rootId);
+    if (!got) return std::move(got).error();
+    return &read.emplace(std::move(*got));
+  }();
   if (!root && root.error().code != ErrorCode::kNotFound) return std::move(root).error();
-  if (!root || root->isDeleted() || !root->isRoot()) {
+  if (!root || (*root)->isDeleted() || !(*root)->isRoot()) {
     return badRequest("api.post.create_post.root_id.app_error", "Invalid RootId parameter.");
   }
-  if (root->channelId != draft.channelId) {
+  if ((*root)->channelId != draft.channelId) {
     return badRequest("api.post.create_post.channel_root_id.app_error",
                       "Invalid ChannelId for RootId parameter.");
   }
@@ -277,7 +284,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
       }
     }
   }
-  if (auto root = checkRoot(store, draft); !root) return std::move(root).error();
+  if (auto root = checkRoot(store, draft, options.reads); !root) return std::move(root).error();
 
   const std::int64_t now = store.clock().nowMillis();
   draft.id = model::newId();

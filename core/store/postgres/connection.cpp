@@ -119,6 +119,39 @@ std::vector<const char*> valuesOf(const Params& params) {
   return values;
 }
 
+// An array literal of one column of `rows` ({"a","b",NULL}): every element quoted, so a value
+// may hold any character; only `"` and `\` are escaped inside the quotes.
+std::string columnArray(const std::vector<const Params*>& rows, std::size_t column) {
+  std::string array = "{";
+  for (const Params* row : rows) {
+    if (array.size() > 1) array += ',';
+    const auto& value = row->values().at(column);
+    if (!value) {
+      array += "NULL";
+      continue;
+    }
+    array += '"';
+    for (const char c : *value) {
+      if (c == '"' || c == '\\') array += '\\';
+      array += c;
+    }
+    array += '"';
+  }
+  array += '}';
+  return array;
+}
+
+// RowsStatement::many's parameters: each column of the rows as an array.
+Params columnArrays(const Params& first, const std::vector<Params>& later) {
+  std::vector<const Params*> rows{&first};
+  for (const Params& row : later) rows.push_back(&row);
+  Params arrays;
+  for (std::size_t column = 0; column < first.values().size(); ++column) {
+    arrays.add(columnArray(rows, column));
+  }
+  return arrays;
+}
+
 // The one result of a pipeline that was sent one statement to be read.
 Result<Rows> onlyResult(Result<std::vector<Rows>> results) {
   if (!results) return std::move(results).error();
@@ -171,6 +204,19 @@ Status Connection::deferRead(const Statement& statement, Params params, RowsHand
   return {};
 }
 
+Status Connection::deferRow(const RowsStatement& statement, Params row) {
+  if (!beginPending_ && !inTransaction()) return defer(statement.one, std::move(row));
+  for (auto entry = deferred_.rbegin(); entry != deferred_.rend() && entry->rows != nullptr;
+       ++entry) {
+    if (entry->rows != &statement) continue;
+    if (row.values().size() != entry->params.values().size()) break;  // not the same shape
+    entry->laterRows.push_back(std::move(row));
+    return {};
+  }
+  deferred_.push_back({&statement.one, std::move(row), {}, &statement});
+  return {};
+}
+
 Status Connection::flush() {
   if (deferred_.empty() && !beginPending_) return {};
   auto sent = execPipelined({});
@@ -215,8 +261,14 @@ Result<std::vector<Rows>> Connection::execPipelined(const std::vector<Query>& wa
       !begin || PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   if (ok && begin) sent.push_back({nullptr, false, nullptr});
   for (std::size_t i = 0; ok && i < deferred.size(); ++i) {
-    RowsHandler* onRows = deferred[i].onRows ? &deferred[i].onRows : nullptr;
-    ok = send(*deferred[i].statement, valuesOf(deferred[i].params), false, onRows);
+    Deferred& entry = deferred[i];
+    RowsHandler* onRows = entry.onRows ? &entry.onRows : nullptr;
+    if (entry.laterRows.empty()) {
+      ok = send(*entry.statement, valuesOf(entry.params), false, onRows);
+    } else {
+      ok = send(entry.rows->many, valuesOf(columnArrays(entry.params, entry.laterRows)), false,
+                onRows);
+    }
   }
   for (std::size_t i = 0; ok && i < wanted.size(); ++i) {
     ok = send(*wanted[i].statement, valuesOf(*wanted[i].params), true, nullptr);

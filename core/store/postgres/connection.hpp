@@ -37,6 +37,16 @@ struct Statement {
   const char* sql;
 };
 
+// A write of one row that several calls in a transaction may send as one statement
+// (Connection::deferRow): `one` takes a row's parameters; `many` takes the same parameters,
+// each as an array of the rows' values in their order ($1 is an array of every row's $1, ...),
+// and writes the rows in that order. One statement of n rows costs the server a fraction of n
+// statements: a statement's start, plan and constraint set-up are paid once.
+struct RowsStatement {
+  Statement one;
+  Statement many;
+};
+
 // Positional parameters ($1, $2, ...) in text format; nullopt is SQL NULL.
 class Params {
  public:
@@ -159,6 +169,14 @@ class Connection {
   // `onRows` must not use the connection.
   using RowsHandler = std::function<void(Rows)>;
   Status deferRead(const Statement& statement, Params params, RowsHandler onRows);
+  // defer() for one row of `statement`: when the rows deferred after this statement's last
+  // deferred row are all rows of other RowsStatements, the row joins that one, and they go as
+  // one `many` statement. So rows statements that travel together may run in another order
+  // than their calls: each statement's rows run, in their order, where its first row was
+  // deferred. A RowsStatement must therefore not depend on the rows of another that was first
+  // deferred after it (an outbox row on its post is fine: the post came first). Any other
+  // deferred statement keeps its place: rows deferred after it start a new statement.
+  Status deferRow(const RowsStatement& statement, Params row);
   // Sends what waits for the block's next statement (BEGIN, deferred writes and reads) now:
   // for a caller that needs a deferred read's rows before it has a statement of its own.
   Status flush();
@@ -193,7 +211,9 @@ class Connection {
   struct Deferred {
     const Statement* statement;
     Params params;
-    RowsHandler onRows;  // a deferred read's; empty for a write
+    RowsHandler onRows;                   // a deferred read's; empty for a write
+    const RowsStatement* rows = nullptr;  // deferRow()'s: `params` is its first row
+    std::vector<Params> laterRows = {};   // the rows that joined it
   };
 
   Connection(PgConnPtr conn, NotificationHandler notified)

@@ -28,11 +28,18 @@ constexpr Statement kAuditNextIds{"audit_next_ids",
 constexpr std::string_view kChainHeadKey = "chain head";
 // The most ids one round trip takes for a transaction.
 constexpr std::int64_t kMaxReservedIds = 64;
-constexpr Statement kAuditInsert{
-    "audit_insert",
-    "INSERT INTO audit_log (id, time, subject, resource, action, decision, rules, obligations, "
-    "bundle_hash, detail, chain_hash) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::jsonb, decode($11, 'hex'))"};
+#define PARLEY_PG_AUDIT_INSERT_COLUMNS \
+  "id, time, subject, resource, action, decision, rules, obligations, bundle_hash, detail"
+constexpr RowsStatement kAuditInsert{
+    {"audit_insert",
+     "INSERT INTO audit_log (" PARLEY_PG_AUDIT_INSERT_COLUMNS ", chain_hash)"
+     " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::jsonb, decode($11, 'hex'))"},
+    {"audit_insert_many",
+     "INSERT INTO audit_log (" PARLEY_PG_AUDIT_INSERT_COLUMNS ", chain_hash)"
+     " SELECT " PARLEY_PG_AUDIT_INSERT_COLUMNS ", decode(chain_hash, 'hex')"
+     " FROM unnest($1::bigint[], $2::bigint[], $3::varchar[], $4::varchar[], $5::varchar[],"
+     "   $6::varchar[], $7::jsonb[], $8::jsonb[], $9::varchar[], $10::jsonb[], $11::text[])"
+     " AS r(" PARLEY_PG_AUDIT_INSERT_COLUMNS ", chain_hash)"}};
 
 // The columns of a stored record, with the chain predecessor's hash.
 #define PARLEY_PG_AUDIT_COLUMNS                                                                \
@@ -127,18 +134,18 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
                        "Unable to compute the audit chain hash.");
     }
     // With the transaction's next statement or its COMMIT, under the lock.
-    auto inserted = store_.defer(kAuditInsert, Params()
-                                                   .add(stored.id)
-                                                   .add(record.time)
-                                                   .add(record.subject)
-                                                   .add(record.resource)
-                                                   .add(record.action)
-                                                   .add(policy::decisionName(record.decision))
-                                                   .add(record.rules.dump())
-                                                   .add(record.obligations.dump())
-                                                   .add(record.bundleHash)
-                                                   .add(record.detail.dump())
-                                                   .add(hexEncode(stored.chainHash)));
+    auto inserted = store_.deferRow(kAuditInsert, Params()
+                                                      .add(stored.id)
+                                                      .add(record.time)
+                                                      .add(record.subject)
+                                                      .add(record.resource)
+                                                      .add(record.action)
+                                                      .add(policy::decisionName(record.decision))
+                                                      .add(record.rules.dump())
+                                                      .add(record.obligations.dump())
+                                                      .add(record.bundleHash)
+                                                      .add(record.detail.dump())
+                                                      .add(hexEncode(stored.chainHash)));
     if (inserted) {
       tipTransaction_ = transaction;
       tipHash_ = stored.chainHash;

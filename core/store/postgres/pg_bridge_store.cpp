@@ -71,11 +71,19 @@ constexpr Statement kUpsertRemoteUser{
   "payload, txn_id, state, attempts, next_attempt_at, last_error, COALESCE(audit_id, 0), "     \
   "create_at"
 
-constexpr Statement kEnqueue{
-    "bridge_outbox_enqueue",
-    "INSERT INTO outbox (link_id, kind, post_id, reaction_user_id, reaction_emoji, payload,"
-    "                    txn_id, next_attempt_at, create_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"};
+#define PARLEY_PG_OUTBOX_INSERT_COLUMNS                                                          \
+  "link_id, kind, post_id, reaction_user_id, reaction_emoji, payload, txn_id, next_attempt_at, " \
+  "create_at"
+// Several rows take their ids (the drain order) in their order.
+constexpr RowsStatement kEnqueue{
+    {"bridge_outbox_enqueue", "INSERT INTO outbox (" PARLEY_PG_OUTBOX_INSERT_COLUMNS ")"
+                              " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"},
+    {"bridge_outbox_enqueue_many",
+     "INSERT INTO outbox (" PARLEY_PG_OUTBOX_INSERT_COLUMNS ")"
+     " SELECT " PARLEY_PG_OUTBOX_INSERT_COLUMNS " FROM unnest($1::varchar[], $2::varchar[],"
+     "   $3::varchar[], $4::varchar[], $5::varchar[], $6::jsonb[], $7::varchar[], $8::bigint[],"
+     "   $9::bigint[]) WITH ORDINALITY AS r(" PARLEY_PG_OUTBOX_INSERT_COLUMNS ", n)"
+     " ORDER BY n"}};
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
 // The pending rows of link $1 after row $3, at most $2 of them; the two statements after it
@@ -472,7 +480,7 @@ Status PgBridgeStore::enqueue(const OutboxRow& row) {
   }
   params.add(row.payload.dump()).add(row.txnId).add(row.nextAttemptAt).add(row.createAt);
   // Goes with the change's next statement or its COMMIT: the row is written or nothing is.
-  return store_.defer(kEnqueue, std::move(params));
+  return store_.deferRow(kEnqueue, std::move(params));
 }
 
 Result<std::optional<OutboxRow>> PgBridgeStore::outboxRow(std::int64_t id) {

@@ -30,30 +30,71 @@ enum PostColumn : int {
   kHasReactions,
 };
 
-// One statement, one round trip: the post, its channel's counters, and its author's read state
-// (an author has read their own post). Roots are the posts without root_id ($7 NULL).
-constexpr Statement kCreate{
-    "post_create",
-    "WITH p AS ("
-    "  INSERT INTO posts (id, create_at, update_at, is_pinned, user_id, channel_id, root_id,"
-    "                     message, type, props, hashtags, file_ids, pending_post_id, remote_id)"
-    "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13, $14)"
-    "  RETURNING channel_id),"
-    " c AS ("
-    "  UPDATE channels SET"
-    "    last_post_at = greatest(last_post_at, $2),"
-    "    last_root_post_at = CASE WHEN $7::varchar IS NULL"
-    "      THEN greatest(last_root_post_at, $2) ELSE last_root_post_at END,"
-    "    total_msg_count = total_msg_count + 1,"
-    "    total_msg_count_root = total_msg_count_root"
-    "      + CASE WHEN $7::varchar IS NULL THEN 1 ELSE 0 END"
-    "  WHERE id = (SELECT channel_id FROM p)"
-    "  RETURNING id, total_msg_count, total_msg_count_root)"
-    " UPDATE channel_members cm SET"
-    "   last_viewed_at = greatest(cm.last_viewed_at, $2),"
-    "   msg_count = c.total_msg_count, msg_count_root = c.total_msg_count_root,"
-    "   last_update_at = $15"
-    " FROM c WHERE cm.channel_id = c.id AND cm.user_id = $5"};
+#define PARLEY_PG_POST_INSERT_COLUMNS                                                         \
+  "id, create_at, update_at, is_pinned, user_id, channel_id, root_id, message, type, props, " \
+  "hashtags, file_ids, pending_post_id, remote_id"
+
+// The post, its channel's counters, and its author's read state (an author has read their own
+// post): one statement. Roots are the posts without root_id ($7 NULL). Several posts in one
+// statement leave every counter as one statement each, in their order, would: the channel
+// counts them all, and each author's read state is the channel's count after their last post.
+constexpr RowsStatement kCreate{
+    {"post_create",
+     "WITH p AS ("
+     "  INSERT INTO posts (" PARLEY_PG_POST_INSERT_COLUMNS ")"
+     "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13, $14)"
+     "  RETURNING channel_id),"
+     " c AS ("
+     "  UPDATE channels SET"
+     "    last_post_at = greatest(last_post_at, $2),"
+     "    last_root_post_at = CASE WHEN $7::varchar IS NULL"
+     "      THEN greatest(last_root_post_at, $2) ELSE last_root_post_at END,"
+     "    total_msg_count = total_msg_count + 1,"
+     "    total_msg_count_root = total_msg_count_root"
+     "      + CASE WHEN $7::varchar IS NULL THEN 1 ELSE 0 END"
+     "  WHERE id = (SELECT channel_id FROM p)"
+     "  RETURNING id, total_msg_count, total_msg_count_root)"
+     " UPDATE channel_members cm SET"
+     "   last_viewed_at = greatest(cm.last_viewed_at, $2),"
+     "   msg_count = c.total_msg_count, msg_count_root = c.total_msg_count_root,"
+     "   last_update_at = $15"
+     " FROM c WHERE cm.channel_id = c.id AND cm.user_id = $5"},
+    {"post_create_many",
+     "WITH r AS ("
+     "  SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::bigint[], $4::boolean[],"
+     "    $5::varchar[], $6::varchar[], $7::varchar[], $8::text[], $9::varchar[], $10::jsonb[],"
+     "    $11::text[], $12::jsonb[], $13::varchar[], $14::varchar[], $15::bigint[])"
+     "  WITH ORDINALITY AS r(" PARLEY_PG_POST_INSERT_COLUMNS ", now, n)),"
+     " p AS ("
+     "  INSERT INTO posts (" PARLEY_PG_POST_INSERT_COLUMNS ")"
+     "  SELECT " PARLEY_PG_POST_INSERT_COLUMNS " FROM r ORDER BY n),"
+     " s AS ("
+     "  SELECT channel_id, count(*) AS posts, count(*) FILTER (WHERE root_id IS NULL) AS roots,"
+     "    max(create_at) AS last, max(create_at) FILTER (WHERE root_id IS NULL) AS last_root"
+     "  FROM r GROUP BY channel_id),"
+     " c AS ("
+     "  UPDATE channels ch SET"
+     "    last_post_at = greatest(ch.last_post_at, s.last),"
+     "    last_root_post_at = greatest(ch.last_root_post_at, s.last_root),"  // greatest skips NULL
+     "    total_msg_count = ch.total_msg_count + s.posts,"
+     "    total_msg_count_root = ch.total_msg_count_root + s.roots"
+     "  FROM s WHERE ch.id = s.channel_id"
+     "  RETURNING ch.id, ch.total_msg_count, ch.total_msg_count_root, s.posts, s.roots),"
+     // Each author's last post, and how many posts (roots) of its channel's rows came up to it.
+     " a AS ("
+     "  SELECT DISTINCT ON (channel_id, user_id) channel_id, user_id, now,"
+     "    count(*) OVER through AS posts_through,"
+     "    count(*) FILTER (WHERE root_id IS NULL) OVER through AS roots_through,"
+     "    max(create_at) OVER (PARTITION BY channel_id, user_id) AS last"
+     "  FROM r WINDOW through AS (PARTITION BY channel_id ORDER BY n)"
+     "  ORDER BY channel_id, user_id, n DESC)"
+     " UPDATE channel_members cm SET"
+     "   last_viewed_at = greatest(cm.last_viewed_at, a.last),"
+     "   msg_count = c.total_msg_count - (c.posts - a.posts_through),"
+     "   msg_count_root = c.total_msg_count_root - (c.roots - a.roots_through),"
+     "   last_update_at = a.now"
+     " FROM c JOIN a ON a.channel_id = c.id"
+     " WHERE cm.channel_id = a.channel_id AND cm.user_id = a.user_id"}};
 
 constexpr Statement kSetFileIds{"post_set_file_ids",
                                 "UPDATE posts SET file_ids = $2::jsonb WHERE id = $1"};
@@ -242,8 +283,9 @@ Status PgPostStore::create(const model::Post& post, std::int64_t now) {
       .add(post.pendingPostId)
       .addOrNull(post.remoteId)
       .add(now);
-  // Nothing is read back: inside a transaction it goes with the next statement.
-  return store_.defer(kCreate, std::move(params));
+  // Nothing is read back: inside a transaction it goes with the next statement, and with the
+  // transaction's other posts when nothing but rows came between (Connection::deferRow).
+  return store_.deferRow(kCreate, std::move(params));
 }
 
 Status PgPostStore::setFileIds(std::string_view postId, const std::vector<std::string>& fileIds) {

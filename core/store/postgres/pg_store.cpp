@@ -27,6 +27,11 @@ Status PgStore::defer(const Statement& statement, Params params) {
   return connection_->defer(statement, std::move(params));
 }
 
+Status PgStore::deferRow(const RowsStatement& statement, Params row) {
+  if (connection_ == nullptr) return unavailableError("not connected");
+  return connection_->deferRow(statement, std::move(row));
+}
+
 Status PgStore::deferRead(const Statement& statement, Params params,
                           Connection::RowsHandler onRows) {
   if (connection_ == nullptr) return unavailableError("not connected");

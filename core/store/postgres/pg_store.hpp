@@ -88,6 +88,9 @@ class PgStore final : public Store {
   // (Connection::defer); outside one it runs at once. For statements whose error the caller
   // only passes on.
   Status defer(const Statement& statement, Params params = {});
+  // defer() for one row: rows of one statement deferred in a transaction may go as one
+  // statement (Connection::deferRow says when, and what a RowsStatement must allow).
+  Status deferRow(const RowsStatement& statement, Params row);
   // A read sent ahead with the transaction's next statement, its rows handed to `onRows` then
   // (Connection::deferRead); flush() sends it without waiting for one.
   Status deferRead(const Statement& statement, Params params, Connection::RowsHandler onRows);

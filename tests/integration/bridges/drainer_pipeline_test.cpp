@@ -784,6 +784,31 @@ TEST_F(BridgeFrameworkTest, EventsAppliedTogetherKeepTheirOrderOnceEachInOneTran
   EXPECT_TRUE(report->intact) << report->reason;
 }
 
+// A batch reads a thread's root once for its replies; a root the batch deleted is read again, so
+// a reply after the deletion is refused as it would be in a batch of its own.
+TEST_F(BridgeFrameworkTest, AReplyAfterItsRootWasDeletedInTheSameBatchIsRefused) {
+  IngressPipeline pipeline(database_, metrics_);
+  auto replyToOne = [&](const char* id, const char* text) {
+    auto reply = fromCarol(id, text);
+    reply.replyToRemoteId = "c-1";
+    return reply;
+  };
+  auto retraction = fromCarol("c-3", "");
+  retraction.change = core::model::MessageChange::kDelete;
+  retraction.targetRemoteId = "c-1";
+  const std::vector<InboundEvent> events{fromCarol("c-1", "root"), replyToOne("c-2", "first"),
+                                         retraction, replyToOne("c-4", "too late")};
+  std::vector<const InboundEvent*> pointers;
+  for (const auto& event : events) pointers.push_back(&event);
+  const auto applied =
+      runSync(*database_, [&](Store& s) { return pipeline.applyTogether(s, pointers); });
+  ASSERT_EQ(applied.size(), 4u);
+  EXPECT_EQ(applied[1].outcome, IngressOutcome::kApplied) << applied[1].error;
+  EXPECT_EQ(applied[2].outcome, IngressOutcome::kApplied) << applied[2].error;
+  EXPECT_NE(applied[3].outcome, IngressOutcome::kApplied);
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts WHERE message = 'too late'"), "0");
+}
+
 TEST_F(BridgeFrameworkTest, AnInboundReplyLandsUnderTheRightRoot) {
   // A local post, sent out to room A where the peer gave it an id.
   auto root = post(kAlice, kLinked, "root");

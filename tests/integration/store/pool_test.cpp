@@ -286,6 +286,95 @@ TEST_F(PoolTest, DeferredWritesTravelWithTheNextStatementOrTheCommit) {
   elsewhere->stop();
 }
 
+// Rows deferred in a transaction (Connection::deferRow) join the earlier rows of their
+// statement while only other rows came between, and go as one statement: each statement's rows
+// in their order, any value intact. Another deferred statement keeps its place; outside a
+// transaction a row is written at once; one bad row fails the transaction with nothing written.
+TEST_F(PoolTest, RowsDeferredTogetherGoAsOneStatementEachInTheirOrder) {
+  ASSERT_TRUE(runSync(*database_, [](Store& store) -> Status {
+                auto made = dynamic_cast<PgStore&>(store).connection()->execScript(R"sql(
+    CREATE TABLE rows_a (n serial PRIMARY KEY, v text UNIQUE);
+    CREATE TABLE rows_b (n serial PRIMARY KEY, v text);
+    CREATE TABLE row_statements (tbl text PRIMARY KEY, statements integer NOT NULL);
+    CREATE FUNCTION count_row_statements() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      INSERT INTO row_statements VALUES (TG_TABLE_NAME, 1)
+        ON CONFLICT (tbl) DO UPDATE SET statements = row_statements.statements + 1;
+      RETURN NULL; END $$;
+    CREATE TRIGGER a_statements AFTER INSERT ON rows_a
+      FOR EACH STATEMENT EXECUTE FUNCTION count_row_statements();
+    CREATE TRIGGER b_statements AFTER INSERT ON rows_b
+      FOR EACH STATEMENT EXECUTE FUNCTION count_row_statements();)sql");
+                return made ? Status() : Status(std::move(made).error());
+              }).ok());
+  constexpr RowsStatement kRowA{
+      {"test_row_a", "INSERT INTO rows_a (v) VALUES ($1)"},
+      {"test_row_a_many",
+       "INSERT INTO rows_a (v) SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS r(v, k)"
+       " ORDER BY k"}};
+  constexpr RowsStatement kRowB{
+      {"test_row_b", "INSERT INTO rows_b (v) VALUES ($1)"},
+      {"test_row_b_many",
+       "INSERT INTO rows_b (v) SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS r(v, k)"
+       " ORDER BY k"}};
+  constexpr Statement kPlain{"test_row_plain", "INSERT INTO rows_b (v) VALUES ('plain')"};
+  const auto pg = [](Store& store) -> PgStore& { return dynamic_cast<PgStore&>(store); };
+  const auto read = [&](const char* sql) {
+    auto rows = runSync(*database_, [&](Store& s) { return pg(s).connection()->execScript(sql); });
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() && !rows->empty() && !rows->isNull(0, 0) ? rows->string(0, 0) : "";
+  };
+  const auto statements = [&] {
+    return read(
+        "SELECT string_agg(tbl || ' ' || statements, ', ' ORDER BY tbl)"
+        " FROM row_statements");
+  };
+  const std::string awkward = "say \"hi\" {to} a\\b, c\nNULL";
+
+  auto together = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      for (const auto& [statement, value] :
+           std::vector<std::pair<const RowsStatement*, Params>>{{&kRowA, Params().add("a1")},
+                                                                {&kRowB, Params().add("b1")},
+                                                                {&kRowA, Params().add(awkward)},
+                                                                {&kRowB, Params().addNull()},
+                                                                {&kRowA, Params().add("a3")}}) {
+        if (auto deferred = pg(tx).deferRow(*statement, value); !deferred) return deferred;
+      }
+      return {};
+    });
+  });
+  ASSERT_TRUE(together.ok()) << together.error().detail;
+  EXPECT_EQ(statements(), "rows_a 1, rows_b 1");
+  EXPECT_EQ(read("SELECT string_agg(v, '|' ORDER BY n) FROM rows_a"), "a1|" + awkward + "|a3");
+  EXPECT_EQ(read("SELECT string_agg(coalesce(v, 'null'), '|' ORDER BY n) FROM rows_b"), "b1|null");
+
+  auto split = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      if (auto a = pg(tx).deferRow(kRowA, Params().add("c1")); !a) return a;
+      if (auto plain = pg(tx).defer(kPlain); !plain) return plain;
+      return pg(tx).deferRow(kRowA, Params().add("c2"));
+    });
+  });
+  ASSERT_TRUE(split.ok()) << split.error().detail;
+  EXPECT_EQ(statements(), "rows_a 3, rows_b 2") << "a plain statement between: two of rows_a";
+  EXPECT_EQ(read("SELECT string_agg(v, '|' ORDER BY n) FROM rows_a WHERE v LIKE 'c%'"), "c1|c2");
+
+  ASSERT_TRUE(runSync(*database_, [&](Store& s) {
+                return pg(s).deferRow(kRowA, Params().add("alone"));
+              }).ok());
+  EXPECT_EQ(read("SELECT count(*) FROM rows_a WHERE v = 'alone'"), "1") << "written at once";
+
+  auto failed = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      if (auto a = pg(tx).deferRow(kRowA, Params().add("d1")); !a) return a;
+      return pg(tx).deferRow(kRowA, Params().add("a1"));  // taken
+    });
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kConflict) << failed.error().detail;
+  EXPECT_EQ(read("SELECT count(*) FROM rows_a WHERE v = 'd1'"), "0");
+}
+
 TEST_F(PoolTest, ReadsSentTogetherComeBackInOrderInOneRoundTrip) {
   constexpr Statement kValue{"test_together_value", "SELECT value FROM system WHERE name = $1"};
   constexpr Statement kFail{"test_together_fail", "SELECT 1 / (length($1) - length($1))"};

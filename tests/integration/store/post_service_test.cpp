@@ -408,7 +408,55 @@ TEST_F(PostServiceTest, PostsQueuedInTheirChannelsLaneAreWrittenInOneTransaction
             "5");
   // Alone, each post is three round trips here (its access, the channel's links, then its
   // writes with the COMMIT): twelve for four.
-  EXPECT_EQ(trips, 4u + 2u) << "each post's access, the links once, the COMMIT";
+  EXPECT_EQ(trips, 2u + 2u) << "each author's access, the links once, the COMMIT";
+}
+
+// A batch's posts go to the server as one statement (Connection::deferRow) from the last read
+// the batch had to make, which must leave what one statement per post, in their order, would:
+// the channel counts every post and root, each author has read up to their own last post (not
+// the others' after it), and the thread counts its replies.
+TEST_F(PostServiceTest, ABatchsPostsAreOneInsertThatCountsAsOnePerPostWould) {
+  openPool(1);
+  auto root = post(kAlice, kTownSquare, "root");
+  ASSERT_TRUE(root.ok()) << root.error().detail;
+  ASSERT_TRUE(sql_->execScript(R"sql(
+    CREATE TABLE post_inserts (statements integer NOT NULL);
+    INSERT INTO post_inserts VALUES (0);
+    CREATE FUNCTION count_post_inserts() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN UPDATE post_inserts SET statements = statements + 1; RETURN NULL; END $$;
+    CREATE TRIGGER count_post_inserts AFTER INSERT ON posts
+      FOR EACH STATEMENT EXECUTE FUNCTION count_post_inserts();)sql")
+                  .ok());
+  auto lanes = std::make_shared<PostLanes>(database_);
+  const model::User alice = user(kAlice);
+  const model::User bob = user(kBob);
+  // After the root and a warm-up post by alice. The batch reads alice's access, the root and
+  // bob's access, each when its first post needs it: what was deferred before a read goes with
+  // it, so "one" and "two" go alone, and the four after bob's read go as one statement.
+  const auto batch = postOneBatchWarm(*database_, *lanes,
+                                      {{alice, draftIn(kTownSquare, "one")},
+                                       {alice, draftIn(kTownSquare, "two", root->id)},
+                                       {bob, draftIn(kTownSquare, "three")},
+                                       {bob, draftIn(kTownSquare, "four", root->id)},
+                                       {alice, draftIn(kTownSquare, "five")},
+                                       {bob, draftIn(kTownSquare, "six")}});
+  for (const auto& result : batch.results) ASSERT_TRUE(result.ok()) << result.error().detail;
+
+  EXPECT_EQ(scalar("SELECT statements FROM post_inserts"), "4")
+      << "the warm-up, then one, two, and three to six together";
+  EXPECT_EQ(scalar("SELECT total_msg_count || '/' || total_msg_count_root FROM channels"
+                   " WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "8/6");
+  EXPECT_EQ(scalar("SELECT string_agg(u.username || ' ' || cm.msg_count || '/' ||"
+                   " cm.msg_count_root, ', ' ORDER BY u.username)"
+                   " FROM channel_members cm JOIN users u ON u.id = cm.user_id"
+                   " WHERE cm.channel_id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "alice 7/5, bob 8/6, guest 0/0")
+      << "alice read up to her last post, before bob's last";
+  EXPECT_EQ(scalar("SELECT reply_count FROM posts WHERE message = 'root'"), "2");
+  EXPECT_EQ(scalar("SELECT string_agg(message, ',' ORDER BY message) FROM posts"
+                   " WHERE root_id IS NOT NULL"),
+            "four,two");
 }
 
 // One post's error is its own: the batch it was in is written again one post at a time.
