@@ -14,6 +14,8 @@
 //   mm->xmpp  alice's POST /api/v4/posts -> parleyd -> outbox -> component -> Prosody -> xena
 //   mm->xmpp http  the same POST from node's own http module (kept-alive connections, the
 //             request @mattermost/client makes): the path without the official client's cost
+//   mm->xmpp wrk  bursts only: the same POSTs made by wrk, a C client (bench/posts uses it):
+//             the path without node's HTTP client, which costs about what parleyd does a post
 //   xmpp->mm  yuri's groupchat -> Prosody -> component -> parleyd -> post -> alice's WebSocket
 //
 // Ratios are to the baseline, and the relay paths' also to muc. Every local action and both
@@ -46,6 +48,7 @@
 const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const os = require('node:os');
 const path = require('node:path');
 const {performance} = require('node:perf_hooks');
 
@@ -109,6 +112,72 @@ async function sendBurst(name, p, texts, concurrency) {
     while (next < texts.length) await p.send(texts[next++]);
   };
   await Promise.all(Array.from({length: concurrency}, worker));
+}
+
+// The POSTs of a burst made by wrk (a C client, as bench/posts uses) instead of node: `texts`
+// are prefix + 0, 1, ... in order, `concurrency` connections on one thread, each sending its
+// next post when the last is answered. Resolves with wrk's own CPU time (ms) once every post is
+// answered; rejects when one was not 201.
+function wrkPosts(url, token, channelId, texts, concurrency) {
+  const prefix = texts[0].slice(0, -1);
+  if (!texts.every((text, i) => text === prefix + String(i))) throw new Error('wrk: texts');
+  const script = path.join(os.tmpdir(), `relay-wrk-${process.pid}.lua`);
+  fs.writeFileSync(script, `
+local prefix, count, sent, answered, checked = nil, 0, 0, 0, false
+function init(args) prefix = args[1]; count = tonumber(args[2]) end
+function request()
+  -- wrk builds one request to check the script before the run (never sent); and a connection
+  -- asks again before the last answers are in: both get a ping.
+  if not checked or sent >= count then
+    checked = true
+    return wrk.format("GET", "/api/v4/system/ping")
+  end
+  local body = '{"channel_id":"${channelId}","message":"' .. prefix .. sent .. '"}'
+  sent = sent + 1
+  return wrk.format("POST", "/api/v4/posts", {["Authorization"] = "Bearer ${token}",
+    ["Content-Type"] = "application/json", ["X-Requested-With"] = "XMLHttpRequest"}, body)
+end
+function response(status)
+  if status == 200 then return end  -- a ping's
+  answered = answered + 1
+  if answered >= count then
+    wrk.thread:stop()
+    io.write("relay-wrk answered\\n")
+    io.flush()
+  end
+end
+function done(summary)
+  io.write(string.format("relay-wrk %d %d\\n", summary.requests, summary.errors.status))
+end
+`);
+  // wrk's main thread sleeps out -d unless interrupted: told that every post was answered, this
+  // takes wrk's CPU time (from /proc: the thread that did the work has stopped) and interrupts
+  // it, and wrk prints its summary. Not spawnSync: the arrivals are recorded by this process
+  // meanwhile.
+  const wrk = spawn('wrk', ['-t1', `-c${concurrency}`, '-d120s', '-s', script, url, '--', prefix,
+    String(texts.length)]);
+  let stdout = '';
+  let stderr = '';
+  let cpuMs = NaN;
+  wrk.stderr.on('data', (chunk) => { stderr += chunk; });
+  wrk.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (Number.isNaN(cpuMs) && stdout.includes('relay-wrk answered')) {
+      setTimeout(() => {
+        const fields = fs.readFileSync(`/proc/${wrk.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        cpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
+        wrk.kill('SIGINT');
+      }, 20);
+    }
+  });
+  return new Promise((resolve, reject) => wrk.on('close', () => {
+    fs.rmSync(script, {force: true});
+    const report = /relay-wrk (\d+) (\d+)/.exec(stdout);
+    if (Number.isNaN(cpuMs) || !report || Number(report[2]) !== 0) {
+      return reject(new Error(`wrk: ${stdout} ${stderr}`));
+    }
+    resolve(cpuMs);
+  }));
 }
 
 // A request with node's http module on `agent`; resolves when the whole answer is read,
@@ -446,18 +515,29 @@ async function main() {
       }
     }
 
+    // Bursts only: the same POSTs made by wrk, a C client, where node's HTTP client costs the
+    // 2-core machine about as much CPU per post as parleyd does.
+    const burstPaths = {...paths, 'mm->xmpp wrk': {
+      sendAll: (texts) => wrkPosts(gateway.url, world.users.alice.token, channelId, texts,
+          options.concurrency),
+      arrivals: atXena,
+      tag: 'm2xw',
+      answered: true,
+    }};
     const throughput = {};
     for (let round = 0; round < options.rounds; ++round) {
-      for (const [name, p] of Object.entries(paths)) {
+      for (const [name, p] of Object.entries(burstPaths)) {
         const prefix = `bench-burst-${p.tag}-${round}-`;
         const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
         const cost = burstCost(gateway, prosody);
         const start = performance.now();
         const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
-        await sendBurst(name, p, texts, options.concurrency);
+        const clientMs = p.sendAll ? await p.sendAll(texts) :
+          await sendBurst(name, p, texts, options.concurrency);
         const sent = performance.now();
         await all;
         const spent = cost(texts.length);
+        if (p.sendAll) spent.cpuMsPerMessage.wrk = clientMs / texts.length;
         const end = Math.max(...texts.map((text) => p.arrivals.times.get(text)));
         const seconds = (end - start) / 1000;
         const order = p.arrivals.order(prefix);
