@@ -12,6 +12,8 @@ pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 # thumbnails and previews (header-first, so oversized images are refused before decoding).
 pkg_check_modules(LIBMAGIC REQUIRED IMPORTED_TARGET libmagic)
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)
+# parleyd's allocator (gateway/CMakeLists.txt says why).
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 
 # Boost 1.74 lists Boost::headers without the SYSTEM flag on some CMake versions; keep its
 # warnings out of our -Werror builds explicitly.
