@@ -62,16 +62,10 @@ std::vector<std::string> withoutDuplicates(const std::vector<std::string>& ids) 
 
 // The reply's root must be a live root post of the same channel (app/post.go CreatePost).
 // `reads` keeps the root for the batch's other replies to it.
-Status checkRoot(store::Store& store, const model::Post& draft, BatchReads* reads) {
+Status checkRoot(store::Store& store, const model::Post& draft, BatchReads& reads) {
   if (draft.rootId.empty()) return {};
   if (!model::isValidId(draft.rootId)) return invalidPost("root_id", "Invalid root ID.");
-  std::optional<model::Post> read;
-  auto root = [&]() -> Result<const model::Post*> {
-    if (reads != nullptr) return reads->post(store, draft.rootId);
-    auto got = store.posts().get(draft.rootId);
-    if (!got) return std::move(got).error();
-    return &read.emplace(std::move(*got));
-  }();
+  auto root = reads.post(store, draft.rootId);
   if (!root && root.error().code != ErrorCode::kNotFound) return std::move(root).error();
   if (!root || (*root)->isDeleted() || !(*root)->isRoot()) {
     return badRequest("api.post.create_post.root_id.app_error", "Invalid RootId parameter.");
@@ -284,7 +278,10 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
       }
     }
   }
-  if (auto root = checkRoot(store, draft, options.reads); !root) return std::move(root).error();
+  // The batch's reads (or this post's own): the root, then the channel's links.
+  BatchReads ownReads;
+  BatchReads& reads = options.reads != nullptr ? *options.reads : ownReads;
+  if (auto root = checkRoot(store, draft, reads); !root) return std::move(root).error();
 
   const std::int64_t now = store.clock().nowMillis();
   draft.id = model::newId();
@@ -309,8 +306,6 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   // The channel's links are read before the transaction, which then goes to the server in one
   // pipeline with its COMMIT (its writes are deferred): the channel's row, which the post's
   // insert locks, is held for no round trip while other posts to the channel wait for it.
-  BatchReads ownReads;
-  BatchReads& reads = options.reads != nullptr ? *options.reads : ownReads;
   if (policed->policyInputs)
     reads.keepLinks(draft.channelId, std::move(policed->policyInputs->links));
   if (auto links = reads.links(store, draft.channelId); !links) return std::move(links).error();
