@@ -65,8 +65,8 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& dsn,
     // libpq's message names the host and the problem, never the password.
     return unavailableError(trimmed(PQerrorMessage(conn.get())));
   }
-  PQsetNoticeProcessor(conn.get(), logNotice, nullptr);
   std::unique_ptr<Connection> connection(new Connection(std::move(conn), options.notified));
+  PQsetNoticeReceiver(connection->conn_.get(), &Connection::receiveNotice, connection.get());
 
   // Session settings: UTC so timestamps never depend on the server's zone; a statement
   // timeout so a stuck query cannot hold a worker forever.
@@ -84,8 +84,17 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& dsn,
   return connection;
 }
 
+void Connection::receiveNotice(void* connection, const PGresult* notice) noexcept {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity != nullptr &&
+      (std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0)) {
+    static_cast<Connection*>(connection)->ended_ = true;
+  }
+  logNotice(nullptr, PQresultErrorMessage(notice));
+}
+
 bool Connection::healthy() {
-  if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
+  if (broken_ || ended_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
   // Reads anything pending without blocking; fails when the socket is closed. A server
   // restart leaves a FATAL "terminating connection" message that this consumes.
   if (PQconsumeInput(conn_.get()) == 0) return false;
@@ -94,7 +103,8 @@ bool Connection::healthy() {
   } else {
     while (PGnotify* notify = PQnotifies(conn_.get())) PQfreemem(notify);
   }
-  return PQstatus(conn_.get()) == CONNECTION_OK;
+  // Reading the notifications parsed what came: a session the server ended says so there.
+  return !ended_ && PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
 void Connection::deliverNotifications() {

@@ -221,6 +221,10 @@ class Connection {
   // Hands the notifications of this session that libpq has read to notified_ (if any) and
   // drops the others: after every wait for the server.
   void deliverNotifications();
+  // libpq's notice receiver: a notice goes to the debug log; a FATAL or PANIC message the
+  // server sent while the connection was idle (it ended the session: a terminated backend, a
+  // shutdown) marks the session ended at once, before libpq reads the end of the socket.
+  static void receiveNotice(void* connection, const PGresult* notice) noexcept;
   // Sends in one pipeline whatever is waiting (a pending BEGIN, deferred statements), then
   // `wanted` (or, when it is empty, the one statement `text`: COMMIT; or nothing more when
   // `text` is null), preparing statements new to the connection on the way; hands deferred
@@ -234,6 +238,7 @@ class Connection {
   std::vector<Deferred> deferred_;  // defer() since the last statement sent
   bool beginPending_ = false;       // beginWithFirstStatement() and no statement since
   bool broken_ = false;             // left in pipeline mode: not to be used again
+  bool ended_ = false;              // the server said it ended the session (receiveNotice)
   std::uint64_t roundTrips_ = 0;    // since takeRoundTrips()
   std::unordered_set<std::string> sessionLocks_;
   std::int64_t lastAuditAppends_ = 0;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "tests/integration/store/store_fixture.hpp"
@@ -56,6 +57,29 @@ TEST(ReconnectTest, ThePoolSurvivesADatabaseRestart) {
   // again on the new connections).
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(ping().ok()) << "job " << i;
   database->stop();
+}
+
+// A session the server ended (a terminated backend: what another node does to take a link's
+// drain lock, what a shutdown does) is seen as lost at the first look that reads what the server
+// sent, even when the socket's end has not been read yet: the drainer sends a commit's decided
+// row only while its session still holds the link's lock (outbox_drainer.hpp).
+TEST(ReconnectTest, ASessionTheServerEndedIsLostAtTheFirstLook) {
+  PostgresCluster cluster;
+  cluster.start();
+  auto opened = Connection::open(cluster.dsn(), ConnectOptions{});
+  auto other = Connection::open(cluster.dsn(), ConnectOptions{});
+  ASSERT_TRUE(opened.ok() && other.ok());
+  Connection& session = **opened;
+  auto pid = session.execScript("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  const std::string backend = pid->string(0, 0);
+  ASSERT_TRUE((*other)->execScript(("SELECT pg_terminate_backend(" + backend + ")").c_str()).ok());
+  ASSERT_TRUE(testing::eventually([&] {
+    auto left = (*other)->execScript(
+        ("SELECT count(*) FROM pg_stat_activity WHERE pid = " + backend).c_str());
+    return left.ok() && left->string(0, 0) == "0";
+  }));
+  EXPECT_FALSE(session.healthy());
 }
 
 }  // namespace
