@@ -587,11 +587,18 @@ async function main() {
       for (const text of texts) await p.send(text);
       const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
       const cpuBefore = cpuTimes(gateway, prosody);
+      const released = performance.now();
       await session.query(`SELECT pg_advisory_unlock(7342, hashtext('${linkId}'))`);
       await all;
       const cpuAfter = cpuTimes(gateway, prosody);
       session.close();
       const times = texts.map((text) => p.arrivals.times.get(text));
+      // Only the session holding a link's drain lock may send its rows (another node's, here).
+      const early = times.filter((at) => at < released).length;
+      if (early > 0) {
+        throw new Error(`${early} of the drain's messages crossed while another session held ` +
+          "the link's drain lock");
+      }
       const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
       drained.push({messages: texts.length, seconds,
         perSecond: (texts.length - 1) / seconds, msPerMessage: 1000 * seconds / (texts.length - 1),
