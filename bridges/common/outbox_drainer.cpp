@@ -7,9 +7,7 @@
 #include <utility>
 
 #include "core/common/log.hpp"
-#include "core/model/id.hpp"
 #include "core/services/boundary_guard.hpp"
-#include "core/services/message_label.hpp"
 #include "core/services/outbox_writer.hpp"
 
 namespace parley::bridges {
@@ -18,17 +16,6 @@ namespace {
 constexpr auto kComponent = "outbox";
 
 using core::model::MessageChange;
-
-bool isReaction(MessageChange kind) {
-  return kind == MessageChange::kReaction || kind == MessageChange::kReactionDelete;
-}
-
-std::string displayName(const core::model::User& user) {
-  std::string full = user.firstName;
-  if (!user.lastName.empty()) full += (full.empty() ? "" : " ") + user.lastName;
-  if (!full.empty()) return full;
-  return user.nickname.empty() ? user.username : user.nickname;
-}
 
 std::vector<RemotePart> remoteParts(const std::vector<core::store::IdMapPart>& parts) {
   std::vector<RemotePart> out;
@@ -44,22 +31,6 @@ constexpr int kBatchRows = 32;
 // batch, so that the next batch is decided ahead while a run is out.
 constexpr std::size_t kMaxRun = kBatchRows / 2;
 
-// The policy's notify_sender text for the local author of a denied change, shown to them alone
-// in the channel (and thread) of the post.
-core::events::EphemeralMessage denialNotice(core::store::Store& tx,
-                                            const core::model::CanonicalMessage& message,
-                                            const std::string& text) {
-  core::model::Post notice;
-  notice.id = core::model::newId();
-  notice.channelId = message.channelId;
-  notice.rootId = message.rootId;
-  notice.userId = message.author.userId;
-  notice.message = text;
-  notice.type = "system_ephemeral";
-  notice.createAt = notice.updateAt = tx.clock().nowMillis();
-  return core::events::EphemeralMessage{message.author.userId, std::move(notice)};
-}
-
 }  // namespace
 
 std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts, double unit) {
@@ -72,82 +43,14 @@ std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts
   return std::chrono::milliseconds(static_cast<std::int64_t>(delay));
 }
 
-core::Result<core::model::CanonicalMessage> outboundMessage(core::store::Store& store,
-                                                            const core::store::OutboxRow& row,
-                                                            std::string* postType,
-                                                            core::services::BatchReads* reads) {
-  // The post and its author as read with the drainer's rows, or else now. A reaction's author is
-  // who reacted; a batch's reading of a user is its only one.
-  core::services::BatchReads ownReads;
-  core::services::BatchReads& batch = reads != nullptr ? *reads : ownReads;
-  const std::string& reactor = row.reactionUserId;
-  const core::model::Post* post = batch.keptPost(row.postId);
-  const core::model::User* author =
-      post == nullptr ? nullptr : batch.keptUser(isReaction(row.kind) ? reactor : post->userId);
-  std::optional<std::pair<core::model::Post, core::model::User>> read;
-  if (author == nullptr) {
-    auto readNow = store.posts().getWithAuthor(row.postId, isReaction(row.kind) ? reactor : "");
-    if (!readNow) return std::move(readNow).error();
-    read = std::move(*readNow);
-    post = &read->first;
-    author = &batch.keepUser(std::move(read->second));
-  }
-  core::model::CanonicalMessage message;
-  message.change = row.kind;
-  message.postId = post->id;
-  message.channelId = post->channelId;
-  message.rootId = post->rootId;
-  message.text = post->message;
-  if (postType != nullptr) *postType = post->type;
-  message.createAt = post->createAt;
-  message.editAt = post->editAt;
-  message.emoji = row.reactionEmoji;
-  message.origin = core::services::originOfPayload(row.payload);
-  // Its own label; a reply crosses under the thread's high-water mark (the guard works it out).
-  if (auto label = core::services::postLabelOf(post->props); label) {
-    message.label = label->value_or("");
-  } else {
-    // Not text (never written so): a label that cannot parse, so every decision fails closed.
-    message.label = post->props.value(core::services::kPostLabelProp, nlohmann::json()).dump();
-  }
-
-  message.author.userId = author->id;
-  message.author.username = author->username;
-  message.author.displayName = displayName(*author);
-  if (!author->remoteBridge.empty()) {
-    message.author.remote = core::model::RemoteOrigin{author->remoteBridge, "",
-                                                      author->remoteUserId, author->remoteDomain};
-  }
-  if (isReaction(row.kind)) {
-    // Read now, not when the row was written: protocols that send the author's whole set
-    // (XEP-0444) send the set as it is, so rows drained late converge on the current state.
-    auto reactions = store.reactions().forPosts({post->id});
-    if (!reactions) return std::move(reactions).error();
-    for (const auto& reaction : *reactions) {
-      if (reaction.userId == author->id) message.reactions.push_back(reaction.emojiName);
-    }
-  }
-  const bool carriesContent = row.kind == MessageChange::kPost || row.kind == MessageChange::kEdit;
-  if (carriesContent && !post->fileIds.empty()) {
-    auto files = store.files().listOfPosts({post->id});
-    if (!files) return std::move(files).error();
-    if (auto it = files->find(post->id); it != files->end()) {
-      for (const auto& info : it->second) {
-        message.files.push_back(
-            core::model::FileRef{info.id, info.name, info.mimeType, info.size, info.sha256, ""});
-      }
-    }
-  }
-  return message;
-}
-
 std::unique_ptr<OutboxDrainer> OutboxDrainer::start(
     core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,
     std::vector<Bridge*> bridges, core::ClockPtr clock,
-    std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options) {
+    std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options,
+    std::shared_ptr<core::services::LiveLinks> liveLinks) {
   std::unique_ptr<OutboxDrainer> drainer(
       new OutboxDrainer(std::move(database), std::move(prepareDatabase), std::move(bridges),
-                        std::move(clock), std::move(metrics), options));
+                        std::move(clock), std::move(metrics), options, std::move(liveLinks)));
   drainer->thread_ = std::thread([raw = drainer.get()] { raw->run(); });
   return drainer;
 }
@@ -156,14 +59,16 @@ OutboxDrainer::OutboxDrainer(core::store::DatabasePtr database,
                              core::store::DatabasePtr prepareDatabase, std::vector<Bridge*> bridges,
                              core::ClockPtr clock,
                              std::shared_ptr<core::metrics::BridgeMetrics> metrics,
-                             DrainerOptions options)
+                             DrainerOptions options,
+                             std::shared_ptr<core::services::LiveLinks> liveLinks)
     : database_(std::move(database)),
       prepareDatabase_(std::move(prepareDatabase)),
       bridges_(std::move(bridges)),
       clock_(std::move(clock)),
       metrics_(metrics ? std::move(metrics)
                        : std::make_shared<core::metrics::BridgeMetrics>(nullptr)),
-      options_(options) {}
+      options_(options),
+      liveLinks_(std::move(liveLinks)) {}
 
 OutboxDrainer::~OutboxDrainer() { stop(); }
 
@@ -177,13 +82,14 @@ void OutboxDrainer::wake(const std::vector<std::string>& linkIds) {
 }
 
 void OutboxDrainer::wake(const core::events::OutboundQueued& queued) {
-  if (queued.linkIds.empty()) return;  // not "look at every link"
+  if (queued.linkIds.empty() && queued.live.empty()) return;  // not "look at every link"
   {
     std::lock_guard lock(mailbox_->mutex);
     for (const auto& linkId : queued.linkIds) {
       mailbox_->wokenLinks.insert(linkId);
       mailbox_->expected.insert_or_assign(linkId, Expected{queued.subjectId, queued.channelId});
     }
+    mailbox_->live.insert(mailbox_->live.end(), queued.live.begin(), queued.live.end());
   }
   mailbox_->wakeup.notify_one();
 }
@@ -195,6 +101,12 @@ void OutboxDrainer::stop() {
   }
   mailbox_->wakeup.notify_one();
   if (thread_.joinable()) thread_.join();
+  // Nothing is taken from a commit any more: posts are no longer decided for these links.
+  for (auto& [linkId, state] : links_) {
+    if (liveLinks_ != nullptr && std::exchange(state.published, false)) {
+      liveLinks_->set(state.link, false);
+    }
+  }
   // A batch still being prepared ahead uses this drainer: its job is waited for (the pool runs
   // its jobs in order, so a job queued now runs after it).
   if (prepareDatabase_) {
@@ -226,6 +138,7 @@ void OutboxDrainer::run() {
     std::deque<Outcome> outcomes;
     std::deque<Prepared> prepared;
     std::set<std::string> wokenLinks;
+    std::vector<core::events::LiveCrossing> live;
     bool wokenAll = false;
     {
       std::unique_lock lock(mailbox_->mutex);
@@ -239,7 +152,8 @@ void OutboxDrainer::run() {
       }
       const bool signalled = mailbox_->wakeup.wait_for(lock, wait, [&] {
         return mailbox_->stopping || mailbox_->woken || !mailbox_->wokenLinks.empty() ||
-               !mailbox_->outcomes.empty() || !mailbox_->prepared.empty();
+               !mailbox_->outcomes.empty() || !mailbox_->prepared.empty() ||
+               !mailbox_->live.empty();
       });
       if (mailbox_->stopping) return;
       wokenAll = std::exchange(mailbox_->woken, false);
@@ -249,6 +163,7 @@ void OutboxDrainer::run() {
       outcomes.swap(mailbox_->outcomes);
       prepared.swap(mailbox_->prepared);
       wokenLinks.swap(mailbox_->wokenLinks);
+      live.swap(mailbox_->live);
       for (auto& [linkId, expected] : mailbox_->expected) {
         expected_.insert_or_assign(linkId, std::move(expected));
       }
@@ -305,6 +220,12 @@ void OutboxDrainer::run() {
       if (install(batch.linkId, std::move(*batch.batch))) look = true;
       if (!deliverNext(batch.linkId)) look = true;
     }
+    // Decided rows from commits go to their links' bridges, unless another wake-up (one of
+    // `wokenLinks`) or the link's state says its rows must be read. Then the links that are
+    // caught up say so before the delivered rows are written: a client that saw its message
+    // arrive may post the next one at once.
+    takeLive(std::move(live), wokenLinks);
+    publishLive();
     // The delivered outcomes of this wake-up are written now, together, while each link's next
     // item is already out. Not later: a peer that cannot tell a re-sent message from a new one
     // (a partner's MUC room gives every message a new stanza-id) would show each row delivered
@@ -344,6 +265,84 @@ void OutboxDrainer::run() {
         continue;
       }
       if (start(linkId)) look = true;
+    }
+    publishLive();
+  }
+}
+
+bool OutboxDrainer::live(const LinkState& state) const {
+  return liveLinks_ != nullptr && state.caughtUp && state.bridge != nullptr && !state.inFlight &&
+         state.ready.empty() && !state.preparing && !state.more && !state.heldBack &&
+         !state.wokenWhileDraining && !state.settleUntil && state.retryAt <= clock_->nowMillis() &&
+         sessionHolds(state);
+}
+
+bool OutboxDrainer::sessionHolds(const LinkState& state) const {
+  const auto stats = database_->stats();
+  return stats.connected > 0 && stats.reconnects == state.lockedInSession;
+}
+
+void OutboxDrainer::publishLive() {
+  if (liveLinks_ == nullptr) return;
+  for (auto& [linkId, state] : links_) {
+    const bool now = live(state);
+    if (now == state.published) continue;
+    liveLinks_->set(state.link, now);
+    state.published = now;
+  }
+}
+
+void OutboxDrainer::takeLive(std::vector<core::events::LiveCrossing> crossings,
+                             std::set<std::string>& woken) {
+  std::set<std::string> taking;  // links that took a decided row of this wake-up
+  // The drain locks are the session's: a job, even one that does nothing, first reads what the
+  // server sent the idle connection and drops it if the session was ended (another node may
+  // hold the lock now). No round trip.
+  const bool anyPermitted =
+      std::any_of(crossings.begin(), crossings.end(),
+                  [](const core::events::LiveCrossing& crossing) { return crossing.permitted; });
+  if (anyPermitted) (void)database_->runAndWait([](core::store::Store&) { return true; });
+  for (auto& crossing : crossings) {
+    const std::string linkId = crossing.link.id;
+    if (!crossing.permitted) {
+      linkMetrics(crossing.link.bridge, linkId).denied->increment();
+      continue;
+    }
+    auto known = links_.find(linkId);
+    // Not a row decided here already (a pass may have read it before this wake-up came).
+    const bool take = known != links_.end() && !woken.contains(linkId) &&
+                      (taking.contains(linkId) || live(known->second)) &&
+                      crossing.outboxId > known->second.lastRowId;
+    if (!take) {
+      woken.insert(linkId);
+      expected_.insert_or_assign(
+          linkId, Expected{crossing.message.author.userId, crossing.message.channelId});
+      continue;
+    }
+    LinkState& state = known->second;
+    core::store::OutboxRow row;
+    row.id = crossing.outboxId;
+    row.linkId = linkId;
+    row.kind = crossing.message.change;
+    row.postId = crossing.message.postId;
+    row.txnId = crossing.txnId;
+    row.createAt = crossing.createAt;
+    OutboundItem item;
+    item.outboxId = row.id;
+    item.txnId = row.txnId;
+    item.link = std::move(crossing.link);
+    item.message = std::move(crossing.message);
+    item.postType = std::move(crossing.postType);
+    state.lastRowId = row.id;
+    state.ready.push_back(Ready{std::move(item), std::move(row)});
+    taking.insert(linkId);
+  }
+  // A link woken by another change meanwhile gives up what it took: its rows are read in order.
+  for (const auto& linkId : taking) {
+    if (woken.contains(linkId)) {
+      dropReady(links_.at(linkId));
+    } else {
+      deliverNext(linkId);
     }
   }
 }
@@ -425,15 +424,21 @@ bool OutboxDrainer::prepare(const std::string& linkId) {
   request.linkId = linkId;
   // Used once: a later batch of the link expects what woke it since, if anything did.
   if (auto expected = expected_.extract(linkId)) request.expected = std::move(expected.mapped());
+  const std::uint64_t session = database_->stats().reconnects;
   auto batch = database_->runAndWait(
       [&](core::store::Store& s) -> core::Result<Batch> { return decideBatch(s, request); });
+  if (!batch || !batch->drainsHere) {
+    if (auto known = links_.find(linkId); known != links_.end()) known->second.caughtUp = false;
+  }
   if (!batch) {
     core::log::warn(kComponent, "cannot prepare outbox items",
                     {{"link", linkId}, {"error", batch.error().message}});
     return false;
   }
   if (!batch->drainsHere) return false;
-  return install(linkId, std::move(*batch));
+  const bool again = install(linkId, std::move(*batch));
+  links_.at(linkId).lockedInSession = session;
+  return again;
 }
 
 void OutboxDrainer::prepareAhead(const std::string& linkId, LinkState& state) {
@@ -516,6 +521,7 @@ core::Status OutboxDrainer::decideBatchIn(core::store::Store& s, const BatchRequ
     return {};
   }
   b.drainsHere = true;
+  b.link = *found;
   b.lockHolder = request.lockHolder;
   if (!pending) {
     auto read = s.bridges().pendingOfLink(linkId, kBatchRows, request.afterId);
@@ -544,7 +550,7 @@ core::Status OutboxDrainer::decideBatchIn(core::store::Store& s, const BatchRequ
     std::set<std::string> postedHere = request.unrecordedPosts;
     for (const auto& row : *rows) {
       std::string postType;
-      auto message = outboundMessage(s, row, &postType, &reads);
+      auto message = core::services::outboundMessage(s, row, &postType, &reads);
       if (!message) {
         ++b.failed;
         b.lastRowId = row.id;
@@ -584,14 +590,10 @@ core::Status OutboxDrainer::decideBatchIn(core::store::Store& s, const BatchRequ
       // The decision, its audit record and a denial's new row state commit together.
       bool permitted = false;
       core::Status decided = s.transaction([&](Store& tx) -> core::Status {
-        auto verdict = core::services::guardMessageEgress(tx, *found, *message, &reads);
+        core::store::OutboxRow decidedRow = row;
+        auto verdict = core::services::decideOutbound(tx, *found, *message, decidedRow, &reads);
         if (!verdict.permitted()) {
-          const std::string reason =
-              verdict.decision.reasonCode.empty() ? "policy.denied" : verdict.decision.reasonCode;
-          if (verdict.notifySender && !message->author.remote) {
-            tx.afterCommit(denialNotice(tx, *message, *verdict.notifySender));
-          }
-          return tx.bridges().markDenied(row.id, verdict.auditId, reason);
+          return tx.bridges().markDenied(row.id, decidedRow.auditId, decidedRow.lastError);
         }
         permitted = true;
         item.message = std::move(verdict.message);
@@ -619,6 +621,8 @@ bool OutboxDrainer::install(const std::string& linkId, Batch batch) {
   for (int i = 0; i < batch.failed; ++i) metrics.failed->increment();
   LinkState& state = links_[linkId];
   state.bridge = batch.bridge;
+  state.link = std::move(batch.link);
+  state.caughtUp = !batch.more && !batch.heldBack;
   state.lockHolder = batch.lockHolder;
   state.more = batch.more;
   state.heldBack = batch.heldBack;
@@ -632,6 +636,7 @@ bool OutboxDrainer::install(const std::string& linkId, Batch batch) {
 
 void OutboxDrainer::dropReady(LinkState& state) {
   state.ready.clear();
+  state.caughtUp = false;
   state.more = false;
   state.heldBack = false;
   ++state.generation;  // a batch being prepared ahead of what was dropped is stale

@@ -32,6 +32,15 @@
 // link's lock when it ran and nothing ready was dropped meanwhile (a retry, a failed write);
 // otherwise its rows stay pending and are decided again from the link's head.
 //
+// The live crossing (core/services/outbox_writer.hpp): a link drained here that is caught up
+// (its last read found nothing more, nothing of it is ready, with its bridge, being decided ahead,
+// settling or waiting for a retry, and nothing woke it since) is published in `liveLinks`, and a
+// post to its channel is decided as it is written. Its permitted message comes with the
+// commit's wake-up and goes to the bridge at once, as a batch of one decided here would. It is
+// taken only while the link is still caught up, no other wake-up of the link came with it and
+// the drainer has not decided that row itself (its number is above the link's last decided
+// one); otherwise it is a wake-up like any other, and the row is read and decided again.
+//
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
 // of its jobs must run on the same connection. `prepareDatabase`, when given, is another pool
@@ -57,6 +66,7 @@
 #include "core/events/domain_event.hpp"
 #include "core/metrics/bridge_metrics.hpp"
 #include "core/services/batch_reads.hpp"
+#include "core/services/live_links.hpp"
 #include "core/store/bridge_store.hpp"
 #include "core/store/database.hpp"
 
@@ -80,22 +90,15 @@ struct DrainerOptions {
 // Backoff before attempt `attempts + 1` after `attempts` failed ones (>= 1); `unit` in [0, 1).
 std::chrono::milliseconds retryDelay(const DrainerOptions& options, int attempts, double unit);
 
-// The canonical message of an outbox row, from the post, its author (the reacting user for a
-// reaction, with that user's current reactions on the post), its files and the row's payload
-// (origin), as the guard decides on it. `postType`, when given, receives the post's type.
-// `reads`: the drainer's batch (batch_reads.hpp), where each author is read once.
-core::Result<core::model::CanonicalMessage> outboundMessage(
-    core::store::Store& store, const core::store::OutboxRow& row, std::string* postType = nullptr,
-    core::services::BatchReads* reads = nullptr);
-
 class OutboxDrainer {
  public:
   // `bridges` outlive the drainer (it is stopped before them). `metrics` may be null.
-  static std::unique_ptr<OutboxDrainer> start(core::store::DatabasePtr database,
-                                              core::store::DatabasePtr prepareDatabase,
-                                              std::vector<Bridge*> bridges, core::ClockPtr clock,
-                                              std::shared_ptr<core::metrics::BridgeMetrics> metrics,
-                                              DrainerOptions options = {});
+  // `liveLinks` (may be null: no live crossing) is where the drainer says which links are live.
+  static std::unique_ptr<OutboxDrainer> start(
+      core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,
+      std::vector<Bridge*> bridges, core::ClockPtr clock,
+      std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options = {},
+      std::shared_ptr<core::services::LiveLinks> liveLinks = nullptr);
   ~OutboxDrainer();
   OutboxDrainer(const OutboxDrainer&) = delete;
   OutboxDrainer& operator=(const OutboxDrainer&) = delete;
@@ -106,6 +109,8 @@ class OutboxDrainer {
   void wake(const std::vector<std::string>& linkIds = {});
   // wake(queued.linkIds), and the first decision of those links' next batch is likely about
   // queued.subjectId on queued.channelId (live traffic): its inputs travel with the link's rows.
+  // queued.live: rows decided as they were written, delivered from here if their link is still
+  // live, else read as woken.
   void wake(const core::events::OutboundQueued& queued);
   // Stops the thread. Items still in flight are not waited for: their rows stay pending and
   // are delivered again (with the same txn id) by the next drainer. Idempotent.
@@ -124,6 +129,7 @@ class OutboxDrainer {
   struct Batch {
     bool drainsHere = false;  // this node holds the link's drain lock and runs its bridge
     Bridge* bridge = nullptr;
+    core::model::Link link;
     std::vector<OutboundItem> items;           // permitted, in row order
     std::vector<core::store::OutboxRow> rows;  // the row of each item
     int denied = 0;
@@ -159,7 +165,8 @@ class OutboxDrainer {
     std::map<std::string, Expected> expected;  // by link id, from the wake-ups
     bool stopping = false;
     std::deque<Outcome> outcomes;
-    std::deque<Prepared> prepared;  // batches decided ahead
+    std::deque<Prepared> prepared;                 // batches decided ahead
+    std::vector<core::events::LiveCrossing> live;  // in commit order
   };
 
   // What the drainer keeps of a link it drains: the items the guard let through, waiting for
@@ -170,6 +177,13 @@ class OutboxDrainer {
   };
   struct LinkState {
     Bridge* bridge = nullptr;
+    core::model::Link link;
+    // Its last batch was read from the link's head here, found it drained here and left nothing
+    // behind it; cleared whenever what was decided is dropped or the lock was not had.
+    bool caughtUp = false;
+    bool published = false;  // what liveLinks_ says of it
+    // The drainer's reconnects when the link's lock was last taken: a new session has lost it.
+    std::uint64_t lockedInSession = 0;
     std::deque<Ready> ready;
     bool inFlight = false;                // a run is with the bridge
     std::set<std::string> inFlightPosts;  // the posts of that run
@@ -187,7 +201,8 @@ class OutboxDrainer {
 
   OutboxDrainer(core::store::DatabasePtr database, core::store::DatabasePtr prepareDatabase,
                 std::vector<Bridge*> bridges, core::ClockPtr clock,
-                std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options);
+                std::shared_ptr<core::metrics::BridgeMetrics> metrics, DrainerOptions options,
+                std::shared_ptr<core::services::LiveLinks> liveLinks);
   void run();
   // One look at every link with pending rows, preparing and starting those with nothing in
   // flight; returns when the next row falls due (ms).
@@ -222,6 +237,16 @@ class OutboxDrainer {
   // Hands the link's next ready item to its bridge unless one is in flight. False when the link
   // has nothing ready (and nothing in flight).
   bool deliverNext(const std::string& linkId);
+  // Whether the link may take a decided row from a commit now (the live crossing).
+  bool live(const LinkState& state) const;
+  // Whether the drainer's session is still the one that took the link's lock, as far as its
+  // pool knows (takeLive makes it look first).
+  bool sessionHolds(const LinkState& state) const;
+  // Tells liveLinks_ of every link whose liveness changed.
+  void publishLive();
+  // The rows decided as they were written: each to its link's bridge if live (true), or else
+  // its link is added to `woken`, to be read as any woken link.
+  void takeLive(std::vector<core::events::LiveCrossing> crossings, std::set<std::string>& woken);
   // Writes a delivery's outcome (kSent: into delivered_); false when it could not be written.
   bool record(Outcome outcome);
   // Writes the delivered rows (delivered_) in one transaction; false when that failed (the
@@ -237,6 +262,7 @@ class OutboxDrainer {
   core::ClockPtr clock_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
   DrainerOptions options_;
+  std::shared_ptr<core::services::LiveLinks> liveLinks_;  // may be null
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
   std::map<std::string, LinkState> links_;               // by link id (drainer thread only)
   std::map<std::string, Expected> expected_;             // by link id: what woke it last

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/model/canonical_message.hpp"
 #include "core/model/channel.hpp"
 #include "core/model/post.hpp"
 #include "core/model/preference.hpp"
@@ -210,12 +211,26 @@ struct SessionsRevoked {
 
 // Outbox rows toward bridge links were written (core/services/outbox_writer): what wakes the
 // outbox drainer. Clients are not told.
+// A row decided as it was written (the live crossing, outbox_writer.hpp). Permitted: what the
+// drainer hands to the link's bridge as it is, when nothing of the link waits before it; denied:
+// counted (the row is written denied already).
+struct LiveCrossing {
+  bool permitted = false;
+  model::Link link;
+  std::int64_t outboxId = 0;
+  std::string txnId;
+  std::string postType;
+  std::int64_t createAt = 0;
+  model::CanonicalMessage message;  // the guard's obligations applied
+};
+
 struct OutboundQueued {
-  std::vector<std::string> linkIds;  // the links that got rows
+  std::vector<std::string> linkIds;  // the links that got rows to decide
   // Whose change it is (a post's author, a reaction's user) and where: the subject and channel
   // of the egress decisions its rows will need.
   std::string subjectId;
   std::string channelId;
+  std::vector<LiveCrossing> live;  // rows decided already, each on a link not in linkIds
 };
 
 using DomainEvent =

@@ -112,10 +112,14 @@ PostLanes::Written PostLanes::writePosts(store::Store& store, const Request& req
   return posts;
 }
 
-PostLanes::Written PostLanes::writeAlone(store::Store& store, const Request& request) {
+PostLanes::Written PostLanes::writeAlone(store::Store& store, const Request& request) const {
   // One post outside a transaction of ours: a refusal's audit record, which createPost writes
   // beside the refused post, must stay written.
-  if (request.drafts.size() == 1) return writePosts(store, request, {});
+  if (request.drafts.size() == 1) {
+    CreatePostOptions options;
+    options.liveLinks = liveLinks_.get();
+    return writePosts(store, request, options);
+  }
   Written written = std::vector<model::Post>{};
   const Status committed = store.transaction([&](store::Store& tx) -> Status {
     written = writePosts(tx, request, {});

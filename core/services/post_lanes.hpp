@@ -28,6 +28,7 @@
 #include "core/common/result.hpp"
 #include "core/model/post.hpp"
 #include "core/model/user.hpp"
+#include "core/services/live_links.hpp"
 #include "core/services/post_service.hpp"
 #include "core/store/database.hpp"
 
@@ -41,7 +42,10 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
   // Posts per transaction at most: a longer queue takes several.
   static constexpr std::size_t kPostsPerTransaction = 32;
 
-  explicit PostLanes(store::DatabasePtr database) : database_(std::move(database)) {}
+  // `liveLinks`: the drainer's (live_links.hpp), for posts written alone; null: none.
+  explicit PostLanes(store::DatabasePtr database,
+                     std::shared_ptr<const LiveLinks> liveLinks = nullptr)
+      : database_(std::move(database)), liveLinks_(std::move(liveLinks)) {}
 
   // Creates `draft` as `author`'s post (createPost with its default options) after the requests
   // queued before it to the same channel. `done` runs on a database worker once the post's
@@ -75,10 +79,12 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
   std::vector<Written> writeTogether(store::Store& store, const std::vector<Request>& batch);
   // The request's posts in the caller's transaction, stopping at the first error.
   static Written writePosts(store::Store& store, const Request& request, CreatePostOptions options);
-  // The request's posts alone: one post as createPost writes it, several in a transaction.
-  static Written writeAlone(store::Store& store, const Request& request);
+  // The request's posts alone: one post as createPost writes it (with the live crossing),
+  // several in a transaction.
+  Written writeAlone(store::Store& store, const Request& request) const;
 
   const store::DatabasePtr database_;
+  const std::shared_ptr<const LiveLinks> liveLinks_;
   std::mutex mutex_;
   // By channel id; a lane exists while it is being written (its queue is then never empty).
   std::map<std::string, std::deque<Request>> lanes_;

@@ -8,6 +8,7 @@
 #include "core/model/permissions.hpp"
 #include "core/services/access_policy.hpp"
 #include "core/services/batch_reads.hpp"
+#include "core/services/live_links.hpp"
 #include "core/services/message_label.hpp"
 #include "core/services/outbox_writer.hpp"
 #include "core/services/permissions.hpp"
@@ -205,6 +206,20 @@ Result<model::Post> requireEditable(store::Store& store, const model::User& user
   return post;
 }
 
+// The live crossing (CreatePostOptions::liveLinks): the links of the draft's channel to decide
+// the post for as it is written, none when it does not qualify. Replies (their roots' remote
+// ids and quotes), files (each with a decision of its own) and changes that came in over a link
+// are drained as usual.
+std::set<std::string> liveLinksOf(const model::Post& draft, const CreatePostOptions& options) {
+  std::set<std::string> ids;
+  if (options.liveLinks == nullptr || options.reads != nullptr || options.origin ||
+      !options.checkChannelPermission || !draft.rootId.empty() || !draft.fileIds.empty()) {
+    return ids;
+  }
+  for (const auto& link : options.liveLinks->of(draft.channelId)) ids.insert(link.id);
+  return ids;
+}
+
 }  // namespace
 
 Status loadPostMetadata(store::Store& store, model::PostList& list) {
@@ -215,6 +230,32 @@ Status loadPostMetadata(store::Store& store, model::PostList& list) {
 
 Result<model::Post> createPost(store::Store& store, const model::User& author, model::Post draft,
                                const CreatePostOptions& options) {
+  if (const auto live = liveLinksOf(draft, options); !live.empty()) {
+    // One transaction from the post's reads to its COMMIT: the audit chain's lock and head, and
+    // the rows' numbers, travel with the reads, so that the decisions cost no round trip of
+    // their own.
+    BatchReads reads;
+    reads.keepUser(author);
+    CreatePostOptions inner = options;
+    inner.liveLinks = nullptr;
+    inner.reads = &reads;
+    inner.decideLive = &live;
+    Result<model::Post> created = model::Post{};
+    const Status committed = store.transaction([&](store::Store& tx) -> Status {
+      tx.audit().lockChainAhead();
+      tx.bridges().outboxIdsAhead(static_cast<int>(live.size()));
+      created = createPost(tx, author, draft, inner);
+      return created ? Status{} : created.error();
+    });
+    if (committed) return created;
+    // The COMMIT itself failed: the post may or may not be written, so it is not written again.
+    if (created) return committed.error();
+    // Refused, or anything else before the COMMIT: written (or refused, with its audit record)
+    // as without the live crossing, which then decides the answer.
+    CreatePostOptions plain = options;
+    plain.liveLinks = nullptr;
+    return createPost(store, author, std::move(draft), plain);
+  }
   if (!model::isValidId(draft.channelId)) {
     return invalidPost("channel_id", "Invalid channel ID.");
   }
@@ -327,7 +368,9 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
                                           draft.isRoot());
     if (!counted) return std::move(counted).error();
     mentioned = std::move(*counted);
-    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin, nullptr, &reads);
+    if (options.decideLive != nullptr) reads.keepPost(draft);  // the message the guard decides on
+    return enqueueOutbound(tx, draft, model::MessageChange::kPost, options.origin, nullptr, &reads,
+                           options.decideLive);
   });
   if (!written) return std::move(written).error();
   if (options.reads != nullptr) options.reads->posted(draft.channelId, draft.createAt);

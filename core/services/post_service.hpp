@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 namespace parley::core::services {
 
 class BatchReads;
+class LiveLinks;
 
 struct CreatePostOptions {
   // false for posts made on someone's behalf after their own authorisation (an incoming
@@ -44,6 +46,14 @@ struct CreatePostOptions {
   // (batch_reads.hpp): the author's access to the channel, the policy decision's inputs and
   // the channel's links are read from it, and the post moves the channel's last_post_at in it.
   BatchReads* reads = nullptr;
+  // Set by the post lanes for a post written alone (not inside a caller's transaction): the
+  // links the drainer here is caught up on (live_links.hpp). A root post without files to a
+  // channel with such a link is decided for it as it is written (the live crossing,
+  // outbox_writer.hpp), in one transaction with the post's reads; should that transaction fail
+  // for any reason, the post is written as without it (its error, if any, is then the post's).
+  const LiveLinks* liveLinks = nullptr;
+  // The live crossing's inner call: the links decided as the post is written.
+  const std::set<std::string>* decideLive = nullptr;
 };
 
 // Creates a post in `draft.channelId` as `author`. From the draft are taken: channel_id,

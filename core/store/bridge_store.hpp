@@ -180,6 +180,15 @@ class BridgeStore {
   // write may reach the server only with the transaction's next statement or its COMMIT,
   // which then report its failure.
   virtual Status enqueue(const OutboxRow& row) = 0;
+  // A row written already decided (outbox_writer.hpp, the live crossing): numbered with
+  // nextOutboxId(), in its state (pending, or denied with its audit record and reason in
+  // lastError). Deferred as enqueue().
+  virtual Status enqueueDecided(const OutboxRow& row) = 0;
+  // Row numbers taken before their rows are written, for a writer that hands the rows on
+  // itself. outboxIdsAhead(n) reads n of them with the open transaction's next statement (outside
+  // a transaction: nothing); nextOutboxId() takes one of those, or reads one now.
+  virtual void outboxIdsAhead(int count) = 0;
+  virtual Result<std::int64_t> nextOutboxId() = 0;
   virtual Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) = 0;
   // The oldest pending rows of a link with an id above `afterId`, in id order, due or not
   // (order is kept: a row waits until every earlier one is done), with their posts and authors.

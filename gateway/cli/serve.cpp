@@ -17,6 +17,7 @@
 #include "core/model/id.hpp"
 #include "core/policy/policy_holder.hpp"
 #include "core/services/link_service.hpp"
+#include "core/services/live_links.hpp"
 #include "core/services/session_cache.hpp"
 #include "core/store/postgres/database.hpp"
 #include "core/store/postgres/listener.hpp"
@@ -385,9 +386,12 @@ int serve(const core::config::Config& loaded) {
   ingress->enableAttachments(
       bridges::inboundFileSettings(*config, files.value(), clock, bridges.value()));
 
+  // The drainer says which links are caught up; the API's posts are decided for them as they
+  // are written (the live crossing, core/services/outbox_writer.hpp).
+  auto liveLinks = std::make_shared<core::services::LiveLinks>();
   auto context = std::make_shared<api::ApiContext>(api::ApiContext{
       config, database, files.value(), std::make_shared<asio::thread_pool>(2), metrics, clock,
-      sessionCache, std::make_shared<core::services::PostLanes>(database)});
+      sessionCache, std::make_shared<core::services::PostLanes>(database, liveLinks)});
   auto router = std::make_shared<http::Router>(*metrics);
   api::registerSystemRoutes(*router, context);
   api::registerClientConfigRoutes(*router, context);
@@ -457,7 +461,7 @@ int serve(const core::config::Config& loaded) {
     std::vector<bridges::Bridge*> running;
     for (auto& bridge : bridges.value()) running.push_back(bridge.get());
     drainer = bridges::OutboxDrainer::start(drainDatabase, prepareDatabase, std::move(running),
-                                            clock, bridgeMetrics);
+                                            clock, bridgeMetrics, {}, liveLinks);
     drainerWakeup->set(
         [raw = drainer.get()](const core::events::OutboundQueued& queued) { raw->wake(queued); });
   }

@@ -1,5 +1,6 @@
 #include "core/store/postgres/pg_bridge_store.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "core/store/postgres/pg_link_rows.hpp"
@@ -84,6 +85,18 @@ constexpr RowsStatement kEnqueue{
      "   $3::varchar[], $4::varchar[], $5::varchar[], $6::jsonb[], $7::varchar[], $8::bigint[],"
      "   $9::bigint[]) WITH ORDINALITY AS r(" PARLEY_PG_OUTBOX_INSERT_COLUMNS ", n)"
      " ORDER BY n"}};
+// A row written decided (enqueueDecided): its number taken ahead, its state and audit record set.
+constexpr Statement kEnqueueDecided{
+    "bridge_outbox_enqueue_decided",
+    "INSERT INTO outbox (id, " PARLEY_PG_OUTBOX_INSERT_COLUMNS
+    ", state, audit_id, last_error)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, NULLIF($12, 0), $13)"};
+constexpr Statement kOutboxIds{"bridge_outbox_ids",
+                               "SELECT nextval(pg_get_serial_sequence('outbox', 'id'))"
+                               " FROM generate_series(1, $1)"};
+constexpr std::string_view kOutboxIdsKey = "outbox ids";
+// The most row numbers one read takes.
+constexpr int kMaxOutboxIds = 64;
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
 // The pending rows of link $1 after row $3, at most $2 of them; the two statements after it
@@ -481,6 +494,45 @@ Status PgBridgeStore::enqueue(const OutboxRow& row) {
   params.add(row.payload.dump()).add(row.txnId).add(row.nextAttemptAt).add(row.createAt);
   // Goes with the change's next statement or its COMMIT: the row is written or nothing is.
   return store_.deferRow(kEnqueue, std::move(params));
+}
+
+Status PgBridgeStore::enqueueDecided(const OutboxRow& row) {
+  Params params;
+  params.add(row.id).add(row.linkId).add(model::messageChangeName(row.kind)).add(row.postId);
+  if (isReaction(row.kind)) {
+    params.add(row.reactionUserId).add(row.reactionEmoji);
+  } else {
+    params.addNull().addNull();
+  }
+  params.add(row.payload.dump()).add(row.txnId).add(row.nextAttemptAt).add(row.createAt);
+  params.add(outboxStateName(row.state)).add(row.auditId).add(row.lastError);
+  return store_.defer(kEnqueueDecided, std::move(params));
+}
+
+void PgBridgeStore::outboxIdsAhead(int count) {
+  outboxIdsAhead_.send(store_, kOutboxIds, Params().add(std::clamp(count, 1, kMaxOutboxIds)),
+                       std::string(kOutboxIdsKey));
+}
+
+Result<std::int64_t> PgBridgeStore::nextOutboxId() {
+  // Numbers left from another transaction are dropped: a row numbered before rows that other
+  // transactions wrote since would go out before them.
+  const std::uint64_t transaction = store_.transactionSerial();
+  if (transaction == 0 || transaction != outboxIdsTransaction_) outboxIds_.clear();
+  if (outboxIds_.empty()) {
+    auto ahead = outboxIdsAhead_.take(store_, kOutboxIdsKey);
+    auto rows = ahead ? std::move(*ahead) : store_.exec(kOutboxIds, Params().add(1));
+    if (!rows) return std::move(rows).error();
+    for (int row = rows->size() - 1; row >= 0; --row) outboxIds_.push_back(rows->int64(row, 0));
+    outboxIdsTransaction_ = transaction;
+    if (outboxIds_.empty()) {
+      return makeError(ErrorCode::kInternal, "app.outbox.next_id.app_error",
+                       "The outbox's sequence gave no number.");
+    }
+  }
+  const std::int64_t id = outboxIds_.back();
+  outboxIds_.pop_back();
+  return id;
 }
 
 Result<std::optional<OutboxRow>> PgBridgeStore::outboxRow(std::int64_t id) {

@@ -30,6 +30,9 @@ class PgBridgeStore final : public BridgeStore {
   void linkByRemoteAhead(std::string_view bridge, std::string_view remoteRoom) override;
 
   Status enqueue(const OutboxRow& row) override;
+  Status enqueueDecided(const OutboxRow& row) override;
+  void outboxIdsAhead(int count) override;
+  Result<std::int64_t> nextOutboxId() override;
   Result<std::optional<OutboxRow>> outboxRow(std::int64_t id) override;
   Result<PendingRows> pendingOfLink(std::string_view linkId, int limit,
                                     std::int64_t afterId) override;
@@ -86,6 +89,9 @@ class PgBridgeStore final : public BridgeStore {
   PgStore& store_;
   ReadAhead remoteUserAhead_;
   ReadAhead linkByRemoteAhead_;
+  ReadAhead outboxIdsAhead_;
+  std::vector<std::int64_t> outboxIds_;     // taken ahead and not used yet, the next one last
+  std::uint64_t outboxIdsTransaction_ = 0;  // the transaction they were taken in
 };
 
 }  // namespace parley::core::store::postgres

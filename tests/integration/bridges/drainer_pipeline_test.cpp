@@ -19,6 +19,7 @@
 #include "bridges/common/outbox_drainer.hpp"
 #include "core/policy/policy_holder.hpp"
 #include "core/services/access_token_service.hpp"
+#include "core/services/outbox_writer.hpp"
 #include "core/services/reaction_service.hpp"
 #include "core/services/session_service.hpp"
 #include "tests/integration/bridges/bridge_fixture.hpp"
@@ -172,7 +173,7 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     options.pollInterval = pollInterval;
     options.burstSettle = burstSettle;
     drainer_ = OutboxDrainer::start(drainDatabase_, prepareDatabase_, {&bridge_}, clock_, metrics_,
-                                    options);
+                                    options, liveLinks_);
     drainerWakeup_->set([drainer = drainer_.get()](const core::events::OutboundQueued& queued) {
       drainer->wake(queued);
     });
@@ -193,6 +194,27 @@ class BridgeFrameworkTest : public testing::BridgeTest {
       if (created.ok()) ids.push_back(created->id);
     }
     return ids;
+  }
+
+  // A post by alice in the linked channel as the API's lanes write one on its own: decided as it
+  // is written for the links `live` says are caught up (the live crossing).
+  core::Result<core::model::Post> postLive(std::string message,
+                                           const core::services::LiveLinks& live) {
+    core::model::Post draft;
+    draft.channelId = kLinked;
+    draft.message = std::move(message);
+    if (alice_.id.empty()) alice_ = user(kAlice);
+    const core::model::User& alice = alice_;
+    core::services::CreatePostOptions options;
+    options.liveLinks = &live;
+    return runSync(*database_,
+                   [&](Store& s) { return core::services::createPost(s, alice, draft, options); });
+  }
+
+  bool isLive(const char* linkId) {
+    const auto links = liveLinks_->of(kLinked);
+    return std::any_of(links.begin(), links.end(),
+                       [&](const core::model::Link& link) { return link.id == linkId; });
   }
 
   std::string egressDecisions() {
@@ -231,6 +253,9 @@ class BridgeFrameworkTest : public testing::BridgeTest {
       std::make_shared<core::metrics::BridgeMetrics>(nullptr);
   RecorderBridge bridge_;
   std::shared_ptr<DrainerWakeup> drainerWakeup_ = std::make_shared<DrainerWakeup>();
+  core::model::User alice_;  // postLive's author, read once
+  std::shared_ptr<core::services::LiveLinks> liveLinks_ =
+      std::make_shared<core::services::LiveLinks>();
   std::unique_ptr<OutboxDrainer> drainer_;
 };
 
@@ -660,6 +685,152 @@ TEST_F(BridgeFrameworkTest, AnOutboundPostIsThreeRoundTripsForTheDrainer) {
   EXPECT_EQ(fewest, 3U);
 }
 
+// The live crossing: once the drainer is caught up on a link, a post is decided for it as it
+// is written, in the post's own two round trips, and handed to the bridge from the commit; the
+// drainer's only database work is recording it as sent. Each post is decided once.
+TEST_F(BridgeFrameworkTest, APostToACaughtUpLinkCrossesFromItsCommitDecidedOnce) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  bridge_.setAutoSend(true);
+  startDrainer(std::chrono::hours(1));  // woken by each post's commit, never by the clock
+  ASSERT_TRUE(post(kAlice, kLinked, "read from the outbox").ok());
+  ASSERT_TRUE(eventually([&] { return isLive(kLinkA); })) << "caught up once its row is sent";
+  std::uint64_t fewestPost = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t fewestDrain = fewestPost;
+  std::vector<std::string> ids;
+  for (std::size_t i = 1; i <= 6; ++i) {
+    const auto postBefore = database_->stats();
+    const auto drainBefore = drainDatabase_->stats();
+    auto created = postLive("live " + std::to_string(i), *liveLinks_);
+    ASSERT_TRUE(created.ok()) << created.error().id << " " << created.error().detail;
+    ids.push_back(created->id);
+    ASSERT_TRUE(eventually([&] {
+      return deliveredPosts(kLinkA).size() == i + 1 && scalar("SELECT count(*) FROM outbox") == "0";
+    }));
+    ASSERT_TRUE(eventually(
+        [&] { return database_->stats().completed > postBefore.completed && isLive(kLinkA); }));
+    ASSERT_TRUE(eventually([&] {  // the drainer's jobs are counted once each is done
+      const auto before = drainDatabase_->stats().completed;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const auto stats = drainDatabase_->stats();
+      return stats.completed == before && stats.busy == 0 && stats.queued == 0;
+    }));
+    fewestPost = std::min(fewestPost, database_->stats().roundTrips - postBefore.roundTrips);
+    fewestDrain =
+        std::min(fewestDrain, drainDatabase_->stats().roundTrips - drainBefore.roundTrips);
+  }
+  // BEGIN, the audit chain's lock and head, the row's number, and the author's access with the
+  // policy's inputs and the channel's links; the post, its outbox row and audit record with the
+  // COMMIT. The drainer: the id map entry and the row's removal.
+  EXPECT_EQ(fewestPost, 2U);
+  EXPECT_EQ(fewestDrain, 1U);
+  auto delivered = deliveredPosts(kLinkA);
+  EXPECT_EQ(std::vector<std::string>(delivered.begin() + 1, delivered.end()), ids) << "in order";
+  EXPECT_EQ(egressDecisions(), "7") << "each post decided once, the live ones as written";
+  EXPECT_EQ(scalar("SELECT count(*) FROM id_map"), "7");
+  EXPECT_EQ(bridge_.delivered().back().message.text, "live 6");
+  EXPECT_EQ(metrics_->link("test", kLinkA).sent->value(), 7U);
+}
+
+// Decided as it is written: the row of a link whose peer the policy closes is written denied,
+// with its audit record, by the post's own transaction; the permitted one is written pending,
+// and decided again by a drainer that reads it (here none was running to take it from the
+// commit).
+TEST_F(BridgeFrameworkTest, APostDeniedAsItIsWrittenIsKeptDeniedWithItsAuditRecord) {
+  ASSERT_TRUE(
+      execSql("UPDATE links SET peer = 'closed' WHERE id = 'linkbbbbbbbbbbbbbbbbbbbbbb'").ok());
+  core::services::LiveLinks decided;
+  for (const char* id : {kLinkA, kLinkB}) {
+    core::model::Link link;
+    link.id = id;
+    link.channelId = kLinked;
+    decided.set(link, true);
+  }
+  auto created = postLive("decided as written", decided);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(
+      rows("SELECT o.link_id || '|' || o.state || '|' || o.last_error || '|' ||"
+           " COALESCE(a.decision, '') FROM outbox o LEFT JOIN audit_log a ON a.id = o.audit_id"
+           " ORDER BY o.link_id"),
+      (std::vector<std::string>{std::string(kLinkA) + "|pending||",
+                                std::string(kLinkB) + "|denied|policy.denied.no_permit|deny"}))
+      << "the denial and its record commit with the post";
+  EXPECT_EQ(egressDecisions(), "2");
+  bridge_.setAutoSend(true);
+  startDrainer();
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == 1 &&
+           scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") == "0";
+  }));
+  EXPECT_TRUE(deliveredPosts(kLinkB).empty()) << "nothing leaves on a denied link";
+  EXPECT_EQ(egressDecisions(), "3") << "the pending row decided again when read";
+}
+
+// A post decided as written for a link that was no longer caught up when it committed (the
+// drainer found other work meanwhile): the drainer reads its row after the one in flight and
+// decides it again; it goes once, in order.
+TEST_F(BridgeFrameworkTest, APostDecidedForALinkNoLongerCaughtUpIsDrainedInOrder) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  startDrainer(std::chrono::hours(1));
+  auto first = post(kAlice, kLinked, "in flight");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 1; }));
+  // What the post saw: the link caught up, as it was a moment ago.
+  core::services::LiveLinks stale;
+  core::model::Link linkA;
+  linkA.id = kLinkA;
+  linkA.channelId = kLinked;
+  stale.set(linkA, true);
+  auto second = postLive("decided as written", stale);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(egressDecisions(), "2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(bridge_.delivered().size(), 1U) << "nothing overtakes the item in flight";
+  bridge_.setAutoSend(true);
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == 2 && scalar("SELECT count(*) FROM outbox") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA), (std::vector<std::string>{first->id, second->id}));
+  EXPECT_EQ(egressDecisions(), "3") << "decided again when its row was read";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(bridge_.delivered().size(), 2U) << "once";
+}
+
+// The drain lock is the drainer's session's: once that session is ended and another (another
+// node) holds the lock, a post decided as it was written waits in the outbox for whoever drains
+// the link, and goes once when this node has the lock again.
+TEST_F(BridgeFrameworkTest, APostDecidedAsWrittenWaitsWhenTheDrainerLostItsLock) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  bridge_.setAutoSend(true);
+  startDrainer();
+  ASSERT_TRUE(post(kAlice, kLinked, "read from the outbox").ok());
+  ASSERT_TRUE(
+      eventually([&] { return isLive(kLinkA) && scalar("SELECT count(*) FROM outbox") == "0"; }));
+  const std::string held = std::string(
+                               "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND "
+                               "classid = 7342 AND objsubid = 2 AND objid = (hashtext('") +
+                           kLinkA + "')::bigint & 4294967295)::oid";
+  ASSERT_EQ(scalar(("SELECT count(pg_terminate_backend(pid)) FROM (" + held + ") h").c_str()), "1");
+  ASSERT_EQ(
+      scalar(
+          (std::string("SELECT pg_try_advisory_lock(7342, hashtext('") + kLinkA + "'))").c_str()),
+      "t");
+  auto waiting = postLive("decided as written", *liveLinks_);
+  ASSERT_TRUE(waiting.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 1U) << "not sent without the link's lock";
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE state = 'pending'"), "1");
+  ASSERT_EQ(
+      scalar((std::string("SELECT pg_advisory_unlock(7342, hashtext('") + kLinkA + "'))").c_str()),
+      "t");
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == 2 && scalar("SELECT count(*) FROM outbox") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA).back(), waiting->id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 2U) << "once";
+}
+
 TEST_F(BridgeFrameworkTest, TheSameInboundEventTwiceMakesOnePost) {
   const auto event = fromCarol("stanza-1", "hello from a");
   auto first = receive(event);
@@ -1033,7 +1204,7 @@ TEST_F(BridgeFrameworkTest, AReactionSetAddsAndRemovesTheDifferenceToTheSendersR
     auto pending = s.bridges().pendingOfLink(kLinkB, 100, 0);
     if (!pending) return std::move(pending).error();
     for (const auto& row : pending->rows) {
-      if (row.reactionUserId == kAlice) return outboundMessage(s, row);
+      if (row.reactionUserId == kAlice) return core::services::outboundMessage(s, row);
     }
     return core::makeError(core::ErrorCode::kNotFound, "test.none", "no row of alice's");
   });
