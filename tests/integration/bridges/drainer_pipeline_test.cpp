@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <initializer_list>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -209,6 +210,17 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     options.liveLinks = &live;
     return runSync(*database_,
                    [&](Store& s) { return core::services::createPost(s, alice, draft, options); });
+  }
+
+  // What a post is told by a drainer it does not hear from: these links of the linked channel
+  // are caught up.
+  static void markLive(core::services::LiveLinks& live, std::initializer_list<const char*> ids) {
+    for (const char* id : ids) {
+      core::model::Link link;
+      link.id = id;
+      link.channelId = kLinked;
+      live.set(link, true);
+    }
   }
 
   bool isLive(const char* linkId) {
@@ -739,12 +751,7 @@ TEST_F(BridgeFrameworkTest, APostDeniedAsItIsWrittenIsKeptDeniedWithItsAuditReco
   ASSERT_TRUE(
       execSql("UPDATE links SET peer = 'closed' WHERE id = 'linkbbbbbbbbbbbbbbbbbbbbbb'").ok());
   core::services::LiveLinks decided;
-  for (const char* id : {kLinkA, kLinkB}) {
-    core::model::Link link;
-    link.id = id;
-    link.channelId = kLinked;
-    decided.set(link, true);
-  }
+  markLive(decided, {kLinkA, kLinkB});
   auto created = postLive("decided as written", decided);
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(
@@ -776,10 +783,7 @@ TEST_F(BridgeFrameworkTest, APostDecidedForALinkNoLongerCaughtUpIsDrainedInOrder
   ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 1; }));
   // What the post saw: the link caught up, as it was a moment ago.
   core::services::LiveLinks stale;
-  core::model::Link linkA;
-  linkA.id = kLinkA;
-  linkA.channelId = kLinked;
-  stale.set(linkA, true);
+  markLive(stale, {kLinkA});
   auto second = postLive("decided as written", stale);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(egressDecisions(), "2");
