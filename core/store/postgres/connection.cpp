@@ -218,6 +218,7 @@ Status Connection::deferRow(const RowsStatement& statement, Params row) {
   if (!beginPending_ && !inTransaction()) return defer(statement.one, std::move(row));
   for (auto entry = deferred_.rbegin(); entry != deferred_.rend() && entry->rows != nullptr;
        ++entry) {
+    if (entry->rows->rank < statement.rank) break;  // the row may reference that one's rows
     if (entry->rows != &statement) continue;
     if (row.values().size() != entry->params.values().size()) break;  // not the same shape
     entry->laterRows.push_back(std::move(row));

@@ -45,6 +45,9 @@ struct Statement {
 struct RowsStatement {
   Statement one;
   Statement many;
+  // A row may reference rows of statements of a lower rank only (an outbox row its post's):
+  // deferRow() never lets a row go ahead of a lower-ranked row deferred before it.
+  int rank = 0;
 };
 
 // Positional parameters ($1, $2, ...) in text format; nullopt is SQL NULL.
@@ -170,12 +173,13 @@ class Connection {
   using RowsHandler = std::function<void(Rows)>;
   Status deferRead(const Statement& statement, Params params, RowsHandler onRows);
   // defer() for one row of `statement`: when the rows deferred after this statement's last
-  // deferred row are all rows of other RowsStatements, the row joins that one, and they go as
-  // one `many` statement. So rows statements that travel together may run in another order
-  // than their calls: each statement's rows run, in their order, where its first row was
-  // deferred. A RowsStatement must therefore not depend on the rows of another that was first
-  // deferred after it (an outbox row on its post is fine: the post came first). Any other
-  // deferred statement keeps its place: rows deferred after it start a new statement.
+  // deferred row are all rows of other RowsStatements of its rank or higher, the row joins
+  // that one, and they go as one `many` statement. So rows statements that travel together
+  // may run in another order than their calls: each statement's rows run, in their order,
+  // where its first row was deferred, but never after a row it may reference
+  // (RowsStatement::rank: a flush between a post and its outbox row leaves the next post's
+  // row behind the outbox statement, and that post's outbox row then starts a new one). Any
+  // other deferred statement keeps its place: rows deferred after it start a new statement.
   Status deferRow(const RowsStatement& statement, Params row);
   // Sends what waits for the block's next statement (BEGIN, deferred writes and reads) now:
   // for a caller that needs a deferred read's rows before it has a statement of its own.

@@ -84,13 +84,24 @@ constexpr RowsStatement kEnqueue{
      " SELECT " PARLEY_PG_OUTBOX_INSERT_COLUMNS " FROM unnest($1::varchar[], $2::varchar[],"
      "   $3::varchar[], $4::varchar[], $5::varchar[], $6::jsonb[], $7::varchar[], $8::bigint[],"
      "   $9::bigint[]) WITH ORDINALITY AS r(" PARLEY_PG_OUTBOX_INSERT_COLUMNS ", n)"
-     " ORDER BY n"}};
+     " ORDER BY n"},
+    /*rank=*/1};  // after its post
 // A row written decided (enqueueDecided): its number taken ahead, its state and audit record set.
-constexpr Statement kEnqueueDecided{
-    "bridge_outbox_enqueue_decided",
-    "INSERT INTO outbox (id, " PARLEY_PG_OUTBOX_INSERT_COLUMNS
-    ", state, audit_id, last_error)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, NULLIF($12, 0), $13)"};
+// A lane's batch writes its posts' rows as one statement.
+#define PARLEY_PG_OUTBOX_DECIDED_COLUMNS \
+  "id, " PARLEY_PG_OUTBOX_INSERT_COLUMNS ", state, audit_id, last_error"
+constexpr RowsStatement kEnqueueDecided{
+    {"bridge_outbox_enqueue_decided",
+     "INSERT INTO outbox (" PARLEY_PG_OUTBOX_DECIDED_COLUMNS ")"
+     " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, NULLIF($12, 0), $13)"},
+    {"bridge_outbox_enqueue_decided_many",
+     "INSERT INTO outbox (" PARLEY_PG_OUTBOX_DECIDED_COLUMNS ")"
+     " SELECT id, link_id, kind, post_id, reaction_user_id, reaction_emoji, payload, txn_id,"
+     "   next_attempt_at, create_at, state, NULLIF(audit_id, 0), last_error"
+     " FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],"
+     "   $6::varchar[], $7::jsonb[], $8::varchar[], $9::bigint[], $10::bigint[], $11::varchar[],"
+     "   $12::bigint[], $13::text[]) AS r(" PARLEY_PG_OUTBOX_DECIDED_COLUMNS ")"},
+    /*rank=*/1};  // after its post and its decision's audit record
 constexpr Statement kOutboxIds{"bridge_outbox_ids",
                                "SELECT nextval(pg_get_serial_sequence('outbox', 'id'))"
                                " FROM generate_series(1, $1)"};
@@ -506,7 +517,7 @@ Status PgBridgeStore::enqueueDecided(const OutboxRow& row) {
   }
   params.add(row.payload.dump()).add(row.txnId).add(row.nextAttemptAt).add(row.createAt);
   params.add(outboxStateName(row.state)).add(row.auditId).add(row.lastError);
-  return store_.defer(kEnqueueDecided, std::move(params));
+  return store_.deferRow(kEnqueueDecided, std::move(params));
 }
 
 void PgBridgeStore::outboxIdsAhead(int count) {

@@ -375,6 +375,51 @@ TEST_F(PoolTest, RowsDeferredTogetherGoAsOneStatementEachInTheirOrder) {
   EXPECT_EQ(read("SELECT count(*) FROM rows_a WHERE v = 'd1'"), "0");
 }
 
+// A row never goes ahead of a row of a lower-ranked statement deferred before it (one it may
+// reference: an outbox row its post): after a read sent the first parent alone, its child
+// stays behind the next parent, which is then the only statement of its rank to join.
+TEST_F(PoolTest, ARowDeferredTogetherNeverGoesAheadOfARowItMayReference) {
+  const auto pg = [](Store& store) -> PgStore& { return dynamic_cast<PgStore&>(store); };
+  ASSERT_TRUE(runSync(*database_, [&](Store& store) -> Status {
+                auto made = pg(store).connection()->execScript(R"sql(
+    CREATE TABLE rank_parents (v text PRIMARY KEY);
+    CREATE TABLE rank_children (n serial PRIMARY KEY, v text NOT NULL REFERENCES rank_parents);)sql");
+                return made ? Status() : Status(std::move(made).error());
+              }).ok());
+  constexpr RowsStatement kParent{
+      {"test_rank_parent", "INSERT INTO rank_parents (v) VALUES ($1)"},
+      {"test_rank_parent_many", "INSERT INTO rank_parents (v) SELECT unnest($1::text[])"}};
+  constexpr RowsStatement kChild{
+      {"test_rank_child", "INSERT INTO rank_children (v) VALUES ($1)"},
+      {"test_rank_child_many",
+       "INSERT INTO rank_children (v) SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS r(v, k)"
+       " ORDER BY k"},
+      /*rank=*/1};
+  constexpr Statement kRead{"test_rank_read", "SELECT count(*) FROM rank_parents"};
+  auto written = runSync(*database_, [&](Store& store) {
+    return store.transaction([&](Store& tx) -> Status {
+      for (int i = 1; i <= 3; ++i) {
+        const std::string value = "p" + std::to_string(i);
+        if (auto parent = pg(tx).deferRow(kParent, Params().add(value)); !parent) return parent;
+        if (i == 1) {  // a read between the first parent and its child sends the parent alone
+          if (auto read = pg(tx).connection()->exec(kRead, Params()); !read) {
+            return std::move(read).error();
+          }
+        }
+        if (auto child = pg(tx).deferRow(kChild, Params().add(value)); !child) return child;
+      }
+      return {};
+    });
+  });
+  ASSERT_TRUE(written.ok()) << written.error().detail;
+  auto children = runSync(*database_, [&](Store& s) {
+    return pg(s).connection()->execScript(
+        "SELECT string_agg(v, '|' ORDER BY n) FROM rank_children");
+  });
+  ASSERT_TRUE(children.ok());
+  EXPECT_EQ(children->string(0, 0), "p1|p2|p3") << "every child after its parent, in order";
+}
+
 TEST_F(PoolTest, ReadsSentTogetherComeBackInOrderInOneRoundTrip) {
   constexpr Statement kValue{"test_together_value", "SELECT value FROM system WHERE name = $1"};
   constexpr Statement kFail{"test_together_fail", "SELECT 1 / (length($1) - length($1))"};
