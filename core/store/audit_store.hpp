@@ -38,7 +38,9 @@ class AuditStore {
   // chain's lock and newest hash travel with the transaction's next statement, instead of a
   // round trip of their own at the first append. The lock is then held from there to the
   // COMMIT. Outside a transaction, or once the transaction holds the lock, nothing.
-  virtual void lockChainAhead() {}
+  // `records`: how many the transaction expects to append (a batch's decisions), whose ids then
+  // travel with the lock too.
+  virtual void lockChainAhead(int records = 1) { (void)records; }
 
   // Records matching `query`, newest first.
   virtual Result<std::vector<policy::StoredAuditRecord>> query(const AuditQuery& query) = 0;

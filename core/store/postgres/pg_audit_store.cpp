@@ -156,7 +156,7 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   return stored;
 }
 
-void PgAuditStore::lockChainAhead() {
+void PgAuditStore::lockChainAhead(int records) {
   const std::uint64_t transaction = store_.transactionSerial();
   if (transaction == 0 || transaction == tipTransaction_ ||
       chainHeadAhead_.pending(store_, kChainHeadKey)) {
@@ -164,14 +164,16 @@ void PgAuditStore::lockChainAhead() {
   }
   // Inside a transaction both only queue: a failure shows with the statement they travel with.
   (void)store_.defer(kAuditLock);
-  chainHeadAhead_.send(store_, kAuditIdAndLastHash, idsWithTheLock(), std::string(kChainHeadKey));
+  chainHeadAhead_.send(store_, kAuditIdAndLastHash, idsWithTheLock(records),
+                       std::string(kChainHeadKey));
 }
 
-Params PgAuditStore::idsWithTheLock() {
+Params PgAuditStore::idsWithTheLock(int records) {
   // A bridge's batches of one link are alike: as many as the session's last transaction used.
   const Connection* connection = store_.connection();
   const std::int64_t last = connection == nullptr ? 1 : connection->lastAuditAppends();
-  return Params().add(std::clamp<std::int64_t>(last, 1, kMaxReservedIds));
+  return Params().add(
+      std::clamp<std::int64_t>(std::max<std::int64_t>(last, records), 1, kMaxReservedIds));
 }
 
 void PgAuditStore::takeTip(std::uint64_t transaction, const Rows& tip) {

@@ -23,11 +23,12 @@ class PgAuditStore final : public AuditStore {
                                                             std::int64_t afterId,
                                                             int limit) override;
   Result<policy::ChainReport> verify() override;
-  void lockChainAhead() override;
+  void lockChainAhead(int records = 1) override;
 
  private:
-  // How many ids to take with the lock: as many as the session's previous transaction used.
-  Params idsWithTheLock();
+  // How many ids to take with the lock: as many as the session's previous transaction used, or
+  // `records` if more.
+  Params idsWithTheLock(int records = 1);
   // The lock's first ids and newest hash, read for `transaction` (kAuditIdAndLastHash).
   void takeTip(std::uint64_t transaction, const Rows& tip);
   // The id of the open transaction's next record (see reservedIds_).
