@@ -43,9 +43,10 @@ class Store {
   virtual Status transaction(const std::function<Status(Store&)>& body) = 0;
 
   // Records what the current unit of work did. Inside transaction(): kept until the outermost
-  // transaction commits, then handed to the database's event sink in recording order; dropped
-  // when it rolls back. Outside a transaction (the statement already succeeded): handed on at
-  // once. Record an event right after the write it describes succeeded.
+  // transaction commits, then handed to the database's event sink in recording order (a
+  // transaction's OutboundQueued events as one, in the first one's place: they only wake the
+  // drainer); dropped when it rolls back. Outside a transaction (the statement already
+  // succeeded): handed on at once. Record an event right after the write it describes succeeded.
   virtual void afterCommit(events::DomainEvent event) = 0;
 
   virtual UserStore& users() = 0;

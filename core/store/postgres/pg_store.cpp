@@ -1,7 +1,11 @@
 #include "core/store/postgres/pg_store.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <iterator>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "core/common/log.hpp"
 
@@ -9,6 +13,35 @@ namespace parley::core::store::postgres {
 namespace {
 
 constexpr Statement kPing{"ping", "SELECT 1"};
+
+// The OutboundQueued events of one transaction as one, in the first one's place: the drainer is
+// woken once per commit and takes the rows a batch decided as it was written as one run (sent
+// together, recorded as sent together), not one wake-up and one run per post.
+void mergeOutboundQueued(std::vector<events::DomainEvent>& recorded) {
+  const auto queued = [](const events::DomainEvent& event) {
+    return std::holds_alternative<events::OutboundQueued>(event);
+  };
+  if (std::count_if(recorded.begin(), recorded.end(), queued) < 2) return;
+  std::vector<events::DomainEvent> merged;
+  merged.reserve(recorded.size());  // `first` stays valid
+  events::OutboundQueued* first = nullptr;
+  for (auto& event : recorded) {
+    auto* next = std::get_if<events::OutboundQueued>(&event);
+    if (next == nullptr || first == nullptr) {
+      merged.push_back(std::move(event));
+      if (next != nullptr) first = &std::get<events::OutboundQueued>(merged.back());
+      continue;
+    }
+    for (auto& linkId : next->linkIds) {
+      if (std::find(first->linkIds.begin(), first->linkIds.end(), linkId) == first->linkIds.end()) {
+        first->linkIds.push_back(std::move(linkId));
+      }
+    }
+    first->live.insert(first->live.end(), std::make_move_iterator(next->live.begin()),
+                       std::make_move_iterator(next->live.end()));
+  }
+  recorded = std::move(merged);
+}
 
 }  // namespace
 
@@ -89,6 +122,7 @@ Status PgStore::transaction(const std::function<Status(Store&)>& body) {
                      "A database transaction was rolled back.",
                      "a statement inside the transaction failed and its error was ignored");
   }
+  mergeOutboundQueued(recorded);
   for (const auto& event : recorded) deliver(event);
   return {};
 }

@@ -147,6 +147,43 @@ TEST_F(DomainEventsTest, ACommittedTransactionDeliversItsEventsAfterCommitInOrde
   EXPECT_EQ(std::get<events::StatusChanged>(recorded[1]).status, "second");
 }
 
+// A transaction's OutboundQueued events reach the sink as one, where the first one was: the
+// drainer is woken once per commit, with every link and decided row of it, in order.
+TEST_F(DomainEventsTest, ATransactionsOutboundChangesWakeTheDrainerOnce) {
+  const auto queued = [](std::vector<std::string> linkIds, std::int64_t liveRow) {
+    events::OutboundQueued event;
+    event.linkIds = std::move(linkIds);
+    event.subjectId = kAlice;
+    if (liveRow != 0) {
+      events::LiveCrossing crossing;
+      crossing.permitted = true;
+      crossing.outboxId = liveRow;
+      event.live.push_back(std::move(crossing));
+    }
+    return event;
+  };
+  Status status = runSync(*database_, [&](Store& s) {
+    return s.transaction([&](Store& tx) -> Status {
+      tx.afterCommit(marker("before"));
+      tx.afterCommit(queued({"link-a"}, 0));
+      tx.afterCommit(marker("between"));
+      tx.afterCommit(queued({"link-b", "link-a"}, 7));
+      tx.afterCommit(queued({}, 8));
+      return {};
+    });
+  });
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  auto recorded = recorder_.take();
+  ASSERT_EQ(recorded.size(), 3u);
+  EXPECT_EQ(std::get<events::StatusChanged>(recorded[0]).status, "before");
+  const auto& merged = std::get<events::OutboundQueued>(recorded[1]);
+  EXPECT_EQ(merged.linkIds, (std::vector<std::string>{"link-a", "link-b"}));
+  ASSERT_EQ(merged.live.size(), 2u);
+  EXPECT_EQ(merged.live[0].outboxId, 7);
+  EXPECT_EQ(merged.live[1].outboxId, 8);
+  EXPECT_EQ(std::get<events::StatusChanged>(recorded[2]).status, "between");
+}
+
 TEST_F(DomainEventsTest, ARolledBackTransactionDeliversNothing) {
   Status refused = runSync(*database_, [&](Store& s) {
     return s.transaction([&](Store& tx) -> Status {
