@@ -30,6 +30,9 @@ constexpr int kBatchRows = 32;
 // Items of a link with its bridge at once, at most (Bridge::maxRun may allow fewer): half a
 // batch, so that the next batch is decided ahead while a run is out.
 constexpr std::size_t kMaxRun = kBatchRows / 2;
+// Items a link keeps ready while it takes rows from commits (the live crossing), at most: a
+// peer slower than the posts leaves the rest in the outbox, not in memory.
+constexpr std::size_t kMaxLiveReady = 2 * kBatchRows;
 
 }  // namespace
 
@@ -134,7 +137,10 @@ void OutboxDrainer::run() {
   bool look = true;
   std::int64_t nextDue = 0;
   for (;;) {
-    if (look) nextDue = pass();
+    if (look) {
+      nextDue = pass();
+      publishLive();  // a link the pass started may be caught up with its run out
+    }
     std::deque<Outcome> outcomes;
     std::deque<Prepared> prepared;
     std::set<std::string> wokenLinks;
@@ -271,8 +277,10 @@ void OutboxDrainer::run() {
 }
 
 bool OutboxDrainer::live(const LinkState& state) const {
-  return liveLinks_ != nullptr && state.caughtUp && state.bridge != nullptr && !state.inFlight &&
-         state.ready.empty() && !state.preparing && !state.more && !state.heldBack &&
+  // What is ready or with the bridge was decided here up to the link's head: a row taken from
+  // a commit joins the queue behind it, as the next row read would.
+  return liveLinks_ != nullptr && state.caughtUp && state.bridge != nullptr &&
+         state.ready.size() < kMaxLiveReady && !state.preparing && !state.more && !state.heldBack &&
          !state.wokenWhileDraining && !state.settleUntil && state.retryAt <= clock_->nowMillis() &&
          sessionHolds(state);
 }

@@ -33,13 +33,14 @@
 // otherwise its rows stay pending and are decided again from the link's head.
 //
 // The live crossing (core/services/outbox_writer.hpp): a link drained here that is caught up
-// (its last read found nothing more, nothing of it is ready, with its bridge, being decided ahead,
-// settling or waiting for a retry, and nothing woke it since) is published in `liveLinks`, and a
-// post to its channel is decided as it is written. Its permitted message comes with the
-// commit's wake-up and goes to the bridge at once, as a batch of one decided here would. It is
-// taken only while the link is still caught up, no other wake-up of the link came with it and
-// the drainer has not decided that row itself (its number is above the link's last decided
-// one); otherwise it is a wake-up like any other, and the row is read and decided again.
+// (its last read found nothing more and was not a full batch; nothing of it is being decided
+// ahead, settling or waiting for a retry, and nothing woke it since) is published in
+// `liveLinks`, and a post to its channel, or a lane's batch of posts, is decided as it is
+// written. Its permitted message comes with the commit's wake-up and joins the link's queue
+// behind what is ready or with the bridge, as a row decided here would. It is taken only while
+// the link is still caught up, no other wake-up of the link came with it and the drainer has
+// not decided that row itself (its number is above the link's last decided one); otherwise it
+// is a wake-up like any other, and the row is read and decided again.
 //
 // The drainer runs on a thread of its own and blocks only on the database. It needs a database
 // pool of exactly ONE connection of its own: the drain locks belong to a session, so every one
@@ -179,7 +180,8 @@ class OutboxDrainer {
     Bridge* bridge = nullptr;
     core::model::Link link;
     // Its last batch was read from the link's head here, found it drained here and left nothing
-    // behind it; cleared whenever what was decided is dropped or the lock was not had.
+    // behind it (what it decided, and what was taken from commits since, may still be ready or
+    // with the bridge); cleared whenever what was decided is dropped or the lock was not had.
     bool caughtUp = false;
     bool published = false;  // what liveLinks_ says of it
     // The drainer's reconnects when the link's lock was last taken: a new session has lost it.

@@ -1,8 +1,9 @@
 #pragma once
-// The links whose outbox this node drains and which are caught up: nothing of theirs is with
-// their bridge, decided and waiting, being read, or due later. A change to a channel with such a
-// link can be decided as it is written (outbox_writer.hpp, the live crossing) and handed to the
-// bridge from memory once it commits, without the drainer reading and deciding its row again.
+// The links whose outbox this node drains and which are caught up: every row of theirs was
+// decided here (it may still be with their bridge or waiting behind what is), and nothing is
+// being read or due later. A change to a channel with such a link can be decided as it is
+// written (outbox_writer.hpp, the live crossing) and handed to the bridge from memory once it
+// commits, without the drainer reading and deciding its row again.
 //
 // The drainer says which links are live; the post service asks before it writes. The answer
 // may be stale by the time the change commits (the drainer found more work meanwhile): the

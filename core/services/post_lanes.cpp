@@ -1,6 +1,7 @@
 #include "core/services/post_lanes.hpp"
 
 #include <cstddef>
+#include <set>
 #include <utility>
 
 #include "core/services/batch_reads.hpp"
@@ -86,7 +87,18 @@ std::vector<PostLanes::Written> PostLanes::writeTogether(store::Store& store,
   BatchReads reads;  // each author's access and policy inputs, the channel's links: read once
   CreatePostOptions options;
   options.reads = &reads;
+  const std::set<std::string> live = liveLinksOf(batch);
+  if (!live.empty()) options.decideLive = &live;
   const Status committed = store.transaction([&](store::Store& tx) -> Status {
+    if (!live.empty()) {
+      // As for a post written alone (createPost): the audit chain's lock and head, an id for
+      // each decision's record and each row's number travel with the batch's first reads; the
+      // decisions find the authors here.
+      const auto decisions = static_cast<int>(live.size() * batch.size());
+      tx.audit().lockChainAhead(decisions);
+      tx.bridges().outboxIdsAhead(decisions);
+      for (const Request& request : batch) reads.keepUser(request.author);
+    }
     for (const Request& request : batch) {
       auto written = writePosts(tx, request, options);
       if (!written) return std::move(written).error();
@@ -98,6 +110,21 @@ std::vector<PostLanes::Written> PostLanes::writeTogether(store::Store& store,
   results.clear();
   for (const Request& request : batch) results.push_back(writeAlone(store, request));
   return results;
+}
+
+std::set<std::string> PostLanes::liveLinksOf(const std::vector<Request>& batch) const {
+  std::set<std::string> live;
+  if (liveLinks_ == nullptr) return live;
+  for (const Request& request : batch) {
+    if (request.drafts.size() != 1) return {};
+    CreatePostOptions options;
+    options.checkChannelPermission = !request.onBehalf;
+    auto links = liveLinksFor(*liveLinks_, request.drafts.front(), options);
+    // One post that does not qualify, or a link that stopped being live meanwhile: none.
+    if (links.empty() || (&request != &batch.front() && links != live)) return {};
+    live = std::move(links);
+  }
+  return live;
 }
 
 PostLanes::Written PostLanes::writePosts(store::Store& store, const Request& request,

@@ -12,6 +12,12 @@
 // in which any post fails is rolled back and its requests are written again one per transaction,
 // so that one request's error never becomes another's.
 //
+// The live crossing (outbox_writer.hpp) takes batches too: when the drainer here is caught up on
+// the channel's links, a batch of root posts is decided for them as it is written, the egress
+// decisions and their audit records in the batch's transaction, and the permitted messages go
+// to the drainer with its commit. In a burst that spares the drainer reading every post back,
+// with its author and the policy's inputs, to decide it in a transaction of its own.
+//
 // A request is one post made through the API, or the posts of one incoming webhook call (a long
 // text becomes several), written all or none. A queued request is an HTTP request waiting for
 // its answer, so the server's connection limit (`limits.max_connections`) bounds the lanes too.
@@ -22,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +49,7 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
   // Posts per transaction at most: a longer queue takes several.
   static constexpr std::size_t kPostsPerTransaction = 32;
 
-  // `liveLinks`: the drainer's (live_links.hpp), for posts written alone; null: none.
+  // `liveLinks`: the drainer's (live_links.hpp); null: no post is decided as it is written.
   explicit PostLanes(store::DatabasePtr database,
                      std::shared_ptr<const LiveLinks> liveLinks = nullptr)
       : database_(std::move(database)), liveLinks_(std::move(liveLinks)) {}
@@ -82,6 +89,11 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
   // The request's posts alone: one post as createPost writes it (with the live crossing),
   // several in a transaction.
   Written writeAlone(store::Store& store, const Request& request) const;
+  // The links a batch is decided for as it is written (the live crossing): those the drainer is
+  // caught up on, when every request of the batch is one post that qualifies (liveLinksFor).
+  // Otherwise none: a batch decided in part would number its decided rows (taken ahead, with
+  // the batch's first reads) before the undecided rows of posts written ahead of them.
+  std::set<std::string> liveLinksOf(const std::vector<Request>& batch) const;
 
   const store::DatabasePtr database_;
   const std::shared_ptr<const LiveLinks> liveLinks_;

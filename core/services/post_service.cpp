@@ -206,21 +206,18 @@ Result<model::Post> requireEditable(store::Store& store, const model::User& user
   return post;
 }
 
-// The live crossing (CreatePostOptions::liveLinks): the links of the draft's channel to decide
-// the post for as it is written, none when it does not qualify. Replies (their roots' remote
-// ids and quotes), files (each with a decision of its own) and changes that came in over a link
-// are drained as usual.
-std::set<std::string> liveLinksOf(const model::Post& draft, const CreatePostOptions& options) {
+}  // namespace
+
+std::set<std::string> liveLinksFor(const LiveLinks& liveLinks, const model::Post& draft,
+                                   const CreatePostOptions& options) {
   std::set<std::string> ids;
-  if (options.liveLinks == nullptr || options.reads != nullptr || options.origin ||
-      !options.checkChannelPermission || !draft.rootId.empty() || !draft.fileIds.empty()) {
+  if (options.origin || !options.checkChannelPermission || !draft.rootId.empty() ||
+      !draft.fileIds.empty()) {
     return ids;
   }
-  for (const auto& link : options.liveLinks->of(draft.channelId)) ids.insert(link.id);
+  for (const auto& link : liveLinks.of(draft.channelId)) ids.insert(link.id);
   return ids;
 }
-
-}  // namespace
 
 Status loadPostMetadata(store::Store& store, model::PostList& list) {
   std::vector<model::Post*> pointers;
@@ -230,7 +227,11 @@ Status loadPostMetadata(store::Store& store, model::PostList& list) {
 
 Result<model::Post> createPost(store::Store& store, const model::User& author, model::Post draft,
                                const CreatePostOptions& options) {
-  if (const auto live = liveLinksOf(draft, options); !live.empty()) {
+  // A post written alone (a batch's posts are decided by their caller, PostLanes).
+  const auto live = options.liveLinks != nullptr && options.reads == nullptr
+                        ? liveLinksFor(*options.liveLinks, draft, options)
+                        : std::set<std::string>{};
+  if (!live.empty()) {
     // One transaction from the post's reads to its COMMIT: the audit chain's lock and head, and
     // the rows' numbers, travel with the reads, so that the decisions cost no round trip of
     // their own.
@@ -242,7 +243,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
     inner.decideLive = &live;
     Result<model::Post> created = model::Post{};
     const Status committed = store.transaction([&](store::Store& tx) -> Status {
-      tx.audit().lockChainAhead();
+      tx.audit().lockChainAhead(static_cast<int>(live.size()));
       tx.bridges().outboxIdsAhead(static_cast<int>(live.size()));
       created = createPost(tx, author, draft, inner);
       return created ? Status{} : created.error();

@@ -52,9 +52,19 @@ struct CreatePostOptions {
   // outbox_writer.hpp), in one transaction with the post's reads; should that transaction fail
   // for any reason, the post is written as without it (its error, if any, is then the post's).
   const LiveLinks* liveLinks = nullptr;
-  // The live crossing's inner call: the links decided as the post is written.
+  // The links decided as the post is written: the live crossing's inner call, and every post
+  // of a lane's batch that liveLinksFor() found them for (the caller's transaction then took
+  // the audit chain's lock and the rows' numbers ahead, and `reads` holds the author).
   const std::set<std::string>* decideLive = nullptr;
 };
+
+// The live crossing: the links of `draft`'s channel that `liveLinks` says the drainer is caught
+// up on, when the post may be decided for them as it is written: a root post without files,
+// the author's own (options.checkChannelPermission), that did not come in over a link. Empty
+// otherwise: replies (their roots' remote ids and quotes), files (each with a decision of its
+// own) and changes that came in over a link are drained as usual.
+std::set<std::string> liveLinksFor(const LiveLinks& liveLinks, const model::Post& draft,
+                                   const CreatePostOptions& options);
 
 // Creates a post in `draft.channelId` as `author`. From the draft are taken: channel_id,
 // message, root_id, type, props, file_ids, pending_post_id, remote_id, is_pinned, and

@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <initializer_list>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "bridges/common/ingress_pipeline.hpp"
@@ -21,6 +23,7 @@
 #include "core/policy/policy_holder.hpp"
 #include "core/services/access_token_service.hpp"
 #include "core/services/outbox_writer.hpp"
+#include "core/services/post_lanes.hpp"
 #include "core/services/reaction_service.hpp"
 #include "core/services/session_service.hpp"
 #include "tests/integration/bridges/bridge_fixture.hpp"
@@ -210,6 +213,37 @@ class BridgeFrameworkTest : public testing::BridgeTest {
     options.liveLinks = &live;
     return runSync(*database_,
                    [&](Store& s) { return core::services::createPost(s, alice, draft, options); });
+  }
+
+  // Posts by alice in the linked channel as the API's lanes write a burst: they queue in the
+  // channel's lane while both of the pool's workers are held, then go as one batch (decided as
+  // they are written for the links the drainer says are caught up). Their results, in order.
+  std::vector<core::Result<core::model::Post>> postBatch(const std::vector<std::string>& texts) {
+    if (alice_.id.empty()) alice_ = user(kAlice);
+    auto lanes = std::make_shared<core::services::PostLanes>(database_, liveLinks_);
+    std::promise<void> release;
+    const auto held = release.get_future().share();
+    for (int worker = 0; worker < 2; ++worker) database_->submit([held](Store&) { held.wait(); });
+    std::mutex mutex;
+    std::condition_variable allDone;
+    std::vector<std::optional<core::Result<core::model::Post>>> results(texts.size());
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      core::model::Post draft;
+      draft.channelId = kLinked;
+      draft.message = texts[i];
+      lanes->create(alice_, std::move(draft), [&, i](core::Result<core::model::Post> created) {
+        std::lock_guard lock(mutex);
+        results[i] = std::move(created);
+        if (++done == texts.size()) allDone.notify_one();
+      });
+    }
+    release.set_value();
+    std::unique_lock lock(mutex);
+    allDone.wait(lock, [&] { return done == texts.size(); });
+    std::vector<core::Result<core::model::Post>> ordered;
+    for (auto& result : results) ordered.push_back(std::move(*result));
+    return ordered;
   }
 
   // What a post is told by a drainer it does not hear from: these links of the linked channel
@@ -772,15 +806,129 @@ TEST_F(BridgeFrameworkTest, APostDeniedAsItIsWrittenIsKeptDeniedWithItsAuditReco
   EXPECT_EQ(egressDecisions(), "3") << "the pending row decided again when read";
 }
 
-// A post decided as written for a link that was no longer caught up when it committed (the
-// drainer found other work meanwhile): the drainer reads its row after the one in flight and
-// decides it again; it goes once, in order.
-TEST_F(BridgeFrameworkTest, APostDecidedForALinkNoLongerCaughtUpIsDrainedInOrder) {
+// A burst: posts that queued in their channel's lane while the link's run was with the bridge
+// are decided as they are written, in the batch's one transaction, and follow the run in order
+// from the commit, without the drainer reading or deciding them again.
+TEST_F(BridgeFrameworkTest, ABatchPostedWhileARunIsOutIsDecidedAsWrittenAndFollowsIt) {
   ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
   startDrainer(std::chrono::hours(1));
   auto first = post(kAlice, kLinked, "in flight");
   ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 1 && isLive(kLinkA); }))
+      << "caught up with its run out";
+  auto batch = postBatch({"one", "two", "three"});
+  std::vector<std::string> ids{first->id};
+  for (const auto& created : batch) {
+    ASSERT_TRUE(created.ok()) << created.error().id << " " << created.error().detail;
+    ids.push_back(created->id);
+  }
+  EXPECT_EQ(egressDecisions(), "4") << "the batch decided with its posts";
+  EXPECT_EQ(scalar("SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM posts WHERE message"
+                   " IN ('one', 'two', 'three') UNION ALL SELECT a.xmin FROM audit_log a JOIN posts"
+                   " p ON a.resource = 'post:' || p.id WHERE p.message IN ('one', 'two', 'three')"
+                   " AND a.action = 'message.egress') t"),
+            "1")
+      << "the posts and their decisions in one transaction";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(bridge_.delivered().size(), 1U) << "nothing overtakes the item in flight";
+  bridge_.setAutoSend(true);
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == 4 && scalar("SELECT count(*) FROM outbox") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA), ids) << "in order";
+  EXPECT_EQ(egressDecisions(), "4") << "each post decided once";
+  EXPECT_EQ(scalar("SELECT count(*) FROM id_map"), "4");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(bridge_.delivered().size(), 4U) << "once";
+}
+
+// A link whose peer is slower than the posts keeps at most two batches ready from commits: the
+// posts after that are left to the outbox, and follow in order, each decided once.
+TEST_F(BridgeFrameworkTest, ALinkTakesFromCommitsNoMoreThanItMayKeepReady) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  startDrainer(std::chrono::hours(1));
+  auto first = post(kAlice, kLinked, "in flight");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 1 && isLive(kLinkA); }));
+  std::vector<std::string> ids{first->id};
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::string> texts;
+    for (int i = 0; i < 32; ++i)
+      texts.push_back("round " + std::to_string(round) + "-" + std::to_string(i));
+    for (const auto& created : postBatch(texts)) {
+      ASSERT_TRUE(created.ok()) << created.error().detail;
+      ids.push_back(created->id);
+    }
+    if (round == 1) {
+      ASSERT_TRUE(eventually([&] { return !isLive(kLinkA); })) << "two batches ready: no more";
+    }
+  }
+  EXPECT_EQ(egressDecisions(), "65") << "the last batch not decided as written";
+  bridge_.setAutoSend(true);
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == ids.size() &&
+           scalar("SELECT count(*) FROM outbox") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA), ids) << "in order, once";
+  EXPECT_EQ(egressDecisions(), "97") << "each post decided once";
+}
+
+// A batch with a post that is not decided as it is written (a reply: its root's remote id is
+// the drainer's to read) is written undecided as a whole: its rows are drained in the order of
+// their posts.
+TEST_F(BridgeFrameworkTest, ABatchWithAReplyIsDrainedInTheOrderOfItsPosts) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  bridge_.setAutoSend(true);
+  startDrainer(std::chrono::hours(1));
+  auto root = post(kAlice, kLinked, "root");
+  ASSERT_TRUE(root.ok());
+  ASSERT_TRUE(
+      eventually([&] { return isLive(kLinkA) && scalar("SELECT count(*) FROM outbox") == "0"; }));
+  if (alice_.id.empty()) alice_ = user(kAlice);
+  auto lanes = std::make_shared<core::services::PostLanes>(database_, liveLinks_);
+  std::promise<void> release;
+  const auto held = release.get_future().share();
+  for (int worker = 0; worker < 2; ++worker) database_->submit([held](Store&) { held.wait(); });
+  std::vector<std::promise<core::Result<core::model::Post>>> written(2);
+  core::model::Post reply;
+  reply.channelId = kLinked;
+  reply.rootId = root->id;
+  reply.message = "reply";
+  core::model::Post after;
+  after.channelId = kLinked;
+  after.message = "after the reply";
+  lanes->create(alice_, reply, [&](auto created) { written[0].set_value(std::move(created)); });
+  lanes->create(alice_, after, [&](auto created) { written[1].set_value(std::move(created)); });
+  release.set_value();
+  auto first = written[0].get_future().get();
+  auto second = written[1].get_future().get();
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(eventually([&] {
+    return deliveredPosts(kLinkA).size() == 3 && scalar("SELECT count(*) FROM outbox") == "0";
+  }));
+  EXPECT_EQ(deliveredPosts(kLinkA), (std::vector<std::string>{root->id, first->id, second->id}));
+  const std::string rootRemoteId =
+      scalar(("SELECT remote_event_id FROM id_map WHERE part = 0 AND post_id = '" + root->id + "'")
+                 .c_str());
+  ASSERT_FALSE(rootRemoteId.empty());
+  EXPECT_EQ(bridge_.delivered()[1].rootRemoteId, rootRemoteId) << "the reply under its root";
+  EXPECT_EQ(egressDecisions(), "2") << "each decided once, by the drainer";
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'thread.egress'"), "1");
+}
+
+// A post decided as written for a link that was no longer caught up when it committed (its
+// head row waits for a retry): the drainer reads its row after that one and decides it again;
+// it goes once, in order.
+TEST_F(BridgeFrameworkTest, APostDecidedForALinkNoLongerCaughtUpIsDrainedInOrder) {
+  ASSERT_TRUE(execSql((std::string("DELETE FROM links WHERE id = '") + kLinkB + "'").c_str()).ok());
+  startDrainer(std::chrono::hours(1));
+  auto first = post(kAlice, kLinked, "retried");
+  ASSERT_TRUE(first.ok());
   ASSERT_TRUE(eventually([&] { return bridge_.openCount() == 1; }));
+  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kRetry, "peer down"));
+  ASSERT_TRUE(eventually([&] { return !isLive(kLinkA); }));
   // What the post saw: the link caught up, as it was a moment ago.
   core::services::LiveLinks stale;
   markLive(stale, {kLinkA});
@@ -788,16 +936,17 @@ TEST_F(BridgeFrameworkTest, APostDecidedForALinkNoLongerCaughtUpIsDrainedInOrder
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(egressDecisions(), "2");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(bridge_.delivered().size(), 1U) << "nothing overtakes the item in flight";
+  EXPECT_EQ(deliveredPosts(kLinkA).size(), 1U) << "nothing overtakes the row that waits";
   bridge_.setAutoSend(true);
-  ASSERT_TRUE(bridge_.answer(kLinkA, DeliveryResult::Outcome::kSent));
+  clock_->advance(std::chrono::minutes(2));  // the retry falls due
   ASSERT_TRUE(eventually([&] {
-    return deliveredPosts(kLinkA).size() == 2 && scalar("SELECT count(*) FROM outbox") == "0";
+    return deliveredPosts(kLinkA).size() == 3 && scalar("SELECT count(*) FROM outbox") == "0";
   }));
-  EXPECT_EQ(deliveredPosts(kLinkA), (std::vector<std::string>{first->id, second->id}));
-  EXPECT_EQ(egressDecisions(), "3") << "decided again when its row was read";
+  EXPECT_EQ(deliveredPosts(kLinkA), (std::vector<std::string>{first->id, first->id, second->id}))
+      << "the retried row again, then the other";
+  EXPECT_EQ(egressDecisions(), "4") << "each decided again when its row was read";
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(bridge_.delivered().size(), 2U) << "once";
+  EXPECT_EQ(bridge_.delivered().size(), 3U) << "once";
 }
 
 // The drain lock is the drainer's session's: once that session is ended and another (another
