@@ -219,28 +219,36 @@ class BridgeFrameworkTest : public testing::BridgeTest {
   // channel's lane while both of the pool's workers are held, then go as one batch (decided as
   // they are written for the links the drainer says are caught up). Their results, in order.
   std::vector<core::Result<core::model::Post>> postBatch(const std::vector<std::string>& texts) {
+    std::vector<core::model::Post> drafts;
+    for (const auto& text : texts) {
+      core::model::Post draft;
+      draft.channelId = kLinked;
+      draft.message = text;
+      drafts.push_back(std::move(draft));
+    }
+    return postBatch(std::move(drafts));
+  }
+  std::vector<core::Result<core::model::Post>> postBatch(std::vector<core::model::Post> drafts) {
     if (alice_.id.empty()) alice_ = user(kAlice);
     auto lanes = std::make_shared<core::services::PostLanes>(database_, liveLinks_);
     std::promise<void> release;
     const auto held = release.get_future().share();
     for (int worker = 0; worker < 2; ++worker) database_->submit([held](Store&) { held.wait(); });
+    // Waited for under the mutex the callbacks hold, so that it outlives their use of it.
     std::mutex mutex;
     std::condition_variable allDone;
-    std::vector<std::optional<core::Result<core::model::Post>>> results(texts.size());
+    std::vector<std::optional<core::Result<core::model::Post>>> results(drafts.size());
     std::size_t done = 0;
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-      core::model::Post draft;
-      draft.channelId = kLinked;
-      draft.message = texts[i];
-      lanes->create(alice_, std::move(draft), [&, i](core::Result<core::model::Post> created) {
+    for (std::size_t i = 0; i < drafts.size(); ++i) {
+      lanes->create(alice_, std::move(drafts[i]), [&, i](core::Result<core::model::Post> created) {
         std::lock_guard lock(mutex);
         results[i] = std::move(created);
-        if (++done == texts.size()) allDone.notify_one();
+        if (++done == results.size()) allDone.notify_one();
       });
     }
     release.set_value();
     std::unique_lock lock(mutex);
-    allDone.wait(lock, [&] { return done == texts.size(); });
+    allDone.wait(lock, [&] { return done == results.size(); });
     std::vector<core::Result<core::model::Post>> ordered;
     for (auto& result : results) ordered.push_back(std::move(*result));
     return ordered;
@@ -886,12 +894,6 @@ TEST_F(BridgeFrameworkTest, ABatchWithAReplyIsDrainedInTheOrderOfItsPosts) {
   ASSERT_TRUE(root.ok());
   ASSERT_TRUE(
       eventually([&] { return isLive(kLinkA) && scalar("SELECT count(*) FROM outbox") == "0"; }));
-  if (alice_.id.empty()) alice_ = user(kAlice);
-  auto lanes = std::make_shared<core::services::PostLanes>(database_, liveLinks_);
-  std::promise<void> release;
-  const auto held = release.get_future().share();
-  for (int worker = 0; worker < 2; ++worker) database_->submit([held](Store&) { held.wait(); });
-  std::vector<std::promise<core::Result<core::model::Post>>> written(2);
   core::model::Post reply;
   reply.channelId = kLinked;
   reply.rootId = root->id;
@@ -899,12 +901,10 @@ TEST_F(BridgeFrameworkTest, ABatchWithAReplyIsDrainedInTheOrderOfItsPosts) {
   core::model::Post after;
   after.channelId = kLinked;
   after.message = "after the reply";
-  lanes->create(alice_, reply, [&](auto created) { written[0].set_value(std::move(created)); });
-  lanes->create(alice_, after, [&](auto created) { written[1].set_value(std::move(created)); });
-  release.set_value();
-  auto first = written[0].get_future().get();
-  auto second = written[1].get_future().get();
-  ASSERT_TRUE(first.ok() && second.ok());
+  auto batch = postBatch({reply, after});
+  ASSERT_TRUE(batch[0].ok() && batch[1].ok());
+  const auto& first = batch[0];
+  const auto& second = batch[1];
   ASSERT_TRUE(eventually([&] {
     return deliveredPosts(kLinkA).size() == 3 && scalar("SELECT count(*) FROM outbox") == "0";
   }));

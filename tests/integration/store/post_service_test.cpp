@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -330,19 +331,22 @@ std::vector<Result<model::Post>> postWhileTheWorkerIsHeld(
     const std::vector<std::pair<model::User, model::Post>>& drafts) {
   std::promise<void> release;
   database.submit([held = release.get_future().share()](Store&) { held.wait(); });
+  // Waited for under the mutex the callbacks hold: this frame (and the mutex) outlives the last
+  // callback's use of them, which a promise set inside the callback would not guarantee.
   std::mutex mutex;
+  std::condition_variable allDone;
   std::vector<std::optional<Result<model::Post>>> results(drafts.size());
-  std::promise<void> allDone;
   std::size_t done = 0;
   for (std::size_t i = 0; i < drafts.size(); ++i) {
     lanes.create(drafts[i].first, drafts[i].second, [&, i](Result<model::Post> created) {
       std::lock_guard lock(mutex);
       results[i] = std::move(created);
-      if (++done == drafts.size()) allDone.set_value();
+      if (++done == drafts.size()) allDone.notify_one();
     });
   }
   release.set_value();
-  allDone.get_future().wait();
+  std::unique_lock lock(mutex);
+  allDone.wait(lock, [&] { return done == drafts.size(); });
   std::vector<Result<model::Post>> ordered;
   for (auto& result : results) ordered.push_back(std::move(*result));
   return ordered;
