@@ -27,6 +27,7 @@
 #include "core/services/reaction_service.hpp"
 #include "core/services/session_service.hpp"
 #include "tests/integration/bridges/bridge_fixture.hpp"
+#include "tests/support/lane_batch.hpp"
 
 namespace parley::bridges {
 namespace {
@@ -231,27 +232,9 @@ class BridgeFrameworkTest : public testing::BridgeTest {
   std::vector<core::Result<core::model::Post>> postBatch(std::vector<core::model::Post> drafts) {
     if (alice_.id.empty()) alice_ = user(kAlice);
     auto lanes = std::make_shared<core::services::PostLanes>(database_, liveLinks_);
-    std::promise<void> release;
-    const auto held = release.get_future().share();
-    for (int worker = 0; worker < 2; ++worker) database_->submit([held](Store&) { held.wait(); });
-    // Waited for under the mutex the callbacks hold, so that it outlives their use of it.
-    std::mutex mutex;
-    std::condition_variable allDone;
-    std::vector<std::optional<core::Result<core::model::Post>>> results(drafts.size());
-    std::size_t done = 0;
-    for (std::size_t i = 0; i < drafts.size(); ++i) {
-      lanes->create(alice_, std::move(drafts[i]), [&, i](core::Result<core::model::Post> created) {
-        std::lock_guard lock(mutex);
-        results[i] = std::move(created);
-        if (++done == results.size()) allDone.notify_one();
-      });
-    }
-    release.set_value();
-    std::unique_lock lock(mutex);
-    allDone.wait(lock, [&] { return done == results.size(); });
-    std::vector<core::Result<core::model::Post>> ordered;
-    for (auto& result : results) ordered.push_back(std::move(*result));
-    return ordered;
+    std::vector<std::pair<core::model::User, core::model::Post>> byAlice;
+    for (auto& draft : drafts) byAlice.emplace_back(alice_, std::move(draft));
+    return testing::postAsOneLaneBatch(*database_, *lanes, /*workers=*/2, std::move(byAlice));
   }
 
   // What a post is told by a drainer it does not hear from: these links of the linked channel

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -20,6 +19,7 @@
 #include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/database.hpp"
 #include "tests/integration/store/store_fixture.hpp"
+#include "tests/support/lane_batch.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -329,27 +329,7 @@ TEST_F(PostServiceTest, TheNewestPageCarriesItsVersionAndIsNotReadWhenTheClientH
 std::vector<Result<model::Post>> postWhileTheWorkerIsHeld(
     store::Database& database, PostLanes& lanes,
     const std::vector<std::pair<model::User, model::Post>>& drafts) {
-  std::promise<void> release;
-  database.submit([held = release.get_future().share()](Store&) { held.wait(); });
-  // Waited for under the mutex the callbacks hold: this frame (and the mutex) outlives the last
-  // callback's use of them, which a promise set inside the callback would not guarantee.
-  std::mutex mutex;
-  std::condition_variable allDone;
-  std::vector<std::optional<Result<model::Post>>> results(drafts.size());
-  std::size_t done = 0;
-  for (std::size_t i = 0; i < drafts.size(); ++i) {
-    lanes.create(drafts[i].first, drafts[i].second, [&, i](Result<model::Post> created) {
-      std::lock_guard lock(mutex);
-      results[i] = std::move(created);
-      if (++done == drafts.size()) allDone.notify_one();
-    });
-  }
-  release.set_value();
-  std::unique_lock lock(mutex);
-  allDone.wait(lock, [&] { return done == drafts.size(); });
-  std::vector<Result<model::Post>> ordered;
-  for (auto& result : results) ordered.push_back(std::move(*result));
-  return ordered;
+  return testing::postAsOneLaneBatch(database, lanes, /*workers=*/1, drafts);
 }
 
 model::Post draftIn(const char* channel, std::string message, std::string rootId = {}) {
