@@ -30,8 +30,9 @@ constexpr int kBatchRows = 32;
 // Items of a link with its bridge at once, at most (Bridge::maxRun may allow fewer): half a
 // batch, so that the next batch is decided ahead while a run is out.
 constexpr std::size_t kMaxRun = kBatchRows / 2;
-// Items a link keeps ready while it takes rows from commits (the live crossing), at most: a
-// peer slower than the posts leaves the rest in the outbox, not in memory.
+// Items ready at which a link stops taking rows from commits (the live crossing; the rows of
+// one commit already on their way are still taken): a peer slower than the posts leaves the
+// rest in the outbox, not in memory.
 constexpr std::size_t kMaxLiveReady = 2 * kBatchRows;
 
 }  // namespace
