@@ -42,8 +42,11 @@
 // --pgstats FILE (bench/xmpp/run loads pg_stat_statements for it) profiles the database work of
 // a crossing instead: for each relay path, --latency messages one at a time, then a burst of
 // --burst, each with the statistics reset before; what PostgreSQL executed for them (calls per
-// message, mean and total time per statement, transactions; round trips as parleyd counts
-// them) is printed and written to FILE.
+// message, mean and total time per statement, how often each was planned and the planning's
+// time, transactions; round trips as parleyd counts them) is printed and written to FILE.
+//
+// --perf FILE records a CPU profile of parleyd (perf record, DWARF call graphs) during the last
+// round's burst of --perf-path (default 'mm->xmpp http').
 
 const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
@@ -68,11 +71,13 @@ const kMucRoom = 'town-square@conference.localhost';
 
 function parseArgs(argv) {
   const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16, window: 16,
-    json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json'), pgstats: ''};
+    json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json'), pgstats: '', perf: '',
+    perfPath: 'mm->xmpp http'};
+  const texts = ['json', 'pgstats', 'perf', 'perfPath'];
   for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
+    const key = argv[i].replace(/^--/, '').replace(/-(\w)/g, (_, c) => c.toUpperCase());
     if (!(key in options) || i + 1 >= argv.length) throw new Error(`unknown option ${argv[i]}`);
-    options[key] = key === 'json' || key === 'pgstats' ? argv[i + 1] : Number(argv[i + 1]);
+    options[key] = texts.includes(key) ? argv[i + 1] : Number(argv[i + 1]);
   }
   return options;
 }
@@ -180,6 +185,18 @@ end
   }));
 }
 
+// --perf: a CPU profile of parleyd (process `pid`) written to `file` by `perf record` with DWARF
+// call graphs (parleyd is built without frame pointers), from now until stop() resolves; for
+// `perf report -i file` or `perf script`. 499 samples a second: perf itself takes a share of
+// the 2 cores, which lowers that burst's rate.
+async function startPerf(file, pid) {
+  const perf = spawn('perf', ['record', '-F', '499', '--call-graph', 'dwarf,16384', '-p',
+    String(pid), '-o', file], {stdio: 'ignore'});
+  const closed = new Promise((resolve) => perf.on('close', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 500));  // perf attached
+  return {stop: async () => { perf.kill('SIGINT'); await closed; }};
+}
+
 // A request with node's http module on `agent`; resolves when the whole answer is read,
 // rejects on a status other than `expect`.
 function rawRequest(url, agent, {method = 'GET', headers = {}, body = null, expect = 200} = {}) {
@@ -264,13 +281,15 @@ async function roundTrips(gateway) {
 // What PostgreSQL executed for `messages` messages since the last reset, per statement, most
 // time first; `trips`: parleyd's round trips for them.
 function statementProfile(gateway, messages, cpuBefore, cpuAfter, trips) {
-  const rows = psql(gateway, 'SELECT calls, total_exec_time, mean_exec_time, rows,' +
+  const rows = psql(gateway, 'SELECT calls, total_exec_time, mean_exec_time, rows, plans,' +
+    ' total_plan_time,' +
     " regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements" +
     ' WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())' +
     " AND query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC");
-  const statements = rows.map(([calls, total, mean, count, query]) => ({
+  const statements = rows.map(([calls, total, mean, count, plans, planMs, query]) => ({
     calls: Number(calls), perMessage: Number(calls) / messages, totalMs: Number(total),
-    meanMs: Number(mean), rows: Number(count), query}));
+    meanMs: Number(mean), rows: Number(count), plans: Number(plans), planMs: Number(planMs),
+    query}));
   const sum = (key) => statements.reduce((a, s) => a + s[key], 0);
   const callsOf = (pattern) => statements.filter((s) => pattern.test(s.query))
       .reduce((a, s) => a + s.calls, 0);
@@ -279,7 +298,8 @@ function statementProfile(gateway, messages, cpuBefore, cpuAfter, trips) {
     [name, (cpuAfter[name] - cpuBefore[name]) / messages]));
   return {messages, cpuMsPerMessage, statementsPerMessage: sum('calls') / messages,
     roundTripsPerMessage: trips / messages,
-    msPerMessage: sum('totalMs') / messages, transactionsPerMessage: commits / messages,
+    msPerMessage: sum('totalMs') / messages, planMsPerMessage: sum('planMs') / messages,
+    plansPerMessage: sum('plans') / messages, transactionsPerMessage: commits / messages,
     statements};
 }
 
@@ -289,13 +309,16 @@ function printProfile(name, profile) {
     `${profile.roundTripsPerMessage.toFixed(1)} round trips (BEGIN and deferred writes travel ` +
     'with the statement after them) and ' +
     `${profile.transactionsPerMessage.toFixed(2)} transactions per message, ` +
-    `${profile.msPerMessage.toFixed(3)} ms of execution per message; CPU ms per message: ` +
+    `${profile.msPerMessage.toFixed(3)} ms of execution and ` +
+    `${profile.plansPerMessage.toFixed(1)} plans in ${profile.planMsPerMessage.toFixed(3)} ms ` +
+    'per message; CPU ms per message: ' +
     Object.entries(profile.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
         .join(', '));
-  console.log('  calls/msg   mean ms  total ms  statement');
+  console.log('  calls/msg   mean ms  total ms  plans/call  plan ms  statement');
   for (const s of profile.statements.slice(0, 40)) {
     console.log(`  ${s.perMessage.toFixed(2).padStart(9)}  ${s.meanMs.toFixed(3).padStart(8)}` +
-      `  ${s.totalMs.toFixed(1).padStart(8)}  ${s.query.slice(0, 150)}`);
+      `  ${s.totalMs.toFixed(1).padStart(8)}  ${(s.plans / s.calls).toFixed(2).padStart(10)}` +
+      `  ${s.planMs.toFixed(1).padStart(7)}  ${s.query.slice(0, 120)}`);
   }
 }
 
@@ -529,6 +552,8 @@ async function main() {
       for (const [name, p] of Object.entries(burstPaths)) {
         const prefix = `bench-burst-${p.tag}-${round}-`;
         const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
+        const perf = options.perf && name === options.perfPath && round === options.rounds - 1 ?
+          await startPerf(options.perf, gateway.server_.child.pid) : null;
         const cost = burstCost(gateway, prosody);
         const start = performance.now();
         const all = Promise.all(texts.map((text) => p.arrivals.waitFor(text)));
@@ -537,6 +562,7 @@ async function main() {
         const sent = performance.now();
         await all;
         const spent = cost(texts.length);
+        if (perf) await perf.stop();
         if (p.sendAll) spent.cpuMsPerMessage.wrk = clientMs / texts.length;
         const end = Math.max(...texts.map((text) => p.arrivals.times.get(text)));
         const seconds = (end - start) / 1000;
