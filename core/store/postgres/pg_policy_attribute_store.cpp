@@ -26,11 +26,10 @@ constexpr Statement kFieldsList{
 constexpr Statement kFieldGet{"property_field_get",
                               "SELECT " PARLEY_PG_FIELD_COLUMNS
                               " FROM property_fields f WHERE f.id = $1 AND f.delete_at = 0"};
-constexpr Statement kFieldsGet{
-    "property_fields_get",
-    "SELECT " PARLEY_PG_FIELD_COLUMNS
-    " FROM property_fields f WHERE f.id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
-    "AND f.delete_at = 0"};
+constexpr Statement kFieldsGet{"property_fields_get",
+                               "SELECT " PARLEY_PG_FIELD_COLUMNS
+                               " FROM property_fields f WHERE f.id = " PARLEY_PG_ANY_OF_JSON_1
+                               " AND f.delete_at = 0"};
 constexpr Statement kFieldsCount{"property_fields_count",
                                  "SELECT count(*) FROM property_fields WHERE delete_at = 0"};
 constexpr Statement kFieldInsert{

@@ -118,10 +118,9 @@ constexpr Statement kAuthorOf{
                       " FROM users WHERE id = "
                       "COALESCE(NULLIF($2, ''), (SELECT user_id FROM posts WHERE id = $1))"};
 
-constexpr Statement kGetMany{
-    "post_get_many", "SELECT " PARLEY_PG_POST_COLUMNS
-                     " FROM posts p WHERE p.id IN (SELECT jsonb_array_elements_text($1::jsonb))"
-                     " ORDER BY p.create_at DESC, p.id DESC"};
+constexpr Statement kGetMany{"post_get_many", "SELECT " PARLEY_PG_POST_COLUMNS
+                                              " FROM posts p WHERE p.id = " PARLEY_PG_ANY_OF_JSON_1
+                                              " ORDER BY p.create_at DESC, p.id DESC"};
 
 constexpr Statement kUpdate{
     "post_update",

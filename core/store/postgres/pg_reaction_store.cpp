@@ -37,11 +37,10 @@ constexpr Statement kRemove{
     "       WHERE id IN (SELECT post_id FROM r))"
     " SELECT count(*) FROM r"};
 
-constexpr Statement kForPosts{
-    "reaction_for_posts",
-    "SELECT " PARLEY_PG_REACTION_COLUMNS
-    " FROM reactions WHERE post_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
-    " AND delete_at = 0 ORDER BY create_at, user_id, emoji_name"};
+constexpr Statement kForPosts{"reaction_for_posts",
+                              "SELECT " PARLEY_PG_REACTION_COLUMNS
+                              " FROM reactions WHERE post_id = " PARLEY_PG_ANY_OF_JSON_1
+                              " AND delete_at = 0 ORDER BY create_at, user_id, emoji_name"};
 
 model::Reaction reactionFromRow(const Rows& rows, int row) {
   model::Reaction reaction;

@@ -12,7 +12,7 @@ constexpr Statement kStatusGet{"status_get",
 constexpr Statement kStatusesGetByIds{
     "statuses_get_by_ids",
     "SELECT user_id, status, manual, last_activity_at, dnd_end_time, prev_status "
-    "FROM user_statuses WHERE user_id IN (SELECT jsonb_array_elements_text($1::jsonb))"};
+    "FROM user_statuses WHERE user_id = " PARLEY_PG_ANY_OF_JSON_1};
 constexpr Statement kStatusUpsert{
     "status_upsert",
     "INSERT INTO user_statuses (user_id, status, manual, last_activity_at, dnd_end_time, "

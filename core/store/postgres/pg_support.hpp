@@ -37,6 +37,14 @@ inline bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+// "col = PARLEY_PG_ANY_OF_JSON_1": col is one of the keys in parameter $1, a JSON array of
+// strings. The keys become an array (ARRAY(SELECT ...), computed once), which the planner can
+// only match in col's index, key by key. A subquery to join instead (col IN (SELECT ...)) is
+// planned for a list of 100 keys whatever the list holds, and that plan reads the whole table
+// once it looks small enough: a hash join over a sequential scan of the users for one id, or
+// of every row of an outbox whose statistics were taken while it was empty.
+#define PARLEY_PG_ANY_OF_JSON_1 "ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))"
+
 // The column list of every query that reads whole users, in the order of UserColumn; a macro so
 // that statements can splice it into their SQL literals. Queries that join other tables select
 // these first and their own columns from UserColumn::kCount on.

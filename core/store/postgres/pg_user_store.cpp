@@ -54,14 +54,14 @@ constexpr Statement kUserSetPassword{
   "ON theirs.channel_id = mine.channel_id WHERE mine.user_id = $" n " AND theirs.user_id = u.id))"
 
 constexpr Statement kUsersByIds{
-    "users_by_ids", "SELECT " PARLEY_PG_USER_COLUMNS
-                    " FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
-                    "AND u.update_at > $2 AND " PARLEY_PG_VISIBLE_TO("3") " ORDER BY u.username"};
+    "users_by_ids",
+    "SELECT " PARLEY_PG_USER_COLUMNS " FROM users u WHERE u.id = " PARLEY_PG_ANY_OF_JSON_1
+    " AND u.update_at > $2 AND " PARLEY_PG_VISIBLE_TO("3") " ORDER BY u.username"};
 constexpr Statement kUsersByUsernames{
     "users_by_usernames",
     "SELECT " PARLEY_PG_USER_COLUMNS
-    " FROM users u WHERE lower(u.username) IN "
-    "(SELECT lower(jsonb_array_elements_text($1::jsonb))) AND " PARLEY_PG_VISIBLE_TO(
+    " FROM users u WHERE lower(u.username) = "
+    "ANY(ARRAY(SELECT lower(jsonb_array_elements_text($1::jsonb)))) AND " PARLEY_PG_VISIBLE_TO(
         "2") " ORDER BY u.username"};
 constexpr Statement kUsersSearch{
     "users_search",
@@ -107,7 +107,7 @@ constexpr Statement kUsersActivity{
     "users_activity",
     "SELECT u.id, GREATEST(u.last_activity_at, "
     "COALESCE((SELECT max(s.last_activity_at) FROM sessions s WHERE s.user_id = u.id), 0)) "
-    "FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text($1::jsonb))"};
+    "FROM users u WHERE u.id = " PARLEY_PG_ANY_OF_JSON_1};
 
 // The kConflict of a unique index on users, with Mattermost's id for it.
 Error userConflict(Error error) {
