@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,9 @@ void run(postgres::Connection& connection, const std::string& sql) {
   if (!done) throw std::runtime_error(done.error().message + ": " + done.error().detail);
 }
 
-// Rows 1..`count` of each table. Ids are zero-padded to the 26 characters of a Mattermost id;
-// the outbox rows address posts spread over the whole key range (ids are random in practice).
+// Rows `from` up to `sizes` of each table. Ids are zero-padded to the 26 characters of a
+// Mattermost id; the outbox rows address posts spread over the whole key range (ids are random
+// in practice).
 void seed(postgres::Connection& db, const Sizes& sizes, int from) {
   const auto range = [from](int to) {
     return "generate_series(" + std::to_string(from) + ", " + std::to_string(to) + ") g";
