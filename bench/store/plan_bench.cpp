@@ -41,6 +41,8 @@ using parley::core::store::Store;
 namespace postgres = parley::core::store::postgres;
 
 constexpr const char* kLink = "l0000000000000000000000000";
+// A second link of the channel, live: its few rows are numbered after the first link's backlog.
+constexpr const char* kLiveLink = "l0000000000000000000000001";
 constexpr const char* kSeededTables[] = {"users", "posts", "outbox", "inbox"};
 
 struct Sizes {
@@ -111,6 +113,16 @@ std::vector<Operation> operations(const Sizes& sizes) {
          auto rows = store.bridges().pendingOfLink(kLink, 64, middle);
          if (!rows) return std::move(rows).error();
          if (rows->rows.size() != 64 || rows->posts.empty() || rows->authors.empty()) {
+           return parley::core::makeError(parley::core::ErrorCode::kInternal, "bench.rows",
+                                          "the read missed rows");
+         }
+         return {};
+       }},
+      {"a live link's read of its 64 rows behind another's backlog (pendingOfLink)",
+       [](Store& store) -> Status {
+         auto rows = store.bridges().pendingOfLink(kLiveLink, 64, 0);
+         if (!rows) return std::move(rows).error();
+         if (rows->rows.size() != 64) {
            return parley::core::makeError(parley::core::ErrorCode::kInternal, "bench.rows",
                                           "the read missed rows");
          }
@@ -191,12 +203,19 @@ int main(int argc, char** argv) {
         " 't'); INSERT INTO channels (id, type, name, team_id) VALUES"
         " ('c0000000000000000000000000', 'O', 'town', 't0000000000000000000000000');"
         " INSERT INTO links (id, channel_id, bridge, remote_room) VALUES ('" +
-            std::string(kLink) + "', 'c0000000000000000000000000', 'xmpp', 'town@example.org')");
+            std::string(kLink) +
+            "', 'c0000000000000000000000000', 'xmpp', 'town@example.org'),"
+            " ('" +
+            std::string(kLiveLink) +
+            "', 'c0000000000000000000000000', 'matrix', '!town:example.org')");
     // Statistics of a small installation (an outbox nearly empty), then the large one.
     const Sizes small{200, 200, 200, 8};
     seed(db, small, 1);
     run(db, "ANALYZE");
     seed(db, sizes, 201);  // from 201: past every small table's rows
+    run(db, "INSERT INTO outbox (link_id, kind, post_id, txn_id) SELECT '" +
+                std::string(kLiveLink) +
+                "', 'post', lpad('p' || g, 26, '0'), 'live' || g FROM generate_series(1, 64) g");
 
     const bool generic = args.count("generic") != 0U;
     const std::string poolDsn =
