@@ -15,24 +15,18 @@ constexpr Statement kAuditLock{"audit_lock", "SELECT pg_advisory_xact_lock(80978
 // Sent right after the lock, in the same pipeline: a statement of its own, so its snapshot is
 // taken once the lock was granted and it sees the record of whoever held the lock before; and
 // the transaction's first $1 ids are taken then, so that ids rise in the order records chain.
-// The head (an uncorrelated subquery) is read once, and repeated on each row.
-//
-// Planned once: the sequence is named, not looked up (pg_get_serial_sequence ran at every
-// plan), and the rows are at most kMaxReservedIds of a series whose length the plan does not
-// depend on. With generate_series(1, $1) the server saw a cheaper plan for each count, and
-// planned the statement for each execution: twice what executing it cost.
-constexpr Statement kAuditIdAndLastHash{
-    "audit_id_and_last_hash",
-    "SELECT nextval('audit_log_id_seq'), "
-    "COALESCE((SELECT encode(chain_hash, 'hex') FROM audit_log ORDER BY id DESC LIMIT 1), '') "
-    "FROM generate_series(1, 64) AS n WHERE n <= $1"};
-constexpr Statement kAuditNextIds{
-    "audit_next_ids",
-    "SELECT nextval('audit_log_id_seq') FROM generate_series(1, 64) AS n WHERE n <= $1"};
+// The head (an uncorrelated subquery) is read once, and repeated on each row. Planned once
+// (PARLEY_PG_FIRST_IDS, pg_support.hpp).
+constexpr Statement kAuditIdAndLastHash{"audit_id_and_last_hash",
+                                        "SELECT nextval('audit_log_id_seq'), "
+                                        "COALESCE((SELECT encode(chain_hash, 'hex') FROM audit_log "
+                                        "ORDER BY id DESC LIMIT 1), '')" PARLEY_PG_FIRST_IDS};
+constexpr Statement kAuditNextIds{"audit_next_ids",
+                                  "SELECT nextval('audit_log_id_seq')" PARLEY_PG_FIRST_IDS};
 // What lockChainAhead's read is kept under (one chain, one key).
 constexpr std::string_view kChainHeadKey = "chain head";
-// The most ids one round trip takes for a transaction (the series in the statements above).
-constexpr std::int64_t kMaxReservedIds = 64;
+// The most ids one round trip takes for a transaction.
+constexpr std::int64_t kMaxReservedIds = kMaxIdsAhead;
 #define PARLEY_PG_AUDIT_INSERT_COLUMNS \
   "id, time, subject, resource, action, decision, rules, obligations, bundle_hash, detail"
 constexpr RowsStatement kAuditInsert{

@@ -102,13 +102,11 @@ constexpr RowsStatement kEnqueueDecided{
      "   $6::varchar[], $7::jsonb[], $8::varchar[], $9::bigint[], $10::bigint[], $11::varchar[],"
      "   $12::bigint[], $13::text[]) AS r(" PARLEY_PG_OUTBOX_DECIDED_COLUMNS ")"},
     /*rank=*/1};  // after its post and its decision's audit record
-// Planned once, as kAuditIdAndLastHash (pg_audit_store.cpp says why): at most kMaxOutboxIds.
-constexpr Statement kOutboxIds{
-    "bridge_outbox_ids",
-    "SELECT nextval('outbox_id_seq') FROM generate_series(1, 64) AS n WHERE n <= $1"};
+constexpr Statement kOutboxIds{"bridge_outbox_ids",
+                               "SELECT nextval('outbox_id_seq')" PARLEY_PG_FIRST_IDS};
 constexpr std::string_view kOutboxIdsKey = "outbox ids";
-// The most row numbers one read takes (the series in kOutboxIds).
-constexpr int kMaxOutboxIds = 64;
+// The most row numbers one read takes.
+constexpr int kMaxOutboxIds = kMaxIdsAhead;
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
 // The pending rows of link $1 after row $3, at most $2 of them; the two statements after it
