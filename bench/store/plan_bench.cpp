@@ -128,6 +128,16 @@ std::vector<Operation> operations(const Sizes& sizes) {
          }
          return {};
        }},
+      {"each link's first pending row, one link with the backlog (pendingLinks)",
+       [](Store& store) -> Status {
+         auto links = store.bridges().pendingLinks();
+         if (!links) return std::move(links).error();
+         if (links->size() != 2) {
+           return parley::core::makeError(parley::core::ErrorCode::kInternal, "bench.rows",
+                                          "the read missed links");
+         }
+         return {};
+       }},
       {"3 outbox rows recorded as sent (markSentMany)",
        [=](Store& store) { return store.bridges().markSentMany(absent, {}, 0); }},
       {"effects of 2 inbound events (setInboxEffects)",

@@ -109,10 +109,19 @@ constexpr std::string_view kOutboxIdsKey = "outbox ids";
 constexpr int kMaxOutboxIds = kMaxIdsAhead;
 constexpr Statement kOutboxRow{"bridge_outbox_row",
                                "SELECT " PARLEY_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1"};
+// Link `link`'s pending rows after row `after`, oldest first. Said as "after (link, after) in
+// the order of outbox_pending_link_idx, up to link `link`", which are those rows, so that no
+// other index can answer it: `link_id = $1 AND id > $3 ORDER BY id` could also be read in the
+// primary key's order, and a plan made for any link (which guesses a link holds half the rows)
+// walked the primary key through every row of another link's backlog: 7.2-8.5 ms for a live
+// link's 64 rows behind 20,000 (bench/store/run).
+#define PARLEY_PG_PENDING_OF(link, after)                                      \
+  " FROM outbox WHERE state = 'pending' AND (link_id, id) > (" link ", " after \
+  ")"                                                                          \
+  " AND link_id <= " link " ORDER BY link_id, id"
 // The pending rows of link $1 after row $3, at most $2 of them; the two statements after it
 // read what those rows address, in the same pipeline (PendingRows).
-#define PARLEY_PG_PENDING_OF_LINK \
-  " FROM outbox WHERE link_id = $1 AND state = 'pending' AND id > $3 ORDER BY id LIMIT $2"
+#define PARLEY_PG_PENDING_OF_LINK PARLEY_PG_PENDING_OF("$1", "$3") " LIMIT $2"
 constexpr Statement kPendingOfLink{"bridge_outbox_pending_of_link",
                                    "SELECT " PARLEY_PG_OUTBOX_COLUMNS PARLEY_PG_PENDING_OF_LINK};
 // The posts and authors are looked up by key (= ANY of an array, a post's author by a subquery
@@ -130,10 +139,13 @@ constexpr Statement kPendingAuthorsOfLink{
     " FROM users WHERE id = ANY(ARRAY("
     "  SELECT COALESCE(o.reaction_user_id, (SELECT p.user_id FROM posts p WHERE p.id = o.post_id))"
     "  FROM (SELECT post_id, reaction_user_id" PARLEY_PG_PENDING_OF_LINK ") o))"};
+// Each link's first pending row, looked up link by link: one read of the first entry in
+// outbox_pending_link_idx per link, where taking the first of each link from the whole index
+// read every row of a backlog at every pass of the drainer (5.3 ms with 20,000 rows waiting).
 constexpr Statement kPendingLinks{
     "bridge_outbox_pending_links",
-    "SELECT DISTINCT ON (link_id) link_id, next_attempt_at FROM outbox"
-    " WHERE state = 'pending' ORDER BY link_id, id"};
+    "SELECT l.id, o.next_attempt_at FROM links l CROSS JOIN LATERAL"
+    " (SELECT next_attempt_at" PARLEY_PG_PENDING_OF("l.id", "0") " LIMIT 1) o ORDER BY l.id"};
 constexpr Statement kMarkSent{"bridge_outbox_sent", "DELETE FROM outbox WHERE id = $1"};
 // The rows $1 (a JSON array of ids) delivered, with their id map entries $2 (as kPutParts): a
 // data-modifying WITH runs whether or not it is read, and the statement is atomic.

@@ -27,6 +27,7 @@ using testing::kBob;
 using testing::kLinkA;
 using testing::kLinkB;
 using testing::kLinked;
+using testing::kLinkIn;
 using testing::kPlain;
 using testing::kRoomA;
 using testing::kRoomB;
@@ -360,6 +361,68 @@ TEST_F(OutboxWriterTest, ASendersPuppetAndARoomsLinkReadAheadTravelWithTheNextSt
   });
   ASSERT_TRUE(alone.ok() && alone->has_value());
   EXPECT_EQ((*alone)->id, kLinkB);
+}
+
+// A link's read takes its own pending rows after the bound, oldest first, whatever the other
+// links hold before and after it in the index of pending rows by link (the statement bounds
+// the index on both sides of the link); the drainer's pass finds each link's first pending row.
+TEST_F(OutboxWriterTest, ALinksReadTakesItsOwnPendingRowsAfterTheBoundAndNoOneElses) {
+  auto created = post(kAlice, kPlain, "crossing");  // an unlinked channel: no rows of its own
+  ASSERT_TRUE(created.ok());
+  // Rows 0-17 of links A, B and "in" in turn (their ids sort A < B < in), due at 100 + the
+  // row's number; rows 4 and 13, B's second and fifth, were denied, so are not pending.
+  const std::string insert =
+      "INSERT INTO outbox (link_id, kind, post_id, txn_id, state, next_attempt_at)"
+      " SELECT (ARRAY['" +
+      std::string(kLinkA) + "', '" + kLinkB + "', '" + kLinkIn + "'])[g % 3 + 1], 'post', '" +
+      created->id +
+      "', 'txn-' || g, CASE WHEN g IN (4, 13) THEN 'denied' ELSE 'pending' END, 100 + g"
+      " FROM generate_series(0, 17) g ORDER BY g";
+  ASSERT_TRUE(sql_->execScript(insert.c_str()).ok());
+  const auto idsOf = [&](const char* link) {
+    std::vector<std::int64_t> ids;
+    for (const auto& row : rows(("SELECT id FROM outbox WHERE state = 'pending' AND link_id = '" +
+                                 std::string(link) + "' ORDER BY id")
+                                    .c_str())) {
+      ids.push_back(std::stoll(row));
+    }
+    return ids;
+  };
+  const std::vector<std::int64_t> ofB = idsOf(kLinkB);
+  ASSERT_EQ(ofB.size(), 4U);
+  const auto read = [&](const char* link, int limit, std::int64_t after) {
+    std::vector<std::int64_t> ids;
+    auto pending = runSync(*database_,
+                           [&](Store& s) { return s.bridges().pendingOfLink(link, limit, after); });
+    EXPECT_TRUE(pending.ok());
+    if (!pending.ok()) return ids;
+    for (const auto& row : pending->rows) {
+      EXPECT_EQ(row.linkId, link);
+      ids.push_back(row.id);
+    }
+    EXPECT_EQ(pending->posts.size(), pending->rows.empty() ? 0U : 1U) << "the rows' one post";
+    return ids;
+  };
+  EXPECT_EQ(read(kLinkB, 100, 0), ofB);
+  EXPECT_EQ(read(kLinkB, 2, 0), std::vector<std::int64_t>(ofB.begin(), ofB.begin() + 2));
+  EXPECT_EQ(read(kLinkB, 100, ofB[1]), std::vector<std::int64_t>(ofB.begin() + 2, ofB.end()));
+  EXPECT_EQ(read(kLinkB, 100, ofB.back()), std::vector<std::int64_t>{});
+  EXPECT_EQ(read(kLinkA, 100, 0), idsOf(kLinkA)) << "the first link in the index";
+  EXPECT_EQ(read(kLinkIn, 100, 0), idsOf(kLinkIn)) << "the last link in the index";
+
+  // Each link with pending rows once, due when its first pending row is (B's is row 1, in's
+  // row 2); a link whose rows are all gone is not there.
+  ASSERT_TRUE(
+      sql_->execScript(("DELETE FROM outbox WHERE link_id = '" + std::string(kLinkA) + "'").c_str())
+          .ok());
+  auto links = runSync(*database_, [](Store& s) { return s.bridges().pendingLinks(); });
+  ASSERT_TRUE(links.ok());
+  std::vector<std::string> found;
+  for (const auto& link : *links) {
+    found.push_back(link.linkId + " " + std::to_string(link.headDueAt));
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{std::string(kLinkB) + " 101",
+                                             std::string(kLinkIn) + " 102"}));
 }
 
 TEST_F(OutboxWriterTest, OnlyOneSessionHoldsALinksDrainLock) {
