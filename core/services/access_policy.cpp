@@ -148,10 +148,11 @@ namespace {
 
 Status enforce(store::Store& store, std::string_view action, const model::User& subject,
                const model::ChannelAccess& access, const store::PolicyInputs* inputs,
-               const model::FileInfo* file, std::string_view messageLabel) {
+               const model::FileInfo* file, std::string_view messageLabel, DenialRecord record) {
   auto decision = decide(store, action, subject, access, inputs, file, messageLabel);
   if (!decision) return std::move(decision).error();
   if (!decision->has_value() || (*decision)->permitted()) return {};
+  if (record == DenialRecord::kAfterRollback) return policyDenied(**decision);
   nlohmann::json detail = {{"channel_id", access.channel.id}};
   if (const auto origin = model::connectionOriginName(subject.connectionOrigin); !origin.empty()) {
     detail["origin"] = origin;
@@ -174,14 +175,15 @@ Status enforce(store::Store& store, std::string_view action, const model::User& 
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const model::ChannelAccess& access,
                             const model::FileInfo* file, std::string_view messageLabel) {
-  return enforce(store, action, subject, access, nullptr, file, messageLabel);
+  return enforce(store, action, subject, access, nullptr, file, messageLabel, DenialRecord::kNow);
 }
 
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const PolicedAccess& access,
-                            const model::FileInfo* file, std::string_view messageLabel) {
+                            const model::FileInfo* file, std::string_view messageLabel,
+                            DenialRecord record) {
   const store::PolicyInputs* inputs = access.policyInputs ? &*access.policyInputs : nullptr;
-  return enforce(store, action, subject, access.access, inputs, file, messageLabel);
+  return enforce(store, action, subject, access.access, inputs, file, messageLabel, record);
 }
 
 Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, const model::User& user,

@@ -114,12 +114,17 @@ Result<PolicedAccess> requirePolicedChannelPermission(store::Store& store, Batch
                                                       const std::string& channelId,
                                                       std::string_view permission);
 
+// Who appends a denial's audit record: enforceChannelPolicy() as it decides, or its caller, by
+// deciding again with kNow once the transaction the denial ends has been rolled back.
+enum class DenialRecord { kNow, kAfterRollback };
+
 // enforceChannelPolicy() with the inputs read with the access: those of the user who asked,
 // used when `subject` is that user, read afresh for anyone else.
 Status enforceChannelPolicy(store::Store& store, std::string_view action,
                             const model::User& subject, const PolicedAccess& access,
                             const model::FileInfo* file = nullptr,
-                            std::string_view messageLabel = {});
+                            std::string_view messageLabel = {},
+                            DenialRecord record = DenialRecord::kNow);
 
 // The same without side effects: true when permitted (or no bundle). For filtering lists
 // (search results), where a left-out channel is not a denial the user asked for.

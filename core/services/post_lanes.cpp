@@ -1,6 +1,7 @@
 #include "core/services/post_lanes.hpp"
 
 #include <cstddef>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -78,18 +79,46 @@ void PostLanes::writeNextBatch(store::Store& store, const std::string& channelId
 }
 
 std::vector<PostLanes::Written> PostLanes::writeTogether(store::Store& store,
-                                                         const std::vector<Request>& batch) {
+                                                         std::span<const Request> batch) {
   std::vector<Written> results;
-  if (batch.size() == 1) {
-    results.push_back(writeAlone(store, batch.front()));
-    return results;
+  while (!batch.empty()) {
+    if (batch.size() == 1) {
+      results.push_back(writeAlone(store, batch.front()));
+      break;
+    }
+    Attempt attempt = writeInOneTransaction(store, batch);
+    if (attempt.committed) {
+      std::move(attempt.written.begin(), attempt.written.end(), std::back_inserter(results));
+      break;
+    }
+    if (!attempt.refused) {
+      // Every request was written and the transaction's end failed: a deferred write, whose
+      // request is not known, so each is written alone. (Had the connection gone with the
+      // COMMIT, which may then have been done, these fail on it too: nothing is written twice.)
+      for (const Request& request : batch) results.push_back(writeAlone(store, request));
+      break;
+    }
+    // A request refused: those before it together again, it alone (its error, and a policy
+    // denial's record), those after it as a batch.
+    const std::size_t refused = *attempt.refused;
+    auto before = writeTogether(store, batch.first(refused));
+    std::move(before.begin(), before.end(), std::back_inserter(results));
+    results.push_back(writeAlone(store, batch[refused]));
+    batch = batch.subspan(refused + 1);
   }
+  return results;
+}
+
+PostLanes::Attempt PostLanes::writeInOneTransaction(store::Store& store,
+                                                    std::span<const Request> batch) const {
+  Attempt attempt;
   BatchReads reads;  // each author's access and policy inputs, the channel's links: read once
   CreatePostOptions options;
   options.reads = &reads;
+  options.denialRecord = DenialRecord::kAfterRollback;  // the refused request goes again alone
   const std::set<std::string> live = liveLinksOf(batch);
   if (!live.empty()) options.decideLive = &live;
-  const Status committed = store.transaction([&](store::Store& tx) -> Status {
+  attempt.committed = store.transaction([&](store::Store& tx) -> Status {
     if (!live.empty()) {
       // As for a post written alone (createPost): the audit chain's lock and head, an id for
       // each decision's record and each row's number travel with the batch's first reads; the
@@ -99,20 +128,20 @@ std::vector<PostLanes::Written> PostLanes::writeTogether(store::Store& store,
       tx.bridges().outboxIdsAhead(decisions);
       for (const Request& request : batch) reads.keepUser(request.author);
     }
-    for (const Request& request : batch) {
-      auto written = writePosts(tx, request, options);
-      if (!written) return std::move(written).error();
-      results.push_back(std::move(written));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto written = writePosts(tx, batch[i], options);
+      if (!written) {
+        attempt.refused = i;
+        return std::move(written).error();
+      }
+      attempt.written.push_back(std::move(written));
     }
     return {};
   });
-  if (committed) return results;
-  results.clear();
-  for (const Request& request : batch) results.push_back(writeAlone(store, request));
-  return results;
+  return attempt;
 }
 
-std::set<std::string> PostLanes::liveLinksOf(const std::vector<Request>& batch) const {
+std::set<std::string> PostLanes::liveLinksOf(std::span<const Request> batch) const {
   std::set<std::string> live;
   if (liveLinks_ == nullptr) return live;
   for (const Request& request : batch) {

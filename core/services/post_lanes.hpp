@@ -9,8 +9,10 @@
 // that finds its lane idle starts at once, alone, as it would without lanes.
 //
 // Each post is still created by services::createPost(), with its own checks and result: a batch
-// in which any post fails is rolled back and its requests are written again one per transaction,
-// so that one request's error never becomes another's.
+// in which a request is refused is rolled back; the requests before it are written together
+// again, it is written alone (its own error, and a policy denial's audit record, which the batch
+// does not append), and the requests after it go on as a batch. One request's error never
+// becomes another's, nor costs the others their batch.
 //
 // The live crossing (outbox_writer.hpp) takes batches too: when the drainer here is caught up on
 // the channel's links, a batch of root posts is decided for them as it is written, the egress
@@ -28,7 +30,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,7 +87,14 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
   // A job that writes the lane's next batch, and leaves the rest to a new one.
   void drain(std::string channelId);
   void writeNextBatch(store::Store& store, const std::string& channelId);
-  std::vector<Written> writeTogether(store::Store& store, const std::vector<Request>& batch);
+  // `batch`'s results, in its order: in one transaction, or as above when a request is refused.
+  std::vector<Written> writeTogether(store::Store& store, std::span<const Request> batch);
+  struct Attempt {
+    Status committed;
+    std::vector<Written> written;        // when committed: every request's posts
+    std::optional<std::size_t> refused;  // the request whose error ended the transaction
+  };
+  Attempt writeInOneTransaction(store::Store& store, std::span<const Request> batch) const;
   // The request's posts in the caller's transaction, stopping at the first error.
   static Written writePosts(store::Store& store, const Request& request, CreatePostOptions options);
   // The request's posts alone: one post as createPost writes it (with the live crossing),
@@ -93,7 +104,7 @@ class PostLanes : public std::enable_shared_from_this<PostLanes> {
   // caught up on, when every request of the batch is one post that qualifies (liveLinksFor).
   // Otherwise none: a batch decided in part would number its decided rows (taken ahead, with
   // the batch's first reads) before the undecided rows of posts written ahead of them.
-  std::set<std::string> liveLinksOf(const std::vector<Request>& batch) const;
+  std::set<std::string> liveLinksOf(std::span<const Request> batch) const;
 
   const store::DatabasePtr database_;
   const std::shared_ptr<const LiveLinks> liveLinks_;

@@ -241,6 +241,7 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
     inner.liveLinks = nullptr;
     inner.reads = &reads;
     inner.decideLive = &live;
+    inner.denialRecord = DenialRecord::kAfterRollback;  // written as without the crossing below
     Result<model::Post> created = model::Post{};
     const Status committed = store.transaction([&](store::Store& tx) -> Status {
       tx.audit().lockChainAhead(static_cast<int>(live.size()));
@@ -297,8 +298,8 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
   }
   // Posts the server writes for the user (system messages, webhooks) are not the user's act.
   if (options.checkChannelPermission) {
-    if (auto allowed =
-            enforceChannelPolicy(store, kActionMessagePost, author, *policed, nullptr, label);
+    if (auto allowed = enforceChannelPolicy(store, kActionMessagePost, author, *policed, nullptr,
+                                            label, options.denialRecord);
         !allowed) {
       return std::move(allowed).error();
     }
@@ -312,8 +313,8 @@ Result<model::Post> createPost(store::Store& store, const model::User& author, m
             file->channelId != draft.channelId) {
           continue;
         }
-        if (auto allowed =
-                enforceChannelPolicy(store, kActionFileUpload, author, *policed, &*file, label);
+        if (auto allowed = enforceChannelPolicy(store, kActionFileUpload, author, *policed, &*file,
+                                                label, options.denialRecord);
             !allowed) {
           return std::move(allowed).error();
         }

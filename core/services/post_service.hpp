@@ -17,6 +17,7 @@
 #include "core/model/link.hpp"
 #include "core/model/post.hpp"
 #include "core/model/user.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/store/store.hpp"
 
 namespace parley::core::services {
@@ -56,6 +57,12 @@ struct CreatePostOptions {
   // of a lane's batch that liveLinksFor() found them for (the caller's transaction then took
   // the audit chain's lock and the rows' numbers ahead, and `reads` holds the author).
   const std::set<std::string>* decideLive = nullptr;
+  // kAfterRollback where a policy denial ends a transaction that is then rolled back and the
+  // post written again on its own, which records the denial (a lane's batch, the live
+  // crossing's inner call): a record appended in that transaction would be rolled back with it,
+  // and would take the audit chain's lock after the channel's row, the other way round from
+  // the transactions that decide as they write (which take it first: a deadlock).
+  DenialRecord denialRecord = DenialRecord::kNow;
 };
 
 // The live crossing: the links of `draft`'s channel that `liveLinks` says the drainer is caught

@@ -14,6 +14,7 @@
 
 #include "core/model/permissions.hpp"
 #include "core/policy/policy_holder.hpp"
+#include "core/services/access_policy.hpp"
 #include "core/services/post_lanes.hpp"
 #include "core/services/post_service.hpp"
 #include "core/store/postgres/connection.hpp"
@@ -68,6 +69,17 @@ class PostServiceTest : public testing::StoreTest {
     ASSERT_TRUE(written.ok()) << written.error().detail;
     setTime(1'700'000'000'000);
     openPool();
+  }
+
+  // A pool of one connection whose decisions are made under `bundle` (YAML).
+  void openPoolUnder(const char* bundle) {
+    auto holder = std::make_shared<policy::PolicyHolder>(clock_);
+    const auto loaded = holder->reloadSources({policy::Source{"test.yaml", bundle}});
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    config::DatabaseConfig config;
+    config.dsn = dsn_;
+    config.poolSize = 1;
+    database_ = store::postgres::openDatabase(config, clock_, {}, holder);
   }
 
   void setTime(std::int64_t millis) {
@@ -534,18 +546,12 @@ TEST_F(PostServiceTest, PostsMadeOnBehalfAreWrittenInTheirJobOrJoinTheBusyLane) 
 // Under a policy bundle, a batch reads each author's access and the decision's inputs once: the
 // other posts of the same author decide on what the batch kept. Each post is still decided.
 TEST_F(PostServiceTest, ALaneBatchReadsEachAuthorsPolicyInputsOnce) {
-  auto holder = std::make_shared<policy::PolicyHolder>(clock_);
-  const auto loaded = holder->reloadSources({policy::Source{"test.yaml", R"yaml(
+  ASSERT_NO_FATAL_FAILURE(openPoolUnder(R"yaml(
 apiVersion: parley.policy/v1
 kind: PolicyBundle
 rules:
   - {id: open, effect: permit, actions: [channel.join, channel.read, message.post]}
-)yaml"}});
-  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-  config::DatabaseConfig config;
-  config.dsn = dsn_;
-  config.poolSize = 1;
-  database_ = store::postgres::openDatabase(config, clock_, {}, holder);
+)yaml"));
   auto lanes = std::make_shared<PostLanes>(database_);
   const model::User alice = user(kAlice);
   const model::User bob = user(kBob);
@@ -560,6 +566,62 @@ rules:
   EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
             "5");
   EXPECT_EQ(trips, 2u + 1u) << "alice's inputs, bob's, then the COMMIT";
+}
+
+// A post the policy refuses in a lane's batch is that post's alone: its denial is recorded once,
+// and the posts around it are still written several to a transaction, in their order (those
+// before it together again, those after it as the next batch).
+TEST_F(PostServiceTest, APolicyDenialInALaneIsRecordedOnceAndTheOthersStayBatched) {
+  ASSERT_NO_FATAL_FAILURE(openPoolUnder(R"yaml(
+apiVersion: parley.policy/v1
+kind: PolicyBundle
+label_policies:
+  T:
+    classifications: [UNCLASSIFIED, SECRET]
+schema:
+  message: {label: {type: label, policy: T, optional: true}}
+rules:
+  - {id: open, effect: permit, actions: [channel.join, channel.read, message.post]}
+  - {id: no-secret, effect: forbid, actions: [message.post],
+     when: ["has(message.label)", "message.label.classification == 'SECRET'"]}
+)yaml"));
+  // Each post written, with its transaction, in the order of the inserts that were committed.
+  ASSERT_TRUE(sql_->execScript(R"sql(
+    CREATE TABLE written (n serial, message text NOT NULL, xid bigint NOT NULL);
+    CREATE FUNCTION note_written() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN INSERT INTO written (message, xid) VALUES (NEW.message, txid_current());
+         RETURN NULL; END $$;
+    CREATE TRIGGER note_written AFTER INSERT ON posts
+      FOR EACH ROW EXECUTE FUNCTION note_written();)sql")
+                  .ok());
+  auto lanes = std::make_shared<PostLanes>(database_);
+  const model::User alice = user(kAlice);
+  const model::User bob = user(kBob);
+  model::Post secret = draftIn(kTownSquare, "secret");
+  secret.props = {{"parley_label", "SECRET"}};
+  const auto results = postWhileTheWorkerIsHeld(*database_, *lanes,
+                                                {{alice, draftIn(kTownSquare, "one")},
+                                                 {bob, draftIn(kTownSquare, "two")},
+                                                 {bob, secret},
+                                                 {alice, draftIn(kTownSquare, "three")},
+                                                 {bob, draftIn(kTownSquare, "four")}});
+
+  ASSERT_EQ(results.size(), 5u);
+  for (std::size_t i : {0u, 1u, 3u, 4u}) ASSERT_TRUE(results[i].ok()) << results[i].error().id;
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error().id, kPolicyDeniedId);
+  EXPECT_EQ(scalar("SELECT string_agg(subject || ' ' || decision, ',') FROM audit_log"
+                   " WHERE action = 'message.post'"),
+            std::string(kBob) + " deny")
+      << "one record of the denial";
+  EXPECT_EQ(scalar("SELECT last_value FROM audit_log_id_seq"), "1")
+      << "its number is the first the audit log gave: no record was appended and rolled back";
+  EXPECT_EQ(scalar("SELECT string_agg(messages, ' | ' ORDER BY first) FROM (SELECT min(n) AS"
+                   " first, string_agg(message, ',' ORDER BY n) AS messages FROM written"
+                   " GROUP BY xid) t"),
+            "one,two | three,four");
+  EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
+            "4");
 }
 
 }  // namespace
