@@ -1,7 +1,6 @@
 #include "core/files/media.hpp"
 
 #include <magic.h>
-#include <openssl/sha.h>
 #include <vips/vips.h>
 
 #include <array>
@@ -119,12 +118,6 @@ std::string detectMimeType(std::string_view bytes) {
   // libmagic's name for an empty input.
   if (std::string_view(type) == "application/x-empty") return "application/octet-stream";
   return type;
-}
-
-std::string sha256Hex(std::string_view bytes) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
-  return hexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 bool isRenderableImage(std::string_view mimeType) {

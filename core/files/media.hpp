@@ -26,9 +26,6 @@ inline constexpr std::int64_t kMaxImagePixels = 7680LL * 4320LL;
 // "image/png", "text/plain", ...; "application/octet-stream" when libmagic cannot tell.
 std::string detectMimeType(std::string_view bytes);
 
-// Lower-case hex SHA-256.
-std::string sha256Hex(std::string_view bytes);
-
 // Whether Parley renders previews for this MIME type (raster formats libvips decodes safely;
 // SVG and other vector or scriptable formats are never rendered).
 bool isRenderableImage(std::string_view mimeType);

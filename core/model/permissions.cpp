@@ -1,9 +1,8 @@
 #include "core/model/permissions.hpp"
 
-#include <openssl/sha.h>
-
 #include <array>
 
+#include "core/common/sha256.hpp"
 #include "core/model/id.hpp"
 #include "core/model/user.hpp"
 
@@ -152,10 +151,11 @@ bool areValidRoles(std::string_view roles, RoleScope scope) {
 }
 
 std::string roleId(std::string_view name) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(name.data()), name.size(), digest.data());
-  // 16 bytes, as newId() draws: the same 26-character shape as every other id.
-  return encodeBase32(digest.data(), 16);
+  // 16 bytes, as newId() draws: the same 26-character shape as every other id (resized: the
+  // digest is empty should OpenSSL fail to allocate).
+  std::string digest = sha256(name);
+  digest.resize(16, '\0');
+  return encodeBase32(reinterpret_cast<const unsigned char*>(digest.data()), 16);
 }
 
 }  // namespace parley::core::model

@@ -1,11 +1,7 @@
 #include "core/policy/audit_log.hpp"
 
-#include <openssl/evp.h>
-
-#include <array>
-#include <memory>
-
 #include "core/common/hex.hpp"
+#include "core/common/sha256.hpp"
 #include "core/policy/decision.hpp"
 
 namespace parley::policy {
@@ -176,19 +172,8 @@ std::string canonicalJson(std::int64_t id, const AuditRecord& record) {
 }
 
 std::string chainHash(std::string_view previousHash, std::int64_t id, const AuditRecord& record) {
-  const std::string canonical = canonicalJson(id, record);
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                        &EVP_MD_CTX_free);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  // Allocation failure in OpenSSL leaves no digest; an empty hash never matches a stored one.
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(context.get(), previousHash.data(), previousHash.size()) != 1 ||
-      EVP_DigestUpdate(context.get(), canonical.data(), canonical.size()) != 1 ||
-      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1) {
-    return {};
-  }
-  return {reinterpret_cast<const char*>(digest.data()), length};
+  // Empty when OpenSSL could not allocate: an empty hash never matches a stored one.
+  return core::Sha256().add(previousHash).add(canonicalJson(id, record)).digest();
 }
 
 nlohmann::json auditRecordToJson(const StoredAuditRecord& stored) {

@@ -1,6 +1,5 @@
 #include "core/policy/compiler.hpp"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/common/sha256.hpp"
 #include "core/policy/expr/compiler.hpp"
 #include "core/policy/strings.hpp"
 
@@ -918,21 +918,9 @@ class BundleCompiler {
   }
 
   static std::string hashOf(const std::vector<Source>& sources) {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-    for (const auto& source : sources)
-      EVP_DigestUpdate(ctx, source.text.data(), source.text.size());
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx, digest, &length);
-    EVP_MD_CTX_free(ctx);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < length; ++i) {
-      out += kHex[digest[i] >> 4];
-      out += kHex[digest[i] & 15];
-    }
-    return out;
+    core::Sha256 hash;
+    for (const auto& source : sources) hash.add(source.text);
+    return core::hexEncode(hash.digest());
   }
 
   std::shared_ptr<CompiledBundle> bundle_;

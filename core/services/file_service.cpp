@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/common/sha256.hpp"
 #include "core/files/media.hpp"
 #include "core/model/id.hpp"
 #include "core/model/permissions.hpp"
@@ -130,7 +131,7 @@ Result<std::vector<model::FileInfo>> storeUploads(files::FileStore& files, const
     info.extension = fileExtension(info.name);
     info.size = static_cast<std::int64_t>(upload.bytes.size());
     info.mimeType = files::detectMimeType(upload.bytes);
-    info.sha256 = files::sha256Hex(upload.bytes);
+    info.sha256 = sha256Hex(upload.bytes);
 
     const std::string directory = fileDirectory(info);
     info.path = directory + "data";

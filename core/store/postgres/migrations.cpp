@@ -1,12 +1,11 @@
 #include "core/store/postgres/migrations.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <map>
 
 #include "core/common/log.hpp"
+#include "core/common/sha256.hpp"
 #include "core/store/postgres/connection.hpp"
 #include "core/store/postgres/embedded_migrations.hpp"
 
@@ -127,19 +126,7 @@ Status applyOne(Connection& connection, const EmbeddedMigration& migration) {
 
 }  // namespace
 
-std::string migrationChecksum(std::string_view sql) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(sql.data(), sql.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(static_cast<std::size_t>(length) * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return hex;
-}
+std::string migrationChecksum(std::string_view sql) { return sha256Hex(sql); }
 
 Result<MigrationReport> migrate(const std::string& dsn) {
   return migrate(dsn, embeddedMigrations());

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "core/common/sha256.hpp"
 #include "core/files/media.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/core/files/png_writer.hpp"
@@ -70,7 +71,7 @@ TEST_F(StoreUploadsTest, AnalysesAndStoresImagesAndPlainFiles) {
   EXPECT_EQ(image.height, 200);
   EXPECT_TRUE(image.hasPreviewImage);
   EXPECT_FALSE(image.miniPreview.empty());
-  EXPECT_EQ(image.sha256, files::sha256Hex(png));
+  EXPECT_EQ(image.sha256, sha256Hex(png));
   EXPECT_EQ(image.createAt, 1'795'000'000'000);
   EXPECT_EQ(image.path.find("20261118/channels/channelaaaaaaaaaaaaaaaaaaa/users/"), 0u);
   EXPECT_EQ(*store_->read(image.path), png);
