@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench/policy/bundle_generator.hpp"
+#include "core/policy/audit_log.hpp"
 #include "core/policy/compiler.hpp"
 #include "core/policy/engine.hpp"
 
@@ -117,7 +118,38 @@ void BM_MapLookup(benchmark::State& state) {
   });
 }
 
+// What the audit store does with a record before its insert (PgAuditStore::append): its copy,
+// sanitised; the JSON members written out; the size limits checked; the chain hash. The record
+// is a permitted egress as the boundary guard writes it for every message that crosses.
+void BM_AuditAppendWork(benchmark::State& state) {
+  policy::AuditRecord egress;
+  egress.time = 1'764'000'000'000;
+  egress.subject = "u5kqk3xp1bdr7ciy4n1x8yhbxa";
+  egress.resource = "post:q3fw6kyg5jgsdrhw8mr8x4qnmy";
+  egress.action = "message.egress";
+  egress.decision = policy::AuditDecision::kPermit;
+  egress.rules = nlohmann::json::array({"E1-to-xmpp"});
+  egress.bundleHash = std::string(64, 'f');
+  egress.detail = {{"bridge", "xmpp"},
+                   {"link_id", "lkx8d4m1q9bsnfr7w5c2kzy3ta"},
+                   {"remote_room", "ops@rooms.partner-a.example"},
+                   {"direction", "egress"},
+                   {"channel_id", "c1z9x8w7v6u5t4s3r2q1p0o9na"},
+                   {"post_id", "q3fw6kyg5jgsdrhw8mr8x4qnmy"},
+                   {"change", "post"},
+                   {"reason", "permitted"}};
+  const std::string previous(32, '\x5a');
+  timed(state, [&] {
+    policy::AuditRecord record = egress;
+    policy::sanitizeAuditRecord(record);
+    const policy::AuditJsonText json = policy::auditJsonText(record);
+    if (!policy::validateAuditRecord(record, json)) std::abort();
+    benchmark::DoNotOptimize(policy::chainHash(previous, 42, record, json));
+  });
+}
+
 BENCHMARK(BM_MapLookup);
+BENCHMARK(BM_AuditAppendWork);
 BENCHMARK(BM_Egress1_Prepared);
 BENCHMARK(BM_Egress500_Prepared);
 BENCHMARK(BM_DenyJoin500_Prepared);

@@ -1,5 +1,7 @@
 #include "core/policy/audit_log.hpp"
 
+#include <algorithm>
+
 #include "core/common/hex.hpp"
 #include "core/common/sha256.hpp"
 #include "core/policy/decision.hpp"
@@ -51,12 +53,34 @@ std::size_t utf8SequenceLength(std::string_view text) {
   return length;
 }
 
+// Whether auditText(text) is `text`: valid UTF-8 without NUL, which is nearly every record.
+bool isAuditText(std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t length = utf8SequenceLength(text);
+    if (length == 0 || text[0] == '\0') return false;
+    text.remove_prefix(length);
+  }
+  return true;
+}
+
+// `text` as auditText() makes it, in place: rewritten only when it is not already.
+void sanitizeText(std::string& text) {
+  if (!isAuditText(text)) text = auditText(text);
+}
+
 void sanitizeJson(nlohmann::json& value) {
   if (value.is_string()) {
-    value = auditText(value.get_ref<const std::string&>());
+    sanitizeText(value.get_ref<std::string&>());
   } else if (value.is_array()) {
     for (auto& item : value) sanitizeJson(item);
   } else if (value.is_object()) {
+    const auto items = value.items();
+    if (std::all_of(items.begin(), items.end(),
+                    [](const auto& item) { return isAuditText(item.key()); })) {
+      for (auto& item : value) sanitizeJson(item);
+      return;
+    }
+    // A key to rewrite: the object is built again (keys are its map's, never changed in place).
     nlohmann::json clean = nlohmann::json::object();
     for (auto& [key, item] : value.items()) {
       sanitizeJson(item);
@@ -111,10 +135,10 @@ std::string auditText(std::string_view text) {
 }
 
 void sanitizeAuditRecord(AuditRecord& record) {
-  record.subject = auditText(record.subject);
-  record.resource = auditText(record.resource);
-  record.action = auditText(record.action);
-  record.bundleHash = auditText(record.bundleHash);
+  sanitizeText(record.subject);
+  sanitizeText(record.resource);
+  sanitizeText(record.action);
+  sanitizeText(record.bundleHash);
   sanitizeJson(record.rules);
   sanitizeJson(record.obligations);
   sanitizeJson(record.detail);
@@ -130,7 +154,18 @@ std::optional<AuditDecision> decisionFromName(std::string_view name) {
   return std::nullopt;
 }
 
+AuditJsonText auditJsonText(const AuditRecord& record) {
+  const auto text = [](const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  return {text(record.rules), text(record.obligations), text(record.detail)};
+}
+
 core::Status validateAuditRecord(const AuditRecord& record) {
+  return validateAuditRecord(record, auditJsonText(record));
+}
+
+core::Status validateAuditRecord(const AuditRecord& record, const AuditJsonText& json) {
   if (auto ok = checkText("subject", record.subject, kAuditSubjectMaxLength, true); !ok) return ok;
   if (auto ok = checkText("resource", record.resource, kAuditResourceMaxLength, true); !ok) {
     return ok;
@@ -145,11 +180,7 @@ core::Status validateAuditRecord(const AuditRecord& record) {
     return invalidRecord("obligations", "obligations is not a JSON array.");
   }
   if (!record.detail.is_object()) return invalidRecord("detail", "detail is not a JSON object.");
-  const auto bytes = [](const nlohmann::json& value) {
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
-  };
-  const std::size_t jsonBytes =
-      bytes(record.rules) + bytes(record.obligations) + bytes(record.detail);
+  const std::size_t jsonBytes = json.rules.size() + json.obligations.size() + json.detail.size();
   if (jsonBytes > kAuditJsonMaxBytes) {
     return invalidRecord("detail", "rules, obligations and detail exceed 64 KiB.");
   }
@@ -157,23 +188,40 @@ core::Status validateAuditRecord(const AuditRecord& record) {
 }
 
 std::string canonicalJson(std::int64_t id, const AuditRecord& record) {
-  // nlohmann::json objects are std::map-backed: keys come out sorted at every level.
-  const nlohmann::json canonical = {{"action", record.action},
-                                    {"bundle_hash", record.bundleHash},
-                                    {"decision", decisionName(record.decision)},
-                                    {"detail", record.detail},
-                                    {"id", id},
-                                    {"obligations", record.obligations},
-                                    {"resource", record.resource},
-                                    {"rules", record.rules},
-                                    {"subject", record.subject},
-                                    {"time", record.time}};
-  return canonical.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return canonicalJson(id, record, auditJsonText(record));
+}
+
+std::string canonicalJson(std::int64_t id, const AuditRecord& record, const AuditJsonText& json) {
+  // What dump() writes for an object of these members: its keys in sorted order (nlohmann's
+  // objects are std::map-backed, so the values' keys are sorted too), no whitespace. Written
+  // out from the members' own text, which the caller has and the row stores.
+  const auto quoted = [](std::string_view text) {
+    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string out;
+  out.reserve(160 + record.subject.size() + record.resource.size() + json.rules.size() +
+              json.obligations.size() + json.detail.size());
+  out.append(R"({"action":)").append(quoted(record.action));
+  out.append(R"(,"bundle_hash":)").append(quoted(record.bundleHash));
+  out.append(R"(,"decision":")").append(decisionName(record.decision)).append("\"");
+  out.append(R"(,"detail":)").append(json.detail);
+  out.append(R"(,"id":)").append(std::to_string(id));
+  out.append(R"(,"obligations":)").append(json.obligations);
+  out.append(R"(,"resource":)").append(quoted(record.resource));
+  out.append(R"(,"rules":)").append(json.rules);
+  out.append(R"(,"subject":)").append(quoted(record.subject));
+  out.append(R"(,"time":)").append(std::to_string(record.time)).append("}");
+  return out;
 }
 
 std::string chainHash(std::string_view previousHash, std::int64_t id, const AuditRecord& record) {
+  return chainHash(previousHash, id, record, auditJsonText(record));
+}
+
+std::string chainHash(std::string_view previousHash, std::int64_t id, const AuditRecord& record,
+                      const AuditJsonText& json) {
   // Empty when OpenSSL could not allocate: an empty hash never matches a stored one.
-  return core::Sha256().add(previousHash).add(canonicalJson(id, record)).digest();
+  return core::Sha256().add(previousHash).add(canonicalJson(id, record, json)).digest();
 }
 
 nlohmann::json auditRecordToJson(const StoredAuditRecord& stored) {

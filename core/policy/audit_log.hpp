@@ -66,10 +66,20 @@ void sanitizeAuditRecord(AuditRecord& record);
 std::string_view decisionName(AuditDecision decision);  // "permit" / "deny"
 std::optional<AuditDecision> decisionFromName(std::string_view name);
 
+// A record's JSON members written out once (dump() without whitespace, invalid UTF-8 replaced):
+// what the size limit counts, the chain hash covers and the row stores, made once per record.
+struct AuditJsonText {
+  std::string rules;
+  std::string obligations;
+  std::string detail;
+};
+AuditJsonText auditJsonText(const AuditRecord& record);
+
 // 400 "app.audit.is_valid.<field>.app_error" for a record the table cannot hold as given: empty
 // subject, resource or action, a field over its column's length, rules/obligations that are not
 // arrays, detail that is not an object, or more than kAuditJsonMaxBytes of JSON.
 core::Status validateAuditRecord(const AuditRecord& record);
+core::Status validateAuditRecord(const AuditRecord& record, const AuditJsonText& json);
 
 // The bytes the chain hash covers: a JSON object with the keys action, bundle_hash, decision,
 // detail, id, obligations, resource, rules, subject, time, keys sorted at every level, no
@@ -77,9 +87,12 @@ core::Status validateAuditRecord(const AuditRecord& record);
 // PostgreSQL's jsonb keeps values but not key order or spacing: reading a row back and
 // canonicalising it again gives the same bytes.
 std::string canonicalJson(std::int64_t id, const AuditRecord& record);
+std::string canonicalJson(std::int64_t id, const AuditRecord& record, const AuditJsonText& json);
 
 // sha256(previousHash || canonicalJson(id, record)), raw 32 bytes.
 std::string chainHash(std::string_view previousHash, std::int64_t id, const AuditRecord& record);
+std::string chainHash(std::string_view previousHash, std::int64_t id, const AuditRecord& record,
+                      const AuditJsonText& json);
 
 // The record as the admin API and the JSON-lines export show it: the fields, "decision" as
 // "permit"/"deny", and "prev_chain_hash"/"chain_hash" in lower-case hex, so that one line can

@@ -105,11 +105,15 @@ Result<std::vector<policy::StoredAuditRecord>> recordsOf(Result<Rows> rows) {
 
 Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord& original) {
   // What a remote peer sent may be anything: the row (and its hash) holds valid UTF-8 only.
-  policy::AuditRecord record = original;
-  policy::sanitizeAuditRecord(record);
-  if (auto valid = policy::validateAuditRecord(record); !valid) return std::move(valid).error();
   policy::StoredAuditRecord stored;
-  stored.record = record;
+  stored.record = original;
+  policy::AuditRecord& record = stored.record;
+  policy::sanitizeAuditRecord(record);
+  // The JSON members' text, once: for the size limit, the chain hash and the row.
+  const policy::AuditJsonText json = policy::auditJsonText(record);
+  if (auto valid = policy::validateAuditRecord(record, json); !valid) {
+    return std::move(valid).error();
+  }
   auto written = store_.transaction([&](Store&) -> Status {
     const std::uint64_t transaction = store_.transactionSerial();
     if (transaction == 0 || transaction != tipTransaction_) {
@@ -127,7 +131,7 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
     auto next = nextId();
     if (!next) return std::move(next).error();
     stored.id = *next;
-    stored.chainHash = policy::chainHash(stored.previousHash, stored.id, record);
+    stored.chainHash = policy::chainHash(stored.previousHash, stored.id, record, json);
     if (stored.chainHash.empty()) {
       return makeError(ErrorCode::kInternal, "app.audit.chain_hash.app_error",
                        "Unable to compute the audit chain hash.");
@@ -140,10 +144,10 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
                                                       .add(record.resource)
                                                       .add(record.action)
                                                       .add(policy::decisionName(record.decision))
-                                                      .add(record.rules.dump())
-                                                      .add(record.obligations.dump())
+                                                      .add(json.rules)
+                                                      .add(json.obligations)
                                                       .add(record.bundleHash)
-                                                      .add(record.detail.dump())
+                                                      .add(json.detail)
                                                       .add(hexEncode(stored.chainHash)));
     if (inserted) {
       tipTransaction_ = transaction;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+
 #include "core/common/hex.hpp"
 
 namespace parley::policy {
@@ -29,6 +32,42 @@ TEST(AuditLogTest, CanonicalJsonSortsKeysAtEveryLevelWithoutSpaces) {
             R"("detail":{"a":{"x":null,"y":true},"b":1},"id":7,"obligations":[],)"
             R"("resource":"channel:abc","rules":["C1-cleared-members"],"subject":"user1",)"
             R"("time":1700000000123})");
+}
+
+// The canonical text is written out member by member; it must stay byte for byte what dump()
+// makes of the record as one object (the chains already stored were hashed over that), whatever
+// the strings hold: quotes, backslashes, control characters, non-ASCII, invalid UTF-8.
+TEST(AuditLogTest, CanonicalJsonIsTheDumpOfTheRecordAsOneObject) {
+  const auto asOneObject = [](std::int64_t id, const AuditRecord& r) {
+    const nlohmann::json object = {{"action", r.action},
+                                   {"bundle_hash", r.bundleHash},
+                                   {"decision", decisionName(r.decision)},
+                                   {"detail", r.detail},
+                                   {"id", id},
+                                   {"obligations", r.obligations},
+                                   {"resource", r.resource},
+                                   {"rules", r.rules},
+                                   {"subject", r.subject},
+                                   {"time", r.time}};
+    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  AuditRecord odd = sample();
+  odd.subject = "quote\" back\\slash \x01\t tab \xc3\xa9t\xc3\xa9 \xe2\x82\xac";
+  odd.resource = std::string("nul\0inside", 11);
+  odd.action = "message.egress";
+  odd.decision = AuditDecision::kPermit;
+  odd.bundleHash = "\xff\xfe not UTF-8";
+  odd.time = -42;
+  odd.rules = nlohmann::json::array({"r1", {{"failed_clause", "a < b && c"}}});
+  odd.obligations =
+      nlohmann::json::array({{{"type", "strip"}, {"params", {{"z", 1}, {"a", 2.5}}}}});
+  odd.detail = {
+      {"zeta", "\xc3\x28 broken"}, {"alpha", {1, "two", nullptr, false}}, {"", "empty key"}};
+  for (const std::int64_t id : {std::int64_t{0}, std::int64_t{7}, INT64_MAX}) {
+    EXPECT_EQ(canonicalJson(id, odd), asOneObject(id, odd)) << id;
+    EXPECT_EQ(canonicalJson(id, sample()), asOneObject(id, sample())) << id;
+  }
+  EXPECT_EQ(canonicalJson(3, AuditRecord{}), asOneObject(3, AuditRecord{}));
 }
 
 TEST(AuditLogTest, ChainHashIsSha256OfPreviousHashAndCanonicalJson) {
