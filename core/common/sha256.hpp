@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,15 @@ class Sha256 {
 };
 
 inline std::string sha256(std::string_view bytes) { return Sha256().add(bytes).digest(); }
+
+// sha256(bytes), or std::runtime_error when OpenSSL could not hash: for digests that identify
+// what they hash (session tokens, role ids), where the empty digest, the same for every input,
+// would make every input one.
+inline std::string sha256OrThrow(std::string_view bytes) {
+  std::string digest = sha256(bytes);
+  if (digest.empty()) throw std::runtime_error("SHA-256 is unavailable: OpenSSL could not hash");
+  return digest;
+}
 
 // Lower-case hex of sha256(bytes).
 inline std::string sha256Hex(std::string_view bytes) { return hexEncode(sha256(bytes)); }

@@ -151,10 +151,8 @@ bool areValidRoles(std::string_view roles, RoleScope scope) {
 }
 
 std::string roleId(std::string_view name) {
-  // 16 bytes, as newId() draws: the same 26-character shape as every other id (resized: the
-  // digest is empty should OpenSSL fail to allocate).
-  std::string digest = sha256(name);
-  digest.resize(16, '\0');
+  // 16 bytes, as newId() draws: the same 26-character shape as every other id.
+  const std::string digest = sha256OrThrow(name);
   return encodeBase32(reinterpret_cast<const unsigned char*>(digest.data()), 16);
 }
 

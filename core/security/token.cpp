@@ -6,7 +6,7 @@
 
 namespace parley::core::security {
 
-std::string tokenHash(std::string_view token) { return sha256Hex(token); }
+std::string tokenHash(std::string_view token) { return hexEncode(sha256OrThrow(token)); }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -7,7 +7,9 @@
 
 namespace parley::core::security {
 
-// Lower-case hex SHA-256 of `token` (64 characters). Thread-safe.
+// Lower-case hex SHA-256 of `token` (64 characters). Thread-safe. Throws std::runtime_error
+// when OpenSSL cannot hash (it could not allocate): a hash that were the same for every token
+// would let any token find any session.
 std::string tokenHash(std::string_view token);
 
 // Compares two strings in time independent of where they differ (CSRF tokens and the like).
