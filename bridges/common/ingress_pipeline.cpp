@@ -1,6 +1,7 @@
 #include "bridges/common/ingress_pipeline.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "core/model/id.hpp"
 #include "core/model/reaction_set.hpp"
@@ -289,6 +290,40 @@ void IngressPipeline::drainRoom(std::string room) {
 
 std::vector<IngressResult> IngressPipeline::applyTogether(
     Store& store, const std::vector<const InboundEvent*>& events) {
+  std::vector<IngressResult> results;
+  results.reserve(events.size());
+  for (std::size_t from = 0; from < events.size();) {
+    const std::vector<const InboundEvent*> rest(events.begin() + static_cast<std::ptrdiff_t>(from),
+                                                events.end());
+    if (rest.size() == 1) {
+      results.push_back(apply(store, *rest.front()));
+      break;
+    }
+    std::optional<std::size_t> refused;
+    auto together = applyInOneTransaction(store, rest, refused);
+    if (together) {
+      std::move(together->begin(), together->end(), std::back_inserter(results));
+      break;
+    }
+    if (!refused) {
+      // Not an event's doing (the claims, the batch's writes, the COMMIT): each alone.
+      for (const InboundEvent* event : rest) results.push_back(apply(store, *event));
+      break;
+    }
+    // An event not applied: those before it together again, it alone (its own outcome), those
+    // after it as the next batch.
+    auto before =
+        applyTogether(store, {rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(*refused)});
+    std::move(before.begin(), before.end(), std::back_inserter(results));
+    results.push_back(apply(store, *rest[*refused]));
+    from += *refused + 1;
+  }
+  return results;
+}
+
+std::optional<std::vector<IngressResult>> IngressPipeline::applyInOneTransaction(
+    Store& store, const std::vector<const InboundEvent*>& events,
+    std::optional<std::size_t>& refused) {
   std::vector<IngressResult> results(events.size());
   std::vector<bool> valid(events.size(), true);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -308,20 +343,17 @@ std::vector<IngressResult> IngressPipeline::applyTogether(
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (!valid[i]) continue;
       // An event that is not applied (unknown room or target, rejected) or a failure rolls the
-      // whole batch back: it is then applied again one event per transaction.
+      // whole batch back.
       if (auto applied = applyIn(tx, *events[i], (*claimed)[i], {}, crossings, results[i],
                                  storedFiles, droppedFiles);
           !applied) {
+        refused = i;
         return applied;
       }
     }
     return crossings.write(tx);
   });
-  if (!committed) {
-    results.clear();
-    for (const InboundEvent* event : events) results.push_back(apply(store, *event));
-    return results;
-  }
+  if (!committed) return std::nullopt;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string& bridge = events[i]->bridge;
     count(bridge.empty() ? "unknown" : bridge, results[i].outcome);

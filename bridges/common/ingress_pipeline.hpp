@@ -18,11 +18,13 @@
 // post. kUnknownRoom, kUnknownTarget and kRejected roll everything back (the claim too): a
 // redelivery after the link or the target appeared is applied then.
 
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,13 +71,20 @@ class IngressPipeline final : public IngressSink {
   // lock) per batch instead of one per event, and the inbox claims, inbox effects and id map
   // entries of the batch one statement each; the puppet, link and membership of a sender
   // are looked up once per batch. The batch commits only when every event in it
-  // is applied, a duplicate or denied; when one is not (unknown room or target, rejected) or
-  // the database fails, nothing of it is kept and the events are applied again one per
-  // transaction with apply(): the outcome of every event is the one apply() gives.
+  // is applied, a duplicate or denied; when one is not (unknown room or target, rejected),
+  // nothing of it is kept: the events before it are applied together again, it alone with
+  // apply(), and those after it as the next batch. When the batch fails outside any event
+  // (the database), each is applied alone. The outcome of every event is the one apply() gives.
   std::vector<IngressResult> applyTogether(core::store::Store& store,
                                            const std::vector<const InboundEvent*>& events);
 
  private:
+  // `events` in one transaction: their results (counted) once it committed; otherwise none,
+  // and `refused` names the event that ended it, when one did.
+  std::optional<std::vector<IngressResult>> applyInOneTransaction(
+      core::store::Store& store, const std::vector<const InboundEvent*>& events,
+      std::optional<std::size_t>& refused);
+
   struct Pending {
     InboundEvent event;
     std::function<void(IngressResult)> done;

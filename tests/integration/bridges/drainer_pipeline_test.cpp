@@ -28,6 +28,7 @@
 #include "core/services/session_service.hpp"
 #include "tests/integration/bridges/bridge_fixture.hpp"
 #include "tests/support/lane_batch.hpp"
+#include "tests/support/posts_by_transaction.hpp"
 
 namespace parley::bridges {
 namespace {
@@ -1067,25 +1068,32 @@ TEST_F(BridgeFrameworkTest, EventsAppliedTogetherKeepTheirOrderOnceEachInOneTran
   EXPECT_EQ(scalar("SELECT count(*) FROM id_map WHERE remote_event_id IN ('b-2', 'b-3')"), "2");
 
   // One event of a batch that cannot be applied (an unknown target): the others are applied
-  // all the same, each on its own, and that one leaves nothing behind.
+  // all the same, those before it together again and those after it as the next batch, and
+  // that one leaves nothing behind.
+  ASSERT_TRUE(execSql(testing::kNotePostTransactions).ok());
   auto stray = fromCarol("b-6", "");
   stray.change = core::model::MessageChange::kReaction;
   stray.targetRemoteId = "never-seen";
   stray.emoji = "thumbsup";
-  const auto second = together({fromCarol("b-5", "four"), stray, fromCarol("b-7", "five")});
-  ASSERT_EQ(second.size(), 3u);
-  EXPECT_EQ(second[0].outcome, IngressOutcome::kApplied) << second[0].error;
-  EXPECT_EQ(second[1].outcome, IngressOutcome::kUnknownTarget);
-  EXPECT_EQ(second[2].outcome, IngressOutcome::kApplied) << second[2].error;
+  const auto second = together({fromCarol("b-5", "four"), fromCarol("b-5a", "four and a half"),
+                                stray, fromCarol("b-7", "five"), fromCarol("b-8", "six")});
+  ASSERT_EQ(second.size(), 5u);
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    EXPECT_EQ(second[i].outcome, IngressOutcome::kApplied) << i << " " << second[i].error;
+  }
+  EXPECT_EQ(second[2].outcome, IngressOutcome::kUnknownTarget);
   EXPECT_EQ(rows("SELECT message FROM posts WHERE delete_at = 0 ORDER BY create_at, id"),
-            (std::vector<std::string>{"one, edited", "two", "three", "four", "five"}));
+            (std::vector<std::string>{"one, edited", "two", "three", "four", "four and a half",
+                                      "five", "six"}));
   EXPECT_EQ(scalar("SELECT count(*) FROM inbox WHERE remote_id = 'b-6'"), "0");
+  EXPECT_EQ(scalar(testing::kPostsByTransaction), "four,four and a half | five,six")
+      << "two transactions of two, not one per event";
 
   // Redelivered, all of it: nothing changes.
   const auto again = together({fromCarol("b-5", "four"), fromCarol("b-7", "five")});
   EXPECT_EQ(again[0].outcome, IngressOutcome::kDuplicate);
   EXPECT_EQ(again[1].outcome, IngressOutcome::kDuplicate);
-  EXPECT_EQ(scalar("SELECT count(*) FROM posts WHERE delete_at = 0"), "5");
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts WHERE delete_at = 0"), "7");
 
   // The audit chain holds: records appended by one transaction chain on each other.
   auto report = runSync(*database_, [](Store& s) { return s.audit().verify(); });

@@ -21,6 +21,7 @@
 #include "core/store/postgres/database.hpp"
 #include "tests/integration/store/store_fixture.hpp"
 #include "tests/support/lane_batch.hpp"
+#include "tests/support/posts_by_transaction.hpp"
 
 namespace parley::core::services {
 namespace {
@@ -586,14 +587,7 @@ rules:
      when: ["has(message.label)", "message.label.classification == 'SECRET'"]}
 )yaml"));
   // Each post written, with its transaction, in the order of the inserts that were committed.
-  ASSERT_TRUE(sql_->execScript(R"sql(
-    CREATE TABLE written (n serial, message text NOT NULL, xid bigint NOT NULL);
-    CREATE FUNCTION note_written() RETURNS trigger LANGUAGE plpgsql AS
-      $$ BEGIN INSERT INTO written (message, xid) VALUES (NEW.message, txid_current());
-         RETURN NULL; END $$;
-    CREATE TRIGGER note_written AFTER INSERT ON posts
-      FOR EACH ROW EXECUTE FUNCTION note_written();)sql")
-                  .ok());
+  ASSERT_TRUE(sql_->execScript(testing::kNotePostTransactions).ok());
   auto lanes = std::make_shared<PostLanes>(database_);
   const model::User alice = user(kAlice);
   const model::User bob = user(kBob);
@@ -616,10 +610,7 @@ rules:
       << "one record of the denial";
   EXPECT_EQ(scalar("SELECT last_value FROM audit_log_id_seq"), "1")
       << "its number is the first the audit log gave: no record was appended and rolled back";
-  EXPECT_EQ(scalar("SELECT string_agg(messages, ' | ' ORDER BY first) FROM (SELECT min(n) AS"
-                   " first, string_agg(message, ',' ORDER BY n) AS messages FROM written"
-                   " GROUP BY xid) t"),
-            "one,two | three,four");
+  EXPECT_EQ(scalar(testing::kPostsByTransaction), "one,two | three,four");
   EXPECT_EQ(scalar("SELECT total_msg_count FROM channels WHERE id = 'townsquareaaaaaaaaaaaaaaaa'"),
             "4");
 }
