@@ -7,6 +7,7 @@
 
 #include "bridges/common/emoji.hpp"
 #include "bridges/common/utf8.hpp"
+#include "core/common/json_text.hpp"
 #include "core/common/xml_escape.hpp"
 
 namespace parley::bridges::matrix {
@@ -28,9 +29,7 @@ constexpr std::size_t kMaxMentions = 100;
 
 // The size of `content` as JSON text; invalid UTF-8 (which the callers never put in) counts as
 // replaced instead of throwing.
-std::size_t dumpedSize(const json& content) {
-  return content.dump(-1, ' ', false, json::error_handler_t::replace).size();
-}
+std::size_t dumpedSize(const json& content) { return core::dumpJson(content).size(); }
 
 core::Error malformed(std::string message) {
   return makeError(ErrorCode::kInvalidArgument, std::string(kErrMalformed), std::move(message));

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/common/json_text.hpp"
+
 namespace parley::core::log {
 namespace {
 
@@ -104,7 +106,7 @@ void write(Level level, std::string_view component, std::string_view message,
     }
   }
   // Invalid UTF-8 from the network must not throw out of a log call.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = dumpJson(line);
   text.push_back('\n');
 
   std::lock_guard lock(gSinkMutex);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/common/hex.hpp"
+#include "core/common/json_text.hpp"
 #include "core/common/sha256.hpp"
 #include "core/policy/decision.hpp"
 
@@ -155,10 +156,8 @@ std::optional<AuditDecision> decisionFromName(std::string_view name) {
 }
 
 AuditJsonText auditJsonText(const AuditRecord& record) {
-  const auto text = [](const nlohmann::json& value) {
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
-  return {text(record.rules), text(record.obligations), text(record.detail)};
+  return {core::dumpJson(record.rules), core::dumpJson(record.obligations),
+          core::dumpJson(record.detail)};
 }
 
 core::Status validateAuditRecord(const AuditRecord& record) {
@@ -195,21 +194,22 @@ std::string canonicalJson(std::int64_t id, const AuditRecord& record, const Audi
   // What dump() writes for an object of these members: its keys in sorted order (nlohmann's
   // objects are std::map-backed, so the values' keys are sorted too), no whitespace. Written
   // out from the members' own text, which the caller has and the row stores.
-  const auto quoted = [](std::string_view text) {
-    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
   std::string out;
   out.reserve(160 + record.subject.size() + record.resource.size() + json.rules.size() +
               json.obligations.size() + json.detail.size());
-  out.append(R"({"action":)").append(quoted(record.action));
-  out.append(R"(,"bundle_hash":)").append(quoted(record.bundleHash));
+  out.append(R"({"action":)");
+  core::appendJsonString(out, record.action);
+  out.append(R"(,"bundle_hash":)");
+  core::appendJsonString(out, record.bundleHash);
   out.append(R"(,"decision":")").append(decisionName(record.decision)).append("\"");
   out.append(R"(,"detail":)").append(json.detail);
   out.append(R"(,"id":)").append(std::to_string(id));
   out.append(R"(,"obligations":)").append(json.obligations);
-  out.append(R"(,"resource":)").append(quoted(record.resource));
+  out.append(R"(,"resource":)");
+  core::appendJsonString(out, record.resource);
   out.append(R"(,"rules":)").append(json.rules);
-  out.append(R"(,"subject":)").append(quoted(record.subject));
+  out.append(R"(,"subject":)");
+  core::appendJsonString(out, record.subject);
   out.append(R"(,"time":)").append(std::to_string(record.time)).append("}");
   return out;
 }

@@ -1,6 +1,7 @@
 #include "gateway/api/audit.hpp"
 
 #include "core/common/hex.hpp"
+#include "core/common/json_text.hpp"
 #include "core/services/audit_service.hpp"
 #include "gateway/api/route_support.hpp"
 #include "gateway/api/users_common.hpp"
@@ -85,8 +86,7 @@ asio::awaitable<http::Response> exportAudit(const ApiContext& api, http::Request
   if (!records) co_return http::Response::error(std::move(records).error());
   std::string body;
   for (const auto& record : *records) {
-    body += policy::auditRecordToJson(record).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
+    body += core::dumpJson(policy::auditRecordToJson(record));
     body += '\n';
   }
   auto response = http::Response::text(200, std::move(body), "application/x-ndjson");

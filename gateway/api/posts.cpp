@@ -26,12 +26,12 @@ core::Error invalidUrlParam(std::string_view name) {
 
 http::Response postResponse(core::Result<core::model::Post> post, unsigned status = 200) {
   if (!post) return http::Response::error(std::move(post).error());
-  return http::Response::json(status, json::postToJson(*post));
+  return http::Response::json(status, json::postJsonText(*post));
 }
 
 http::Response listResponse(core::Result<core::model::PostList> list) {
   if (!list) return http::Response::error(std::move(list).error());
-  return http::Response::json(200, json::postListToJson(*list));
+  return http::Response::json(200, json::postListJsonText(*list));
 }
 
 http::Response statusResponse(core::Status status) {
@@ -68,9 +68,7 @@ asio::awaitable<http::Response> getPostsByIds(const ApiContext& api, http::Reque
   auto posts = co_await api.database->run(
       [&caller, &ids](Store& s) { return services::getPostsByIds(s, caller.user, *ids); });
   if (!posts) co_return http::Response::error(std::move(posts).error());
-  nlohmann::json body = nlohmann::json::array();
-  for (const auto& post : *posts) body.push_back(json::postToJson(post));
-  co_return http::Response::json(200, body);
+  co_return http::Response::json(200, json::postsJsonText(*posts));
 }
 
 asio::awaitable<http::Response> applyPatch(const ApiContext& api, const AuthenticatedUser& caller,
@@ -289,9 +287,8 @@ asio::awaitable<http::Response> searchPosts(const ApiContext& api, http::Request
     return services::searchPosts(s, caller.user, teamId, *params);
   });
   if (!found) co_return http::Response::error(std::move(found).error());
-  nlohmann::json body = json::postListToJson(found->list);
-  body["matches"] = found->matches;
-  co_return http::Response::json(200, body);
+  const nlohmann::json matches = found->matches;
+  co_return http::Response::json(200, json::postListJsonText(found->list, &matches));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/common/json_text.hpp"
+
 namespace parley::gateway::http {
 
 unsigned statusFor(core::ErrorCode code) {
@@ -30,7 +32,7 @@ std::string errorJson(const core::Error& error, unsigned status, std::string_vie
       {"request_id", requestId},
       {"status_code", status},
   };
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::dumpJson(body);
 }
 
 }  // namespace parley::gateway::http

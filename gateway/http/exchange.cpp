@@ -1,5 +1,6 @@
 #include "gateway/http/exchange.hpp"
 
+#include "core/common/json_text.hpp"
 #include "gateway/http/error.hpp"
 
 namespace parley::gateway::http {
@@ -94,7 +95,7 @@ Response Response::json(unsigned status, std::string body) {
 }
 
 Response Response::json(unsigned status, const nlohmann::json& body) {
-  return json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return json(status, core::dumpJson(body));
 }
 
 Response Response::text(unsigned status, std::string body, std::string contentType) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "core/common/json_text.hpp"
 #include "core/common/log.hpp"
 #include "gateway/api/json/channel_json.hpp"
 #include "gateway/api/json/post_json.hpp"
@@ -41,7 +42,7 @@ ev::Audience toTeam(std::string teamId) {
 }
 
 // Objects inside `data` travel as JSON text (clients JSON.parse them).
-std::string encoded(const nlohmann::json& value) { return value.dump(); }
+std::string encoded(const nlohmann::json& value) { return core::dumpJson(value); }
 
 std::string channelType(const core::model::Channel& channel) {
   return std::string(1, channel.type);
@@ -71,7 +72,7 @@ std::string channelDisplayName(const ev::PostCreated& created) {
 }
 
 std::vector<ev::Event> render(const ev::PostCreated& created) {
-  nlohmann::json data = {{"post", encoded(json::postToJson(created.post))},
+  nlohmann::json data = {{"post", json::postJsonText(created.post)},
                          {"channel_type", channelType(created.channel)},
                          {"channel_display_name", channelDisplayName(created)},
                          {"channel_name", created.channel.name},
@@ -93,12 +94,12 @@ std::vector<ev::Event> render(const ev::PostCreated& created) {
 
 std::vector<ev::Event> render(const ev::PostEdited& edited) {
   return {makeEvent("post_edited", toChannel(edited.post.channelId),
-                    {{"post", encoded(json::postToJson(edited.post))}})};
+                    {{"post", json::postJsonText(edited.post)}})};
 }
 
 std::vector<ev::Event> render(const ev::PostDeleted& deleted) {
   return {makeEvent("post_deleted", toChannel(deleted.post.channelId),
-                    {{"post", encoded(json::postToJson(deleted.post))}})};
+                    {{"post", json::postJsonText(deleted.post)}})};
 }
 
 std::vector<ev::Event> render(const ev::ReactionAdded& added) {
@@ -290,7 +291,7 @@ std::vector<ev::Event> render(const ev::SessionsRevoked& revoked) {
 // Mattermost's ephemeral_message: the post goes to its one user's connections only.
 std::vector<ev::Event> render(const ev::EphemeralMessage& notice) {
   return {makeEvent("ephemeral_message", toUser(notice.userId),
-                    {{"post", encoded(json::postToJson(notice.post))}})};
+                    {{"post", json::postJsonText(notice.post)}})};
 }
 
 // The outbox drainer's wake-up: nothing for clients.

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/common/json_text.hpp"
 #include "core/model/id.hpp"
 #include "gateway/http/error.hpp"
 
@@ -12,9 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string dump(const json& value) { return core::dumpJson(value); }
 
 core::Error routerError(core::ErrorCode code, std::string_view what, std::string message) {
   return core::makeError(code, "api.web_socket_router." + std::string(what) + ".app_error",

@@ -1,5 +1,7 @@
 #include "core/store/postgres/pg_support.hpp"
 
+#include "core/common/json_text.hpp"
+
 namespace parley::core::store::postgres {
 
 nlohmann::json parseJson(std::string_view text, const nlohmann::json& fallback) {
@@ -8,7 +10,7 @@ nlohmann::json parseJson(std::string_view text, const nlohmann::json& fallback) 
 }
 
 std::string jsonArray(const std::vector<std::string>& values) {
-  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::dumpJson(nlohmann::json(values));
 }
 
 std::string likePrefix(std::string_view prefix) {

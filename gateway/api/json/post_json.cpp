@@ -1,5 +1,6 @@
 #include "gateway/api/json/post_json.hpp"
 
+#include "core/common/json_text.hpp"
 #include "gateway/api/json/file_json.hpp"
 
 namespace parley::gateway::api::json {
@@ -49,50 +50,101 @@ json reactionToJson(const core::model::Reaction& reaction) {
           {"channel_id", reaction.channelId}};
 }
 
-json postToJson(const core::model::Post& post) {
-  json reactions = json::array();
-  for (const auto& reaction : post.reactions) reactions.push_back(reactionToJson(reaction));
-  json files = json::array();
-  for (const auto& file : post.files) files.push_back(fileInfoToJson(file));
-  json out = {{"id", post.id},
-              {"create_at", post.createAt},
-              {"update_at", post.updateAt},
-              {"edit_at", post.editAt},
-              {"delete_at", post.deleteAt},
-              {"is_pinned", post.isPinned},
-              {"user_id", post.userId},
-              {"channel_id", post.channelId},
-              {"root_id", post.rootId},
-              {"original_id", post.originalId},
-              {"message", post.message},
-              {"type", post.type},
-              {"props", post.props.is_object() ? post.props : json::object()},
-              {"hashtags", post.hashtags},
-              {"file_ids", post.fileIds},
-              {"pending_post_id", post.pendingPostId},
-              {"reply_count", post.replyCount},
-              {"last_reply_at", post.lastReplyAt},
-              {"participants", nullptr},
-              {"metadata",
-               {{"embeds", json::array()},
-                {"emojis", json::array()},
-                {"files", std::move(files)},
-                {"images", json::object()},
-                {"reactions", std::move(reactions)}}}};
-  if (post.hasReactions) out["has_reactions"] = true;
-  if (!post.remoteId.empty()) out["remote_id"] = post.remoteId;
+namespace {
+
+// A post's JSON without its message, files and reactions is about 400 bytes.
+constexpr std::size_t kPostJsonBaseBytes = 512;
+
+void appendStringArray(std::string& out, const std::vector<std::string>& values) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out += ',';
+    core::appendJsonString(out, values[i]);
+  }
+  out += ']';
+}
+
+void appendPostJson(std::string& out, const core::model::Post& post) {
+  // The members in nlohmann's order (ascending keys), as postJsonText() promises.
+  core::JsonObjectText object(out);
+  object.string("channel_id", post.channelId)
+      .integer("create_at", post.createAt)
+      .integer("delete_at", post.deleteAt)
+      .integer("edit_at", post.editAt);
+  appendStringArray(object.member("file_ids"), post.fileIds);
+  if (post.hasReactions) object.boolean("has_reactions", true);
+  object.string("hashtags", post.hashtags)
+      .string("id", post.id)
+      .boolean("is_pinned", post.isPinned)
+      .integer("last_reply_at", post.lastReplyAt)
+      .string("message", post.message);
+  {
+    std::string& metadata = object.member("metadata");
+    metadata += R"({"embeds":[],"emojis":[],"files":[)";
+    for (std::size_t i = 0; i < post.files.size(); ++i) {
+      if (i != 0) metadata += ',';
+      metadata += core::dumpJson(fileInfoToJson(post.files[i]));
+    }
+    metadata += R"(],"images":{},"reactions":[)";
+    for (std::size_t i = 0; i < post.reactions.size(); ++i) {
+      if (i != 0) metadata += ',';
+      metadata += core::dumpJson(reactionToJson(post.reactions[i]));
+    }
+    metadata += "]}";
+  }
+  object.string("original_id", post.originalId)
+      .null("participants")
+      .string("pending_post_id", post.pendingPostId);
+  if (post.props.is_object()) {
+    object.value("props", post.props);
+  } else {
+    object.raw("props", "{}");
+  }
+  if (!post.remoteId.empty()) object.string("remote_id", post.remoteId);
+  object.integer("reply_count", post.replyCount)
+      .string("root_id", post.rootId)
+      .string("type", post.type)
+      .integer("update_at", post.updateAt)
+      .string("user_id", post.userId);
+  object.close();
+}
+
+}  // namespace
+
+std::string postJsonText(const core::model::Post& post) {
+  std::string out;
+  out.reserve(kPostJsonBaseBytes + post.message.size());
+  appendPostJson(out, post);
   return out;
 }
 
-json postListToJson(const core::model::PostList& list) {
-  json posts = json::object();
-  for (const auto& [id, post] : list.posts) posts[id] = postToJson(post);
-  json out = {{"order", list.order},
-              {"posts", std::move(posts)},
-              {"next_post_id", list.nextPostId},
-              {"prev_post_id", list.prevPostId},
-              {"first_inaccessible_post_time", 0}};
-  if (list.hasNext) out["has_next"] = *list.hasNext;
+std::string postsJsonText(const std::vector<core::model::Post>& posts) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    if (i != 0) out += ',';
+    appendPostJson(out, posts[i]);
+  }
+  out += ']';
+  return out;
+}
+
+std::string postListJsonText(const core::model::PostList& list, const nlohmann::json* matches) {
+  std::string out;
+  out.reserve(list.posts.size() * kPostJsonBaseBytes);
+  core::JsonObjectText object(out);
+  object.integer("first_inaccessible_post_time", 0);
+  if (list.hasNext) object.boolean("has_next", *list.hasNext);
+  if (matches != nullptr) object.value("matches", *matches);
+  object.string("next_post_id", list.nextPostId);
+  appendStringArray(object.member("order"), list.order);
+  {
+    // list.posts is ordered by id, as nlohmann's object would order its keys.
+    core::JsonObjectText posts(object.member("posts"));
+    for (const auto& [id, post] : list.posts) appendPostJson(posts.member(id), post);
+    posts.close();
+  }
+  object.string("prev_post_id", list.prevPostId);
+  object.close();
   return out;
 }
 

@@ -14,12 +14,19 @@
 
 namespace parley::gateway::api::json {
 
-// A post with post.metadata {embeds, emojis, files, images, reactions}; has_reactions and
-// remote_id are omitted when empty (omitempty), participants is null.
-nlohmann::json postToJson(const core::model::Post& post);
+// A post's JSON text with post.metadata {embeds, emojis, files, images, reactions};
+// has_reactions and remote_id are omitted when empty (omitempty), participants is null.
+// Written straight to text (every post's reply and event carries one), byte for byte what
+// nlohmann's dump of the same object writes (core/common/json_text.hpp).
+std::string postJsonText(const core::model::Post& post);
 
-// {order, posts, next_post_id, prev_post_id, has_next?, first_inaccessible_post_time}.
-nlohmann::json postListToJson(const core::model::PostList& list);
+// A JSON array of posts.
+std::string postsJsonText(const std::vector<core::model::Post>& posts);
+
+// {first_inaccessible_post_time, has_next?, matches?, next_post_id, order, posts,
+// prev_post_id}; `matches` (a search's terms per post) only when given.
+std::string postListJsonText(const core::model::PostList& list,
+                             const nlohmann::json* matches = nullptr);
 
 nlohmann::json reactionToJson(const core::model::Reaction& reaction);
 
