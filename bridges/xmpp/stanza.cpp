@@ -27,6 +27,24 @@ Stanza Stanza::parse(xmpp_ctx_t* ctx, std::string_view xml) {
   return Stanza(xmpp_stanza_new_from_string(ctx, std::string(xml).c_str()));
 }
 
+Stanza Stanza::fromTree(xmpp_ctx_t* ctx, const XmlElement& element, std::string_view parentNs) {
+  Stanza out(xmpp_stanza_new(ctx));
+  xmpp_stanza_set_name(out.raw_, element.name.c_str());
+  if (element.ns != parentNs) xmpp_stanza_set_ns(out.raw_, element.ns.c_str());
+  for (const auto& [key, value] : element.attributes) {
+    if (key.empty() || key.front() == '{') continue;
+    xmpp_stanza_set_attribute(out.raw_, key.c_str(), xmlSafeText(value).c_str());
+  }
+  if (!element.text.empty()) {
+    const std::string text = xmlSafeText(element.text);
+    Stanza node(xmpp_stanza_new(ctx));
+    xmpp_stanza_set_text_with_size(node.raw_, text.data(), text.size());
+    out.add(node);
+  }
+  for (const auto& child : element.children) out.add(fromTree(ctx, child, element.ns));
+  return out;
+}
+
 Stanza Stanza::copy() const { return raw_ == nullptr ? Stanza() : Stanza(xmpp_stanza_copy(raw_)); }
 
 Stanza::Stanza(const Stanza& other)

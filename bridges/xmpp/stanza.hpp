@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bridges/xmpp/xml_tree.hpp"
+
 namespace parley::bridges::xmpp {
 
 namespace ns {
@@ -34,6 +36,11 @@ class Stanza {
   static Stanza element(xmpp_ctx_t* ctx, std::string_view name, std::string_view ns = {});
   // Parses one element; a null Stanza when the text is not one.
   static Stanza parse(xmpp_ctx_t* ctx, std::string_view xml);
+  // The stanza parse(ctx, toXml(element, parentNs)) would give, built without the text in
+  // between: xmlns where the namespace differs from the parent's, text and attribute values
+  // made XML-safe, "{uri}local" attributes left out (xml_tree.hpp).
+  static Stanza fromTree(xmpp_ctx_t* ctx, const XmlElement& element,
+                         std::string_view parentNs = {});
 
   Stanza(const Stanza& other);
   Stanza& operator=(const Stanza& other);

@@ -660,11 +660,7 @@ void XmppBridge::deliverNow(const OutboundItem& item,
       std::chrono::system_clock::time_point(std::chrono::milliseconds(message.createAt));
   DeliveryResult result{Outcome::kSent, {}, {}};
   for (const auto& out : *stanzas) {
-    const Stanza stanza = Stanza::parse(component_->context(), toXml(out.element, kNsComponent));
-    if (!stanza) {
-      done(DeliveryResult{Outcome::kRejected, {}, "the translated stanza does not parse"});
-      return;
-    }
+    const Stanza stanza = Stanza::fromTree(component_->context(), out.element, kNsComponent);
     // A post's text is known in the room by the post id (xmpp.md §2), its files by
     // "<post id>-<part>"; a correction, retraction or reaction by its own id.
     std::string stanzaId = out.id;
@@ -727,12 +723,7 @@ void XmppBridge::deliverPartner(const OutboundItem& item, const std::string& roo
   std::vector<Stanza> messages;
   std::vector<int> parts;
   for (const auto& out : *stanzas) {
-    Stanza stanza = Stanza::parse(component_->context(), toXml(out.element, kNsComponent));
-    if (!stanza) {
-      done(DeliveryResult{Outcome::kRejected, {}, "the translated stanza does not parse"});
-      return;
-    }
-    messages.push_back(std::move(stanza));
+    messages.push_back(Stanza::fromTree(component_->context(), out.element, kNsComponent));
     parts.push_back(out.part);
   }
   partner_->post(room, message.author.username, message.author.displayName, std::move(messages),
