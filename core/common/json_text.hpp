@@ -52,6 +52,19 @@ inline void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// Appends `[item,item,...]`, each item written by append(out, item).
+template <typename Items, typename Append>
+void appendJsonArray(std::string& out, const Items& items, Append append) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    append(out, item);
+  }
+  out += ']';
+}
+
 // An object's members appended in the order they are given: for nlohmann's text, give them in
 // ascending byte order of their keys (its objects are std::map-backed).
 class JsonObjectText {

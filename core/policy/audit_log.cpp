@@ -186,6 +186,13 @@ core::Status validateAuditRecord(const AuditRecord& record, const AuditJsonText&
   return {};
 }
 
+core::Result<AuditJsonText> prepareAuditRecord(AuditRecord& record) {
+  sanitizeAuditRecord(record);
+  AuditJsonText json = auditJsonText(record);
+  if (auto valid = validateAuditRecord(record, json); !valid) return std::move(valid).error();
+  return json;
+}
+
 std::string canonicalJson(std::int64_t id, const AuditRecord& record) {
   return canonicalJson(id, record, auditJsonText(record));
 }

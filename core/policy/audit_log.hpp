@@ -81,6 +81,10 @@ AuditJsonText auditJsonText(const AuditRecord& record);
 core::Status validateAuditRecord(const AuditRecord& record);
 core::Status validateAuditRecord(const AuditRecord& record, const AuditJsonText& json);
 
+// What an audit store does to a record before it appends it: sanitises it in place, writes its
+// JSON members out once and validates it; the members' text, or validateAuditRecord()'s error.
+core::Result<AuditJsonText> prepareAuditRecord(AuditRecord& record);
+
 // The bytes the chain hash covers: a JSON object with the keys action, bundle_hash, decision,
 // detail, id, obligations, resource, rules, subject, time, keys sorted at every level, no
 // whitespace, strings as UTF-8 (nlohmann::json::dump() of an object built from the record).

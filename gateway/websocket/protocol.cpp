@@ -13,8 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string dump(const json& value) { return core::dumpJson(value); }
-
 core::Error routerError(core::ErrorCode code, std::string_view what, std::string message) {
   return core::makeError(code, "api.web_socket_router." + std::string(what) + ".app_error",
                          std::move(message));
@@ -25,7 +23,7 @@ void appendField(std::string& out, std::string_view key, const json& value, bool
   out += '"';
   out += key;
   out += "\":";
-  out += dump(value);
+  out += core::dumpJson(value);
   if (!last) out += ',';
 }
 
@@ -72,14 +70,14 @@ ParsedRequest parseRequest(std::string_view text) {
 std::string okResponse(std::int64_t seqReply, const json& data) {
   json body = {{"status", "OK"}, {"seq_reply", seqReply}};
   if (!data.is_null()) body["data"] = data;
-  return dump(body);
+  return core::dumpJson(body);
 }
 
 std::string failResponse(std::int64_t seqReply, const core::Error& error) {
   json body = {{"status", "FAIL"}};
   if (seqReply != 0) body["seq_reply"] = seqReply;
   body["error"] = json::parse(http::errorJson(error, http::statusFor(error.code), "", false));
-  return dump(body);
+  return core::dumpJson(body);
 }
 
 std::string eventPrefix(const core::events::Event& event) {

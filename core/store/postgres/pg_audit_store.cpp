@@ -108,12 +108,10 @@ Result<policy::StoredAuditRecord> PgAuditStore::append(const policy::AuditRecord
   policy::StoredAuditRecord stored;
   stored.record = original;
   policy::AuditRecord& record = stored.record;
-  policy::sanitizeAuditRecord(record);
   // The JSON members' text, once: for the size limit, the chain hash and the row.
-  const policy::AuditJsonText json = policy::auditJsonText(record);
-  if (auto valid = policy::validateAuditRecord(record, json); !valid) {
-    return std::move(valid).error();
-  }
+  auto prepared = policy::prepareAuditRecord(record);
+  if (!prepared) return std::move(prepared).error();
+  const policy::AuditJsonText& json = *prepared;
   auto written = store_.transaction([&](Store&) -> Status {
     const std::uint64_t transaction = store_.transactionSerial();
     if (transaction == 0 || transaction != tipTransaction_) {

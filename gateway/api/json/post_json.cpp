@@ -56,12 +56,7 @@ namespace {
 constexpr std::size_t kPostJsonBaseBytes = 512;
 
 void appendStringArray(std::string& out, const std::vector<std::string>& values) {
-  out += '[';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i != 0) out += ',';
-    core::appendJsonString(out, values[i]);
-  }
-  out += ']';
+  core::appendJsonArray(out, values, core::appendJsonString);
 }
 
 void appendPostJson(std::string& out, const core::model::Post& post) {
@@ -80,17 +75,15 @@ void appendPostJson(std::string& out, const core::model::Post& post) {
       .string("message", post.message);
   {
     std::string& metadata = object.member("metadata");
-    metadata += R"({"embeds":[],"emojis":[],"files":[)";
-    for (std::size_t i = 0; i < post.files.size(); ++i) {
-      if (i != 0) metadata += ',';
-      metadata += core::dumpJson(fileInfoToJson(post.files[i]));
-    }
-    metadata += R"(],"images":{},"reactions":[)";
-    for (std::size_t i = 0; i < post.reactions.size(); ++i) {
-      if (i != 0) metadata += ',';
-      metadata += core::dumpJson(reactionToJson(post.reactions[i]));
-    }
-    metadata += "]}";
+    metadata += R"({"embeds":[],"emojis":[],"files":)";
+    core::appendJsonArray(metadata, post.files, [](std::string& to, const auto& file) {
+      to += core::dumpJson(fileInfoToJson(file));
+    });
+    metadata += R"(,"images":{},"reactions":)";
+    core::appendJsonArray(metadata, post.reactions, [](std::string& to, const auto& reaction) {
+      to += core::dumpJson(reactionToJson(reaction));
+    });
+    metadata += "}";
   }
   object.string("original_id", post.originalId)
       .null("participants")
@@ -119,12 +112,9 @@ std::string postJsonText(const core::model::Post& post) {
 }
 
 std::string postsJsonText(const std::vector<core::model::Post>& posts) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < posts.size(); ++i) {
-    if (i != 0) out += ',';
-    appendPostJson(out, posts[i]);
-  }
-  out += ']';
+  std::string out;
+  out.reserve(posts.size() * kPostJsonBaseBytes);
+  core::appendJsonArray(out, posts, appendPostJson);
   return out;
 }
 

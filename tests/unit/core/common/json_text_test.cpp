@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace parley::core {
 namespace {
@@ -54,6 +55,17 @@ TEST(JsonText, AnObjectsMembersAreWrittenInTheOrderGiven) {
                                    {"f", {{"y", true}, {"z", 1}}},
                                    {"g", nlohmann::json::object()}};
   EXPECT_EQ(out, dumpJson(expected));
+}
+
+TEST(JsonText, AnArraysItemsAreWrittenByTheGivenFunctionBetweenCommas) {
+  const auto appendNumber = [](std::string& out, int n) { out += std::to_string(n); };
+  std::string out;
+  appendJsonArray(out, std::vector<int>{}, appendNumber);
+  out += ' ';
+  appendJsonArray(out, std::vector<int>{7}, appendNumber);
+  out += ' ';
+  appendJsonArray(out, std::vector<std::string>{"a", "b\"c"}, appendJsonString);
+  EXPECT_EQ(out, R"([] [7] ["a","b\"c"])");
 }
 
 }  // namespace
