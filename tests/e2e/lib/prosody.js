@@ -159,6 +159,11 @@ class Prosody {
         '  muc_room_default_persistent = true',
         '  muc_log_by_default = true',
         '  muc_log_all_rooms = true',
+        // mod_storage_internal keeps 10,000 items in an archive; past that, every message
+        // stored makes muc_mam read the room's whole archive file to clean it, and the room
+        // falls to about 100 messages a second (bench/xmpp/run's comparator after 10,000 of
+        // them). A room's archive here grows without such a cliff, as the bridge's does.
+        '  storage_archive_item_limit = 10000000',
       ] : []),
       ...(this.upload ? [
         `Component ${lua(this.uploadDomain)} "http_file_share"`,
