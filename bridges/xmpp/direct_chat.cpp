@@ -47,7 +47,7 @@ void DirectChat::receive(const Stanza& message, const Jid& from, const Jid& to) 
     refuse(message, "cancel", "item-not-found", "no such user");
     return;
   }
-  auto inbound = fromXmppText(message.toXml(), inbound_);
+  auto inbound = fromXmppTree(message.toTree(inbound_.limits.xml), inbound_);
   if (!inbound) {
     if (inbound.error().id == kErrNothingToBridge) return;  // chat states, receipts...
     refuse(message, "modify",

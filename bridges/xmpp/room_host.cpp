@@ -196,7 +196,7 @@ void RoomHost::handle(const Stanza& stanza) {
     reply(stanza, "cancel", "item-not-found");
     return;
   }
-  if (const auto size = stanza.toXml().size(); size > options_.maxStanzaBytes) {
+  if (const auto size = stanza.xmlSize(); size > options_.maxStanzaBytes) {
     reply(stanza, "modify", "policy-violation",
           "stanza of " + std::to_string(size) + " bytes is larger than the limit of " +
               std::to_string(options_.maxStanzaBytes));

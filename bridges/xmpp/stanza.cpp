@@ -1,5 +1,7 @@
 #include "bridges/xmpp/stanza.hpp"
 
+#include <utility>
+
 namespace parley::bridges::xmpp {
 namespace {
 
@@ -8,6 +10,87 @@ std::string owned(xmpp_ctx_t* ctx, char* text) {
   std::string out(text);
   xmpp_free(ctx, text);
   return out;
+}
+
+// The bytes xmpp_stanza_to_text() writes for `value`: it writes < > & " as entities.
+std::size_t escapedSize(std::string_view value) {
+  std::size_t size = value.size();
+  for (const char c : value) {
+    switch (c) {
+      case '<':
+      case '>': size += 3; break;
+      case '&': size += 4; break;
+      case '"': size += 5; break;
+      default: break;
+    }
+  }
+  return size;
+}
+
+// A stanza's attributes in the order libstrophe writes them (its hash's).
+std::vector<std::pair<std::string_view, std::string_view>> attributesOf(xmpp_stanza_t* raw) {
+  const int count = xmpp_stanza_get_attribute_count(raw);
+  std::vector<const char*> flat(static_cast<std::size_t>(count) * 2);
+  const int filled = xmpp_stanza_get_attributes(raw, flat.data(), static_cast<int>(flat.size()));
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  out.reserve(static_cast<std::size_t>(filled) / 2);
+  for (int i = 0; i + 1 < filled; i += 2) out.emplace_back(flat[i], flat[i + 1]);
+  return out;
+}
+
+// Whether xmpp_stanza_to_text() leaves out an xmlns of `value`: the parent's own, or the
+// client stream's on the outermost element.
+bool xmlnsUnwritten(std::string_view value, const char* parentXmlns, bool outermost) {
+  if (outermost) return value == XMPP_NS_CLIENT;
+  return parentXmlns != nullptr && value == parentXmlns;
+}
+
+// What xmpp_stanza_to_text() writes for a node, counted: `<name attributes/>`, or
+// `<name attributes>children</name>`, and escaped text.
+std::size_t renderedSize(xmpp_stanza_t* raw, const char* parentXmlns, bool outermost) {
+  if (xmpp_stanza_is_text(raw) != 0) {
+    const char* text = xmpp_stanza_get_text_ptr(raw);
+    return text == nullptr ? 0 : escapedSize(text);
+  }
+  const char* name = xmpp_stanza_get_name(raw);
+  if (name == nullptr) return 0;
+  const std::size_t nameSize = std::string_view(name).size();
+  std::size_t size = 1 + nameSize;
+  for (const auto& [key, value] : attributesOf(raw)) {
+    if (key == "xmlns" && xmlnsUnwritten(value, parentXmlns, outermost)) continue;
+    size += key.size() + escapedSize(value) + 4;  // ` key="value"`
+  }
+  xmpp_stanza_t* child = xmpp_stanza_get_children(raw);
+  if (child == nullptr) return size + 2;
+  size += 1 + 3 + nameSize;  // `>` and `</name>`
+  const char* xmlns = xmpp_stanza_get_attribute(raw, "xmlns");
+  for (; child != nullptr; child = xmpp_stanza_get_next(child)) {
+    size += renderedSize(child, xmlns, false);
+  }
+  return size;
+}
+
+// Reads the element `raw` and what it holds into `tree`. An element without an xmlns is in its
+// parent's namespace, as a parser reads it from the text; the xmlns is its namespace, not an
+// attribute.
+void readTree(xmpp_stanza_t* raw, std::string_view parentNs, XmlTreeBuilder& tree) {
+  const char* name = xmpp_stanza_get_name(raw);
+  if (name == nullptr) return;
+  const char* xmlns = xmpp_stanza_get_attribute(raw, "xmlns");
+  const std::string_view ns = xmlns != nullptr ? std::string_view(xmlns) : parentNs;
+  if (!tree.open(name, std::string(ns))) return;
+  for (const auto& [key, value] : attributesOf(raw)) {
+    if (key != "xmlns" && !tree.attribute(std::string(key), std::string(value))) return;
+  }
+  for (xmpp_stanza_t* child = xmpp_stanza_get_children(raw); child != nullptr && !tree.failed();
+       child = xmpp_stanza_get_next(child)) {
+    if (xmpp_stanza_is_text(child) == 0) {
+      readTree(child, ns, tree);
+    } else if (const char* text = xmpp_stanza_get_text_ptr(child); text != nullptr) {
+      tree.text(text);
+    }
+  }
+  tree.close();
 }
 
 }  // namespace
@@ -159,6 +242,17 @@ std::string Stanza::toXml() const {
   std::string out(buffer, length);
   xmpp_free(context(), buffer);
   return out;
+}
+
+std::size_t Stanza::xmlSize() const {
+  return raw_ == nullptr ? 0 : renderedSize(raw_, nullptr, true);
+}
+
+core::Result<XmlElement> Stanza::toTree(const XmlLimits& limits) const {
+  if (xmlSize() > limits.maxBytes) return xmlTooLarge(limits);
+  XmlTreeBuilder tree(limits);
+  if (raw_ != nullptr && xmpp_stanza_is_tag(raw_) != 0) readTree(raw_, {}, tree);
+  return std::move(tree).finish();
 }
 
 Jid parseJid(std::string_view text) {

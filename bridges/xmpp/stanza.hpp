@@ -5,11 +5,13 @@
 
 #include <strophe.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bridges/xmpp/xml_tree.hpp"
+#include "core/common/result.hpp"
 
 namespace parley::bridges::xmpp {
 
@@ -77,6 +79,15 @@ class Stanza {
   std::string text() const;
   // The stanza serialised as XML.
   std::string toXml() const;
+  // toXml().size(), counted without writing the text.
+  std::size_t xmlSize() const;
+  // The element tree parseXml(toXml(), limits) gives, read from the stanza's own nodes with the
+  // same limits (the byte limit against xmlSize()), not written out and parsed again. Where
+  // the text would lose something, the tree keeps it: libstrophe writes line ends and tabs
+  // raw, so a parser reads a carriage return in text as a line feed and one in an attribute
+  // value, like a tab or a line feed there, as a space; and it leaves the root's jabber:client
+  // namespace unwritten.
+  core::Result<XmlElement> toTree(const XmlLimits& limits = {}) const;
 
  private:
   explicit Stanza(xmpp_stanza_t* raw) : raw_(raw) {}

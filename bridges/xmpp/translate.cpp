@@ -591,15 +591,19 @@ core::Result<InboundMessage> fromXmpp(const XmlElement& stanza, const InboundOpt
   return out;
 }
 
-core::Result<InboundMessage> fromXmppText(std::string_view xml, const InboundOptions& options) {
-  auto element = parseXml(xml, options.limits.xml);
-  if (!element.ok()) {
-    const core::Error& error = element.error();
+core::Result<InboundMessage> fromXmppTree(const core::Result<XmlElement>& read,
+                                          const InboundOptions& options) {
+  if (!read.ok()) {
+    const core::Error& error = read.error();
     return makeError(error.code,
                      std::string(error.code == ErrorCode::kTooLarge ? kErrTooLarge : kErrMalformed),
                      error.message);
   }
-  return fromXmpp(element.value(), options);
+  return fromXmpp(read.value(), options);
+}
+
+core::Result<InboundMessage> fromXmppText(std::string_view xml, const InboundOptions& options) {
+  return fromXmppTree(parseXml(xml, options.limits.xml), options);
 }
 
 ReactionDelta reactionDelta(const std::vector<std::string>& previous,

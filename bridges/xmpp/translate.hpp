@@ -15,8 +15,8 @@
 //     hosted room adds its own <stanza-id by='room' id='POST_ID' xmlns='urn:xmpp:sid:0'/> and sets
 //     `to` per occupant when it reflects; this code sets from/to/type/id as given in
 //     OutboundAddress.
-//   - ingress: xmpp_stanza_to_text() on the received stanza, then fromXmppText(); or
-//     parseXml() yourself and call fromXmpp().
+//   - ingress: the received stanza's tree (Stanza::toTree() with options.limits.xml, read
+//     from libstrophe's nodes), then fromXmppTree(); or its text and fromXmppText().
 //
 // XEPs: 0393 styling (styling.hpp), 0461 replies + 0428 fallback + RFC 6121 <thread>, 0308
 // corrections, 0424 retractions (`urn:xmpp:message-retract:1`; the older fastening form
@@ -184,6 +184,11 @@ struct InboundMessage {
 // caller turns the set into kReaction/kReactionDelete events), correction (kEdit), body or
 // OOB (kPost). Errors: see the kErr* ids above.
 core::Result<InboundMessage> fromXmpp(const XmlElement& stanza, const InboundOptions& options);
+// fromXmpp() of the tree parseXml() or Stanza::toTree() read, within options.limits.xml: a
+// stanza that could not be read is kErrTooLarge (over those limits) or kErrMalformed.
+core::Result<InboundMessage> fromXmppTree(const core::Result<XmlElement>& read,
+                                          const InboundOptions& options);
+// fromXmppTree(parseXml(xml, options.limits.xml)).
 core::Result<InboundMessage> fromXmppText(std::string_view xml, const InboundOptions& options);
 
 using ReactionDelta = core::model::ReactionSetDelta;

@@ -22,40 +22,24 @@ std::pair<std::string, std::string> splitName(std::string_view qualified) {
   return {std::string(qualified.substr(0, at)), std::string(qualified.substr(at + 1))};
 }
 
+// expat's events, fed to the tree builder.
 struct ParseState {
-  const XmlLimits* limits = nullptr;
+  explicit ParseState(const XmlLimits& limits) : tree(limits) {}
+
+  XmlTreeBuilder tree;
   XML_Parser parser = nullptr;
-  XmlElement root;
-  std::vector<XmlElement*> open;  // the path from the root to the element being read
-  std::size_t elements = 0;
-  bool hasRoot = false;
-  std::string failure;  // set when a handler stopped the parser
-  core::ErrorCode failureCode = core::ErrorCode::kInvalidArgument;
 
   void fail(core::ErrorCode code, std::string why) {
-    if (failure.empty()) {
-      failure = std::move(why);
-      failureCode = code;
-    }
+    tree.fail(code, std::move(why));
     XML_StopParser(parser, XML_FALSE);
   }
 };
 
 void XMLCALL onStart(void* data, const XML_Char* name, const XML_Char** attributes) {
   auto& state = *static_cast<ParseState*>(data);
-  if (!state.failure.empty()) return;
-  if (++state.elements > state.limits->maxElements) {
-    return state.fail(core::ErrorCode::kTooLarge, "too many elements");
-  }
-  if (state.open.size() >= static_cast<std::size_t>(state.limits->maxDepth)) {
-    return state.fail(core::ErrorCode::kTooLarge, "elements nested too deeply");
-  }
   auto [ns, local] = splitName(name);
-  XmlElement element(std::move(local), std::move(ns));
-  for (std::size_t i = 0; attributes[i] != nullptr; i += 2) {
-    if (element.attributes.size() >= state.limits->maxAttributes) {
-      return state.fail(core::ErrorCode::kTooLarge, "too many attributes");
-    }
+  bool accepted = state.tree.open(std::move(local), std::move(ns));
+  for (std::size_t i = 0; accepted && attributes[i] != nullptr; i += 2) {
     auto [attributeNs, attributeLocal] = splitName(attributes[i]);
     std::string key;
     if (attributeNs.empty()) {
@@ -65,29 +49,18 @@ void XMLCALL onStart(void* data, const XML_Char* name, const XML_Char** attribut
     } else {
       key.append("{").append(attributeNs).append("}").append(attributeLocal);
     }
-    element.attributes.emplace_back(std::move(key), attributes[i + 1]);
+    accepted = state.tree.attribute(std::move(key), attributes[i + 1]);
   }
-  if (state.open.empty()) {
-    if (state.hasRoot) return state.fail(core::ErrorCode::kInvalidArgument, "more than one root");
-    state.hasRoot = true;
-    state.root = std::move(element);
-    state.open.push_back(&state.root);
-  } else {
-    // children of an open element are only appended while it is the innermost one, so the
-    // pointers on the path stay valid
-    state.open.push_back(&state.open.back()->add(std::move(element)));
-  }
+  if (!accepted) XML_StopParser(state.parser, XML_FALSE);
 }
 
 void XMLCALL onEnd(void* data, const XML_Char* /*name*/) {
-  auto& state = *static_cast<ParseState*>(data);
-  if (!state.open.empty()) state.open.pop_back();
+  static_cast<ParseState*>(data)->tree.close();
 }
 
 void XMLCALL onText(void* data, const XML_Char* text, int length) {
-  auto& state = *static_cast<ParseState*>(data);
-  if (state.open.empty() || !state.failure.empty()) return;
-  state.open.back()->text.append(text, static_cast<std::size_t>(length));
+  static_cast<ParseState*>(data)->tree.text(
+      std::string_view(text, static_cast<std::size_t>(length)));
 }
 
 void XMLCALL onDoctype(void* data, const XML_Char*, const XML_Char*, const XML_Char*, int) {
@@ -201,20 +174,85 @@ XmlElement& XmlElement::addText(std::string childName, std::string childNs, std:
   return add(std::move(element));
 }
 
-core::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits) {
-  if (xml.size() > limits.maxBytes) {
-    return core::makeError(
-        core::ErrorCode::kTooLarge, std::string(kXmlErrorId),
-        "The stanza is larger than " + std::to_string(limits.maxBytes) + " bytes.");
+bool XmlTreeBuilder::open(std::string name, std::string ns) {
+  if (failed()) return false;
+  if (++elements_ > limits_.maxElements) {
+    fail(core::ErrorCode::kTooLarge, "too many elements");
+    return false;
   }
+  if (open_.size() >= static_cast<std::size_t>(limits_.maxDepth)) {
+    fail(core::ErrorCode::kTooLarge, "elements nested too deeply");
+    return false;
+  }
+  XmlElement element(std::move(name), std::move(ns));
+  if (open_.empty()) {
+    if (hasRoot_) {
+      fail(core::ErrorCode::kInvalidArgument, "more than one root");
+      return false;
+    }
+    hasRoot_ = true;
+    root_ = std::move(element);
+    open_.push_back(&root_);
+  } else {
+    // Children of an open element are only appended while it is the innermost one, so the
+    // pointers on the path stay valid.
+    open_.push_back(&open_.back()->add(std::move(element)));
+  }
+  return true;
+}
+
+bool XmlTreeBuilder::attribute(std::string key, std::string value) {
+  if (failed() || open_.empty()) return false;
+  auto& attributes = open_.back()->attributes;
+  if (attributes.size() >= limits_.maxAttributes) {
+    fail(core::ErrorCode::kTooLarge, "too many attributes");
+    return false;
+  }
+  attributes.emplace_back(std::move(key), std::move(value));
+  return true;
+}
+
+void XmlTreeBuilder::text(std::string_view characters) {
+  if (!failed() && !open_.empty()) open_.back()->text.append(characters);
+}
+
+void XmlTreeBuilder::close() {
+  if (!open_.empty()) open_.pop_back();
+}
+
+void XmlTreeBuilder::fail(core::ErrorCode code, std::string why) {
+  if (failed()) return;
+  failure_ = std::move(why);
+  failureCode_ = code;
+}
+
+core::Result<XmlElement> XmlTreeBuilder::finish() && {
+  if (failed()) {
+    return core::makeError(failureCode_, std::string(kXmlErrorId),
+                           "The stanza is not acceptable XML: " + failure_ + ".");
+  }
+  if (!hasRoot_) {
+    return core::makeError(core::ErrorCode::kInvalidArgument, std::string(kXmlErrorId),
+                           "The stanza holds no element.");
+  }
+  return std::move(root_);
+}
+
+core::Error xmlTooLarge(const XmlLimits& limits) {
+  return core::makeError(
+      core::ErrorCode::kTooLarge, std::string(kXmlErrorId),
+      "The stanza is larger than " + std::to_string(limits.maxBytes) + " bytes.");
+}
+
+core::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits) {
+  if (xml.size() > limits.maxBytes) return xmlTooLarge(limits);
   std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(
       XML_ParserCreateNS("UTF-8", kNsSeparator), &XML_ParserFree);
   if (!parser) {
     return core::makeError(core::ErrorCode::kInternal, std::string(kXmlErrorId),
                            "The XML parser could not be created.");
   }
-  ParseState state;
-  state.limits = &limits;
+  ParseState state(limits);
   state.parser = parser.get();
   XML_SetUserData(parser.get(), &state);
   XML_SetElementHandler(parser.get(), onStart, onEnd);
@@ -222,22 +260,14 @@ core::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits)
   XML_SetStartDoctypeDeclHandler(parser.get(), onDoctype);
   XML_SetEntityDeclHandler(parser.get(), onEntityDecl);
   const auto status = XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE);
-  if (!state.failure.empty()) {
-    return core::makeError(state.failureCode, std::string(kXmlErrorId),
-                           "The stanza is not acceptable XML: " + state.failure + ".");
-  }
-  if (status != XML_STATUS_OK) {
+  if (!state.tree.failed() && status != XML_STATUS_OK) {
     const XML_Error code = XML_GetErrorCode(parser.get());
     return core::makeError(core::ErrorCode::kInvalidArgument, std::string(kXmlErrorId),
                            std::string("The stanza is not well-formed XML: ") +
                                XML_ErrorString(code) + " (line " +
                                std::to_string(XML_GetCurrentLineNumber(parser.get())) + ").");
   }
-  if (!state.hasRoot) {
-    return core::makeError(core::ErrorCode::kInvalidArgument, std::string(kXmlErrorId),
-                           "The stanza holds no element.");
-  }
-  return std::move(state.root);
+  return std::move(state.tree).finish();
 }
 
 std::string toXml(const XmlElement& element, std::string_view parentNs) {

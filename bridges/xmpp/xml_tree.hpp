@@ -58,6 +58,41 @@ struct XmlLimits {
 
 inline constexpr std::string_view kXmlErrorId = "xmpp.xml.malformed";
 
+// An element tree built element by element within XmlLimits' depth, element and attribute
+// counts: parseXml() feeds it expat's events, Stanza::toTree() libstrophe's nodes, so that a
+// stanza is held to the same limits whichever way it is read.
+class XmlTreeBuilder {
+ public:
+  explicit XmlTreeBuilder(const XmlLimits& limits) : limits_(limits) {}
+
+  // Opens an element inside the open one (the first is the root). False, with the builder
+  // failed, over a limit or for a second root; every call after a failure does nothing.
+  bool open(std::string name, std::string ns);
+  // An attribute of the element opened last (before any of its text or children).
+  bool attribute(std::string key, std::string value);
+  // Character data directly inside the open element.
+  void text(std::string_view characters);
+  void close();
+
+  bool failed() const { return !failure_.empty(); }
+  // Stops the building with kTooLarge or kInvalidArgument and `why` ("too many elements").
+  void fail(core::ErrorCode code, std::string why);
+  // The root, or the failure as "The stanza is not acceptable XML: <why>." (kXmlErrorId).
+  core::Result<XmlElement> finish() &&;
+
+ private:
+  const XmlLimits& limits_;
+  XmlElement root_;
+  bool hasRoot_ = false;
+  std::vector<XmlElement*> open_;  // the path from the root to the innermost open element
+  std::size_t elements_ = 0;
+  std::string failure_;
+  core::ErrorCode failureCode_ = core::ErrorCode::kInvalidArgument;
+};
+
+// The error of a stanza over XmlLimits::maxBytes (kTooLarge, kXmlErrorId).
+core::Error xmlTooLarge(const XmlLimits& limits);
+
 // One XML element (a stanza as libstrophe's xmpp_stanza_to_text() writes it). Errors:
 // kInvalidArgument (not well-formed, a DOCTYPE, more than one root), kTooLarge (over a limit).
 core::Result<XmlElement> parseXml(std::string_view xml, const XmlLimits& limits = {});

@@ -483,7 +483,8 @@ void XmppBridge::onGroupchat(RoomHost::Groupchat message) {
     host_->refuse(message, "cancel", "item-not-found");
     return;
   }
-  auto inbound = fromXmppText(message.stanza.toXml(), inboundOptions(config_.allowHttpUrls));
+  const InboundOptions options = inboundOptions(config_.allowHttpUrls);
+  auto inbound = fromXmppTree(message.stanza.toTree(options.limits.xml), options);
   if (!inbound) {
     if (inbound.error().id == kErrNothingToBridge) return;  // chat states, receipts...
     host_->refuse(message, "modify",
@@ -744,8 +745,8 @@ void XmppBridge::deliverPartner(const OutboundItem& item, const std::string& roo
 void XmppBridge::onPartnerMessage(PartnerRooms::Incoming incoming) {
   const auto link = partnerLinks_.find(incoming.room);
   if (link == partnerLinks_.end() || sink_ == nullptr) return;
-  auto inbound =
-      fromXmppText(incoming.message.toXml(), inboundOptions(config_.allowHttpUrls, incoming.room));
+  const InboundOptions options = inboundOptions(config_.allowHttpUrls, incoming.room);
+  auto inbound = fromXmppTree(incoming.message.toTree(options.limits.xml), options);
   if (!inbound) {
     if (inbound.error().id != kErrNothingToBridge) {
       core::log::info(kLog, "a partner room's message was not bridged",

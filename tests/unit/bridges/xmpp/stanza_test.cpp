@@ -2,6 +2,11 @@
 // the translator produces it is the stanza that writing the tree out and parsing it back gave
 // (what the live crossing sent before), and for the tree's edge cases (namespaces, attributes it
 // cannot write, text XML cannot carry) it keeps what that parse lost (xml:lang, xmlns='').
+//
+// The other way, a received stanza's tree read from its nodes (toTree) is the tree its text
+// parses into, held to the same limits, except where the text loses something (line ends and
+// tabs libstrophe writes raw, the root's jabber:client); its size counted (xmlSize) is its
+// text's.
 
 #include "bridges/xmpp/stanza.hpp"
 
@@ -103,6 +108,152 @@ TEST_F(StanzaFromTreeTest, NamespacesAttributesAndTextAreWrittenAsToXmlWritesThe
             "same namespace as its parent");
   EXPECT_NE(back.child("unqualified", ""), nullptr);
   EXPECT_EQ(back.child("only-unsafe-text", "urn:x")->text, "");
+}
+
+// Stanzas as a component receives them, in the stream's namespace: namespaces that change and
+// come back, attributes in another namespace (libstrophe keeps their local name) and xml:lang
+// ("lang" after libstrophe), entities, text between children, empty elements, non-ASCII.
+const std::vector<std::string> kReceived = {
+    "<message xmlns='jabber:component:accept' from='room@conference.example/bob' "
+    "to='alice@mm.example' type='groupchat' id='m1' xml:lang='en'>"
+    "<body>&gt; quoted &amp; &lt;b&gt; &quot;x&quot; &apos;y&apos; caf\u00e9 \U0001F600</body>"
+    "<reply xmlns='urn:xmpp:reply:0' to='room@conference.example/carol' id='s0'/>"
+    "<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='11'/>"
+    "</fallback>"
+    "<origin-id xmlns='urn:xmpp:sid:0' id='o1'/>"
+    "<stanza-id xmlns='urn:xmpp:sid:0' by='room@conference.example' id='s1'/>"
+    "<x xmlns='jabber:x:oob'><url>https://files.example/a?b=1&amp;c=2</url></x>"
+    "<html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'"
+    ">one <em>two</em> three<br/>four</body></html>"
+    "<active xmlns='http://jabber.org/protocol/chatstates'/>"
+    "<tag xmlns:f='urn:f' f:mark='1' plain='2'/>"
+    "</message>",
+    "<message xmlns='jabber:component:accept' from='bob@partner.example/phone' "
+    "to='town@mm.example' type='groupchat' id='r1'>"
+    "<reactions xmlns='urn:xmpp:reactions:0' id='p1'><reaction>\U0001F44D</reaction>"
+    "<reaction>x</reaction></reactions><store xmlns='urn:xmpp:hints'/></message>",
+    "<message xmlns='jabber:component:accept' from='bob@partner.example/phone' "
+    "to='town@mm.example' type='groupchat' id='e1'><body>fixed</body>"
+    "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/></message>",
+    "<message xmlns='jabber:component:accept' to='town@mm.example' type='groupchat' id='d1'>"
+    "<retract xmlns='urn:xmpp:message-retract:1' id='m1'/>"
+    "<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/>"
+    "<body>retracted</body></message>",
+    "<iq xmlns='jabber:component:accept' type='get' id='q1' to='mm.example'>"
+    "<query xmlns='http://jabber.org/protocol/disco#info' node=''/></iq>",
+};
+
+using StanzaToTreeTest = StanzaFromTreeTest;
+
+TEST_F(StanzaToTreeTest, AReceivedStanzasTreeIsTheTreeItsTextParsesInto) {
+  for (const auto& wire : kReceived) {
+    const Stanza stanza = Stanza::parse(ctx_, wire);
+    ASSERT_TRUE(stanza) << wire;
+    const std::string text = stanza.toXml();
+    EXPECT_EQ(stanza.xmlSize(), text.size()) << text;
+    auto tree = stanza.toTree();
+    auto parsed = parseXml(text);
+    ASSERT_TRUE(tree.ok()) << tree.error().message;
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    // In the same order: both follow libstrophe's attribute table.
+    EXPECT_EQ(*tree, *parsed) << text;
+  }
+  const XmlElement first = *Stanza::parse(ctx_, kReceived[0]).toTree();
+  EXPECT_EQ(first.attributeOr("lang"), "en");
+  EXPECT_EQ(first.child("body", std::string(kNsComponent))->text,
+            "> quoted & <b> \"x\" 'y' caf\u00e9 \U0001F600");
+  const XmlElement* html = first.child("html", "http://jabber.org/protocol/xhtml-im");
+  ASSERT_NE(html, nullptr);
+  const XmlElement* xhtml = html->child("body", "http://www.w3.org/1999/xhtml");
+  ASSERT_NE(xhtml, nullptr);
+  EXPECT_EQ(xhtml->text, "one  threefour");
+  EXPECT_NE(xhtml->child("br", "http://www.w3.org/1999/xhtml"), nullptr);
+  EXPECT_EQ(first.child("tag", std::string(kNsComponent))->attributeOr("mark"), "1");
+}
+
+TEST_F(StanzaToTreeTest, ItsSizeIsTheSizeOfItsTextAsLibstropheWritesIt) {
+  // Built, not parsed: an xmlns equal to the parent's (left unwritten), jabber:client on the
+  // outermost element (left unwritten) and inside it (written), text beside children.
+  Stanza message = Stanza::element(ctx_, "message", "jabber:client");
+  message.set("to", "a&b\"<>");
+  message.addText("body", "jabber:client", "x < y & \"z\"");
+  Stanza inner = message.addChild("inner", "urn:other");
+  inner.addChild("same", "urn:other");
+  inner.addChild("client", "jabber:client");
+  inner.addChild("bare");
+  Stanza text = Stanza::adopt(xmpp_stanza_new(ctx_));
+  xmpp_stanza_set_text(text.get(), "tail > text");
+  message.add(text);
+  EXPECT_EQ(message.xmlSize(), message.toXml().size()) << message.toXml();
+  EXPECT_EQ(Stanza::element(ctx_, "empty").xmlSize(), std::string("<empty/>").size());
+  EXPECT_EQ(Stanza().xmlSize(), 0u);
+}
+
+TEST_F(StanzaToTreeTest, ItKeepsTheLineEndsTabsAndNamespaceItsTextLoses) {
+  const Stanza stanza = Stanza::parse(
+      ctx_,
+      "<message xmlns='jabber:client' id='a&#9;b&#10;c&#13;d'><body>one&#13;&#10;two&#13;"
+      "three</body></message>");
+  ASSERT_TRUE(stanza);
+  auto tree = stanza.toTree();
+  ASSERT_TRUE(tree.ok());
+  EXPECT_EQ(tree->ns, "jabber:client");
+  EXPECT_EQ(tree->attributeOr("id"), "a\tb\nc\rd");
+  ASSERT_NE(tree->child("body", "jabber:client"), nullptr);
+  EXPECT_EQ(tree->child("body", "jabber:client")->text, "one\r\ntwo\rthree");
+
+  // What writing it out and parsing it again gives instead.
+  auto parsed = parseXml(stanza.toXml());
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->ns, "");
+  EXPECT_EQ(parsed->attributeOr("id"), "a b c d");
+  ASSERT_NE(parsed->child("body", ""), nullptr);
+  EXPECT_EQ(parsed->child("body", "")->text, "one\ntwo\nthree");
+}
+
+TEST_F(StanzaToTreeTest, ItIsHeldToTheLimitsParsingItsTextIsHeldTo) {
+  // Four elements, three deep; the outermost has three attributes besides its xmlns.
+  const Stanza stanza =
+      Stanza::parse(ctx_,
+                    "<message xmlns='jabber:component:accept' to='t@mm.example' id='1' type='chat'>"
+                    "<body>hi</body><x xmlns='urn:x'><y/></x></message>");
+  ASSERT_TRUE(stanza);
+  const std::string text = stanza.toXml();
+  const auto sameOutcome = [&](const XmlLimits& limits, bool accepted, const char* what) {
+    SCOPED_TRACE(what);
+    auto tree = stanza.toTree(limits);
+    auto parsed = parseXml(text, limits);
+    EXPECT_EQ(tree.ok(), accepted);
+    ASSERT_EQ(tree.ok(), parsed.ok());
+    if (accepted) {
+      EXPECT_EQ(*tree, *parsed);
+      return;
+    }
+    EXPECT_EQ(tree.error().code, core::ErrorCode::kTooLarge);
+    EXPECT_EQ(tree.error().code, parsed.error().code);
+    EXPECT_EQ(tree.error().id, parsed.error().id);
+    EXPECT_EQ(tree.error().message, parsed.error().message);
+  };
+  XmlLimits limits;
+  limits.maxBytes = text.size();
+  sameOutcome(limits, true, "bytes: at the limit");
+  limits.maxBytes = text.size() - 1;
+  sameOutcome(limits, false, "bytes: one over");
+  limits = {};
+  limits.maxDepth = 3;
+  sameOutcome(limits, true, "depth: at the limit");
+  limits.maxDepth = 2;
+  sameOutcome(limits, false, "depth: one over");
+  limits = {};
+  limits.maxElements = 4;
+  sameOutcome(limits, true, "elements: at the limit");
+  limits.maxElements = 3;
+  sameOutcome(limits, false, "elements: one over");
+  limits = {};
+  limits.maxAttributes = 3;
+  sameOutcome(limits, true, "attributes: at the limit");
+  limits.maxAttributes = 2;
+  sameOutcome(limits, false, "attributes: one over");
 }
 
 }  // namespace
