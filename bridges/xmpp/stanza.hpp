@@ -86,7 +86,8 @@ class Stanza {
   // the text would lose something, the tree keeps it: libstrophe writes line ends and tabs
   // raw, so a parser reads a carriage return in text as a line feed and one in an attribute
   // value, like a tab or a line feed there, as a space; and it leaves the root's jabber:client
-  // namespace unwritten.
+  // namespace unwritten. It also reads a namespace name holding a space, which parseXml()
+  // refuses (its parser separates names with a space), as the server that sent it did.
   core::Result<XmlElement> toTree(const XmlLimits& limits = {}) const;
 
  private:

@@ -211,6 +211,19 @@ TEST_F(StanzaToTreeTest, ItKeepsTheLineEndsTabsAndNamespaceItsTextLoses) {
   EXPECT_EQ(parsed->child("body", "")->text, "one\ntwo\nthree");
 }
 
+TEST_F(StanzaToTreeTest, ItReadsANamespaceNameHoldingASpaceAsTheServerDid) {
+  // libstrophe separates a namespace from a name with U+001F, our expat parser with a space,
+  // which it then refuses inside a namespace name.
+  const Stanza stanza = Stanza::parse(
+      ctx_, "<message xmlns='jabber:component:accept'><x xmlns='urn:a b'>y</x></message>");
+  ASSERT_TRUE(stanza);
+  auto tree = stanza.toTree();
+  ASSERT_TRUE(tree.ok()) << tree.error().message;
+  ASSERT_NE(tree->child("x", "urn:a b"), nullptr);
+  EXPECT_EQ(tree->child("x", "urn:a b")->text, "y");
+  EXPECT_FALSE(parseXml(stanza.toXml()).ok());
+}
+
 TEST_F(StanzaToTreeTest, ItIsHeldToTheLimitsParsingItsTextIsHeldTo) {
   // Four elements, three deep; the outermost has three attributes besides its xmlns.
   const Stanza stanza =
