@@ -79,7 +79,8 @@ class Stanza {
   std::string text() const;
   // The stanza serialised as XML.
   std::string toXml() const;
-  // toXml().size(), counted without writing the text.
+  // toXml().size(), counted without writing the text, for a stanza that is not inside another
+  // (as a received one): inside one, toXml() also leaves out an xmlns its parent shares.
   std::size_t xmlSize() const;
   // The element tree parseXml(toXml(), limits) gives, read from the stanza's own nodes with the
   // same limits (the byte limit against xmlSize()), not written out and parsed again. Where
