@@ -28,6 +28,20 @@ class MigrationsTest : public StoreTest {
     return rows.ok() && !rows->empty() ? rows->string(0, 0) : std::string();
   }
 
+  // Migrates the test's database, then runs `sql` after a user u1 and a team t1 are in it.
+  std::unique_ptr<Connection> migratedWith(const std::string& sql) {
+    EXPECT_TRUE(migrate(dsn_).ok());
+    auto connection = connect();
+    if (connection == nullptr) return connection;
+    const std::string script =
+        "INSERT INTO users (id, username, email) VALUES ('u1', 'alice', 'alice@example.org');"
+        "INSERT INTO teams (id, display_name, name) VALUES ('t1', 'Team', 'team');" +
+        sql;
+    auto done = connection->execScript(script.c_str());
+    EXPECT_TRUE(done.ok()) << done.error().detail;
+    return connection;
+  }
+
   static int latest() { return embeddedMigrations().back().version; }
   static std::vector<int> allVersions() {
     std::vector<int> versions;
@@ -183,21 +197,14 @@ TEST_F(MigrationsTest, AnUnreachableDatabaseIsUnavailable) {
 }
 
 TEST_F(MigrationsTest, SchemaKeepsThreadCountersAndTheAuditLogAppendOnly) {
-  ASSERT_TRUE(migrate(dsn_).ok());
-  auto connection = connect();
-  ASSERT_TRUE(
-      connection
-          ->execScript(
-              "INSERT INTO users (id, username, email) VALUES ('u1', 'alice', 'alice@example.org');"
-              "INSERT INTO teams (id, display_name, name) VALUES ('t1', 'Team', 'team');"
-              "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', "
-              "'town-square');"
-              "INSERT INTO posts (id, user_id, channel_id, create_at, message) "
-              "  VALUES ('root', 'u1', 'c1', 100, 'deployment finished');"
-              "INSERT INTO posts (id, user_id, channel_id, root_id, create_at) VALUES "
-              "  ('r1', 'u1', 'c1', 'root', 200), ('r2', 'u1', 'c1', 'root', 300);"
-              "UPDATE posts SET delete_at = 400 WHERE id = 'r2';")
-          .ok());
+  auto connection = migratedWith(
+      "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', 'town-square');"
+      "INSERT INTO posts (id, user_id, channel_id, create_at, message) "
+      "  VALUES ('root', 'u1', 'c1', 100, 'deployment finished');"
+      "INSERT INTO posts (id, user_id, channel_id, root_id, create_at) VALUES "
+      "  ('r1', 'u1', 'c1', 'root', 200), ('r2', 'u1', 'c1', 'root', 300);"
+      "UPDATE posts SET delete_at = 400 WHERE id = 'r2';");
+  ASSERT_NE(connection, nullptr);
   EXPECT_EQ(query("SELECT reply_count || ',' || last_reply_at FROM posts WHERE id = 'root'"),
             "1,200");
   EXPECT_EQ(query("SELECT id FROM posts WHERE message_tsv @@ to_tsquery('english', 'deploy')"),
@@ -212,6 +219,29 @@ TEST_F(MigrationsTest, SchemaKeepsThreadCountersAndTheAuditLogAppendOnly) {
   EXPECT_NE(update.error().detail.find("append-only"), std::string::npos) << update.error().detail;
   EXPECT_FALSE(connection->execScript("DELETE FROM audit_log").ok());
   EXPECT_EQ(query("SELECT decision FROM audit_log"), "deny");
+}
+
+TEST_F(MigrationsTest, APostsIdMapRowsGoWithThePostAlsoWhenItsChannelGoes) {
+  auto connection = migratedWith(
+      "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', 'town'),"
+      "  ('c2', 't1', 'O', 'ops');"
+      "INSERT INTO posts (id, user_id, channel_id) VALUES ('p1', 'u1', 'c1'),"
+      "  ('p2', 'u1', 'c1'), ('p3', 'u1', 'c2');"
+      "INSERT INTO id_map (post_id, part, bridge, remote_room, remote_event_id) VALUES"
+      "  ('p1', 0, 'xmpp', 'town@x', 'e1'), ('p1', 1, 'xmpp', 'town@x', 'e1-file'),"
+      "  ('p1', 0, 'matrix', '!r:x', '$e1'), ('p2', 0, 'xmpp', 'town@x', 'e2'),"
+      "  ('p3', 0, 'xmpp', 'ops@x', 'e3');");
+  ASSERT_NE(connection, nullptr);
+
+  ASSERT_TRUE(connection->execScript("DELETE FROM posts WHERE id = 'p1'").ok());
+  EXPECT_EQ(query("SELECT string_agg(post_id || '/' || remote_event_id, ',' ORDER BY post_id)"
+                  " FROM id_map"),
+            "p2/e2,p3/e3");
+  // A channel's deletion cascades to its posts, and on to their id map rows.
+  ASSERT_TRUE(connection->execScript("DELETE FROM channels WHERE id = 'c2'").ok());
+  EXPECT_EQ(query("SELECT string_agg(id, ',') FROM posts"), "p2");
+  EXPECT_EQ(query("SELECT string_agg(post_id || '/' || remote_event_id, ',') FROM id_map"),
+            "p2/e2");
 }
 
 }  // namespace
