@@ -244,5 +244,29 @@ TEST_F(MigrationsTest, APostsIdMapRowsGoWithThePostAlsoWhenItsChannelGoes) {
             "p2/e2");
 }
 
+TEST_F(MigrationsTest, AnOutboxRowGoesWithItsPostAndWithItsLink) {
+  auto connection = migratedWith(
+      "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', 'town');"
+      "INSERT INTO posts (id, user_id, channel_id) VALUES ('p1', 'u1', 'c1'),"
+      "  ('p2', 'u1', 'c1'), ('p3', 'u1', 'c1');"
+      "INSERT INTO links (id, channel_id, bridge, remote_room) VALUES"
+      "  ('l1', 'c1', 'xmpp', 'town@x'), ('l2', 'c1', 'matrix', '!r:x');"
+      "INSERT INTO outbox (link_id, kind, post_id, txn_id, state) VALUES"
+      "  ('l1', 'post', 'p1', 't1', 'pending'), ('l2', 'post', 'p1', 't2', 'denied'),"
+      "  ('l1', 'post', 'p2', 't3', 'pending'), ('l2', 'edit', 'p2', 't4', 'failed'),"
+      "  ('l2', 'post', 'p3', 't5', 'pending');");
+  ASSERT_NE(connection, nullptr);
+  const char* const kRows = "SELECT string_agg(txn_id, ',' ORDER BY txn_id) FROM outbox";
+
+  ASSERT_TRUE(connection->execScript("DELETE FROM posts WHERE id = 'p1'").ok());
+  EXPECT_EQ(query(kRows), "t3,t4,t5");
+  // A link's rows go with it whatever their state; the other link's stay.
+  ASSERT_TRUE(connection->execScript("DELETE FROM links WHERE id = 'l2'").ok());
+  EXPECT_EQ(query(kRows), "t3");
+  // A channel's deletion cascades to its posts and links, and on to their rows.
+  ASSERT_TRUE(connection->execScript("DELETE FROM channels WHERE id = 'c1'").ok());
+  EXPECT_EQ(query("SELECT count(*) FROM outbox"), "0");
+}
+
 }  // namespace
 }  // namespace parley::core::store::postgres
