@@ -232,7 +232,7 @@ TEST_F(StanzaToTreeTest, ItIsHeldToTheLimitsParsingItsTextIsHeldTo) {
                     "<body>hi</body><x xmlns='urn:x'><y/></x></message>");
   ASSERT_TRUE(stanza);
   const std::string text = stanza.toXml();
-  const auto sameOutcome = [&](const XmlLimits& limits, bool accepted, const char* what) {
+  const auto sameOutcome = [&](const XmlLimits& limits, bool accepted, const std::string& what) {
     SCOPED_TRACE(what);
     auto tree = stanza.toTree(limits);
     auto parsed = parseXml(text, limits);
@@ -247,26 +247,18 @@ TEST_F(StanzaToTreeTest, ItIsHeldToTheLimitsParsingItsTextIsHeldTo) {
     EXPECT_EQ(tree.error().id, parsed.error().id);
     EXPECT_EQ(tree.error().message, parsed.error().message);
   };
-  XmlLimits limits;
-  limits.maxBytes = text.size();
-  sameOutcome(limits, true, "bytes: at the limit");
-  limits.maxBytes = text.size() - 1;
-  sameOutcome(limits, false, "bytes: one over");
-  limits = {};
-  limits.maxDepth = 3;
-  sameOutcome(limits, true, "depth: at the limit");
-  limits.maxDepth = 2;
-  sameOutcome(limits, false, "depth: one over");
-  limits = {};
-  limits.maxElements = 4;
-  sameOutcome(limits, true, "elements: at the limit");
-  limits.maxElements = 3;
-  sameOutcome(limits, false, "elements: one over");
-  limits = {};
-  limits.maxAttributes = 3;
-  sameOutcome(limits, true, "attributes: at the limit");
-  limits.maxAttributes = 2;
-  sameOutcome(limits, false, "attributes: one over");
+  // One limit set to what the stanza needs, then to one less; the others left at their default.
+  const auto atAndOneOver = [&](const std::string& what, std::size_t needed, auto set) {
+    XmlLimits limits;
+    set(limits, needed);
+    sameOutcome(limits, true, what + ": at the limit");
+    set(limits, needed - 1);
+    sameOutcome(limits, false, what + ": one over");
+  };
+  atAndOneOver("bytes", text.size(), [](XmlLimits& l, std::size_t n) { l.maxBytes = n; });
+  atAndOneOver("depth", 3, [](XmlLimits& l, std::size_t n) { l.maxDepth = static_cast<int>(n); });
+  atAndOneOver("elements", 4, [](XmlLimits& l, std::size_t n) { l.maxElements = n; });
+  atAndOneOver("attributes", 3, [](XmlLimits& l, std::size_t n) { l.maxAttributes = n; });
 }
 
 }  // namespace
