@@ -30,10 +30,24 @@ constexpr std::size_t kEventsPerJob = 64;
 // previous transaction ran goes in the next one together.
 constexpr std::size_t kEventsPerTransaction = 32;
 
+// Senders and rooms whose last crossing is remembered (IngressPipeline::expected()); past it
+// the memory starts again.
+constexpr std::size_t kMaxExpected = 4096;
+
 // What orders events: the room, or for a direct message the sender and the addressee.
 std::string orderKey(const InboundEvent& event) {
   if (!event.remoteRoom.empty()) return event.bridge + '\n' + event.remoteRoom;
   return event.bridge + "\n\n" + event.toUser + '\n' + event.sender.remoteId;
+}
+
+// A sender as its puppet shows it: another shown name may be another puppet.
+std::string puppetKeyOf(const InboundEvent& event) {
+  return event.sender.remoteId + '\n' + event.sender.domain + '\n' + event.senderDisplayName;
+}
+
+// A sender in a room (in a direct conversation).
+std::string expectedKey(const InboundEvent& event) {
+  return orderKey(event) + '\n' + puppetKeyOf(event);
 }
 
 IngressResult outcome(IngressOutcome kind, std::string error = {}, std::string postId = {}) {
@@ -135,9 +149,10 @@ struct IngressPipeline::Crossings {
   core::services::BatchReads reads;
 
   // The claims of `events` (those of `valid`) in one statement: per event, whether it took its
-  // inbox id.
+  // inbox id. `expected`: what the first valid event is expected to cross with.
   core::Result<std::vector<bool>> claim(Store& tx, const std::vector<const InboundEvent*>& events,
-                                        const std::vector<bool>& valid) {
+                                        const std::vector<bool>& valid,
+                                        const std::optional<Expected>& expected) {
     std::vector<core::store::InboxClaim> claims;
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (!valid[i]) continue;
@@ -147,7 +162,16 @@ struct IngressPipeline::Crossings {
     if (const auto first = std::find(valid.begin(), valid.end(), true); first != valid.end()) {
       readAheadFor(tx, *events[first - valid.begin()]);
     }
-    auto taken = tx.bridges().claimInboxMany(bridge, claims, tx.clock().nowMillis());
+    const std::int64_t now = tx.clock().nowMillis();
+    if (expected && !claims.empty()) {
+      // The claims go first, so that the audit chain's lock is taken after them, as it is
+      // without a guess; then what applyIn() reads with the lock, for the expected puppet.
+      tx.bridges().claimInboxManyAhead(bridge, claims, now);
+      tx.audit().lockChainAhead();
+      tx.policyAttributes().policyInputsAhead(expected->puppetId, expected->channelId,
+                                              core::store::WithLinks::kYes);
+    }
+    auto taken = tx.bridges().claimInboxMany(bridge, claims, now);
     if (!taken) return std::move(taken).error();
     std::vector<bool> claimed(events.size(), false);
     for (std::size_t i = 0, next = 0; i < events.size(); ++i) {
@@ -338,7 +362,10 @@ std::optional<std::vector<IngressResult>> IngressPipeline::applyInOneTransaction
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
     // One room's (or direct conversation's) events: one bridge.
     Crossings crossings(events.front()->bridge);
-    auto claimed = crossings.claim(tx, events, valid);
+    const auto first = std::find(valid.begin(), valid.end(), true);
+    auto claimed = crossings.claim(
+        tx, events, valid,
+        first == valid.end() ? std::nullopt : expected(*events[first - valid.begin()]));
     if (!claimed) return std::move(claimed).error();
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (!valid[i]) continue;
@@ -374,6 +401,28 @@ void IngressPipeline::count(const std::string& bridge, IngressOutcome kind) {
   }
 }
 
+std::optional<IngressPipeline::Expected> IngressPipeline::expected(const InboundEvent& event) {
+  const std::string key = expectedKey(event);
+  std::lock_guard lock(expectedMutex_);
+  const auto found = expected_.find(key);
+  if (found == expected_.end()) return std::nullopt;
+  return found->second;
+}
+
+void IngressPipeline::expect(const InboundEvent& event, const std::string& puppetId,
+                             const std::string& channelId) {
+  std::string key = expectedKey(event);
+  std::lock_guard lock(expectedMutex_);
+  auto found = expected_.find(key);
+  if (found != expected_.end()) {
+    if (found->second.puppetId != puppetId) found->second.puppetId = puppetId;
+    if (found->second.channelId != channelId) found->second.channelId = channelId;
+    return;
+  }
+  if (expected_.size() >= kMaxExpected) expected_.clear();
+  expected_.emplace(std::move(key), Expected{puppetId, channelId});
+}
+
 IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
                                      const std::vector<FetchedAttachment>& fetched) {
   const std::string bridge = event.bridge.empty() ? std::string("unknown") : event.bridge;
@@ -387,7 +436,7 @@ IngressResult IngressPipeline::apply(Store& store, const InboundEvent& event,
   std::vector<core::model::FileInfo> droppedFiles;
   const core::Status committed = store.transaction([&](Store& tx) -> core::Status {
     Crossings crossings(event.bridge);
-    auto claimed = crossings.claim(tx, {&event}, {true});
+    auto claimed = crossings.claim(tx, {&event}, {true}, expected(event));
     if (!claimed) return std::move(claimed).error();
     if (auto applied = applyIn(tx, event, claimed->front(), fetched, crossings, result, storedFiles,
                                droppedFiles);
@@ -434,8 +483,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
       }
       return {};
     }
-    const std::string puppetKey =
-        event.sender.remoteId + '\n' + event.sender.domain + '\n' + event.senderDisplayName;
+    const std::string puppetKey = puppetKeyOf(event);
     auto knownPuppet = crossings.puppets.find(puppetKey);
     if (knownPuppet == crossings.puppets.end()) {
       auto found = core::services::findOrCreatePuppet(tx, event.sender, event.senderDisplayName);
@@ -457,6 +505,7 @@ core::Status IngressPipeline::applyIn(Store& tx, const InboundEvent& event, bool
       knownLink = crossings.links.emplace(linkKey, std::move(**link)).first;
     }
     const core::model::Link& via = knownLink->second;
+    expect(event, puppet.id, via.channelId);
     if (crossings.members.insert(via.channelId + '\n' + puppet.id).second) {
       // The puppet's access, read with what the guard decides on next (one statement, kept in
       // the batch's reads): a puppet that is in the channel already needs nothing more. The

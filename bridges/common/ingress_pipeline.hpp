@@ -112,6 +112,18 @@ class IngressPipeline final : public IngressSink {
   // The metrics of a committed outcome, and the drainer's wake-up after an applied one.
   void count(const std::string& bridge, IngressOutcome kind);
 
+  // What a sender's last event in a room crossed with: its puppet and the linked channel. The
+  // next event's transaction sends the guard's reads for them, and the audit chain's lock,
+  // with its inbox claim: one round trip where finding them first took two. A guess: when it
+  // is wrong (the link or the puppet changed) the event reads for what it turns out to have,
+  // and the guess cost nothing but the round trip it would have saved.
+  struct Expected {
+    std::string puppetId;
+    std::string channelId;
+  };
+  std::optional<Expected> expected(const InboundEvent& event);
+  void expect(const InboundEvent& event, const std::string& puppetId, const std::string& channelId);
+
   core::store::DatabasePtr database_;
   std::shared_ptr<core::metrics::BridgeMetrics> metrics_;
   std::function<void()> afterCommit_;
@@ -121,6 +133,8 @@ class IngressPipeline final : public IngressSink {
   std::uint64_t nextId_ = 1;
   std::unique_ptr<InboundFileSettings> files_;
   std::unique_ptr<asio::thread_pool> fetchPool_;  // network waits, off the database workers
+  std::mutex expectedMutex_;                      // rooms' jobs run on several workers
+  std::map<std::string, Expected> expected_;      // by sender and room (expectedKey())
 };
 
 }  // namespace parley::bridges

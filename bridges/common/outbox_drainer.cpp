@@ -490,8 +490,8 @@ core::Result<OutboxDrainer::Batch> OutboxDrainer::decideBatch(core::store::Store
   core::Status decided = s.transaction([&](core::store::Store& tx) -> core::Status {
     if (request.expected) {
       tx.audit().lockChainAhead();
-      tx.policyAttributes().policyInputsAhead(request.expected->subjectId,
-                                              request.expected->channelId);
+      tx.policyAttributes().policyInputsAhead(
+          request.expected->subjectId, request.expected->channelId, core::store::WithLinks::kNo);
     }
     return decideBatchIn(tx, request, b);
   });

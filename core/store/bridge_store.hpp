@@ -235,6 +235,11 @@ class BridgeStore {
   virtual Result<std::vector<bool>> claimInboxMany(std::string_view bridge,
                                                    const std::vector<InboxClaim>& claims,
                                                    std::int64_t receivedAt) = 0;
+  // claimInboxMany sent ahead (as findRemoteUserAhead): what the caller sends ahead after it
+  // then travels in the same round trip and runs after the claims, and claimInboxMany with the
+  // same arguments takes the claims' outcome. Outside a transaction: nothing.
+  virtual void claimInboxManyAhead(std::string_view bridge, const std::vector<InboxClaim>& claims,
+                                   std::int64_t receivedAt) = 0;
   virtual Status setInboxEffects(std::string_view bridge,
                                  const std::vector<InboxEffect>& effects) = 0;
   // Whether (bridge, remote id) was claimed (a Matrix transaction id already processed).

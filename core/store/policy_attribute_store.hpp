@@ -90,11 +90,12 @@ class PolicyAttributeStore {
   // crossing each decide once, and each statement is a round trip on their way.
   virtual Result<PolicyInputs> policyInputs(std::string_view userId, std::string_view channelId,
                                             WithLinks withLinks) = 0;
-  // policyInputs(userId, channelId, WithLinks::kNo) read ahead: the query travels with the open
-  // transaction's next statement, and that call later in the transaction takes its rows
+  // policyInputs(userId, channelId, withLinks) read ahead: the queries travel with the open
+  // transaction's next statement, and that call later in the transaction takes their rows
   // instead of a round trip of its own (BridgeStore::findRemoteUserAhead says more). Outside a
   // transaction: nothing.
-  virtual void policyInputsAhead(std::string_view userId, std::string_view channelId) = 0;
+  virtual void policyInputsAhead(std::string_view userId, std::string_view channelId,
+                                 WithLinks withLinks) = 0;
 };
 
 }  // namespace parley::core::store

@@ -693,17 +693,42 @@ Status PgBridgeStore::setInboxEffect(std::string_view bridge, std::string_view r
                           Params().add(bridge).add(remoteId).add(effectKind).add(effectId)));
 }
 
-Result<std::vector<bool>> PgBridgeStore::claimInboxMany(std::string_view bridge,
-                                                        const std::vector<InboxClaim>& claims,
-                                                        std::int64_t receivedAt) {
-  if (claims.empty()) return std::vector<bool>{};
+namespace {
+
+// claimInboxMany's claims as its statement takes them ($2).
+Result<std::string> claimsText(const std::vector<InboxClaim>& claims) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& claim : claims) {
     list.push_back({{"remote_id", claim.remoteId}, {"effect_kind", claim.effectKind}});
   }
-  auto text = jsonText(list);
+  return jsonText(list);
+}
+
+std::string claimsKey(std::string_view bridge, std::string_view claims, std::int64_t receivedAt) {
+  return ReadAhead::keyOf(bridge, claims) + '\n' + std::to_string(receivedAt);
+}
+
+}  // namespace
+
+void PgBridgeStore::claimInboxManyAhead(std::string_view bridge,
+                                        const std::vector<InboxClaim>& claims,
+                                        std::int64_t receivedAt) {
+  if (claims.empty()) return;
+  auto text = claimsText(claims);
+  if (!text) return;  // claimInboxMany meets the same error
+  claimsAhead_.send(store_, kClaimInboxMany, Params().add(bridge).add(*text).add(receivedAt),
+                    claimsKey(bridge, *text, receivedAt));
+}
+
+Result<std::vector<bool>> PgBridgeStore::claimInboxMany(std::string_view bridge,
+                                                        const std::vector<InboxClaim>& claims,
+                                                        std::int64_t receivedAt) {
+  if (claims.empty()) return std::vector<bool>{};
+  auto text = claimsText(claims);
   if (!text) return std::move(text).error();
-  auto rows = store_.exec(kClaimInboxMany, Params().add(bridge).add(*text).add(receivedAt));
+  auto ahead = claimsAhead_.take(store_, claimsKey(bridge, *text, receivedAt));
+  auto rows = ahead ? std::move(*ahead)
+                    : store_.exec(kClaimInboxMany, Params().add(bridge).add(*text).add(receivedAt));
   if (!rows) return std::move(rows).error();
   std::set<std::string> taken;
   for (int i = 0; i < rows->size(); ++i) taken.insert(rows->string(i, 0));

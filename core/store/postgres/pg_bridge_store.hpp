@@ -57,6 +57,8 @@ class PgBridgeStore final : public BridgeStore {
   Result<std::vector<bool>> claimInboxMany(std::string_view bridge,
                                            const std::vector<InboxClaim>& claims,
                                            std::int64_t receivedAt) override;
+  void claimInboxManyAhead(std::string_view bridge, const std::vector<InboxClaim>& claims,
+                           std::int64_t receivedAt) override;
   Status setInboxEffects(std::string_view bridge, const std::vector<InboxEffect>& effects) override;
 
   Status putParts(std::string_view postId, std::string_view bridge, std::string_view remoteRoom,
@@ -90,6 +92,7 @@ class PgBridgeStore final : public BridgeStore {
   ReadAhead remoteUserAhead_;
   ReadAhead linkByRemoteAhead_;
   ReadAhead outboxIdsAhead_;
+  ReadAhead claimsAhead_;
   std::vector<std::int64_t> outboxIds_;     // taken ahead and not used yet, the next one last
   std::uint64_t outboxIdsTransaction_ = 0;  // the transaction they were taken in
 };

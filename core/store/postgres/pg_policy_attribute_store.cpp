@@ -285,26 +285,37 @@ Result<ChannelPolicyInputs> PgPolicyAttributeStore::channelPolicyInputs(std::str
   return channelPolicyInputsFromRow(*rows, 0, 0);
 }
 
-void PgPolicyAttributeStore::policyInputsAhead(std::string_view userId,
-                                               std::string_view channelId) {
+void PgPolicyAttributeStore::policyInputsAhead(std::string_view userId, std::string_view channelId,
+                                               WithLinks withLinks) {
   inputsAhead_.send(store_, kPolicyInputs, Params().add(userId).add(channelId),
                     ReadAhead::keyOf(userId, channelId));
+  if (withLinks == WithLinks::kYes) {
+    linksAhead_.send(store_, kLinksOfChannel, Params().add(channelId), std::string(channelId));
+  }
 }
 
 Result<PolicyInputs> PgPolicyAttributeStore::policyInputs(std::string_view userId,
                                                           std::string_view channelId,
                                                           WithLinks withLinks) {
   auto results = [&]() -> Result<std::vector<Rows>> {
-    if (withLinks == WithLinks::kNo) {
-      if (auto ahead = inputsAhead_.take(store_, ReadAhead::keyOf(userId, channelId))) {
-        if (!*ahead) return std::move(*ahead).error();
-        std::vector<Rows> read;
-        read.push_back(std::move(**ahead));
-        return read;
+    const Params channel = Params().add(channelId);
+    // Inputs read ahead without the links that are wanted now: both in one round trip again.
+    const bool linksAhead = withLinks == WithLinks::kNo || linksAhead_.pending(store_, channelId);
+    auto ahead =
+        linksAhead ? inputsAhead_.take(store_, ReadAhead::keyOf(userId, channelId)) : std::nullopt;
+    if (ahead) {
+      if (!*ahead) return std::move(*ahead).error();
+      std::vector<Rows> read;
+      read.push_back(std::move(**ahead));
+      if (withLinks == WithLinks::kYes) {
+        auto links = linksAhead_.take(store_, channelId);
+        auto rows = links ? std::move(*links) : store_.exec(kLinksOfChannel, channel);
+        if (!rows) return std::move(rows).error();
+        read.push_back(std::move(*rows));
       }
+      return read;
     }
     const Params params = Params().add(userId).add(channelId);
-    const Params channel = Params().add(channelId);
     std::vector<Connection::Query> queries{{&kPolicyInputs, &params}};
     if (withLinks == WithLinks::kYes) queries.push_back({&kLinksOfChannel, &channel});
     return store_.execAll(queries);

@@ -31,13 +31,15 @@ class PgPolicyAttributeStore final : public PolicyAttributeStore {
   Result<model::AttributeMap> userAttributes(std::string_view userId) override;
   Result<PolicyInputs> policyInputs(std::string_view userId, std::string_view channelId,
                                     WithLinks withLinks) override;
-  void policyInputsAhead(std::string_view userId, std::string_view channelId) override;
+  void policyInputsAhead(std::string_view userId, std::string_view channelId,
+                         WithLinks withLinks) override;
   Result<ChannelPolicyInputs> channelPolicyInputs(std::string_view channelId,
                                                   std::string_view teamId) override;
 
  private:
   PgStore& store_;
   ReadAhead inputsAhead_;
+  ReadAhead linksAhead_;  // the channel's links, when the inputs were read ahead with them
 };
 
 }  // namespace parley::core::store::postgres

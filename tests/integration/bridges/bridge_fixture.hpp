@@ -102,6 +102,7 @@ class BridgeTest : public StoreTest {
     const auto all = rows(sql);
     return all.empty() ? "" : all.front();
   }
+  std::string scalar(const std::string& sql) { return scalar(sql.c_str()); }
 
   std::unique_ptr<core::store::postgres::Connection> sql_;
 };

@@ -377,7 +377,7 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsReadAheadServeOnlyTheirOwnUserAndCh
     Seen counted;
     auto done = s.transaction([&](Store& tx) -> Status {
       connection.takeRoundTrips();
-      tx.policyAttributes().policyInputsAhead(kUser, kChannel);
+      tx.policyAttributes().policyInputsAhead(kUser, kChannel, WithLinks::kNo);
       if (auto read = tx.system().get("anything"); !read) return std::move(read).error();
       counted.sending = connection.takeRoundTrips();
       auto other = tx.policyAttributes().policyInputs(kAdmin, kChannel, WithLinks::kNo);
@@ -410,6 +410,44 @@ TEST_F(PolicyAttributeStoreTest, PolicyInputsReadAheadServeOnlyTheirOwnUserAndCh
   ASSERT_TRUE(seen->takenInputs.access.has_value());
   EXPECT_EQ(seen->takenInputs.access->channel.id, kChannel);
   EXPECT_TRUE(seen->takenInputs.links.empty());
+}
+
+// The ingress reads ahead the inputs of a crossing with the channel's links: the call that
+// needs both takes both, in the round trip they travelled with.
+TEST_F(PolicyAttributeStoreTest, PolicyInputsReadAheadWithLinksServeTheCallWithLinks) {
+  ASSERT_TRUE(execSql("INSERT INTO links (id, channel_id, bridge, remote_room, create_at) VALUES"
+                      " ('linkaaaaaaaaaaaaaaaaaaaaaa', 'channelaaaaaaaaaaaaaaaaaaa', 'xmpp',"
+                      " 'ops@rooms.example', 1)")
+                  .ok());
+  struct Seen {
+    std::uint64_t sending = 0;  // round trips of the reads sent ahead and the statement after
+    std::uint64_t taking = 0;   // of the call they were for
+    PolicyInputs inputs;
+  };
+  auto seen = runSync(*database_, [&](Store& s) -> Result<Seen> {
+    postgres::Connection& connection = *static_cast<postgres::PgStore&>(s).connection();
+    Seen counted;
+    auto done = s.transaction([&](Store& tx) -> Status {
+      connection.takeRoundTrips();
+      tx.policyAttributes().policyInputsAhead(kUser, kChannel, WithLinks::kYes);
+      if (auto read = tx.system().get("anything"); !read) return std::move(read).error();
+      counted.sending = connection.takeRoundTrips();
+      auto taken = tx.policyAttributes().policyInputs(kUser, kChannel, WithLinks::kYes);
+      if (!taken) return std::move(taken).error();
+      counted.taking = connection.takeRoundTrips();
+      counted.inputs = std::move(*taken);
+      return {};
+    });
+    if (!done) return std::move(done).error();
+    return counted;
+  });
+  ASSERT_TRUE(seen.ok()) << seen.error().message;
+  EXPECT_EQ(seen->sending, 1U) << "BEGIN, the inputs, the links and the next statement together";
+  EXPECT_EQ(seen->taking, 0U) << "the call with links took both";
+  ASSERT_EQ(seen->inputs.links.size(), 1U);
+  EXPECT_EQ(seen->inputs.links.front().remoteRoom, "ops@rooms.example");
+  ASSERT_TRUE(seen->inputs.access.has_value());
+  EXPECT_EQ(seen->inputs.access->channel.id, kChannel);
 }
 
 }  // namespace
