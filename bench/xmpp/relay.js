@@ -47,6 +47,10 @@
 //
 // --perf FILE records a CPU profile of parleyd (perf record, DWARF call graphs) during the last
 // round's burst of --perf-path (default 'mm->xmpp http').
+//
+// --paths 'xmpp->mm,...' measures only those relay paths (beside baseline and muc, always);
+// --burst 0 only the latency: a focused comparison of two builds takes more samples per path in
+// the same time.
 
 const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
@@ -72,8 +76,8 @@ const kMucRoom = 'town-square@conference.localhost';
 function parseArgs(argv) {
   const options = {latency: 200, burst: 1000, rounds: 2, concurrency: 16, window: 16,
     json: path.join(__dirname, '..', '..', 'build', 'bench', 'xmpp.json'), pgstats: '', perf: '',
-    perfPath: 'mm->xmpp http'};
-  const texts = ['json', 'pgstats', 'perf', 'perfPath'];
+    perfPath: 'mm->xmpp http', paths: ''};
+  const texts = ['json', 'pgstats', 'perf', 'perfPath', 'paths'];
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '').replace(/-(\w)/g, (_, c) => c.toUpperCase());
     if (!(key in options) || i + 1 >= argv.length) throw new Error(`unknown option ${argv[i]}`);
@@ -457,6 +461,13 @@ async function main() {
       },
     };
 
+    // What --paths leaves measured (the drain, a path of its own, goes with mm->xmpp).
+    const wanted = options.paths ? ['baseline', 'muc', ...options.paths.split(',')] : null;
+    const unknown = (wanted ?? []).filter((name) => !(name in paths) && name !== 'mm->xmpp wrk');
+    if (unknown.length) throw new Error(`--paths: no path ${unknown.join(', ')}`);
+    const measured = (all) => Object.fromEntries(Object.entries(all).filter(([name]) =>
+      !wanted || wanted.includes(name)));
+
     // Warm-up: a few messages on every path, not counted.
     for (const [name, p] of Object.entries(paths)) {
       for (let i = 0; i < 10; ++i) {
@@ -500,14 +511,14 @@ async function main() {
       return;
     }
 
-    const latency = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
-    latency['mm->xmpp POST'] = [];
+    const latency = Object.fromEntries(Object.keys(measured(paths)).map((name) => [name, []]));
+    if ('mm->xmpp' in latency) latency['mm->xmpp POST'] = [];
     latency['API ping'] = [];
     latency['raw ping'] = [];
     const perRound = Math.ceil(options.latency / options.rounds);
     const pingAgent = new http.Agent({keepAlive: true, maxSockets: 1});
     for (let round = 0; round < options.rounds; ++round) {
-      for (const [name, p] of Object.entries(paths)) {
+      for (const [name, p] of Object.entries(measured(paths))) {
         for (let i = 0; i < perRound; ++i) {
           const text = `bench-lat-${p.tag}-${round}-${i}`;
           const start = performance.now();
@@ -548,8 +559,8 @@ async function main() {
       answered: true,
     }};
     const throughput = {};
-    for (let round = 0; round < options.rounds; ++round) {
-      for (const [name, p] of Object.entries(burstPaths)) {
+    for (let round = 0; options.burst > 0 && round < options.rounds; ++round) {
+      for (const [name, p] of Object.entries(measured(burstPaths))) {
         const prefix = `bench-burst-${p.tag}-${round}-`;
         const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
         const perf = options.perf && name === options.perfPath && round === options.rounds - 1 ?
@@ -578,8 +589,8 @@ async function main() {
 
     // The same --window messages in flight on every path: each arrival lets the next one go.
     const windowed = {};
-    for (let round = 0; round < options.rounds; ++round) {
-      for (const [name, p] of Object.entries(paths)) {
+    for (let round = 0; options.burst > 0 && round < options.rounds; ++round) {
+      for (const [name, p] of Object.entries(measured(paths))) {
         const prefix = `bench-window-${p.tag}-${round}-`;
         const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
         const start = performance.now();
@@ -602,7 +613,8 @@ async function main() {
     // The relay's own drain, mm->xmpp: the outbox filled first, then drained.
     const linkId = psql(gateway, "SELECT id FROM links WHERE bridge = 'xmpp'")[0][0];
     const drained = [];
-    for (let round = 0; round < options.rounds; ++round) {
+    const drains = options.burst > 0 && (!wanted || wanted.includes('mm->xmpp'));
+    for (let round = 0; drains && round < options.rounds; ++round) {
       const p = paths['mm->xmpp'];
       const prefix = `bench-drain-${round}-`;
       const texts = Array.from({length: options.burst}, (_, i) => prefix + String(i));
@@ -649,48 +661,52 @@ async function main() {
       console.log(`  ${name.padEnd(14)} ${fmt(s.p50).padStart(6)}  ${fmt(s.p99).padStart(6)}  ` +
         `${fmt(s.max).padStart(6)}    ${added}`);
     }
-    // Mean rate of each path's runs, and its ratios to the baseline's and to muc's.
-    // (`runsOf` is `into`: each path's list of runs becomes its summary.)
-    const rates = (runsOf, into) => {
-      const mean = (runs) => runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
-      const base = mean(runsOf.baseline);
-      const muc = mean(runsOf.muc);
-      for (const [name, runs] of Object.entries(runsOf)) {
-        into[name] = {runs, mean: mean(runs), ratioToBaseline: mean(runs) / base,
-          ratioToMuc: mean(runs) / muc};
+    if (options.burst > 0) {
+      // Mean rate of each path's runs, and its ratios to the baseline's and to muc's.
+      // (`runsOf` is `into`: each path's list of runs becomes its summary.)
+      const rates = (runsOf, into) => {
+        const mean = (runs) => runs.reduce((a, r) => a + r.perSecond, 0) / runs.length;
+        const base = mean(runsOf.baseline);
+        const muc = mean(runsOf.muc);
+        for (const [name, runs] of Object.entries(runsOf)) {
+          into[name] = {runs, mean: mean(runs), ratioToBaseline: mean(runs) / base,
+            ratioToMuc: mean(runs) / muc};
+        }
+        return into;
+      };
+      const ratios = (r, name) => `ratio ${r.ratioToBaseline.toFixed(2)}` +
+        (relay(name) ? `, to muc ${r.ratioToMuc.toFixed(2)}` : '');
+      console.log(`throughput (messages/s), bursts of ${options.burst}:`);
+      for (const [name, r] of Object.entries(rates(throughput, result.throughput))) {
+        console.log(`  ${name.padEnd(14)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
+          `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}` +
+          `  (sent at ${r.runs.map((x) => x.sendPerSecond.toFixed(0)).join(', ')}/s)` +
+          `${r.runs.every((x) => x.complete) ? '' : '  INCOMPLETE'}` +
+          `${r.runs.some((x) => x.inOrder === false) ? '  OUT OF ORDER' : ''}`);
+        const runs = (value) => r.runs.map(value).join(', ');
+        console.log(`${''.padEnd(17)}machine busy ${runs((x) => `${(100 * x.machineBusy).toFixed(0)}%`)}` +
+          '; CPU ms per message: ' + Object.keys(r.runs[0].cpuMsPerMessage).map((process) =>
+          `${process} ${runs((x) => x.cpuMsPerMessage[process].toFixed(2))}`).join('; '));
       }
-      return into;
-    };
-    const ratios = (r, name) => `ratio ${r.ratioToBaseline.toFixed(2)}` +
-      (relay(name) ? `, to muc ${r.ratioToMuc.toFixed(2)}` : '');
-    console.log(`throughput (messages/s), bursts of ${options.burst}:`);
-    for (const [name, r] of Object.entries(rates(throughput, result.throughput))) {
-      console.log(`  ${name.padEnd(14)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
-        `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}` +
-        `  (sent at ${r.runs.map((x) => x.sendPerSecond.toFixed(0)).join(', ')}/s)` +
-        `${r.runs.every((x) => x.complete) ? '' : '  INCOMPLETE'}` +
-        `${r.runs.some((x) => x.inOrder === false) ? '  OUT OF ORDER' : ''}`);
-      const runs = (value) => r.runs.map(value).join(', ');
-      console.log(`${''.padEnd(17)}machine busy ${runs((x) => `${(100 * x.machineBusy).toFixed(0)}%`)}` +
-        '; CPU ms per message: ' + Object.keys(r.runs[0].cpuMsPerMessage).map((process) =>
-        `${process} ${runs((x) => x.cpuMsPerMessage[process].toFixed(2))}`).join('; '));
+      console.log(`throughput (messages/s), ${options.burst} messages, ${options.window} in flight ` +
+        'on every path:');
+      for (const [name, r] of Object.entries(rates(windowed, result.windowed))) {
+        console.log(`  ${name.padEnd(14)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
+          `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}`);
+      }
     }
-    console.log(`throughput (messages/s), ${options.burst} messages, ${options.window} in flight ` +
-      'on every path:');
-    for (const [name, r] of Object.entries(rates(windowed, result.windowed))) {
-      console.log(`  ${name.padEnd(14)} ${r.runs.map((x) => x.perSecond.toFixed(0)).join(', ')}` +
-        `  mean ${r.mean.toFixed(0)}  ${ratios(r, name)}`);
+    if (drained.length) {
+      console.log(`mm->xmpp drain of an outbox of ${options.burst} (the relay alone, no POSTs):`);
+      const drainMean = drained.reduce((a, r) => a + r.perSecond, 0) / drained.length;
+      console.log(`  ${drained.map((r) => r.perSecond.toFixed(0)).join(', ')} msgs/s` +
+        `  mean ${drainMean.toFixed(0)}  ratio to the baseline burst ` +
+        `${(drainMean / result.throughput.baseline.mean).toFixed(2)}, to muc's ` +
+        `${(drainMean / result.throughput.muc.mean).toFixed(2)}` +
+        `  (${drained.map((r) => r.msPerMessage.toFixed(2)).join(', ')} ms per message)` +
+        `${drained.every((r) => r.inOrder) ? '' : '  OUT OF ORDER'}`);
+      console.log('  CPU ms per message: ' + Object.keys(drained[0].cpuMsPerMessage).map((name) =>
+        `${name} ${drained.map((r) => r.cpuMsPerMessage[name].toFixed(2)).join(', ')}`).join('; '));
     }
-    console.log(`mm->xmpp drain of an outbox of ${options.burst} (the relay alone, no POSTs):`);
-    const drainMean = drained.reduce((a, r) => a + r.perSecond, 0) / drained.length;
-    console.log(`  ${drained.map((r) => r.perSecond.toFixed(0)).join(', ')} msgs/s` +
-      `  mean ${drainMean.toFixed(0)}  ratio to the baseline burst ` +
-      `${(drainMean / result.throughput.baseline.mean).toFixed(2)}, to muc's ` +
-      `${(drainMean / result.throughput.muc.mean).toFixed(2)}` +
-      `  (${drained.map((r) => r.msPerMessage.toFixed(2)).join(', ')} ms per message)` +
-      `${drained.every((r) => r.inOrder) ? '' : '  OUT OF ORDER'}`);
-    console.log('  CPU ms per message: ' + Object.keys(drained[0].cpuMsPerMessage).map((name) =>
-      `${name} ${drained.map((r) => r.cpuMsPerMessage[name].toFixed(2)).join(', ')}`).join('; '));
     fs.mkdirSync(path.dirname(options.json), {recursive: true});
     fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
     console.log(`written ${options.json}`);
