@@ -377,6 +377,7 @@ std::int64_t OutboxDrainer::pass() {
     core::log::warn(kComponent, "cannot read the outbox", {{"error", pending.error().message}});
     return idle;
   }
+  sweepOrphans();
   std::int64_t nextDue = idle;
   std::set<std::string> busy;
   for (const auto& link : *pending) {
@@ -413,6 +414,20 @@ std::int64_t OutboxDrainer::pass() {
     queuedCountedAt_[linkId] = now;
   }
   return nextDue;
+}
+
+void OutboxDrainer::sweepOrphans() {
+  const std::int64_t now = clock_->nowMillis();
+  if (orphansSweptAt_ != 0 && now - orphansSweptAt_ < options_.orphanSweepInterval.count()) return;
+  orphansSweptAt_ = now;
+  auto swept = database_->runAndWait(
+      [](core::store::Store& s) { return s.bridges().deleteOrphanedOutboxRows(); });
+  if (!swept) {
+    core::log::warn(kComponent, "cannot remove the outbox rows of deleted links",
+                    {{"error", swept.error().message}});
+  } else if (*swept > 0) {
+    core::log::info(kComponent, "removed the outbox rows of deleted links", {{"rows", *swept}});
+  }
 }
 
 bool OutboxDrainer::draining(const std::string& linkId) const {

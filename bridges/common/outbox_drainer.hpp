@@ -86,6 +86,9 @@ struct DrainerOptions {
   // way go in its next batch together instead of one batch each. One at a time nothing wakes a
   // link while its batch is out, and nothing waits. 0: read at once.
   std::chrono::microseconds burstSettle{2000};
+  // The rows of links that are gone (BridgeStore::deleteOrphanedOutboxRows) are removed by the
+  // first pass and then this often.
+  std::chrono::milliseconds orphanSweepInterval{std::chrono::minutes(10)};
 };
 
 // Backoff before attempt `attempts + 1` after `attempts` failed ones (>= 1); `unit` in [0, 1).
@@ -209,6 +212,8 @@ class OutboxDrainer {
   // One look at every link with pending rows, preparing and starting those with nothing in
   // flight; returns when the next row falls due (ms).
   std::int64_t pass();
+  // The rows of deleted links removed, at the first pass and every orphanSweepInterval.
+  void sweepOrphans();
   // Up to one batch of the link's head rows, decided by the guard, into links_[linkId].ready.
   // True when the link should be looked at again at once (rows were denied or failed and
   // none is ready).
@@ -271,6 +276,7 @@ class OutboxDrainer {
   std::vector<Outcome> delivered_;                       // kSent outcomes not written yet
   std::map<std::string, std::string> bridgeOfLink_;      // for metrics of links gone idle
   std::map<std::string, std::int64_t> queuedCountedAt_;  // a busy link's gauge, last counted
+  std::int64_t orphansSweptAt_ = 0;                      // 0: not yet
   std::mt19937_64 random_{std::random_device{}()};
   std::thread thread_;
 };

@@ -207,6 +207,10 @@ class BridgeStore {
   virtual Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
                             std::string_view lastError) = 0;
   virtual Result<OutboxCounts> outboxCounts(std::string_view linkId) = 0;
+  // Removes the rows whose link is gone, and says how many: a link deleted while a post to its
+  // channel was written leaves that post's row, which no key holds to it (migration 0014) and
+  // no drainer reads (they read the rows of the links there are).
+  virtual Result<std::int64_t> deleteOrphanedOutboxRows() = 0;
 
   // Cross-node exclusivity of draining a link: a session-level advisory lock on the
   // connection this store is bound to, tried in the statement that reads the link, and the

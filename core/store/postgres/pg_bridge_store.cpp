@@ -179,6 +179,12 @@ constexpr Statement kOutboxCounts{
     " COALESCE(min(create_at) FILTER (WHERE state = 'pending'), 0)"
     " FROM outbox WHERE link_id = $1"};
 
+// A row committed after the statement began is not seen by it: only a row whose link was gone
+// when it was written can match (links are committed before rows name them).
+constexpr Statement kDeleteOrphanedOutbox{
+    "bridge_outbox_delete_orphans",
+    "DELETE FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.id = o.link_id)"};
+
 // Advisory locks of the outbox drainer: (kLockClass, hashtext(link id)). A session lock is
 // re-entrant, so a second try while holding it would stack a second hold: the statement takes
 // it only when this session does not hold it yet (after a reconnection it does not).
@@ -621,6 +627,12 @@ Status PgBridgeStore::reschedule(std::int64_t id, int attempts, std::int64_t nex
                                  std::string_view lastError) {
   return done(
       store_.exec(kReschedule, Params().add(id).add(attempts).add(nextAttemptAt).add(lastError)));
+}
+
+Result<std::int64_t> PgBridgeStore::deleteOrphanedOutboxRows() {
+  auto rows = store_.exec(kDeleteOrphanedOutbox);
+  if (!rows) return std::move(rows).error();
+  return rows->affected();
 }
 
 Result<OutboxCounts> PgBridgeStore::outboxCounts(std::string_view linkId) {

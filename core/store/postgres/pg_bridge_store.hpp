@@ -45,6 +45,7 @@ class PgBridgeStore final : public BridgeStore {
   Status reschedule(std::int64_t id, int attempts, std::int64_t nextAttemptAt,
                     std::string_view lastError) override;
   Result<OutboxCounts> outboxCounts(std::string_view linkId) override;
+  Result<std::int64_t> deleteOrphanedOutboxRows() override;
   Result<LockedLink> lockLink(std::string_view linkId, int pendingLimit) override;
   Status unlockLink(std::string_view linkId) override;
   Result<std::int64_t> linkLockHolder(std::string_view linkId) override;

@@ -703,6 +703,30 @@ TEST_F(BridgeFrameworkTest, AnInboundPostFollowsItsLinkWhereTheLastWentElsewhere
       << "the puppet joined the channel it posted to";
 }
 
+// A link deleted while a post to its channel was written leaves that post's outbox row (no key
+// holds a row to its link since migration 0014): the drainer's first pass removes such rows,
+// and only those.
+TEST_F(BridgeFrameworkTest, TheDrainerRemovesTheRowsOfDeletedLinks) {
+  auto kept = post(kAlice, kPlain, "a post of a channel with no link");
+  ASSERT_TRUE(kept.ok());
+  const std::string rows =
+      "INSERT INTO outbox (link_id, kind, post_id, txn_id, state) VALUES"
+      " ('gonelinkaaaaaaaaaaaaaaaaaa', 'post', '" +
+      kept->id +
+      "', 'parley.gone', 'pending'),"
+      " ('" +
+      std::string(kLinkA) + "', 'post', '" + kept->id + "', 'parley.denied', 'denied')";
+  ASSERT_TRUE(execSql(rows.c_str()).ok());
+  startDrainer();
+  EXPECT_TRUE(eventually([&] {
+    return scalar("SELECT count(*) FROM outbox WHERE link_id = 'gonelinkaaaaaaaaaaaaaaaaaa'") ==
+           "0";
+  }));
+  EXPECT_EQ(scalar("SELECT state FROM outbox WHERE link_id = '" + std::string(kLinkA) + "'"),
+            "denied")
+      << "a denied row of a link there is stays";
+}
+
 // A post to a linked channel as the API makes it: the author's access with the policy's inputs
 // and the channel's links, in one round trip; the post, its outbox rows and the COMMIT in
 // another.
