@@ -13,11 +13,16 @@
 //   ping      @mattermost/client's ping (GET /api/v4/system/ping: no database)
 // For each: the client's CPU per request (process.cpuUsage: this process, which does nothing
 // else meanwhile) and the requests answered per second, and the CPU as a ratio to http's in
-// the same round.
+// the same round; each request's time, sent to answered (p50/p99: with --concurrency 1, the
+// latency a client adds to a request that parleyd answers alone), and the pauses of this
+// process's garbage collector meanwhile (V8 reports them: a pause stops every request in
+// flight and every answer waiting to be read).
 
 const http = require('node:http');
 const path = require('node:path');
-const {performance} = require('node:perf_hooks');
+const {PerformanceObserver, performance} = require('node:perf_hooks');
+
+const {summary} = require(path.join(__dirname, '..', 'lib', 'arrivals'));
 
 const e2e = path.join(__dirname, '..', '..', 'tests', 'e2e');
 const {Gateway} = require(path.join(e2e, 'lib', 'gateway'));
@@ -51,18 +56,37 @@ function post(url, agent, headers, body) {
   });
 }
 
-// `send(i)` for i in [0, count), `concurrency` at a time: {cpuMs per request, per second}.
+// The garbage collector's pauses (ms) since the last take().
+const gcPauses = {
+  pauses: [],
+  take() { return this.pauses.splice(0); },
+};
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.pauses.push(entry.duration);
+}).observe({entryTypes: ['gc']});
+
+// `send(i)` for i in [0, count), `concurrency` at a time: {cpuMs per request, per second,
+// latency {p50, p99, ...} of a request, gc {count, totalMs, maxMs}}.
 async function measure(count, concurrency, send) {
+  const times = [];
+  gcPauses.take();
   const cpu = process.cpuUsage();
   const start = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < count) await send(next++);
+    while (next < count) {
+      const sent = performance.now();
+      await send(next++);
+      times.push(performance.now() - sent);
+    }
   };
   await Promise.all(Array.from({length: concurrency}, worker));
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
-  return {cpuMs: (used.user + used.system) / 1000 / count, perSecond: count / seconds};
+  const pauses = gcPauses.take();
+  return {cpuMs: (used.user + used.system) / 1000 / count, perSecond: count / seconds,
+    latency: summary(times), gc: {count: pauses.length,
+      totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...pauses)}};
 }
 
 async function main() {
@@ -91,7 +115,8 @@ async function main() {
     };
     console.log(`client CPU per request (ms) and requests/s, ${options.requests} requests, ` +
         `${options.concurrency} in flight, no bridge:`);
-    console.log('  round  client     CPU ms  to http   req/s');
+    console.log('  round  client     CPU ms  to http   req/s   p50 ms  p99 ms   GC pauses: n, ' +
+        'total ms, longest');
     const rounds = [];
     for (let round = 1; round <= options.rounds; ++round) {
       const results = {};
@@ -101,7 +126,9 @@ async function main() {
       for (const [name, r] of Object.entries(results)) {
         console.log(`  ${String(round).padEnd(6)} ${name.padEnd(10)} ${r.cpuMs.toFixed(3)}   ` +
             `${(r.cpuMs / results.http.cpuMs).toFixed(2).padStart(5)}   ` +
-            `${r.perSecond.toFixed(0).padStart(5)}`);
+            `${r.perSecond.toFixed(0).padStart(5)}   ${r.latency.p50.toFixed(2).padStart(6)}  ` +
+            `${r.latency.p99.toFixed(2).padStart(6)}   ${r.gc.count}, ${r.gc.totalMs.toFixed(0)}, ` +
+            `${r.gc.maxMs.toFixed(1)}`);
       }
       rounds.push(results);
     }
