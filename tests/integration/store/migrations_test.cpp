@@ -268,5 +268,33 @@ TEST_F(MigrationsTest, AnOutboxRowGoesWithItsPostAndWithItsLink) {
   EXPECT_EQ(query("SELECT count(*) FROM outbox"), "0");
 }
 
+// A post's keys to its channel and author are statement triggers (migration 0015): a channel
+// takes its posts along when it goes, and an author of posts cannot be deleted.
+TEST_F(MigrationsTest, APostGoesWithItsChannelAndKeepsItsAuthor) {
+  auto connection = migratedWith(
+      "INSERT INTO users (id, username, email) VALUES ('u2', 'bob', 'bob@example.org'),"
+      "  ('u3', 'carol', 'carol@example.org');"
+      "INSERT INTO channels (id, team_id, type, name) VALUES ('c1', 't1', 'O', 'town'),"
+      "  ('c2', 't1', 'O', 'ops');"
+      "INSERT INTO posts (id, user_id, channel_id) VALUES ('p1', 'u1', 'c1'),"
+      "  ('p2', 'u2', 'c1'), ('p3', 'u2', 'c2');"
+      "INSERT INTO posts (id, user_id, channel_id, root_id) VALUES ('r1', 'u1', 'c2', 'p3');");
+  ASSERT_NE(connection, nullptr);
+
+  // A channel's deletion takes its posts, a thread's root and replies together.
+  ASSERT_TRUE(connection->execScript("DELETE FROM channels WHERE id = 'c2'").ok());
+  EXPECT_EQ(query("SELECT string_agg(id, ',' ORDER BY id) FROM posts"), "p1,p2");
+
+  // An author of posts stays, whoever else goes in the same statement.
+  auto refused = connection->execScript("DELETE FROM users WHERE id IN ('u2', 'u3')");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail.find("wrote posts"), std::string::npos)
+      << refused.error().detail;
+  EXPECT_EQ(query("SELECT string_agg(id, ',' ORDER BY id) FROM users"), "u1,u2,u3");
+  // A user with no posts may go.
+  ASSERT_TRUE(connection->execScript("DELETE FROM users WHERE id = 'u3'").ok());
+  EXPECT_EQ(query("SELECT string_agg(id, ',' ORDER BY id) FROM users"), "u1,u2");
+}
+
 }  // namespace
 }  // namespace parley::core::store::postgres
